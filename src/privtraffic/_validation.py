@@ -1,0 +1,322 @@
+"""Array coercion and the input checks every package shares.
+
+Each function takes the caller's data (list, tuple, numpy array, pandas Series), returns a fresh
+numpy array (never a view the caller could see mutated) and raises
+:class:`~privtraffic.errors.InvalidInputError` with a message that names the argument, the rule,
+the offending value and its index.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sized
+from typing import Any
+
+import numpy as np
+
+from privtraffic.errors import InvalidInputError
+
+__all__ = [
+    "as_datetime64",
+    "as_float_array",
+    "as_ids",
+    "as_int_array",
+    "check_nonempty",
+    "check_same_length",
+    "first_index",
+]
+
+
+def first_index(mask: np.ndarray) -> int:
+    """Index of the first ``True`` in a boolean mask (``-1`` when there is none).
+
+    Examples
+    --------
+    >>> first_index(np.array([False, True, True]))
+    1
+    """
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else -1
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def _raw_array(values: Any, name: str) -> np.ndarray:
+    if hasattr(values, "to_numpy"):  # pandas Series / Index
+        values = values.to_numpy()
+    if np.isscalar(values) or values is None:
+        raise InvalidInputError(f"'{name}' must be a 1-d sequence, got {type(values).__name__}")
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InvalidInputError(f"'{name}' must be 1-dimensional (got shape {arr.shape})")
+    return arr
+
+
+def as_float_array(
+    values: Any,
+    name: str,
+    *,
+    minimum: float | None = None,
+    strictly_positive: bool = False,
+    integer: bool = False,
+) -> np.ndarray:
+    """Coerce ``values`` to a new 1-d float64 array of finite numbers and check its range.
+
+    Parameters
+    ----------
+    values : array-like
+        The data.
+    name : str
+        The argument's name, used in messages.
+    minimum : float, optional
+        Values below it are rejected.
+    strictly_positive : bool
+        Reject values ``<= 0``.
+    integer : bool
+        Reject values with a fractional part.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, a copy.
+
+    Raises
+    ------
+    InvalidInputError
+        Non-numeric data, NaN or infinity, or a value out of range.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2.5], "recency")
+    array([1. , 2.5])
+    >>> as_float_array([1, -2], "frequency", minimum=0)
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'frequency' must be >= 0 (got -2.0 at index 1)
+    """
+    arr = _raw_array(values, name)
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "O":
+            for i, v in enumerate(arr):
+                if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+                    if v is None:
+                        raise InvalidInputError(f"'{name}' must be numbers (got None at index {i})")
+                    raise InvalidInputError(
+                        f"'{name}' must be numbers (got {_fmt(v)} at index {i})"
+                    )
+        else:
+            bad = _fmt(arr[0]) if arr.size else "nothing"
+            raise InvalidInputError(
+                f"'{name}' must be numbers (got dtype {arr.dtype}, e.g. {bad} at index 0)"
+            )
+    out = np.array(arr, dtype=np.float64, copy=True)
+    i = first_index(~np.isfinite(out))
+    if i >= 0:
+        raise InvalidInputError(f"'{name}' must be finite (got {_fmt(out[i])} at index {i})")
+    if minimum is not None:
+        i = first_index(out < minimum)
+        if i >= 0:
+            raise InvalidInputError(
+                f"'{name}' must be >= {minimum:g} (got {_fmt(out[i])} at index {i})"
+            )
+    if strictly_positive:
+        i = first_index(out <= 0)
+        if i >= 0:
+            raise InvalidInputError(f"'{name}' must be > 0 (got {_fmt(out[i])} at index {i})")
+    if integer:
+        i = first_index(out != np.round(out))
+        if i >= 0:
+            raise InvalidInputError(
+                f"'{name}' must be whole numbers (got {_fmt(out[i])} at index {i})"
+            )
+    return out
+
+
+def as_int_array(values: Any, name: str, *, minimum: int | None = None) -> np.ndarray:
+    """Coerce ``values`` to a new 1-d int64 array; floats must be whole numbers.
+
+    Examples
+    --------
+    >>> as_int_array([0, 2.0, 3], "frequency", minimum=0)
+    array([0, 2, 3])
+    >>> as_int_array([1.5], "frequency")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'frequency' must be whole numbers (got 1.5 at index 0)
+    """
+    out = as_float_array(values, name, minimum=minimum, integer=True)
+    return out.astype(np.int64)
+
+
+def check_same_length(**arrays: Sized) -> int:
+    """Check that every named array has the same length and return it.
+
+    Examples
+    --------
+    >>> check_same_length(frequency=[1, 2], recency=[1, 2])
+    2
+    >>> check_same_length(frequency=[1, 2], T=[1])
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'T' must have the same length as 'frequency' (got 1 != 2)
+    """
+    items = list(arrays.items())
+    if not items:
+        return 0
+    first_name, first = items[0]
+    n = len(first)
+    for name, arr in items[1:]:
+        if len(arr) != n:
+            raise InvalidInputError(
+                f"'{name}' must have the same length as '{first_name}' (got {len(arr)} != {n})"
+            )
+    return n
+
+
+def check_nonempty(arr: Sized, name: str) -> None:
+    """Raise when ``arr`` has no rows.
+
+    Examples
+    --------
+    >>> check_nonempty([], "frequency")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'frequency' must not be empty
+    """
+    if len(arr) == 0:
+        raise InvalidInputError(f"'{name}' must not be empty")
+
+
+def as_ids(values: Any, name: str) -> np.ndarray:
+    """Coerce user/order ids to a new 1-d array of one kind: all integers or all strings.
+
+    Missing ids (None, NaN) and mixed kinds are rejected with the first offending index.
+
+    Examples
+    --------
+    >>> as_ids(["u1", "u2"], "users")
+    array(['u1', 'u2'], dtype='<U2')
+    >>> as_ids([1, 2.0], "users")
+    array([1, 2])
+    >>> as_ids(["u1", 7], "users")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'users' must all be strings or all be integers (got 7 ...)
+    """
+    if isinstance(values, (list, tuple)):  # keep each element's own type: no silent str()
+        values = np.array(values, dtype=object)
+    arr = _raw_array(values, name)
+    kind = arr.dtype.kind
+    if kind in "iu":
+        return np.array(arr, dtype=np.int64, copy=True)
+    if kind == "b":
+        raise InvalidInputError(f"'{name}' must be strings or integers (got booleans)")
+    if kind == "f":
+        i = first_index(~np.isfinite(arr))
+        if i >= 0:
+            raise InvalidInputError(
+                f"'{name}' must not be missing (got {_fmt(arr[i])} at index {i})"
+            )
+        i = first_index(arr != np.round(arr))
+        if i >= 0:
+            raise InvalidInputError(
+                f"'{name}' must be strings or integers (got {_fmt(arr[i])} at index {i})"
+            )
+        return arr.astype(np.int64)
+    if kind in "US":
+        return np.array(arr, dtype=str, copy=True)
+    if kind != "O":
+        raise InvalidInputError(f"'{name}' must be strings or integers (got dtype {arr.dtype})")
+    seen: str | None = None
+    for i, v in enumerate(arr):
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            raise InvalidInputError(f"'{name}' must not be missing (got {v!r} at index {i})")
+        if isinstance(v, str):
+            this = "strings"
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            this = "integers"
+        elif isinstance(v, (float, np.floating)) and float(v).is_integer():
+            this = "integers"
+        else:
+            raise InvalidInputError(
+                f"'{name}' must be strings or integers (got {_fmt(v)} at index {i})"
+            )
+        if seen is None:
+            seen = this
+        elif this != seen:
+            raise InvalidInputError(
+                f"'{name}' must all be strings or all be integers "
+                f"(got {_fmt(v)} at index {i} after {seen})"
+            )
+    if seen == "integers":
+        return np.array([int(v) for v in arr], dtype=np.int64)
+    return np.array(arr, dtype=str)
+
+
+def as_datetime64(values: Any, name: str, *, unit: str = "s") -> np.ndarray:
+    """Coerce timestamps to a new 1-d ``datetime64[unit]`` array.
+
+    Accepts ``datetime64`` arrays, pandas Series/Timestamps, ``datetime.date`` /
+    ``datetime.datetime`` objects and ISO 8601 strings. Time zones are not interpreted: aware
+    datetimes are rejected, so that one user's clock is never silently shifted.
+
+    Examples
+    --------
+    >>> as_datetime64(["2024-01-02", "2024-01-03T10:00"], "at")
+    array(['2024-01-02T00:00:00', '2024-01-03T10:00:00'], dtype='datetime64[s]')
+    >>> as_datetime64(["2024-01-02", "yesterday"], "at")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'at' must be timestamps (got 'yesterday' at index 1)
+    """
+    if hasattr(values, "dt") and hasattr(values, "to_numpy"):  # pandas datetime Series
+        if getattr(values.dt, "tz", None) is not None:
+            raise InvalidInputError(f"'{name}' must be time-zone naive timestamps")
+        values = values.to_numpy()
+    arr = _raw_array(values, name)
+    if arr.dtype.kind == "M":
+        out = arr.astype(f"datetime64[{unit}]")
+        i = first_index(np.isnat(out))
+        if i >= 0:
+            raise InvalidInputError(f"'{name}' must not be missing (got NaT at index {i})")
+        return out
+    dtype = np.dtype(f"datetime64[{unit}]")
+    if arr.dtype.kind in "US" or (
+        arr.dtype.kind == "O"
+        and all(type(v) in (str, _dt.date, _dt.datetime) for v in arr.tolist())
+        and not any(getattr(v, "tzinfo", None) is not None for v in arr.tolist())
+    ):
+        try:  # fast path: numpy parses ISO strings and naive dates itself
+            out = arr.astype(dtype)
+        except (ValueError, TypeError):
+            pass
+        else:
+            i = first_index(np.isnat(out))
+            if i < 0:
+                return out
+    out = np.empty(arr.shape[0], dtype=dtype)
+    for i, v in enumerate(arr.tolist()):
+        try:
+            if isinstance(v, _dt.datetime):
+                if v.tzinfo is not None:
+                    raise InvalidInputError(
+                        f"'{name}' must be time-zone naive (got {v!r} at index {i})"
+                    )
+                out[i] = np.datetime64(v)
+            elif isinstance(v, (_dt.date, str, np.datetime64)) and not isinstance(v, bool):
+                out[i] = np.datetime64(v)
+            else:
+                raise ValueError
+        except InvalidInputError:
+            raise
+        except (ValueError, TypeError):
+            raise InvalidInputError(
+                f"'{name}' must be timestamps (got {_fmt(v)} at index {i})"
+            ) from None
+        if np.isnat(out[i]):
+            raise InvalidInputError(f"'{name}' must not be missing (got {_fmt(v)} at index {i})")
+    return out

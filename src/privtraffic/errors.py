@@ -1,0 +1,180 @@
+"""The privtraffic exception tree.
+
+Every error the library raises on purpose derives from :class:`PrivTrafficError`. Problems with
+the caller's input also derive from :class:`ValueError`, so code that already catches
+``ValueError`` keeps working. Messages name the argument, the rule, the offending value and,
+where there is one, its row:
+``'recency' must be <= T (got 5.0 > 3.0 at index 7)``.
+
+Examples
+--------
+>>> from privtraffic.errors import InvalidInputError, PrivTrafficError
+>>> issubclass(InvalidInputError, ValueError) and issubclass(InvalidInputError, PrivTrafficError)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ComplianceError",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "CurrencyMismatchError",
+    "InvalidDefinitionError",
+    "InvalidInputError",
+    "NotFittedError",
+    "PrivTrafficError",
+    "ReferralCycleError",
+    "TransitionNotAllowed",
+]
+
+
+class PrivTrafficError(Exception):
+    """Root of every error raised on purpose by privtraffic.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise PrivTrafficError("something went wrong")
+    ... except PrivTrafficError as exc:
+    ...     print(exc)
+    something went wrong
+    """
+
+
+class InvalidInputError(PrivTrafficError, ValueError):
+    """Input data break a rule of the model or the domain.
+
+    The message names the argument, the rule, the offending value and its position.
+
+    Examples
+    --------
+    >>> err = InvalidInputError("'recency' must be <= T (got 5.0 > 3.0 at index 7)")
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+
+class InvalidDefinitionError(PrivTrafficError, ValueError):
+    """A definition (tier machine, commission plan, funnel, ...) is inconsistent.
+
+    Raised when the definition is built, never later when it is used.
+
+    Examples
+    --------
+    >>> isinstance(InvalidDefinitionError("tier 'vip' is unreachable"), ValueError)
+    True
+    """
+
+
+class ComplianceError(InvalidDefinitionError):
+    """A plan crosses a regulatory limit and no explicit override was given.
+
+    Examples
+    --------
+    >>> issubclass(ComplianceError, InvalidDefinitionError)
+    True
+    """
+
+
+class CurrencyMismatchError(InvalidInputError):
+    """Amounts in different currencies were combined.
+
+    Examples
+    --------
+    >>> issubclass(CurrencyMismatchError, ValueError)
+    True
+    """
+
+
+class ReferralCycleError(InvalidInputError):
+    """Referral edges form a cycle; :attr:`cycle` lists the users on it in order.
+
+    Parameters
+    ----------
+    message : str
+        The explanation.
+    cycle : sequence, optional
+        The users on the cycle, each referring the next and the last referring the first.
+
+    Examples
+    --------
+    >>> err = ReferralCycleError("referral cycle: a -> b -> a", cycle=("a", "b"))
+    >>> err.cycle
+    ('a', 'b')
+    """
+
+    def __init__(self, message: str, cycle: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.cycle = tuple(cycle)
+
+
+class NotFittedError(PrivTrafficError, ValueError, AttributeError):
+    """A model was used before ``fit`` (or ``from_json``) gave it parameters.
+
+    Examples
+    --------
+    >>> issubclass(NotFittedError, AttributeError)
+    True
+    """
+
+
+class ConvergenceError(PrivTrafficError, RuntimeError):
+    """An optimiser did not converge; :attr:`result` holds what it returned.
+
+    Parameters
+    ----------
+    message : str
+        The explanation.
+    result : object, optional
+        The optimiser's result object (for example a ``scipy.optimize.OptimizeResult``).
+
+    Examples
+    --------
+    >>> err = ConvergenceError("did not converge", result={"nit": 500})
+    >>> err.result
+    {'nit': 500}
+    """
+
+    def __init__(self, message: str, result: Any = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class ConvergenceWarning(UserWarning):
+    """An optimiser stopped at a point it could not certify as the optimum.
+
+    Examples
+    --------
+    >>> issubclass(ConvergenceWarning, UserWarning)
+    True
+    """
+
+
+class TransitionNotAllowed(PrivTrafficError):
+    """An event cannot move a user out of their current state.
+
+    Parameters
+    ----------
+    state : str
+        The state the user was in.
+    event : object
+        The event that was refused.
+    message : str, optional
+        The explanation; a default one names the state and the event.
+
+    Examples
+    --------
+    >>> err = TransitionNotAllowed("basic", "refund")
+    >>> (err.state, err.event)
+    ('basic', 'refund')
+    >>> print(err)
+    event 'refund' is not allowed in state 'basic'
+    """
+
+    def __init__(self, state: Any, event: Any, message: str | None = None) -> None:
+        super().__init__(message or f"event {event!r} is not allowed in state {state!r}")
+        self.state = state
+        self.event = event
