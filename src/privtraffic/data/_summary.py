@@ -28,7 +28,7 @@ def _equal_lengths(instance: Any, attribute: Any, value: Any) -> None:
             )
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class RFMSummary(ColumnarTable):
     """Per-customer recency/frequency/monetary summary in the continuous-time BTYD convention.
 
@@ -61,7 +61,7 @@ class RFMSummary(ColumnarTable):
     unit: float = attrs.field(default=7.0, converter=float, validator=_equal_lengths)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class DiscreteRFMSummary(ColumnarTable):
     """Discrete-time (BG/BB) summary: repeat transactions in ``n_periods`` opportunities.
 
@@ -81,7 +81,7 @@ class DiscreteRFMSummary(ColumnarTable):
     weights: np.ndarray = attrs.field(converter=np.asarray, validator=_equal_lengths)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class Transactions(ColumnarTable):
     """A transaction log: one row per purchase.
 

@@ -32,6 +32,17 @@ class ColumnarTable:
         cols = self.columns()
         return len(next(iter(cols.values()))) if cols else 0
 
+    def _repr_html_(self) -> str:
+        from privtraffic._html import html_table
+
+        cols = self.columns()
+        n = len(self)
+        rows = (tuple(col[i] for col in cols.values()) for i in range(n))
+        return html_table(rows, list(cols), title=f"{type(self).__name__} ({n:,} rows)")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self):,} rows; columns: {', '.join(self.columns())})"
+
     def to_pandas(self) -> Any:
         """The table as a ``pandas.DataFrame`` (pandas is imported only here).
 
