@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox`` runs tests, lint, typecheck and docs; ``nox -s bench`` the benchmarks."""
+"""Developer sessions: `nox` runs tests, lint, typecheck and docs; `nox -s bench` benchmarks."""
 
 from __future__ import annotations
 
