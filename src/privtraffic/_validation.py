@@ -277,6 +277,8 @@ def as_datetime64(values: Any, name: str, *, unit: str = "s") -> np.ndarray:
         if getattr(values.dt, "tz", None) is not None:
             raise InvalidInputError(f"'{name}' must be time-zone naive timestamps")
         values = values.to_numpy()
+    if isinstance(values, (list, tuple)):  # keep each element's own type: 5 is not year 0005
+        values = np.array(values, dtype=object)
     arr = _raw_array(values, name)
     if arr.dtype.kind == "M":
         out = arr.astype(f"datetime64[{unit}]")
