@@ -1,0 +1,671 @@
+"""Exact money: amounts in a currency's minor units, rates as decimals, explicit rounding.
+
+Money never passes through a binary float here. An amount is a :class:`decimal.Decimal` with at
+most as many decimal places as its currency has minor units (two for CNY: fen), or equivalently an
+integer count of minor units. Rates (a commission of 12.5 %) are decimals too, written as strings
+(``"0.125"``) so that ``0.1`` means one tenth and not ``0.1000000000000000055511151231257827``.
+
+Floats are refused wherever money or a rate is expected, with an
+:class:`~privtraffic.errors.InvalidInputError` naming the argument. Converting a float is a
+decision the caller takes explicitly, with :func:`to_decimal` or :meth:`Money.from_float`.
+
+Rounding modes are named by strings:
+
+``"half_up"``
+    Ties away from zero (四舍五入; what a cashier does): 12.345 -> 12.35.
+``"half_even"``
+    Ties to the even neighbour (banker's rounding): 12.345 -> 12.34, 12.355 -> 12.36.
+``"down"``
+    Towards zero (truncation): 12.349 -> 12.34.
+
+:func:`allocate` splits a total into parts proportional to weights so that the parts add up to
+the total exactly (largest-remainder method).
+
+Examples
+--------
+>>> from privtraffic.money import Money, allocate
+>>> Money("99.99").times("0.125", rounding="half_up")
+Money('12.50', 'CNY')
+>>> allocate("0.10", [1, 1, 1])
+(Decimal('0.04'), Decimal('0.03'), Decimal('0.03'))
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from privtraffic.errors import CurrencyMismatchError, InvalidInputError
+
+__all__ = [
+    "CURRENCY_EXPONENTS",
+    "DEFAULT_CURRENCY",
+    "ROUNDING_MODES",
+    "Money",
+    "allocate",
+    "allocate_minor",
+    "as_amount",
+    "as_rate",
+    "check_currency",
+    "check_rounding",
+    "minor_exponent",
+    "quantize",
+    "round_ratio",
+    "to_decimal",
+]
+
+#: Minor-unit exponent of each supported currency (ISO 4217): CNY 2 means 1 yuan = 100 fen.
+CURRENCY_EXPONENTS: Mapping[str, int] = {
+    "CNY": 2,
+    "HKD": 2,
+    "MOP": 2,
+    "TWD": 2,
+    "SGD": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "BHD": 3,
+    "KWD": 3,
+}
+
+#: The currency used when none is given.
+DEFAULT_CURRENCY = "CNY"
+
+#: The rounding modes by name, mapped to the :mod:`decimal` constants.
+ROUNDING_MODES: Mapping[str, str] = {
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "down": decimal.ROUND_DOWN,
+}
+
+# Wide enough that a product of an amount and a rate is never rounded by the context itself.
+_EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
+
+
+def check_currency(currency: Any, name: str = "currency") -> str:
+    """Validate a currency code and return it.
+
+    Parameters
+    ----------
+    currency : str
+        An ISO 4217 code listed in :data:`CURRENCY_EXPONENTS`.
+    name : str
+        The argument's name, used in messages.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown code.
+
+    Examples
+    --------
+    >>> check_currency("CNY")
+    'CNY'
+    >>> check_currency("XYZ")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'currency' must be one of AUD, BHD, ... (got 'XYZ')
+    """
+    if not isinstance(currency, str) or currency not in CURRENCY_EXPONENTS:
+        raise InvalidInputError(
+            f"'{name}' must be one of {', '.join(sorted(CURRENCY_EXPONENTS))} (got {currency!r})"
+        )
+    return currency
+
+
+def minor_exponent(currency: str) -> int:
+    """Number of decimal places of the currency's minor unit (CNY: 2, JPY: 0, KWD: 3).
+
+    Examples
+    --------
+    >>> minor_exponent("CNY"), minor_exponent("JPY")
+    (2, 0)
+    """
+    return CURRENCY_EXPONENTS[check_currency(currency)]
+
+
+def check_rounding(rounding: Any, name: str = "rounding") -> str:
+    """Validate a rounding-mode name (``"half_up"``, ``"half_even"`` or ``"down"``).
+
+    Raises
+    ------
+    InvalidInputError
+        Any other value.
+
+    Examples
+    --------
+    >>> check_rounding("half_even")
+    'half_even'
+    >>> check_rounding("ceiling")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'rounding' must be one of 'half_up', 'half_even', 'down' (got 'ceiling')
+    """  # noqa: E501
+    if not isinstance(rounding, str) or rounding not in ROUNDING_MODES:
+        options = ", ".join(repr(m) for m in ROUNDING_MODES)
+        raise InvalidInputError(f"'{name}' must be one of {options} (got {rounding!r})")
+    return rounding
+
+
+def _as_exact_decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool):
+        raise InvalidInputError(f"'{name}' must be a Decimal, int or str (got {value!r})")
+    if isinstance(value, float):
+        raise InvalidInputError(
+            f"'{name}' must not be a float (got {value!r}): floats cannot hold most decimal "
+            "amounts exactly; pass a str or Decimal, or convert explicitly with "
+            "privtraffic.money.to_decimal(x, places)"
+        )
+    if isinstance(value, Decimal):
+        out = value
+    elif isinstance(value, int) or (
+        hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"
+    ):
+        out = Decimal(int(value))
+    elif isinstance(value, str):
+        try:
+            out = Decimal(value.strip())
+        except decimal.InvalidOperation:
+            raise InvalidInputError(f"'{name}' must be a decimal number (got {value!r})") from None
+    elif hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f":
+        return _as_exact_decimal(float(value), name)
+    else:
+        raise InvalidInputError(
+            f"'{name}' must be a Decimal, int or str (got {type(value).__name__} {value!r})"
+        )
+    if not out.is_finite():
+        raise InvalidInputError(f"'{name}' must be finite (got {value!r})")
+    return out
+
+
+def as_amount(
+    value: Any,
+    name: str = "amount",
+    *,
+    currency: str = DEFAULT_CURRENCY,
+    allow_negative: bool = False,
+) -> Decimal:
+    """Coerce a money amount to a :class:`~decimal.Decimal` with the currency's places.
+
+    The value must already be exact at the currency's precision: ``"12.345"`` yuan is refused
+    rather than silently rounded (use :func:`quantize` to round on purpose).
+
+    Parameters
+    ----------
+    value : Decimal, int or str
+        The amount in major units (yuan). Floats are refused.
+    name : str
+        The argument's name, used in messages.
+    currency : str
+        The currency code.
+    allow_negative : bool
+        Accept amounts below zero.
+
+    Returns
+    -------
+    decimal.Decimal
+        Quantized to the currency's minor unit (``Decimal('12.50')``).
+
+    Raises
+    ------
+    InvalidInputError
+        A float, a non-number, a negative amount (unless allowed) or more decimal places than the
+        currency has.
+
+    Examples
+    --------
+    >>> as_amount("12.5")
+    Decimal('12.50')
+    >>> as_amount(12.5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'amount' must not be a float (got 12.5): ...
+    >>> as_amount("-1", "price")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'price' must be >= 0 (got Decimal('-1'))
+    """
+    exponent = minor_exponent(currency)
+    out = _as_exact_decimal(value, name)
+    if out < 0 and not allow_negative:
+        raise InvalidInputError(f"'{name}' must be >= 0 (got {out!r})")
+    unit = Decimal(1).scaleb(-exponent)
+    try:
+        return out.quantize(unit, context=_EXACT)
+    except decimal.Inexact:
+        raise InvalidInputError(
+            f"'{name}' must have at most {exponent} decimal places in {currency} (got {out}); "
+            "round it on purpose with privtraffic.money.quantize"
+        ) from None
+
+
+def as_rate(value: Any, name: str = "rate") -> Decimal:
+    """Coerce a rate (a share of an amount) to a :class:`~decimal.Decimal` in [0, 1].
+
+    Parameters
+    ----------
+    value : Decimal, int or str
+        ``"0.125"`` for 12.5 %. Floats are refused.
+    name : str
+        The argument's name, used in messages.
+
+    Returns
+    -------
+    decimal.Decimal
+
+    Raises
+    ------
+    InvalidInputError
+        A float, a non-number or a value outside [0, 1].
+
+    Examples
+    --------
+    >>> as_rate("0.125")
+    Decimal('0.125')
+    >>> as_rate("1.5", "level_rates[0]")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'level_rates[0]' must be in [0, 1] (got Decimal('1.5'))
+    """
+    out = _as_exact_decimal(value, name)
+    if not Decimal(0) <= out <= Decimal(1):
+        raise InvalidInputError(f"'{name}' must be in [0, 1] (got {out!r})")
+    return out
+
+
+def quantize(value: Any, currency: str = DEFAULT_CURRENCY, rounding: str = "half_up") -> Decimal:
+    """Round an exact decimal to the currency's minor unit with a named rounding mode.
+
+    Parameters
+    ----------
+    value : Decimal, int or str
+        The exact value, e.g. a product of an amount and a rate.
+    currency : str
+        The currency code.
+    rounding : {"half_up", "half_even", "down"}
+        The rounding mode.
+
+    Returns
+    -------
+    decimal.Decimal
+
+    Examples
+    --------
+    >>> quantize("12.49875"), quantize("12.345", rounding="half_even"), quantize("0.019", rounding="down")
+    (Decimal('12.50'), Decimal('12.34'), Decimal('0.01'))
+    """  # noqa: E501
+    mode = ROUNDING_MODES[check_rounding(rounding)]
+    unit = Decimal(1).scaleb(-minor_exponent(currency))
+    exact = _as_exact_decimal(value, "value")
+    return exact.quantize(unit, rounding=mode, context=decimal.Context(prec=200))
+
+
+def round_ratio(numerator: int, denominator: int, rounding: str = "half_up") -> int:
+    """Round the non-negative fraction ``numerator / denominator`` to an integer, exactly.
+
+    This is the integer twin of :func:`quantize` used on minor units: with amounts in fen and a
+    rate ``p / q``, the commission in fen is ``round_ratio(amount_fen * p, q, rounding)``.
+
+    Parameters
+    ----------
+    numerator : int
+        ``>= 0``.
+    denominator : int
+        ``> 0``.
+    rounding : {"half_up", "half_even", "down"}
+        The rounding mode.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidInputError
+        A negative numerator or a non-positive denominator.
+
+    Examples
+    --------
+    >>> round_ratio(9999 * 125, 1000)          # 12.5 % of 99.99 yuan in fen
+    1250
+    >>> round_ratio(5, 2, "half_even"), round_ratio(7, 2, "half_even"), round_ratio(7, 2, "down")
+    (2, 4, 3)
+    """
+    check_rounding(rounding)
+    if numerator < 0 or denominator <= 0:
+        raise InvalidInputError(
+            f"round_ratio needs numerator >= 0 and denominator > 0 "
+            f"(got {numerator} / {denominator})"
+        )
+    q, r = divmod(numerator, denominator)
+    if rounding == "down":
+        return q
+    if rounding == "half_up":
+        return q + (2 * r >= denominator)
+    return q + (2 * r > denominator or (2 * r == denominator and q % 2 == 1))
+
+
+def to_decimal(x: Any, places: int, rounding: str = "half_even") -> Decimal:
+    """Convert a float to a :class:`~decimal.Decimal` with ``places`` decimals, on purpose.
+
+    The float is read through its shortest round-tripping representation (``repr``), so
+    ``0.1`` becomes ``Decimal('0.1')`` and not the 55-digit binary expansion, then rounded.
+
+    Parameters
+    ----------
+    x : float, int, str or Decimal
+        The value to convert.
+    places : int
+        Decimal places to keep, ``>= 0``.
+    rounding : {"half_up", "half_even", "down"}
+        How to drop the excess places.
+
+    Returns
+    -------
+    decimal.Decimal
+
+    Raises
+    ------
+    InvalidInputError
+        NaN, infinity, a non-number or a negative ``places``.
+
+    Examples
+    --------
+    >>> to_decimal(0.1 + 0.2, 2)
+    Decimal('0.30')
+    >>> to_decimal(2.675, 2, "half_up")
+    Decimal('2.68')
+    """
+    check_rounding(rounding)
+    if not isinstance(places, int) or isinstance(places, bool) or places < 0:
+        raise InvalidInputError(f"'places' must be an integer >= 0 (got {places!r})")
+    if isinstance(x, float) or (hasattr(x, "dtype") and getattr(x.dtype, "kind", "") == "f"):
+        x = float(x)
+        if x != x or x in (float("inf"), float("-inf")):
+            raise InvalidInputError(f"'x' must be finite (got {x!r})")
+        exact = Decimal(repr(x))
+    else:
+        exact = _as_exact_decimal(x, "x")
+    return exact.quantize(
+        Decimal(1).scaleb(-places),
+        rounding=ROUNDING_MODES[rounding],
+        context=decimal.Context(prec=200),
+    )
+
+
+def _as_weights(weights: Iterable[Any]) -> list[Fraction]:
+    out = []
+    for i, w in enumerate(weights):
+        if isinstance(w, Fraction):
+            f = w
+        else:
+            f = Fraction(_as_exact_decimal(w, f"weights[{i}]"))
+        if f < 0:
+            raise InvalidInputError(f"'weights' must be >= 0 (got {w!r} at index {i})")
+        out.append(f)
+    if not out:
+        raise InvalidInputError("'weights' must not be empty")
+    if sum(out) == 0:
+        raise InvalidInputError("'weights' must not all be zero")
+    return out
+
+
+def allocate_minor(total: int, weights: Iterable[Any]) -> list[int]:
+    """Split an integer number of minor units into parts proportional to ``weights``.
+
+    Largest-remainder method: each part first gets the floor of its exact quota
+    ``total * w_i / sum(w)``; the units left over go one each to the parts with the largest
+    remainders. Ties go to the earlier part (lower index), so the result is deterministic and
+    independent of anything but the inputs. The parts always sum to ``total`` exactly and no
+    part differs from its quota by a whole unit or more. A negative total is split as its
+    absolute value and negated.
+
+    Parameters
+    ----------
+    total : int
+        Minor units (fen).
+    weights : iterable of Decimal, int, str or Fraction
+        Non-negative, not all zero. Floats are refused.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    InvalidInputError
+        Floats, negative weights or all-zero weights.
+
+    Examples
+    --------
+    >>> allocate_minor(10, [1, 1, 1])
+    [4, 3, 3]
+    >>> allocate_minor(1, ["0.10", "0.05"])
+    [1, 0]
+    >>> allocate_minor(-10, [1, 1, 1])
+    [-4, -3, -3]
+    """
+    if isinstance(total, bool) or not isinstance(total, int):
+        raise InvalidInputError(f"'total' must be an integer number of minor units (got {total!r})")
+    w = _as_weights(weights)
+    sign = -1 if total < 0 else 1
+    units = abs(total)
+    whole = sum(w)
+    quotas = [units * wi / whole for wi in w]
+    parts = [int(q.numerator // q.denominator) for q in quotas]
+    left = units - sum(parts)
+    # Largest remainder first; among equal remainders the lower index first.
+    order = sorted(range(len(w)), key=lambda i: (-(quotas[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [sign * p for p in parts]
+
+
+def allocate(
+    total: Any, weights: Iterable[Any], currency: str = DEFAULT_CURRENCY
+) -> tuple[Decimal, ...]:
+    """Split an amount into parts proportional to ``weights`` that sum to it exactly.
+
+    See :func:`allocate_minor` for the method and the tie-break (earlier part first).
+
+    Parameters
+    ----------
+    total : Decimal, int, str or Money
+        The amount, exact at the currency's precision; may be negative.
+    weights : iterable of Decimal, int or str
+        Non-negative, not all zero.
+    currency : str
+        The currency code (ignored when ``total`` is a :class:`Money`, which carries its own).
+
+    Returns
+    -------
+    tuple of decimal.Decimal
+
+    Examples
+    --------
+    >>> allocate("100.00", ["0.10", "0.05"])
+    (Decimal('66.67'), Decimal('33.33'))
+    >>> sum(allocate("0.05", [1, 1, 1, 1]))
+    Decimal('0.05')
+    """
+    if isinstance(total, Money):
+        currency = total.currency
+        total = total.amount
+    exponent = minor_exponent(currency)
+    amount = as_amount(total, "total", currency=currency, allow_negative=True)
+    units = int(amount.scaleb(exponent))
+    return tuple(
+        Decimal(p).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+        for p in allocate_minor(units, weights)
+    )
+
+
+@attrs.frozen(repr=False, order=False, eq=True)
+class Money:
+    """An exact amount of money in one currency.
+
+    Parameters
+    ----------
+    amount : Decimal, int or str
+        In major units (yuan), with at most the currency's decimal places; may be negative.
+        Floats are refused (use :meth:`from_float`).
+    currency : str
+        ISO 4217 code from :data:`CURRENCY_EXPONENTS`; default ``"CNY"``.
+
+    Raises
+    ------
+    InvalidInputError
+        A float, too many decimal places or an unknown currency.
+    CurrencyMismatchError
+        Adding, subtracting or comparing amounts in different currencies.
+
+    Examples
+    --------
+    >>> a = Money("10.00") + Money("0.05")
+    >>> a, a.minor_units
+    (Money('10.05', 'CNY'), 1005)
+    >>> Money("1", "USD") + Money("1")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.CurrencyMismatchError: cannot combine USD with CNY (1.00 USD + 1.00 CNY)
+    """
+
+    amount: Decimal
+    currency: str = DEFAULT_CURRENCY
+
+    def __attrs_post_init__(self) -> None:
+        check_currency(self.currency)
+        object.__setattr__(
+            self,
+            "amount",
+            as_amount(self.amount, "amount", currency=self.currency, allow_negative=True),
+        )
+
+    @classmethod
+    def from_minor(cls, units: int, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Build from an integer count of minor units (fen).
+
+        Examples
+        --------
+        >>> Money.from_minor(1250)
+        Money('12.50', 'CNY')
+        """
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise InvalidInputError(f"'units' must be an integer (got {units!r})")
+        return cls(Decimal(units).scaleb(-minor_exponent(currency)), currency)
+
+    @classmethod
+    def from_float(
+        cls, x: float, currency: str = DEFAULT_CURRENCY, rounding: str = "half_even"
+    ) -> Money:
+        """Convert a float amount on purpose, rounding to the currency's minor unit.
+
+        Examples
+        --------
+        >>> Money.from_float(19.999, rounding="down")
+        Money('19.99', 'CNY')
+        """
+        return cls(to_decimal(x, minor_exponent(currency), rounding), currency)
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Zero in ``currency``.
+
+        Examples
+        --------
+        >>> Money.zero("JPY")
+        Money('0', 'JPY')
+        """
+        return cls(0, currency)
+
+    @property
+    def minor_units(self) -> int:
+        """The amount as an integer number of minor units (fen)."""
+        return int(self.amount.scaleb(minor_exponent(self.currency)))
+
+    def _same(self, other: Any, op: str) -> Money:
+        if not isinstance(other, Money):
+            raise InvalidInputError(
+                f"cannot {op} Money and {type(other).__name__} ({self} {op} {other!r})"
+            )
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"cannot combine {self.currency} with {other.currency} ({self} {op} {other})"
+            )
+        return other
+
+    def __add__(self, other: Any) -> Money:
+        o = self._same(other, "+")
+        return Money(self.amount + o.amount, self.currency)
+
+    def __sub__(self, other: Any) -> Money:
+        o = self._same(other, "-")
+        return Money(self.amount - o.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.amount < self._same(other, "<").amount
+
+    def __le__(self, other: Any) -> bool:
+        return self.amount <= self._same(other, "<=").amount
+
+    def __gt__(self, other: Any) -> bool:
+        return self.amount > self._same(other, ">").amount
+
+    def __ge__(self, other: Any) -> bool:
+        return self.amount >= self._same(other, ">=").amount
+
+    def times(self, rate: Any, rounding: str = "half_up") -> Money:
+        """This amount times a rate, rounded to the minor unit with ``rounding``.
+
+        Parameters
+        ----------
+        rate : Decimal, int or str
+            Any exact decimal (not limited to [0, 1]); floats are refused.
+        rounding : {"half_up", "half_even", "down"}
+            The rounding mode.
+
+        Returns
+        -------
+        Money
+
+        Examples
+        --------
+        >>> Money("99.99").times("0.125", "down")
+        Money('12.49', 'CNY')
+        """
+        r = _as_exact_decimal(rate, "rate")
+        exact = self.amount.fma(r, Decimal(0), context=_EXACT.copy())
+        return Money(quantize(exact, self.currency, rounding), self.currency)
+
+    def allocate(self, weights: Iterable[Any]) -> tuple[Money, ...]:
+        """Split into parts proportional to ``weights`` that sum to this amount exactly.
+
+        Examples
+        --------
+        >>> [str(m) for m in Money("0.10").allocate([1, 2])]
+        ['0.03 CNY', '0.07 CNY']
+        """
+        return tuple(Money(p, self.currency) for p in allocate(self, weights))
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def __repr__(self) -> str:
+        return f"Money('{self.amount}', '{self.currency}')"
