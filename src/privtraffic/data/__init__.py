@@ -8,6 +8,7 @@ Examples
 """
 
 from privtraffic.data._datasets import load_cdnow, load_donations
+from privtraffic.data._summarize import summarize_transactions
 from privtraffic.data._summary import DiscreteRFMSummary, RFMSummary, Transactions
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "Transactions",
     "load_cdnow",
     "load_donations",
+    "summarize_transactions",
 ]

@@ -36,7 +36,8 @@ class RFMSummary(ColumnarTable):
     the customer at their last purchase and ``T`` their age at the end of observation, both in
     ``unit``-day units; ``monetary_value`` is the mean value of the repeat purchases (0 when
     there are none). The ``holdout_*`` columns are present when a calibration split was asked
-    for.
+    for; ``n_new_in_holdout`` then counts the customers whose first purchase came after the
+    calibration period and who therefore have no row.
 
     Build it with :func:`privtraffic.data.summarize_transactions` or
     :func:`privtraffic.data.load_cdnow`.
@@ -59,6 +60,7 @@ class RFMSummary(ColumnarTable):
     holdout_monetary_value: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
     holdout_duration: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
     unit: float = attrs.field(default=7.0, converter=float, validator=_equal_lengths)
+    n_new_in_holdout: int = attrs.field(default=0, converter=int)
 
 
 @attrs.frozen(eq=False, repr=False)
