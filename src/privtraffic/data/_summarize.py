@@ -281,7 +281,7 @@ def summarize_transactions(
         if i >= 0:
             raise InvalidInputError(
                 f"'values' must be >= 0: a refund is not a purchase, net it into the purchase "
-                f"it reverses before summarising (got {amounts[i]!r} at index {i})"
+                f"it reverses before summarising (got {float(amounts[i])!r} at index {i})"
             )
     check_nonempty(ids, "customer_ids")
 
