@@ -34,7 +34,7 @@ def brute_force(
     stamps = [EPOCH + dt.timedelta(seconds=s) for s in seconds]
     end = observation_end or max(s.date() for s in stamps)
     rows: dict[Any, list[tuple[dt.datetime, int, float]]] = defaultdict(list)
-    for row, (cid, stamp) in enumerate(zip(ids, stamps)):
+    for row, (cid, stamp) in enumerate(zip(ids, stamps, strict=True)):
         rows[cid].append((stamp, row, 0.0 if values is None else values[row]))
     out: dict[Any, dict[str, float]] = {}
     for cid, txs in rows.items():
@@ -187,7 +187,7 @@ def transaction_logs(draw: Any) -> tuple[list[Any], list[int], list[float]]:
     days = draw(st.lists(st.integers(-400, 40), min_size=n, max_size=n))  # crosses 1970
     secs = draw(st.lists(st.sampled_from([0, 1, 3600, 86_399]), min_size=n, max_size=n))
     cents = draw(st.lists(st.integers(0, 50_000), min_size=n, max_size=n))
-    seconds = [d * 86_400 + s for d, s in zip(days, secs)]
+    seconds = [d * 86_400 + s for d, s in zip(days, secs, strict=True)]
     return ids, seconds, [c / 100 for c in cents]
 
 
@@ -326,7 +326,7 @@ def test_inputs_are_not_mutated() -> None:
     values = np.array([3.0, 1.0, 2.0])
     copies = ids.copy(), stamps.copy(), values.copy()
     summarize_transactions(ids, stamps, values, calibration_end="2024-01-02")
-    for before, after in zip(copies, (ids, stamps, values)):
+    for before, after in zip(copies, (ids, stamps, values), strict=True):
         np.testing.assert_array_equal(before, after)
 
 
