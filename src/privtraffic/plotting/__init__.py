@@ -1,0 +1,62 @@
+"""Plots of every privtraffic analysis, drawn with matplotlib (extra ``plot``).
+
+matplotlib is imported only when a plot is drawn, so ``import privtraffic.plotting`` is cheap.
+Every function returns the matplotlib ``Axes`` it drew on and takes ``ax=`` to draw on an
+existing one (a new pyplot figure is made when it is omitted).
+
+- BTYD diagnostics (:mod:`~privtraffic.plotting.btyd`): :func:`plot_period_transactions`,
+  :func:`plot_calibration_purchases_vs_holdout_purchases`, :func:`plot_cumulative_transactions`,
+  :func:`plot_incremental_transactions`, :func:`plot_frequency_recency_matrix`,
+  :func:`plot_probability_alive_matrix`.
+- Relationship tiers: :func:`plot_tier_mix`, :func:`plot_transition_matrix`.
+- Referrals: :func:`plot_referral_tree`.
+- Concentration and value: :func:`plot_lorenz_curve`, :func:`plot_value_waterfall`.
+- Funnels: :func:`plot_funnel`.
+
+Examples
+--------
+>>> import sys
+>>> import privtraffic.plotting
+>>> "matplotlib" in sys.modules or "plot_lorenz_curve" in privtraffic.plotting.__all__
+True
+>>> from matplotlib.figure import Figure
+>>> ax = privtraffic.plotting.plot_funnel(["connected", "buyer"], [100, 20],
+...                                       ax=Figure().add_subplot())
+>>> len(ax.patches)
+2
+"""
+
+from privtraffic.plotting.btyd import (
+    holdout_purchases_by_frequency,
+    period_transaction_counts,
+    plot_calibration_purchases_vs_holdout_purchases,
+    plot_cumulative_transactions,
+    plot_frequency_recency_matrix,
+    plot_incremental_transactions,
+    plot_period_transactions,
+    plot_probability_alive_matrix,
+    tracking_curves,
+)
+from privtraffic.plotting.concentration import plot_lorenz_curve
+from privtraffic.plotting.funnel import plot_funnel
+from privtraffic.plotting.referral import plot_referral_tree
+from privtraffic.plotting.tiers import plot_tier_mix, plot_transition_matrix
+from privtraffic.plotting.value import plot_value_waterfall
+
+__all__ = [
+    "holdout_purchases_by_frequency",
+    "period_transaction_counts",
+    "plot_calibration_purchases_vs_holdout_purchases",
+    "plot_cumulative_transactions",
+    "plot_frequency_recency_matrix",
+    "plot_funnel",
+    "plot_incremental_transactions",
+    "plot_lorenz_curve",
+    "plot_period_transactions",
+    "plot_probability_alive_matrix",
+    "plot_referral_tree",
+    "plot_tier_mix",
+    "plot_transition_matrix",
+    "plot_value_waterfall",
+    "tracking_curves",
+]

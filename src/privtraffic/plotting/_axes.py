@@ -1,0 +1,56 @@
+"""Lazy access to matplotlib for every plot family.
+
+matplotlib is imported only inside :func:`axes_or_new`, so ``import privtraffic.plotting`` stays
+cheap and works without the ``plot`` extra installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["axes_or_new", "require_matplotlib"]
+
+_MISSING = (
+    "privtraffic.plotting needs matplotlib; install it with: "
+    "python -m pip install 'privtraffic[plot]'"
+)
+
+
+def require_matplotlib() -> Any:
+    """Import and return the ``matplotlib`` module, or raise ``ImportError`` saying how to get it.
+
+    Returns
+    -------
+    module
+        ``matplotlib``.
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise ImportError(_MISSING) from exc
+    return matplotlib
+
+
+def axes_or_new(ax: Any) -> Any:
+    """Return ``ax`` itself, or the Axes of a new pyplot figure when ``ax`` is None.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_matplotlib()
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new_ax = plt.subplots()
+    return new_ax

@@ -1,0 +1,664 @@
+"""Diagnostic plots of the "buy till you die" models.
+
+Model versus actual: the distribution of repeat purchases in the calibration period, the holdout
+purchases by calibration frequency, and cumulative / incremental repeat purchases over time; and
+the two classic heatmaps of a fitted model, expected purchases and P(alive) by frequency and
+recency.
+
+Every function takes a fitted continuous-time model (:class:`privtraffic.clv.BetaGeo`,
+``ModifiedBetaGeo``, ``ParetoNBD``) and plain arrays in the model's own time unit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from privtraffic._validation import (
+    as_datetime64,
+    as_float_array,
+    as_ids,
+    check_nonempty,
+    check_same_length,
+)
+from privtraffic.errors import InvalidInputError
+from privtraffic.plotting._axes import axes_or_new
+
+__all__ = [
+    "plot_calibration_purchases_vs_holdout_purchases",
+    "plot_cumulative_transactions",
+    "plot_frequency_recency_matrix",
+    "plot_incremental_transactions",
+    "plot_period_transactions",
+    "plot_probability_alive_matrix",
+]
+
+_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+
+def _unit_days(unit: str | float) -> float:
+    if isinstance(unit, str):
+        if unit not in _UNIT_DAYS:
+            raise InvalidInputError(
+                f"'unit' must be 'D', 'W', 'M' or a number of days (got {unit!r})"
+            )
+        return _UNIT_DAYS[unit]
+    days = float(unit)
+    if not (np.isfinite(days) and days > 0):
+        raise InvalidInputError(f"'unit' must be a positive number of days (got {unit!r})")
+    return days
+
+
+def _vectorised(function: Any, *args: Any) -> np.ndarray:
+    """Call a model method on arrays; its result is broadcast to the arguments' shape."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    return np.broadcast_to(np.asarray(function(*args), dtype=np.float64), shape)
+
+
+def period_transaction_counts(
+    model: Any, frequency: Any, T: Any, *, max_frequency: int = 7
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customers by number of repeat purchases in the calibration period: actual and model.
+
+    The last bin collects ``max_frequency`` or more repeat purchases. The model's count for ``n``
+    is :math:`\\sum_i P(X(T_i) = n)`: each customer's chance of ``n`` repeat purchases over their
+    own observed age.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``probability_of_purchases(n, t)``.
+    frequency, T : array-like of float
+        Repeat purchases and age of each customer, in the model's time unit.
+    max_frequency : int, default 7
+        First frequency pooled into the last bin.
+
+    Returns
+    -------
+    bins : numpy.ndarray of int
+        ``0, 1, ..., max_frequency`` (the last means "or more").
+    actual : numpy.ndarray of float
+        Customers observed in each bin.
+    expected : numpy.ndarray of float
+        Customers the model expects in each bin; sums to the number of customers.
+
+    Raises
+    ------
+    InvalidInputError
+        When the arrays are empty, differ in length, or ``max_frequency < 1``.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> bins, actual, expected = period_transaction_counts(m, [0, 1, 3], [30.0, 30.0, 30.0])
+    >>> actual.tolist(), round(float(expected.sum()), 6)
+    ([1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0], 3.0)
+    """
+    f = as_float_array(frequency, "frequency", minimum=0.0)
+    age = as_float_array(T, "T", minimum=0.0)
+    check_nonempty(f, "frequency")
+    check_same_length(frequency=f, T=age)
+    if max_frequency < 1:
+        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+    bins = np.arange(max_frequency + 1)
+    actual = np.bincount(np.minimum(f, max_frequency).astype(np.int64), minlength=bins.size)
+    ages, counts = np.unique(age, return_counts=True)
+    expected = np.empty(bins.size)
+    for n in bins[:-1]:
+        expected[n] = float(np.sum(counts * _vectorised(model.probability_of_purchases, n, ages)))
+    expected[-1] = max(f.size - float(expected[:-1].sum()), 0.0)
+    return bins, actual.astype(np.float64), expected
+
+
+def plot_period_transactions(
+    model: Any, frequency: Any, T: Any, *, max_frequency: int = 7, ax: Any = None
+) -> Any:
+    """Bar chart of customers by repeat purchases in the calibration period: actual vs model.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``probability_of_purchases(n, t)``.
+    frequency, T : array-like of float
+        Repeat purchases and age of each customer, in the model's time unit.
+    max_frequency : int, default 7
+        First frequency pooled into the last bar.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`period_transaction_counts`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+    An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284 (Figure 1).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = plot_period_transactions(m, [0, 1, 3], [30.0, 30.0, 30.0], ax=Figure().add_subplot())
+    >>> len(ax.patches)
+    16
+    """
+    bins, actual, expected = period_transaction_counts(
+        model, frequency, T, max_frequency=max_frequency
+    )
+    ax = axes_or_new(ax)
+    width = 0.4
+    ax.bar(bins - width / 2, actual, width=width, label="actual", color="#4c72b0")
+    ax.bar(bins + width / 2, expected, width=width, label="model", color="#dd8452")
+    labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
+    ax.set_xticks(bins, labels)
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("customers")
+    ax.set_title("Repeat purchases per customer: actual vs model")
+    ax.legend()
+    return ax
+
+
+def holdout_purchases_by_frequency(
+    model: Any,
+    frequency: Any,
+    recency: Any,
+    T: Any,
+    holdout_frequency: Any,
+    holdout_duration: Any,
+    *,
+    max_frequency: int = 7,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean holdout purchases per customer, grouped by calibration frequency: actual and model.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``expected_purchases(t, frequency, recency, T)``.
+    frequency, recency, T : array-like of float
+        Calibration-period summary, in the model's time unit.
+    holdout_frequency, holdout_duration : array-like of float
+        Purchases in the holdout period and its length (same unit).
+    max_frequency : int, default 7
+        First calibration frequency pooled into the last group.
+
+    Returns
+    -------
+    bins : numpy.ndarray of int
+        Calibration frequencies ``0..max_frequency`` (the last means "or more").
+    actual, expected : numpy.ndarray of float
+        Mean holdout purchases per customer in each group (NaN for an empty group).
+    n_customers : numpy.ndarray of int
+        Customers in each group.
+
+    Raises
+    ------
+    InvalidInputError
+        When the arrays are empty or differ in length, or ``max_frequency < 1``.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> bins, actual, expected, n = holdout_purchases_by_frequency(
+    ...     m, [0, 2, 2], [0, 20.0, 25.0], [30.0, 30.0, 30.0], [0, 1, 3], [39.0, 39.0, 39.0],
+    ...     max_frequency=2)
+    >>> actual.tolist(), n.tolist()
+    ([0.0, nan, 2.0], [1, 0, 2])
+    """
+    f = as_float_array(frequency, "frequency", minimum=0.0)
+    r = as_float_array(recency, "recency", minimum=0.0)
+    age = as_float_array(T, "T", minimum=0.0)
+    hf = as_float_array(holdout_frequency, "holdout_frequency", minimum=0.0)
+    hd = as_float_array(holdout_duration, "holdout_duration", minimum=0.0)
+    check_nonempty(f, "frequency")
+    check_same_length(frequency=f, recency=r, T=age, holdout_frequency=hf, holdout_duration=hd)
+    if max_frequency < 1:
+        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+    predicted = _vectorised(model.expected_purchases, hd, f, r, age)
+    group = np.minimum(f, max_frequency).astype(np.int64)
+    bins = np.arange(max_frequency + 1)
+    n = np.bincount(group, minlength=bins.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        actual = np.bincount(group, weights=hf, minlength=bins.size) / n
+        expected = np.bincount(group, weights=predicted, minlength=bins.size) / n
+    return bins, actual, expected, n
+
+
+def plot_calibration_purchases_vs_holdout_purchases(
+    model: Any,
+    frequency: Any,
+    recency: Any,
+    T: Any,
+    holdout_frequency: Any,
+    holdout_duration: Any,
+    *,
+    max_frequency: int = 7,
+    ax: Any = None,
+) -> Any:
+    """Mean holdout purchases against calibration purchases: actual and the model's forecast.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``expected_purchases(t, frequency, recency, T)``.
+    frequency, recency, T : array-like of float
+        Calibration-period summary, in the model's time unit.
+    holdout_frequency, holdout_duration : array-like of float
+        Purchases in the holdout period and its length (same unit).
+    max_frequency : int, default 7
+        First calibration frequency pooled into the last group.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`holdout_purchases_by_frequency`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+    An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284 (Figure 4).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = plot_calibration_purchases_vs_holdout_purchases(
+    ...     m, [0, 2, 2], [0, 20.0, 25.0], [30.0, 30.0, 30.0], [0, 1, 3], [39.0, 39.0, 39.0],
+    ...     ax=Figure().add_subplot())
+    >>> len(ax.lines)
+    2
+    """
+    bins, actual, expected, _ = holdout_purchases_by_frequency(
+        model,
+        frequency,
+        recency,
+        T,
+        holdout_frequency,
+        holdout_duration,
+        max_frequency=max_frequency,
+    )
+    ax = axes_or_new(ax)
+    ax.plot(bins, actual, marker="o", label="actual")
+    ax.plot(bins, expected, marker="s", linestyle="--", label="model")
+    labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
+    ax.set_xticks(bins, labels)
+    ax.set_xlabel("purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period")
+    ax.set_title("Calibration vs holdout purchases")
+    ax.legend()
+    return ax
+
+
+def tracking_curves(
+    model: Any,
+    customer_ids: Any,
+    timestamps: Any,
+    *,
+    unit: str | float = "W",
+    period: str | float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cumulative repeat purchases of a cohort over time: actual and the model's forecast.
+
+    Purchases on the same day by the same customer count once and each customer's first
+    purchase is their acquisition, not a repeat purchase (the BTYD convention). The model's
+    curve is :math:`\\sum_i E[X(s - b_i)]` over customers acquired at :math:`b_i < s`.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``expected_purchases_new(t)``, fitted in time unit ``unit``.
+    customer_ids : array-like of str or int
+        The customer of each transaction.
+    timestamps : array-like of datetime
+        When each transaction happened.
+    unit : {"D", "W", "M"} or float, default "W"
+        The model's time unit (or its length in days).
+    period : {"D", "W", "M"} or float, optional
+        Length of one tracking step; ``unit`` when omitted.
+
+    Returns
+    -------
+    period_ends : numpy.ndarray of datetime64[D]
+        The end (exclusive) of each tracking step.
+    actual, expected : numpy.ndarray of float
+        Cumulative repeat purchases up to each step's end.
+
+    Raises
+    ------
+    InvalidInputError
+        When the arrays are empty, differ in length, or a timestamp does not parse.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ends, actual, expected = tracking_curves(
+    ...     m, [1, 1, 1, 2], ["2024-01-01", "2024-01-01", "2024-01-09", "2024-01-02"])
+    >>> [str(d) for d in ends], actual.tolist()
+    (['2024-01-08', '2024-01-15'], [0.0, 1.0])
+    """
+    ids = as_ids(customer_ids, "customer_ids")
+    days = as_datetime64(timestamps, "timestamps", unit="D")
+    check_nonempty(ids, "customer_ids")
+    check_same_length(customer_ids=ids, timestamps=days)
+    unit_days = _unit_days(unit)
+    step = unit_days if period is None else _unit_days(period)
+    start = days.min()
+    offset = (days - start).astype(np.int64)
+    # One purchase per customer-day; the first day of each customer is the acquisition.
+    _, customer = np.unique(ids, return_inverse=True)
+    pairs = np.unique(np.stack([customer, offset], axis=1), axis=0)
+    first = np.ones(pairs.shape[0], dtype=bool)
+    first[1:] = pairs[1:, 0] != pairs[:-1, 0]
+    births = pairs[first, 1]
+    repeat_days = pairs[~first, 1]
+    span = int(offset.max()) + 1
+    n_steps = max(int(np.ceil(span / step)), 1)
+    ends = np.ceil(np.arange(1, n_steps + 1) * step).astype(np.int64)  # exclusive, in days
+    actual = np.searchsorted(np.sort(repeat_days), ends, side="left").astype(np.float64)
+    # expected_purchases_new at every whole-day age up to the last step's end
+    ages = np.arange(int(ends[-1]) + 1, dtype=np.float64)
+    curve = _vectorised(model.expected_purchases_new, ages / unit_days)
+    born = np.bincount(births, minlength=int(ends[-1]) + 1).astype(np.float64)
+    expected = np.array([float(np.dot(born[:end], curve[end - np.arange(end)])) for end in ends])
+    return start + ends.astype("timedelta64[D]"), actual, expected
+
+
+def _draw_tracking(
+    ax: Any,
+    ends: np.ndarray,
+    actual: np.ndarray,
+    expected: np.ndarray,
+    calibration_end: Any,
+    ylabel: str,
+    title: str,
+) -> Any:
+    x = ends.astype("datetime64[D]").astype(object)
+    ax.plot(x, actual, label="actual")
+    ax.plot(x, expected, linestyle="--", label="model")
+    if calibration_end is not None:
+        cut = as_datetime64([calibration_end], "calibration_end", unit="D")[0]
+        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label="end of calibration")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def plot_cumulative_transactions(
+    model: Any,
+    customer_ids: Any,
+    timestamps: Any,
+    *,
+    calibration_end: Any = None,
+    unit: str | float = "W",
+    period: str | float | None = None,
+    ax: Any = None,
+) -> Any:
+    """Cumulative repeat purchases over time, actual vs model, across calibration and holdout.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``expected_purchases_new(t)``, fitted in time unit ``unit``.
+    customer_ids, timestamps : array-like
+        The transaction log (see :func:`tracking_curves`).
+    calibration_end : date-like, optional
+        Drawn as a vertical line.
+    unit : {"D", "W", "M"} or float, default "W"
+        The model's time unit (or its length in days).
+    period : {"D", "W", "M"} or float, optional
+        Length of one tracking step; ``unit`` when omitted.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`tracking_curves`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+    An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284 (Figure 3).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = plot_cumulative_transactions(
+    ...     m, [1, 1, 2], ["2024-01-01", "2024-01-09", "2024-01-02"],
+    ...     calibration_end="2024-01-05", ax=Figure().add_subplot())
+    >>> len(ax.lines)
+    3
+    """
+    ends, actual, expected = tracking_curves(
+        model, customer_ids, timestamps, unit=unit, period=period
+    )
+    ax = axes_or_new(ax)
+    return _draw_tracking(
+        ax,
+        ends,
+        actual,
+        expected,
+        calibration_end,
+        "cumulative repeat purchases",
+        "Tracking cumulative repeat purchases",
+    )
+
+
+def plot_incremental_transactions(
+    model: Any,
+    customer_ids: Any,
+    timestamps: Any,
+    *,
+    calibration_end: Any = None,
+    unit: str | float = "W",
+    period: str | float | None = None,
+    ax: Any = None,
+) -> Any:
+    """Repeat purchases per tracking step over time, actual vs model.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``expected_purchases_new(t)``, fitted in time unit ``unit``.
+    customer_ids, timestamps : array-like
+        The transaction log (see :func:`tracking_curves`).
+    calibration_end : date-like, optional
+        Drawn as a vertical line.
+    unit : {"D", "W", "M"} or float, default "W"
+        The model's time unit (or its length in days).
+    period : {"D", "W", "M"} or float, optional
+        Length of one tracking step; ``unit`` when omitted.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`tracking_curves`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+    An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284 (Figure 2).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = plot_incremental_transactions(
+    ...     m, [1, 1, 2], ["2024-01-01", "2024-01-09", "2024-01-02"], ax=Figure().add_subplot())
+    >>> len(ax.lines)
+    2
+    """
+    ends, actual, expected = tracking_curves(
+        model, customer_ids, timestamps, unit=unit, period=period
+    )
+    ax = axes_or_new(ax)
+    return _draw_tracking(
+        ax,
+        ends,
+        np.diff(actual, prepend=0.0),
+        np.diff(expected, prepend=0.0),
+        calibration_end,
+        "repeat purchases per period",
+        "Tracking repeat purchases per period",
+    )
+
+
+def _grid(T: float, max_frequency: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not (np.isfinite(T) and T > 0):
+        raise InvalidInputError(f"'T' must be a positive number (got {T!r})")
+    if max_frequency < 1:
+        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+    recency = np.arange(0.0, np.floor(T) + 1.0)
+    recency[-1] = min(recency[-1], T)
+    f, r = np.meshgrid(np.arange(max_frequency + 1, dtype=np.float64), recency, indexing="ij")
+    valid = (f > 0) | (r == 0)
+    return f, r, valid
+
+
+def _draw_matrix(ax: Any, values: np.ndarray, r: np.ndarray, title: str, label: str) -> Any:
+    image = ax.imshow(
+        values,
+        origin="lower",
+        aspect="auto",
+        cmap="viridis",
+        extent=(-0.5, r[0, -1] + 0.5, -0.5, values.shape[0] - 0.5),
+    )
+    ax.set_xlabel("recency (age at last purchase)")
+    ax.set_ylabel("frequency (repeat purchases)")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label=label)
+    return ax
+
+
+def plot_frequency_recency_matrix(
+    model: Any, *, T: float, max_frequency: int, t: float = 1.0, ax: Any = None
+) -> Any:
+    """Heatmap of expected purchases in the next ``t`` by frequency and recency, at age ``T``.
+
+    Cells with ``frequency == 0`` and ``recency > 0`` cannot occur and are left blank.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``expected_purchases(t, frequency, recency, T)``.
+    T : float
+        The customers' age, in the model's time unit; recency runs from 0 to ``T``.
+    max_frequency : int
+        Highest frequency on the vertical axis.
+    t : float, default 1.0
+        Forecast horizon, in the model's time unit.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        When ``T`` is not positive or ``max_frequency < 1``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = plot_frequency_recency_matrix(m, T=39.0, max_frequency=10, ax=Figure().add_subplot())
+    >>> ax.images[0].get_array().shape
+    (11, 40)
+    """
+    f, r, valid = _grid(float(T), int(max_frequency))
+    values = np.full(f.shape, np.nan)
+    values[valid] = _vectorised(
+        model.expected_purchases, float(t), f[valid], r[valid], np.full(valid.sum(), float(T))
+    )
+    ax = axes_or_new(ax)
+    return _draw_matrix(
+        ax,
+        np.ma.masked_invalid(values),
+        r,
+        f"Expected purchases in the next {t:g} at age {T:g}",
+        "expected purchases",
+    )
+
+
+def plot_probability_alive_matrix(
+    model: Any, *, T: float, max_frequency: int, ax: Any = None
+) -> Any:
+    """Heatmap of P(alive) by frequency and recency, for customers of age ``T``.
+
+    Cells with ``frequency == 0`` and ``recency > 0`` cannot occur and are left blank.
+
+    Parameters
+    ----------
+    model : fitted BTYD model
+        Needs ``probability_alive(frequency, recency, T)``.
+    T : float
+        The customers' age, in the model's time unit; recency runs from 0 to ``T``.
+    max_frequency : int
+        Highest frequency on the vertical axis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        When ``T`` is not positive or ``max_frequency < 1``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo
+    >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> ax = plot_probability_alive_matrix(m, T=39.0, max_frequency=10, ax=Figure().add_subplot())
+    >>> ax.images[0].get_clim()
+    (0.0, 1.0)
+    """
+    f, r, valid = _grid(float(T), int(max_frequency))
+    values = np.full(f.shape, np.nan)
+    values[valid] = _vectorised(
+        model.probability_alive, f[valid], r[valid], np.full(valid.sum(), float(T))
+    )
+    ax = axes_or_new(ax)
+    ax = _draw_matrix(
+        ax, np.ma.masked_invalid(values), r, f"Probability alive at age {T:g}", "P(alive)"
+    )
+    ax.images[0].set_clim(0.0, 1.0)
+    return ax

@@ -1,0 +1,157 @@
+"""Relationship-tier plots: the tier mix over time and the tier-to-tier transition heatmap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from privtraffic._validation import check_nonempty
+from privtraffic.errors import InvalidInputError
+from privtraffic.plotting._axes import axes_or_new
+
+__all__ = ["plot_tier_mix", "plot_transition_matrix"]
+
+
+def _finite_nonnegative_2d(values: Any, name: str) -> np.ndarray:
+    arr = np.array(values, dtype=np.float64, copy=True)
+    if arr.ndim != 2:
+        raise InvalidInputError(f"'{name}' must be 2-dimensional (got shape {arr.shape})")
+    bad = np.argwhere(~np.isfinite(arr) | (arr < 0))
+    if bad.size:
+        i, j = (int(k) for k in bad[0])
+        raise InvalidInputError(
+            f"'{name}' must be finite and >= 0 (got {arr[i, j]!r} at index ({i}, {j}))"
+        )
+    return arr
+
+
+def plot_tier_mix(
+    periods: Any,
+    counts: Any,
+    tiers: Sequence[str],
+    *,
+    share: bool = True,
+    ax: Any = None,
+) -> Any:
+    """Stacked area of how many users sit in each tier at each point in time.
+
+    Parameters
+    ----------
+    periods : array-like
+        The time points (dates, ``datetime64`` or numbers), one per row of ``counts``.
+    counts : array-like of float, shape (n_periods, n_tiers)
+        Users in each tier at each time point.
+    tiers : sequence of str
+        Tier names, one per column of ``counts``, from the lowest tier to the highest.
+    share : bool, default True
+        Plot each tier's share of the users at that time instead of the counts.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        When the shapes do not match or a count is negative or not finite.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> counts = [[90, 10, 0], [70, 25, 5], [60, 28, 12]]
+    >>> ax = plot_tier_mix([1, 2, 3], counts, ["connected", "buyer", "koc"],
+    ...                    ax=Figure().add_subplot())
+    >>> len(ax.collections), float(ax.get_ylim()[1])
+    (3, 1.0)
+    """
+    y = _finite_nonnegative_2d(counts, "counts")
+    x = np.asarray(periods)
+    check_nonempty(x, "periods")
+    names = [str(t) for t in tiers]
+    if y.shape != (x.shape[0], len(names)):
+        raise InvalidInputError(
+            f"'counts' must have shape (len(periods), len(tiers)) = ({x.shape[0]}, {len(names)}) "
+            f"(got {y.shape})"
+        )
+    if share:
+        totals = y.sum(axis=1, keepdims=True)
+        y = np.divide(y, totals, out=np.zeros_like(y), where=totals > 0)
+    ax = axes_or_new(ax)
+    ax.stackplot(x, y.T, labels=names, alpha=0.85)
+    if x.shape[0] > 1:
+        ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(0, 1.0 if share else float(y.sum(axis=1).max()) * 1.05 or 1.0)
+    ax.set_ylabel("share of users" if share else "users")
+    ax.set_title("Tier mix over time")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", fontsize=8, title="tier")
+    return ax
+
+
+def plot_transition_matrix(
+    matrix: Any,
+    tiers: Sequence[str],
+    *,
+    to_tiers: Sequence[str] | None = None,
+    ax: Any = None,
+) -> Any:
+    """Heatmap of a tier transition matrix: row = tier at the start, column = tier at the end.
+
+    Parameters
+    ----------
+    matrix : array-like of float, shape (n_from, n_to)
+        Transition counts or row probabilities; each cell is annotated (as a percentage when
+        every row sums to 1, otherwise as a count).
+    tiers : sequence of str
+        Names of the rows (tier at the start).
+    to_tiers : sequence of str, optional
+        Names of the columns (tier at the end); the same as ``tiers`` when omitted.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        When the shape does not match the names or a cell is negative or not finite.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> m = [[0.7, 0.3, 0.0], [0.1, 0.6, 0.3], [0.0, 0.2, 0.8]]
+    >>> ax = plot_transition_matrix(m, ["connected", "buyer", "koc"], ax=Figure().add_subplot())
+    >>> len(ax.images), ax.texts[1].get_text()
+    (1, '30%')
+    """
+    m = _finite_nonnegative_2d(matrix, "matrix")
+    rows = [str(t) for t in tiers]
+    cols = rows if to_tiers is None else [str(t) for t in to_tiers]
+    if m.shape != (len(rows), len(cols)):
+        raise InvalidInputError(
+            f"'matrix' must have shape ({len(rows)}, {len(cols)}) to match the tier names "
+            f"(got {m.shape})"
+        )
+    sums = m.sum(axis=1)
+    stochastic = bool(np.all(np.isclose(sums[sums > 0], 1.0))) and m.max() <= 1.0
+    ax = axes_or_new(ax)
+    image = ax.imshow(m, cmap="Blues", vmin=0.0, vmax=1.0 if stochastic else None, aspect="auto")
+    high = (1.0 if stochastic else max(float(m.max()), 1e-12)) * 0.6
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            text = f"{m[i, j]:.0%}" if stochastic else f"{m[i, j]:,.0f}"
+            color = "white" if m[i, j] > high else "black"
+            ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
+    ax.set_xticks(np.arange(len(cols)), cols, rotation=30, ha="right")
+    ax.set_yticks(np.arange(len(rows)), rows)
+    ax.set_xlabel("tier at the end")
+    ax.set_ylabel("tier at the start")
+    ax.set_title("Tier transitions")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return ax
