@@ -1,0 +1,698 @@
+"""The estimator shell every BTYD model shares, and the contract a model module satisfies.
+
+A model is a thin subclass of :class:`BTYDModel`; its mathematics lives in pure functions of
+its own module (``bgnbd.py``, ``paretonbd.py``, ...). The shell does everything else: input
+coercion and validation, collapsing identical rows into weights, optimisation with analytic
+gradients, standard errors, the summary table, HTML/text display and JSON persistence.
+
+Contract for a model class
+--------------------------
+A subclass sets these class attributes:
+
+``_param_names : tuple[str, ...]``
+    The parameters in the literature's order, e.g. ``("r", "alpha", "a", "b")``. Every
+    parameter must be positive: the optimiser works on their logarithms.
+``_data_names : tuple[str, ...]``
+    The data columns ``fit`` takes, in order, e.g. ``("frequency", "recency", "T")`` or
+    ``("frequency", "recency", "n_periods")``. These are also the column names looked up when
+    ``fit`` is given an RFM summary table, a pandas DataFrame or a mapping.
+``_negative_log_likelihood : staticmethod``
+    ``f(log_params, *data, weights) -> (value, gradient)``: the **total** weighted negative
+    log-likelihood ``-sum(weights * loglik_i)`` (no penalty, no division by the weight) and its
+    gradient with respect to ``log_params`` (``log`` of the parameters, in ``_param_names``
+    order), as a float and a float64 array. ``data`` is what ``_prepare_data`` returned.
+    Must be finite wherever the parameters are finite and positive; may return ``inf``
+    elsewhere. Pure: no state, no closures over data.
+
+and these static methods (pure functions from the model module):
+
+``_check_data(*columns) -> None``
+    Model rules on the already coerced float64 columns (equal length, non-empty, finite):
+    raise :class:`~privtraffic.errors.InvalidInputError` naming the argument, the rule, the
+    value and the row, e.g. with :func:`check_rfm` for continuous-time data.
+``_initial_log_params(*columns, weights) -> list[numpy.ndarray]``
+    Starting points on the log scale, best first (data-driven guesses; two or three starts).
+``_prepare_data(*columns) -> tuple`` (optional)
+    Turns the collapsed columns into whatever ``_negative_log_likelihood`` wants (for example
+    precomputed per-frequency tables). The default passes the columns through.
+
+and the public methods, each with its own numpydoc docstring and example:
+
+``fit(self, <data columns...>, weights=None) -> self``
+    Forwards to ``self._fit({name: value, ...}, weights)``.
+``simulate(self, n, ..., rng=None)``
+    Draws synthetic customers from the fitted parameters.
+prediction methods
+    Start with ``params = self._fitted_params()`` (raises
+    :class:`~privtraffic.errors.NotFittedError`), coerce inputs with :func:`prediction_columns`
+    and call the model module's pure functions.
+
+What the shell provides
+-----------------------
+- ``fit`` accepts arrays, lists, pandas Series, an RFM summary table (``RFMSummary``,
+  ``DiscreteRFMSummary``), a pandas DataFrame or a mapping with the named columns (a
+  ``weights`` column is used when ``weights`` is not given). It never keeps the data.
+- Identical rows are collapsed into weights before optimising (:func:`collapse_rows`).
+- The objective is ``NLL / sum(weights) + penalizer * sum(params ** 2)``: the mean negative
+  log-likelihood per unit of customer weight plus an L2 penalty on the natural parameters
+  (in the data's own time unit). This is lifetimes' convention except that lifetimes first
+  rescales time so that ``max(T) == 10`` and penalises the time-scale parameters (``alpha``,
+  Pareto/NBD ``beta``) in those rescaled units; the two coincide when ``max(T) == 10``.
+- L-BFGS-B from each start, then Newton polishing; :class:`~privtraffic.errors.ConvergenceError`
+  when nothing finite is found, :class:`~privtraffic.errors.ConvergenceWarning` when a
+  parameter runs to the boundary or the gradient is not small.
+- Fitted attributes: ``params_`` (dict), ``log_likelihood_`` (total, unpenalised, in the data's
+  own time unit), ``covariance_`` (natural parameters, from the inverse Hessian of the total
+  penalised negative log-likelihood by the delta method), ``standard_errors_`` (dict),
+  ``n_customers_`` (total weight), ``n_rows_`` (distinct rows after collapsing), ``n_iter_``.
+- :meth:`BTYDModel.summary`, ``__repr__``, ``_repr_html_``, :meth:`BTYDModel.to_json`,
+  :meth:`BTYDModel.from_json`, :meth:`BTYDModel.from_params`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import attrs
+import numpy as np
+
+from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
+from privtraffic.clv._optimize import collapse_rows, minimize_negative_log_likelihood
+from privtraffic.data._tables import ColumnarTable
+from privtraffic.errors import ConvergenceWarning, InvalidInputError, NotFittedError
+
+__all__ = ["BTYDModel", "ParameterSummary", "check_rfm", "prediction_columns"]
+
+_Z95 = 1.959963984540054
+
+
+@attrs.frozen(eq=False, repr=False)
+class ParameterSummary(ColumnarTable):
+    """A fitted model's parameters: estimates, standard errors and 95% intervals.
+
+    The intervals are Wald intervals on the log scale, ``exp(log(estimate) +/- 1.96 * se /
+    estimate)``: every BTYD parameter is positive, and so are these bounds.
+
+    Attributes
+    ----------
+    parameter : numpy.ndarray
+        Parameter names.
+    estimate, standard_error, lower_95, upper_95 : numpy.ndarray
+        One value per parameter.
+    model : str
+        The model's name.
+    log_likelihood : float
+        Total log-likelihood of the fit.
+    n_customers : float
+        Total customer weight the model was fitted on.
+
+    Examples
+    --------
+    >>> s = ParameterSummary(parameter=["p"], estimate=[2.0], standard_error=[0.1],
+    ...     lower_95=[1.8], upper_95=[2.2], model="Toy", log_likelihood=-1.0, n_customers=5.0)
+    >>> s.to_pandas().loc[0, "estimate"]
+    np.float64(2.0)
+    """
+
+    parameter: np.ndarray = attrs.field(converter=np.asarray)
+    estimate: np.ndarray = attrs.field(converter=np.asarray)
+    standard_error: np.ndarray = attrs.field(converter=np.asarray)
+    lower_95: np.ndarray = attrs.field(converter=np.asarray)
+    upper_95: np.ndarray = attrs.field(converter=np.asarray)
+    model: str = ""
+    log_likelihood: float = math.nan
+    n_customers: float = math.nan
+
+    def __repr__(self) -> str:
+        lines = [
+            f"{self.model}: log-likelihood {self.log_likelihood:.4f}, "
+            f"{self.n_customers:,.0f} customers",
+            f"{'':>10} {'estimate':>12} {'std.err':>12} {'lower_95':>12} {'upper_95':>12}",
+        ]
+        for i, name in enumerate(self.parameter):
+            lines.append(
+                f"{name!s:>10} {self.estimate[i]:>12.6g} {self.standard_error[i]:>12.6g} "
+                f"{self.lower_95[i]:>12.6g} {self.upper_95[i]:>12.6g}"
+            )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from privtraffic._html import html_table
+
+        rows = zip(
+            self.parameter.tolist(),
+            self.estimate.tolist(),
+            self.standard_error.tolist(),
+            self.lower_95.tolist(),
+            self.upper_95.tolist(),
+            strict=True,
+        )
+        return html_table(
+            rows,
+            ["parameter", "estimate", "standard_error", "lower_95", "upper_95"],
+            title=self.model,
+            notes={"log-likelihood": self.log_likelihood, "customers": self.n_customers},
+        )
+
+
+def check_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> None:
+    """Check continuous-time RFM data against the BTYD rules.
+
+    ``frequency`` must be a non-negative whole number, ``0 <= recency <= T``, ``T > 0``, and a
+    customer with no repeat purchase has ``recency == 0``.
+
+    Parameters
+    ----------
+    frequency, recency, T : numpy.ndarray
+        Finite float64 columns of equal length.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the argument, the rule, the value and the row.
+
+    Examples
+    --------
+    >>> check_rfm(np.array([1.0]), np.array([5.0]), np.array([3.0]))
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'recency' must be <= T (got 5.0 > 3.0 at index 0)
+    """
+    i = first_index(frequency < 0)
+    if i >= 0:
+        raise InvalidInputError(
+            f"'frequency' must be >= 0 (got {float(frequency[i])!r} at index {i})"
+        )
+    i = first_index(frequency != np.floor(frequency))
+    if i >= 0:
+        raise InvalidInputError(
+            f"'frequency' must be whole numbers (got {float(frequency[i])!r} at index {i})"
+        )
+    i = first_index(recency < 0)
+    if i >= 0:
+        raise InvalidInputError(f"'recency' must be >= 0 (got {float(recency[i])!r} at index {i})")
+    i = first_index(T <= 0)
+    if i >= 0:
+        raise InvalidInputError(f"'T' must be > 0 (got {float(T[i])!r} at index {i})")
+    i = first_index(recency > T)
+    if i >= 0:
+        raise InvalidInputError(
+            f"'recency' must be <= T (got {float(recency[i])!r} > {float(T[i])!r} at index {i})"
+        )
+    i = first_index((frequency == 0) & (recency != 0))
+    if i >= 0:
+        raise InvalidInputError(
+            "'recency' must be 0 when frequency == 0 "
+            f"(got recency {float(recency[i])!r} at index {i})"
+        )
+
+
+def _as_column(value: Any, name: str) -> np.ndarray:
+    if np.isscalar(value) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        value = [value]
+    return as_float_array(value, name)
+
+
+def prediction_columns(**values: Any) -> tuple[np.ndarray, ...]:
+    """Coerce prediction inputs to finite float64 arrays broadcast to one length.
+
+    Scalars and length-1 inputs broadcast against the others; every other input must have the
+    same length.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        In the order the keywords were given, all of the same length.
+
+    Raises
+    ------
+    InvalidInputError
+        NaN/inf, non-numbers, or lengths that do not match.
+
+    Examples
+    --------
+    >>> t, x = prediction_columns(t=39.0, frequency=[0, 2])
+    >>> t.tolist(), x.tolist()
+    ([39.0, 39.0], [0.0, 2.0])
+    """
+    arrays = {name: _as_column(v, name) for name, v in values.items()}
+    n = max(len(a) for a in arrays.values())
+    long = {name: a for name, a in arrays.items() if len(a) != 1}
+    if long:
+        check_same_length(**long)
+    for name, a in arrays.items():
+        if len(a) == 0:
+            check_nonempty(a, name)
+    return tuple(np.broadcast_to(a, (n,)).copy() if len(a) == 1 else a for a in arrays.values())
+
+
+def _table_columns(table: Any, names: Sequence[str]) -> dict[str, Any] | None:
+    """The named columns of a summary table, DataFrame or mapping; ``None`` if not a table."""
+    if isinstance(table, ColumnarTable):
+        source: Mapping[str, Any] = table.columns()
+    elif isinstance(table, Mapping):
+        source = table
+    elif hasattr(table, "columns") and hasattr(table, "iloc"):  # pandas DataFrame
+        source = {str(c): table[c] for c in table.columns}
+    else:
+        return None
+    out: dict[str, Any] = {}
+    for name in (*names, "weights"):
+        if name in source:
+            out[name] = source[name]
+        elif name != "weights":
+            raise InvalidInputError(
+                f"the data table must have a column '{name}' (got columns {sorted(source)})"
+            )
+    return out
+
+
+def _accept_data(*columns: np.ndarray) -> None:
+    """Default ``_check_data``: no model-specific rule."""
+
+
+def _pass_through(*columns: np.ndarray) -> tuple[Any, ...]:
+    """Default ``_prepare_data``: the collapsed columns as they are."""
+    return columns
+
+
+class BTYDModel:
+    """Base class of the BTYD estimators: fitting, standard errors, summary, JSON.
+
+    Not used directly: instantiate :class:`~privtraffic.clv.BetaGeo`,
+    :class:`~privtraffic.clv.ModifiedBetaGeo`, :class:`~privtraffic.clv.GammaGamma` and the
+    other models. See the module docstring of ``privtraffic.clv._base`` for the contract a
+    model satisfies.
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty coefficient: ``penalizer * sum(params ** 2)`` is added to the negative
+        log-likelihood per unit of customer weight. Checked when ``fit`` runs.
+
+    Attributes
+    ----------
+    params_ : dict of str to float
+        The estimates.
+    standard_errors_ : dict of str to float
+        Their standard errors (NaN when the model was built with :meth:`from_params`).
+    covariance_ : numpy.ndarray
+        Covariance matrix of the estimates, in ``_param_names`` order.
+    log_likelihood_ : float
+        Total log-likelihood at the estimates (without the penalty).
+    n_customers_ : float
+        Total customer weight of the data.
+    n_rows_ : int
+        Distinct data rows after collapsing identical ones.
+    n_iter_ : int
+        Optimiser iterations.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo
+    >>> isinstance(BetaGeo(), BTYDModel)
+    True
+    """
+
+    _param_names: ClassVar[tuple[str, ...]] = ()
+    _data_names: ClassVar[tuple[str, ...]] = ()
+
+    params_: dict[str, float]
+    standard_errors_: dict[str, float]
+    covariance_: np.ndarray
+    log_likelihood_: float
+    n_customers_: float
+    n_rows_: int
+    n_iter_: int
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
+
+    # Model hooks (see the module docstring); plain functions stored as staticmethods.
+    _negative_log_likelihood: ClassVar[Callable[..., tuple[float, np.ndarray]]]
+    _check_data: ClassVar[Callable[..., None]] = staticmethod(_accept_data)
+    _prepare_data: ClassVar[Callable[..., tuple[Any, ...]]] = staticmethod(_pass_through)
+    _initial_log_params: ClassVar[Callable[..., list[np.ndarray]]]
+
+    # ------------------------------------------------------------------ fitting
+    @classmethod
+    def _model_name(cls) -> str:
+        return cls.__name__
+
+    def _coerce_fit_data(
+        self, values: dict[str, Any], weights: Any
+    ) -> tuple[list[np.ndarray], np.ndarray | None]:
+        names = self._data_names
+        first = values[names[0]]
+        others_missing = all(values[n] is None for n in names[1:])
+        table = _table_columns(first, names) if others_missing else None
+        if table is not None:
+            values = {n: table[n] for n in names}
+            if weights is None:
+                weights = table.get("weights")
+        for n in names:
+            if values[n] is None:
+                raise InvalidInputError(f"'{n}' is required")
+        columns = [_as_column(values[n], n) for n in names]
+        check_same_length(**dict(zip(names, columns, strict=True)))
+        check_nonempty(columns[0], names[0])
+        type(self)._check_data(*columns)
+        w = None
+        if weights is not None:
+            w = _as_column(weights, "weights")
+            check_same_length(**{names[0]: columns[0], "weights": w})
+            i = first_index(w < 0)
+            if i >= 0:
+                raise InvalidInputError(f"'weights' must be >= 0 (got {w[i]!r} at index {i})")
+            if not w.sum() > 0:
+                raise InvalidInputError("'weights' must not all be 0")
+        return columns, w
+
+    def _fit(self, values: dict[str, Any], weights: Any = None) -> BTYDModel:
+        penalizer = self.penalizer
+        if (
+            isinstance(penalizer, bool)
+            or not isinstance(penalizer, (int, float, np.number))
+            or not np.isfinite(penalizer)
+            or penalizer < 0
+        ):
+            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {penalizer!r})")
+        columns, w = self._coerce_fit_data(values, weights)
+        rows, row_weights = collapse_rows(columns, w)
+        starts = type(self)._initial_log_params(*rows, weights=row_weights)
+        data = type(self)._prepare_data(*rows)
+        result = minimize_negative_log_likelihood(
+            type(self)._negative_log_likelihood,
+            data,
+            row_weights,
+            starts,
+            penalizer=float(penalizer),
+            param_names=self._param_names,
+            model_name=self._model_name(),
+        )
+        params = np.exp(result.log_params)
+        covariance = self._covariance(params, result.hessian)
+        self._set_fitted(
+            params,
+            covariance,
+            log_likelihood=-result.negative_log_likelihood,
+            n_customers=float(row_weights.sum()),
+            n_rows=len(row_weights),
+            n_iter=result.n_iter,
+        )
+        return self
+
+    def _covariance(self, params: np.ndarray, hessian: np.ndarray) -> np.ndarray:
+        k = len(params)
+        eigenvalues = np.linalg.eigvalsh(hessian) if np.all(np.isfinite(hessian)) else None
+        if eigenvalues is None or eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues.max())):
+            import warnings
+
+            warnings.warn(
+                f"{self._model_name()}: the Hessian at the estimates is not positive definite; "
+                "standard errors are not available (NaN)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+            return np.full((k, k), np.nan)
+        log_covariance = np.linalg.inv(hessian)
+        return np.outer(params, params) * log_covariance
+
+    def _set_fitted(
+        self,
+        params: np.ndarray,
+        covariance: np.ndarray,
+        *,
+        log_likelihood: float,
+        n_customers: float,
+        n_rows: int,
+        n_iter: int,
+    ) -> None:
+        names = self._param_names
+        self.params_ = {n: float(v) for n, v in zip(names, params, strict=True)}
+        self.covariance_ = np.asarray(covariance, dtype=np.float64)
+        se = np.sqrt(np.diag(self.covariance_))
+        self.standard_errors_ = {n: float(v) for n, v in zip(names, se, strict=True)}
+        self.log_likelihood_ = float(log_likelihood)
+        self.n_customers_ = float(n_customers)
+        self.n_rows_ = int(n_rows)
+        self.n_iter_ = int(n_iter)
+
+    def _fitted_params(self) -> tuple[float, ...]:
+        """The parameters in ``_param_names`` order; raises NotFittedError before ``fit``."""
+        params = getattr(self, "params_", None)
+        if params is None:
+            raise NotFittedError(
+                f"this {self._model_name()} is not fitted yet: call fit(...) or "
+                f"{self._model_name()}.from_json(...) first"
+            )
+        return tuple(params[n] for n in self._param_names)
+
+    # ------------------------------------------------------------------ reporting
+    def summary(self) -> ParameterSummary:
+        """Estimates, standard errors and 95% intervals as a frozen table.
+
+        Returns
+        -------
+        ParameterSummary
+            One row per parameter; ``.to_pandas()`` gives a DataFrame.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo
+        >>> from privtraffic.data import load_cdnow
+        >>> s = BetaGeo().fit(load_cdnow("summary")).summary()
+        >>> s.parameter.tolist()
+        ['r', 'alpha', 'a', 'b']
+        >>> bool(np.all(s.lower_95 < s.estimate)) and bool(np.all(s.estimate < s.upper_95))
+        True
+        """
+        params = np.array(self._fitted_params())
+        se = np.array([self.standard_errors_[n] for n in self._param_names])
+        with np.errstate(invalid="ignore"):
+            half_width = _Z95 * se / params
+        return ParameterSummary(
+            parameter=np.array(self._param_names),
+            estimate=params,
+            standard_error=se,
+            lower_95=params * np.exp(-half_width),
+            upper_95=params * np.exp(half_width),
+            model=self._model_name(),
+            log_likelihood=self.log_likelihood_,
+            n_customers=self.n_customers_,
+        )
+
+    def __repr__(self) -> str:
+        name = self._model_name()
+        if getattr(self, "params_", None) is None:
+            return f"{name}(penalizer={self.penalizer!r}) (not fitted)"
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return (
+            f"{name}({params}; {self.n_customers_:,.0f} customers, "
+            f"log-likelihood {self.log_likelihood_:.4f})"
+        )
+
+    def _repr_html_(self) -> str:
+        from privtraffic._html import html_table
+
+        if getattr(self, "params_", None) is None:
+            return html_table([], ["parameter"], title=f"{self._model_name()} (not fitted)")
+        s = self.summary()
+        rows = zip(
+            s.parameter.tolist(),
+            s.estimate.tolist(),
+            s.standard_error.tolist(),
+            s.lower_95.tolist(),
+            s.upper_95.tolist(),
+            strict=True,
+        )
+        return html_table(
+            rows,
+            ["parameter", "estimate", "standard_error", "lower_95", "upper_95"],
+            title=self._model_name(),
+            notes={
+                "log-likelihood": self.log_likelihood_,
+                "customers": self.n_customers_,
+                "penalizer": self.penalizer,
+            },
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def to_json(self) -> str:
+        """The fitted model as JSON: name, privtraffic version, parameters and fit statistics.
+
+        Floats are written with full precision, so :meth:`from_json` rebuilds a model whose
+        predictions are identical. No pickle, no code.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo
+        >>> m = BetaGeo.from_params(r=0.25, alpha=4.0, a=0.8, b=2.5)
+        >>> text = m.to_json()
+        >>> BetaGeo.from_json(text).params_ == m.params_
+        True
+        """
+        from privtraffic import __version__
+
+        self._fitted_params()
+
+        def clean(x: float) -> float | None:
+            return None if not math.isfinite(x) else float(x)
+
+        payload = {
+            "model": self._model_name(),
+            "privtraffic_version": __version__,
+            "params": self.params_,
+            "standard_errors": {k: clean(v) for k, v in self.standard_errors_.items()},
+            "covariance": [[clean(v) for v in row] for row in self.covariance_.tolist()],
+            "log_likelihood": clean(self.log_likelihood_),
+            "n_customers": self.n_customers_,
+            "n_rows": self.n_rows_,
+            "penalizer": float(self.penalizer),
+        }
+        return json.dumps(payload, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        """Rebuild a model written by :meth:`to_json`.
+
+        Parameters
+        ----------
+        text : str
+            The JSON text.
+
+        Returns
+        -------
+        BTYDModel
+            A fitted instance of ``cls``.
+
+        Raises
+        ------
+        InvalidInputError
+            The text is not JSON, is for another model, or its parameters are not this
+            model's or not positive numbers.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo
+        >>> text = BetaGeo.from_params(r=1, alpha=1, a=1, b=1).to_json()
+        >>> BetaGeo.from_json(text.replace('"BetaGeo"', '"ParetoNBD"'))
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'text' holds a 'ParetoNBD' model, not 'BetaGeo'
+        """
+        try:
+            payload = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"'text' must be JSON written by to_json ({exc})") from None
+        if not isinstance(payload, dict) or "model" not in payload or "params" not in payload:
+            raise InvalidInputError("'text' must be a JSON object written by to_json")
+        if payload["model"] != cls._model_name():
+            raise InvalidInputError(
+                f"'text' holds a {payload['model']!r} model, not {cls._model_name()!r}"
+            )
+        model = cls.from_params(payload["params"], penalizer=float(payload.get("penalizer", 0.0)))
+        k = len(cls._param_names)
+        cov = payload.get("covariance")
+        if cov is not None:
+            model.covariance_ = np.array(
+                [[math.nan if v is None else float(v) for v in row] for row in cov],
+                dtype=np.float64,
+            ).reshape(k, k)
+            se = payload.get("standard_errors", {})
+            model.standard_errors_ = {
+                n: math.nan if se.get(n) is None else float(se[n]) for n in cls._param_names
+            }
+        ll = payload.get("log_likelihood")
+        model.log_likelihood_ = math.nan if ll is None else float(ll)
+        model.n_customers_ = float(payload.get("n_customers", 0.0))
+        model.n_rows_ = int(payload.get("n_rows", 0))
+        return model
+
+    @classmethod
+    def from_params(
+        cls,
+        params: Mapping[str, float] | None = None,
+        /,
+        *,
+        penalizer: float = 0.0,
+        **kwargs: float,
+    ) -> Any:
+        """A model with given parameters, as if fitted (for simulation, scenarios, tests).
+
+        Parameters
+        ----------
+        params : mapping, optional
+            Parameter values by name; or give them as keyword arguments.
+        penalizer : float
+            Recorded as the hyper-parameter.
+        **kwargs : float
+            Parameter values by name.
+
+        Returns
+        -------
+        BTYDModel
+            ``standard_errors_`` and ``covariance_`` are NaN (there were no data),
+            ``log_likelihood_`` is NaN and ``n_customers_`` is 0.
+
+        Raises
+        ------
+        InvalidInputError
+            A parameter is missing, unknown, or not a finite positive number.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo
+        >>> BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426).params_["b"]
+        2.426
+        >>> BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'params' must give ... (missing ['b'])
+        """
+        given = dict(params or {}, **kwargs)
+        names = cls._param_names
+        missing = [n for n in names if n not in given]
+        unknown = sorted(set(given) - set(names))
+        if missing or unknown:
+            what = f"missing {missing}" if missing else f"unknown {unknown}"
+            raise InvalidInputError(
+                f"'params' must give {cls._model_name()}'s parameters {list(names)} ({what})"
+            )
+        values = []
+        for n in names:
+            v = given[n]
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+                raise InvalidInputError(f"'{n}' must be a number (got {v!r})")
+            v = float(v)
+            if not (math.isfinite(v) and v > 0):
+                raise InvalidInputError(f"'{n}' must be a finite number > 0 (got {v!r})")
+            values.append(v)
+        model = cls(penalizer=penalizer)
+        k = len(names)
+        model._set_fitted(
+            np.array(values),
+            np.full((k, k), np.nan),
+            log_likelihood=math.nan,
+            n_customers=0.0,
+            n_rows=0,
+            n_iter=0,
+        )
+        return model

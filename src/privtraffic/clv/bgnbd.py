@@ -1,0 +1,629 @@
+"""The BG/NBD model of Fader, Hardie & Lee (2005): pure functions and the :class:`BetaGeo` shell.
+
+While alive, a customer buys as a Poisson process with rate ``lambda ~ Gamma(r, alpha)``; after
+each repeat purchase they drop out for good with probability ``p ~ Beta(a, b)``. The data of a
+customer are ``frequency`` (repeat purchases, x), ``recency`` (age at the last one, t_x) and
+``T`` (age at the end of observation), in one time unit; ``alpha`` is in that unit.
+
+Every function here works in log space and stays finite for heavy buyers (frequency in the
+thousands), ``recency == T`` and tiny or huge time scales.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284.
+
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2008). Computing P(alive) Using the BG/NBD
+Model. http://brucehardie.com/notes/021/
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
+from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
+from privtraffic.data._summary import RFMSummary
+from privtraffic.errors import InvalidInputError
+
+__all__ = [
+    "BetaGeo",
+    "conditional_expected_purchases",
+    "expected_purchases_new",
+    "log_likelihood",
+    "negative_log_likelihood",
+    "probability_alive",
+    "probability_of_purchases",
+    "simulate",
+]
+
+Params = tuple[float, ...]
+
+
+# ---------------------------------------------------------------------------------- likelihood
+def log_likelihood(
+    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """Log-likelihood of each customer's (frequency, recency, T) under BG/NBD (FHL 2005, eq. 6).
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, a, b)``.
+    frequency, recency, T : numpy.ndarray
+        The customers' data.
+
+    Returns
+    -------
+    numpy.ndarray
+        One log-likelihood per customer.
+
+    Examples
+    --------
+    >>> ll = log_likelihood((0.243, 4.414, 0.793, 2.426), np.array([0.0, 2.0]),
+    ...     np.array([0.0, 30.43]), np.array([38.86, 38.86]))
+    >>> np.round(ll, 4).tolist()
+    [-0.5547, -9.4586]
+    """
+    r, alpha, a, b = params
+    x = np.asarray(frequency, dtype=np.float64)
+    active = x > 0
+    log_t = np.log(alpha + np.asarray(T, dtype=np.float64))
+    log_r = np.log(alpha + np.asarray(recency, dtype=np.float64))
+    base = (
+        special.gammaln(r + x)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.gammaln(a + b)
+        + special.gammaln(b + x)
+        - special.gammaln(b)
+        - special.gammaln(a + b + x)
+        - (r + x) * log_t
+    )
+    z = np.log(a) - np.log(b + np.maximum(x, 1.0) - 1.0) + (r + x) * (log_t - log_r)
+    return base + np.where(active, np.logaddexp(0.0, z), 0.0)
+
+
+def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
+    """Index the distinct values of x, t_x and T so that each evaluation works on small tables."""
+    xs, xi = np.unique(frequency, return_inverse=True)
+    ts, ti = np.unique(T, return_inverse=True)
+    rs, ri = np.unique(recency, return_inverse=True)
+    return xs, xi, ts, ti, rs, ri
+
+
+def negative_log_likelihood(
+    log_params: np.ndarray,
+    xs: np.ndarray,
+    xi: np.ndarray,
+    ts: np.ndarray,
+    ti: np.ndarray,
+    rs: np.ndarray,
+    ri: np.ndarray,
+    *,
+    weights: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """Total weighted BG/NBD negative log-likelihood and its gradient in ``log(params)``.
+
+    The data come indexed: ``xs[xi]`` is each row's frequency, ``ts[ti]`` its T and ``rs[ri]``
+    its recency, so the gamma functions and logarithms are evaluated once per distinct value.
+
+    Parameters
+    ----------
+    log_params : numpy.ndarray
+        ``log((r, alpha, a, b))``.
+    xs, xi, ts, ti, rs, ri : numpy.ndarray
+        Distinct values and the row indexes into them (``numpy.unique(..., return_inverse=True)``).
+    weights : numpy.ndarray
+        Customers per row.
+
+    Returns
+    -------
+    (float, numpy.ndarray)
+        ``-sum(weights * loglik)`` and its gradient.
+
+    Examples
+    --------
+    >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
+    >>> value, grad = negative_log_likelihood(np.log([0.243, 4.414, 0.793, 2.426]),
+    ...     *_prepare_data(x, rec, T), weights=np.ones(2))
+    >>> round(value, 4)
+    10.0133
+    """
+    r, alpha, a, b = np.exp(log_params)
+    x = xs[xi]
+    wx = np.bincount(xi, weights=weights, minlength=xs.size)
+    w_total = float(wx.sum())
+    # Per-distinct-frequency terms (log of everything but the last bracket).
+    base_x = (
+        special.gammaln(r + xs)
+        + special.gammaln(b + xs)
+        - special.gammaln(a + b + xs)
+        + special.gammaln(a + b)
+        - special.gammaln(r)
+        - special.gammaln(b)
+    )
+    dr_x = special.digamma(r + xs) - special.digamma(r)
+    da_x = special.digamma(a + b) - special.digamma(a + b + xs)
+    db_x = da_x + special.digamma(b + xs) - special.digamma(b)
+    log_t_tab = np.log(alpha + ts)
+    log_r_tab = np.log(alpha + rs)
+    log_t = log_t_tab[ti]
+    log_r = log_r_tab[ri]
+    active = x > 0
+    bx1 = b + np.maximum(x, 1.0) - 1.0
+    z = np.log(a) - np.log(bx1) + (r + x) * (log_t - log_r)
+    softplus = np.where(active, np.logaddexp(0.0, z), 0.0)
+    pi = np.where(active, special.expit(z), 0.0)  # weight of the "dropped out at t_x" branch
+    rx = r + x
+    ll = (
+        float(wx @ base_x)
+        + w_total * r * np.log(alpha)
+        - float(weights @ (rx * log_t))
+        + float(weights @ softplus)
+    )
+    inv_t = (1.0 / (alpha + ts))[ti]
+    inv_r = (1.0 / (alpha + rs))[ri]
+    wpi = weights * pi
+    g_r = (
+        float(wx @ dr_x)
+        + w_total * np.log(alpha)
+        - float(weights @ log_t)
+        + float(wpi @ (log_t - log_r))
+    )
+    g_alpha = (
+        w_total * r / alpha - float(weights @ (rx * inv_t)) + float(wpi @ (rx * (inv_t - inv_r)))
+    )
+    g_a = float(wx @ da_x) + float(wpi.sum()) / a
+    g_b = float(wx @ db_x) - float(wpi @ (1.0 / bx1))
+    grad = -np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+    return -float(ll), grad
+
+
+def _initial_log_params(
+    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, weights: np.ndarray
+) -> list[np.ndarray]:
+    w = weights / weights.sum()
+    rate = float(w @ frequency) / max(float(w @ T), 1e-300)
+    mean_t = float(w @ T)
+    alpha_guess = 1.0 / rate if rate > 0 else mean_t
+    return [
+        np.log([1.0, alpha_guess, 1.0, 3.0]),
+        np.log([0.3, 0.3 * alpha_guess, 0.7, 2.0]),
+        np.log([3.0, 3.0 * alpha_guess, 2.0, 10.0]),
+    ]
+
+
+# ---------------------------------------------------------------------------------- predictions
+def probability_alive(
+    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """P(alive at T | x, t_x, T) under BG/NBD (Fader, Hardie & Lee 2008, note 021, eq. 2).
+
+    Computed as ``expit(-z)`` with ``z`` on the log scale, so it stays in [0, 1] for any data.
+
+    Examples
+    --------
+    >>> p = probability_alive((0.243, 4.414, 0.793, 2.426), np.array([0.0, 2.0]),
+    ...     np.array([0.0, 30.43]), np.array([38.86, 38.86]))
+    >>> np.round(p, 4).tolist()
+    [1.0, 0.7266]
+    """
+    r, alpha, a, b = params
+    x = np.asarray(frequency, dtype=np.float64)
+    z = (
+        np.log(a)
+        - np.log(b + np.maximum(x, 1.0) - 1.0)
+        + (r + x) * (np.log(alpha + T) - np.log(alpha + recency))
+    )
+    return np.where(x > 0, special.expit(-z), 1.0)
+
+
+def _a_safe(a: float) -> float:
+    # (a - 1) appears in a denominator with a removable singularity at a == 1.
+    return a if abs(a - 1.0) > 1e-9 else 1.0 + 1e-9
+
+
+def conditional_expected_purchases(
+    params: Params, t: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """E[X(T, T + t] | x, t_x, T] under BG/NBD (FHL 2005, eq. 10), in a stable form.
+
+    The Gaussian hypergeometric term is transformed with Euler's identity so that its first
+    two parameters no longer grow with the frequency: with ``z = t / (alpha + T + t)``,
+    ``((alpha+T)/(alpha+T+t))**(r+x) * 2F1(r+x, b+x; a+b+x-1; z)
+    = (1-z)**(a-1) * 2F1(a+b-1-r, a-1; a+b+x-1; z)``.
+
+    Examples
+    --------
+    >>> e = conditional_expected_purchases((0.243, 4.414, 0.793, 2.426), np.array([39.0]),
+    ...     np.array([2.0]), np.array([30.43]), np.array([38.86]))
+    >>> round(float(e[0]), 4)
+    1.226
+    """
+    r, alpha, a, b = params
+    a = _a_safe(a)
+    x = np.asarray(frequency, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    z = t / (alpha + T + t)
+    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    first = (a + b + x - 1.0) / (a - 1.0)
+    return first * one_minus_g * probability_alive(params, x, recency, T)
+
+
+def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
+    """E[X(t)]: expected repeat purchases in (0, t] of a just-acquired customer (FHL 2005, eq. 9).
+
+    Examples
+    --------
+    >>> e = expected_purchases_new((0.243, 4.414, 0.793, 2.426), np.array([39.0, 78.0]))
+    >>> np.round(e, 4).tolist()
+    [1.1967, 1.8605]
+    """
+    r, alpha, a, b = params
+    a = _a_safe(a)
+    t = np.asarray(t, dtype=np.float64)
+    z = t / (alpha + t)
+    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, a + b - 1.0 - r, a - 1.0, a + b - 1.0, z)
+    return (a + b - 1.0) / (a - 1.0) * one_minus_g
+
+
+def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """P(X(t) = n) for a just-acquired customer (FHL 2005, eq. 8), in log space.
+
+    The finite sum of eq. 8 is the negative binomial distribution function, so the second
+    term uses the regularised incomplete beta function:
+    ``1 - (alpha/(alpha+t))**r * sum_{j<n} ... = I_{t/(alpha+t)}(n, r)``.
+
+    Examples
+    --------
+    >>> p = probability_of_purchases((0.243, 4.414, 0.793, 2.426), np.arange(3.0), np.full(3, 39.0))
+    >>> np.round(p, 4).tolist()
+    [0.5738, 0.1994, 0.0854]
+    """
+    r, alpha, a, b = params
+    n = np.asarray(n, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    log_beta_ab = special.betaln(a, b)
+    log_p = np.log(alpha) - np.log(alpha + t)  # log(alpha / (alpha + t))
+    log_q = special.xlogy(1.0, t) - np.log(alpha + t)  # log(t / (alpha + t))
+    first = (
+        special.betaln(a, b + n)
+        - log_beta_ab
+        + special.gammaln(r + n)
+        - special.gammaln(r)
+        - special.gammaln(n + 1.0)
+        + r * log_p
+        + np.where(n > 0, n * log_q, 0.0)
+    )
+    q = t / (alpha + t)
+    tail = special.betainc(np.maximum(n, 1.0), r, q)  # P(NBD count >= n)
+    with np.errstate(divide="ignore"):
+        second = np.where(
+            n > 0,
+            special.betaln(a + 1.0, b + np.maximum(n, 1.0) - 1.0) - log_beta_ab + np.log(tail),
+            -np.inf,
+        )
+    return np.clip(np.exp(first) + np.exp(second), 0.0, 1.0)
+
+
+def simulate(
+    params: Params, T: np.ndarray, rng: np.random.Generator, *, dropout_at_start: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw (frequency, recency) for customers observed for ``T`` under BG/NBD.
+
+    Given ``m ~ Poisson(lambda * T)`` purchase opportunities in (0, T] and a lifetime of
+    ``J ~ Geometric(p)`` repeat purchases, the customer makes ``x = min(J, m)`` purchases and
+    ``t_x`` is the x-th of m uniform order statistics on (0, T].
+
+    Parameters
+    ----------
+    params : tuple of float
+        ``(r, alpha, a, b)``.
+    T : numpy.ndarray
+        Observation length of each customer.
+    rng : numpy.random.Generator
+        Source of randomness.
+    dropout_at_start : bool
+        Also allow dropping out right after the first purchase (the MBG/NBD variant).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``frequency`` and ``recency``.
+
+    Examples
+    --------
+    >>> x, rec = simulate((0.5, 5.0, 0.8, 2.5), np.full(4, 10.0), np.random.default_rng(0))
+    >>> bool(np.all(rec <= 10.0)) and bool(np.all((x == 0) == (rec == 0)))
+    True
+    """
+    r, alpha, a, b = params
+    n = T.shape[0]
+    lam = rng.gamma(r, 1.0 / alpha, size=n)
+    p = rng.beta(a, b, size=n)
+    m = rng.poisson(lam * T)
+    lifetime = rng.geometric(np.clip(p, 1e-300, 1.0))  # purchases until dropout, >= 1
+    if dropout_at_start:
+        lifetime = lifetime - 1
+    x = np.minimum(lifetime, m)
+    recency = np.zeros(n)
+    buyers = x > 0
+    recency[buyers] = T[buyers] * rng.beta(x[buyers], m[buyers] - x[buyers] + 1.0)
+    return x.astype(np.float64), recency
+
+
+# ---------------------------------------------------------------------------------- the model
+class BetaGeo(BTYDModel):
+    """BG/NBD ("beta-geometric / negative binomial") model of repeat buying.
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
+
+    Attributes
+    ----------
+    params_ : dict
+        ``{"r", "alpha", "a", "b"}``; ``alpha`` is in the data's time unit.
+    standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        See :class:`BTYDModel`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy
+    Way: An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284.
+
+    Examples
+    --------
+    >>> from privtraffic.data import load_cdnow
+    >>> m = BetaGeo().fit(load_cdnow("summary"))
+    >>> {k: round(v, 3) for k, v in m.params_.items()}
+    {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    >>> round(m.log_likelihood_, 1)
+    -9582.4
+    """
+
+    _param_names = ("r", "alpha", "a", "b")
+    _data_names = ("frequency", "recency", "T")
+    _negative_log_likelihood = staticmethod(negative_log_likelihood)
+    _check_data = staticmethod(check_rfm)
+    _prepare_data = staticmethod(_prepare_data)
+    _initial_log_params = staticmethod(_initial_log_params)
+
+    def fit(
+        self, frequency: Any, recency: Any = None, T: Any = None, weights: Any = None
+    ) -> BetaGeo:
+        """Fit the model by maximum likelihood.
+
+        Parameters
+        ----------
+        frequency : array-like, RFMSummary or pandas.DataFrame
+            Repeat purchases per customer; or a table with ``frequency``, ``recency``, ``T``
+            (and optionally ``weights``) columns, with ``recency`` and ``T`` left out.
+        recency, T : array-like
+            Age at the last purchase and at the end of observation, in one time unit.
+        weights : array-like, optional
+            Customers per row (default 1). Identical rows are merged automatically.
+
+        Returns
+        -------
+        BetaGeo
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Negative or non-integer frequency, recency > T, recency > 0 with frequency 0,
+            NaN/inf, mismatched lengths, empty data, negative weights or penalizer.
+        ConvergenceError
+            No finite optimum was found.
+
+        Examples
+        --------
+        >>> truth = BetaGeo.from_params(r=0.25, alpha=4.0, a=0.8, b=2.5)
+        >>> data = truth.simulate(5000, 38.86, rng=np.random.default_rng(0))
+        >>> m = BetaGeo().fit(data.frequency, data.recency, data.T)
+        >>> sorted(m.params_)
+        ['a', 'alpha', 'b', 'r']
+        >>> bool(abs(m.params_["r"] - 0.25) < 3 * m.standard_errors_["r"])
+        True
+        """
+        self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
+        return self
+
+    def _rfm(self, frequency: Any, recency: Any, T: Any, **more: Any) -> tuple[np.ndarray, ...]:
+        cols = prediction_columns(**more, frequency=frequency, recency=recency, T=T)
+        check_rfm(*cols[len(more) :])
+        return cols
+
+    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Probability that each customer is still alive at T.
+
+        Parameters
+        ----------
+        frequency, recency, T : array-like or float
+            The customers' history (scalars broadcast).
+
+        Returns
+        -------
+        numpy.ndarray
+            Values in [0, 1]; 1 for customers with no repeat purchase.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Data that break the rules listed in :meth:`fit`.
+
+        Examples
+        --------
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.probability_alive([0, 2], [0, 30.43], 38.86), 4).tolist()
+        [1.0, 0.7266]
+        """
+        params = self._fitted_params()
+        return probability_alive(params, *self._rfm(frequency, recency, T))
+
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
+
+        Parameters
+        ----------
+        t : array-like or float
+            Length of the future period (>= 0).
+        frequency, recency, T : array-like or float
+            The customers' history.
+
+        Returns
+        -------
+        numpy.ndarray
+            Non-negative expectations, finite for any valid history.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative ``t`` or data that break the rules listed in :meth:`fit`.
+
+        Examples
+        --------
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> round(float(m.expected_purchases(39, 2, 30.43, 38.86)[0]), 4)
+        1.226
+        """
+        params = self._fitted_params()
+        t_arr, x, rec, T_arr = self._rfm(frequency, recency, T, t=t)
+        _check_horizon(t_arr)
+        return conditional_expected_purchases(params, t_arr, x, rec, T_arr)
+
+    def expected_purchases_new(self, t: Any) -> np.ndarray:
+        """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
+
+        Parameters
+        ----------
+        t : array-like or float
+            Time since acquisition (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative or non-finite ``t``.
+
+        Examples
+        --------
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.1967, 1.8605]
+        """
+        params = self._fitted_params()
+        (t_arr,) = prediction_columns(t=t)
+        _check_horizon(t_arr)
+        return expected_purchases_new(params, t_arr)
+
+    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
+        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
+
+        Parameters
+        ----------
+        n : array-like or int
+            Purchase counts (whole numbers >= 0).
+        t : array-like or float
+            Time since acquisition (>= 0). ``n`` and ``t`` broadcast.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1].
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative or non-integer ``n``, negative ``t``.
+
+        Examples
+        --------
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5738, 0.1994, 0.0854]
+        """
+        params = self._fitted_params()
+        n_arr, t_arr = prediction_columns(n=n, t=t)
+        _check_counts(n_arr)
+        _check_horizon(t_arr)
+        return probability_of_purchases(params, n_arr, t_arr)
+
+    def simulate(
+        self, n: int, T: Any, *, rng: np.random.Generator | None = None, unit: float = 7.0
+    ) -> RFMSummary:
+        """Draw ``n`` synthetic customers from the fitted model.
+
+        Parameters
+        ----------
+        n : int
+            Number of customers.
+        T : float or array-like
+            Observation length of each customer (a scalar applies to all).
+        rng : numpy.random.Generator, optional
+            Source of randomness (default: a fresh unseeded generator).
+        unit : float
+            Days per time unit, recorded on the summary.
+
+        Returns
+        -------
+        RFMSummary
+            ``customer_id`` 0..n-1 with ``frequency``, ``recency`` and ``T``.
+
+        Examples
+        --------
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = m.simulate(1000, 38.86, rng=np.random.default_rng(0))
+        >>> len(s), bool((s.recency <= s.T).all())
+        (1000, True)
+        """
+        params = self._fitted_params()
+        T_arr = _simulation_ages(n, T)
+        rng = np.random.default_rng() if rng is None else rng
+        x, rec = simulate(params, T_arr, rng)
+        return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
+
+
+def _check_horizon(t: np.ndarray) -> None:
+    bad = np.flatnonzero(t < 0)
+    if bad.size:
+        raise InvalidInputError(f"'t' must be >= 0 (got {t[bad[0]]!r} at index {bad[0]})")
+
+
+def _check_counts(n: np.ndarray) -> None:
+    bad = np.flatnonzero((n < 0) | (n != np.floor(n)))
+    if bad.size:
+        raise InvalidInputError(
+            f"'n' must be whole numbers >= 0 (got {n[bad[0]]!r} at index {bad[0]})"
+        )
+
+
+def _simulation_ages(n: Any, T: Any) -> np.ndarray:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
+    (T_arr,) = prediction_columns(T=T)
+    if len(T_arr) == 1:
+        T_arr = np.full(int(n), T_arr[0])
+    if len(T_arr) != n:
+        raise InvalidInputError(f"'T' must be a scalar or have length n={n} (got {len(T_arr)})")
+    bad = np.flatnonzero(T_arr <= 0)
+    if bad.size:
+        raise InvalidInputError(f"'T' must be > 0 (got {T_arr[bad[0]]!r} at index {bad[0]})")
+    return T_arr
