@@ -610,7 +610,7 @@ def plot_frequency_recency_matrix(
         ax,
         np.ma.masked_invalid(values),
         r,
-        f"Expected purchases in the next {t:g} at age {T:g}",
+        f"Expected purchases in the next {t:g} time units, at age {T:.4g}",
         "expected purchases",
     )
 
@@ -658,7 +658,7 @@ def plot_probability_alive_matrix(
     )
     ax = axes_or_new(ax)
     ax = _draw_matrix(
-        ax, np.ma.masked_invalid(values), r, f"Probability alive at age {T:g}", "P(alive)"
+        ax, np.ma.masked_invalid(values), r, f"Probability alive at age {T:.4g}", "P(alive)"
     )
     ax.images[0].set_clim(0.0, 1.0)
     return ax

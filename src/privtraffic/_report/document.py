@@ -1,0 +1,147 @@
+"""One self-contained HTML page: headings, text, tables and plots embedded as base64 PNG."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from privtraffic._html import format_cell, html_table
+
+__all__ = ["Document", "matplotlib_available"]
+
+_STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
+       max-width: 64em; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #4c72b0; padding-bottom: .2em; }
+h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: .6em 0 1.2em 0; font-size: 90%; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
+th { background: #f0f3f8; }
+td:first-child, th:first-child { text-align: left; }
+figure { margin: 1em 0; }
+figure img { max-width: 100%; }
+figcaption { font-size: 90%; color: #555; }
+.note { color: #555; font-size: 90%; }
+nav ul { columns: 2; }
+"""
+
+
+def matplotlib_available() -> bool:
+    """Whether matplotlib can be imported (the ``plot`` extra is installed)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _anchor(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+class Document:
+    """An HTML page being written, section by section (a private builder, mutable by design).
+
+    Parameters
+    ----------
+    title : str
+        Page title and first heading.
+    plots : bool
+        Whether to render plots; when False every :meth:`figure` call is skipped and the page
+        says once that plots were left out.
+    """
+
+    def __init__(self, title: str, *, plots: bool) -> None:
+        self.title = title
+        self.plots = plots
+        self._body: list[str] = []
+        self._toc: list[tuple[str, str]] = []
+        self.n_figures = 0
+
+    def section(self, heading: str) -> None:
+        """Start a new top-level section (listed in the table of contents)."""
+        anchor = _anchor(heading)
+        while any(a == anchor for a, _ in self._toc):
+            anchor += "-x"
+        self._toc.append((anchor, heading))
+        self._body.append(f'<h2 id="{anchor}">{html.escape(heading)}</h2>')
+
+    def subheading(self, text: str) -> None:
+        """A third-level heading inside the current section."""
+        self._body.append(f"<h3>{html.escape(text)}</h3>")
+
+    def paragraph(self, text: str, *, note: bool = False) -> None:
+        """A paragraph of escaped text; ``note`` renders it small and grey."""
+        cls = ' class="note"' if note else ""
+        self._body.append(f"<p{cls}>{html.escape(text)}</p>")
+
+    def facts(self, items: Mapping[str, Any], *, title: str | None = None) -> None:
+        """A two-column table of named values."""
+        self.table(list(items.items()), ["", "value"], title=title)
+
+    def table(
+        self,
+        rows: Iterable[Sequence[Any]],
+        header: Sequence[str],
+        *,
+        title: str | None = None,
+        max_rows: int = 50,
+    ) -> None:
+        """An escaped table (see :func:`privtraffic._html.html_table`)."""
+        self._body.append(html_table(rows, header, title=title, max_rows=max_rows))
+
+    def raw_html(self, fragment: str) -> None:
+        """Trusted HTML produced by privtraffic itself (e.g. a ``_repr_html_``)."""
+        self._body.append(fragment)
+
+    def figure(
+        self,
+        draw: Callable[[Any], Any],
+        *,
+        caption: str,
+        size: tuple[float, float] = (7.0, 4.2),
+    ) -> None:
+        """Draw a plot on a fresh Axes and embed it as a base64 PNG; skipped without plots."""
+        if not self.plots:
+            return
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=size, dpi=96, layout="constrained")
+        draw(fig.add_subplot())
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        self.n_figures += 1
+        self._body.append(
+            f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>Figure {self.n_figures}. {html.escape(caption)}</figcaption></figure>"
+        )
+
+    def render(self, *, footer: str = "") -> str:
+        """The complete HTML page."""
+        toc = "".join(f'<li><a href="#{a}">{html.escape(h)}</a></li>' for a, h in self._toc)
+        notice = (
+            ""
+            if self.plots
+            else '<p class="note">Plots are not included: matplotlib is not installed '
+            "(python -m pip install 'privtraffic[plot]').</p>"
+        )
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head><body>"
+            f"<h1>{html.escape(self.title)}</h1>{notice}"
+            f"<nav><strong>Contents</strong><ul>{toc}</ul></nav>"
+            + "\n".join(self._body)
+            + (f'<hr><p class="note">{html.escape(footer)}</p>' if footer else "")
+            + "</body></html>\n"
+        )
+
+
+def number(value: Any, digits: int = 4) -> str:
+    """A number formatted as the report's tables show it."""
+    return format_cell(value, digits)

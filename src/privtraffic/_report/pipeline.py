@@ -1,0 +1,196 @@
+"""``privtraffic report``: read the files, run the sections, return the page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from privtraffic._report import sections
+from privtraffic._report.document import Document, matplotlib_available
+from privtraffic._report.reading import Column, read_table
+from privtraffic._version import __version__
+from privtraffic.errors import InvalidInputError
+
+__all__ = ["ReportOptions", "build_report"]
+
+
+@attrs.frozen
+class ReportOptions:
+    """Everything ``privtraffic report`` was asked to do."""
+
+    transactions: Path
+    referrals: Path | None = None
+    events: Path | None = None
+    orders: Path | None = None
+    plan: Path | None = None
+    delimiter: str = ","
+    columns: dict[str, str] = attrs.field(factory=dict)
+    calibration_end: str | None = None
+    unit: str = "W"
+    horizon_months: float = 12.0
+    discount_rate: float = 0.01
+    top: int = 20
+    title: str = "privtraffic report"
+    plots: bool = True
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ReportOptions:
+        """The options of a parsed ``privtraffic report`` command line."""
+
+        def path(value: str | None) -> Path | None:
+            return None if value is None else Path(value)
+
+        delimiter = "\t" if args.delimiter in ("\\t", "tab") else args.delimiter
+        if len(delimiter) != 1:
+            raise InvalidInputError(f"--delimiter must be one character (got {args.delimiter!r})")
+        names = (
+            "customer",
+            "timestamp",
+            "value",
+            "referrer",
+            "referee",
+            "event",
+            "order",
+            "seller",
+        )
+        return cls(
+            transactions=Path(args.transactions),
+            referrals=path(args.referrals),
+            events=path(args.events),
+            orders=path(args.orders),
+            plan=path(args.plan),
+            delimiter=delimiter,
+            columns={n: getattr(args, f"{n}_column") for n in names},
+            calibration_end=args.calibration_end,
+            unit=args.unit,
+            horizon_months=args.horizon,
+            discount_rate=args.discount_rate,
+            top=args.top,
+            title=args.title,
+            plots=not args.no_plots,
+        )
+
+    def column(self, role: str, default: str) -> str:
+        """The header name of a column role."""
+        return self.columns.get(role, default)
+
+
+def _calibration_end(text: str | None, timestamps: np.ndarray) -> np.datetime64 | None:
+    if text is None:
+        return None
+    try:
+        cut = np.datetime64(text.strip(), "D")
+    except ValueError:
+        cut = np.datetime64("NaT")
+    if np.isnat(cut):
+        raise InvalidInputError(f"--calibration-end must be a date like 2024-06-30 (got {text!r})")
+    first, last = timestamps.min().astype("datetime64[D]"), timestamps.max().astype("datetime64[D]")
+    if not first <= cut < last:
+        raise InvalidInputError(
+            f"--calibration-end must be on or after the first transaction ({first}) and before "
+            f"the last ({last}) (got {cut})"
+        )
+    return cut
+
+
+def build_report(options: ReportOptions, progress: Callable[[str], None]) -> str:
+    """Read the input files, run every section that has its data, and render the page."""
+    plots = options.plots and matplotlib_available()
+    if options.plots and not plots:
+        progress("matplotlib is not installed: the report will have no plots")
+    col = options.column
+    progress(f"reading {options.transactions}")
+    tx = read_table(
+        options.transactions,
+        [
+            Column("customer_id", col("customer", "customer_id"), "id"),
+            Column("timestamp", col("timestamp", "timestamp"), "time"),
+            Column("value", col("value", "value"), "amount"),
+        ],
+        delimiter=options.delimiter,
+    )
+    progress(f"{len(tx['customer_id']):,} transactions")
+    referrals = events = orders = plan = None
+    if options.referrals is not None:
+        progress(f"reading {options.referrals}")
+        referrals = read_table(
+            options.referrals,
+            [
+                Column("referrer", col("referrer", "referrer"), "id"),
+                Column("referee", col("referee", "referee"), "id"),
+            ],
+            delimiter=options.delimiter,
+        )
+    if options.events is not None:
+        progress(f"reading {options.events}")
+        events = read_table(
+            options.events,
+            [
+                Column("customer_id", col("customer", "customer_id"), "id"),
+                Column("event", col("event", "event"), "text"),
+                Column("timestamp", col("timestamp", "timestamp"), "time"),
+            ],
+            delimiter=options.delimiter,
+        )
+    if options.orders is not None and options.plan is not None:
+        progress(f"reading {options.orders} and {options.plan}")
+        orders = read_table(
+            options.orders,
+            [
+                Column("order_id", col("order", "order_id"), "id"),
+                Column("seller", col("seller", "seller"), "id"),
+                Column("value", col("value", "value"), "amount"),
+            ],
+            delimiter=options.delimiter,
+        )
+        plan = _read_plan(options.plan)
+    cut = _calibration_end(options.calibration_end, tx["timestamp"])
+
+    doc = Document(options.title, plots=plots)
+    ids, times, values = tx["customer_id"], tx["timestamp"], tx["value"]
+    sections.data_summary_section(
+        doc, ids, times, values, calibration_end=cut, source=f"Source: {options.transactions.name}"
+    )
+    fitted = sections.btyd_section(
+        doc,
+        ids,
+        times,
+        values,
+        unit=options.unit,
+        calibration_end=cut,
+        horizon_months=options.horizon_months,
+        discount_rate=options.discount_rate,
+        top=options.top,
+        progress=progress,
+    )
+    sections.concentration_section(doc, ids, values, clv=fitted.get("clv"))
+    if events is not None:
+        progress("classifying relationship tiers")
+        sections.tiers_section(doc, events["customer_id"], events["event"], events["timestamp"])
+    if referrals is not None:
+        progress("scoring referrers (KOC leaderboard)")
+        sections.referral_section(
+            doc, referrals["referrer"], referrals["referee"], ids, values, top=options.top
+        )
+    if orders is not None:
+        progress("computing commissions")
+        sections.commission_section(doc, orders, plan)
+    progress("rendering the report")
+    return doc.render(footer=f"Generated by privtraffic {__version__} (privtraffic report).")
+
+
+def _read_plan(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"{path.name}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None

@@ -1,0 +1,305 @@
+"""The ``privtraffic`` command: ``privtraffic demo`` and ``privtraffic report``.
+
+``privtraffic demo`` fits the BTYD models on the bundled CDNOW data, prints their parameters,
+standard errors and the top customers by CLV, and writes ``privtraffic-demo.html``: the whole
+pipeline on CDNOW plus a simulated private domain, in one self-contained page.
+
+``privtraffic report --transactions FILE ... --out report.html`` does the same for your own
+exported logs (CSV, or Parquet when pyarrow is installed).
+
+Exit status: 0 on success, 2 for a usage error or a problem in an input file (the message names
+the file, the row and the column; no output file is left behind), 1 for any other failure.
+
+Examples
+--------
+>>> from privtraffic.cli import build_parser
+>>> args = build_parser().parse_args(["report", "--transactions", "tx.csv", "--out", "r.html"])
+>>> args.command, args.transactions, args.customer_column, args.calibration_end
+('report', 'tx.csv', 'customer_id', None)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from privtraffic._version import __version__
+from privtraffic.errors import PrivTrafficError
+
+__all__ = ["build_parser", "main"]
+
+_EPILOG_REPORT = """\
+input files:
+  --transactions  one row per purchase: customer_id, timestamp, value (value optional with
+                  --no-value; timestamps are ISO dates or date-times, e.g. 2024-03-01 or
+                  2024-03-01T14:30; values are amounts >= 0)
+  --referrals     one row per referral: referrer, referee (who brought in whom)
+  --events        one row per relationship event: customer_id, event, timestamp
+                  (e.g. add_contact, join_group, purchase, share)
+  --orders        one row per distribution order for the commission summary:
+                  order_id, seller, value (needs --plan)
+  Column names can be changed with the --*-column options. CSV rows are numbered like a
+  spreadsheet: the header is row 1.
+
+exit status:
+  0 success; 2 bad arguments or a problem in an input file (the message names file, row and
+  column, and no report file is written); 1 any other failure.
+
+example:
+  privtraffic report --transactions orders.csv --referrals referrals.csv \\
+      --calibration-end 2024-06-30 --out report.html
+"""
+
+
+class _Progress:
+    """Progress lines on stderr, each with the time since the command started."""
+
+    def __init__(self, stream: TextIO, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            elapsed = time.perf_counter() - self.start
+            print(f"[{elapsed:5.1f}s] {message}", file=self.stream, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``privtraffic`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["demo", "--no-html"]).no_html
+    True
+    """
+    parser = argparse.ArgumentParser(
+        prog="privtraffic",
+        description=(
+            "Private-domain traffic modelling: BTYD/CLV estimators, relationship tiers, "
+            "KOC scoring and exact commissions, as self-contained HTML reports."
+        ),
+        epilog="Run 'privtraffic <command> --help' for the options of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"privtraffic {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="fit the models on the bundled CDNOW data and write privtraffic-demo.html",
+        description=(
+            "Fit BG/NBD and Gamma-Gamma on the bundled CDNOW 2,357-customer cohort, print the "
+            "parameters, their standard errors and the top customers by CLV, and write a "
+            "self-contained HTML report of the whole pipeline on CDNOW plus a simulated private "
+            "domain (tiers, referrals, KOCs, funnel, concentration, commissions). Plots are "
+            "embedded when matplotlib is installed."
+        ),
+    )
+    demo.add_argument(
+        "--out",
+        default="privtraffic-demo.html",
+        metavar="PATH",
+        help="where to write the HTML report (default: %(default)s)",
+    )
+    demo.add_argument("--no-html", action="store_true", help="print the results only")
+    demo.add_argument(
+        "--top", type=int, default=10, metavar="N", help="customers in the CLV table (default 10)"
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+
+    report = commands.add_parser(
+        "report",
+        help="turn exported transaction / referral / event / order logs into an HTML report",
+        description=(
+            "Read exported logs (CSV; Parquet when pyarrow is installed) and write one "
+            "self-contained HTML report: data summary, BTYD model fits and holdout checks, CLV "
+            "table, concentration, and - when the files are given - tier mix and flows, KOC "
+            "leaderboard and commission summary."
+        ),
+        epilog=_EPILOG_REPORT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    files = report.add_argument_group("input files")
+    files.add_argument("--transactions", required=True, metavar="FILE", help="purchase log")
+    files.add_argument("--referrals", metavar="FILE", help="referral log (referrer, referee)")
+    files.add_argument("--events", metavar="FILE", help="relationship events (for tiers)")
+    files.add_argument("--orders", metavar="FILE", help="distribution orders (needs --plan)")
+    files.add_argument(
+        "--plan", metavar="FILE", help="commission plan as JSON (see the commission guide)"
+    )
+    files.add_argument(
+        "--delimiter", default=",", metavar="CHAR", help="CSV delimiter (default ','); \\t for tab"
+    )
+    columns = report.add_argument_group("column names")
+    for option, default, what in (
+        ("customer", "customer_id", "customer id (transactions, events)"),
+        ("timestamp", "timestamp", "time (transactions, events)"),
+        ("value", "value", "amount (transactions, orders)"),
+        ("referrer", "referrer", "referrer (referrals)"),
+        ("referee", "referee", "referee (referrals)"),
+        ("event", "event", "event kind (events)"),
+        ("order", "order_id", "order id (orders)"),
+        ("seller", "seller", "selling distributor (orders)"),
+    ):
+        columns.add_argument(
+            f"--{option}-column", default=default, metavar="NAME", help=f"{what}; default {default}"
+        )
+    model = report.add_argument_group("analysis")
+    model.add_argument(
+        "--calibration-end",
+        metavar="DATE",
+        help="last day of the calibration period (inclusive); later purchases are the holdout "
+        "used to check the models' forecasts. Without it the models fit on all the data.",
+    )
+    model.add_argument(
+        "--unit",
+        choices=("D", "W", "M"),
+        default="W",
+        help="time unit of the models: days, weeks or months (default W)",
+    )
+    model.add_argument(
+        "--horizon",
+        type=float,
+        default=12.0,
+        metavar="MONTHS",
+        help="CLV horizon in months (default 12)",
+    )
+    model.add_argument(
+        "--discount-rate",
+        type=float,
+        default=0.01,
+        metavar="RATE",
+        help="monthly discount rate for CLV (default 0.01)",
+    )
+    model.add_argument(
+        "--top", type=int, default=20, metavar="N", help="rows in the CLV and KOC tables"
+    )
+    output = report.add_argument_group("output")
+    output.add_argument(
+        "--out", default="report.html", metavar="PATH", help="HTML file (default report.html)"
+    )
+    output.add_argument("--title", default="privtraffic report", help="title of the report")
+    output.add_argument("--no-plots", action="store_true", help="leave the plots out")
+    output.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    return parser
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed at the end.
+
+    A reader never sees a half-written report, and a failure leaves no file behind.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Destination; its folder must exist.
+    text : str
+        The content (written as UTF-8).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_atomically(folder / "r.html", "<p>ok</p>")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['r.html']
+    """
+    path = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _run_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from privtraffic._report.demo import run_demo
+
+    progress = _Progress(stderr, quiet=args.quiet)
+    out = None if args.no_html else Path(args.out)
+    if out is not None and not out.parent.resolve().is_dir():
+        raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
+    page = run_demo(stdout, progress, top=args.top, html=out is not None)
+    if out is not None and page is not None:
+        write_atomically(out, page)
+        progress(f"wrote {out}")
+    return 0
+
+
+def _run_report(args: argparse.Namespace, stderr: TextIO) -> int:
+    from privtraffic._report.pipeline import ReportOptions, build_report
+
+    progress = _Progress(stderr, quiet=args.quiet)
+    out = Path(args.out)
+    if not out.parent.resolve().is_dir():
+        raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
+    if args.orders and not args.plan:
+        raise _UsageError("--orders needs --plan (the commission plan as JSON)")
+    if args.top < 1:
+        raise _UsageError(f"--top must be >= 1 (got {args.top})")
+    options = ReportOptions.from_args(args)
+    page = build_report(options, progress)
+    write_atomically(out, page)
+    progress(f"wrote {out}")
+    return 0
+
+
+class _UsageError(Exception):
+    """A bad combination of options (exit status 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``privtraffic`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        The exit status: 0 success, 2 bad arguments or input file, 1 other failure.
+
+    Examples
+    --------
+    >>> main(["report", "--transactions", "no-such-file.csv", "--quiet"])
+    2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    try:
+        if args.command == "demo":
+            return _run_demo(args, stdout, stderr)
+        return _run_report(args, stderr)
+    except _UsageError as exc:
+        parser.print_usage(stderr)
+        print(f"privtraffic {args.command}: error: {exc}", file=stderr)
+        return 2
+    except PrivTrafficError as exc:
+        if isinstance(exc, ValueError):  # InvalidInputError and the other input problems
+            print(f"privtraffic {args.command}: error: {exc}", file=stderr)
+            return 2
+        print(f"privtraffic {args.command}: failed: {exc}", file=stderr)
+        return 1
+    except OSError as exc:
+        print(f"privtraffic {args.command}: failed: {exc}", file=stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
