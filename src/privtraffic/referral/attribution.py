@@ -1,0 +1,324 @@
+"""Attribution rules: which referral claims become edges of the referral forest.
+
+A *claim* is one row of a referral log: "``referee`` joined through ``referrer``", optionally
+with the time of the share (``at``) and the time the referee joined or first bought
+(``joined_at``). :func:`attribute_claims` decides, row by row, which claims are applied:
+
+1. rows with a missing id are invalid (``on_invalid="report"`` reports them; otherwise
+   :func:`privtraffic._validation.as_ids` raises naming the row);
+2. a self-referral (referrer == referee) is invalid;
+3. with an attribution window, a claim is not applied when the referee joined before the share or
+   more than ``window_days`` after it;
+4. among the remaining claims on one referee, ``touch="first"`` applies the earliest — by ``at``
+   when times are given, else by row order, ties broken by row order — and reports the others
+   as later claims; ``touch="last"`` applies the latest; ``touch="unique"`` treats a second,
+   *different* referrer as invalid input. A repeat of the applied claim (same referrer) is
+   reported as a duplicate.
+
+Claims that are not applied are never dropped silently: they are listed with their row and
+reason in :class:`RejectedClaims` (``ReferralGraph.rejected``). Cycles are checked afterwards, on
+the forest, by :meth:`privtraffic.referral.ReferralGraph.from_edges`.
+
+Examples
+--------
+>>> import numpy as np
+>>> res = attribute_claims(np.array([0, 0, 2]), np.array([1, 1, 1]))
+>>> res.applied.tolist(), res.rejected_rows.tolist(), res.rejected_reasons.tolist()
+([0], [1, 2], ['duplicate claim', 'later claim'])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from privtraffic.data._tables import ColumnarTable
+from privtraffic.errors import InvalidDefinitionError, InvalidInputError
+
+__all__ = ["AttributionRule", "ClaimDecision", "RejectedClaims", "attribute_claims"]
+
+REASON_MISSING_ID = "missing id"
+REASON_SELF = "self-referral"
+REASON_BEFORE_SHARE = "joined before the share"
+REASON_OUTSIDE_WINDOW = "outside attribution window"
+REASON_LATER = "later claim"
+REASON_EARLIER = "earlier claim"
+REASON_DUPLICATE = "duplicate claim"
+REASON_CONFLICT = "second referrer"
+
+_TOUCHES = ("first", "last", "unique")
+
+
+def _check_touch(instance: Any, attribute: Any, value: str) -> None:
+    if value not in _TOUCHES:
+        raise InvalidDefinitionError(f"'touch' must be one of {_TOUCHES} (got {value!r})")
+
+
+def _check_window(instance: Any, attribute: Any, value: float | None) -> None:
+    if value is not None and not (np.isfinite(value) and value >= 0):
+        raise InvalidDefinitionError(f"'window_days' must be a finite number >= 0 (got {value!r})")
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@attrs.frozen
+class AttributionRule:
+    """How competing referral claims on one referee are resolved.
+
+    Parameters
+    ----------
+    touch : {"first", "last", "unique"}
+        ``"first"`` (default): the earliest claim wins — by ``at`` when share times are given,
+        else by row order — and later claims are reported, not applied. ``"last"``: the latest
+        claim wins. ``"unique"``: a referee claimed by two different referrers is invalid input
+        (an error, or a reported row with ``on_invalid="report"``).
+    window_days : float, optional
+        Attribution window: a claim counts only when the referee joined (or first bought) no
+        earlier than the share and at most ``window_days`` days after it. Needs both ``at``
+        (share time) and ``joined_at`` in :meth:`ReferralGraph.from_edges`.
+
+    Raises
+    ------
+    InvalidDefinitionError
+        An unknown ``touch`` or a negative / non-finite window.
+
+    Examples
+    --------
+    >>> AttributionRule()
+    AttributionRule(touch='first', window_days=None)
+    >>> AttributionRule(touch="latest")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidDefinitionError: 'touch' must be one of (...) (got 'latest')
+    """
+
+    touch: str = attrs.field(default="first", validator=_check_touch)
+    window_days: float | None = attrs.field(
+        default=None, converter=_optional_float, validator=_check_window
+    )
+
+
+@attrs.frozen(eq=False, repr=False)
+class RejectedClaims(ColumnarTable):
+    """Referral-log rows that were not applied, with the reason.
+
+    Attributes
+    ----------
+    row : numpy.ndarray
+        Row of the claim in the caller's log (0-based).
+    referrer, referee : numpy.ndarray
+        The ids on the row (the string ``"<missing>"`` where an id was missing).
+    reason : numpy.ndarray
+        Why the claim was not applied: ``"missing id"``, ``"self-referral"``,
+        ``"joined before the share"``, ``"outside attribution window"``, ``"later claim"``,
+        ``"earlier claim"`` (``touch="last"``), ``"duplicate claim"``, ``"second referrer"``
+        (``touch="unique"``) or ``"closes referral cycle a -> b -> a"``.
+    applied_row : numpy.ndarray
+        For competing claims, the row that was applied for the same referee; ``-1`` otherwise.
+
+    Examples
+    --------
+    >>> from privtraffic.referral import ReferralGraph
+    >>> g = ReferralGraph.from_edges(["a", "a"], ["b", "b"])
+    >>> g.rejected.reason.tolist(), g.rejected.applied_row.tolist()
+    (['duplicate claim'], [0])
+    """
+
+    row: np.ndarray = attrs.field(converter=np.asarray)
+    referrer: np.ndarray = attrs.field(converter=np.asarray)
+    referee: np.ndarray = attrs.field(converter=np.asarray)
+    reason: np.ndarray = attrs.field(converter=np.asarray)
+    applied_row: np.ndarray = attrs.field(converter=np.asarray)
+
+    def counts(self) -> dict[str, int]:
+        """How many claims were rejected for each reason.
+
+        Returns
+        -------
+        dict of str to int
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> g = ReferralGraph.from_edges(["a", "c"], ["b", "b"])
+        >>> g.rejected.counts()
+        {'later claim': 1}
+        """
+        names, n = np.unique(self.reason.astype(str), return_counts=True)
+        return {str(k): int(v) for k, v in zip(names, n, strict=True)}
+
+
+@attrs.frozen(eq=False)
+class ClaimDecision:
+    """The outcome of :func:`attribute_claims`.
+
+    Attributes
+    ----------
+    applied : numpy.ndarray
+        Rows applied as edges, at most one per referee.
+    rejected_rows : numpy.ndarray
+        Rows not applied, sorted.
+    rejected_reasons : numpy.ndarray
+        The reason for each rejected row.
+    applied_row : numpy.ndarray
+        For each rejected row, the applied row on the same referee (``-1`` when none).
+
+    Examples
+    --------
+    >>> d = attribute_claims(np.array([0]), np.array([1]))
+    >>> d.applied.tolist(), d.rejected_rows.size
+    ([0], 0)
+    """
+
+    applied: np.ndarray
+    rejected_rows: np.ndarray
+    rejected_reasons: np.ndarray
+    applied_row: np.ndarray
+
+
+def attribute_claims(
+    referrer: np.ndarray,
+    referee: np.ndarray,
+    at: np.ndarray | None = None,
+    joined_at: np.ndarray | None = None,
+    *,
+    rule: AttributionRule | None = None,
+    valid: np.ndarray | None = None,
+    on_invalid: str = "raise",
+    labels: np.ndarray | None = None,
+) -> ClaimDecision:
+    """Decide which claims of a referral log are applied (see the module notes for the rules).
+
+    Parameters
+    ----------
+    referrer, referee : numpy.ndarray
+        ``int64`` user indices per row.
+    at : numpy.ndarray, optional
+        ``datetime64`` share time per row; orders the claims for ``touch="first"/"last"``.
+    joined_at : numpy.ndarray, optional
+        ``datetime64`` time the referee joined / first bought, per row (for the window).
+    rule : AttributionRule, optional
+        Defaults to ``AttributionRule()`` (first touch, no window).
+    valid : numpy.ndarray, optional
+        Boolean mask of rows with both ids present; the others are reported as missing ids.
+    on_invalid : {"raise", "report"}
+        What a self-referral or (``touch="unique"``) a second referrer does.
+    labels : numpy.ndarray, optional
+        User id per index, used in messages.
+
+    Returns
+    -------
+    ClaimDecision
+
+    Raises
+    ------
+    InvalidInputError
+        With ``on_invalid="raise"``: a self-referral or, under ``touch="unique"``, a referee with
+        two different referrers — the message names the rows.
+
+    Examples
+    --------
+    >>> at = np.array(["2024-01-05", "2024-01-02"], dtype="datetime64[s]")
+    >>> attribute_claims(np.array([0, 2]), np.array([1, 1]), at).applied.tolist()   # by time
+    [1]
+    >>> attribute_claims(np.array([3]), np.array([3]))
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'referees' must differ ... (self-referral of 3 at row 0)
+    """
+    rule = AttributionRule() if rule is None else rule
+    referrer = np.asarray(referrer, dtype=np.int64)
+    referee = np.asarray(referee, dtype=np.int64)
+    n = referrer.shape[0]
+    reason = np.full(n, -1, dtype=np.int8)  # -1: still a candidate
+    names = [
+        REASON_MISSING_ID,
+        REASON_SELF,
+        REASON_BEFORE_SHARE,
+        REASON_OUTSIDE_WINDOW,
+        REASON_LATER,
+        REASON_EARLIER,
+        REASON_DUPLICATE,
+        REASON_CONFLICT,
+    ]
+    applied_row = np.full(n, -1, dtype=np.int64)
+
+    def label(i: int) -> str:
+        return repr(labels[i].item()) if labels is not None else str(i)
+
+    if valid is not None:
+        reason[~valid] = 0
+    self_ref = (referrer == referee) & (reason < 0)
+    if self_ref.any():
+        i = int(np.flatnonzero(self_ref)[0])
+        if on_invalid == "raise":
+            raise InvalidInputError(
+                f"'referees' must differ from 'referrers' "
+                f"(self-referral of {label(int(referee[i]))} at row {i})"
+            )
+        reason[self_ref] = 1
+    if rule.window_days is not None:
+        if at is None or joined_at is None:
+            raise InvalidInputError(
+                "an attribution window needs both 'at' (share time) and 'joined_at' "
+                "(time the referee joined or first bought)"
+            )
+        lag = (joined_at - at).astype("timedelta64[s]").astype(np.float64) / 86400.0
+        reason[(lag < 0) & (reason < 0)] = 2
+        reason[(lag > rule.window_days) & (reason < 0)] = 3
+
+    cand = np.flatnonzero(reason < 0)
+    if cand.size:
+        keys: tuple[np.ndarray, ...]
+        if at is not None:
+            t = at[cand].astype("datetime64[s]").astype(np.int64)
+            keys = (cand, t, referee[cand])
+        else:
+            keys = (cand, referee[cand])
+        srt = cand[np.lexsort(keys)]
+        ree = referee[srt]
+        new_group = np.ones(srt.size, dtype=bool)
+        new_group[1:] = ree[1:] != ree[:-1]
+        group_id = np.cumsum(new_group) - 1
+        if rule.touch == "last":
+            last = np.ones(srt.size, dtype=bool)
+            last[:-1] = new_group[1:]
+            winner_pos = np.flatnonzero(last)
+            loser_reason = 5
+        else:
+            winner_pos = np.flatnonzero(new_group)
+            loser_reason = 4
+        winner_rows = srt[winner_pos]
+        win_of = winner_rows[group_id]
+        losers = srt != win_of
+        lrows = srt[losers]
+        lwin = win_of[losers]
+        dup = referrer[lrows] == referrer[lwin]
+        if rule.touch == "unique" and (~dup).any():
+            k = int(np.flatnonzero(~dup)[0])
+            i, w = int(lrows[k]), int(lwin[k])
+            if on_invalid == "raise":
+                a, b = sorted((i, w))
+                raise InvalidInputError(
+                    f"'referees' must have at most one referrer (got {label(int(referee[i]))} "
+                    f"referred by {label(int(referrer[a]))} at row {a} "
+                    f"and by {label(int(referrer[b]))} at row {b})"
+                )
+            loser_reason = 7
+        reason[lrows] = np.where(dup, 6, loser_reason)
+        applied_row[lrows] = lwin
+        applied = np.sort(winner_rows)
+    else:
+        applied = np.zeros(0, dtype=np.int64)
+    rejected = np.flatnonzero(reason >= 0)
+    reasons = np.array(names, dtype=object)[reason[rejected]]
+    return ClaimDecision(
+        applied=applied.astype(np.int64),
+        rejected_rows=rejected.astype(np.int64),
+        rejected_reasons=np.asarray(reasons.astype(str)),
+        applied_row=applied_row[rejected],
+    )

@@ -1,0 +1,74 @@
+"""Depth-decayed network value: the downline's purchase value, discounted by generation.
+
+For a user ``v`` with downline ``D(v)`` (referees, their referees, ...)::
+
+    network_value(v) = sum over u in D(v) of value(u) * decay ** (depth(u) - depth(v) - 1)
+
+so direct referees count in full, their referees ``decay`` times, and so on. ``decay = 1`` gives
+the plain downline value, ``decay = 0`` the value of direct referees only. On a forest it
+satisfies ``network_value(v) = sum over children c of (value(c) + decay * network_value(c))``,
+computed in one bottom-up pass over the depth levels.
+
+Examples
+--------
+>>> from privtraffic.referral import ReferralGraph
+>>> g = ReferralGraph.from_edges([1, 2], [2, 3])          # 1 -> 2 -> 3
+>>> network_value(g, [0.0, 10.0, 10.0], decay=0.5).tolist()
+[15.0, 10.0, 0.0]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from privtraffic._validation import as_float_array, check_same_length
+from privtraffic.errors import InvalidInputError
+from privtraffic.referral.forest import downline_sum
+
+if TYPE_CHECKING:
+    from privtraffic.referral.graph import ReferralGraph
+
+__all__ = ["network_value"]
+
+
+def _check_decay(decay: float, name: str = "decay") -> float:
+    """Validate a decay / damping factor in [0, 1]."""
+    d = float(decay)
+    if not (0.0 <= d <= 1.0):
+        raise InvalidInputError(f"'{name}' must be in [0, 1] (got {decay!r})")
+    return d
+
+
+def network_value(graph: ReferralGraph, value: Any, decay: float = 0.5) -> np.ndarray:
+    """Depth-decayed purchase value of every user's downline (see the module notes).
+
+    Parameters
+    ----------
+    graph : ReferralGraph
+    value : array-like
+        Purchase value per user, aligned with ``graph.users``; >= 0.
+    decay : float
+        Factor per generation below the direct referees, in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` per user.
+
+    Raises
+    ------
+    InvalidInputError
+        Negative or misaligned values, or ``decay`` outside [0, 1].
+
+    Examples
+    --------
+    >>> from privtraffic.referral import ReferralGraph
+    >>> g = ReferralGraph.from_edges(["a", "a", "b"], ["b", "c", "d"])
+    >>> network_value(g, [0.0, 1.0, 2.0, 4.0], decay=0.25).tolist()
+    [4.0, 4.0, 0.0, 0.0]
+    """
+    v = as_float_array(value, "value", minimum=0)
+    check_same_length(users=graph.users, value=v)
+    return downline_sum(graph.parent, graph.levels, v, _check_decay(decay))

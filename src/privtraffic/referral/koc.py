@@ -1,0 +1,422 @@
+"""KOC scores: every referral aggregate per user, one score, and the KOC / potential-KOC flags.
+
+Given a :class:`~privtraffic.referral.ReferralGraph` and the orders (buyer, value, optional time),
+:func:`koc_scores` returns one row per user of ``graph.users`` with
+
+* ``orders``, ``own_value``: the user's own orders and their value (transaction value);
+* ``direct_referrals``, ``converted_referrals``, ``referred_value``, ``descendants``,
+  ``descendant_value``: see :mod:`~privtraffic.referral.aggregates`;
+* ``network_value``: depth-decayed downline value (:mod:`~privtraffic.referral.decay`);
+* ``influence``: damped downline reach (:mod:`~privtraffic.referral.influence`, uniform
+  personalisation, not normalised);
+* ``score = own_value + network_value`` — "customer value = transaction value + propagation
+  value", in the unit of the order values;
+* ``is_koc``: the relationship ladder's KOC — a repeat buyer (``>= 2`` orders) with successful
+  propagation (``>= 1`` referee who bought). With ``window_days``, both conditions are counted on
+  the orders of the last ``window_days`` days before ``as_of``;
+* ``closeness`` in [0, 1] and ``potential_koc`` (see :func:`koc_scores`).
+
+Orders of buyers who are not in the graph are organic: they raise nobody's score and are counted
+in the table's metadata (``n_organic_orders``, ``n_organic_buyers``, ``organic_value``).
+
+Examples
+--------
+>>> from privtraffic.referral import ReferralGraph
+>>> g = ReferralGraph.from_edges(["ann", "ann", "bob"], ["bob", "cy", "dee"])
+>>> t = g.koc_scores(["ann", "ann", "bob", "dee", "eve"], [30.0, 20.0, 15.0, 10.0, 99.0])
+>>> t["user"][t["is_koc"]].tolist(), t["user"][t["potential_koc"]].tolist()
+(['ann'], ['bob'])
+>>> t.n_organic_orders, t.organic_value
+(1, 99.0)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from privtraffic._validation import as_datetime64, as_float_array, as_ids, check_same_length
+from privtraffic.data._tables import ColumnarTable
+from privtraffic.errors import InvalidInputError
+from privtraffic.referral.aggregates import _downline_aggregates
+from privtraffic.referral.decay import _check_decay
+from privtraffic.referral.forest import downline_sum
+
+if TYPE_CHECKING:
+    from privtraffic.referral.graph import ReferralGraph
+
+__all__ = ["KOCScores", "koc_scores"]
+
+
+@attrs.frozen(eq=False, repr=False)
+class KOCScores(ColumnarTable):
+    """One row per user of the graph: referral aggregates, ``score``, KOC flags.
+
+    Columns are numpy arrays aligned with ``graph.users`` (``t["score"]`` or ``t.score``); the
+    remaining attributes are metadata about the orders and the parameters.
+
+    Attributes
+    ----------
+    user : numpy.ndarray
+        The user ids (``graph.users``).
+    orders, own_value : numpy.ndarray
+        The user's own orders and their value.
+    direct_referrals, converted_referrals, referred_value, descendants, descendant_value
+        Downline aggregates (:mod:`~privtraffic.referral.aggregates`).
+    network_value : numpy.ndarray
+        Depth-decayed downline value (:func:`~privtraffic.referral.network_value`).
+    influence : numpy.ndarray
+        Damped downline reach (:func:`~privtraffic.referral.influence`, ``normalize=False``).
+    score : numpy.ndarray
+        ``own_value + network_value``.
+    is_koc : numpy.ndarray
+        Repeat buyer with at least one converted referral.
+    closeness : numpy.ndarray
+        Progress towards KOC in [0, 1] (1 for KOCs).
+    potential_koc : numpy.ndarray
+        Not a KOC and ``closeness`` above the threshold.
+    n_orders, n_organic_orders, n_organic_buyers : int
+        All orders; orders (and distinct buyers) not in the graph.
+    organic_value : float
+        Value of the organic orders.
+    decay, alpha : float
+        The parameters used.
+    window_days : float or None
+        The KOC window, if any.
+
+    Examples
+    --------
+    >>> from privtraffic.referral import ReferralGraph
+    >>> t = ReferralGraph.from_edges([1], [2]).koc_scores([1, 1, 2], [5.0, 5.0, 3.0])
+    >>> t
+    KOCScores(2 rows; columns: user, orders, own_value, direct_referrals, ...)
+    >>> t.to_records()["score"].tolist()
+    [13.0, 3.0]
+    """
+
+    user: np.ndarray
+    orders: np.ndarray
+    own_value: np.ndarray
+    direct_referrals: np.ndarray
+    converted_referrals: np.ndarray
+    referred_value: np.ndarray
+    descendants: np.ndarray
+    descendant_value: np.ndarray
+    network_value: np.ndarray
+    influence: np.ndarray
+    score: np.ndarray
+    is_koc: np.ndarray
+    closeness: np.ndarray
+    potential_koc: np.ndarray
+    n_orders: int = 0
+    n_organic_orders: int = 0
+    n_organic_buyers: int = 0
+    organic_value: float = 0.0
+    decay: float = 0.5
+    alpha: float = 0.85
+    window_days: float | None = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """A column by name.
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> ReferralGraph.from_edges([1], [2]).koc_scores([2], [4.0])["referred_value"].tolist()
+        [4.0, 0.0]
+        """
+        cols = self.columns()
+        if name not in cols:
+            raise KeyError(f"no column {name!r}; columns are {', '.join(cols)}")
+        return cols[name]
+
+    def _take(self, rows: np.ndarray) -> KOCScores:
+        return attrs.evolve(self, **{k: v[rows] for k, v in self.columns().items()})
+
+    def leaderboard(self, k: int = 10) -> KOCScores:
+        """The ``k`` KOCs with the highest ``score`` (ties by more converted referrals).
+
+        Parameters
+        ----------
+        k : int
+
+        Returns
+        -------
+        KOCScores
+            A table of at most ``k`` rows, best first.
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> g = ReferralGraph.from_edges([1, 2], [3, 4])
+        >>> t = g.koc_scores([1, 1, 2, 2, 3, 4], [1.0, 1.0, 9.0, 9.0, 1.0, 1.0])
+        >>> t.leaderboard()["user"].tolist()
+        [2, 1]
+        """
+        idx = np.flatnonzero(self.is_koc)
+        key = np.lexsort((-self.converted_referrals[idx], -self.score[idx]))
+        return self._take(idx[key][:k])
+
+    def potential(self, k: int = 10) -> KOCScores:
+        """The ``k`` potential KOCs closest to becoming KOCs (ties by higher ``score``).
+
+        Parameters
+        ----------
+        k : int
+
+        Returns
+        -------
+        KOCScores
+            A table of at most ``k`` rows, closest first.
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> g = ReferralGraph.from_edges([1, 2], [3, 4])
+        >>> t = g.koc_scores([1, 2, 2, 3], [5.0, 1.0, 1.0, 2.0])
+        >>> t.potential()["user"].tolist(), t.potential()["closeness"].tolist()
+        ([1, 2], [0.75, 0.625])
+        """
+        idx = np.flatnonzero(self.potential_koc)
+        key = np.lexsort((-self.score[idx], -self.closeness[idx]))
+        return self._take(idx[key][:k])
+
+    def to_records(self) -> np.recarray:
+        """The columns as a numpy record array.
+
+        Returns
+        -------
+        numpy.recarray
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> r = ReferralGraph.from_edges([1], [2]).koc_scores([2], [1.0]).to_records()
+        >>> r.descendants.tolist()
+        [1, 0]
+        """
+        cols = self.columns()
+        dtype = np.dtype([(k, v.dtype) for k, v in cols.items()])
+        out = np.rec.array(np.empty(len(self), dtype=dtype))
+        for k, v in cols.items():
+            out[k] = v
+        return out
+
+    def metadata(self) -> dict[str, Any]:
+        """The non-column attributes: order counts, organic orders and parameters.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> ReferralGraph.from_edges([1], [2]).koc_scores([9], [1.0]).metadata()["n_organic_buyers"]
+        1
+        """
+        cols = self.columns()
+        return {
+            f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name not in cols
+        }
+
+    def _repr_html_(self) -> str:
+        from privtraffic._html import html_table
+
+        cols = self.columns()
+        n = len(self)
+        order = np.argsort(-self.score, kind="stable")
+        rows = (tuple(col[i] for col in cols.values()) for i in order)
+        return html_table(
+            rows,
+            list(cols),
+            title=f"KOC scores ({n:,} users, {int(self.is_koc.sum()):,} KOCs; by score)",
+            notes=self.metadata(),
+        )
+
+
+def _orders(
+    graph: ReferralGraph, buyers: Any, values: Any, at: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    if values is None:
+        if not hasattr(buyers, "columns"):
+            raise InvalidInputError(
+                "'values' is required unless 'buyers' is a DataFrame with 'buyer' and 'value' "
+                "columns"
+            )
+        frame = buyers
+        for col in ("buyer", "value"):
+            if col not in frame.columns:
+                raise InvalidInputError(f"the orders DataFrame must have a {col!r} column")
+        buyers, values = frame["buyer"], frame["value"]
+        if at is None and "at" in frame.columns:
+            at = frame["at"]
+    ids = as_ids(buyers, "buyers")
+    vals = as_float_array(values, "values", minimum=0)
+    check_same_length(buyers=ids, values=vals)
+    times = None
+    if at is not None:
+        times = as_datetime64(at, "at")
+        check_same_length(buyers=ids, at=times)
+    return ids, graph._index(ids, "buyers"), vals, times
+
+
+def koc_scores(
+    graph: ReferralGraph,
+    buyers: Any,
+    values: Any = None,
+    at: Any = None,
+    *,
+    decay: float = 0.5,
+    alpha: float = 0.85,
+    window_days: float | None = None,
+    as_of: Any = None,
+    potential_threshold: float = 0.5,
+) -> KOCScores:
+    """Score every user of ``graph`` from the orders (see the module notes for the columns).
+
+    Parameters
+    ----------
+    graph : ReferralGraph
+    buyers : array-like or pandas.DataFrame
+        Buyer id per order; or a DataFrame with columns ``buyer``, ``value`` and optionally
+        ``at``. Buyers not in the graph are organic customers.
+    values : array-like
+        Purchase value per order, >= 0.
+    at : array-like, optional
+        Order time per order; needed with ``window_days``.
+    decay : float
+        Generation decay of ``network_value``, in [0, 1].
+    alpha : float
+        Damping of ``influence``, in [0, 1).
+    window_days : float, optional
+        Count the KOC conditions (repeat purchase, converted referral) on the orders of the last
+        ``window_days`` days up to ``as_of`` only. The value columns use every order.
+    as_of : timestamp, optional
+        End of the KOC window; default the last order time.
+    potential_threshold : float
+        ``potential_koc`` marks non-KOCs with ``closeness`` strictly above it.
+
+    Returns
+    -------
+    KOCScores
+
+    Raises
+    ------
+    InvalidInputError
+        Missing or mixed-type buyer ids, negative or non-finite values (the row is named),
+        different lengths, a window without order times, parameters out of range.
+
+    Notes
+    -----
+    ``closeness = (buy + share) / 2`` measures how far a user has climbed the two rungs of the
+    KOC definition:
+
+    * ``buy = min(orders, 2) / 2`` — 0, 1/2 or 1 (repeat buyer);
+    * ``share = 1`` with a converted referral, else ``direct / (direct + 1) / 2`` for ``direct``
+      referees who joined but have not bought yet — reach that has not converted counts, but
+      less than half a conversion.
+
+    KOCs have ``closeness == 1``. With the default threshold 0.5, the potential KOCs are
+    one-time buyers whose share converted (0.75: active sharers not yet repeat buyers) and repeat
+    buyers whose referees joined but have not bought (0.625 to 0.75: reach without a converted
+    share). A repeat buyer who never shared (0.5), a sharer who never bought (0.5) and a one-time
+    buyer whose referees have not bought (0.375 to 0.5) are not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from privtraffic.referral import ReferralGraph
+    >>> g = ReferralGraph.from_edges([1, 1, 2], [2, 3, 4])
+    >>> t = koc_scores(g, [1, 1, 2, 4], [10.0, 10.0, 8.0, 6.0], decay=0.5)
+    >>> t["network_value"].tolist(), t["score"].tolist()
+    ([11.0, 6.0, 0.0, 0.0], [31.0, 14.0, 0.0, 6.0])
+    >>> t["is_koc"].tolist(), t["closeness"].tolist()
+    ([True, False, False, False], [1.0, 0.75, 0.0, 0.25])
+    """
+    dec = _check_decay(decay)
+    a = float(alpha)
+    if not (0.0 <= a < 1.0):
+        raise InvalidInputError(f"'alpha' must be in [0, 1) (got {alpha!r})")
+    ids, idx, vals, times = _orders(graph, buyers, values, at)
+    window = None
+    if window_days is not None:
+        window = float(window_days)
+        if not (np.isfinite(window) and window >= 0):
+            raise InvalidInputError(f"'window_days' must be a number >= 0 (got {window_days!r})")
+        if times is None:
+            raise InvalidInputError("'window_days' needs the order times 'at'")
+    return _koc_scores(
+        graph, ids, idx, vals, times, dec, a, window, as_of, float(potential_threshold)
+    )
+
+
+def _koc_scores(
+    graph: ReferralGraph,
+    ids: np.ndarray,
+    idx: np.ndarray,
+    vals: np.ndarray,
+    times: np.ndarray | None,
+    decay: float,
+    alpha: float,
+    window: float | None,
+    as_of: Any,
+    threshold: float,
+) -> KOCScores:
+    n = graph.n_users
+    inside = idx >= 0
+    gi = idx[inside]
+    n_orders = np.bincount(gi, minlength=n).astype(np.int64)
+    own = np.bincount(gi, weights=vals[inside], minlength=n)
+    organic = ~inside
+    agg = _downline_aggregates(graph, own, n_orders > 0)
+    # network value and influence share one bottom-up pass (columns of different decay)
+    both = downline_sum(
+        graph.parent, graph.levels, np.column_stack([own, np.ones(n)]), np.array([decay, alpha])
+    )
+    network = both[:, 0]
+    infl = 1.0 + alpha * both[:, 1]
+    if window is not None and times is not None:
+        end = (times.max() if as_of is None else as_datetime64([as_of], "as_of")[0]).astype(
+            "datetime64[s]"
+        )
+        start = end - np.timedelta64(round(window * 86400), "s")
+        recent = inside & (times >= start) & (times <= end)
+        k_orders = np.bincount(idx[recent], minlength=n).astype(np.int64)
+        child = graph.children
+        k_conv = np.bincount(graph.parent[child], weights=k_orders[child] > 0, minlength=n).astype(
+            np.int64
+        )
+    else:
+        k_orders, k_conv = n_orders, agg.converted_referrals
+    is_koc = (k_orders >= 2) & (k_conv >= 1)
+    direct = agg.direct_referrals
+    buy = np.minimum(k_orders, 2) / 2.0
+    share = np.where(k_conv >= 1, 1.0, direct / (direct + 1.0) / 2.0)
+    closeness = (buy + share) / 2.0
+    n_org_buyers = int(np.unique(ids[organic]).shape[0])
+    return KOCScores(
+        user=graph.users,
+        orders=n_orders,
+        own_value=own,
+        direct_referrals=direct,
+        converted_referrals=agg.converted_referrals,
+        referred_value=agg.referred_value,
+        descendants=agg.descendants,
+        descendant_value=agg.descendant_value,
+        network_value=network,
+        influence=infl,
+        score=own + network,
+        is_koc=is_koc,
+        closeness=closeness,
+        potential_koc=~is_koc & (closeness > threshold),
+        n_orders=int(idx.shape[0]),
+        n_organic_orders=int(organic.sum()),
+        n_organic_buyers=n_org_buyers,
+        organic_value=float(vals[organic].sum()),
+        decay=decay,
+        alpha=alpha,
+        window_days=window,
+    )
