@@ -1,0 +1,502 @@
+"""Commission entries for a columnar batch of orders, vectorised over integer minor units.
+
+The batch path gives exactly the entries of :func:`~privtraffic.commission.split_commission`,
+order by order, but works on numpy arrays: amounts in minor units (fen) as int64, every rate as
+an integer numerator over the common denominator ``10 ** plan.rate_places``, and rounding done
+with integer division and remainder. Decimals appear only on output.
+
+Examples
+--------
+>>> from privtraffic.commission import CommissionPlan, DistributorNetwork, compute_commissions
+>>> plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.20")
+>>> net = DistributorNetwork.from_edges(["alice"], ["bob"])
+>>> batch = compute_commissions(
+...     plan, {"order_id": ["o1", "o2"], "amount": ["99.99", "0.07"], "sharer": ["bob", "alice"]},
+...     net)
+>>> batch
+CommissionBatch(3 entries from 2 orders, total 15.01 CNY)
+>>> [(e.order_id, e.beneficiary, e.amount) for e in batch.to_entries()]
+[('o1', 'bob', Decimal('10.00')), ('o1', 'alice', Decimal('5.00')), ('o2', 'alice', Decimal('0.01'))]
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import numpy as np
+
+from privtraffic._html import html_table
+from privtraffic._validation import as_ids, check_same_length
+from privtraffic.commission.network import DistributorNetwork
+from privtraffic.commission.plan import CommissionPlan
+from privtraffic.commission.split import CommissionEntry, entry_reason
+from privtraffic.errors import InvalidInputError
+from privtraffic.money import as_amount, minor_exponent
+
+__all__ = ["CommissionBatch", "compute_commissions"]
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+@attrs.frozen(repr=False, eq=False)
+class CommissionBatch:
+    """The commission entries of a batch of orders, as aligned columns.
+
+    One row per entry, ordered by order row then level, exactly as
+    :func:`~privtraffic.commission.split_commission` would list them order by order.
+
+    Attributes
+    ----------
+    row : numpy.ndarray
+        int64 position of the entry's order in the input batch.
+    order_id : numpy.ndarray
+        The entry's order.
+    beneficiary : numpy.ndarray
+        The distributor paid.
+    level : numpy.ndarray
+        int64, 1 for the sharer.
+    base_minor : numpy.ndarray
+        Order amount in minor units.
+    rate_units : numpy.ndarray
+        The applied rate times ``10 ** rate_places`` (an exact integer).
+    amount_minor : numpy.ndarray
+        The commission in minor units.
+    rank : numpy.ndarray
+        The beneficiary's rank.
+    uplift_units : numpy.ndarray
+        The rank uplift included in the nominal rate, times ``10 ** rate_places``.
+    capped : numpy.ndarray
+        bool, whether ``total_cap`` cut the rate.
+    plan : CommissionPlan
+        The plan used (for currency, places and the reasons).
+    n_orders : int
+        Number of orders in the batch.
+    """
+
+    row: np.ndarray
+    order_id: np.ndarray
+    beneficiary: np.ndarray
+    level: np.ndarray
+    base_minor: np.ndarray
+    rate_units: np.ndarray
+    amount_minor: np.ndarray
+    rank: np.ndarray
+    uplift_units: np.ndarray
+    capped: np.ndarray
+    plan: CommissionPlan
+    n_orders: int
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @property
+    def currency(self) -> str:
+        """The plan's currency."""
+        return self.plan.currency
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The entry columns, in field order.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+        """
+        return {
+            f.name: getattr(self, f.name)
+            for f in attrs.fields(type(self))
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+
+    def total(self) -> Decimal:
+        """Sum of all entries, exact.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> net = DistributorNetwork.from_edges([], [], users=[1])
+        >>> orders = {"order_id": [1], "amount_minor": [1000], "sharer": [1]}
+        >>> compute_commissions(CommissionPlan(level_rates=("0.1",)), orders, net).total()
+        Decimal('1.00')
+        """
+        exponent = minor_exponent(self.currency)
+        units = int(np.sum(self.amount_minor, dtype=object)) if len(self) else 0
+        return Decimal(units).scaleb(-exponent)
+
+    def amounts(self) -> np.ndarray:
+        """The entry amounts as an object array of :class:`~decimal.Decimal`.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> net = DistributorNetwork.from_edges([], [], users=[1])
+        >>> compute_commissions(CommissionPlan(level_rates=("0.1",)),
+        ...                     {"order_id": [1], "amount": ["9.99"], "sharer": [1]}, net).amounts()
+        array([Decimal('1.00')], dtype=object)
+        """
+        exponent = minor_exponent(self.currency)
+        return np.array(
+            [Decimal(int(u)).scaleb(-exponent) for u in self.amount_minor.tolist()], dtype=object
+        )
+
+    def to_entries(self) -> tuple[CommissionEntry, ...]:
+        """The entries as :class:`~privtraffic.commission.CommissionEntry` objects.
+
+        Equal, entry for entry, to calling
+        :func:`~privtraffic.commission.split_commission` on each order in turn.
+
+        Returns
+        -------
+        tuple of CommissionEntry
+        """
+        exponent = minor_exponent(self.currency)
+        places = self.plan.rate_places
+        unit = Decimal(1).scaleb(-places)
+        cap = self.plan.total_cap
+        out = []
+        for i in range(len(self)):
+            rank = int(self.rank[i])
+            uplift = self.plan.uplift_for(rank) if self.uplift_units[i] else Decimal(0)
+            out.append(
+                CommissionEntry(
+                    order_id=self.order_id[i].item(),
+                    beneficiary=self.beneficiary[i].item(),
+                    level=int(self.level[i]),
+                    base=Decimal(int(self.base_minor[i])).scaleb(-exponent),
+                    rate=Decimal(int(self.rate_units[i])).scaleb(-places).quantize(unit),
+                    amount=Decimal(int(self.amount_minor[i])).scaleb(-exponent),
+                    reason=entry_reason(
+                        int(self.level[i]), rank, uplift, bool(self.capped[i]), cap
+                    ),
+                )
+            )
+        return tuple(out)
+
+    def by_beneficiary(self) -> dict[Any, Decimal]:
+        """Total commission per beneficiary, exact.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> net = DistributorNetwork.from_edges(["a"], ["b"])
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1", "0.05")),
+        ...     {"order_id": [1, 2], "amount": ["10", "20"], "sharer": ["b", "a"]}, net)
+        >>> batch.by_beneficiary()
+        {'a': Decimal('2.50'), 'b': Decimal('1.00')}
+        """
+        exponent = minor_exponent(self.currency)
+        if not len(self):
+            return {}
+        who, inverse = np.unique(self.beneficiary, return_inverse=True)
+        totals = np.zeros(len(who), dtype=object)
+        np.add.at(totals, inverse, self.amount_minor.astype(object))
+        return {
+            w.item(): Decimal(int(t)).scaleb(-exponent)
+            for w, t in zip(who, totals.tolist(), strict=True)
+        }
+
+    def to_pandas(self) -> Any:
+        """The entry columns as a ``pandas.DataFrame`` (pandas is imported only here).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        import pandas as pd
+
+        return pd.DataFrame(self.columns())
+
+    def __repr__(self) -> str:
+        return (
+            f"CommissionBatch({len(self):,} entries from {self.n_orders:,} orders, "
+            f"total {self.total()} {self.currency})"
+        )
+
+    def _repr_html_(self) -> str:
+        exponent = minor_exponent(self.currency)
+        places = self.plan.rate_places
+        rows = (
+            (
+                self.order_id[i].item(),
+                self.beneficiary[i].item(),
+                int(self.level[i]),
+                str(Decimal(int(self.rate_units[i])).scaleb(-places)),
+                str(Decimal(int(self.amount_minor[i])).scaleb(-exponent)),
+            )
+            for i in range(len(self))
+        )
+        return html_table(
+            rows,
+            ["order", "beneficiary", "level", "rate", "amount"],
+            title=f"CommissionBatch ({len(self):,} entries, {self.currency})",
+            notes={"orders": self.n_orders, "total": f"{self.total()} {self.currency}"},
+        )
+
+
+def _column(orders: Any, name: str) -> Any:
+    if isinstance(orders, Mapping):
+        return orders.get(name)
+    columns = getattr(orders, "columns", None)
+    if columns is not None and name in list(columns):
+        return orders[name]
+    return None
+
+
+def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndarray:
+    """Order amounts in minor units (int64) from decimal strings, Decimals or whole ints."""
+    exponent = minor_exponent(currency)
+    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.ndim != 1:
+        raise InvalidInputError(f"'amount' must be 1-dimensional (got shape {arr.shape})")
+
+    def where(i: int) -> str:
+        return f"order {order_ids[i].item()!r} (row {i})"
+
+    kind = arr.dtype.kind
+    if kind == "f":
+        i = 0
+        raise InvalidInputError(
+            f"'amount' must not be floats (got {arr[i].item()!r} for {where(i)}): pass decimal "
+            "strings, Decimals or integer minor units in 'amount_minor'"
+        )
+    if kind == "b":
+        raise InvalidInputError("'amount' must be decimal amounts (got booleans)")
+    if kind in "iu":
+        out = arr.astype(np.int64)
+        bad = np.flatnonzero(out < 0)
+        if bad.size:
+            i = int(bad[0])
+            raise InvalidInputError(f"'amount' must be >= 0 (got {out[i]} for {where(i)})")
+        if out.size and int(out.max()) > _INT64_MAX // 10**exponent:
+            raise InvalidInputError("'amount' too large for int64 minor units")
+        return out * 10**exponent
+    if kind == "O":
+        units = np.empty(arr.shape[0], dtype=np.int64)
+        for i, v in enumerate(arr.tolist()):
+            try:
+                units[i] = int(as_amount(v, "amount", currency=currency).scaleb(exponent))
+            except InvalidInputError as exc:
+                raise InvalidInputError(
+                    str(exc).replace("'amount'", f"'amount' of {where(i)}", 1)
+                ) from None
+        return units
+    if kind not in "US":
+        raise InvalidInputError(f"'amount' must be decimal strings (got dtype {arr.dtype})")
+    text = np.strings.strip(arr.astype(str))
+    head, _, tail = np.strings.partition(text, ".")
+    tail_len = np.strings.str_len(tail)
+    digits = np.strings.add(head, np.strings.ljust(tail, exponent, "0"))
+    ok = (
+        np.strings.isdigit(head)
+        & (np.strings.isdigit(tail) | (tail_len == 0))
+        & (tail_len <= exponent)
+        & (np.strings.str_len(digits) <= 18)
+    )
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        try:
+            value = as_amount(str(text[i]), "amount", currency=currency)
+        except InvalidInputError as exc:
+            raise InvalidInputError(
+                str(exc).replace("'amount'", f"'amount' of {where(i)}", 1)
+            ) from None
+        raise InvalidInputError(
+            f"'amount' of {where(i)} must be a plain decimal with at most {exponent} places "
+            f"(got {str(text[i])!r}, read as {value})"
+        )
+    return digits.astype(np.int64)
+
+
+def _round_ratio(num: np.ndarray, den: int, rounding: str) -> np.ndarray:
+    q, r = np.divmod(num, den)
+    if rounding == "down":
+        return q
+    twice = 2 * r
+    if rounding == "half_up":
+        return q + (twice >= den)
+    return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
+
+
+def compute_commissions(
+    plan: CommissionPlan, orders: Any, network: DistributorNetwork
+) -> CommissionBatch:
+    """The commission entries of a columnar batch of orders, identical to the per-order function.
+
+    Parameters
+    ----------
+    plan : CommissionPlan
+        The rates and rules.
+    orders : mapping of column name to array, or pandas.DataFrame
+        Columns ``order_id``, ``sharer`` and either ``amount`` (decimal strings, Decimals or
+        whole integers of major units; floats are refused) or ``amount_minor`` (integer minor
+        units, the fast path); optional ``buyer`` (for self-purchases) and ``category``.
+    network : DistributorNetwork
+        Uplines, ranks and rights.
+
+    Returns
+    -------
+    CommissionBatch
+
+    Raises
+    ------
+    InvalidInputError
+        Missing columns, mismatched lengths, float or negative amounts, too many decimal places,
+        a sharer not in the network — each naming the column and the order's id and row.
+
+    Notes
+    -----
+    The steps are those of :func:`~privtraffic.commission.split_commission`, with every quantity
+    an integer: an amount of ``a`` fen and a rate of ``p / D`` (``D = 10 ** plan.rate_places``)
+    give ``a * p / D`` fen before rounding, rounded with ``divmod``; the largest-remainder split
+    compares the remainders ``total * p_k mod P`` level by level. The integers stay in int64
+    while ``4 * max(a) * D < 2 ** 63`` (amounts up to about 2.3e13 fen with six-place rates);
+    beyond that the batch switches to Python integers, slower but still exact.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan, DistributorNetwork, split_commission
+    >>> plan = CommissionPlan(level_rates=("0.10", "0.05"), rank_uplifts={1: "0.02"},
+    ...                       total_cap="0.15")
+    >>> net = DistributorNetwork.from_edges(["a", "b"], ["b", "c"], users=["b"], ranks=[1])
+    >>> orders = {"order_id": [1, 2, 3], "amount": ["10.00", "0.07", "3.33"],
+    ...           "sharer": ["c", "b", "a"]}
+    >>> batch = compute_commissions(plan, orders, net)
+    >>> batch.to_entries() == sum((split_commission(plan, o, m, s, net) for o, m, s in
+    ...     zip(orders["order_id"], orders["amount"], orders["sharer"])), ())
+    True
+    >>> compute_commissions(plan, {"order_id": [1], "amount": [1.5], "sharer": ["a"]}, net)
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'amount' must not be floats (got 1.5 for order 1 (row 0)): pass decimal strings, Decimals or integer minor units in 'amount_minor'
+    """  # noqa: E501
+    raw_ids = _column(orders, "order_id")
+    raw_sharer = _column(orders, "sharer")
+    raw_amount = _column(orders, "amount")
+    raw_minor = _column(orders, "amount_minor")
+    for name, col in (("order_id", raw_ids), ("sharer", raw_sharer)):
+        if col is None:
+            raise InvalidInputError(f"'orders' must have a '{name}' column")
+    if (raw_amount is None) == (raw_minor is None):
+        raise InvalidInputError("'orders' must have exactly one of 'amount' and 'amount_minor'")
+    order_id = as_ids(raw_ids, "order_id")
+    sharer = as_ids(raw_sharer, "sharer")
+    n = check_same_length(order_id=order_id, sharer=sharer)
+    if raw_minor is not None:
+        minor = np.asarray(raw_minor.to_numpy() if hasattr(raw_minor, "to_numpy") else raw_minor)
+        if minor.dtype.kind not in "iu":
+            raise InvalidInputError(
+                f"'amount_minor' must be integers (got dtype {minor.dtype}; e.g. "
+                f"{minor[0]!r} for order {order_id[0].item()!r} (row 0))"
+                if minor.size
+                else f"'amount_minor' must be integers (got dtype {minor.dtype})"
+            )
+        base = minor.astype(np.int64)
+        bad = np.flatnonzero(base < 0)
+        if bad.size:
+            i = int(bad[0])
+            raise InvalidInputError(
+                f"'amount_minor' must be >= 0 (got {base[i]} for order "
+                f"{order_id[i].item()!r} (row {i}))"
+            )
+    else:
+        base = _parse_amounts(raw_amount, plan.currency, order_id)
+    check_same_length(order_id=order_id, amount=base)
+    sharer_idx = network.index_of(sharer, "sharer", labels=order_id)
+
+    levels = plan.n_levels
+    places = plan.rate_places
+    den = 10**places
+    table = [plan.level_rates] + [rates for _, rates in plan.category_rates]
+    rate_table = np.zeros((len(table), levels), dtype=np.int64)
+    for s, rates in enumerate(table):
+        for k, r in enumerate(rates):
+            rate_table[s, k] = int(r.scaleb(places))
+    rate_set = np.zeros(n, dtype=np.int64)
+    raw_category = _column(orders, "category")
+    if raw_category is not None and plan.category_rates:
+        category = as_ids(raw_category, "category")
+        check_same_length(order_id=order_id, category=category)
+        keys = as_ids([k for k, _ in plan.category_rates], "category_rates")
+        if (keys.dtype.kind == "U") == (category.dtype.kind == "U") and n:
+            pos = np.minimum(np.searchsorted(keys, category), len(keys) - 1)
+            hit = keys[pos] == category
+            rate_set = np.where(hit, pos + 1, 0)
+    buyer_idx = None
+    raw_buyer = _column(orders, "buyer")
+    if raw_buyer is not None and not plan.self_purchase_earns:
+        buyer = as_ids(raw_buyer, "buyer")
+        check_same_length(order_id=order_id, buyer=buyer)
+        buyer_idx, _ = network._lookup(buyer)
+
+    uplift_by_rank = {r: int(u.scaleb(places)) for r, u in plan.rank_uplifts}
+    node_uplift = np.zeros(len(network), dtype=np.int64)
+    for r, u in uplift_by_rank.items():
+        node_uplift[network.rank == r] = u
+    rights, upline = network.has_rights, network.upline
+    skip = plan.ineligible_upline == "skip"
+    near = network.nearest_with_rights() if skip else None
+
+    beneficiary = np.full((n, levels), -1, dtype=np.int64)
+    nominal = np.zeros((n, levels), dtype=np.int64)
+    uplift = np.zeros((n, levels), dtype=np.int64)
+    node = near[sharer_idx] if near is not None else sharer_idx
+    for k in range(levels):
+        valid = node >= 0
+        safe = np.where(valid, node, 0)
+        paid = valid & rights[safe]
+        if buyer_idx is not None:
+            paid &= node != buyer_idx
+        beneficiary[:, k] = np.where(paid, node, -1)
+        uplift[:, k] = np.where(paid, node_uplift[safe], 0)
+        nominal[:, k] = np.where(paid, rate_table[rate_set, k] + uplift[:, k], 0)
+        node = np.where(valid, upline[safe], -1)
+        if near is not None:
+            node = np.where(node >= 0, near[np.maximum(node, 0)], -1)
+
+    cap = int(plan.total_cap.scaleb(places))
+    remaining = np.full(n, cap, dtype=np.int64)
+    rate = np.zeros((n, levels), dtype=np.int64)
+    for k in range(levels):
+        rate[:, k] = np.minimum(nominal[:, k], remaining)
+        remaining -= rate[:, k]
+    capped = rate < nominal
+    total_rate = rate.sum(axis=1)
+
+    wide = n and int(base.max()) > _INT64_MAX // (4 * max(den, 1))
+    a = base.astype(object) if wide else base
+    total = _round_ratio(a * total_rate, den, plan.rounding)
+    total = np.minimum(total, (a * cap) // den)
+    weights = np.where(total_rate > 0, total_rate, 1)
+    share = total[:, None] * rate
+    floor, rem = np.divmod(share, weights[:, None])
+    leftover = total - floor.sum(axis=1)
+    order_rank = np.zeros((n, levels), dtype=np.int64)
+    for k in range(levels):
+        for j in range(levels):
+            if j == k:
+                continue
+            ahead = rem[:, j] > rem[:, k]
+            if j < k:
+                ahead |= rem[:, j] == rem[:, k]
+            order_rank[:, k] += ahead
+    amount = (floor + (order_rank < leftover[:, None])).astype(np.int64)
+
+    keep = rate > 0
+    rows, cols = np.nonzero(keep)
+    who = beneficiary[rows, cols]
+    return CommissionBatch(
+        row=rows.astype(np.int64),
+        order_id=order_id[rows],
+        beneficiary=network.users[who],
+        level=(cols + 1).astype(np.int64),
+        base_minor=np.asarray(base, dtype=np.int64)[rows],
+        rate_units=rate[rows, cols],
+        amount_minor=amount[rows, cols],
+        rank=network.rank[who],
+        uplift_units=uplift[rows, cols],
+        capped=capped[rows, cols],
+        plan=plan,
+        n_orders=n,
+    )
