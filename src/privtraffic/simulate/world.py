@@ -1,0 +1,630 @@
+"""A synthetic private domain with known ground truth, generated with vectorised numpy sampling."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from privtraffic.data._tables import ColumnarTable
+from privtraffic.errors import InvalidInputError
+
+__all__ = [
+    "OWNED_CHANNELS",
+    "PUBLIC_CHANNELS",
+    "Events",
+    "Orders",
+    "PrivateDomain",
+    "Referrals",
+    "Refunds",
+    "SimulationTruth",
+    "Users",
+    "simulate_private_domain",
+]
+
+PUBLIC_CHANNELS = {"douyin": 0.35, "taobao": 0.25, "xiaohongshu": 0.2, "kuaishou": 0.2}
+"""Default mix of the public channels users are acquired from."""
+
+OWNED_CHANNELS = {
+    "wecom": 0.4,
+    "group": 0.2,
+    "official_account": 0.15,
+    "mini_program": 0.15,
+    "app": 0.1,
+}
+"""Default mix of the owned channels users land in."""
+
+EVENT_KINDS = (
+    "connect",
+    "guide",
+    "join",
+    "interaction",
+    "share",
+    "purchase",
+    "referral_purchase",
+    "review",
+    "refund",
+)
+_SECONDS_PER_DAY = 86_400
+
+
+@attrs.frozen(eq=False, repr=False)
+class Users(ColumnarTable):
+    """One row per user, in order of acquisition.
+
+    Attributes
+    ----------
+    user_id : numpy.ndarray
+        int64, ``1..n_users`` in order of acquisition.
+    acquired_at : numpy.ndarray
+        ``datetime64[s]``: when the user connected to an owned channel.
+    source_channel : numpy.ndarray
+        The public channel the user came from, or ``"referral"``.
+    owned_channel : numpy.ndarray
+        The owned channel the user landed in.
+    variant : numpy.ndarray
+        Onboarding flow: ``"A"`` (one step to join) or ``"B"`` (a guide step, then join).
+    referrer_id : numpy.ndarray
+        int64, the referring user, ``-1`` for users acquired from a public channel.
+    is_koc : numpy.ndarray
+        bool: a key opinion consumer (a heavy propagator).
+    is_distributor : numpy.ndarray
+        bool: earns commission on the orders they bring.
+    """
+
+    user_id: np.ndarray
+    acquired_at: np.ndarray
+    source_channel: np.ndarray
+    owned_channel: np.ndarray
+    variant: np.ndarray
+    referrer_id: np.ndarray
+    is_koc: np.ndarray
+    is_distributor: np.ndarray
+
+
+@attrs.frozen(eq=False, repr=False)
+class Events(ColumnarTable):
+    """The relationship event log, sorted by time.
+
+    Kinds: ``connect`` (acquisition), ``guide`` (flow B's guide step), ``join`` (joined the
+    group / membership), ``interaction``, ``share``, ``purchase``, ``referral_purchase``
+    (recorded for the *referrer* when someone they brought buys), ``review``, ``refund``.
+    ``value`` is the amount in CNY for purchases, referral purchases and refunds, else 0.
+    """
+
+    user_id: np.ndarray
+    kind: np.ndarray
+    at: np.ndarray
+    value: np.ndarray
+
+
+@attrs.frozen(eq=False, repr=False)
+class Orders(ColumnarTable):
+    """One row per order, sorted by time.
+
+    ``sharer_id`` is the referrer of a referred user for orders within the attribution window
+    after acquisition (``-1`` otherwise); ``distributor_id`` is the sharer when they are a
+    distributor (``-1`` otherwise).
+    """
+
+    order_id: np.ndarray
+    user_id: np.ndarray
+    at: np.ndarray
+    amount_cny: np.ndarray
+    is_first: np.ndarray
+    sharer_id: np.ndarray
+    distributor_id: np.ndarray
+
+
+@attrs.frozen(eq=False, repr=False)
+class Referrals(ColumnarTable):
+    """Referral edges: ``referrer_id`` brought ``referee_id`` at ``at`` (acquisition time)."""
+
+    referrer_id: np.ndarray
+    referee_id: np.ndarray
+    at: np.ndarray
+
+
+@attrs.frozen(eq=False, repr=False)
+class Refunds(ColumnarTable):
+    """Refunded orders (in full), sorted by time."""
+
+    order_id: np.ndarray
+    user_id: np.ndarray
+    at: np.ndarray
+    amount_cny: np.ndarray
+
+
+@attrs.frozen(eq=False, repr=False)
+class SimulationTruth(ColumnarTable):
+    """The generating parameters and each user's latent values.
+
+    Attributes
+    ----------
+    user_id : numpy.ndarray
+    purchase_rate : numpy.ndarray
+        BG/NBD :math:`\\lambda` per day (drawn for every user; it acts only after a first
+        purchase).
+    dropout_probability : numpy.ndarray
+        BG/NBD :math:`p`.
+    mean_spend_cny : numpy.ndarray
+        Gamma-Gamma :math:`p / \\nu`: the user's expected order value.
+    share_propensity : numpy.ndarray
+        Relative weight of the user as a referrer.
+    joined, converted : numpy.ndarray
+        bool: joined within the horizon; made a first purchase within the horizon.
+    params : dict
+        Every generating parameter (metadata, not a column). BG/NBD ``alpha`` is in days.
+    """
+
+    user_id: np.ndarray
+    purchase_rate: np.ndarray
+    dropout_probability: np.ndarray
+    mean_spend_cny: np.ndarray
+    share_propensity: np.ndarray
+    joined: np.ndarray
+    converted: np.ndarray
+    params: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(eq=False, repr=False)
+class PrivateDomain:
+    """A simulated private domain: the observable tables plus the ground truth.
+
+    Attributes
+    ----------
+    users, events, orders, referrals, refunds
+        Columnar tables (``.columns()``, ``.to_pandas()``).
+    truth : SimulationTruth
+    start : numpy.datetime64
+        Start of the horizon.
+    days : float
+        Length of the horizon.
+    """
+
+    users: Users
+    events: Events
+    orders: Orders
+    referrals: Referrals
+    refunds: Refunds
+    truth: SimulationTruth
+    start: np.datetime64
+    days: float
+
+    @property
+    def observation_end(self) -> np.datetime64:
+        """End of the horizon, ``start + days``.
+
+        Returns
+        -------
+        numpy.datetime64
+        """
+        return self.start + np.timedelta64(round(self.days * _SECONDS_PER_DAY), "s")
+
+    def __repr__(self) -> str:
+        return (
+            f"PrivateDomain({len(self.users):,} users, {len(self.events):,} events, "
+            f"{len(self.orders):,} orders over {self.days:g} days)"
+        )
+
+    def _repr_html_(self) -> str:
+        from privtraffic._html import html_table
+
+        rows = [
+            (name, len(getattr(self, name)))
+            for name in ("users", "events", "orders", "referrals", "refunds")
+        ]
+        return html_table(rows, ["table", "rows"], title="Simulated private domain")
+
+
+def _mix(value: Mapping[str, float], name: str) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidInputError(f"'{name}' must be a non-empty mapping of channel to weight")
+    names = np.array(list(value))
+    weights = np.array([float(w) for w in value.values()])
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise InvalidInputError(
+            f"'{name}' weights must be >= 0 with a positive total (got {dict(value)})"
+        )
+    return names, weights / weights.sum()
+
+
+def _probability(value: float, name: str) -> float:
+    v = float(value)
+    if not 0 <= v <= 1:
+        raise InvalidInputError(f"'{name}' must be in [0, 1] (got {value!r})")
+    return v
+
+
+def _positive(value: float, name: str) -> float:
+    v = float(value)
+    if not (np.isfinite(v) and v > 0):
+        raise InvalidInputError(f"'{name}' must be > 0 (got {value!r})")
+    return v
+
+
+def simulate_private_domain(
+    n_users: int,
+    *,
+    days: float = 365.0,
+    rng: Any = None,
+    start: Any = "2025-01-01",
+    r: float = 0.5,
+    alpha: float = 30.0,
+    a: float = 0.8,
+    b: float = 3.0,
+    p: float = 6.0,
+    q: float = 4.0,
+    v: float = 40.0,
+    public_channels: Mapping[str, float] | None = None,
+    owned_channels: Mapping[str, float] | None = None,
+    referral_share: float = 0.15,
+    koc_share: float = 0.05,
+    koc_weight: float = 20.0,
+    distributor_share: float = 0.02,
+    share_conversion: float = 0.2,
+    join_rate: float = 0.6,
+    guided_join: tuple[float, float] = (0.9, 0.8),
+    variant_b_share: float = 0.5,
+    purchase_rate_joined: float = 0.5,
+    purchase_rate_not_joined: float = 0.2,
+    decision_days: float = 14.0,
+    interaction_rate: float = 0.05,
+    review_rate: float = 0.15,
+    refund_rate: float = 0.05,
+    attribution_days: float = 30.0,
+) -> PrivateDomain:
+    """Simulate a private domain whose generating process is known.
+
+    Users arrive uniformly over ``days`` from the public channels (or by referral) into an
+    owned channel (``connect``). Onboarding flow A asks them to join at once (``join_rate``);
+    flow B first shows a guide, then asks them to join (``guided_join`` = the two step rates).
+    A share of them make a first purchase after an exponential decision time; from then on
+    purchases follow the BG/NBD model (Fader, Hardie and Lee 2005) with heterogeneity
+    ``(r, alpha, a, b)`` and order values follow the Gamma-Gamma model (Fader, Hardie and Lee
+    2005b) with ``(p, q, v)``. Referred users pick their referrer among earlier users with
+    weights ``koc_weight`` for KOCs and 1 otherwise; every successful share is preceded by
+    unsuccessful ones so that ``share_conversion`` of shares bring a user. Orders of a referred
+    user within ``attribution_days`` of acquisition are attributed to the referrer (and to them
+    as a distributor, if they are one), and a ``referral_purchase`` event is recorded for the
+    referrer. Orders are refunded with ``refund_rate``; buyers review with ``review_rate``;
+    members interact at ``interaction_rate`` per day (a third of that for non-members).
+
+    Parameters
+    ----------
+    n_users : int
+        Number of users, ``>= 1``.
+    days : float
+        Length of the horizon in days, ``> 0``.
+    rng : numpy.random.Generator or int, optional
+        Source of randomness; the same generator state gives the same domain.
+    start : datetime-like
+        Start of the horizon.
+    r, alpha, a, b : float
+        BG/NBD parameters; ``alpha`` is in days (purchase rates are per day).
+    p, q, v : float
+        Gamma-Gamma parameters of the order value in CNY (mean ``p v / (q - 1)``; ``q > 1``).
+    public_channels, owned_channels : mapping of str to float, optional
+        Channel mixes (weights, normalised); defaults :data:`PUBLIC_CHANNELS`,
+        :data:`OWNED_CHANNELS`.
+    referral_share : float
+        Share of users acquired by referral.
+    koc_share : float
+        Share of users who are KOCs.
+    koc_weight : float
+        A KOC's weight as a referrer relative to other users.
+    distributor_share : float
+        Share of non-KOC users who are distributors (half of the KOCs are).
+    share_conversion : float
+        Share of shares that bring a new user, in (0, 1].
+    join_rate : float
+        Flow A's join rate.
+    guided_join : tuple of float
+        Flow B's (guide, join-after-guide) step rates.
+    variant_b_share : float
+        Share of users shown flow B.
+    purchase_rate_joined, purchase_rate_not_joined : float
+        Probability of a first purchase for members and non-members.
+    decision_days : float
+        Mean time from connect to first purchase (exponential), days.
+    interaction_rate : float
+        Interactions per day for members.
+    review_rate, refund_rate : float
+        Probability that an order is reviewed / refunded.
+    attribution_days : float
+        Days after acquisition during which a referred user's orders are attributed to the
+        referrer.
+
+    Returns
+    -------
+    PrivateDomain
+
+    Raises
+    ------
+    InvalidInputError
+        ``n_users < 1``, ``days <= 0``, a parameter out of its range (named in the message).
+
+    Notes
+    -----
+    Everything is vectorised: 100,000 users take about a second. The purchase process is
+    conditionally BG/NBD given the first purchase, and the latent rates are independent of
+    acquisition, joining and conversion, so a BG/NBD fitted to the purchasers recovers
+    ``(r, alpha, a, b)``.
+
+    References
+    ----------
+    .. [1] P. S. Fader, B. G. S. Hardie and K. L. Lee (2005). "Counting Your Customers the Easy
+       Way: An Alternative to the Pareto/NBD Model". Marketing Science 24(2), 275-284.
+    .. [2] P. S. Fader, B. G. S. Hardie and K. L. Lee (2005). "RFM and CLV: Using Iso-Value
+       Curves for Customer Base Analysis". Journal of Marketing Research 42(4), 415-430.
+
+    Examples
+    --------
+    >>> world = simulate_private_domain(2000, days=180, rng=np.random.default_rng(0))
+    >>> len(world.users), int(world.users.is_koc.sum()) > 0
+    (2000, True)
+    >>> sorted(set(world.events.kind.tolist()))[:4]
+    ['connect', 'guide', 'interaction', 'join']
+    >>> world.orders.to_pandas().columns.tolist()[:4]
+    ['order_id', 'user_id', 'at', 'amount_cny']
+    """
+    if isinstance(n_users, bool) or not isinstance(n_users, (int, np.integer)) or n_users < 1:
+        raise InvalidInputError(f"'n_users' must be an integer >= 1 (got {n_users!r})")
+    days = _positive(days, "days")
+    for name, val in (
+        ("r", r),
+        ("alpha", alpha),
+        ("a", a),
+        ("b", b),
+        ("p", p),
+        ("v", v),
+        ("koc_weight", koc_weight),
+        ("decision_days", decision_days),
+        ("attribution_days", attribution_days),
+    ):
+        _positive(val, name)
+    if not float(q) > 1:
+        raise InvalidInputError(f"'q' must be > 1 for a finite mean order value (got {q!r})")
+    probs = {
+        name: _probability(val, name)
+        for name, val in (
+            ("referral_share", referral_share),
+            ("koc_share", koc_share),
+            ("distributor_share", distributor_share),
+            ("join_rate", join_rate),
+            ("variant_b_share", variant_b_share),
+            ("purchase_rate_joined", purchase_rate_joined),
+            ("purchase_rate_not_joined", purchase_rate_not_joined),
+            ("review_rate", review_rate),
+            ("refund_rate", refund_rate),
+        )
+    }
+    if not 0 < float(share_conversion) <= 1:
+        raise InvalidInputError(f"'share_conversion' must be in (0, 1] (got {share_conversion!r})")
+    if float(interaction_rate) < 0:
+        raise InvalidInputError(f"'interaction_rate' must be >= 0 (got {interaction_rate!r})")
+    guided = tuple(_probability(x, "guided_join") for x in guided_join)
+    if len(guided) != 2:
+        raise InvalidInputError(f"'guided_join' must be two step rates (got {guided_join!r})")
+    pub_names, pub_w = _mix(public_channels or PUBLIC_CHANNELS, "public_channels")
+    own_names, own_w = _mix(owned_channels or OWNED_CHANNELS, "owned_channels")
+    try:
+        origin = np.datetime64(start, "s")
+    except (ValueError, TypeError):
+        raise InvalidInputError(f"'start' must be a timestamp (got {start!r})") from None
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    params: dict[str, Any] = {
+        "n_users": int(n_users),
+        "days": days,
+        "r": float(r),
+        "alpha": float(alpha),
+        "a": float(a),
+        "b": float(b),
+        "p": float(p),
+        "q": float(q),
+        "v": float(v),
+        "koc_weight": float(koc_weight),
+        "share_conversion": float(share_conversion),
+        "guided_join": guided,
+        "decision_days": float(decision_days),
+        "interaction_rate": float(interaction_rate),
+        "attribution_days": float(attribution_days),
+        "public_channels": dict(zip(pub_names.tolist(), pub_w.tolist())),
+        "owned_channels": dict(zip(own_names.tolist(), own_w.tolist())),
+        **probs,
+    }
+    return _simulate(int(n_users), gen, origin, params, pub_names, pub_w, own_names, own_w)
+
+
+def _simulate(
+    n: int,
+    rng: np.random.Generator,
+    origin: np.datetime64,
+    prm: dict[str, Any],
+    pub_names: np.ndarray,
+    pub_w: np.ndarray,
+    own_names: np.ndarray,
+    own_w: np.ndarray,
+) -> PrivateDomain:
+    days = prm["days"]
+    user_id = np.arange(1, n + 1, dtype=np.int64)
+    acquired = np.sort(rng.uniform(0.0, days, n))
+
+    # --- who is who -------------------------------------------------------------------------
+    is_koc = rng.random(n) < prm["koc_share"]
+    is_distributor = np.where(is_koc, rng.random(n) < 0.5, rng.random(n) < prm["distributor_share"])
+    propensity = np.where(is_koc, prm["koc_weight"], 1.0)
+
+    # --- referral acquisition: referrer drawn among earlier users by propensity -------------
+    referred = rng.random(n) < prm["referral_share"]
+    referred[0] = False
+    referees = np.flatnonzero(referred)
+    cum = np.cumsum(propensity)
+    draw = rng.random(referees.shape[0]) * cum[referees - 1]
+    referrer_idx = np.minimum(np.searchsorted(cum, draw, side="right"), referees - 1)
+    referrer_id = np.full(n, -1, dtype=np.int64)
+    referrer_id[referees] = user_id[referrer_idx]
+
+    source = pub_names[rng.choice(pub_names.shape[0], size=n, p=pub_w)].astype(object)
+    source[referees] = "referral"
+    source = source.astype(str)
+    owned = own_names[rng.choice(own_names.shape[0], size=n, p=own_w)]
+    variant_b = rng.random(n) < prm["variant_b_share"]
+
+    # --- onboarding: connect, (guide), join ------------------------------------------------
+    guide_at = acquired + rng.exponential(0.5, n)
+    has_guide = variant_b & (rng.random(n) < prm["guided_join"][0]) & (guide_at < days)
+    join_b = has_guide & (rng.random(n) < prm["guided_join"][1])
+    join_a = ~variant_b & (rng.random(n) < prm["join_rate"])
+    join_at = np.where(variant_b, guide_at, acquired) + rng.exponential(1.0, n)
+    joined = (join_a | join_b) & (join_at < days)
+
+    # --- first purchase, then BG/NBD repeat purchases and Gamma-Gamma values ---------------
+    lam = rng.gamma(prm["r"], 1.0 / prm["alpha"], n)
+    drop_p = rng.beta(prm["a"], prm["b"], n)
+    nu = rng.gamma(prm["q"], 1.0 / prm["v"], n)
+    buy_p = np.where(joined, prm["purchase_rate_joined"], prm["purchase_rate_not_joined"])
+    first_at = acquired + rng.exponential(prm["decision_days"], n)
+    converted = (rng.random(n) < buy_p) & (first_at < days)
+    buyers = np.flatnonzero(converted)
+    horizon = days - first_at[buyers]
+    max_repeats = rng.geometric(np.clip(drop_p[buyers], 1e-12, 1.0))
+    arrivals = rng.poisson(lam[buyers] * horizon)
+    n_repeat = np.minimum(arrivals, max_repeats)
+    owner = np.repeat(np.arange(buyers.shape[0]), arrivals)
+    offsets = rng.random(owner.shape[0]) * horizon[owner]
+    order = np.lexsort((offsets, owner))
+    owner, offsets = owner[order], offsets[order]
+    starts = np.concatenate([[0], np.cumsum(arrivals)[:-1]])
+    rank = np.arange(owner.shape[0]) - starts[owner]
+    keep = rank < n_repeat[owner]
+    repeat_user = buyers[owner[keep]]
+    repeat_at = first_at[repeat_user] + offsets[keep]
+    order_user = np.concatenate([buyers, repeat_user])
+    order_day = np.concatenate([first_at[buyers], repeat_at])
+    order_first = np.concatenate(
+        [np.ones(buyers.shape[0], bool), np.zeros(repeat_user.shape, bool)]
+    )
+    by_time = np.lexsort((order_user, order_day))
+    order_user, order_day, order_first = (
+        order_user[by_time],
+        order_day[by_time],
+        order_first[by_time],
+    )
+    amount = np.round(rng.gamma(prm["p"], 1.0 / nu[order_user]), 2)
+    amount = np.maximum(amount, 0.01)
+    n_orders = order_user.shape[0]
+    attributed = (referrer_id[order_user] >= 0) & (
+        order_day - acquired[order_user] <= prm["attribution_days"]
+    )
+    sharer = np.where(attributed, referrer_id[order_user], -1)
+    distributor = np.where((sharer > 0) & is_distributor[np.maximum(sharer - 1, 0)], sharer, -1)
+
+    # --- shares: every successful share follows geometric(share_conversion) - 1 failures ----
+    ref_by = referrer_idx
+    ok_share_at = np.maximum(
+        acquired[referees] - rng.exponential(1.0, referees.shape[0]), acquired[ref_by]
+    )
+    failures = rng.geometric(prm["share_conversion"], referees.shape[0]) - 1
+    fail_user = np.repeat(ref_by, failures)
+    fail_at = acquired[fail_user] + rng.random(fail_user.shape[0]) * (days - acquired[fail_user])
+
+    # --- refunds, reviews, interactions ----------------------------------------------------
+    refund_at = order_day + rng.exponential(5.0, n_orders)
+    refunded = (rng.random(n_orders) < prm["refund_rate"]) & (refund_at < days)
+    review_at = order_day + rng.exponential(3.0, n_orders)
+    reviewed = (rng.random(n_orders) < prm["review_rate"]) & (review_at < days) & ~refunded
+    active_days = days - acquired
+    rate = prm["interaction_rate"] * np.where(joined, 1.0, 1.0 / 3.0)
+    n_inter = rng.poisson(rate * active_days)
+    inter_user = np.repeat(np.arange(n), n_inter)
+    inter_at = acquired[inter_user] + rng.random(inter_user.shape[0]) * active_days[inter_user]
+
+    # --- assemble --------------------------------------------------------------------------
+    def stamp(day: np.ndarray) -> np.ndarray:
+        return origin + np.round(day * _SECONDS_PER_DAY).astype(np.int64).astype("timedelta64[s]")
+
+    order_id = np.arange(1, n_orders + 1, dtype=np.int64)
+    kinds = {k: i for i, k in enumerate(EVENT_KINDS)}
+    zeros = np.zeros
+    parts = [
+        (np.arange(n), acquired, kinds["connect"], zeros(n)),
+        (np.flatnonzero(has_guide), guide_at[has_guide], kinds["guide"], zeros(has_guide.sum())),
+        (np.flatnonzero(joined), join_at[joined], kinds["join"], zeros(joined.sum())),
+        (inter_user, inter_at, kinds["interaction"], zeros(inter_user.shape[0])),
+        (ref_by, ok_share_at, kinds["share"], zeros(ref_by.shape[0])),
+        (fail_user, fail_at, kinds["share"], zeros(fail_user.shape[0])),
+        (order_user, order_day, kinds["purchase"], amount),
+        (
+            sharer[attributed] - 1,
+            order_day[attributed],
+            kinds["referral_purchase"],
+            amount[attributed],
+        ),
+        (order_user[reviewed], review_at[reviewed], kinds["review"], zeros(reviewed.sum())),
+        (order_user[refunded], refund_at[refunded], kinds["refund"], amount[refunded]),
+    ]
+    ev_user = np.concatenate([x[0] for x in parts]).astype(np.int64)
+    ev_day = np.concatenate([x[1] for x in parts])
+    ev_kind = np.concatenate([np.full(len(x[0]), x[2], dtype=np.int8) for x in parts])
+    ev_value = np.concatenate([x[3] for x in parts]).astype(np.float64)
+    ev_order = np.lexsort((ev_kind, ev_user, ev_day))
+    events = Events(
+        user_id=user_id[ev_user[ev_order]],
+        kind=np.array(EVENT_KINDS)[ev_kind[ev_order]],
+        at=stamp(ev_day[ev_order]),
+        value=ev_value[ev_order],
+    )
+    users = Users(
+        user_id=user_id,
+        acquired_at=stamp(acquired),
+        source_channel=source,
+        owned_channel=owned,
+        variant=np.where(variant_b, "B", "A"),
+        referrer_id=referrer_id,
+        is_koc=is_koc,
+        is_distributor=is_distributor,
+    )
+    orders = Orders(
+        order_id=order_id,
+        user_id=user_id[order_user],
+        at=stamp(order_day),
+        amount_cny=amount,
+        is_first=order_first,
+        sharer_id=sharer,
+        distributor_id=distributor,
+    )
+    referrals = Referrals(
+        referrer_id=referrer_id[referees],
+        referee_id=user_id[referees],
+        at=stamp(acquired[referees]),
+    )
+    rf_order = np.argsort(refund_at[refunded], kind="stable")
+    refunds = Refunds(
+        order_id=order_id[refunded][rf_order],
+        user_id=user_id[order_user[refunded]][rf_order],
+        at=stamp(refund_at[refunded][rf_order]),
+        amount_cny=amount[refunded][rf_order],
+    )
+    truth = SimulationTruth(
+        user_id=user_id,
+        purchase_rate=lam,
+        dropout_probability=drop_p,
+        mean_spend_cny=prm["p"] / nu,
+        share_propensity=propensity,
+        joined=joined,
+        converted=converted,
+        params=prm,
+    )
+    return PrivateDomain(
+        users=users,
+        events=events,
+        orders=orders,
+        referrals=referrals,
+        refunds=refunds,
+        truth=truth,
+        start=origin,
+        days=days,
+    )
