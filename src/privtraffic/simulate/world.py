@@ -431,8 +431,8 @@ def simulate_private_domain(
         "decision_days": float(decision_days),
         "interaction_rate": float(interaction_rate),
         "attribution_days": float(attribution_days),
-        "public_channels": dict(zip(pub_names.tolist(), pub_w.tolist())),
-        "owned_channels": dict(zip(own_names.tolist(), own_w.tolist())),
+        "public_channels": dict(zip(pub_names.tolist(), pub_w.tolist(), strict=True)),
+        "owned_channels": dict(zip(own_names.tolist(), own_w.tolist(), strict=True)),
         **probs,
     }
     return _simulate(int(n_users), gen, origin, params, pub_names, pub_w, own_names, own_w)
