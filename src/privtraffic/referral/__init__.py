@@ -20,6 +20,7 @@ from privtraffic.referral.aggregates import DownlineAggregates, downline_aggrega
 from privtraffic.referral.attribution import AttributionRule, RejectedClaims
 from privtraffic.referral.crv import customer_referral_value
 from privtraffic.referral.decay import network_value
+from privtraffic.referral.fraud import FraudFlags, fraud_flags
 from privtraffic.referral.graph import ReferralGraph
 from privtraffic.referral.influence import influence
 from privtraffic.referral.koc import KOCScores, koc_scores
@@ -29,11 +30,13 @@ __all__ = [
     "QUADRANTS",
     "AttributionRule",
     "DownlineAggregates",
+    "FraudFlags",
     "KOCScores",
     "ReferralGraph",
     "RejectedClaims",
     "customer_referral_value",
     "downline_aggregates",
+    "fraud_flags",
     "influence",
     "koc_scores",
     "network_value",
