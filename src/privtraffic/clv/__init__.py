@@ -11,9 +11,11 @@ Examples
 
 from privtraffic.clv._base import BTYDModel, ParameterSummary
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 
 __all__ = [
     "BTYDModel",
     "BetaGeo",
+    "ModifiedBetaGeo",
     "ParameterSummary",
 ]

@@ -19,7 +19,7 @@ Model. http://brucehardie.com/notes/021/
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special
@@ -68,9 +68,16 @@ def log_likelihood(
     >>> np.round(ll, 4).tolist()
     [-0.5547, -9.4586]
     """
+    return _log_likelihood(params, frequency, recency, T, 0)
+
+
+def _log_likelihood(
+    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, s: int
+) -> np.ndarray:
+    """BG/NBD (``s == 0``) or MBG/NBD (``s == 1``: dropout also possible at time 0)."""
     r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
-    active = x > 0
+    active = (x > 0) | (s == 1)
     log_t = np.log(alpha + np.asarray(T, dtype=np.float64))
     log_r = np.log(alpha + np.asarray(recency, dtype=np.float64))
     base = (
@@ -78,12 +85,12 @@ def log_likelihood(
         - special.gammaln(r)
         + r * np.log(alpha)
         + special.gammaln(a + b)
-        + special.gammaln(b + x)
+        + special.gammaln(b + x + s)
         - special.gammaln(b)
-        - special.gammaln(a + b + x)
+        - special.gammaln(a + b + x + s)
         - (r + x) * log_t
     )
-    z = np.log(a) - np.log(b + np.maximum(x, 1.0) - 1.0) + (r + x) * (log_t - log_r)
+    z = np.log(a) - np.log(b + np.maximum(x, 1.0 - s) - 1.0 + s) + (r + x) * (log_t - log_r)
     return base + np.where(active, np.logaddexp(0.0, z), 0.0)
 
 
@@ -133,6 +140,20 @@ def negative_log_likelihood(
     >>> round(value, 4)
     10.0133
     """
+    return _negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, weights, 0)
+
+
+def _negative_log_likelihood(
+    log_params: np.ndarray,
+    xs: np.ndarray,
+    xi: np.ndarray,
+    ts: np.ndarray,
+    ti: np.ndarray,
+    rs: np.ndarray,
+    ri: np.ndarray,
+    weights: np.ndarray,
+    s: int,
+) -> tuple[float, np.ndarray]:
     r, alpha, a, b = np.exp(log_params)
     x = xs[xi]
     wx = np.bincount(xi, weights=weights, minlength=xs.size)
@@ -140,21 +161,21 @@ def negative_log_likelihood(
     # Per-distinct-frequency terms (log of everything but the last bracket).
     base_x = (
         special.gammaln(r + xs)
-        + special.gammaln(b + xs)
-        - special.gammaln(a + b + xs)
+        + special.gammaln(b + xs + s)
+        - special.gammaln(a + b + xs + s)
         + special.gammaln(a + b)
         - special.gammaln(r)
         - special.gammaln(b)
     )
     dr_x = special.digamma(r + xs) - special.digamma(r)
-    da_x = special.digamma(a + b) - special.digamma(a + b + xs)
-    db_x = da_x + special.digamma(b + xs) - special.digamma(b)
+    da_x = special.digamma(a + b) - special.digamma(a + b + xs + s)
+    db_x = da_x + special.digamma(b + xs + s) - special.digamma(b)
     log_t_tab = np.log(alpha + ts)
     log_r_tab = np.log(alpha + rs)
     log_t = log_t_tab[ti]
     log_r = log_r_tab[ri]
-    active = x > 0
-    bx1 = b + np.maximum(x, 1.0) - 1.0
+    active = (x > 0) | (s == 1)
+    bx1 = b + np.maximum(x, 1.0 - s) - 1.0 + s
     z = np.log(a) - np.log(bx1) + (r + x) * (log_t - log_r)
     softplus = np.where(active, np.logaddexp(0.0, z), 0.0)
     pi = np.where(active, special.expit(z), 0.0)  # weight of the "dropped out at t_x" branch
@@ -212,14 +233,23 @@ def probability_alive(
     >>> np.round(p, 4).tolist()
     [1.0, 0.7266]
     """
+    return _probability_alive(params, frequency, recency, T, 0)
+
+
+def _probability_alive(
+    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, s: int
+) -> np.ndarray:
     r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
-    z = (
-        np.log(a)
-        - np.log(b + np.maximum(x, 1.0) - 1.0)
-        + (r + x) * (np.log(alpha + T) - np.log(alpha + recency))
-    )
-    return np.where(x > 0, special.expit(-z), 1.0)
+    T = np.asarray(T, dtype=np.float64)
+    recency = np.asarray(recency, dtype=np.float64)
+    # log((alpha + T) / (alpha + recency)) without a second logarithm
+    z = np.log(a) - np.log(b + np.maximum(x, 1.0 - s) - 1.0 + s)
+    z = z + (r + x) * np.log1p((T - recency) / (alpha + recency))
+    alive = special.expit(-z)
+    if s == 0:
+        alive[x == 0] = 1.0
+    return alive
 
 
 def _a_safe(a: float) -> float:
@@ -244,14 +274,25 @@ def conditional_expected_purchases(
     >>> round(float(e[0]), 4)
     1.226
     """
+    return _conditional_expected_purchases(params, t, frequency, recency, T, 0)
+
+
+def _conditional_expected_purchases(
+    params: Params,
+    t: np.ndarray,
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    T: np.ndarray,
+    s: int,
+) -> np.ndarray:
     r, alpha, a, b = params
     a = _a_safe(a)
     x = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + T + t)
-    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-    first = (a + b + x - 1.0) / (a - 1.0)
-    return first * one_minus_g * probability_alive(params, x, recency, T)
+    c = a + b + x - 1.0 + s
+    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, a + b - 1.0 + s - r, a - 1.0, c, z)
+    return c / (a - 1.0) * one_minus_g * _probability_alive(params, x, recency, T, s)
 
 
 def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
@@ -263,12 +304,17 @@ def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
     >>> np.round(e, 4).tolist()
     [1.1967, 1.8605]
     """
+    return _expected_purchases_new(params, t, 0)
+
+
+def _expected_purchases_new(params: Params, t: np.ndarray, s: int) -> np.ndarray:
     r, alpha, a, b = params
     a = _a_safe(a)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + t)
-    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, a + b - 1.0 - r, a - 1.0, a + b - 1.0, z)
-    return (a + b - 1.0) / (a - 1.0) * one_minus_g
+    c = a + b - 1.0 + s
+    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - r, a - 1.0, c, z)
+    return (b if s else c) / (a - 1.0) * one_minus_g
 
 
 def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -284,6 +330,10 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
     >>> np.round(p, 4).tolist()
     [0.5738, 0.1994, 0.0854]
     """
+    return _probability_of_purchases(params, n, t, 0)
+
+
+def _probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray, s: int) -> np.ndarray:
     r, alpha, a, b = params
     n = np.asarray(n, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
@@ -291,7 +341,7 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
     log_p = np.log(alpha) - np.log(alpha + t)  # log(alpha / (alpha + t))
     log_q = special.xlogy(1.0, t) - np.log(alpha + t)  # log(t / (alpha + t))
     first = (
-        special.betaln(a, b + n)
+        special.betaln(a, b + n + s)
         - log_beta_ab
         + special.gammaln(r + n)
         - special.gammaln(r)
@@ -300,11 +350,13 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
         + np.where(n > 0, n * log_q, 0.0)
     )
     q = t / (alpha + t)
-    tail = special.betainc(np.maximum(n, 1.0), r, q)  # P(NBD count >= n)
+    tail = np.where(n > 0, special.betainc(np.maximum(n, 1.0), r, q), 1.0)  # P(NBD >= n)
     with np.errstate(divide="ignore"):
         second = np.where(
-            n > 0,
-            special.betaln(a + 1.0, b + np.maximum(n, 1.0) - 1.0) - log_beta_ab + np.log(tail),
+            (n > 0) | (s == 1),
+            special.betaln(a + 1.0, b + np.maximum(n, 1.0 - s) - 1.0 + s)
+            - log_beta_ab
+            + np.log(tail),
             -np.inf,
         )
     return np.clip(np.exp(first) + np.exp(second), 0.0, 1.0)
@@ -389,6 +441,7 @@ class BetaGeo(BTYDModel):
 
     _param_names = ("r", "alpha", "a", "b")
     _data_names = ("frequency", "recency", "T")
+    _shift: ClassVar[int] = 0  # 1 in MBG/NBD: a customer may also drop out at time 0
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(_prepare_data)
@@ -467,7 +520,8 @@ class BetaGeo(BTYDModel):
         [1.0, 0.7266]
         """
         params = self._fitted_params()
-        return probability_alive(params, *self._rfm(frequency, recency, T))
+        x, rec, T_arr = self._rfm(frequency, recency, T)
+        return _probability_alive(params, x, rec, T_arr, self._shift)
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
@@ -500,7 +554,7 @@ class BetaGeo(BTYDModel):
         params = self._fitted_params()
         t_arr, x, rec, T_arr = self._rfm(frequency, recency, T, t=t)
         _check_horizon(t_arr)
-        return conditional_expected_purchases(params, t_arr, x, rec, T_arr)
+        return _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
@@ -530,7 +584,7 @@ class BetaGeo(BTYDModel):
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
         _check_horizon(t_arr)
-        return expected_purchases_new(params, t_arr)
+        return _expected_purchases_new(params, t_arr, self._shift)
 
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
@@ -564,7 +618,7 @@ class BetaGeo(BTYDModel):
         n_arr, t_arr = prediction_columns(n=n, t=t)
         _check_counts(n_arr)
         _check_horizon(t_arr)
-        return probability_of_purchases(params, n_arr, t_arr)
+        return _probability_of_purchases(params, n_arr, t_arr, self._shift)
 
     def simulate(
         self, n: int, T: Any, *, rng: np.random.Generator | None = None, unit: float = 7.0
@@ -597,7 +651,7 @@ class BetaGeo(BTYDModel):
         params = self._fitted_params()
         T_arr = _simulation_ages(n, T)
         rng = np.random.default_rng() if rng is None else rng
-        x, rec = simulate(params, T_arr, rng)
+        x, rec = simulate(params, T_arr, rng, dropout_at_start=bool(self._shift))
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
 
 
