@@ -108,11 +108,14 @@ def test_cycle_in_report_mode_rejects_the_claim_that_closed_it():
 
 
 def test_missing_and_mixed_ids_name_the_row():
-    with pytest.raises(InvalidInputError, match=r"'referees' must not be missing \(got nan at index 1\)"):
+    missing = r"'referees' must not be missing \(got nan at index 1\)"
+    with pytest.raises(InvalidInputError, match=missing):
         ReferralGraph.from_edges([1, 2], [3, np.nan])
-    with pytest.raises(InvalidInputError, match=r"'referrers' must not be missing \(got None at index 0\)"):
+    missing = r"'referrers' must not be missing \(got None at index 0\)"
+    with pytest.raises(InvalidInputError, match=missing):
         ReferralGraph.from_edges([None, "a"], ["b", "c"])
-    with pytest.raises(InvalidInputError, match=r"all be strings or all be integers \(got 7 at index 1"):
+    mixed = r"all be strings or all be integers \(got 7 at index 1"
+    with pytest.raises(InvalidInputError, match=mixed):
         ReferralGraph.from_edges(["a", 7], ["b", "c"])
     with pytest.raises(InvalidInputError, match="'referees' must be the same kind of id"):
         ReferralGraph.from_edges(["a"], [1])

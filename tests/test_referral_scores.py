@@ -93,13 +93,15 @@ def test_koc_scores_equal_networkx_brute_force(case):
 @settings(max_examples=40, deadline=None)
 @given(forests_with_orders(), st.sampled_from([0.5, 0.85]))
 def test_influence_is_katz_and_pagerank_on_the_reversed_forest(case, alpha):
-    labels, src, dst, buyers, values, _ = case
+    labels, src, dst, *_ = case
     g = ReferralGraph.from_edges(src, dst, users=labels)
     rng = np.random.default_rng(len(labels))
     p = rng.uniform(0.1, 2.0, size=g.n_users)
     R = g.to_networkx().reverse()
     beta = dict(zip(g.users.tolist(), p.tolist(), strict=True))
-    katz = nx.katz_centrality(R, alpha=alpha, beta=beta, normalized=False, max_iter=10_000, tol=1e-14)
+    katz = nx.katz_centrality(
+        R, alpha=alpha, beta=beta, normalized=False, max_iter=10_000, tol=1e-14
+    )
     ours = influence(g, alpha=alpha, personalization=p)
     np.testing.assert_allclose(ours, [katz[u] for u in g.users.tolist()], rtol=1e-8)
     pr = nx.pagerank(R, alpha=alpha, personalization=beta, tol=1e-14, max_iter=10_000)
@@ -148,7 +150,8 @@ def test_crv_rejects_bad_parameters(kwargs, match):
 
 
 def test_crv_rejects_negative_referrals_naming_the_row():
-    with pytest.raises(InvalidInputError, match=r"'referrals' must be >= 0 \(got -1.0 at index 1\)"):
+    msg = r"'referrals' must be >= 0 \(got -1.0 at index 1\)"
+    with pytest.raises(InvalidInputError, match=msg):
         customer_referral_value([1, -1], 1.0, 1.0)
 
 
