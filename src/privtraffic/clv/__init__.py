@@ -11,11 +11,15 @@ Examples
 
 from privtraffic.clv._base import BTYDModel, ParameterSummary
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
+from privtraffic.clv.value import customer_lifetime_value
 
 __all__ = [
     "BTYDModel",
     "BetaGeo",
+    "GammaGamma",
     "ModifiedBetaGeo",
     "ParameterSummary",
+    "customer_lifetime_value",
 ]
