@@ -50,6 +50,7 @@ __all__ = [
     "allocate",
     "allocate_minor",
     "as_amount",
+    "as_decimal",
     "as_rate",
     "check_currency",
     "check_rounding",
@@ -190,6 +191,29 @@ def _as_exact_decimal(value: Any, name: str) -> Decimal:
     if not out.is_finite():
         raise InvalidInputError(f"'{name}' must be finite (got {value!r})")
     return out
+
+
+def as_decimal(value: Any, name: str = "value") -> Decimal:
+    """Coerce an exact number (Decimal, int or decimal string) to a :class:`~decimal.Decimal`.
+
+    Floats, booleans, NaN and infinities are refused with a message naming ``name``; no
+    rounding happens (see :func:`as_amount` for amounts checked against a currency).
+
+    Raises
+    ------
+    InvalidInputError
+        Anything but an exact finite number.
+
+    Examples
+    --------
+    >>> as_decimal("1.005")
+    Decimal('1.005')
+    >>> as_decimal(float("nan"), "amount")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'amount' must not be a float (got nan)...
+    """
+    return _as_exact_decimal(value, name)
 
 
 def as_amount(
@@ -514,6 +538,10 @@ def allocate(
     )
 
 
+def _exact_amount(value: Any) -> Decimal:
+    return _as_exact_decimal(value, "amount")
+
+
 @attrs.frozen(repr=False, order=False, eq=True)
 class Money:
     """An exact amount of money in one currency.
@@ -544,7 +572,7 @@ class Money:
     privtraffic.errors.CurrencyMismatchError: cannot combine USD with CNY (1.00 USD + 1.00 CNY)
     """
 
-    amount: Decimal
+    amount: Decimal = attrs.field(converter=_exact_amount)
     currency: str = DEFAULT_CURRENCY
 
     def __attrs_post_init__(self) -> None:

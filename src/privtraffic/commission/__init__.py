@@ -23,19 +23,30 @@ from privtraffic.commission.compliance import (
     ComplianceReport,
     compliance_report,
 )
+from privtraffic.commission.events import OrderPlaced, OrderSettled, Payout, Refund
+from privtraffic.commission.ledger import Ledger, Posting
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.commission.split import CommissionEntry, split_commission
+from privtraffic.commission.statement import Balance, Statement
 
 __all__ = [
     "COMPLIANCE_MAX_LEVELS",
     "SOURCES",
+    "Balance",
     "CommissionBatch",
     "CommissionEntry",
     "CommissionPlan",
     "ComplianceFinding",
     "ComplianceReport",
     "DistributorNetwork",
+    "Ledger",
+    "OrderPlaced",
+    "OrderSettled",
+    "Payout",
+    "Posting",
+    "Refund",
+    "Statement",
     "compliance_report",
     "compute_commissions",
     "split_commission",

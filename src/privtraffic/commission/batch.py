@@ -430,10 +430,9 @@ def compute_commissions(
         check_same_length(order_id=order_id, buyer=buyer)
         buyer_idx, _ = network._lookup(buyer)
 
-    uplift_by_rank = {r: int(u.scaleb(places)) for r, u in plan.rank_uplifts}
     node_uplift = np.zeros(len(network), dtype=np.int64)
-    for r, u in uplift_by_rank.items():
-        node_uplift[network.rank == r] = u
+    for rank_value, rank_uplift in plan.rank_uplifts:
+        node_uplift[network.rank == rank_value] = int(rank_uplift.scaleb(places))
     rights, upline = network.has_rights, network.upline
     skip = plan.ineligible_upline == "skip"
     near = network.nearest_with_rights() if skip else None

@@ -253,7 +253,7 @@ class DistributorNetwork:
         (3, 2)
         """
         i = int(self.index_of([user], "user")[0])
-        out = []
+        out: list[Any] = []
         while i >= 0 and len(out) < depth:
             out.append(self.users[i].item())
             i = int(self.upline[i])

@@ -1,0 +1,179 @@
+"""Balances and per-period statements of a distributor's commission account.
+
+Examples
+--------
+>>> from decimal import Decimal
+>>> s = Statement("bob", "2024-05-01", "2024-06-01", "CNY", opening=Decimal("0.00"),
+...               earned=Decimal("15.00"), reversed=Decimal("2.00"),
+...               clawed_back=Decimal("0.00"), paid=Decimal("10.00"),
+...               pending=Decimal("3.00"), payable=Decimal("0.00"),
+...               clawback_due=Decimal("0.00"))
+>>> s.closing
+Decimal('3.00')
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from privtraffic._html import html_table
+
+__all__ = ["Balance", "Statement"]
+
+
+@attrs.frozen(repr=False)
+class Balance:
+    """Where a distributor's commission stands at one moment.
+
+    Attributes
+    ----------
+    distributor : int or str
+        Whose balance.
+    currency : str
+        The plan's currency.
+    pending : decimal.Decimal
+        Earned but still inside the holding period (or the order is not yet settled).
+    payable : decimal.Decimal
+        Past the holding period, not yet paid.
+    paid : decimal.Decimal
+        Cash paid out so far.
+    clawback_due : decimal.Decimal
+        Commission already paid on orders refunded afterwards, to be deducted from later
+        earnings.
+
+    Examples
+    --------
+    >>> b = Balance("bob", "CNY", Decimal("5.00"), Decimal("3.00"), Decimal("10.00"),
+    ...             Decimal("1.00"))
+    >>> b.owed
+    Decimal('7.00')
+    """
+
+    distributor: Any
+    currency: str
+    pending: Decimal
+    payable: Decimal
+    paid: Decimal
+    clawback_due: Decimal
+
+    @property
+    def owed(self) -> Decimal:
+        """``pending + payable - clawback_due``: what the merchant still owes (may be < 0)."""
+        return self.pending + self.payable - self.clawback_due
+
+    def __repr__(self) -> str:
+        return (
+            f"Balance({self.distributor!r}: pending {self.pending}, payable {self.payable}, "
+            f"paid {self.paid}, clawback due {self.clawback_due} {self.currency})"
+        )
+
+
+@attrs.frozen(repr=False)
+class Statement:
+    """One distributor's commission account over ``[start, end)``.
+
+    ``closing = opening + earned - reversed - clawed_back - paid``, where the balance is
+    ``pending + payable - clawback_due`` (what is owed to the distributor).
+
+    Attributes
+    ----------
+    distributor : int or str
+        Whose statement.
+    start, end : str
+        The period, ISO timestamps, ``start`` included and ``end`` excluded.
+    currency : str
+        The plan's currency.
+    opening : decimal.Decimal
+        Balance owed at ``start``.
+    earned : decimal.Decimal
+        New commission in the period.
+    reversed : decimal.Decimal
+        Unpaid commission cancelled by refunds in the period.
+    clawed_back : decimal.Decimal
+        Already-paid commission on orders refunded in the period (now owed back).
+    paid : decimal.Decimal
+        Cash paid out in the period.
+    pending, payable, clawback_due : decimal.Decimal
+        The parts of the closing balance.
+
+    Examples
+    --------
+    >>> Statement("bob", "2024-05-01", "2024-06-01", "CNY", *([Decimal(0)] * 8))
+    Statement('bob', 2024-05-01..2024-06-01: opening 0, earned 0, reversed 0, clawed back 0, paid 0, closing 0 CNY)
+    """  # noqa: E501
+
+    distributor: Any
+    start: str
+    end: str
+    currency: str
+    opening: Decimal
+    earned: Decimal
+    reversed: Decimal
+    clawed_back: Decimal
+    paid: Decimal
+    pending: Decimal
+    payable: Decimal
+    clawback_due: Decimal
+
+    @property
+    def closing(self) -> Decimal:
+        """``opening + earned - reversed - clawed_back - paid``."""
+        return self.opening + self.earned - self.reversed - self.clawed_back - self.paid
+
+    def as_row(self) -> tuple[Any, ...]:
+        """The statement as a row: distributor, opening, earned, reversed, clawed back, paid,
+        closing, pending, payable, clawback due (decimals as strings).
+
+        Examples
+        --------
+        >>> Statement("bob", "a", "b", "CNY", *([Decimal("1.00")] * 8)).as_row()[:3]
+        ('bob', '1.00', '1.00')
+        """
+        return (
+            self.distributor,
+            *(
+                str(v)
+                for v in (
+                    self.opening,
+                    self.earned,
+                    self.reversed,
+                    self.clawed_back,
+                    self.paid,
+                    self.closing,
+                    self.pending,
+                    self.payable,
+                    self.clawback_due,
+                )
+            ),
+        )
+
+    #: Column names of :meth:`as_row`.
+    HEADER = (
+        "distributor",
+        "opening",
+        "earned",
+        "reversed",
+        "clawed back",
+        "paid",
+        "closing",
+        "pending",
+        "payable",
+        "clawback due",
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"Statement({self.distributor!r}, {self.start}..{self.end}: opening {self.opening}, "
+            f"earned {self.earned}, reversed {self.reversed}, clawed back {self.clawed_back}, "
+            f"paid {self.paid}, closing {self.closing} {self.currency})"
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(
+            [self.as_row()],
+            list(self.HEADER),
+            title=f"Statement {self.start} .. {self.end} ({self.currency})",
+        )
