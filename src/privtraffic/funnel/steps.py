@@ -164,7 +164,9 @@ def _seconds(timestamps: Any) -> np.ndarray:
         bad = np.flatnonzero(~np.isfinite(days))
         if bad.size:
             i = int(bad[0])
-            raise InvalidInputError(f"'timestamps' must be finite (got {days[i]!r} at index {i})")
+            raise InvalidInputError(
+                f"'timestamps' must be finite (got {float(days[i])!r} at index {i})"
+            )
         return np.round(days * _SECONDS_PER_DAY).astype(np.int64)
     return as_datetime64(timestamps, "timestamps", unit="s").astype(np.int64)
 
@@ -391,7 +393,7 @@ def _rates(values: Any, name: str) -> np.ndarray:
     bad = np.flatnonzero(r > 1)
     if bad.size:
         i = int(bad[0])
-        raise InvalidInputError(f"'{name}' must be <= 1 (got {r[i]!r} at index {i})")
+        raise InvalidInputError(f"'{name}' must be <= 1 (got {float(r[i])!r} at index {i})")
     return r
 
 

@@ -62,9 +62,7 @@ def _quantile_score(x: np.ndarray, bins: int, higher_is_better: bool) -> np.ndar
     return (1 + (bins * worse) // n).astype(np.int8)
 
 
-def _fixed_score(
-    x: np.ndarray, edges: np.ndarray, bins: int, higher_is_better: bool
-) -> np.ndarray:
+def _fixed_score(x: np.ndarray, edges: np.ndarray, bins: int, higher_is_better: bool) -> np.ndarray:
     if higher_is_better:  # x >= edge moves up one level
         return (1 + np.searchsorted(edges, x, side="right")).astype(np.int8)
     # recency: x <= edge stays in the better level
@@ -83,7 +81,7 @@ def _edges(edges: Mapping[str, Any], name: str, bins: int) -> np.ndarray:
     if bad.size:
         i = int(bad[0]) + 1
         raise InvalidInputError(
-            f"'edges[{name!r}]' must be strictly increasing (got {e[i]!r} at index {i})"
+            f"'edges[{name!r}]' must be strictly increasing (got {float(e[i])!r} at index {i})"
         )
     return e
 
@@ -143,7 +141,9 @@ def rfm_scores(
     >>> s.r_score.tolist(), s.f_score.tolist(), s.m_score.tolist()
     ([3, 3, 2, 1], [4, 2, 2, 1], [4, 2, 2, 1])
     >>> edges = {"recency": [30, 90], "frequency": [2, 5], "monetary": [100, 1000]}
-    >>> f = rfm_scores([30, 31, 365], [1, 2, 9], [99, 100, 5000], bins=3, method="fixed", edges=edges)
+    >>> f = rfm_scores(
+    ...     [30, 31, 365], [1, 2, 9], [99, 100, 5000], bins=3, method="fixed", edges=edges
+    ... )
     >>> f.codes().tolist()
     ['311', '222', '133']
     """

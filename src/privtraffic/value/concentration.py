@@ -96,7 +96,8 @@ def gini(values: Any) -> float:
 def _gini(sorted_values: np.ndarray) -> float:
     n = sorted_values.shape[0]
     weights = 2.0 * np.arange(1, n + 1) - n - 1
-    return float(np.dot(weights, sorted_values) / (n * sorted_values.sum()))
+    # rounding can leave -1e-17 for equal values: the Gini is in [0, 1) by definition
+    return float(np.clip(np.dot(weights, sorted_values) / (n * sorted_values.sum()), 0.0, 1.0))
 
 
 def top_share(values: Any, k: float = 0.2) -> float:
@@ -137,7 +138,7 @@ def _shares(ks: Any) -> np.ndarray:
     bad = np.flatnonzero((arr <= 0) | (arr > 1))
     if bad.size:
         i = int(bad[0])
-        raise InvalidInputError(f"'k' must be in (0, 1] (got {arr[i]!r} at index {i})")
+        raise InvalidInputError(f"'k' must be in (0, 1] (got {float(arr[i])!r} at index {i})")
     return arr
 
 
@@ -300,6 +301,7 @@ def _grouped(x: np.ndarray, code: np.ndarray, labels: np.ndarray, ks: np.ndarray
     rank = np.arange(xs.shape[0]) - starts[cs] + 1
     weights = 2.0 * rank - counts[cs] - 1
     gini = np.bincount(cs, weights=weights * xs, minlength=n_groups) / (counts * totals)
+    gini = np.clip(gini, 0.0, 1.0)
     # Top-k shares: interpolate each group's cumulative value at the (1 - k) quantile of rank.
     cum = np.cumsum(xs)
     before = np.concatenate([[0.0], cum])[starts[:-1]]  # cumulative total before each group

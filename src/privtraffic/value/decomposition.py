@@ -106,13 +106,13 @@ def three_factors(pool: Any, fans: Any, revenue: Any) -> dict[str, np.ndarray]:
     if bad.size:
         i = int(bad[0])
         raise InvalidInputError(
-            f"'fans' must be <= pool (got {f[i]!r} > {p[i]!r} at index {i})"
+            f"'fans' must be <= pool (got {float(f[i])!r} > {float(p[i])!r} at index {i})"
         )
     bad = np.flatnonzero((f == 0) & (r > 0))
     if bad.size:
         i = int(bad[0])
         raise InvalidInputError(
-            f"'revenue' must be 0 where fans is 0 (got {r[i]!r} at index {i})"
+            f"'revenue' must be 0 where fans is 0 (got {float(r[i])!r} at index {i})"
         )
     conversion = np.divide(f, p, out=np.zeros_like(f), where=p > 0)
     monetization = np.divide(r, f, out=np.zeros_like(r), where=f > 0)
@@ -334,16 +334,27 @@ def _lmdi(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
     v0 = np.prod(x0, axis=0)
     v1 = np.prod(x1, axis=0)
     out = np.zeros(x0.shape, dtype=np.float64)
-    both = (v0 > 0) & (v1 > 0)
+    zero0 = x0 == 0
+    zero1 = x1 == 0
+    both = ~zero0.any(axis=0) & ~zero1.any(axis=0)
     if np.any(both):
-        weight = _logarithmic_mean(v1[both], v0[both])
-        out[:, both] = weight * np.log(x1[:, both] / x0[:, both])
-    born = (v0 == 0) & (v1 > 0)  # the factors that were zero take all of V1
+        logs = np.log(x1[:, both] / x0[:, both])
+        total_log = logs.sum(axis=0)  # = ln(V1 / V0)
+        change = v1[both] - v0[both]
+        # L(V1, V0) ln(x1/x0) = (V1 - V0) * ln(x1/x0) / ln(V1/V0): with ln(V1/V0) taken as the
+        # sum of the factor logs, the contributions add up to V1 - V0 to rounding. Near
+        # V1 = V0 that ratio is 0/0, and the stable logarithmic mean is used instead.
+        far = np.abs(total_log) > 1e-6
+        weight = np.empty_like(change)
+        weight[far] = change[far] / total_log[far]
+        weight[~far] = _logarithmic_mean(v1[both][~far], v0[both][~far])
+        out[:, both] = weight * logs
+    born = zero0.any(axis=0) & ~zero1.any(axis=0)  # the factors that were zero take all of V1
     if np.any(born):
-        zero = x0[:, born] == 0
-        out[:, born] = zero * (v1[born] / zero.sum(axis=0))
-    gone = (v0 > 0) & (v1 == 0)
+        z = zero0[:, born]
+        out[:, born] = z * (v1[born] / z.sum(axis=0))
+    gone = ~zero0.any(axis=0) & zero1.any(axis=0)
     if np.any(gone):
-        zero = x1[:, gone] == 0
-        out[:, gone] = -zero * (v0[gone] / zero.sum(axis=0))
+        z = zero1[:, gone]
+        out[:, gone] = -(z * (v0[gone] / z.sum(axis=0)))
     return out

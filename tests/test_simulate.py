@@ -1,0 +1,162 @@
+"""privtraffic.simulate: a consistent synthetic private domain that recovers its own parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from privtraffic.errors import InvalidInputError
+from privtraffic.simulate import simulate_private_domain
+
+
+@pytest.fixture(scope="module")
+def world():
+    return simulate_private_domain(20_000, days=365, rng=np.random.default_rng(7))
+
+
+def _days(world, at):
+    return (at - world.start) / np.timedelta64(1, "D")
+
+
+def test_deterministic_for_a_given_rng():
+    a = simulate_private_domain(500, days=60, rng=np.random.default_rng(1))
+    b = simulate_private_domain(500, days=60, rng=np.random.default_rng(1))
+    c = simulate_private_domain(500, days=60, rng=np.random.default_rng(2))
+    for table in ("users", "events", "orders", "referrals", "refunds"):
+        for name, col in getattr(a, table).columns().items():
+            assert np.array_equal(col, getattr(b, table).columns()[name]), (table, name)
+    assert not np.array_equal(a.orders.amount_cny, c.orders.amount_cny)
+
+
+def test_tables_are_consistent(world):
+    users, events, orders = world.users, world.events, world.orders
+    ids = set(users.user_id.tolist())
+    assert len(ids) == 20_000
+    assert set(events.user_id.tolist()) <= ids and set(orders.user_id.tolist()) <= ids
+    assert np.all(np.diff(events.at.astype(np.int64)) >= 0)
+    assert np.all(np.diff(orders.at.astype(np.int64)) >= 0)
+    assert np.all((events.at >= world.start) & (events.at <= world.observation_end))
+    # every user connects once, at acquisition
+    connect = events.kind == "connect"
+    assert np.array_equal(np.sort(events.user_id[connect]), users.user_id)
+    # one purchase event per order with the order's amount
+    purchase = events.kind == "purchase"
+    assert purchase.sum() == len(orders)
+    assert np.isclose(events.value[purchase].sum(), orders.amount_cny.sum())
+    # orders happen after acquisition, exactly one first order per buyer
+    acquired = dict(zip(users.user_id.tolist(), users.acquired_at.tolist(), strict=True))
+    assert all(
+        acquired[u] <= t for u, t in zip(orders.user_id.tolist(), orders.at.tolist(), strict=True)
+    )
+    assert orders.is_first.sum() == len(np.unique(orders.user_id))
+    # referral edges point back in time; referrer columns agree
+    ref = world.referrals
+    assert np.all(ref.referrer_id < ref.referee_id)
+    assert np.array_equal(users.referrer_id[ref.referee_id - 1], ref.referrer_id)
+    assert np.all(users.source_channel[ref.referee_id - 1] == "referral")
+    # attribution: sharer is the buyer's referrer, and a referral_purchase event per such order
+    shared = orders.sharer_id > 0
+    assert np.array_equal(orders.sharer_id[shared], users.referrer_id[orders.user_id[shared] - 1])
+    assert (events.kind == "referral_purchase").sum() == shared.sum()
+    dist = orders.distributor_id > 0
+    assert np.all(users.is_distributor[orders.distributor_id[dist] - 1])
+    # refunds refer to real orders of the same user, after them, for the full amount
+    rf = world.refunds
+    idx = rf.order_id - 1
+    assert np.array_equal(orders.user_id[idx], rf.user_id)
+    assert np.all(rf.at >= orders.at[idx]) and np.allclose(orders.amount_cny[idx], rf.amount_cny)
+
+
+def test_configured_shares_are_realised(world):
+    prm = world.truth.params
+    n = len(world.users)
+    # KOC share and referral share within 4 binomial standard errors
+    for observed, p in (
+        (world.users.is_koc.mean(), prm["koc_share"]),
+        ((world.users.referrer_id > 0).mean(), prm["referral_share"]),
+    ):
+        assert abs(observed - p) < 4 * np.sqrt(p * (1 - p) / n)
+    # KOCs are the propagators: their share among referrers is close to w*k / (w*k + 1 - k)
+    k, w = prm["koc_share"], prm["koc_weight"]
+    referrers = world.referrals.referrer_id
+    koc_share_of_referrals = world.users.is_koc[referrers - 1].mean()
+    assert koc_share_of_referrals == pytest.approx(w * k / (w * k + 1 - k), abs=0.05)
+    # share conversion: referrals / shares
+    shares = (world.events.kind == "share").sum()
+    assert len(world.referrals) / shares == pytest.approx(prm["share_conversion"], rel=0.1)
+
+
+def test_onboarding_flows_convert_as_configured(world):
+    prm = world.truth.params
+    users, events = world.users, world.events
+    joined = np.isin(users.user_id, events.user_id[events.kind == "join"])
+    early = _days(world, users.acquired_at) < world.days - 30  # not censored by the horizon
+    a = early & (users.variant == "A")
+    b = early & (users.variant == "B")
+    assert joined[a].mean() == pytest.approx(prm["join_rate"], abs=0.03)
+    g1, g2 = prm["guided_join"]
+    assert joined[b].mean() == pytest.approx(g1 * g2, abs=0.03)
+
+
+def test_bgnbd_recovers_generating_parameters(world):
+    """Fit BG/NBD to the simulated purchases (exact times, from the first purchase)."""
+    from privtraffic.clv import BetaGeo
+
+    o = world.orders
+    day = _days(world, o.at)
+    users, inverse = np.unique(o.user_id, return_inverse=True)
+    first = np.full(users.shape, np.inf)
+    last = np.full(users.shape, -np.inf)
+    np.minimum.at(first, inverse, day)
+    np.maximum.at(last, inverse, day)
+    frequency = np.bincount(inverse) - 1
+    recency = (last - first) / 7
+    T = (world.days - first) / 7
+    m = BetaGeo().fit(frequency, recency, T)
+    prm = world.truth.params
+    truth = {"r": prm["r"], "alpha": prm["alpha"] / 7, "a": prm["a"], "b": prm["b"]}
+    for name, value in truth.items():
+        # within 3 standard errors and 25% of the generating value
+        assert abs(m.params_[name] - value) < 3 * m.standard_errors_[name], name
+        assert m.params_[name] == pytest.approx(value, rel=0.25), name
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore:.*chained_assignment")
+def test_gamma_gamma_recovers_generating_parameters(world):
+    """Peer estimator (lifetimes' GammaGammaFitter) on the simulated order values."""
+    from lifetimes import GammaGammaFitter
+
+    o = world.orders
+    _, inverse = np.unique(o.user_id, return_inverse=True)
+    count = np.bincount(inverse)
+    mean = np.bincount(inverse, weights=o.amount_cny) / count
+    keep = count >= 2
+    fitter = GammaGammaFitter().fit(count[keep], mean[keep])
+    prm = world.truth.params
+    expected_mean = prm["p"] * prm["v"] / (prm["q"] - 1)
+    p, q, v = (fitter.params_[k] for k in ("p", "q", "v"))
+    assert p * v / (q - 1) == pytest.approx(expected_mean, rel=0.05)
+    assert p == pytest.approx(prm["p"], rel=0.25)
+    # the realised mean order value agrees with the generating mean
+    assert o.amount_cny.mean() == pytest.approx(expected_mean, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_users": 0}, "'n_users' must be an integer >= 1 (got 0)"),
+        ({"days": 0}, "'days' must be > 0 (got 0)"),
+        ({"koc_share": 1.5}, "'koc_share' must be in [0, 1] (got 1.5)"),
+        ({"q": 1.0}, "'q' must be > 1"),
+        ({"alpha": -1}, "'alpha' must be > 0 (got -1)"),
+        ({"share_conversion": 0}, "'share_conversion' must be in (0, 1]"),
+        ({"public_channels": {"douyin": -1}}, "'public_channels' weights must be >= 0"),
+    ],
+)
+def test_bad_parameters(kwargs, message):
+    args = {"n_users": 10} | kwargs
+    n = args.pop("n_users")
+    with pytest.raises(InvalidInputError) as info:
+        simulate_private_domain(n, rng=0, **args)
+    assert message in str(info.value)
