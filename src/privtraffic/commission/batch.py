@@ -310,7 +310,7 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
 
 
 def _round_ratio(num: np.ndarray, den: int, rounding: str) -> np.ndarray:
-    q, r = np.divmod(num, den)
+    q, r = num // den, num % den  # object arrays (Python ints) have no np.divmod
     if rounding == "down":
         return q
     twice = 2 * r
@@ -469,18 +469,19 @@ def compute_commissions(
     total = np.minimum(total, (a * cap) // den)
     weights = np.where(total_rate > 0, total_rate, 1)
     share = total[:, None] * rate
-    floor, rem = np.divmod(share, weights[:, None])
+    floor, rem = share // weights[:, None], share % weights[:, None]
     leftover = total - floor.sum(axis=1)
     order_rank = np.zeros((n, levels), dtype=np.int64)
     for k in range(levels):
         for j in range(levels):
             if j == k:
                 continue
-            ahead = rem[:, j] > rem[:, k]
+            ahead = np.asarray(rem[:, j] > rem[:, k], dtype=bool)
             if j < k:
-                ahead |= rem[:, j] == rem[:, k]
+                ahead |= np.asarray(rem[:, j] == rem[:, k], dtype=bool)
             order_rank[:, k] += ahead
-    amount = (floor + (order_rank < leftover[:, None])).astype(np.int64)
+    extra = np.asarray(order_rank < leftover[:, None], dtype=bool)
+    amount = (floor + extra).astype(np.int64)
 
     keep = rate > 0
     rows, cols = np.nonzero(keep)
