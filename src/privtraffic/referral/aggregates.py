@@ -101,17 +101,29 @@ def downline_aggregates(graph: ReferralGraph, value: Any, bought: Any = None) ->
 
 
 def _downline_aggregates(graph: ReferralGraph, v: np.ndarray, b: np.ndarray) -> DownlineAggregates:
+    lv = graph.levels
+    descendants = downline_sum(graph.parent, lv, np.ones(graph.n_users))
+    return _direct_aggregates(graph, v, b, descendants, downline_sum(graph.parent, lv, v))
+
+
+def _direct_aggregates(
+    graph: ReferralGraph,
+    v: np.ndarray,
+    b: np.ndarray,
+    descendants: np.ndarray,
+    descendant_value: np.ndarray,
+) -> DownlineAggregates:
+    """Complete the downline sums with the one-generation counts (bincounts over the parents)."""
     n = graph.n_users
     child = graph.children
     par = graph.parent[child]
     direct = np.diff(graph.child_ptr)
     converted = np.bincount(par, weights=b[child], minlength=n).astype(np.int64)
     referred = np.bincount(par, weights=v[child], minlength=n)
-    both = downline_sum(graph.parent, graph.levels, np.column_stack([np.ones(n), v]))
     return DownlineAggregates(
         direct_referrals=direct,
         converted_referrals=converted,
         referred_value=referred,
-        descendants=np.rint(both[:, 0]).astype(np.int64),
-        descendant_value=both[:, 1],
+        descendants=np.rint(descendants).astype(np.int64),
+        descendant_value=descendant_value,
     )

@@ -272,7 +272,10 @@ def attribute_claims(
         reason[(lag > rule.window_days) & (reason < 0)] = 3
 
     cand = np.flatnonzero(reason < 0)
-    if cand.size:
+    n_users = int(referee.max()) + 1 if n else 0
+    if cand.size and np.bincount(referee[cand], minlength=n_users).max() <= 1:
+        applied = cand  # one claim per referee: nothing competes
+    elif cand.size:
         keys: tuple[np.ndarray, ...]
         if at is not None:
             t = at[cand].astype("datetime64[s]").astype(np.int64)

@@ -67,19 +67,17 @@ def children_csr(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _jump(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pointer jumping: (depth, settled) where unsettled users never reach a root."""
     n = parent.shape[0]
-    idx = np.arange(n, dtype=np.int64)
+    itype = np.int32 if n < 2**31 - 1 else np.int64  # half the memory traffic
     is_root = parent < 0
-    anc = np.where(is_root, idx, parent)
-    dist = (~is_root).astype(np.int64)
+    anc = np.where(is_root, np.arange(n, dtype=itype), parent.astype(itype))
+    dist = (~is_root).astype(itype)
     rounds = max(1, int(np.ceil(np.log2(max(n, 2)))) + 1)
     for _ in range(rounds):
-        nxt = anc[anc]
-        if np.array_equal(nxt, anc):
+        if is_root[anc].all():
             break
-        dist = dist + dist[anc]
-        anc = nxt
-    settled = is_root[anc]
-    return dist, settled
+        dist += dist[anc]
+        anc = anc[anc]
+    return dist.astype(np.int64), is_root[anc]
 
 
 def cyclic_users(parent: np.ndarray) -> np.ndarray:
@@ -148,23 +146,26 @@ class ForestLevels:
     Attributes
     ----------
     order : numpy.ndarray
-        User indices sorted by (depth, parent, index).
+        User indices sorted by depth and, within a depth, grouped by parent.
     level_ptr : numpy.ndarray
         ``order[level_ptr[d]:level_ptr[d+1]]`` are the users at depth ``d``.
     group_start : numpy.ndarray
         Positions in ``order`` where a new (depth, parent) group starts, restricted to depths
         ``>= 1`` (the referred users); used with :func:`numpy.add.reduceat`.
+    group_parent_pos : numpy.ndarray
+        For each group, the position in ``order`` of the group's parent.
 
     Examples
     --------
     >>> lv = levels(np.array([-1, 0, 0, 1]))
-    >>> lv.order.tolist(), lv.level_ptr.tolist()
-    ([0, 1, 2, 3], [0, 1, 3, 4])
+    >>> lv.order.tolist(), lv.level_ptr.tolist(), lv.group_parent_pos.tolist()
+    ([0, 1, 2, 3], [0, 1, 3, 4], [0, 1])
     """
 
     order: np.ndarray
     level_ptr: np.ndarray
     group_start: np.ndarray
+    group_parent_pos: np.ndarray
 
     @property
     def max_depth(self) -> int:
@@ -178,8 +179,23 @@ class ForestLevels:
         return int(self.level_ptr.shape[0] - 2)
 
 
-def levels(parent: np.ndarray, depth: np.ndarray | None = None) -> ForestLevels:
+def _small_uint(values: np.ndarray, top: int) -> np.ndarray:
+    """Cast non-negative ints to the narrowest unsigned type (numpy radix-sorts those)."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values
+
+
+def levels(
+    parent: np.ndarray,
+    depth: np.ndarray | None = None,
+    children: tuple[np.ndarray, np.ndarray] | None = None,
+) -> ForestLevels:
     """Sort users for bottom-up passes (see :class:`ForestLevels`).
+
+    The CSR children are already grouped by parent; a stable (radix) sort of them by depth
+    keeps each parent's children together, so no comparison sort over users is needed.
 
     Parameters
     ----------
@@ -187,6 +203,8 @@ def levels(parent: np.ndarray, depth: np.ndarray | None = None) -> ForestLevels:
         ``int64`` parent index per user, ``-1`` for roots.
     depth : numpy.ndarray, optional
         The depths if already known (from :func:`depths`).
+    children : tuple of numpy.ndarray, optional
+        ``(ptr, children)`` from :func:`children_csr` if already known.
 
     Returns
     -------
@@ -200,16 +218,24 @@ def levels(parent: np.ndarray, depth: np.ndarray | None = None) -> ForestLevels:
     parent = np.asarray(parent, dtype=np.int64)
     d = depths(parent) if depth is None else depth
     n = parent.shape[0]
-    order = np.lexsort((parent, d)).astype(np.int64)
+    _, kids = children_csr(parent) if children is None else children
     max_d = int(d.max()) if n else 0
+    by_depth = np.argsort(_small_uint(d[kids], max_d), kind="stable")
+    order = np.concatenate([np.flatnonzero(parent < 0), kids[by_depth]]).astype(np.int64)
     level_ptr = np.zeros(max_d + 2, dtype=np.int64)
     np.cumsum(np.bincount(d, minlength=max_d + 1), out=level_ptr[1:])
     p_sorted = parent[order]
     change = np.ones(n, dtype=bool)
     change[1:] = p_sorted[1:] != p_sorted[:-1]
-    change[level_ptr[:-1][level_ptr[:-1] < n]] = True  # each level starts a group
-    group_start = np.flatnonzero(change & (d[order] >= 1))
-    return ForestLevels(order=order, level_ptr=level_ptr, group_start=group_start)
+    group_start = np.flatnonzero(change & (p_sorted >= 0))
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    return ForestLevels(
+        order=order,
+        level_ptr=level_ptr,
+        group_start=group_start,
+        group_parent_pos=position[p_sorted[group_start]],
+    )
 
 
 def downline_sum(
@@ -252,21 +278,26 @@ def downline_sum(
     [2.0, 2.0, 0.0, 0.0]
     """
     w = np.asarray(weights, dtype=np.float64)
-    dec = np.asarray(decay, dtype=np.float64)
-    total = np.zeros_like(w)
-    order, level_ptr, gstart = (
-        forest_levels.order,
-        forest_levels.level_ptr,
-        forest_levels.group_start,
-    )
-    for d in range(forest_levels.max_depth, 0, -1):
-        a, b = int(level_ptr[d]), int(level_ptr[d + 1])
+    if w.ndim == 2:  # one 1-d pass per column: row gathers of 2-d arrays are slow in numpy
+        decays = np.broadcast_to(np.asarray(decay, dtype=np.float64), (w.shape[1],))
+        return np.column_stack(
+            [_downline_sum_1d(forest_levels, w[:, k], float(decays[k])) for k in range(w.shape[1])]
+        ).reshape(w.shape)
+    return _downline_sum_1d(forest_levels, w, float(np.asarray(decay)))
+
+
+def _downline_sum_1d(lv: ForestLevels, w: np.ndarray, decay: float) -> np.ndarray:
+    # work in level order: each level is a contiguous slice, each (parent) group too
+    w_o = w[lv.order]
+    total_o = np.zeros_like(w_o)
+    gstart, gparent = lv.group_start, lv.group_parent_pos
+    for d in range(lv.max_depth, 0, -1):
+        a, b = int(lv.level_ptr[d]), int(lv.level_ptr[d + 1])
         if a == b:
             continue
-        nodes = order[a:b]
         lo, hi = np.searchsorted(gstart, [a, b])
-        starts = gstart[lo:hi] - a
-        contrib = w[nodes] + dec * total[nodes]
-        sums = np.add.reduceat(contrib, starts, axis=0)
-        total[parent[nodes[starts]]] += sums  # parents within a level are distinct groups
+        contrib = w_o[a:b] + decay * total_o[a:b]
+        total_o[gparent[lo:hi]] += np.add.reduceat(contrib, gstart[lo:hi] - a)
+    total = np.empty_like(total_o)
+    total[lv.order] = total_o
     return total

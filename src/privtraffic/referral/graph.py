@@ -72,6 +72,27 @@ def _subset(values: Any, keep: np.ndarray) -> Any:
     return np.asarray(values)[keep]
 
 
+def _compact_int_range(ids: np.ndarray) -> tuple[int, int] | None:
+    """(low, high) when integer ids are dense enough for a lookup table instead of a sort."""
+    if ids.dtype.kind != "i" or not ids.size:
+        return None
+    lo, hi = int(ids.min()), int(ids.max())
+    return (lo, hi) if hi - lo <= 4 * ids.size + 1024 else None
+
+
+def _unique_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(ids, return_inverse=True)`` — by a presence table for dense integer ids."""
+    bounds = _compact_int_range(ids)
+    if bounds is None:
+        users, inverse = np.unique(ids, return_inverse=True)
+        return users, inverse.reshape(-1)
+    lo, hi = bounds
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[ids - lo] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present) + lo, rank[ids - lo]
+
+
 def _same_kind(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     if a.size and b.size and (a.dtype.kind == "U") != (b.dtype.kind == "U"):
         kind = "strings" if a.dtype.kind == "U" else "integers"
@@ -154,7 +175,7 @@ class ReferralGraph:
         object.__setattr__(self, "depth", depth)
         object.__setattr__(self, "child_ptr", ptr)
         object.__setattr__(self, "children", children)
-        object.__setattr__(self, "levels", levels(self.parent, depth))
+        object.__setattr__(self, "levels", levels(self.parent, depth, (ptr, children)))
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -285,7 +306,7 @@ class ReferralGraph:
     ) -> ReferralGraph:
         parts = [src_ids, dst_ids] + ([extra] if extra is not None else [])
         all_ids = np.concatenate([p for p in parts if p.size] or [src_ids])
-        users, inverse = np.unique(all_ids, return_inverse=True)
+        users, inverse = _unique_ids(all_ids)
         m = src_ids.shape[0]
         src_v = inverse[:m].astype(np.int64)
         dst_v = inverse[m : 2 * m].astype(np.int64)
@@ -506,6 +527,15 @@ class ReferralGraph:
             _same_kind(self.users, arr, "users", name)
         if not self.users.size:
             return np.full(arr.shape[0], -1, dtype=np.int64)
+        bounds = _compact_int_range(self.users)
+        if bounds is not None and arr.dtype.kind == "i":
+            lo, hi = bounds
+            table = np.full(hi - lo + 1, -1, dtype=np.int64)
+            table[self.users - lo] = np.arange(self.users.shape[0])
+            inside = (arr >= lo) & (arr <= hi)
+            out = np.full(arr.shape[0], -1, dtype=np.int64)
+            out[inside] = table[arr[inside] - lo]
+            return out
         pos = np.searchsorted(self.users, arr)
         pos = np.minimum(pos, self.users.shape[0] - 1)
         return np.where(self.users[pos] == arr, pos, -1).astype(np.int64)

@@ -40,7 +40,7 @@ import numpy as np
 from privtraffic._validation import as_datetime64, as_float_array, as_ids, check_same_length
 from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
-from privtraffic.referral.aggregates import _downline_aggregates
+from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.decay import _check_decay
 from privtraffic.referral.forest import downline_sum
 
@@ -371,13 +371,14 @@ def _koc_scores(
     n_orders = np.bincount(gi, minlength=n).astype(np.int64)
     own = np.bincount(gi, weights=vals[inside], minlength=n)
     organic = ~inside
-    agg = _downline_aggregates(graph, own, n_orders > 0)
-    # network value and influence share one bottom-up pass (columns of different decay)
-    both = downline_sum(
-        graph.parent, graph.levels, np.column_stack([own, np.ones(n)]), np.array([decay, alpha])
-    )
-    network = both[:, 0]
-    infl = 1.0 + alpha * both[:, 1]
+    # the downline quantities: bottom-up level passes over the same level order
+    ones = np.ones(n)
+    lv = graph.levels
+    descendants = downline_sum(graph.parent, lv, ones)
+    descendant_value = downline_sum(graph.parent, lv, own)
+    agg = _direct_aggregates(graph, own, n_orders > 0, descendants, descendant_value)
+    network = downline_sum(graph.parent, lv, own, decay)
+    infl = 1.0 + alpha * downline_sum(graph.parent, lv, ones, alpha)
     if window is not None and times is not None:
         end = (times.max() if as_of is None else as_datetime64([as_of], "as_of")[0]).astype(
             "datetime64[s]"
