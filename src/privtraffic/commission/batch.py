@@ -410,6 +410,7 @@ def compute_commissions(
     den = 10**places
     table = [plan.level_rates] + [rates for _, rates in plan.category_rates]
     rate_table = np.zeros((len(table), levels), dtype=np.int64)
+    depth = np.array([len(rates) for rates in table], dtype=np.int64)  # levels each set pays
     for s, rates in enumerate(table):
         for k, r in enumerate(rates):
             rate_table[s, k] = int(r.scaleb(places))
@@ -444,7 +445,7 @@ def compute_commissions(
     for k in range(levels):
         valid = node >= 0
         safe = np.where(valid, node, 0)
-        paid = valid & rights[safe]
+        paid = valid & rights[safe] & (k < depth[rate_set])
         if buyer_idx is not None:
             paid &= node != buyer_idx
         beneficiary[:, k] = np.where(paid, node, -1)

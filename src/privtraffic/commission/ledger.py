@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -764,7 +764,7 @@ class Ledger:
         ledger = cls(
             CommissionPlan.from_dict(head["plan"]), DistributorNetwork.from_dict(head["network"])
         )
-        builders = {
+        builders: dict[str, Callable[[dict[str, Any]], LedgerEvent]] = {
             "order": lambda r: OrderPlaced(
                 r["order_id"], r["at"], r["amount"], r["sharer"], r["buyer"], r["category"]
             ),
@@ -772,7 +772,7 @@ class Ledger:
             "refund": lambda r: Refund(r["refund_id"], r["order_id"], r["at"], r["amount"]),
             "payout": lambda r: Payout(r["payout_id"], r["distributor"], r["at"], r["amount"]),
         }
-        events = []
+        events: list[LedgerEvent] = []
         for number, line in enumerate(lines[1:], start=2):
             row = json.loads(line)
             kind = row.get("event")

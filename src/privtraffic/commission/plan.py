@@ -125,7 +125,8 @@ class CommissionPlan:
     currency : str, default "CNY"
         Currency of every order under the plan.
     category_rates : mapping of category to sequence of rates, optional
-        Rates per level that replace ``level_rates`` for orders of that category.
+        Rates per level that replace ``level_rates`` for orders of that category; such an
+        order pays only as many levels as its category lists.
     rank_uplifts : mapping of int rank to rate, optional
         Added to a beneficiary's rate at any level when the beneficiary has that rank; the total
         is still capped by ``total_cap``.
