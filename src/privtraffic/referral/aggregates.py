@@ -102,8 +102,8 @@ def downline_aggregates(graph: ReferralGraph, value: Any, bought: Any = None) ->
 
 def _downline_aggregates(graph: ReferralGraph, v: np.ndarray, b: np.ndarray) -> DownlineAggregates:
     lv = graph.levels
-    descendants = downline_sum(graph.parent, lv, np.ones(graph.n_users))
-    return _direct_aggregates(graph, v, b, descendants, downline_sum(graph.parent, lv, v))
+    descendants = downline_sum(lv, np.ones(graph.n_users))
+    return _direct_aggregates(graph, v, b, descendants, downline_sum(lv, v))
 
 
 def _direct_aggregates(

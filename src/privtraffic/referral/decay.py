@@ -71,4 +71,4 @@ def network_value(graph: ReferralGraph, value: Any, decay: float = 0.5) -> np.nd
     """
     v = as_float_array(value, "value", minimum=0)
     check_same_length(users=graph.users, value=v)
-    return downline_sum(graph.parent, graph.levels, v, _check_decay(decay))
+    return downline_sum(graph.levels, v, _check_decay(decay))

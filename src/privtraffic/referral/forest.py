@@ -239,7 +239,6 @@ def levels(
 
 
 def downline_sum(
-    parent: np.ndarray,
     forest_levels: ForestLevels,
     weights: np.ndarray,
     decay: np.ndarray | float = 1.0,
@@ -254,12 +253,10 @@ def downline_sum(
 
     Parameters
     ----------
-    parent : numpy.ndarray
-        ``int64`` parent index per user, ``-1`` for roots.
     forest_levels : ForestLevels
-        From :func:`levels` on the same ``parent``.
+        From :func:`levels` (or ``ReferralGraph.levels``).
     weights : numpy.ndarray
-        Shape ``(n,)`` or ``(n, k)``: ``k`` quantities summed in the same pass.
+        Shape ``(n,)``, or ``(n, k)`` for ``k`` quantities (one pass per column).
     decay : float or numpy.ndarray
         One factor, or one per column of ``weights``.
 
@@ -272,9 +269,9 @@ def downline_sum(
     --------
     >>> parent = np.array([-1, 0, 1, 1])
     >>> lv = levels(parent)
-    >>> downline_sum(parent, lv, np.ones(4)).tolist()              # downline sizes
+    >>> downline_sum(lv, np.ones(4)).tolist()              # downline sizes
     [3.0, 2.0, 0.0, 0.0]
-    >>> downline_sum(parent, lv, np.ones(4), decay=0.5).tolist()   # 1 + 0.5 * 2
+    >>> downline_sum(lv, np.ones(4), decay=0.5).tolist()   # 1 + 0.5 * 2
     [2.0, 2.0, 0.0, 0.0]
     """
     w = np.asarray(weights, dtype=np.float64)

@@ -105,7 +105,7 @@ def influence(
 
 
 def _influence(graph: ReferralGraph, alpha: float, p: np.ndarray, normalize: bool) -> np.ndarray:
-    out = p + alpha * downline_sum(graph.parent, graph.levels, p, alpha)
+    out = p + alpha * downline_sum(graph.levels, p, alpha)
     if normalize:
         total = out.sum()
         if total <= 0:

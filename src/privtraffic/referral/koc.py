@@ -374,11 +374,11 @@ def _koc_scores(
     # the downline quantities: bottom-up level passes over the same level order
     ones = np.ones(n)
     lv = graph.levels
-    descendants = downline_sum(graph.parent, lv, ones)
-    descendant_value = downline_sum(graph.parent, lv, own)
+    descendants = downline_sum(lv, ones)
+    descendant_value = downline_sum(lv, own)
     agg = _direct_aggregates(graph, own, n_orders > 0, descendants, descendant_value)
-    network = downline_sum(graph.parent, lv, own, decay)
-    infl = 1.0 + alpha * downline_sum(graph.parent, lv, ones, alpha)
+    network = downline_sum(lv, own, decay)
+    infl = 1.0 + alpha * downline_sum(lv, ones, alpha)
     if window is not None and times is not None:
         end = (times.max() if as_of is None else as_datetime64([as_of], "as_of")[0]).astype(
             "datetime64[s]"
