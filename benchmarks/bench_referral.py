@@ -121,9 +121,7 @@ def main() -> None:
     s_users = np.arange(n_slice)
     bk = buyers < n_slice
     s_buyers, s_values = buyers[bk], values[bk]
-    t_ours_slice, s_table = median_time(
-        lambda: ours(s_src, s_dst, s_users, s_buyers, s_values), 5
-    )
+    t_ours_slice, s_table = median_time(lambda: ours(s_src, s_dst, s_users, s_buyers, s_values), 5)
     t_nx, ref = median_time(
         lambda: networkx_aggregates(s_src, s_dst, s_users, s_buyers, s_values), 3
     )
