@@ -3,12 +3,10 @@
 Customers are split on two axes — what they buy (customer lifetime value, CLV) and what their
 referrals are worth (customer referral value, CRV):
 
-=================  ==============  ==============
-\\                  high CRV        low CRV
-=================  ==============  ==============
-**high CLV**       champions       affluents
-**low CLV**        advocates       misers
-=================  ==============  ==============
+* **champions** — high CLV, high CRV;
+* **affluents** — high CLV, low CRV;
+* **advocates** — low CLV, high CRV;
+* **misers** — low CLV, low CRV.
 
 "High" means strictly above a threshold, by default the median of the column, so that a column
 where most users are at 0 (most users refer nobody) puts exactly the users above 0 on the high
