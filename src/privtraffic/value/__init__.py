@@ -3,7 +3,9 @@
 Private-domain value = traffic pool × fan-conversion ability × fan monetisation rate.
 :func:`decompose` splits the change between two periods into the three factors' contributions
 with no residual (LMDI), overall or by channel / tier; :func:`gini`, :func:`lorenz`,
-:func:`top_share` and :func:`concentration` measure how concentrated value is.
+:func:`top_share` and :func:`concentration` measure how concentrated value is;
+:func:`total_customer_value` adds CLV and customer referral value and places each customer in
+the CLV × CRV quadrant; :func:`fit_assessment` scores whether a business suits a private domain.
 
 Examples
 --------
@@ -18,21 +20,29 @@ Examples
 from __future__ import annotations
 
 from privtraffic.value.concentration import Concentration, concentration, gini, lorenz, top_share
+from privtraffic.value.customer_value import TotalCustomerValue, total_customer_value
 from privtraffic.value.decomposition import (
     ValueDecomposition,
     decompose,
     logarithmic_mean,
     three_factors,
 )
+from privtraffic.value.fit import FitLine, FitScorecard, FitThresholds, fit_assessment
 
 __all__ = [
     "Concentration",
+    "FitLine",
+    "FitScorecard",
+    "FitThresholds",
+    "TotalCustomerValue",
     "ValueDecomposition",
     "concentration",
     "decompose",
+    "fit_assessment",
     "gini",
     "logarithmic_mean",
     "lorenz",
     "three_factors",
     "top_share",
+    "total_customer_value",
 ]
