@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError, ReferralCycleError
 from privtraffic.referral import AttributionRule, ReferralGraph
@@ -170,3 +172,33 @@ def test_inputs_are_not_mutated_and_repr():
     assert g.rejected.counts() == {"closes referral cycle 1 -> 2 -> 3 -> 1": 1}
     with pytest.raises(InvalidInputError, match="'user' must be in the graph"):
         g.referees_of(99)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 5)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from(["first", "last"]),
+)
+def test_touch_rules_equal_a_brute_force_replay(claims, touch):
+    # referrer < referee on every applied claim, so no cycle can form; equal ids are
+    # self-referrals and must be reported
+    src = [min(a, b) for a, b, _ in claims]
+    dst = [max(a, b) for a, b, _ in claims]
+    at = np.datetime64("2024-01-01") + np.array([d for *_, d in claims]).astype("timedelta64[D]")
+    g = ReferralGraph.from_edges(src, dst, at, rule=AttributionRule(touch), on_invalid="report")
+    rank = sorted(range(len(claims)), key=lambda r: (at[r], r))
+    if touch == "last":
+        rank = sorted(range(len(claims)), key=lambda r: (at[r], r), reverse=True)
+    winner: dict[int, int] = {}
+    for r in rank:
+        if src[r] != dst[r] and dst[r] not in winner:
+            winner[dst[r]] = r
+    assert _edges(g) == sorted((src[r], dst[r]) for r in winner.values())
+    # every row is either applied or reported, never both, never neither
+    reported = set(g.rejected.row.tolist())
+    assert reported.isdisjoint(winner.values())
+    assert reported | set(winner.values()) == set(range(len(claims)))
