@@ -16,6 +16,7 @@ Decimal('0.01')
 """
 
 from privtraffic.commission.batch import CommissionBatch, compute_commissions
+from privtraffic.commission.binding import resolve_sharers
 from privtraffic.commission.compliance import (
     COMPLIANCE_MAX_LEVELS,
     SOURCES,
@@ -49,5 +50,6 @@ __all__ = [
     "Statement",
     "compliance_report",
     "compute_commissions",
+    "resolve_sharers",
     "split_commission",
 ]
