@@ -160,3 +160,55 @@ def test_bad_parameters(kwargs, message):
     with pytest.raises(InvalidInputError) as info:
         simulate_private_domain(n, rng=0, **args)
     assert message in str(info.value)
+
+
+def test_ladder_tier_mix_matches_the_tables(world):
+    """The relationship ladder on the simulated events agrees with a count over the tables."""
+    from privtraffic.lifecycle import relationship_ladder
+    from privtraffic.lifecycle.presets.ladder import LADDER_KINDS
+
+    ev = world.events.of_kinds(*LADDER_KINDS)
+    as_of = world.observation_end
+    table = relationship_ladder(window_days=90).classify(ev.user_id, ev.kind, ev.at, as_of=as_of)
+    tier = dict(zip(table.users.tolist(), table.tiers, strict=True))
+    # brute force over the tables, per user
+    window_start = as_of - np.timedelta64(90, "D")
+    o = world.orders
+    recent = np.bincount(o.user_id[o.at > window_start], minlength=len(world.users) + 1)
+    ever_bought = np.bincount(o.user_id, minlength=len(world.users) + 1) > 0
+    e = world.events
+    in_window = e.at > window_start
+    propagated = np.zeros(len(world.users) + 1, bool)
+    propagated[e.user_id[in_window & np.isin(e.kind, ["review", "referral_purchase"])]] = True
+    active = np.zeros(len(world.users) + 1, bool)
+    active[e.user_id[in_window & np.isin(e.kind, ["interact", "review", "referral_purchase"])]] = 1
+    joined = np.zeros(len(world.users) + 1, bool)
+    joined[e.user_id[e.kind == "join"]] = True
+    expected = np.where(
+        (recent >= 2) & propagated,
+        "koc",
+        np.where(
+            recent >= 2,
+            "repeat_buyer",
+            np.where(
+                recent == 1, "buyer", np.where(joined | ever_bought | active, "member", "basic")
+            ),
+        ),
+    )
+    got = np.array([tier[u] for u in world.users.user_id.tolist()])
+    assert np.array_equal(got, expected[world.users.user_id])
+    # the configured onboarding shows in the mix: members and up at least the joiners
+    mix = {name: np.mean(got == name) for name in table.tier_names}
+    assert 1 - mix["basic"] >= world.truth.joined.mean()
+
+
+def test_kocs_are_found_by_referral_scoring(world):
+    """Users with the most direct referrals are KOCs far more often than the configured base."""
+    from privtraffic.referral import ReferralGraph
+
+    graph = ReferralGraph.from_edges(world.referrals.referrer_id, world.referrals.referee_id)
+    scores = graph.koc_scores(world.orders.user_id, world.orders.amount_cny)
+    n_koc = int(world.users.is_koc.sum())
+    top = scores.user[np.argsort(-scores.direct_referrals, kind="stable")[:n_koc]]
+    precision = world.users.is_koc[top - 1].mean()
+    assert precision > 4 * world.truth.params["koc_share"]

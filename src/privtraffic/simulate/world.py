@@ -40,7 +40,7 @@ EVENT_KINDS = (
     "connect",
     "guide",
     "join",
-    "interaction",
+    "interact",
     "share",
     "purchase",
     "referral_purchase",
@@ -89,7 +89,7 @@ class Events(ColumnarTable):
     """The relationship event log, sorted by time.
 
     Kinds: ``connect`` (acquisition), ``guide`` (flow B's guide step), ``join`` (joined the
-    group / membership), ``interaction``, ``share``, ``purchase``, ``referral_purchase``
+    group / membership), ``interact``, ``share``, ``purchase``, ``referral_purchase``
     (recorded for the *referrer* when someone they brought buys), ``review``, ``refund``.
     ``value`` is the amount in CNY for purchases, referral purchases and refunds, else 0.
     """
@@ -98,6 +98,43 @@ class Events(ColumnarTable):
     kind: np.ndarray
     at: np.ndarray
     value: np.ndarray
+
+    def of_kinds(self, *kinds: str) -> Events:
+        """The events of the given kinds only, in the same order.
+
+        Parameters
+        ----------
+        *kinds : str
+            Event kinds to keep, e.g. those a tier machine knows.
+
+        Returns
+        -------
+        Events
+
+        Raises
+        ------
+        InvalidInputError
+            A kind the simulator never emits (a misspelling).
+
+        Examples
+        --------
+        >>> w = simulate_private_domain(200, days=30, rng=np.random.default_rng(0))
+        >>> set(w.events.of_kinds("connect", "join").kind.tolist()) == {"connect", "join"}
+        True
+        """
+        unknown = [k for k in kinds if k not in EVENT_KINDS]
+        if unknown:
+            raise InvalidInputError(
+                f"'kinds' must be event kinds of the simulator {list(EVENT_KINDS)} "
+                f"(got {unknown[0]!r})"
+            )
+        keep = np.isin(self.kind, np.array(kinds))
+        return Events(
+            user_id=self.user_id[keep],
+            kind=self.kind[keep],
+            at=self.at[keep],
+            value=self.value[keep],
+        )
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -366,7 +403,7 @@ def simulate_private_domain(
     >>> len(world.users), int(world.users.is_koc.sum()) > 0
     (2000, True)
     >>> sorted(set(world.events.kind.tolist()))[:4]
-    ['connect', 'guide', 'interaction', 'join']
+    ['connect', 'guide', 'interact', 'join']
     >>> world.orders.to_pandas().columns.tolist()[:4]
     ['order_id', 'user_id', 'at', 'amount_cny']
     """
@@ -553,7 +590,7 @@ def _simulate(
         (np.arange(n), acquired, kinds["connect"], zeros(n)),
         (np.flatnonzero(has_guide), guide_at[has_guide], kinds["guide"], zeros(has_guide.sum())),
         (np.flatnonzero(joined), join_at[joined], kinds["join"], zeros(joined.sum())),
-        (inter_user, inter_at, kinds["interaction"], zeros(inter_user.shape[0])),
+        (inter_user, inter_at, kinds["interact"], zeros(inter_user.shape[0])),
         (ref_by, ok_share_at, kinds["share"], zeros(ref_by.shape[0])),
         (fail_user, fail_at, kinds["share"], zeros(fail_user.shape[0])),
         (order_user, order_day, kinds["purchase"], amount),
