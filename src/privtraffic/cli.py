@@ -43,7 +43,10 @@ input files:
   --events        one row per relationship event: customer_id, event, timestamp
                   (e.g. add_contact, join_group, purchase, share)
   --orders        one row per distribution order for the commission summary:
-                  order_id, seller, value (needs --plan)
+                  order_id, sharer, value (needs --plan; the uplines of the sharers
+                  come from --referrals when given)
+  --plan          the commission plan as JSON, e.g.
+                  {"level_rates": ["0.10", "0.05"], "total_cap": "0.15"}
   Column names can be changed with the --*-column options. CSV rows are numbered like a
   spreadsheet: the header is row 1.
 
@@ -149,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("referee", "referee", "referee (referrals)"),
         ("event", "event", "event kind (events)"),
         ("order", "order_id", "order id (orders)"),
-        ("seller", "seller", "selling distributor (orders)"),
+        ("sharer", "sharer", "distributor who brought the order (orders)"),
     ):
         columns.add_argument(
             f"--{option}-column", default=default, metavar="NAME", help=f"{what}; default {default}"
@@ -168,9 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="time unit of the models: days, weeks or months (default W)",
     )
     model.add_argument(
+        "--compare",
+        nargs="+",
+        choices=("paretonbd", "mbgnbd"),
+        default=[],
+        metavar="MODEL",
+        help="also fit these transaction models next to BG/NBD: paretonbd, mbgnbd",
+    )
+    model.add_argument(
         "--horizon",
-        type=float,
-        default=12.0,
+        type=int,
+        default=12,
         metavar="MONTHS",
         help="CLV horizon in months (default 12)",
     )
@@ -248,6 +259,8 @@ def _run_report(args: argparse.Namespace, stderr: TextIO) -> int:
         raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
     if args.orders and not args.plan:
         raise _UsageError("--orders needs --plan (the commission plan as JSON)")
+    if args.horizon < 1:
+        raise _UsageError(f"--horizon must be a whole number of months >= 1 (got {args.horizon})")
     if args.top < 1:
         raise _UsageError(f"--top must be >= 1 (got {args.top})")
     options = ReportOptions.from_args(args)

@@ -17,6 +17,7 @@ _STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
        max-width: 64em; padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { border-bottom: 2px solid #4c72b0; padding-bottom: .2em; }
+h1.part { margin-top: 2.5em; font-size: 160%; }
 h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: .6em 0 1.2em 0; font-size: 90%; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
@@ -26,7 +27,7 @@ figure { margin: 1em 0; }
 figure img { max-width: 100%; }
 figcaption { font-size: 90%; color: #555; }
 .note { color: #555; font-size: 90%; }
-nav ul { columns: 2; }
+nav > ul { columns: 2; }
 """
 
 
@@ -60,15 +61,27 @@ class Document:
         self.plots = plots
         self._body: list[str] = []
         self._toc: list[tuple[str, str]] = []
+        self._parts: set[str] = set()
         self.n_figures = 0
 
     def section(self, heading: str) -> None:
         """Start a new top-level section (listed in the table of contents)."""
-        anchor = _anchor(heading)
+        anchor = base = _anchor(heading)
+        k = 1
         while any(a == anchor for a, _ in self._toc):
-            anchor += "-x"
+            k += 1
+            anchor = f"{base}-{k}"
         self._toc.append((anchor, heading))
         self._body.append(f'<h2 id="{anchor}">{html.escape(heading)}</h2>')
+
+    def part(self, heading: str, text: str = "") -> None:
+        """Start a part of the page (a group of sections), with an optional introduction."""
+        anchor = _anchor(heading)
+        self._toc.append((anchor, heading))
+        self._parts.add(anchor)
+        self._body.append(f'<h1 id="{anchor}" class="part">{html.escape(heading)}</h1>')
+        if text:
+            self.paragraph(text)
 
     def subheading(self, text: str) -> None:
         """A third-level heading inside the current section."""
@@ -123,7 +136,11 @@ class Document:
 
     def render(self, *, footer: str = "") -> str:
         """The complete HTML page."""
-        toc = "".join(f'<li><a href="#{a}">{html.escape(h)}</a></li>' for a, h in self._toc)
+        toc = "".join(
+            f'<li><a href="#{a}">{"<strong>" if a in self._parts else ""}{html.escape(h)}'
+            f"{'</strong>' if a in self._parts else ''}</a></li>"
+            for a, h in self._toc
+        )
         notice = (
             ""
             if self.plots

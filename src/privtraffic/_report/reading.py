@@ -21,7 +21,7 @@ from privtraffic.errors import InvalidInputError
 
 __all__ = ["Column", "read_table"]
 
-Kind = Literal["id", "time", "amount", "text"]
+Kind = Literal["id", "time", "amount", "decimal", "text"]
 
 _OTHER_DELIMITERS = (";", "\t", "|", ",")
 _TIME_HINT = "must be a date or date-time like 2024-03-01 or 2024-03-01T14:30"
@@ -88,6 +88,9 @@ def _parse(path: Path, rows: Sequence[int], col: Column, raw: list[str]) -> np.n
         return _parse_time(path, rows, col.name, raw)
     if col.kind == "amount":
         return _parse_amount(path, rows, col.name, raw)
+    if col.kind == "decimal":  # checked like an amount, kept as its exact text
+        _parse_amount(path, rows, col.name, raw)
+        return np.array([s.strip() for s in raw], dtype=str)
     if col.kind == "id":
         return _parse_ids(path, rows, col.name, raw)
     return np.array([s.strip() for s in raw], dtype=str)
@@ -195,7 +198,7 @@ def read_table(
     -------
     dict of str to numpy.ndarray
         One array per column role: ids as ``str``, times as ``datetime64[s]``, amounts as
-        ``float64`` (finite, ``>= 0``).
+        ``float64`` (finite, ``>= 0``), decimals as their exact text (checked like amounts).
 
     Raises
     ------

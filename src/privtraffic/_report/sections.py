@@ -6,9 +6,11 @@ and returns what it computed, for the demo's printout and for the tests.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import numpy as np
 
 from privtraffic._report.document import Document
@@ -75,6 +77,28 @@ def _summary_rows(model: Any) -> list[tuple[Any, ...]]:
     ]
 
 
+def _fit(doc: Document, label: str, fit: Callable[[], Any], progress: Progress) -> Any | None:
+    """Run one model fit; convergence problems become notes in the report, not failures."""
+    from privtraffic.errors import ConvergenceError, ConvergenceWarning
+
+    progress(f"fitting {label}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        try:
+            model = fit()
+        except ConvergenceError as exc:
+            doc.paragraph(f"{label} could not be fitted: {exc}", note=True)
+            progress(f"{label} could not be fitted: {exc}")
+            return None
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            doc.paragraph(f"Warning from the {label} fit: {w.message}", note=True)
+            progress(f"warning: {w.message}")
+        else:  # pragma: no cover - other warnings pass through unchanged
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return model
+
+
 def _model_table(doc: Document, title: str, model: Any) -> None:
     doc.table(
         _summary_rows(model),
@@ -91,12 +115,13 @@ def btyd_section(
     *,
     unit: str = "W",
     calibration_end: Any = None,
-    horizon_months: float = 12.0,
+    horizon_months: int = 12,
     discount_rate: float = 0.01,
     top: int = 20,
+    compare: tuple[str, ...] = (),
     progress: Progress,
 ) -> dict[str, Any]:
-    """Model fits, holdout checks and the CLV table."""
+    """Model fits (BG/NBD, plus the ``compare`` models), holdout checks and the CLV table."""
     from privtraffic import plotting
     from privtraffic.clv import BetaGeo
     from privtraffic.data import summarize_transactions
@@ -106,10 +131,13 @@ def btyd_section(
     summary = summarize_transactions(
         customer_ids, timestamps, values, unit=unit, calibration_end=calibration_end
     )
+    newborn = summary.T <= 0
+    if newborn.any():  # first purchase on the last day: no time observed, nothing to fit
+        summary = attrs.evolve(
+            summary, **{name: col[~newborn] for name, col in summary.columns().items()}
+        )
     f, r, T = summary.frequency, summary.recency, summary.T
-    progress(f"fitting BG/NBD on {len(summary):,} customers")
-    bgf = BetaGeo().fit(f, r, T)
-    results: dict[str, Any] = {"summary": summary, "bgf": bgf}
+    results: dict[str, Any] = {"summary": summary, "n_left_out": int(newborn.sum())}
 
     doc.section("Model fits")
     doc.paragraph(
@@ -124,13 +152,24 @@ def btyd_section(
         "the end of the period. Standard errors come from the Hessian at the optimum; the 95% "
         "intervals are Wald intervals on the log scale."
     )
+    if newborn.any():
+        doc.paragraph(
+            f"{int(newborn.sum()):,} customers whose first purchase was on the last day of the "
+            "period (T = 0) are left out of the models: they have not been observed for any "
+            "time yet.",
+            note=True,
+        )
+    bgf = _fit(doc, "BG/NBD", lambda: BetaGeo().fit(f, r, T), progress)
+    results["bgf"] = bgf
+    if bgf is None:
+        return results
     _model_table(doc, "BG/NBD (Fader, Hardie & Lee 2005)", bgf)
-    others = _other_transaction_models()
     fitted_others: dict[str, Any] = {}
-    for label, cls in others:
-        progress(f"fitting {label}")
-        fitted_others[label] = cls().fit(f, r, T)
-        _model_table(doc, label, fitted_others[label])
+    for label, cls in _other_transaction_models(compare):
+        model = _fit(doc, label, lambda cls=cls: cls().fit(f, r, T), progress)
+        if model is not None:
+            fitted_others[label] = model
+            _model_table(doc, label, model)
     results["other_models"] = fitted_others
 
     doc.figure(
@@ -164,18 +203,18 @@ def btyd_section(
     return results
 
 
-def _other_transaction_models() -> list[tuple[str, Any]]:
-    """Pareto/NBD and MBG/NBD when the installed privtraffic has them."""
+#: The extra transaction models a report can compare with BG/NBD: option name -> (class, label).
+EXTRA_MODELS = {
+    "paretonbd": ("ParetoNBD", "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)"),
+    "mbgnbd": ("ModifiedBetaGeo", "MBG/NBD (Batislam, Denizel & Filiztekin 2007)"),
+}
+
+
+def _other_transaction_models(names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """The classes of the requested extra models."""
     import privtraffic.clv as clv
 
-    out = []
-    for name, label in (
-        ("ParetoNBD", "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)"),
-        ("ModifiedBetaGeo", "MBG/NBD (Batislam, Denizel & Filiztekin 2007)"),
-    ):
-        if hasattr(clv, name):
-            out.append((label, getattr(clv, name)))
-    return out
+    return [(EXTRA_MODELS[n][1], getattr(clv, EXTRA_MODELS[n][0])) for n in names]
 
 
 def _holdout_checks(
@@ -246,7 +285,7 @@ def _clv(
     bgf: Any,
     summary: Any,
     unit: str,
-    horizon_months: float,
+    horizon_months: int,
     discount_rate: float,
     top: int,
     progress: Progress,
@@ -255,9 +294,15 @@ def _clv(
 
     f, r, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     repeat = (f > 0) & (m > 0)
-    progress(f"fitting Gamma-Gamma on {int(repeat.sum()):,} repeat buyers")
-    ggf = GammaGamma().fit(f[repeat], m[repeat])
     doc.section("Spend model and customer lifetime value")
+    ggf = _fit(
+        doc,
+        f"Gamma-Gamma on {int(repeat.sum()):,} repeat buyers",
+        lambda: GammaGamma().fit(f[repeat], m[repeat]),
+        progress,
+    )
+    if ggf is None:
+        return {}
     doc.paragraph(
         "Gamma-Gamma (Fader, Hardie & Lee 2005, 'RFM and CLV') on the customers with at least "
         "one repeat purchase: the mean spend per purchase varies across customers, "
@@ -331,15 +376,258 @@ def concentration_section(
         "the same) and the share of the total held by the top 1%, 5%, 10%, 20% and 50% of "
         "customers."
     )
-    rows = [("spend to date", *table.rows()[0][1:])]
+
+    def row(label: str, c: Any) -> tuple[Any, ...]:
+        n, total, gini, *shares = c.rows()[0][1:]
+        return (label, f"{n:,}", f"{total:,.2f}", f"{gini:.4f}", *(f"{x:.1%}" for x in shares))
+
+    rows = [row("spend to date", table)]
     clv_table = None
     if clv is not None and np.sum(clv) > 0:
         clv_table = concentration(np.clip(clv, 0.0, None))
-        rows.append(("CLV", *clv_table.rows()[0][1:]))
-    doc.table(rows, ["value", *table.header()[1:]])
+        rows.append(row("CLV", clv_table))
+    header = ["value", "customers", "total", "Gini", *(f"top {k:.0%}" for k in table.shares)]
+    doc.table(rows, header)
     doc.figure(
         lambda ax: plotting.plot_lorenz_curve(per_customer, label="spend to date", ax=ax),
         caption="Lorenz curve of spend per customer.",
         size=(5.5, 5.0),
     )
     return {"spend": table, "clv": clv_table, "per_customer": per_customer}
+
+
+def referral_section(
+    doc: Document,
+    referrers: np.ndarray,
+    referees: np.ndarray,
+    buyer_ids: np.ndarray,
+    values: np.ndarray,
+    *,
+    top: int = 20,
+) -> dict[str, Any]:
+    """The KOC leaderboard from the referral log and the purchases, and the top KOC's tree."""
+    from privtraffic import plotting
+    from privtraffic.referral import ReferralGraph
+
+    graph = ReferralGraph.from_edges(referrers, referees, on_invalid="report")
+    scores = graph.koc_scores(buyer_ids, values)
+    order = np.argsort(-scores.score, kind="stable")[:top]
+    doc.section("KOC leaderboard")
+    doc.paragraph(
+        "Referral graph: each referee is attributed to their first referrer (claims that were "
+        "not applied - later claims, self-referrals, cycles - are counted below). A user's score "
+        "is their own purchase value plus the value of the users they brought in, directly and "
+        "further down, halved at each generation. A KOC (key opinion consumer) is a repeat buyer "
+        "with at least one referral who bought."
+    )
+    facts = {
+        "users in the referral graph": f"{graph.n_users:,}",
+        "referred users": f"{graph.n_referred:,}",
+        "referral claims not applied": f"{len(graph.rejected or ()):,}",
+        "KOCs": f"{int(np.sum(scores.is_koc)):,}",
+        "potential KOCs": f"{int(np.sum(scores.potential_koc)):,}",
+        "orders by users outside the graph (organic)": f"{scores.n_organic_orders:,}",
+    }
+    doc.facts(facts)
+    doc.table(
+        [
+            (
+                scores.user[i].item(),
+                float(scores.own_value[i]),
+                int(scores.direct_referrals[i]),
+                int(scores.converted_referrals[i]),
+                int(scores.descendants[i]),
+                float(scores.referred_value[i]),
+                float(scores.network_value[i]),
+                float(scores.score[i]),
+                "yes" if scores.is_koc[i] else "",
+            )
+            for i in order
+        ],
+        [
+            "user",
+            "own value",
+            "direct referrals",
+            "referrals who bought",
+            "users below",
+            "direct referrals' value",
+            "network value",
+            "score",
+            "KOC",
+        ],
+        title=f"Top {len(order)} users by KOC score",
+        max_rows=top,
+    )
+    if order.size and scores.direct_referrals[order[0]] > 0:
+        leader = scores.user[order[0]].item()
+        own = dict(zip(scores.user.tolist(), scores.own_value.tolist(), strict=True))
+        doc.figure(
+            lambda ax: plotting.plot_referral_tree(
+                referrers, referees, leader, max_depth=3, values=own, ax=ax
+            ),
+            caption=f"Referral tree of the top user, {leader!r} (node size: own purchase value).",
+        )
+    return {"graph": graph, "scores": scores, "leaderboard": scores.user[order]}
+
+
+def commission_section(
+    doc: Document,
+    order_ids: np.ndarray,
+    sharers: np.ndarray,
+    amounts: np.ndarray,
+    plan: Any,
+    uplines: np.ndarray | None = None,
+    distributors: np.ndarray | None = None,
+    *,
+    top: int = 20,
+) -> dict[str, Any]:
+    """Commissions of the orders under the plan: totals, per level, top beneficiaries."""
+    from decimal import Decimal
+
+    from privtraffic.commission import (
+        CommissionPlan,
+        DistributorNetwork,
+        compliance_report,
+        compute_commissions,
+    )
+
+    if not isinstance(plan, CommissionPlan):
+        plan = CommissionPlan.from_dict(plan)
+    everyone = np.unique(
+        np.concatenate([sharers, *(a for a in (uplines, distributors) if a is not None)])
+    )
+    network = DistributorNetwork.from_edges(
+        uplines if uplines is not None else np.array([], dtype=sharers.dtype),
+        distributors if distributors is not None else np.array([], dtype=sharers.dtype),
+        users=everyone,
+    )
+    batch = compute_commissions(
+        plan, {"order_id": order_ids, "sharer": sharers, "amount": amounts}, network
+    )
+    total = batch.total()
+    gmv = sum((Decimal(str(a)) for a in amounts), Decimal(0))
+    doc.section("Commission summary")
+    doc.paragraph(
+        "Distribution commissions computed exactly in the plan's minor currency unit: each "
+        "order's total commission is rounded once and split across the levels so that the "
+        "entries add up to it."
+    )
+    doc.raw_html(plan._repr_html_())
+    rows_level = []
+    for level in range(1, plan.n_levels + 1):
+        mask = batch.level == level
+        rows_level.append(
+            (level, int(mask.sum()), f"{Decimal(int(batch.amount_minor[mask].sum())) / 100:,.2f}")
+        )
+    facts = {
+        "orders": f"{len(order_ids):,}",
+        "order value": f"{gmv:,.2f} {plan.currency}",
+        "total commission": f"{total:,.2f} {plan.currency}",
+        "commission / order value": f"{float(total / gmv):.2%}" if gmv else "-",
+        "distributors paid": f"{len(set(batch.beneficiary.tolist())):,}",
+    }
+    doc.facts(facts)
+    doc.table(rows_level, ["level", "entries", f"commission ({plan.currency})"], title="By level")
+    ranked = sorted(batch.by_beneficiary().items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
+    doc.table(
+        [(k if not isinstance(k, np.generic) else k.item(), f"{v:,.2f}") for k, v in ranked],
+        ["distributor", f"commission ({plan.currency})"],
+        title=f"Top {len(ranked)} distributors",
+        max_rows=top,
+    )
+    doc.raw_html(compliance_report(plan)._repr_html_())
+    return {"batch": batch, "total": total, "gmv": gmv}
+
+
+def funnel_section(
+    doc: Document,
+    users: np.ndarray,
+    kinds: np.ndarray,
+    timestamps: np.ndarray,
+    steps: tuple[str, ...],
+    *,
+    window_days: float,
+) -> dict[str, Any]:
+    """Users reaching each step within the window, with the funnel chart."""
+    from privtraffic import plotting
+    from privtraffic.funnel import Funnel
+
+    result = Funnel(list(steps), window=window_days).analyze(users, kinds, timestamps)
+    reached = result.n_reached
+    doc.section("Funnel")
+    doc.paragraph(
+        f"Users completing each step in order within {window_days:g} days of the first step."
+    )
+    doc.table(
+        [
+            (
+                step,
+                f"{int(n):,}",
+                f"{n / reached[k - 1]:.1%}" if k else "",
+                f"{n / reached[0]:.1%}",
+            )
+            for k, (step, n) in enumerate(zip(steps, reached, strict=True))
+        ],
+        ["step", "users", "of previous step", "of first step"],
+    )
+    doc.figure(
+        lambda ax: plotting.plot_funnel(list(steps), reached, ax=ax),
+        caption="Funnel: users reaching each step.",
+    )
+    return {"n_reached": reached}
+
+
+def value_decomposition_section(
+    doc: Document,
+    pool: tuple[np.ndarray, np.ndarray],
+    buyers: tuple[np.ndarray, np.ndarray],
+    revenue: tuple[np.ndarray, np.ndarray],
+    groups: np.ndarray,
+    *,
+    periods: tuple[str, str],
+) -> dict[str, Any]:
+    """Pool x conversion x monetisation between two periods, by group, with the waterfall."""
+    from privtraffic import plotting
+    from privtraffic.value import decompose, three_factors
+
+    f0 = three_factors(pool[0], buyers[0], revenue[0])
+    f1 = three_factors(pool[1], buyers[1], revenue[1])
+    parts = decompose(
+        pool=(f0["pool"], f1["pool"]),
+        conversion=(f0["conversion"], f1["conversion"]),
+        monetization=(f0["monetization"], f1["monetization"]),
+        groups=groups,
+    )
+    doc.section("Value decomposition")
+    doc.paragraph(
+        "Private-domain value = traffic pool x fan-conversion rate x monetisation per buyer. "
+        f"The change from {periods[0]} to {periods[1]} splits exactly (LMDI, no residual) into "
+        "the contribution of each factor, summed over the owned channels."
+    )
+    doc.raw_html(parts._repr_html_())
+    doc.table(
+        [
+            (
+                str(g),
+                *(
+                    f"{float(parts.by_group[k][i]):+,.2f}"
+                    for k in ("pool", "conversion", "monetization", "change")
+                ),
+            )
+            for i, g in enumerate(parts.groups.tolist())
+        ],
+        ["channel", "pool", "conversion", "monetisation", "change"],
+        title="Contributions by channel",
+    )
+    doc.figure(
+        lambda ax: plotting.plot_value_waterfall(
+            ["pool", "conversion", "monetisation"],
+            [parts["pool"], parts["conversion"], parts["monetization"]],
+            start=parts.value_0,
+            start_label=periods[0],
+            total_label=periods[1],
+            ax=ax,
+        ),
+        caption="From the first period's value to the second's, factor by factor.",
+    )
+    return {"decomposition": parts}
