@@ -112,7 +112,7 @@ class FitScorecard:
     def __str__(self) -> str:
         out = [f"Private-domain fit: {self.verdict}", self.summary]
         for line in self.lines:
-            numbers = ", ".join(f"{k}={v:.4g}" for k, v in line.evidence.items())
+            numbers = ", ".join(f"{k}={_number(v)}" for k, v in line.evidence.items())
             out.append(f"- {line.criterion}: {line.rating} ({numbers}). {line.explanation}")
         return "\n".join(out)
 
@@ -127,7 +127,7 @@ class FitScorecard:
             (
                 line.criterion,
                 line.rating,
-                "; ".join(f"{k} = {v:.4g}" for k, v in line.evidence.items()),
+                "; ".join(f"{k} = {_number(v)}" for k, v in line.evidence.items()),
                 line.explanation,
             )
             for line in self.lines
@@ -138,6 +138,10 @@ class FitScorecard:
             title=f"Private-domain fit: {self.verdict}",
             notes={"summary": self.summary},
         )
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:.4g}"
 
 
 def _rate(value: float, strong: float, moderate: float) -> str:
