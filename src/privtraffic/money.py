@@ -33,6 +33,7 @@ Money('12.50', 'CNY')
 from __future__ import annotations
 
 import decimal
+import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -91,6 +92,7 @@ ROUNDING_MODES: Mapping[str, str] = {
 
 # Wide enough that a product of an amount and a rate is never rounded by the context itself.
 _EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
+_WIDE = decimal.Context(prec=200)
 
 
 def check_currency(currency: Any, name: str = "currency") -> str:
@@ -335,7 +337,7 @@ def quantize(value: Any, currency: str = DEFAULT_CURRENCY, rounding: str = "half
     mode = ROUNDING_MODES[check_rounding(rounding)]
     unit = Decimal(1).scaleb(-minor_exponent(currency))
     exact = _as_exact_decimal(value, "value")
-    return exact.quantize(unit, rounding=mode, context=decimal.Context(prec=200))
+    return exact.quantize(unit, rounding=mode, context=_WIDE)
 
 
 def round_ratio(numerator: int, denominator: int, rounding: str = "half_up") -> int:
@@ -427,23 +429,28 @@ def to_decimal(x: Any, places: int, rounding: str = "half_even") -> Decimal:
     return exact.quantize(
         Decimal(1).scaleb(-places),
         rounding=ROUNDING_MODES[rounding],
-        context=decimal.Context(prec=200),
+        context=_WIDE,
     )
 
 
-def _as_weights(weights: Iterable[Any]) -> list[Fraction]:
-    out = []
+def _integer_weights(weights: Iterable[Any]) -> list[int]:
+    """Exact weights scaled to integers over their common denominator (no float ever)."""
+    ratios = []
     for i, w in enumerate(weights):
-        if isinstance(w, Fraction):
-            f = w
+        if isinstance(w, bool) or isinstance(w, float):
+            _as_exact_decimal(w, f"weights[{i}]")  # raises with the float message
+        if isinstance(w, (int, Fraction)):
+            num, den = (w, 1) if isinstance(w, int) else (w.numerator, w.denominator)
         else:
-            f = Fraction(_as_exact_decimal(w, f"weights[{i}]"))
-        if f < 0:
+            num, den = _as_exact_decimal(w, f"weights[{i}]").as_integer_ratio()
+        if num < 0:
             raise InvalidInputError(f"'weights' must be >= 0 (got {w!r} at index {i})")
-        out.append(f)
-    if not out:
+        ratios.append((num, den))
+    if not ratios:
         raise InvalidInputError("'weights' must not be empty")
-    if sum(out) == 0:
+    common = math.lcm(*(d for _, d in ratios))
+    out = [n * (common // d) for n, d in ratios]
+    if not any(out):
         raise InvalidInputError("'weights' must not all be zero")
     return out
 
@@ -485,15 +492,15 @@ def allocate_minor(total: int, weights: Iterable[Any]) -> list[int]:
     """
     if isinstance(total, bool) or not isinstance(total, int):
         raise InvalidInputError(f"'total' must be an integer number of minor units (got {total!r})")
-    w = _as_weights(weights)
+    w = _integer_weights(weights)
     sign = -1 if total < 0 else 1
     units = abs(total)
     whole = sum(w)
-    quotas = [units * wi / whole for wi in w]
-    parts = [int(q.numerator // q.denominator) for q in quotas]
+    split = [divmod(units * wi, whole) for wi in w]  # (floor of the quota, remainder * whole)
+    parts = [q for q, _ in split]
     left = units - sum(parts)
     # Largest remainder first; among equal remainders the lower index first.
-    order = sorted(range(len(w)), key=lambda i: (-(quotas[i] - parts[i]), i))
+    order = sorted(range(len(w)), key=lambda i: (-split[i][1], i))
     for i in order[:left]:
         parts[i] += 1
     return [sign * p for p in parts]

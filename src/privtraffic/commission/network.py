@@ -78,6 +78,7 @@ class DistributorNetwork:
     upline: np.ndarray
     has_rights: np.ndarray
     rank: np.ndarray
+    _positions: dict[Any, int] | None = attrs.field(default=None, init=False, repr=False)
 
     @classmethod
     def from_edges(
@@ -233,6 +234,26 @@ class DistributorNetwork:
                 f"'{name}' {arr[i].item()!r} {where} is not in the distributor network"
             )
         return pos
+
+    def position(self, user: Any) -> int:
+        """Index of one user in :attr:`users`, ``-1`` when absent (a dict lookup).
+
+        Examples
+        --------
+        >>> net = DistributorNetwork.from_edges(["a"], ["b"])
+        >>> net.position("b"), net.position("z")
+        (1, -1)
+        """
+        if self._positions is None:
+            object.__setattr__(
+                self, "_positions", {u: i for i, u in enumerate(self.users.tolist())}
+            )
+        assert self._positions is not None
+        if isinstance(user, np.generic):
+            user = user.item()
+        if isinstance(user, bool):
+            return -1
+        return self._positions.get(user, -1)
 
     def _lookup(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of ``arr`` in users and a mask of which were found (kind-mismatch: none)."""

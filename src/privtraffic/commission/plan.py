@@ -203,6 +203,7 @@ class CommissionPlan:
     override_reason: str | None = None
     rank_basis: str = "sales"
     entry_fee: Decimal = attrs.field(default=Decimal(0))
+    _places: int = attrs.field(init=False, default=0, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         try:
@@ -242,6 +243,11 @@ class CommissionPlan:
                 f"with binding={self.binding!r})"
             )
         self._check_levels()
+        values = [*self.level_rates, self.total_cap, *(u for _, u in self.rank_uplifts)]
+        for _, rates in self.category_rates:
+            values.extend(rates)
+        places = max(max(0, -int(v.normalize().as_tuple().exponent)) for v in values)
+        object.__setattr__(self, "_places", places)
         for name, rates in (("level_rates", self.level_rates), *self._category_items()):
             total = sum(rates, Decimal(0))
             if total > self.total_cap:
@@ -326,10 +332,7 @@ class CommissionPlan:
         Every rate is an integer multiple of ``10 ** -rate_places``: the batch path works in
         those integer units.
         """
-        values = [*self.level_rates, self.total_cap, *(u for _, u in self.rank_uplifts)]
-        for _, rates in self.category_rates:
-            values.extend(rates)
-        return max(max(0, -int(v.normalize().as_tuple().exponent)) for v in values)
+        return self._places
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready data (decimals as strings); :meth:`from_dict` inverts it.
@@ -374,7 +377,7 @@ class CommissionPlan:
         >>> CommissionPlan.from_dict({"level_rates": ["0.1"]}).level_rates
         (Decimal('0.1'),)
         """
-        known = {f.name for f in attrs.fields(cls)}
+        known = {f.name for f in attrs.fields(cls) if f.init}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidDefinitionError(f"unknown plan fields: {', '.join(unknown)}")

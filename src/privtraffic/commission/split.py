@@ -166,13 +166,12 @@ def split_commission(
         raise InvalidInputError(
             str(exc).replace("'amount'", f"'amount' of order {order_id!r}", 1)
         ) from None
-    node = int(network.index_of([sharer], "sharer", labels=[order_id])[0])
+    node = network.position(sharer)
+    if node < 0:
+        network.index_of([sharer], "sharer", labels=[order_id])  # raises, naming the order
     buyer_node = -1
     if buyer is not None and not plan.self_purchase_earns:
-        from privtraffic._validation import as_ids
-
-        pos, found = network._lookup(as_ids([buyer], "buyer"))
-        buyer_node = int(pos[0]) if found[0] else -1
+        buyer_node = network.position(buyer)
     rates = plan.rates_for(category)
     skip = plan.ineligible_upline == "skip"
     upline, rights, rank = network.upline, network.has_rights, network.rank
