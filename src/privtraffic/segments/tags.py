@@ -23,9 +23,19 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
     "==": operator.eq,
     "!=": operator.ne,
-    "in": lambda col, values: np.isin(col, np.asarray(values)),
-    "not in": lambda col, values: ~np.isin(col, np.asarray(values)),
+    "in": lambda col, values: _member(col, values),
+    "not in": lambda col, values: ~_member(col, values),
 }
+def _member(column: np.ndarray, values: Any) -> np.ndarray:
+    # A few values: one vectorised comparison each beats sorting the column (np.isin).
+    if len(values) <= 16:
+        out = np.zeros(column.shape[0], dtype=bool)
+        for v in values:
+            out |= column == v
+        return out
+    return np.isin(column, np.asarray(values))
+
+
 _PATTERN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|!=|<|>|not\s+in\b|in\b)\s*(.+?)\s*$")
 
 
