@@ -241,7 +241,23 @@ def small_files(tmp_path: Path) -> dict[str, Path]:
     )
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"level_rates": ["0.10", "0.05"], "total_cap": "0.15"}))
-    return {"tx": tx, "refs": refs, "orders": orders, "plan": plan}
+    events = _write_csv(
+        tmp_path / "events.csv",
+        ["customer_id", "event", "timestamp"],
+        [
+            ["a", "connect", "2024-01-01"],
+            ["a", "purchase", "2024-01-02"],
+            ["a", "purchase", "2024-02-10"],
+            ["a", "referral_purchase", "2024-02-11"],
+            ["b", "connect", "2024-01-14"],
+            ["b", "join", "2024-01-15"],
+            ["c", "connect", "2024-02-01"],
+            ["c", "purchase", "2024-03-01"],
+            ["d", "connect", "2024-03-01"],
+            ["d", "page_view", "2024-03-02"],
+        ],
+    )
+    return {"tx": tx, "refs": refs, "orders": orders, "plan": plan, "events": events}
 
 
 def test_report_on_small_files_with_referrals_and_commissions(small_files, tmp_path) -> None:
@@ -259,6 +275,8 @@ def test_report_on_small_files_with_referrals_and_commissions(small_files, tmp_p
             str(small_files["orders"]),
             "--plan",
             str(small_files["plan"]),
+            "--events",
+            str(small_files["events"]),
             "--out",
             str(out),
             "--quiet",
@@ -267,6 +285,19 @@ def test_report_on_small_files_with_referrals_and_commissions(small_files, tmp_p
     )
     assert status == 0
     page = out.read_text(encoding="utf-8")
+    from privtraffic.lifecycle import relationship_ladder
+
+    ev = load_csv_columns(small_files["events"])
+    keep = [k != "page_view" for k in ev["event"]]
+    tiers = relationship_ladder(window_days=90).classify(
+        [u for u, k in zip(ev["customer_id"], keep, strict=True) if k],
+        [e for e, k in zip(ev["event"], keep, strict=True) if k],
+        [t for t, k in zip(ev["timestamp"], keep, strict=True) if k],
+        as_of="2024-03-01",
+    )
+    shown = {row[0]: int(row[1]) for row in _table_after(page, "Tiers as of 2024-03-01")[1:]}
+    assert shown == {k: v for k, v in tiers.counts().items() if k is not None}
+    assert "page_view (1)" in page  # events of unknown kinds are reported, not dropped silently
     _assert_self_contained(page)
     assert "data:image/png" not in page
     from privtraffic.referral import ReferralGraph
@@ -451,7 +482,13 @@ def test_demo_prints_fits_and_writes_the_page(tmp_path: Path, capsys) -> None:
     _assert_self_contained(page)
     for heading in ("Part 1 - CDNOW", "Part 2 - a simulated private domain"):
         assert heading in page
-    for heading in ("KOC leaderboard", "Funnel", "Value decomposition", "Commission summary"):
+    for heading in (
+        "KOC leaderboard",
+        "Funnel",
+        "Tier mix and flows",
+        "Value decomposition",
+        "Commission summary",
+    ):
         assert f">{heading}</h2>" in page
     assert page.count("data:image/png;base64,") >= 15
 

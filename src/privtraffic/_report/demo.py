@@ -27,6 +27,7 @@ def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> No
     s = load_cdnow("summary")
     progress(f"fitting BG/NBD on the CDNOW cohort ({len(s):,} customers)")
     bgf = BetaGeo().fit(s.frequency, s.recency, s.T)
+    assert s.monetary_value is not None  # the CDNOW summary has spend
     repeat = s.frequency > 0
     progress(f"fitting Gamma-Gamma on its {int(repeat.sum()):,} repeat buyers")
     ggf = GammaGamma().fit(s.frequency[repeat], s.monetary_value[repeat])
@@ -123,7 +124,7 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
     n_users, days = 3000, 365.0
     progress(f"simulating a private domain ({n_users:,} users, {days:g} days)")
     world = simulate_private_domain(n_users, days=days, rng=np.random.default_rng(2025))
-    start = np.datetime64(world.start, "D")
+    start = world.start.astype("datetime64[D]")
     cut = start + np.timedelta64(int(days * 0.75) - 1, "D")
     doc.part(
         "Part 2 - a simulated private domain",
@@ -144,6 +145,8 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
         ("connect", "join", "purchase", "share"),
         window_days=90.0,
     )
+    progress("classifying relationship tiers (monthly snapshots)")
+    sections.tiers_section(doc, events.user_id, events.kind, events.at)
     fitted = sections.btyd_section(
         doc,
         ids,

@@ -83,9 +83,10 @@ class ReportOptions:
         return self.columns.get(role, default)
 
 
-def _calibration_end(text: str | None, timestamps: np.ndarray) -> np.datetime64 | None:
+def _calibration_end(text: str | None, timestamps: np.ndarray) -> Any:
     if text is None:
         return None
+    cut: Any
     try:
         cut = np.datetime64(text.strip(), "D")
     except ValueError:

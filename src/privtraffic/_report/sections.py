@@ -6,6 +6,7 @@ and returns what it computed, for the demo's printout and for the tests.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -99,6 +100,10 @@ def _fit(doc: Document, label: str, fit: Callable[[], Any], progress: Progress) 
     return model
 
 
+def _fit_rfm(cls: Any, f: np.ndarray, r: np.ndarray, T: np.ndarray) -> Any:
+    return cls().fit(f, r, T)
+
+
 def _model_table(doc: Document, title: str, model: Any) -> None:
     doc.table(
         _summary_rows(model),
@@ -166,7 +171,7 @@ def btyd_section(
     _model_table(doc, "BG/NBD (Fader, Hardie & Lee 2005)", bgf)
     fitted_others: dict[str, Any] = {}
     for label, cls in _other_transaction_models(compare):
-        model = _fit(doc, label, lambda cls=cls: cls().fit(f, r, T), progress)
+        model = _fit(doc, label, functools.partial(_fit_rfm, cls, f, r, T), progress)
         if model is not None:
             fitted_others[label] = model
             _model_table(doc, label, model)
@@ -631,3 +636,73 @@ def value_decomposition_section(
         caption="From the first period's value to the second's, factor by factor.",
     )
     return {"decomposition": parts}
+
+
+def tiers_section(
+    doc: Document,
+    users: np.ndarray,
+    kinds: np.ndarray,
+    timestamps: np.ndarray,
+    *,
+    window_days: float = 90.0,
+    step_days: int = 30,
+    max_snapshots: int = 12,
+) -> dict[str, Any]:
+    """Relationship-ladder tiers over time (monthly snapshots) and the flows between them."""
+    from privtraffic import plotting
+    from privtraffic.lifecycle import relationship_ladder, transition_matrix
+
+    machine = relationship_ladder(window_days=window_days)
+    known = np.isin(kinds, machine.kinds)
+    doc.section("Tier mix and flows")
+    doc.paragraph(
+        "Relationship ladder (basic -> member -> buyer -> repeat buyer -> KOC), classified as of "
+        f"the end of each {step_days}-day step with a {window_days:g}-day window: a buyer bought "
+        "once in the window, a repeat buyer twice or more, a KOC is a repeat buyer whose review "
+        "or referral brought a purchase. Event kinds used: " + ", ".join(machine.kinds) + "."
+    )
+    if not known.all():
+        other, n_other = np.unique(kinds[~known], return_counts=True)
+        doc.paragraph(
+            f"{int((~known).sum()):,} events of kinds the ladder does not use were left out: "
+            + ", ".join(f"{k} ({n:,})" for k, n in zip(other.tolist(), n_other, strict=True))
+            + ".",
+            note=True,
+        )
+    users, kinds, timestamps = users[known], kinds[known], timestamps[known]
+    last = timestamps.max()
+    first = timestamps.min()
+    n_steps = int(min(max_snapshots, max(2, (last - first) // np.timedelta64(step_days, "D") + 1)))
+    dates = [last - np.timedelta64(step_days * k, "D") for k in range(n_steps - 1, -1, -1)]
+    tables = [machine.classify(users, kinds, timestamps, as_of=d) for d in dates]
+    tiers = list(machine.tiers)
+    counts = np.array([[t.counts()[name] for name in tiers] for t in tables], dtype=np.float64)
+    latest = tables[-1].counts()
+    n_latest = sum(latest[name] for name in tiers)
+    doc.table(
+        [
+            (name, f"{latest[name]:,}", f"{latest[name] / n_latest:.1%}" if n_latest else "-")
+            for name in tiers
+        ],
+        ["tier", "users", "share"],
+        title=f"Tiers as of {_day(dates[-1])}",
+    )
+    flows = transition_matrix(*tables)
+    labels = [*tiers, "(none)"]
+    doc.table(
+        [(labels[i], *(f"{int(c):,}" for c in flows.counts[i])) for i in range(len(labels))],
+        ["from \\ to", *labels],
+        title=f"Moves between consecutive snapshots ({len(tables) - 1} steps, pooled)",
+    )
+    days = np.array([np.datetime64(d, "D") for d in dates])
+    doc.figure(
+        lambda ax: plotting.plot_tier_mix(days.astype(object), counts, tiers, ax=ax),
+        caption="Share of tiered users in each tier at each snapshot.",
+    )
+    doc.figure(
+        lambda ax: plotting.plot_transition_matrix(flows.probabilities, labels, ax=ax),
+        caption=f"Probability of moving from one tier to another in {step_days} days "
+        "((none): not yet connected, or no tier).",
+        size=(6.5, 5.0),
+    )
+    return {"snapshots": tables, "flows": flows, "counts": counts}
