@@ -109,6 +109,22 @@ def test_influence_is_katz_and_pagerank_on_the_reversed_forest(case, alpha):
     np.testing.assert_allclose(ours_n, [pr[u] for u in g.users.tolist()], rtol=1e-7)
 
 
+def test_koc_influence_personalisation_matches_the_influence_function():
+    g = ReferralGraph.from_edges([1, 1, 2, 4], [2, 3, 4, 5])
+    t = g.koc_scores([2, 4, 5, 5], [3.0, 1.0, 2.0, 2.0], personalization="value")
+    np.testing.assert_allclose(t["influence"], influence(g, 0.85, t["own_value"]))
+    G = g.to_networkx().reverse()
+    beta = dict(zip(g.users.tolist(), t["own_value"].tolist(), strict=True))
+    katz = nx.katz_centrality(G, alpha=0.85, beta=beta, normalized=False, tol=1e-14)
+    np.testing.assert_allclose(t["influence"], [katz[u] for u in g.users.tolist()], rtol=1e-8)
+    w = np.arange(5.0)
+    np.testing.assert_allclose(
+        g.koc_scores([], [], personalization=w)["influence"], influence(g, 0.85, w)
+    )
+    with pytest.raises(InvalidInputError, match="'personalization' must be None, 'value'"):
+        g.koc_scores([], [], personalization="reach")
+
+
 def test_deep_chain_depths_and_downline():
     n = 5000  # one long chain: pointer jumping and the level pass must both cope
     g = ReferralGraph.from_edges(np.arange(n - 1), np.arange(1, n))

@@ -111,7 +111,7 @@ class RejectedClaims(ColumnarTable):
     row : numpy.ndarray
         Row of the claim in the caller's log (0-based).
     referrer, referee : numpy.ndarray
-        The ids on the row (the string ``"<missing>"`` where an id was missing).
+        The ids on the row (both shown as ``"<missing>"`` on a row with a missing id).
     reason : numpy.ndarray
         Why the claim was not applied: ``"missing id"``, ``"self-referral"``,
         ``"joined before the share"``, ``"outside attribution window"``, ``"later claim"``,

@@ -7,8 +7,8 @@ Given a :class:`~privtraffic.referral.ReferralGraph` and the orders (buyer, valu
 * ``direct_referrals``, ``converted_referrals``, ``referred_value``, ``descendants``,
   ``descendant_value``: see :mod:`~privtraffic.referral.aggregates`;
 * ``network_value``: depth-decayed downline value (:mod:`~privtraffic.referral.decay`);
-* ``influence``: damped downline reach (:mod:`~privtraffic.referral.influence`, uniform
-  personalisation, not normalised);
+* ``influence``: damped downline reach (:mod:`~privtraffic.referral.influence`, not
+  normalised; uniform personalisation unless ``personalization`` is given);
 * ``score = own_value + network_value`` — "customer value = transaction value + propagation
   value", in the unit of the order values;
 * ``is_koc``: the relationship ladder's KOC — a repeat buyer (``>= 2`` orders) with successful
@@ -68,7 +68,8 @@ class KOCScores(ColumnarTable):
     network_value : numpy.ndarray
         Depth-decayed downline value (:func:`~privtraffic.referral.network_value`).
     influence : numpy.ndarray
-        Damped downline reach (:func:`~privtraffic.referral.influence`, ``normalize=False``).
+        Damped downline reach or value (:func:`~privtraffic.referral.influence`,
+        ``normalize=False``).
     score : numpy.ndarray
         ``own_value + network_value``.
     is_koc : numpy.ndarray
@@ -271,6 +272,7 @@ def koc_scores(
     *,
     decay: float = 0.5,
     alpha: float = 0.85,
+    personalization: Any = None,
     window_days: float | None = None,
     as_of: Any = None,
     potential_threshold: float = 0.5,
@@ -291,6 +293,9 @@ def koc_scores(
         Generation decay of ``network_value``, in [0, 1].
     alpha : float
         Damping of ``influence``, in [0, 1).
+    personalization : {None, "value"} or array-like
+        Weights of ``influence``: ``None`` counts every user 1 (damped reach), ``"value"``
+        weights each user by their own purchase value, or one weight >= 0 per user of the graph.
     window_days : float, optional
         Count the KOC conditions (repeat purchase, converted referral) on the orders of the last
         ``window_days`` days up to ``as_of`` only. The value columns use every order.
@@ -341,6 +346,16 @@ def koc_scores(
     if not (0.0 <= a < 1.0):
         raise InvalidInputError(f"'alpha' must be in [0, 1) (got {alpha!r})")
     ids, idx, vals, times = _orders(graph, buyers, values, at)
+    weights: np.ndarray | str | None = None
+    if isinstance(personalization, str):
+        if personalization != "value":
+            raise InvalidInputError(
+                f"'personalization' must be None, 'value' or weights (got {personalization!r})"
+            )
+        weights = "value"
+    elif personalization is not None:
+        weights = as_float_array(personalization, "personalization", minimum=0)
+        check_same_length(users=graph.users, personalization=weights)
     window = None
     if window_days is not None:
         window = float(window_days)
@@ -349,7 +364,7 @@ def koc_scores(
         if times is None:
             raise InvalidInputError("'window_days' needs the order times 'at'")
     return _koc_scores(
-        graph, ids, idx, vals, times, dec, a, window, as_of, float(potential_threshold)
+        graph, ids, idx, vals, times, dec, a, weights, window, as_of, float(potential_threshold)
     )
 
 
@@ -361,6 +376,7 @@ def _koc_scores(
     times: np.ndarray | None,
     decay: float,
     alpha: float,
+    weights: np.ndarray | str | None,
     window: float | None,
     as_of: Any,
     threshold: float,
@@ -378,7 +394,8 @@ def _koc_scores(
     descendant_value = downline_sum(lv, own)
     agg = _direct_aggregates(graph, own, n_orders > 0, descendants, descendant_value)
     network = downline_sum(lv, own, decay)
-    infl = 1.0 + alpha * downline_sum(lv, ones, alpha)
+    p = ones if weights is None else own if isinstance(weights, str) else weights
+    infl = p + alpha * downline_sum(lv, p, alpha)
     if window is not None and times is not None:
         end = (times.max() if as_of is None else as_datetime64([as_of], "as_of")[0]).astype(
             "datetime64[s]"
