@@ -243,8 +243,9 @@ def compliance_report(plan: CommissionPlan) -> ComplianceReport:
         team = ComplianceFinding(
             "team_pay",
             "near",
-            f"levels 2..{levels} pay an upline on a downline's sales; keep commissions tied to "
-            "real sales at market prices",
+            ("level 2 pays" if levels == 2 else f"levels 2..{levels} pay")
+            + " an upline on a downline's sales; keep commissions tied to real sales at "
+            "market prices",
             ("decree444_art7", "spc_2013"),
         )
     else:
