@@ -100,7 +100,7 @@ print(f"\nMay 2024 statements, top {len(top)} of {len(statements)} distributors 
 header = Statement.HEADER
 print(" ".join(f"{h:>12}" for h in header))
 for s in top:
-    print(" ".join(f"{str(v):>12}" for v in s.as_row()))
+    print(" ".join(f"{v!s:>12}" for v in s.as_row()))
 
 # The books balance: every statement's closing equals the balance owed at the end of May.
 end = ledger.balances("2024-05-31T23:59:59")
