@@ -20,6 +20,7 @@ import pandas as pd
 
 from privtraffic.funnel import Funnel
 from privtraffic.segments import STANDARD_RFM_MAP, TagSet, rfm_scores
+from privtraffic.simulate import simulate_private_domain
 from privtraffic.value import concentration
 
 TARGET_SECONDS = 5.0
@@ -210,11 +211,21 @@ def main() -> None:
             assert np.array_equal(out_ours, out_peer), label
         rows.append((label, t_ours, t_peer))
 
+    n_sim = 100_000 // scale
+    t_sim, world = timed(
+        lambda: simulate_private_domain(n_sim, days=365, rng=np.random.default_rng(1)),
+        args.repeats,
+    )
+
     print(f"bench_analytics: median of {args.repeats} runs; results checked equal to pandas")
     print(f"{'task':<66}{'privtraffic s':>14}{'pandas s':>10}{'speed-up':>10}  target < 5 s")
     for label, t_ours, t_peer in rows:
         verdict = "ok" if t_ours < TARGET_SECONDS else "MISSED"
         print(f"{label:<66}{t_ours:>14.3f}{t_peer:>10.3f}{t_peer / t_ours:>9.1f}x  {verdict}")
+    print(
+        f"{'simulate_private_domain, ' + format(n_sim, ',') + ' users (no peer)':<66}"
+        f"{t_sim:>14.3f}{'-':>10}{'-':>10}  {len(world.events):,} events"
+    )
 
 
 if __name__ == "__main__":
