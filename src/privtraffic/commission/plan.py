@@ -145,9 +145,10 @@ class CommissionPlan:
     min_payout : Decimal or str, default "0"
         Smallest cash payout; a smaller payable balance waits for the next payout.
     ineligible_upline : {"unpaid", "skip"}, default "unpaid"
-        A level whose distributor holds no distribution rights is left unpaid (``"unpaid"``,
-        the usual shop-system behaviour: the commission stays with the merchant) or skipped
-        (``"skip"``, "compression": the next upline who holds rights takes that level).
+        A level whose distributor holds no distribution rights is left unpaid (``"unpaid"``:
+        the commission stays with the merchant, and nobody farther up the chain than the
+        plan's depth is ever paid) or skipped (``"skip"``, the "compression" of multi-level
+        compensation plans: the next upline who holds rights takes that level).
     max_levels : int, default 2
         The deepest level the plan may pay. Above :data:`COMPLIANCE_MAX_LEVELS` (2) only with
         ``allow_levels_beyond_compliance=True`` and an ``override_reason``.
