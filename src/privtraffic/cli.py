@@ -36,12 +36,14 @@ __all__ = ["build_parser", "main"]
 
 _EPILOG_REPORT = """\
 input files:
-  --transactions  one row per purchase: customer_id, timestamp, value (value optional with
-                  --no-value; timestamps are ISO dates or date-times, e.g. 2024-03-01 or
-                  2024-03-01T14:30; values are amounts >= 0)
+  --transactions  one row per purchase: customer_id, timestamp, value (timestamps are
+                  ISO dates or date-times, e.g. 2024-03-01 or 2024-03-01T14:30; values
+                  are amounts >= 0)
   --referrals     one row per referral: referrer, referee (who brought in whom)
-  --events        one row per relationship event: customer_id, event, timestamp
-                  (e.g. add_contact, join_group, purchase, share)
+  --events        one row per relationship event: customer_id, event, timestamp; the
+                  kinds of the relationship ladder are connect, join, interact,
+                  purchase, review, referral_purchase (other kinds are counted and
+                  left out)
   --orders        one row per distribution order for the commission summary:
                   order_id, sharer, value (needs --plan; the uplines of the sharers
                   come from --referrals when given)
@@ -138,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--events", metavar="FILE", help="relationship events (for tiers)")
     files.add_argument("--orders", metavar="FILE", help="distribution orders (needs --plan)")
     files.add_argument(
-        "--plan", metavar="FILE", help="commission plan as JSON (see the commission guide)"
+        "--plan", metavar="FILE", help="commission plan as JSON (the fields of CommissionPlan)"
     )
     files.add_argument(
         "--delimiter", default=",", metavar="CHAR", help="CSV delimiter (default ','); \\t for tab"
@@ -205,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed at the end.
 
     A reader never sees a half-written report, and a failure leaves no file behind.
@@ -221,7 +223,7 @@ def write_atomically(path: Path, text: str) -> None:
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> write_atomically(folder / "r.html", "<p>ok</p>")
+    >>> _write_atomically(folder / "r.html", "<p>ok</p>")
     >>> sorted(p.name for p in folder.iterdir())
     ['r.html']
     """
@@ -245,7 +247,7 @@ def _run_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
     page = run_demo(stdout, progress, top=args.top, html=out is not None)
     if out is not None and page is not None:
-        write_atomically(out, page)
+        _write_atomically(out, page)
         progress(f"wrote {out}")
     return 0
 
@@ -265,7 +267,7 @@ def _run_report(args: argparse.Namespace, stderr: TextIO) -> int:
         raise _UsageError(f"--top must be >= 1 (got {args.top})")
     options = ReportOptions.from_args(args)
     page = build_report(options, progress)
-    write_atomically(out, page)
+    _write_atomically(out, page)
     progress(f"wrote {out}")
     return 0
 
