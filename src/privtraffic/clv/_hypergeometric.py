@@ -15,7 +15,7 @@ from scipy import special
 __all__ = ["hyp2f1_minus_one", "one_minus_scaled_hyp2f1"]
 
 _SERIES_Z = 0.02
-_SERIES_TERMS = 60
+_SERIES_TERMS = 5000
 
 
 def hyp2f1_minus_one(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -38,12 +38,15 @@ def hyp2f1_minus_one(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray)
     A, B, C, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (A, B, C, z)))
     with np.errstate(all="ignore"):
         out = np.array(special.hyp2f1(A, B, C, z) - 1.0, dtype=np.float64)
-    small = np.flatnonzero(z < _SERIES_Z)
-    if small.size:
-        a, b, c, zz = A.flat[small], B.flat[small], C.flat[small], z.flat[small]
+    # The power series where z is small (no cancellation) and wherever scipy's hyp2f1 is not
+    # finite (it overflows for some large C with z near 1 and integer C - A - B, where the
+    # series converges quickly because of the large C).
+    rows = np.flatnonzero((z < _SERIES_Z) | ~np.isfinite(out))
+    if rows.size:
+        a, b, c, zz = A.flat[rows], B.flat[rows], C.flat[rows], z.flat[rows]
         term = a * b / c * zz
         total = term.copy()
-        done = np.zeros(small.size, dtype=bool)
+        done = np.zeros(rows.size, dtype=bool)
         with np.errstate(all="ignore"):
             for k in range(1, _SERIES_TERMS):
                 term = term * (a + k) * (b + k) / ((c + k) * (k + 1.0)) * zz
@@ -52,7 +55,7 @@ def hyp2f1_minus_one(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray)
                 if done.all():
                     break
         ok = done & np.isfinite(total)
-        out.flat[small[ok]] = total[ok]
+        out.flat[rows[ok]] = total[ok]
     return out
 
 
@@ -93,7 +96,7 @@ def one_minus_scaled_hyp2f1(
         f_minus_one = hyp2f1_minus_one(A_, B_, C_, z)
         log_f = np.log1p(f_minus_one)
         log_g = np.array(e_ * np.log1p(-z) + log_f, dtype=np.float64)
-        bad = ~np.isfinite(log_g)
+        bad = ~np.isfinite(log_g) & ~(f_minus_one <= -1.0)
         if bad.any():
             idx = np.flatnonzero(bad)
             a2, b2, c2, zz = A_.flat[idx], B_.flat[idx], C_.flat[idx], z.flat[idx]
@@ -102,4 +105,11 @@ def one_minus_scaled_hyp2f1(
             )
             log_g.flat[idx] = alt
         out = -np.expm1(log_g)
+        # 2F1 can be negative when C < 0 (e.g. a + b < 1 in BG/NBD): no logarithm then.
+        negative = f_minus_one <= -1.0
+        if negative.any():
+            idx = np.flatnonzero(negative)
+            out.flat[idx] = 1.0 - np.exp(e_.flat[idx] * np.log1p(-z.flat[idx])) * (
+                1.0 + f_minus_one.flat[idx]
+            )
     return out

@@ -24,6 +24,7 @@ __all__ = [
     "collapse_rows",
     "gradient_hessian",
     "minimize_negative_log_likelihood",
+    "weighted_sum",
 ]
 
 #: Log-parameters are kept in [-LOG_PARAM_BOUND, LOG_PARAM_BOUND]; a fit that ends on this
@@ -31,6 +32,20 @@ __all__ = [
 LOG_PARAM_BOUND = 25.0
 
 NegativeLogLikelihood = Callable[..., tuple[float, np.ndarray]]
+
+
+def weighted_sum(weights: np.ndarray, values: np.ndarray) -> float:
+    """``sum(weights * values)`` without BLAS.
+
+    A BLAS dot product wakes its worker threads on every call; on a busy machine that costs
+    milliseconds per call inside an optimiser loop, far more than the arithmetic.
+
+    Examples
+    --------
+    >>> weighted_sum(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    11.0
+    """
+    return float(np.einsum("i,i->", weights, values))
 
 
 def collapse_rows(
@@ -167,9 +182,10 @@ def minimize_negative_log_likelihood(
 ) -> FitResult:
     """Minimise ``NLL(log_params, *data, weights) / sum(weights) + penalizer * sum(params**2)``.
 
-    Each start is run through L-BFGS-B with the analytic gradient; the best converged start is
-    then polished with a few guarded Newton steps on the central-difference Hessian, which makes
-    the optimum precise to ~1e-10 in the log-parameters.
+    The starts are run through L-BFGS-B with the analytic gradient in turn, until one converges
+    inside the bounds; the best is then polished with a few guarded Newton steps on the
+    central-difference Hessian, which makes the optimum precise to ~1e-10 in the
+    log-parameters.
 
     Parameters
     ----------
@@ -248,6 +264,9 @@ def minimize_negative_log_likelihood(
         n_iter += int(res.nit)
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
             best = res
+        inside = np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-6)
+        if res.success and inside:
+            break  # the other starts are a fallback, not a search for other optima
     if best is None:
         raise ConvergenceError(
             f"{model_name}: the likelihood is not finite at any starting point; "

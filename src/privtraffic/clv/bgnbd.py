@@ -26,6 +26,7 @@ from scipy import special
 
 from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
 from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
+from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data._summary import RFMSummary
 from privtraffic.errors import InvalidInputError
 
@@ -181,25 +182,20 @@ def _negative_log_likelihood(
     pi = np.where(active, special.expit(z), 0.0)  # weight of the "dropped out at t_x" branch
     rx = r + x
     ll = (
-        float(wx @ base_x)
+        _dot(wx, base_x)
         + w_total * r * np.log(alpha)
-        - float(weights @ (rx * log_t))
-        + float(weights @ softplus)
+        - _dot(weights, (rx * log_t))
+        + _dot(weights, softplus)
     )
     inv_t = (1.0 / (alpha + ts))[ti]
     inv_r = (1.0 / (alpha + rs))[ri]
     wpi = weights * pi
     g_r = (
-        float(wx @ dr_x)
-        + w_total * np.log(alpha)
-        - float(weights @ log_t)
-        + float(wpi @ (log_t - log_r))
+        _dot(wx, dr_x) + w_total * np.log(alpha) - _dot(weights, log_t) + _dot(wpi, (log_t - log_r))
     )
-    g_alpha = (
-        w_total * r / alpha - float(weights @ (rx * inv_t)) + float(wpi @ (rx * (inv_t - inv_r)))
-    )
-    g_a = float(wx @ da_x) + float(wpi.sum()) / a
-    g_b = float(wx @ db_x) - float(wpi @ (1.0 / bx1))
+    g_alpha = w_total * r / alpha - _dot(weights, (rx * inv_t)) + _dot(wpi, (rx * (inv_t - inv_r)))
+    g_a = _dot(wx, da_x) + float(wpi.sum()) / a
+    g_b = _dot(wx, db_x) - _dot(wpi, (1.0 / bx1))
     grad = -np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
     return -float(ll), grad
 
@@ -252,6 +248,12 @@ def _probability_alive(
     return alive
 
 
+def _c_safe(c: Any) -> Any:
+    # a + b - 1 == 0 (BG/NBD, x == 0) is another removable singularity: c * 2F1(.; c; z) has a
+    # finite limit as c -> 0. Step off it by 1e-9.
+    return np.where(np.abs(c) < 1e-9, 1e-9, c)
+
+
 def _a_safe(a: float) -> float:
     # (a - 1) appears in a denominator with a removable singularity at a == 1.
     return a if abs(a - 1.0) > 1e-9 else 1.0 + 1e-9
@@ -290,8 +292,8 @@ def _conditional_expected_purchases(
     x = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + T + t)
-    c = a + b + x - 1.0 + s
-    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, a + b - 1.0 + s - r, a - 1.0, c, z)
+    c = _c_safe(a + b + x - 1.0 + s)
+    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - x - r, a - 1.0, c, z)
     return c / (a - 1.0) * one_minus_g * _probability_alive(params, x, recency, T, s)
 
 
@@ -312,7 +314,7 @@ def _expected_purchases_new(params: Params, t: np.ndarray, s: int) -> np.ndarray
     a = _a_safe(a)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + t)
-    c = a + b - 1.0 + s
+    c = _c_safe(a + b - 1.0 + s)
     one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - r, a - 1.0, c, z)
     return (b if s else c) / (a - 1.0) * one_minus_g
 
@@ -658,14 +660,14 @@ class BetaGeo(BTYDModel):
 def _check_horizon(t: np.ndarray) -> None:
     bad = np.flatnonzero(t < 0)
     if bad.size:
-        raise InvalidInputError(f"'t' must be >= 0 (got {t[bad[0]]!r} at index {bad[0]})")
+        raise InvalidInputError(f"'t' must be >= 0 (got {float(t[bad[0]])!r} at index {bad[0]})")
 
 
 def _check_counts(n: np.ndarray) -> None:
     bad = np.flatnonzero((n < 0) | (n != np.floor(n)))
     if bad.size:
         raise InvalidInputError(
-            f"'n' must be whole numbers >= 0 (got {n[bad[0]]!r} at index {bad[0]})"
+            f"'n' must be whole numbers >= 0 (got {float(n[bad[0]])!r} at index {bad[0]})"
         )
 
 
@@ -679,5 +681,5 @@ def _simulation_ages(n: Any, T: Any) -> np.ndarray:
         raise InvalidInputError(f"'T' must be a scalar or have length n={n} (got {len(T_arr)})")
     bad = np.flatnonzero(T_arr <= 0)
     if bad.size:
-        raise InvalidInputError(f"'T' must be > 0 (got {T_arr[bad[0]]!r} at index {bad[0]})")
+        raise InvalidInputError(f"'T' must be > 0 (got {float(T_arr[bad[0]])!r} at index {bad[0]})")
     return T_arr

@@ -23,6 +23,7 @@ from scipy import special
 
 from privtraffic._validation import first_index
 from privtraffic.clv._base import BTYDModel, prediction_columns
+from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.errors import InvalidInputError
 
 __all__ = [
@@ -120,8 +121,8 @@ def negative_log_likelihood(
     g_p = x * (psi_pxq - special.digamma(px) + log_m + log_x - log_vxm)
     g_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxm
     g_v = q / v - (px + q) / (v + x * m)
-    grad = -np.array([p * (weights @ g_p), q * (weights @ g_q), v * (weights @ g_v)])
-    return -float(weights @ ll), grad
+    grad = -np.array([p * _dot(weights, g_p), q * _dot(weights, g_q), v * _dot(weights, g_v)])
+    return -_dot(weights, ll), grad
 
 
 def expected_spend(params: Params, frequency: np.ndarray, monetary_value: np.ndarray) -> np.ndarray:
