@@ -38,7 +38,6 @@ True
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -437,9 +436,10 @@ def score_customers(
     *,
     t: float,
     spend_model: Any = None,
-    horizon: float | None = None,
+    horizon: int | None = None,
     discount_rate: float | None = None,
-    **clv_options: Any,
+    unit: str | float | None = None,
+    margin: float = 1.0,
 ) -> Any:
     """Score every customer with ``map_partitions``: purchases, P(alive) and CLV.
 
@@ -453,13 +453,16 @@ def score_customers(
         Horizon of ``expected_purchases``, in the summary's unit.
     spend_model : fitted spend model, optional
         A fitted :class:`~privtraffic.clv.GammaGamma`; adds ``expected_spend`` and ``clv``
-        (from :func:`privtraffic.clv.customer_lifetime_value` with ``horizon``,
-        ``discount_rate`` and ``clv_options``).
-    horizon, discount_rate : float, optional
-        Passed to :func:`privtraffic.clv.customer_lifetime_value`; required with
+        (:func:`privtraffic.clv.customer_lifetime_value`).
+    horizon : int, optional
+        CLV horizon in months; required with ``spend_model``.
+    discount_rate : float, optional
+        Monthly discount rate; required with ``spend_model``.
+    unit : {"W", "D", "M"} or float, optional
+        The summary's time unit (as given to :func:`summarize_transactions`); required with
         ``spend_model``.
-    **clv_options
-        Further keywords of :func:`privtraffic.clv.customer_lifetime_value` (e.g. ``unit``).
+    margin : float, default 1.0
+        Fraction of spend that is margin.
 
     Returns
     -------
@@ -470,8 +473,8 @@ def score_customers(
     Raises
     ------
     InvalidInputError
-        ``spend_model`` without ``horizon`` and ``discount_rate``, or a summary without
-        ``monetary_value``.
+        ``spend_model`` without ``horizon``, ``discount_rate`` and ``unit``, or a summary
+        without ``monetary_value``; bad CLV options are reported when computed.
     NotFittedError
         An unfitted model.
 
@@ -504,18 +507,22 @@ def score_customers(
         "probability_alive": np.zeros(0),
     }
     if spend_model is not None:
-        if horizon is None or discount_rate is None:
+        if horizon is None or discount_rate is None or unit is None:
             raise InvalidInputError(
-                "'horizon' and 'discount_rate' are required with a spend_model (got "
-                f"horizon={horizon!r}, discount_rate={discount_rate!r})"
+                "'horizon', 'discount_rate' and 'unit' are required with a spend_model (got "
+                f"horizon={horizon!r}, discount_rate={discount_rate!r}, unit={unit!r})"
             )
         if "monetary_value" not in list(summary.columns):
             raise InvalidInputError(
                 "'summary' must have a 'monetary_value' column to score with a spend_model"
             )
         spend_json = spend_model.to_json()
-        options = {"horizon": horizon, "discount_rate": discount_rate, **clv_options}
-        json.dumps(options)  # plain values only: they travel to the workers
+        options = {
+            "horizon": horizon,
+            "discount_rate": discount_rate,
+            "unit": unit,
+            "margin": margin,
+        }
         columns["expected_spend"] = np.zeros(0)
         columns["clv"] = np.zeros(0)
     return summary.map_partitions(
