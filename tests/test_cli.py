@@ -512,3 +512,41 @@ def test_demo_without_matplotlib(tmp_path: Path, capsys, monkeypatch) -> None:
     page = out.read_text(encoding="utf-8")
     assert "data:image/png" not in page and "Plots are not included" in page
     _assert_self_contained(page)
+
+
+def test_parquet_transactions_give_the_same_report(small_files, tmp_path: Path, capsys) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    tx = load_csv_columns(small_files["tx"])
+    table = pa.table(
+        {
+            "customer_id": tx["customer_id"],
+            "timestamp": np.array(
+                [t.replace(" ", "T") for t in tx["timestamp"]], dtype="datetime64[s]"
+            ),
+            "value": [float(v) for v in tx["value"]],
+        }
+    )
+    pq.write_table(table, tmp_path / "tx.parquet")
+    pages = []
+    for source in (tmp_path / "tx.parquet", small_files["tx"]):
+        out = tmp_path / f"{source.suffix[1:]}.html"
+        args = ["report", "--transactions", str(source), "--out", str(out), "--quiet"]
+        assert main([*args, "--no-plots"]) == 0
+        pages.append(_tables(out.read_text(encoding="utf-8")))
+    assert pages[0][0][1:] == pages[1][0][1:]  # the data summary
+    assert pages[0][1] == pages[1][1]  # the BG/NBD table
+    pq.write_table(table.drop_columns(["value"]), tmp_path / "novalue.parquet")
+    status = main(
+        [
+            "report",
+            "--transactions",
+            str(tmp_path / "novalue.parquet"),
+            "--out",
+            str(tmp_path / "x.html"),
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 2 and "novalue.parquet" in err and "'value'" in err
+    assert not (tmp_path / "x.html").exists()
