@@ -734,5 +734,5 @@ def _check_whole(values: np.ndarray, name: str, minimum: int = 0) -> None:
     if bad.size:
         raise InvalidInputError(
             f"'{name}' must be whole numbers >= {minimum} "
-            f"(got {values[bad[0]]!r} at index {bad[0]})"
+            f"(got {float(values[bad[0]])!r} at index {bad[0]})"
         )
