@@ -389,3 +389,19 @@ def test_batch_accepts_strings_decimals_pandas_and_wide_amounts():
     single = split_commission(PLAN, 1, Decimal(9 * 10**17).scaleb(-2), "carol", NET)
     assert batch.to_entries() == single
     assert "CommissionBatch (4 entries" in compute_commissions(PLAN, orders, NET)._repr_html_()
+
+
+def test_reprs_html_and_edge_batches():
+    assert repr(NET) == "DistributorNetwork(4 distributors, 3 with an upline, 4 with rights)"
+    assert "<th>upline</th>" in NET._repr_html_()
+    empty = compute_commissions(
+        PLAN, {"order_id": np.array([], dtype=int), "amount": [], "sharer": []}, NET
+    )
+    assert len(empty) == 0 and empty.total() == Decimal("0.00") and empty.by_beneficiary() == {}
+    leading_dot = {"order_id": [1], "amount": [".50"], "sharer": ["carol"]}
+    assert compute_commissions(PLAN, leading_dot, NET).to_entries() == split_commission(
+        PLAN, 1, ".50", "carol", NET
+    )
+    (entry,) = split_commission(PLAN, "o1", "10.00", "bob", DistributorNetwork.from_edges(
+        [], [], users=["bob"]))  # fmt: skip
+    assert repr(entry) == "CommissionEntry('o1' -> 'bob', level 1, 1.00 = 0.10 x 10.00)"

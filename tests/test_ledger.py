@@ -317,3 +317,16 @@ def test_partial_refunds_in_any_order_net_like_one_refund_of_their_sum(
         expected = {e.beneficiary: e.amount for e in split_commission(plan, "o", remaining, 2, net)}
         for who, value in expected.items():
             assert some.balance(who).owed == value
+
+
+def test_ledger_and_statement_display():
+    ledger = Ledger(PLAN, NET).record(OrderPlaced("o1", day(1), "10.00", "bob"))
+    assert repr(ledger).endswith("1 events: 1 orders, 0 refunds, 0 payouts)")
+    assert "<th>pending</th>" in ledger._repr_html_()
+    s = ledger.statement("bob", day(1), day(2))
+    assert "<th>clawed back</th>" in s._repr_html_()
+    assert s.as_row()[:3] == ("bob", "0.00", "1.00")
+    with pytest.raises(InvalidInputError, match="'end' must be >= 'start'"):
+        ledger.statements(day(2), day(1))
+    with pytest.raises(InvalidInputError, match="'distributor' 'zed'"):
+        ledger.balance("zed")

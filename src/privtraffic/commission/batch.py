@@ -255,6 +255,8 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
         return f"order {order_ids[i].item()!r} (row {i})"
 
     kind = arr.dtype.kind
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
     if kind == "f":
         i = 0
         raise InvalidInputError(
@@ -289,7 +291,7 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
     tail_len = np.strings.str_len(tail)
     digits = np.strings.add(head, np.strings.ljust(tail, exponent, "0"))
     ok = (
-        np.strings.isdigit(head)
+        (np.strings.isdigit(head) | ((np.strings.str_len(head) == 0) & (tail_len > 0)))
         & (np.strings.isdigit(tail) | (tail_len == 0))
         & (tail_len <= exponent)
         & (np.strings.str_len(digits) <= 18)
