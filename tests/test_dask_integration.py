@@ -18,7 +18,7 @@ pd = pytest.importorskip("pandas")
 
 import dask.dataframe as dd  # noqa: E402
 
-from privtraffic.clv import BetaGeo  # noqa: E402
+from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value  # noqa: E402
 from privtraffic.data import load_cdnow, summarize_transactions  # noqa: E402
 from privtraffic.errors import InvalidInputError, NotFittedError  # noqa: E402
 from privtraffic.integrations import dask as pdask  # noqa: E402
@@ -99,6 +99,44 @@ def test_summary_fit_and_scores_equal_the_in_memory_path(client: Any, cdnow_fram
         model.probability_alive(local.frequency, local.recency, local.T),
         rtol=1e-12,
     )
+
+
+def test_spend_model_and_clv_equal_the_in_memory_path(client: Any, cdnow_frame: Any) -> None:
+    transactions = dd.from_pandas(cdnow_frame, npartitions=3)
+    summary = pdask.summarize_transactions(transactions, unit="W").persist()
+    local = summarize_transactions(
+        cdnow_frame["customer_id"], cdnow_frame["timestamp"], cdnow_frame["value"], unit="W"
+    )
+    model = BetaGeo().fit(local.frequency, local.recency, local.T)
+    spend = pdask.fit_spend_model(summary)
+    repeat = local.frequency > 0
+    reference = GammaGamma().fit(local.frequency[repeat], local.monetary_value[repeat])
+    for name, value in reference.params_.items():
+        # the mean spends agree to the last bit or two (summation order), not beyond
+        assert spend.params_[name] == pytest.approx(value, rel=1e-6), name
+
+    scores = pdask.score_customers(
+        summary, model, t=26.0, spend_model=spend, horizon=12, discount_rate=0.01, unit="W"
+    )
+    got = sorted_frame(scores.compute())
+    assert list(got.columns) == [
+        "customer_id", "expected_purchases", "probability_alive", "expected_spend", "clv"
+    ]  # fmt: skip
+    np.testing.assert_allclose(
+        got["expected_spend"].to_numpy(),
+        spend.expected_spend(local.frequency, local.monetary_value),
+        rtol=1e-10,
+    )
+    np.testing.assert_allclose(
+        got["clv"].to_numpy(),
+        customer_lifetime_value(model, spend, local, horizon=12, discount_rate=0.01),
+        rtol=1e-10,
+    )
+    with pytest.raises(InvalidInputError, match=r"'horizon', 'discount_rate' and 'unit'"):
+        pdask.score_customers(summary, model, t=26.0, spend_model=spend, horizon=12)
+    no_value = pdask.summarize_transactions(transactions, value=None)
+    with pytest.raises(InvalidInputError, match=r"'summary' must have a 'monetary_value'"):
+        pdask.fit_spend_model(no_value)
 
 
 def test_string_ids_same_day_merge_and_observation_end(client: Any) -> None:
