@@ -95,6 +95,10 @@ def plot_value_waterfall(
         ax.plot([xi + 0.35, xi + 0.65], [level, level], color="0.5", linewidth=1)
     ax.text(first + y.size, max(total, 0.0), f"{total:,.2f}", ha="center", va="bottom", fontsize=9)
     ax.axhline(0.0, color="0.3", linewidth=0.8)
+    levels = np.concatenate([starts, ends, [base, total, 0.0]])
+    low, high = float(levels.min()), float(levels.max())
+    pad = 0.08 * ((high - low) or 1.0)
+    ax.set_ylim(low - (pad if low < 0 else 0.0), high + pad)
     names = [start_label, *names] if start is not None else names
     ax.set_xticks(np.arange(len(names) + 1), [*names, total_label])
     ax.set_ylabel("value")
