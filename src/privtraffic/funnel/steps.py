@@ -251,6 +251,11 @@ class FunnelResult:
         Returns
         -------
         numpy.ndarray of int
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b"), np.array([1, 2]), np.array([2, 0])).n_reached.tolist()
+        [1, 1]
         """
         counts = np.bincount(self.depth.astype(np.int64), minlength=len(self.steps) + 1)
         return np.cumsum(counts[::-1])[::-1][1:]
@@ -270,6 +275,12 @@ class FunnelResult:
         ------
         InvalidInputError
             A name that is not a step of the funnel, or an index out of range.
+
+        Examples
+        --------
+        >>> r = FunnelResult(("view", "pay"), np.array([1]), np.array([2]))
+        >>> r.step_index("pay"), r.step_index(-1)
+        (1, 1)
         """
         if isinstance(step, str):
             if step not in self.steps:
@@ -288,6 +299,11 @@ class FunnelResult:
         Returns
         -------
         numpy.ndarray
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b"), np.arange(4), np.array([2, 1, 1, 2])).conversion().tolist()
+        [1.0, 0.5]
         """
         n = self.n_reached.astype(np.float64)
         prev = np.concatenate([[n[0]], n[:-1]])
@@ -299,6 +315,11 @@ class FunnelResult:
         Returns
         -------
         numpy.ndarray
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b", "c"), np.arange(4), np.array([3, 1, 2, 2])).overall().tolist()
+        [1.0, 0.75, 0.25]
         """
         n = self.n_reached.astype(np.float64)
         return n / n[0] if n[0] > 0 else np.zeros_like(n)
@@ -309,6 +330,11 @@ class FunnelResult:
         Returns
         -------
         numpy.ndarray of int
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b"), np.arange(3), np.array([2, 1, 1])).drop_off().tolist()
+        [0, 2]
         """
         n = self.n_reached
         return np.concatenate([[0], n[:-1] - n[1:]])
@@ -319,6 +345,11 @@ class FunnelResult:
         Returns
         -------
         float
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b"), np.arange(4), np.array([2, 1, 1, 2])).end_to_end()
+        0.5
         """
         return float(self.overall()[-1])
 
@@ -328,6 +359,11 @@ class FunnelResult:
         Returns
         -------
         list of tuple
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b"), np.arange(2), np.array([2, 1])).rows()
+        [('a', 2, 1.0, 1.0, 0), ('b', 1, 0.5, 0.5, 1)]
         """
         conv, over, drop = self.conversion(), self.overall(), self.drop_off()
         return [
@@ -341,6 +377,11 @@ class FunnelResult:
         Returns
         -------
         pandas.DataFrame
+
+        Examples
+        --------
+        >>> FunnelResult(("a", "b"), np.arange(2), np.array([2, 1])).to_pandas().shape
+        (2, 5)
         """
         import pandas as pd
 

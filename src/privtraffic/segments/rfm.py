@@ -49,6 +49,11 @@ class RFMScores(ColumnarTable):
         Returns
         -------
         numpy.ndarray of str
+
+        Examples
+        --------
+        >>> rfm_scores([1, 9], [5, 1], [50, 60], bins=2).codes().tolist()
+        ['221', '112']
         """
         combined = self.r_score.astype(np.int64) * 100 + self.f_score * 10 + self.m_score
         return combined.astype("U3")

@@ -71,6 +71,11 @@ class RFMSegmentMap:
         Returns
         -------
         int
+
+        Examples
+        --------
+        >>> STANDARD_RFM_MAP.bins
+        5
         """
         return len(self.grid)
 
@@ -81,6 +86,11 @@ class RFMSegmentMap:
         Returns
         -------
         tuple of str
+
+        Examples
+        --------
+        >>> STANDARD_RFM_MAP.segments[:3]
+        ('champions', 'potential_loyalists', 'new')
         """
         seen: dict[str, None] = {}
         for row in reversed(self.grid):

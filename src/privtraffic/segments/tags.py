@@ -26,6 +26,8 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "in": lambda col, values: _member(col, values),
     "not in": lambda col, values: ~_member(col, values),
 }
+
+
 def _member(column: np.ndarray, values: Any) -> np.ndarray:
     # A few values: one vectorised comparison each beats sorting the column (np.isin).
     if len(values) <= 16:
@@ -229,6 +231,11 @@ class TagSet:
         Returns
         -------
         tuple of str
+
+        Examples
+        --------
+        >>> TagSet({"a": "x > 1", "b": "y < 2"}).names
+        ('a', 'b')
         """
         return tuple(r.name for r in self.rules)
 
@@ -239,6 +246,11 @@ class TagSet:
         Returns
         -------
         tuple of str
+
+        Examples
+        --------
+        >>> TagSet({"a": ["x > 1", "y < 2"], "b": "x < 0"}).features
+        ('x', 'y')
         """
         seen: dict[str, None] = {}
         for rule in self.rules:
@@ -340,6 +352,11 @@ class Tags:
         Returns
         -------
         dict of str to int
+
+        Examples
+        --------
+        >>> TagSet({"big": "x > 1"}).evaluate({"x": [0, 2, 3]}).counts()
+        {'big': 2}
         """
         totals = self.matrix.sum(axis=0)
         return {name: int(totals[j]) for j, name in enumerate(self.tagset.names)}
@@ -355,6 +372,11 @@ class Tags:
         Returns
         -------
         list of str
+
+        Examples
+        --------
+        >>> TagSet({"big": "x > 1", "odd": "x == 3"}).evaluate({"x": [0, 3]}).tags_of(1)
+        ['big', 'odd']
         """
         return [n for j, n in enumerate(self.tagset.names) if self.matrix[user, j]]
 
@@ -394,6 +416,11 @@ class Tags:
         Returns
         -------
         pandas.DataFrame
+
+        Examples
+        --------
+        >>> TagSet({"big": "x > 1"}).evaluate({"x": [0, 2]}).to_pandas()["big"].tolist()
+        [False, True]
         """
         import pandas as pd
 

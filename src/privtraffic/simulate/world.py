@@ -72,6 +72,12 @@ class Users(ColumnarTable):
         bool: a key opinion consumer (a heavy propagator).
     is_distributor : numpy.ndarray
         bool: earns commission on the orders they bring.
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> w.users.user_id[:3].tolist(), set(w.users.variant.tolist()) == {"A", "B"}
+    ([1, 2, 3], True)
     """
 
     user_id: np.ndarray
@@ -92,6 +98,12 @@ class Events(ColumnarTable):
     group / membership), ``interact``, ``share``, ``purchase``, ``referral_purchase``
     (recorded for the *referrer* when someone they brought buys), ``review``, ``refund``.
     ``value`` is the amount in CNY for purchases, referral purchases and refunds, else 0.
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> bool(np.all(np.diff(w.events.at.astype("int64")) >= 0))
+    True
     """
 
     user_id: np.ndarray
@@ -144,6 +156,12 @@ class Orders(ColumnarTable):
     ``sharer_id`` is the referrer of a referred user for orders within the attribution window
     after acquisition (``-1`` otherwise); ``distributor_id`` is the sharer when they are a
     distributor (``-1`` otherwise).
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> bool(np.all(w.orders.amount_cny > 0)), int(w.orders.is_first.sum()) <= 300
+    (True, True)
     """
 
     order_id: np.ndarray
@@ -194,6 +212,24 @@ class SimulationTruth(ColumnarTable):
         bool: joined within the horizon; made a first purchase within the horizon.
     params : dict
         Every generating parameter (metadata, not a column). BG/NBD ``alpha`` is in days.
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> bool(np.all(w.referrals.referrer_id < w.referrals.referee_id))
+    True
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> set(w.refunds.order_id.tolist()) <= set(w.orders.order_id.tolist())
+    True
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> w.truth.params["r"], len(w.truth)
+    (0.5, 300)
     """
 
     user_id: np.ndarray
@@ -219,6 +255,12 @@ class PrivateDomain:
         Start of the horizon.
     days : float
         Length of the horizon.
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> w
+    PrivateDomain(300 users, ... events, ... orders over 60 days)
     """
 
     users: Users
@@ -237,6 +279,11 @@ class PrivateDomain:
         Returns
         -------
         numpy.datetime64
+
+        Examples
+        --------
+        >>> simulate_private_domain(10, days=31, rng=0).observation_end
+        np.datetime64('2025-02-01T00:00:00')
         """
         return self.start + np.timedelta64(round(self.days * _SECONDS_PER_DAY), "s")
 

@@ -187,6 +187,11 @@ class Concentration:
         Returns
         -------
         list of tuple
+
+        Examples
+        --------
+        >>> concentration([1, 1, 1, 1], shares=(0.5,)).rows()
+        [('all', 4, 4.0, 0.0, 0.5)]
         """
         return [
             (
@@ -205,6 +210,11 @@ class Concentration:
         Returns
         -------
         list of str
+
+        Examples
+        --------
+        >>> concentration([1, 2], shares=(0.2, 0.5)).header()
+        ['group', 'n_customers', 'total', 'gini', 'top_0.2', 'top_0.5']
         """
         return ["group", "n_customers", "total", "gini", *(f"top_{k:g}" for k in self.shares)]
 
@@ -214,6 +224,11 @@ class Concentration:
         Returns
         -------
         pandas.DataFrame
+
+        Examples
+        --------
+        >>> concentration([1, 2, 3], ["a", "a", "b"]).to_pandas()["group"].tolist()
+        ['a', 'b']
         """
         import pandas as pd
 

@@ -160,6 +160,11 @@ class ValueDecomposition(Mapping[str, float]):
         Returns
         -------
         float
+
+        Examples
+        --------
+        >>> decompose(pool=(10, 20), conversion=(0.5, 0.5), monetization=(2, 2)).change
+        10.0
         """
         return self.value_1 - self.value_0
 
@@ -181,6 +186,13 @@ class ValueDecomposition(Mapping[str, float]):
         -------
         pandas.DataFrame
             One row per group; columns ``group``, the three factors and ``change``.
+
+        Examples
+        --------
+        >>> parts = decompose(pool=([1, 2], [2, 2]), conversion=([1, 1], [1, 1]),
+        ...                   monetization=([1, 1], [1, 1]), groups=["wecom", "app"])
+        >>> parts.to_pandas()["group"].tolist()
+        ['wecom', 'app']
         """
         import pandas as pd
 

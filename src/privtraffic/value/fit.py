@@ -78,6 +78,11 @@ class FitLine:
         The measured numbers behind the rating.
     explanation : str
         One plain-language sentence.
+
+    Examples
+    --------
+    >>> FitLine("shareability", "not assessed", {}, "No share log was given.").rating
+    'not assessed'
     """
 
     criterion: str
@@ -102,6 +107,15 @@ class FitScorecard:
         The verdict in a sentence.
     bgnbd_params : dict of str to float
         The BG/NBD parameters behind the repeat line (``alpha`` in weeks).
+
+    Examples
+    --------
+    >>> line = FitLine("repeat purchase", "strong", {"expected_repeat_per_year": 4.2}, "Often.")
+    >>> card = FitScorecard(lines=(line,), verdict="good fit", summary="Good fit.", bgnbd_params={})
+    >>> print(card)
+    Private-domain fit: good fit
+    Good fit.
+    - repeat purchase: strong (expected_repeat_per_year=4.2). Often.
     """
 
     lines: tuple[FitLine, ...]
