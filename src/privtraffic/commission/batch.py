@@ -321,6 +321,94 @@ def _round_ratio(num: np.ndarray, den: int, rounding: str) -> np.ndarray:
     return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
 
 
+def _rate_table(plan: CommissionPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Integer rates (units of ``10 ** -rate_places``): row 0 the default, then each category."""
+    places = plan.rate_places
+    table = [plan.level_rates] + [rates for _, rates in plan.category_rates]
+    rate_table = np.zeros((len(table), plan.n_levels), dtype=np.int64)
+    for s, rates in enumerate(table):
+        for k, r in enumerate(rates):
+            rate_table[s, k] = int(r.scaleb(places))
+    depth = np.array([len(rates) for rates in table], dtype=np.int64)  # levels each row pays
+    return rate_table, depth
+
+
+def _split_minor(
+    plan: CommissionPlan,
+    network: DistributorNetwork,
+    base: np.ndarray,
+    sharer_idx: np.ndarray,
+    rate_set: np.ndarray,
+    buyer_idx: np.ndarray | None,
+    rate_table: np.ndarray,
+    depth: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fast path: (n_orders, n_levels) matrices of beneficiary index, applied rate units,
+    amount in minor units, uplift units and capped flags, all in integer arithmetic."""
+    n, levels = len(base), plan.n_levels
+    places = plan.rate_places
+    den = 10**places
+    node_uplift = np.zeros(len(network), dtype=np.int64)
+    for rank_value, rank_uplift in plan.rank_uplifts:
+        node_uplift[network.rank == rank_value] = int(rank_uplift.scaleb(places))
+    rights, upline = network.has_rights, network.upline
+    skip = plan.ineligible_upline == "skip"
+    near = network.nearest_with_rights() if skip else None
+
+    beneficiary = np.full((n, levels), -1, dtype=np.int64)
+    nominal = np.zeros((n, levels), dtype=np.int64)
+    uplift = np.zeros((n, levels), dtype=np.int64)
+    node = near[sharer_idx] if near is not None else sharer_idx
+    for k in range(levels):
+        valid = node >= 0
+        safe = np.where(valid, node, 0)
+        paid = valid & rights[safe] & (k < depth[rate_set])
+        if buyer_idx is not None:
+            paid &= node != buyer_idx
+        beneficiary[:, k] = np.where(paid, node, -1)
+        uplift[:, k] = np.where(paid, node_uplift[safe], 0)
+        nominal[:, k] = np.where(paid, rate_table[rate_set, k] + uplift[:, k], 0)
+        node = np.where(valid, upline[safe], -1)
+        if near is not None:
+            node = np.where(node >= 0, near[np.maximum(node, 0)], -1)
+
+    cap = int(plan.total_cap.scaleb(places))
+    remaining = np.full(n, cap, dtype=np.int64)
+    rate = np.zeros((n, levels), dtype=np.int64)
+    for k in range(levels):
+        rate[:, k] = np.minimum(nominal[:, k], remaining)
+        remaining -= rate[:, k]
+    capped = rate < nominal
+    total_rate = rate.sum(axis=1)
+
+    wide = n and int(base.max()) > _INT64_MAX // (4 * max(den, 1))
+    a = base.astype(object) if wide else base
+    total = _round_ratio(a * total_rate, den, plan.rounding)
+    total = np.minimum(total, (a * cap) // den)
+    amount = _largest_remainder(total, rate, total_rate)
+    return beneficiary, rate, amount, uplift, capped
+
+
+def _largest_remainder(total: np.ndarray, rate: np.ndarray, total_rate: np.ndarray) -> np.ndarray:
+    """Split each row's ``total`` over its columns by the integer weights ``rate``."""
+    n, levels = rate.shape
+    weights = np.where(total_rate > 0, total_rate, 1)
+    share = total[:, None] * rate
+    floor, rem = share // weights[:, None], share % weights[:, None]
+    leftover = total - floor.sum(axis=1)
+    order_rank = np.zeros((n, levels), dtype=np.int64)
+    for k in range(levels):
+        for j in range(levels):
+            if j == k:
+                continue
+            ahead = np.asarray(rem[:, j] > rem[:, k], dtype=bool)
+            if j < k:
+                ahead |= np.asarray(rem[:, j] == rem[:, k], dtype=bool)
+            order_rank[:, k] += ahead
+    extra = np.asarray(order_rank < leftover[:, None], dtype=bool)
+    return (floor + extra).astype(np.int64)
+
+
 def compute_commissions(
     plan: CommissionPlan, orders: Any, network: DistributorNetwork
 ) -> CommissionBatch:
@@ -407,15 +495,7 @@ def compute_commissions(
     check_same_length(order_id=order_id, amount=base)
     sharer_idx = network.index_of(sharer, "sharer", labels=order_id)
 
-    levels = plan.n_levels
-    places = plan.rate_places
-    den = 10**places
-    table = [plan.level_rates] + [rates for _, rates in plan.category_rates]
-    rate_table = np.zeros((len(table), levels), dtype=np.int64)
-    depth = np.array([len(rates) for rates in table], dtype=np.int64)  # levels each set pays
-    for s, rates in enumerate(table):
-        for k, r in enumerate(rates):
-            rate_table[s, k] = int(r.scaleb(places))
+    rate_table, depth = _rate_table(plan)
     rate_set = np.zeros(n, dtype=np.int64)
     raw_category = _column(orders, "category")
     if raw_category is not None and plan.category_rates:
@@ -433,59 +513,9 @@ def compute_commissions(
         check_same_length(order_id=order_id, buyer=buyer)
         buyer_idx, _ = network._lookup(buyer)
 
-    node_uplift = np.zeros(len(network), dtype=np.int64)
-    for rank_value, rank_uplift in plan.rank_uplifts:
-        node_uplift[network.rank == rank_value] = int(rank_uplift.scaleb(places))
-    rights, upline = network.has_rights, network.upline
-    skip = plan.ineligible_upline == "skip"
-    near = network.nearest_with_rights() if skip else None
-
-    beneficiary = np.full((n, levels), -1, dtype=np.int64)
-    nominal = np.zeros((n, levels), dtype=np.int64)
-    uplift = np.zeros((n, levels), dtype=np.int64)
-    node = near[sharer_idx] if near is not None else sharer_idx
-    for k in range(levels):
-        valid = node >= 0
-        safe = np.where(valid, node, 0)
-        paid = valid & rights[safe] & (k < depth[rate_set])
-        if buyer_idx is not None:
-            paid &= node != buyer_idx
-        beneficiary[:, k] = np.where(paid, node, -1)
-        uplift[:, k] = np.where(paid, node_uplift[safe], 0)
-        nominal[:, k] = np.where(paid, rate_table[rate_set, k] + uplift[:, k], 0)
-        node = np.where(valid, upline[safe], -1)
-        if near is not None:
-            node = np.where(node >= 0, near[np.maximum(node, 0)], -1)
-
-    cap = int(plan.total_cap.scaleb(places))
-    remaining = np.full(n, cap, dtype=np.int64)
-    rate = np.zeros((n, levels), dtype=np.int64)
-    for k in range(levels):
-        rate[:, k] = np.minimum(nominal[:, k], remaining)
-        remaining -= rate[:, k]
-    capped = rate < nominal
-    total_rate = rate.sum(axis=1)
-
-    wide = n and int(base.max()) > _INT64_MAX // (4 * max(den, 1))
-    a = base.astype(object) if wide else base
-    total = _round_ratio(a * total_rate, den, plan.rounding)
-    total = np.minimum(total, (a * cap) // den)
-    weights = np.where(total_rate > 0, total_rate, 1)
-    share = total[:, None] * rate
-    floor, rem = share // weights[:, None], share % weights[:, None]
-    leftover = total - floor.sum(axis=1)
-    order_rank = np.zeros((n, levels), dtype=np.int64)
-    for k in range(levels):
-        for j in range(levels):
-            if j == k:
-                continue
-            ahead = np.asarray(rem[:, j] > rem[:, k], dtype=bool)
-            if j < k:
-                ahead |= np.asarray(rem[:, j] == rem[:, k], dtype=bool)
-            order_rank[:, k] += ahead
-    extra = np.asarray(order_rank < leftover[:, None], dtype=bool)
-    amount = (floor + extra).astype(np.int64)
-
+    beneficiary, rate, amount, uplift, capped = _split_minor(
+        plan, network, base, sharer_idx, rate_set, buyer_idx, rate_table, depth
+    )
     keep = rate > 0
     rows, cols = np.nonzero(keep)
     who = beneficiary[rows, cols]
