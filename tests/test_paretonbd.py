@@ -140,11 +140,11 @@ def test_fit_agrees_with_lifetimes(cdnow):
 
     # a fixed start: lifetimes otherwise draws one from numpy's global generator
     peer = ParetoNBDFitter().fit(
-        cdnow.frequency, cdnow.recency, cdnow.T, initial_params=np.ones(4), tol=1e-6
+        cdnow.frequency, cdnow.recency, cdnow.T, initial_params=np.ones(4), tol=1e-5
     )
     ours = ParetoNBD().fit(cdnow.frequency, cdnow.recency, cdnow.T)
     for name in ("r", "alpha", "s", "beta"):
-        assert ours.params_[name] == pytest.approx(peer.params_[name], rel=5e-3), name
+        assert ours.params_[name] == pytest.approx(peer.params_[name], rel=1e-4), name
     peer_ll = pn.log_likelihood(
         tuple(peer.params_[n] for n in ("r", "alpha", "s", "beta")), *_rfm(cdnow)
     ).sum()
