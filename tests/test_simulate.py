@@ -124,20 +124,24 @@ def test_bgnbd_recovers_generating_parameters(world):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore:.*chained_assignment")
 def test_gamma_gamma_recovers_generating_parameters(world):
-    """Peer estimator (lifetimes' GammaGammaFitter) on the simulated order values."""
+    """privtraffic's GammaGamma on the simulated order values, lifetimes' fitter as the peer."""
     from lifetimes import GammaGammaFitter
+
+    from privtraffic.clv import GammaGamma
 
     o = world.orders
     _, inverse = np.unique(o.user_id, return_inverse=True)
     count = np.bincount(inverse)
     mean = np.bincount(inverse, weights=o.amount_cny) / count
     keep = count >= 2
-    fitter = GammaGammaFitter().fit(count[keep], mean[keep])
+    ours = GammaGamma().fit(count[keep], mean[keep])
+    peer = GammaGammaFitter().fit(count[keep], mean[keep])
     prm = world.truth.params
     expected_mean = prm["p"] * prm["v"] / (prm["q"] - 1)
-    p, q, v = (fitter.params_[k] for k in ("p", "q", "v"))
+    p, q, v = (ours.params_[k] for k in ("p", "q", "v"))
     assert p * v / (q - 1) == pytest.approx(expected_mean, rel=0.05)
     assert p == pytest.approx(prm["p"], rel=0.25)
+    assert p == pytest.approx(peer.params_["p"], rel=0.02)
     # the realised mean order value agrees with the generating mean
     assert o.amount_cny.mean() == pytest.approx(expected_mean, rel=0.05)
 
