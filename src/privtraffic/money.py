@@ -629,7 +629,13 @@ class Money:
 
     @property
     def minor_units(self) -> int:
-        """The amount as an integer number of minor units (fen)."""
+        """The amount as an integer number of minor units (fen).
+
+        Examples
+        --------
+        >>> Money("12.34").minor_units, Money("5", "JPY").minor_units
+        (1234, 5)
+        """
         return int(self.amount.scaleb(minor_exponent(self.currency)))
 
     def _same(self, other: Any, op: str) -> Money:

@@ -74,6 +74,15 @@ class CommissionBatch:
         The plan used (for currency, places and the reasons).
     n_orders : int
         Number of orders in the batch.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+    >>> net = DistributorNetwork.from_edges(["a"], ["b"])
+    >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1", "0.05")),
+    ...     {"order_id": [1], "amount": ["10"], "sharer": ["b"]}, net)
+    >>> batch.beneficiary.tolist(), batch.amount_minor.tolist()
+    (['b', 'a'], [100, 50])
     """
 
     row: np.ndarray
@@ -94,7 +103,7 @@ class CommissionBatch:
 
     @property
     def currency(self) -> str:
-        """The plan's currency."""
+        """The plan's currency (``"CNY"`` unless the plan says otherwise)."""
         return self.plan.currency
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -103,6 +112,15 @@ class CommissionBatch:
         Returns
         -------
         dict of str to numpy.ndarray
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> net = DistributorNetwork.from_edges([], [], users=[1])
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1",)),
+        ...     {"order_id": [7], "amount": ["10"], "sharer": [1]}, net)
+        >>> list(batch.columns())[:4]
+        ['row', 'order_id', 'beneficiary', 'level']
         """
         return {
             f.name: getattr(self, f.name)
@@ -150,6 +168,15 @@ class CommissionBatch:
         Returns
         -------
         tuple of CommissionEntry
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> net = DistributorNetwork.from_edges([], [], users=[1])
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.125",)),
+        ...     {"order_id": [7], "amount": ["99.99"], "sharer": [1]}, net)
+        >>> batch.to_entries()
+        (CommissionEntry(7 -> 1, level 1, 12.50 = 0.125 x 99.99),)
         """
         exponent = minor_exponent(self.currency)
         places = self.plan.rate_places
@@ -203,6 +230,15 @@ class CommissionBatch:
         Returns
         -------
         pandas.DataFrame
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> net = DistributorNetwork.from_edges([], [], users=[1])
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1",)),
+        ...     {"order_id": [7], "amount": ["10"], "sharer": [1]}, net)
+        >>> batch.to_pandas().shape
+        (1, 10)
         """
         import pandas as pd
 

@@ -203,7 +203,15 @@ class Ledger:
 
     @property
     def events(self) -> tuple[LedgerEvent, ...]:
-        """The recorded events, in the order they were recorded."""
+        """The recorded events, in the order they were recorded.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> Ledger(CommissionPlan(level_rates=("0.1",)),
+        ...        DistributorNetwork.from_edges([], [], users=[1])).events
+        ()
+        """
         return tuple(self._events)
 
     def record(self, *events: LedgerEvent) -> Ledger:

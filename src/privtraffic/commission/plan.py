@@ -296,7 +296,13 @@ class CommissionPlan:
 
     @property
     def n_levels(self) -> int:
-        """Deepest level any of the plan's rate tables pays."""
+        """Deepest level any of the plan's rate tables pays.
+
+        Examples
+        --------
+        >>> CommissionPlan(level_rates=("0.1",), category_rates={"x": ("0.1", "0.05")}).n_levels
+        2
+        """
         return max([len(self.level_rates)] + [len(r) for _, r in self.category_rates])
 
     def rates_for(self, category: Any) -> tuple[Decimal, ...]:
@@ -332,6 +338,11 @@ class CommissionPlan:
 
         Every rate is an integer multiple of ``10 ** -rate_places``: the batch path works in
         those integer units.
+
+        Examples
+        --------
+        >>> CommissionPlan(level_rates=("0.125", "0.05")).rate_places
+        3
         """
         return self._places
 
