@@ -125,9 +125,12 @@ def _factorize_users(users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if users.dtype.kind == "i" and users.size:
         lo, hi = int(users.min()), int(users.max())
         if hi - lo <= 4 * users.size + 1_000_000:  # dense ids: no sort needed
-            present = np.bincount(users - lo, minlength=hi - lo + 1) > 0
+            shifted = users - lo if lo else users
+            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+            if present.all():  # ids lo..hi, each present: the code is the shifted id
+                return np.arange(lo, hi + 1, dtype=np.int64), shifted
             rank = np.cumsum(present) - 1
-            return np.flatnonzero(present) + lo, rank[users - lo]
+            return np.flatnonzero(present) + lo, rank[shifted]
     uniq, inverse = np.unique(users, return_inverse=True)
     return uniq, inverse.astype(np.int64)
 
@@ -156,7 +159,7 @@ def sort_events(
     n_kinds: int,
     t_lo: int,
     span: int,
-    row: np.ndarray,
+    row: np.ndarray | None,
 ) -> _Sorted:
     """Sort and drop exact duplicates (``row`` maps back to the caller's rows for messages)."""
     n_users = int(user.max()) + 1 if user.size else 1
@@ -188,7 +191,7 @@ def sort_events(
             conflict = dup[1:] & (vals[1:] != vals[:-1])
             if conflict.any():
                 j = int(np.flatnonzero(conflict)[0]) + 1
-                a, b = int(row[order[j - 1]]), int(row[order[j]])
+                a, b = sorted(_original_row(row, int(order[i])) for i in (j - 1, j))
                 raise InvalidInputError(
                     f"'event_ids' repeat one event with different values (rows {a} and {b})"
                 )
@@ -225,13 +228,9 @@ class _FactIndex:
         if got is not None:
             return got
         ev = self.ev
-        codes = [self.machine.kinds.index(k) for k in fact.kinds]
-        if len(codes) == len(self.machine.kinds):
-            mask = None
-        elif len(codes) == 1:
-            mask = ev.kind == codes[0]
-        else:
-            mask = np.isin(ev.kind, codes)
+        wanted = np.zeros(len(self.machine.kinds), dtype=bool)
+        wanted[[self.machine.kinds.index(k) for k in fact.kinds]] = True
+        mask = None if wanted.all() else wanted[ev.kind]
         keys = ev.key if mask is None else ev.key[mask]
         out = {"keys": keys}
         if fact.measure == "sum":
@@ -401,6 +400,7 @@ def classify(
     event_ids: Any = None,
     *,
     as_of: Any,
+    method: str = "auto",
 ) -> TierTable:
     """The tier of every user in an event table as of ``as_of`` (see :meth:`Machine.classify`).
 
@@ -410,6 +410,11 @@ def classify(
     users, kinds, ats, values, event_ids : array-like
         The event columns, or one table in ``users``.
     as_of : datetime-like
+    method : {"auto", "counts", "sorted"}
+        ``counts``: per-user counts and sums by ``bincount`` (one value sort finds exact
+        repeats; no argsort) (machines of counts and sums only); ``sorted``: sort the events once and search
+        windows (every machine); ``auto`` picks ``counts`` when it applies. Both give the same
+        tiers; the choice is exposed for testing and benchmarking.
 
     Returns
     -------
@@ -446,8 +451,14 @@ def classify(
             f"'as_of' ({np.datetime64(q, 's')}) is before every event "
             f"(the first is at {np.datetime64(first, 's')})"
         )
+    if method not in ("auto", "counts", "sorted"):
+        raise InvalidInputError(f"'method' must be 'auto', 'counts' or 'sorted' (got {method!r})")
     keep = t <= q
-    row = np.flatnonzero(keep)
+    if keep.all():
+        row = None  # rows are the caller's rows
+    else:
+        row = np.flatnonzero(keep)
+        code, t, kind, value, secondary = (a[row] for a in (code, t, kind, value, secondary))
     refresh = refresh_before(machine, q) if machine.refresh_days is not None else None
     longest = max(machine.windows_seconds, default=0)
     longest = max(
@@ -456,25 +467,42 @@ def classify(
     )
     t_lo = min(first, refresh if refresh is not None else first) - longest - 2 * SECONDS_PER_DAY
     span = q - t_lo + 1
-    ev = sort_events(
-        code[keep],
-        t[keep],
-        kind[keep],
-        value[keep],
-        secondary[keep],
-        has_ids,
-        n_kinds=len(machine.kinds),
-        t_lo=t_lo,
-        span=span,
-        row=row,
-    )
-    index = _FactIndex(machine, ev)
     n_users = labels.size
-    qu = np.arange(n_users, dtype=np.int64)
-    qt = np.full(n_users, q, dtype=np.int64)
-    tiers = condition_tiers(index, qu, qt)
-    if refresh is not None:
-        tiers = _scheduled(index, tiers, refresh, q)
+    n_kinds = len(machine.kinds)
+    packable = float(n_users) * float(span) * float(n_kinds) < 2.0**62
+    counts_only = (
+        refresh is None
+        and not machine.evers
+        and all(f.measure in ("count", "sum") for f in machine.facts)
+    )
+    if method == "counts" and not counts_only:
+        raise InvalidInputError(
+            f"'method' 'counts' needs a machine of counts and sums only ({machine.name!r} "
+            f"has latest values, active days, sticky conditions or refreshes)"
+        )
+    if packable and (method == "counts" or (method == "auto" and counts_only)):
+        packed = (code * span + (t - t_lo)) * n_kinds + kind
+        drop = _duplicates(packed, secondary, value, has_ids, row)
+        tiers = _count_tiers(machine, code, t, kind, value, drop, n_users, q)
+    else:
+        ev = sort_events(
+            code,
+            t,
+            kind,
+            value,
+            secondary,
+            has_ids,
+            n_kinds=n_kinds,
+            t_lo=t_lo,
+            span=span,
+            row=row,
+        )
+        index = _FactIndex(machine, ev)
+        qu = np.arange(n_users, dtype=np.int64)
+        qt = np.full(n_users, q, dtype=np.int64)
+        tiers = condition_tiers(index, qu, qt)
+        if refresh is not None:
+            tiers = _scheduled(index, tiers, refresh, q)
     return TierTable(
         users=labels,
         tiers=_tiers_array(tiers, machine.tiers),
@@ -482,6 +510,115 @@ def classify(
         tier_names=machine.tiers,
         as_of=np.datetime64(q, "s"),
     )
+
+
+def _original_row(row: np.ndarray | None, i: int) -> int:
+    return i if row is None else int(row[i])
+
+
+def _duplicates(
+    packed: np.ndarray,
+    secondary: np.ndarray,
+    value: np.ndarray,
+    has_ids: bool,
+    row: np.ndarray | None,
+) -> np.ndarray:
+    """Mask of exact repeats to drop (all but the first of each (user, at, kind, tie-break)).
+
+    One value sort of the packed (user, time, kind) keys finds the keys that occur more than
+    once (usually none); only the rows with such keys are then sorted with their tie-break and
+    compared exactly.
+    """
+    drop = np.zeros(packed.size, dtype=bool)
+    ordered = np.sort(packed)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if repeated.size == 0:
+        return drop
+    cand = np.flatnonzero(np.isin(packed, repeated))
+    sub = packed[cand]
+    sec = secondary[cand]
+    order = np.lexsort((sec, sub))
+    sub, sec, cand = sub[order], sec[order], cand[order]
+    same = (sub[1:] == sub[:-1]) & (sec[1:] == sec[:-1])
+    if has_ids and same.any():
+        vals = value[cand]
+        conflict = same & (vals[1:] != vals[:-1])
+        if conflict.any():
+            j = int(np.flatnonzero(conflict)[0]) + 1
+            a, b = sorted(_original_row(row, int(cand[i])) for i in (j - 1, j))
+            raise InvalidInputError(
+                f"'event_ids' repeat one event with different values (rows {a} and {b})"
+            )
+    drop[cand[1:][same]] = True
+    return drop
+
+
+class _CountFacts:
+    """Fact values at one time ``q`` for every user, by ``bincount`` (counts and sums only)."""
+
+    def __init__(
+        self,
+        machine: Machine,
+        code: np.ndarray,
+        t: np.ndarray,
+        kind: np.ndarray,
+        value: np.ndarray,
+        keep: np.ndarray | None,
+        n_users: int,
+        q: int,
+    ) -> None:
+        self.machine = machine
+        self.code, self.t, self.kind, self.amounts = code, t, kind, value
+        self.keep = keep
+        self.n_users = n_users
+        self.q = q
+        self._values: dict[Fact, np.ndarray] = {}
+
+    def value(self, fact: Fact) -> np.ndarray:
+        got = self._values.get(fact)
+        if got is not None:
+            return got
+        wanted = np.zeros(len(self.machine.kinds), dtype=bool)
+        wanted[[self.machine.kinds.index(k) for k in fact.kinds]] = True
+        mask = wanted[self.kind]
+        if fact.window_seconds is not None:
+            mask &= self.t > self.q - fact.window_seconds
+        if self.keep is not None:
+            mask &= self.keep
+        if fact.measure == "count":
+            out = np.bincount(self.code[mask], minlength=self.n_users)
+        else:
+            out = np.zeros(self.n_users, dtype=np.int64)
+            np.add.at(out, self.code[mask], self.amounts[mask])
+        self._values[fact] = out
+        return out
+
+    def present(self, fact: Fact) -> np.ndarray:  # pragma: no cover - no latest facts here
+        raise AssertionError("latest values need the sorted method")
+
+    def ever(self, node: Ever) -> np.ndarray:  # pragma: no cover - no sticky facts here
+        raise AssertionError("sticky conditions need the sorted method")
+
+
+def _count_tiers(
+    machine: Machine,
+    code: np.ndarray,
+    t: np.ndarray,
+    kind: np.ndarray,
+    value: np.ndarray,
+    drop: np.ndarray,
+    n_users: int,
+    q: int,
+) -> np.ndarray:
+    """The deepest tier whose condition holds at ``q`` for every user, without sorting."""
+    keep = ~drop if drop.any() else None
+    facts = _CountFacts(machine, code, t, kind, value, keep, n_users, q)
+    seen = np.bincount(code if keep is None else code[keep], minlength=n_users) > 0
+    codes = np.full(n_users, -1, dtype=np.int8)
+    for i, tier in enumerate(machine.tier_rules):
+        h = seen if tier.when is None else seen & holds(tier.when, facts)
+        codes[h] = i
+    return codes
 
 
 def _scheduled(index: _FactIndex, at_q: np.ndarray, refresh: int, q: int) -> np.ndarray:

@@ -520,6 +520,7 @@ class Machine:
         event_ids: Any = None,
         *,
         as_of: Any,
+        method: str = "auto",
     ) -> TierTable:
         """The tier of every user in an event table as of a date, vectorised.
 
@@ -532,6 +533,9 @@ class Machine:
             The other columns (see :meth:`replay`). ``kinds`` may be a pandas Categorical.
         as_of : datetime-like
             The evaluation time; events after it are ignored.
+        method : {"auto", "counts", "sorted"}
+            The vectorised strategy (see :func:`~privtraffic.lifecycle.classify.classify`);
+            every choice gives the same tiers.
 
         Returns
         -------
@@ -556,7 +560,7 @@ class Machine:
         """
         from privtraffic.lifecycle.classify import classify
 
-        return classify(self, users, kinds, ats, values, event_ids, as_of=as_of)
+        return classify(self, users, kinds, ats, values, event_ids, as_of=as_of, method=method)
 
     def to_mermaid(self) -> str:
         """The machine as a Mermaid ``stateDiagram-v2``.
