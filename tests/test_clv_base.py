@@ -1,0 +1,147 @@
+"""The estimator shell shared by every BTYD model: collapsing, optimisation, SEs, persistence."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from privtraffic.clv import BetaGeo, BTYDModel, GammaGamma, ParameterSummary
+from privtraffic.clv._base import check_rfm, prediction_columns
+from privtraffic.clv._optimize import (
+    collapse_rows,
+    gradient_hessian,
+    minimize_negative_log_likelihood,
+)
+from privtraffic.errors import ConvergenceError, ConvergenceWarning, InvalidInputError
+
+
+def test_collapse_rows_matches_brute_force_counting():
+    rng = np.random.default_rng(0)
+    cols = [rng.integers(0, 3, 500).astype(float), rng.integers(0, 4, 500).astype(float)]
+    w = rng.random(500)
+    rows, totals = collapse_rows(cols, w)
+    brute: dict[tuple[float, float], float] = {}
+    for a, b, wi in zip(cols[0], cols[1], w, strict=True):
+        brute[(a, b)] = brute.get((a, b), 0.0) + wi
+    assert len(totals) == len(brute)
+    for a, b, t in zip(*rows, totals, strict=True):
+        assert t == pytest.approx(brute[(a, b)], rel=1e-12)
+    rows, counts = collapse_rows(cols, None)
+    assert counts.sum() == 500
+    # rows whose total weight is zero carry no likelihood and are dropped
+    rows, totals = collapse_rows([np.array([1.0, 2.0])], np.array([0.0, 3.0]))
+    assert rows[0].tolist() == [2.0] and totals.tolist() == [3.0]
+
+
+def test_gradient_hessian_of_a_quadratic():
+    A = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+    h = gradient_hessian(lambda x: A @ x, np.array([0.3, -1.0, 2.0]))
+    np.testing.assert_allclose(h, A, rtol=1e-8)
+
+
+def normal_nll(log_params, x, weights):
+    """Exponential-rate toy model: -sum w (log lam - lam x)."""
+    lam = np.exp(log_params[0])
+    value = -float(np.sum(weights * (np.log(lam) - lam * x)))
+    return value, np.array([-float(np.sum(weights * (1 - lam * x)))])
+
+
+def test_optimiser_reaches_the_closed_form_optimum_and_its_standard_error():
+    x = np.array([0.5, 1.0, 2.0, 4.0])
+    w = np.array([3.0, 1.0, 2.0, 1.0])
+    res = minimize_negative_log_likelihood(
+        normal_nll, (x,), w, [np.zeros(1)], penalizer=0.0, param_names=["lam"], model_name="Exp"
+    )
+    lam_hat = w.sum() / (w @ x)  # closed-form MLE
+    assert np.exp(res.log_params[0]) == pytest.approx(lam_hat, rel=1e-10)
+    # observed information on the log scale: sum(w) (d2/dtheta2 of -LL at the optimum)
+    assert res.hessian[0, 0] == pytest.approx(w.sum(), rel=1e-6)
+
+
+def test_non_finite_likelihood_everywhere_raises_convergence_error():
+    def broken(log_params, x, weights):
+        return np.nan, np.zeros(1)
+
+    with pytest.raises(ConvergenceError, match="not finite at any starting point") as info:
+        minimize_negative_log_likelihood(
+            broken,
+            (np.ones(2),),
+            np.ones(2),
+            [np.zeros(1)],
+            penalizer=0.0,
+            param_names=["p"],
+            model_name="Toy",
+        )
+    assert info.value.result is None
+
+
+def test_unidentified_parameter_warns():
+    # Nobody ever repeats: the purchase rate runs to 0, so r or alpha run to a boundary.
+    with pytest.warns(ConvergenceWarning):
+        BetaGeo().fit([0, 0, 0, 0], [0.0, 0.0, 0.0, 0.0], [5.0, 6.0, 7.0, 8.0])
+
+
+def test_penalizer_shrinks_parameters():
+    rng = np.random.default_rng(5)
+    data = BetaGeo.from_params(r=0.5, alpha=4.0, a=0.8, b=2.5).simulate(3000, 30.0, rng=rng)
+    free = BetaGeo().fit(data)
+    shrunk = BetaGeo(penalizer=0.1).fit(data)
+    assert sum(v**2 for v in shrunk.params_.values()) < sum(v**2 for v in free.params_.values())
+    assert shrunk.log_likelihood_ < free.log_likelihood_
+
+
+def test_json_is_plain_and_validated():
+    m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    payload = json.loads(m.to_json())
+    assert payload["model"] == "BetaGeo"
+    assert "privtraffic_version" in payload and payload["params"]["alpha"] == 4.414
+    assert payload["standard_errors"]["r"] is None  # no data, no standard error
+    with pytest.raises(InvalidInputError, match="must be JSON written by to_json"):
+        BetaGeo.from_json("not json")
+    with pytest.raises(InvalidInputError, match="must be a JSON object written by to_json"):
+        BetaGeo.from_json("[1, 2]")
+    bad = dict(payload, params={"r": -1, "alpha": 1, "a": 1, "b": 1})
+    with pytest.raises(InvalidInputError, match=r"'r' must be a finite number > 0 \(got -1.0\)"):
+        BetaGeo.from_json(json.dumps(bad))
+    with pytest.raises(InvalidInputError, match=r"\(unknown \['p'\]\)"):
+        BetaGeo.from_params(r=1, alpha=1, a=1, b=1, p=2)
+
+
+def test_summary_table_and_html():
+    s = GammaGamma.from_params(p=6.25, q=3.74, v=15.44).summary()
+    assert isinstance(s, ParameterSummary)
+    assert s.to_pandas().shape == (3, 5)
+    assert "<table>" in s._repr_html_()
+    assert isinstance(BetaGeo(), BTYDModel)
+    assert "not fitted" in BetaGeo()._repr_html_()
+
+
+def test_check_rfm_and_prediction_columns():
+    with pytest.raises(
+        InvalidInputError, match=r"'frequency' must be >= 0 \(got -1.0 at index 0\)"
+    ):
+        check_rfm(np.array([-1.0]), np.array([0.0]), np.array([1.0]))
+    t, x = prediction_columns(t=[1.0], frequency=[0, 1, 2])
+    assert t.tolist() == [1.0, 1.0, 1.0] and x.tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(
+        InvalidInputError, match="'recency' must have the same length as 'frequency'"
+    ):
+        prediction_columns(frequency=[1, 2, 3], recency=[1.0, 2.0])
+    with pytest.raises(InvalidInputError, match="'frequency' must not be empty"):
+        prediction_columns(frequency=[])
+    with pytest.raises(InvalidInputError, match=r"'T' must be finite \(got inf at index 1\)"):
+        prediction_columns(T=[1.0, np.inf])
+
+
+def test_inputs_are_not_mutated():
+    x = np.array([0.0, 2.0, 1.0])
+    rec = np.array([0.0, 5.0, 3.0])
+    T = np.array([6.0, 6.0, 6.0])
+    copies = [a.copy() for a in (x, rec, T)]
+    m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    m.expected_purchases(10, x, rec, T)
+    m.probability_alive(x, rec, T)
+    for a, c in zip((x, rec, T), copies, strict=True):
+        np.testing.assert_array_equal(a, c)
