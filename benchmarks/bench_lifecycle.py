@@ -102,15 +102,16 @@ def transitions_peer(groups, as_of: int) -> dict[int, str]:
     """One ``transitions.Machine`` per user; an ``update`` trigger after every event."""
     from transitions import Machine
 
-    spec = [
-        {"trigger": "update", "source": "*", "dest": d, "conditions": c} for d, c in GUARDS
-    ]
+    spec = [{"trigger": "update", "source": "*", "dest": d, "conditions": c} for d, c in GUARDS]
     spec.append({"trigger": "update", "source": "*", "dest": "basic"})
     out = {}
     for user, kinds, times in groups:
         facts = LadderFacts()
         Machine(
-            model=facts, states=list(TIERS), transitions=spec, initial="basic",
+            model=facts,
+            states=list(TIERS),
+            transitions=spec,
+            initial="basic",
             auto_transitions=False,
         )
         seen = set()
@@ -205,7 +206,9 @@ def main() -> None:
     print(f"{args.users:,} users, {args.events:,} events; {args.repeats} repeats, median")
 
     ours, table = median_time(lambda: m.classify(user, kinds, ats, as_of=as_of_dt), args.repeats)
-    print(f"privtraffic classify: {ours:.2f} s   (target < 10 s: {'met' if ours < 10 else 'MISSED'})")
+    print(
+        f"privtraffic classify: {ours:.2f} s   (target < 10 s: {'met' if ours < 10 else 'MISSED'})"
+    )
     mix = table.counts()
     print("tier mix:", {k: v for k, v in mix.items() if k is not None})
     ours_tier = dict(zip(table.users.tolist(), table.tiers.tolist(), strict=True))
@@ -223,8 +226,10 @@ def main() -> None:
             f"scaled to {args.events:,} events: {scaled:.0f} s; "
             f"tiers agree with classify on {agree:.2%} of the slice"
         )
-        print(f"  speed-up of classify: {scaled / ours:.0f}x   (target >= 50x: "
-              f"{'met' if scaled / ours >= 50 else 'MISSED'})")
+        print(
+            f"  speed-up of classify: {scaled / ours:.0f}x   (target >= 50x: "
+            f"{'met' if scaled / ours >= 50 else 'MISSED'})"
+        )
 
 
 if __name__ == "__main__":

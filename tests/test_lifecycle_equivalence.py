@@ -84,7 +84,6 @@ def test_replay_equals_classify(name):
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine))
     def check(stream):
-        users, kinds, ats, values, as_of = stream
         expected = _replayed(machine, *stream)
         assert _classified(machine, *stream, method="sorted") == expected
         assert _classified(machine, *stream) == expected
@@ -121,7 +120,6 @@ def test_step_fold_equals_replay(name):
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
-        users, kinds, ats, values, as_of = stream
         expected = _replayed(machine, *stream)
         for u, tier in expected.items():
             sel = np.flatnonzero((users == u) & (ats <= as_of))

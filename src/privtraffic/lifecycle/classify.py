@@ -411,10 +411,10 @@ def classify(
         The event columns, or one table in ``users``.
     as_of : datetime-like
     method : {"auto", "counts", "sorted"}
-        ``counts``: per-user counts and sums by ``bincount`` (one value sort finds exact
-        repeats; no argsort) (machines of counts and sums only); ``sorted``: sort the events once and search
-        windows (every machine); ``auto`` picks ``counts`` when it applies. Both give the same
-        tiers; the choice is exposed for testing and benchmarking.
+        ``counts``: per-user counts and sums by ``bincount``, one value sort to find exact
+        repeats, no argsort (machines of counts and sums only); ``sorted``: sort the events
+        once and search windows (every machine); ``auto`` picks ``counts`` when it applies.
+        Both give the same tiers; the choice is exposed for testing and benchmarking.
 
     Returns
     -------
