@@ -120,6 +120,7 @@ def test_step_fold_equals_replay(name):
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
+        users, kinds, ats, values, as_of = stream
         expected = _replayed(machine, *stream)
         for u, tier in expected.items():
             sel = np.flatnonzero((users == u) & (ats <= as_of))
