@@ -405,3 +405,15 @@ def test_reprs_html_and_edge_batches():
     (entry,) = split_commission(PLAN, "o1", "10.00", "bob", DistributorNetwork.from_edges(
         [], [], users=["bob"]))  # fmt: skip
     assert repr(entry) == "CommissionEntry('o1' -> 'bob', level 1, 1.00 = 0.10 x 10.00)"
+
+
+def test_compliance_report_counts_the_organisation_not_just_the_paid_levels():
+    plan = CommissionPlan(level_rates=("0.10", "0.05"))
+    chain = DistributorNetwork.from_edges(list(range(39)), list(range(1, 40)))  # 40 deep
+    small = DistributorNetwork.from_edges([0, 0], [1, 2])
+    assert chain.depths().max() == 40 and small.depths().tolist() == [1, 2, 2]
+    found = {f.feature: f for f in compliance_report(plan, chain)}
+    assert found["organisation"].status == "near"
+    assert ">= 3 levels and >= 30 participants" in found["organisation"].detail
+    assert {f.feature: f.status for f in compliance_report(plan, small)}["organisation"] == "within"
+    assert "organisation" not in {f.feature for f in compliance_report(plan)}

@@ -47,6 +47,7 @@ import attrs
 from privtraffic._html import html_table
 
 if TYPE_CHECKING:
+    from privtraffic.commission.network import DistributorNetwork
     from privtraffic.commission.plan import CommissionPlan
 
 __all__ = [
@@ -93,7 +94,8 @@ class ComplianceFinding:
     Attributes
     ----------
     feature : str
-        ``"depth"``, ``"team_pay"``, ``"headcount_pay"`` or ``"entry_fee"``.
+        ``"depth"``, ``"team_pay"``, ``"headcount_pay"``, ``"entry_fee"`` or
+        ``"organisation"``.
     status : str
         ``"absent"`` (the plan does not have it), ``"within"`` (present but inside the limit),
         ``"near"`` (present; the feature a rule names) or ``"beyond"`` (past a limit; only
@@ -165,7 +167,9 @@ class ComplianceReport:
         )
 
 
-def compliance_report(plan: CommissionPlan) -> ComplianceReport:
+def compliance_report(
+    plan: CommissionPlan, network: DistributorNetwork | None = None
+) -> ComplianceReport:
     """List the regulated features a commission plan comes near, with the sources.
 
     Four features are checked, in this order:
@@ -185,11 +189,20 @@ def compliance_report(plan: CommissionPlan) -> ComplianceReport:
     ``entry_fee``
         A fee or qualifying purchase to gain distribution rights (art. 7(2), art. 224-1),
         ``near`` when the plan declares ``entry_fee > 0``.
+    ``organisation``
+        Only with ``network``: the 2013 opinion counts the levels and participants of the
+        *organisation*, not the levels a plan pays. ``near`` when the network is
+        :data:`CRIMINAL_MIN_LEVELS` or more levels deep and has
+        :data:`CRIMINAL_MIN_PARTICIPANTS` or more distributors. The counts matter only for an
+        activity that is pyramid selling in the first place (entry fees, pay on headcount), so
+        this is a flag to look at, not a finding.
 
     Parameters
     ----------
     plan : CommissionPlan
         The plan to review.
+    network : DistributorNetwork, optional
+        The distributor network, for the ``organisation`` check.
 
     Returns
     -------
@@ -282,4 +295,24 @@ def compliance_report(plan: CommissionPlan) -> ComplianceReport:
             "no entry fee declared",
             ("decree444_art7", "criminal_224_1"),
         )
-    return ComplianceReport((depth, team, headcount, fee), plan.override_reason)
+    findings = [depth, team, headcount, fee]
+    if network is not None:
+        levels_deep = int(network.depths().max()) if len(network) else 0
+        people = len(network)
+        shape = f"network is {levels_deep} level(s) deep with {people:,} distributors"
+        big = levels_deep >= CRIMINAL_MIN_LEVELS and people >= CRIMINAL_MIN_PARTICIPANTS
+        findings.append(
+            ComplianceFinding(
+                "organisation",
+                "near" if big else "within",
+                shape
+                + (
+                    f" (the 2013 opinion counts >= {CRIMINAL_MIN_LEVELS} levels and "
+                    f">= {CRIMINAL_MIN_PARTICIPANTS} participants of the organisation)"
+                    if big
+                    else ""
+                ),
+                ("spc_2013",),
+            )
+        )
+    return ComplianceReport(tuple(findings), plan.override_reason)

@@ -280,6 +280,22 @@ class DistributorNetwork:
             i = int(self.upline[i])
         return tuple(out)
 
+    def depths(self) -> np.ndarray:
+        """Each user's level in the organisation: 1 without an upline, 2 under one, ...
+
+        Examples
+        --------
+        >>> DistributorNetwork.from_edges(["a", "b"], ["b", "c"]).depths().tolist()
+        [1, 2, 3]
+        """
+        depth = np.ones(len(self), dtype=np.int64)
+        cur = self.upline.copy()
+        while (cur >= 0).any():
+            up = cur >= 0
+            depth += up
+            cur = np.where(up, self.upline[np.maximum(cur, 0)], -1)
+        return depth
+
     def nearest_with_rights(self) -> np.ndarray:
         """For each user, the index of the nearest user at or above them holding rights.
 
