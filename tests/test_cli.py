@@ -152,6 +152,18 @@ def cdnow_report(cdnow_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     return out.read_text(encoding="utf-8")
 
 
+def test_report_file_has_the_usual_permissions(small_files, tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "perm.html"
+    args = ["report", "--transactions", str(small_files["tx"]), "--out", str(out)]
+    assert main([*args, "--quiet", "--no-plots"]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_report_is_self_contained_with_plots(cdnow_report: str) -> None:
     _assert_self_contained(cdnow_report)
     assert cdnow_report.count('src="data:image/png;base64,') == 7
