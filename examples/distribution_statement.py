@@ -87,7 +87,7 @@ ledger.record(*sorted(events, key=lambda e: e.at))  # events arrive as they happ
 
 # -- statements ---------------------------------------------------------------------------------
 print(plan)
-for finding in compliance_report(plan):
+for finding in compliance_report(plan, network):
     print(f"  compliance {finding.feature:<14} {finding.status:<7} {finding.detail}")
 print(
     f"\n{int(credited.sum()):,} credited orders of {n_orders:,}; "
