@@ -562,3 +562,16 @@ def test_parquet_transactions_give_the_same_report(small_files, tmp_path: Path, 
     err = capsys.readouterr().err
     assert status == 2 and "novalue.parquet" in err and "'value'" in err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_tiny_log_reports_what_it_cannot_fit(tmp_path: Path) -> None:
+    path = _write_csv(
+        tmp_path / "zero.csv",
+        ["customer_id", "timestamp", "value"],
+        [["a", "2024-01-01", "0"], ["a", "2024-01-05", "0"], ["b", "2024-01-02", "0"]],
+    )
+    out = tmp_path / "zero.html"
+    assert main(["report", "--transactions", str(path), "--out", str(out), "--no-plots"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "too few to fit the spend model" in page
+    assert "Every transaction has value 0" in page

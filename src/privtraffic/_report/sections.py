@@ -300,6 +300,13 @@ def _clv(
     f, r, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     repeat = (f > 0) & (m > 0)
     doc.section("Spend model and customer lifetime value")
+    if repeat.sum() < 3:
+        doc.paragraph(
+            f"Only {int(repeat.sum())} customers made a repeat purchase with a positive value: "
+            "too few to fit the spend model, so there is no CLV table.",
+            note=True,
+        )
+        return {}
     ggf = _fit(
         doc,
         f"Gamma-Gamma on {int(repeat.sum()):,} repeat buyers",
@@ -374,8 +381,11 @@ def concentration_section(
 
     customers, inverse = np.unique(customer_ids, return_inverse=True)
     per_customer = np.bincount(inverse, weights=values, minlength=customers.size)
-    table = concentration(per_customer)
     doc.section(title)
+    if not per_customer.sum() > 0:
+        doc.paragraph("Every transaction has value 0: there is no value to measure.", note=True)
+        return {}
+    table = concentration(per_customer)
     doc.paragraph(
         "How concentrated value is across customers: the Gini coefficient (0 = everyone is worth "
         "the same) and the share of the total held by the top 1%, 5%, 10%, 20% and 50% of "
