@@ -196,8 +196,8 @@ class TestMerchant:
     def test_event_exactly_at_the_refresh_counts_at_the_refresh(self):
         refresh = np.datetime64("2024-04-16T00:00:00", "s")
         ev = merchant_events(self.start, 3, 10, 2)
-        ev += merchant_events(refresh - 2 * DAY, 2, 0, 0) + [("coupon_online", refresh)]
-        ev += [("coupon_claim", refresh)] * 1
+        ev += [*merchant_events(refresh - 2 * DAY, 2, 0, 0), ("coupon_online", refresh)]
+        ev += [("coupon_claim", refresh)]
         ev += [("coupon_claim", refresh + i * SEC) for i in range(1, 10)]
         ev += [("coupon_redeem", refresh + i * SEC) for i in range(1, 3)]
         # At the refresh instant: 3 online days, 1 claim in the window: level 0.
