@@ -435,6 +435,8 @@ def test_bad_options(small_files, tmp_path: Path, capsys) -> None:
         assert not Path(out).exists()
     status = main(["report", "--transactions", tx, "--out", str(tmp_path / "nope" / "o.html")])
     assert status == 2 and "does not exist" in capsys.readouterr().err
+    assert main(["demo", "--top", "0"]) == 2 and "--top" in capsys.readouterr().err
+    assert main(["demo", "--out", str(tmp_path / "nope" / "d.html")]) == 2
 
 
 def test_column_name_options_and_tab_delimiter(tmp_path: Path) -> None:

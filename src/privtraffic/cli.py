@@ -118,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-html", action="store_true", help="print the results only")
     demo.add_argument(
-        "--top", type=int, default=10, metavar="N", help="customers in the CLV table (default 10)"
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="customers in the printed CLV table (default 10)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
@@ -245,6 +249,8 @@ def _run_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from privtraffic._report.demo import run_demo
 
     progress = _Progress(stderr, quiet=args.quiet)
+    if args.top < 1:
+        raise _UsageError(f"--top must be >= 1 (got {args.top})")
     out = None if args.no_html else Path(args.out)
     if out is not None and not out.parent.resolve().is_dir():
         raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
