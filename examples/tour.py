@@ -70,17 +70,15 @@ assert np.allclose(
 )
 
 # %%
-import privtraffic.clv as clv
+from privtraffic.clv import BetaGeoBetaBinom, ParetoNBD
+from privtraffic.data import load_donations
 
-if hasattr(clv, "ParetoNBD"):
-    pnbd = clv.ParetoNBD().fit(cal.frequency, cal.recency, cal.T)
-    print(f"Pareto/NBD log-likelihood {pnbd.log_likelihood_:.2f}: {pnbd.params_}")
-if hasattr(clv, "BetaGeoBetaBinom"):
-    from privtraffic.data import load_donations
-
-    d = load_donations()
-    bgbb = clv.BetaGeoBetaBinom().fit(d.frequency, d.recency, d.n_periods, weights=d.weights)
-    print(f"BG/BB on the donations data: {bgbb.params_}")
+pnbd = ParetoNBD().fit(cal.frequency, cal.recency, cal.T)
+print(f"Pareto/NBD log-likelihood {pnbd.log_likelihood_:.2f}")
+print(pnbd.summary())
+d = load_donations()  # discrete time: 11,104 donors, 6 annual opportunities
+bgbb = BetaGeoBetaBinom().fit(d.frequency, d.recency, d.n_periods, weights=d.weights)
+print("BG/BB on the donations data:", {k: round(v, 3) for k, v in bgbb.params_.items()})
 
 # %%
 save(plotting.plot_period_transactions(bgf, cal.frequency, cal.T), "period-transactions")

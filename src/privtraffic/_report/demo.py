@@ -21,12 +21,14 @@ DISCOUNT_RATE = 0.01
 
 
 def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> None:
-    from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value
+    from privtraffic.clv import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
     from privtraffic.data import load_cdnow
 
     s = load_cdnow("summary")
     progress(f"fitting BG/NBD on the CDNOW cohort ({len(s):,} customers)")
     bgf = BetaGeo().fit(s.frequency, s.recency, s.T)
+    progress("fitting Pareto/NBD on the same customers")
+    pnbd = ParetoNBD().fit(s.frequency, s.recency, s.T)
     assert s.monetary_value is not None  # the CDNOW summary has spend
     repeat = s.frequency > 0
     progress(f"fitting Gamma-Gamma on its {int(repeat.sum()):,} repeat buyers")
@@ -48,7 +50,7 @@ def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> No
         "CDNOW: 2,357 customers of the first quarter of 1997, 39 weeks of calibration data\n"
         "(Fader, Hardie & Lee 2005); time in weeks.\n\n"
     )
-    w(f"{bgf.summary()!r}\n\n{ggf.summary()!r}\n\n")
+    w(f"{bgf.summary()!r}\n\n{pnbd.summary()!r}\n\n{ggf.summary()!r}\n\n")
     w(
         f"Top {top} customers by CLV (next {HORIZON_MONTHS:g} months, discounted at "
         f"{DISCOUNT_RATE:.0%} a month):\n"
@@ -106,16 +108,10 @@ def _cdnow_part(doc: Document, progress: Callable[[str], None]) -> None:
         horizon_months=HORIZON_MONTHS,
         discount_rate=DISCOUNT_RATE,
         top=20,
-        compare=tuple(n for n in ("paretonbd", "mbgnbd") if _available(n)),
+        compare=("paretonbd", "mbgnbd"),
         progress=progress,
     )
     sections.concentration_section(doc, ids, values, clv=fitted.get("clv"))
-
-
-def _available(model: str) -> bool:
-    import privtraffic.clv as clv
-
-    return hasattr(clv, sections.EXTRA_MODELS[model][0])
 
 
 def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None:
