@@ -29,7 +29,13 @@ Examples
 >>> transactions = dd.from_pandas(frame, npartitions=4)
 >>> summary = summarize_transactions(transactions, unit="W")
 >>> model = fit_transaction_model(summary)
->>> round(model.params_["r"], 3) > 0
+
+The same estimates as the in-memory path:
+
+>>> from privtraffic.clv import BetaGeo
+>>> from privtraffic.data import summarize_transactions as summarize_in_memory
+>>> local = summarize_in_memory(log, unit="W")
+>>> BetaGeo().fit(local.frequency, local.recency, local.T).params_ == model.params_
 True
 >>> scores = score_customers(summary, model, t=52).compute()
 >>> len(scores), list(scores.columns)
