@@ -211,6 +211,11 @@ def check_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> None
 
 
 def _as_column(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim == 1:
+        if np.isfinite(value).all():  # fast path: a read-only view, no copy of big inputs
+            view = value.view()
+            view.flags.writeable = False
+            return view
     if np.isscalar(value) or (isinstance(value, np.ndarray) and value.ndim == 0):
         value = [value]
     return as_float_array(value, name)
@@ -220,7 +225,8 @@ def prediction_columns(**values: Any) -> tuple[np.ndarray, ...]:
     """Coerce prediction inputs to finite float64 arrays broadcast to one length.
 
     Scalars and length-1 inputs broadcast against the others; every other input must have the
-    same length.
+    same length. Finite float64 arrays come back as read-only views (no copy); everything
+    else is copied.
 
     Returns
     -------

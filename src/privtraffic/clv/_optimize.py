@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import ConvergenceError, ConvergenceWarning
 
 __all__ = [
@@ -46,48 +47,6 @@ def weighted_sum(weights: np.ndarray, values: np.ndarray) -> float:
     11.0
     """
     return float(np.einsum("i,i->", weights, values))
-
-
-def collapse_rows(
-    columns: Sequence[np.ndarray], weights: np.ndarray | None
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Merge identical rows of ``columns`` into one row each, summing their weights.
-
-    Parameters
-    ----------
-    columns : sequence of numpy.ndarray
-        Equal-length 1-d float arrays (for example frequency, recency, T).
-    weights : numpy.ndarray or None
-        Non-negative weight of each row; ``None`` means 1 for every row.
-
-    Returns
-    -------
-    (list of numpy.ndarray, numpy.ndarray)
-        The distinct rows' columns (sorted lexicographically) and their total weights.
-        Rows whose total weight is 0 are dropped: they do not contribute to the likelihood.
-
-    Examples
-    --------
-    >>> cols, w = collapse_rows([np.array([0.0, 2, 0]), np.array([0.0, 5, 0])], None)
-    >>> [c.tolist() for c in cols], w.tolist()
-    ([[0.0, 2.0], [0.0, 5.0]], [2.0, 1.0])
-    """
-    n = len(columns[0])
-    if n == 0:
-        return [np.asarray(c, dtype=np.float64) for c in columns], np.zeros(0)
-    order = np.lexsort(tuple(reversed(columns)))
-    sorted_cols = [np.asarray(c)[order] for c in columns]
-    new_group = np.zeros(n, dtype=bool)
-    new_group[0] = True
-    for col in sorted_cols:
-        new_group[1:] |= col[1:] != col[:-1]
-    starts = np.flatnonzero(new_group)
-    if weights is None:
-        totals = np.diff(np.append(starts, n)).astype(np.float64)
-    else:
-        totals = np.add.reduceat(np.asarray(weights, dtype=np.float64)[order], starts)
-    keep = totals > 0
-    return [col[starts][keep] for col in sorted_cols], totals[keep]
 
 
 def gradient_hessian(
@@ -277,7 +236,8 @@ def minimize_negative_log_likelihood(
     x = np.asarray(best.x, dtype=np.float64)
     fx = float(best.fun)
     hessian = gradient_hessian(gradient, x)
-    for _ in range(8):  # guarded Newton polish
+    moved = False
+    for _ in range(8):  # guarded Newton polish (the Hessian barely changes this close)
         g = gradient(x)
         try:
             step = np.linalg.solve(hessian, g)
@@ -289,11 +249,12 @@ def minimize_negative_log_likelihood(
         f_new = objective(candidate)[0]
         if not f_new <= fx + 1e-15 * max(1.0, abs(fx)):
             break
-        x, fx = candidate, f_new
+        x, fx, moved = candidate, f_new, True
         n_iter += 1
-        hessian = gradient_hessian(gradient, x)
         if float(np.max(np.abs(step))) < 1e-10:
             break
+    if moved:
+        hessian = gradient_hessian(gradient, x)
 
     grad_norm = float(np.max(np.abs(gradient(x))))
     at_bound = np.abs(x) >= LOG_PARAM_BOUND - 1e-6

@@ -27,6 +27,7 @@ from scipy import special
 from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
 from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
 from privtraffic.clv._optimize import weighted_sum as _dot
+from privtraffic.clv._rows import distinct_rows
 from privtraffic.data._summary import RFMSummary
 from privtraffic.errors import InvalidInputError
 
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 Params = tuple[float, ...]
+
+_DISTINCT_MIN_ROWS = 20000  # below this, evaluating every row is as fast as finding pairs
 
 
 # ---------------------------------------------------------------------------------- likelihood
@@ -204,8 +207,8 @@ def _initial_log_params(
     frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, weights: np.ndarray
 ) -> list[np.ndarray]:
     w = weights / weights.sum()
-    rate = float(w @ frequency) / max(float(w @ T), 1e-300)
-    mean_t = float(w @ T)
+    mean_t = _dot(w, T)
+    rate = _dot(w, frequency) / max(mean_t, 1e-300)
     alpha_guess = 1.0 / rate if rate > 0 else mean_t
     return [
         np.log([1.0, alpha_guess, 1.0, 3.0]),
@@ -237,15 +240,26 @@ def _probability_alive(
 ) -> np.ndarray:
     r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
-    T = np.asarray(T, dtype=np.float64)
-    recency = np.asarray(recency, dtype=np.float64)
-    # log((alpha + T) / (alpha + recency)) without a second logarithm
-    z = np.log(a) - np.log(b + np.maximum(x, 1.0 - s) - 1.0 + s)
-    z = z + (r + x) * np.log1p((T - recency) / (alpha + recency))
-    alive = special.expit(-z)
+    # z = log(a / (b + x - 1 + s)) + (r + x) * log((alpha + T) / (alpha + recency));
+    # P(alive) = 1 / (1 + exp(z)). Computed in place: this runs over millions of customers.
+    with np.errstate(all="ignore"):
+        z = np.add(T, alpha, dtype=np.float64)
+        np.log(z, out=z)
+        tmp = np.add(recency, alpha, dtype=np.float64)
+        np.log(tmp, out=tmp)
+        z -= tmp
+        np.add(x, r, out=tmp)
+        z *= tmp
+        np.add(x, b - 1.0 + s, out=tmp)
+        np.log(tmp, out=tmp)
+        z -= tmp
+        z += np.log(a)
+        np.exp(z, out=z)
+        z += 1.0
+        np.reciprocal(z, out=z)
     if s == 0:
-        alive[x == 0] = 1.0
-    return alive
+        z[x == 0] = 1.0
+    return z
 
 
 def _c_safe(c: Any) -> Any:
@@ -287,14 +301,28 @@ def _conditional_expected_purchases(
     T: np.ndarray,
     s: int,
 ) -> np.ndarray:
-    r, alpha, a, b = params
-    a = _a_safe(a)
     x = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
+    T = np.asarray(T, dtype=np.float64)
+    if x.size >= _DISTINCT_MIN_ROWS and (t.size == 1 or np.all(t == t.flat[0])):
+        # The hypergeometric factor depends on (x, T) only: evaluate it per distinct pair.
+        (xu, tu), index = distinct_rows([x, T])
+        if xu.size <= x.size // 4:
+            factor = _expected_if_alive(params, np.full(xu.size, t.flat[0]), xu, tu, s)[index]
+            return factor * _probability_alive(params, x, recency, T, s)
+    return _expected_if_alive(params, t, x, T, s) * _probability_alive(params, x, recency, T, s)
+
+
+def _expected_if_alive(
+    params: Params, t: np.ndarray, x: np.ndarray, T: np.ndarray, s: int
+) -> np.ndarray:
+    """E[X(T, T + t] | x, T, alive at T]: eq. 10 without its P(alive) denominator."""
+    r, alpha, a, b = params
+    a = _a_safe(a)
     z = t / (alpha + T + t)
     c = _c_safe(a + b + x - 1.0 + s)
     one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - x - r, a - 1.0, c, z)
-    return c / (a - 1.0) * one_minus_g * _probability_alive(params, x, recency, T, s)
+    return c / (a - 1.0) * one_minus_g
 
 
 def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
@@ -554,7 +582,11 @@ class BetaGeo(BTYDModel):
         1.226
         """
         params = self._fitted_params()
-        t_arr, x, rec, T_arr = self._rfm(frequency, recency, T, t=t)
+        if np.ndim(t) == 0:  # one horizon for everyone: keep it a scalar
+            (t_arr,) = prediction_columns(t=t)
+            x, rec, T_arr = self._rfm(frequency, recency, T)
+        else:
+            t_arr, x, rec, T_arr = self._rfm(frequency, recency, T, t=t)
         _check_horizon(t_arr)
         return _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
 

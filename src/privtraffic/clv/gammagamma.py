@@ -207,7 +207,7 @@ def _check_prediction_data(frequency: np.ndarray, monetary_value: np.ndarray) ->
 def _initial_log_params(
     frequency: np.ndarray, monetary_value: np.ndarray, *, weights: np.ndarray
 ) -> list[np.ndarray]:
-    mean_spend = float(weights @ monetary_value) / float(weights.sum())
+    mean_spend = _dot(weights, monetary_value) / float(weights.sum())
     starts = []
     for p, q in ((2.0, 3.0), (6.0, 4.0), (1.0, 1.5)):
         starts.append(np.log([p, q, (q - 1.0) * mean_spend / p if q > 1 else mean_spend]))
