@@ -505,6 +505,16 @@ def test_demo_prints_fits_and_writes_the_page(tmp_path: Path, capsys) -> None:
     ):
         assert f">{heading}</h2>" in page
     assert page.count("data:image/png;base64,") >= 15
+    # Part 1 compares the three transaction models on the CDNOW holdout
+    from privtraffic.clv import ParetoNBD
+
+    cal = summarize_transactions(load_cdnow("transactions"), calibration_end="1997-09-30")
+    pnbd = ParetoNBD().fit(cal.frequency, cal.recency, cal.T)
+    forecast = pnbd.expected_purchases(cal.holdout_duration, cal.frequency, cal.recency, cal.T)
+    rows = {r[0]: r for r in _table_after(page, "The models on the holdout period")[1:]}
+    assert set(rows) == {"BG/NBD", "Pareto/NBD", "MBG/NBD"}
+    assert _number(rows["Pareto/NBD"][1]) == pytest.approx(pnbd.log_likelihood_, abs=0.01)
+    assert _number(rows["Pareto/NBD"][2]) == pytest.approx(forecast.sum(), abs=0.06)
 
 
 def test_demo_no_html(tmp_path: Path, capsys, monkeypatch) -> None:

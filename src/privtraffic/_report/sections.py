@@ -200,7 +200,15 @@ def btyd_section(
 
     if calibration_end is not None and summary.holdout_frequency is not None:
         results["holdout"] = _holdout_checks(
-            doc, bgf, summary, customer_ids, timestamps, calibration_end, unit, progress
+            doc,
+            bgf,
+            summary,
+            customer_ids,
+            timestamps,
+            calibration_end,
+            unit,
+            progress,
+            others=fitted_others,
         )
 
     if values is not None and summary.monetary_value is not None:
@@ -231,6 +239,8 @@ def _holdout_checks(
     calibration_end: Any,
     unit: str,
     progress: Progress,
+    *,
+    others: dict[str, Any],
 ) -> dict[str, Any]:
     from privtraffic import plotting
 
@@ -253,6 +263,30 @@ def _holdout_checks(
     if summary.n_new_in_holdout:
         total["customers first seen in the holdout (not forecast)"] = summary.n_new_in_holdout
     doc.facts(total)
+    if others:
+        rows = []
+        for label, model in [("BG/NBD", bgf), *others.items()]:
+            forecast = model.expected_purchases(hd, f, r, T)
+            rows.append(
+                (
+                    label.split(" (")[0],
+                    f"{model.log_likelihood_:,.2f}",
+                    f"{float(forecast.sum()):,.1f}",
+                    f"{float(hf.sum()):,.0f}",
+                    f"{float(np.mean(np.abs(forecast - hf))):.4f}",
+                )
+            )
+        doc.table(
+            rows,
+            [
+                "model",
+                "log-likelihood",
+                "forecast purchases",
+                "actual purchases",
+                "mean absolute error",
+            ],
+            title="The models on the holdout period",
+        )
     labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
     doc.table(
         [
