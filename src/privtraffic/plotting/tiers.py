@@ -88,7 +88,14 @@ def plot_tier_mix(
     ax.set_ylabel("share of users" if share else "users")
     ax.set_title("Tier mix over time")
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left", fontsize=8, title="tier")
+    ax.legend(
+        handles[::-1],
+        labels[::-1],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        title="tier",
+    )
     return ax
 
 
