@@ -587,3 +587,33 @@ def test_tiny_log_reports_what_it_cannot_fit(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "too few to fit the spend model" in page
     assert "Every transaction has value 0" in page
+
+
+def test_csv_dialect_details(tmp_path: Path) -> None:
+    # Excel-style export: byte-order mark, CRLF line ends, quoted ids with commas, a blank line,
+    # extra columns in any order. Rows after the blank line keep their spreadsheet numbers.
+    text = (
+        "\ufeffvalue,note,customer_id,timestamp\r\n"
+        '10.5,"first, with comma","Li, Wei",2024-01-02\r\n'
+        '4,,"Li, Wei",2024-01-09\r\n'
+        "\r\n"
+        "7,x,u2,2024-01-03\r\n"
+        "7,x,u2,not-a-date\r\n"
+    )
+    path = tmp_path / "excel.csv"
+    path.write_bytes(text.encode("utf-8"))
+    out = tmp_path / "r.html"
+    status = main(["report", "--transactions", str(path), "--out", str(out), "--quiet"])
+    assert status == 2 and not out.exists()
+    path.write_bytes(text.rsplit("7,x,u2,not-a-date", 1)[0].encode("utf-8"))
+    assert main(["report", "--transactions", str(path), "--out", str(out), "--no-plots"]) == 0
+    facts = dict(row[:2] for row in _tables(out.read_text(encoding="utf-8"))[0][1:])
+    assert facts["transactions"] == "3" and facts["customers"] == "2"
+    assert facts["total value"] == "21.50"
+
+
+def test_bad_row_number_counts_blank_lines(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "gap.csv"
+    path.write_text("customer_id,timestamp,value\na,2024-01-01,1\n\nb,2024-01-02,x\n")
+    assert main(["report", "--transactions", str(path), "--out", str(tmp_path / "o.html")]) == 2
+    assert "gap.csv: row 4, column 'value'" in capsys.readouterr().err
