@@ -78,6 +78,14 @@ class TierTable(ColumnarTable):
         Returns
         -------
         dict
+
+        Examples
+        --------
+        >>> from privtraffic.lifecycle import relationship_ladder
+        >>> r = relationship_ladder().classify([1, 2], ["join", "join"],
+        ...                                    ["2024-01-01", "2024-03-01"], as_of="2024-02-01")
+        >>> r.counts()["member"], r.counts()[None]
+        (1, 1)
         """
         n = np.bincount(self.codes.astype(np.int64) + 1, minlength=len(self.tier_names) + 1)
         out: dict[str | None, int] = {name: int(n[i + 1]) for i, name in enumerate(self.tier_names)}
@@ -148,7 +156,7 @@ class _Sorted:
     span: int
 
 
-def sort_events(
+def _sort_events(
     user: np.ndarray,
     t: np.ndarray,
     kind: np.ndarray,
@@ -253,7 +261,7 @@ class _FactIndex:
         got = self._ever_cache.get(node)
         if got is not None:
             return got
-        qu, qt = change_points(self.machine, self.ev, upto=self.ev.t_lo + self.ev.span - 1)
+        qu, qt = _change_points(self.machine, self.ev, upto=self.ev.t_lo + self.ev.span - 1)
         h = np.asarray(holds(node.condition, _VectorFacts(self, qu, qt)), dtype=bool)
         h = np.broadcast_to(h, qu.shape)
         keys = self.key(qu, qt)
@@ -262,7 +270,7 @@ class _FactIndex:
         return keys, cum
 
 
-def change_points(
+def _change_points(
     machine: Machine, ev: _Sorted, upto: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every (user, time) at which a fact of ``machine`` can change: events and expiries.
@@ -351,7 +359,7 @@ class _VectorFacts:
         return (cum[j] - cum[start]) > 0
 
 
-def condition_tiers(index: _FactIndex, qu: np.ndarray, qt: np.ndarray) -> np.ndarray:
+def _condition_tiers(index: _FactIndex, qu: np.ndarray, qt: np.ndarray) -> np.ndarray:
     """The deepest tier whose condition holds at each query point (-1: none), int8."""
     machine = index.machine
     facts = _VectorFacts(index, qu, qt)
@@ -485,7 +493,7 @@ def classify(
         drop = _duplicates(packed, secondary, value, has_ids, row)
         tiers = _count_tiers(machine, code, t, kind, value, drop, n_users, q)
     else:
-        ev = sort_events(
+        ev = _sort_events(
             code,
             t,
             kind,
@@ -500,7 +508,7 @@ def classify(
         index = _FactIndex(machine, ev)
         qu = np.arange(n_users, dtype=np.int64)
         qt = np.full(n_users, q, dtype=np.int64)
-        tiers = condition_tiers(index, qu, qt)
+        tiers = _condition_tiers(index, qu, qt)
         if refresh is not None:
             tiers = _scheduled(index, tiers, refresh, q)
     return TierTable(
@@ -625,13 +633,13 @@ def _scheduled(index: _FactIndex, at_q: np.ndarray, refresh: int, q: int) -> np.
     """Highest condition tier over ``[refresh, q]`` per user (promotion at once, demotion only
     at the refresh)."""
     ev = index.ev
-    cu, ct = change_points(index.machine, ev, upto=q)
+    cu, ct = _change_points(index.machine, ev, upto=q)
     keep = ct >= refresh
     cu, ct = cu[keep], ct[keep]
     n_users = at_q.size
     qu = np.concatenate([np.arange(n_users, dtype=np.int64), cu])
     qt = np.concatenate([np.full(n_users, refresh, dtype=np.int64), ct])
-    levels = condition_tiers(index, qu, qt)
+    levels = _condition_tiers(index, qu, qt)
     out = at_q.copy()
     np.maximum.at(out, qu, levels)
     return out

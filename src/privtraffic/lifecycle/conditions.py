@@ -126,6 +126,11 @@ class Fact:
         Returns
         -------
         int or None
+
+        Examples
+        --------
+        >>> count("visit", window_days=1).window_seconds
+        86400
         """
         if self.window_days is None:
             return None
@@ -349,6 +354,11 @@ class Threshold(_ConditionOps):
         -------
         tuple
             ``(at_least, below)``.
+
+        Examples
+        --------
+        >>> (total("spend") >= 1.5).scaled_bounds()
+        (1500000, None)
         """
         if self.fact.measure in ("sum", "last"):
             lo = None if self.at_least is None else round(self.at_least * MICRO)
@@ -396,6 +406,11 @@ class Ratio(_ConditionOps):
         Returns
         -------
         tuple of int
+
+        Examples
+        --------
+        >>> (count("redeem") / count("claim") >= 0.25).fraction
+        (1, 4)
         """
         frac = Fraction(repr(self.at_least)).limit_denominator(10**9)
         return frac.numerator, frac.denominator
@@ -582,6 +597,15 @@ def holds(condition: Condition, facts: Any) -> Any:
     Returns
     -------
     bool or numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Facts:
+    ...     def value(self, fact):
+    ...         return np.array([0, 1, 2])
+    >>> holds(count("purchase") >= 1, Facts()).tolist()
+    [False, True, True]
     """
     if isinstance(condition, Threshold):
         value = facts.value(condition.fact)

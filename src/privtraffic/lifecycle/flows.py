@@ -52,6 +52,12 @@ class TransitionMatrix:
         Returns
         -------
         numpy.ndarray
+
+        Examples
+        --------
+        >>> tm = TransitionMatrix(("a", None), np.array([[1, 1], [0, 0]]), np.array([2, 0]))
+        >>> tm.probabilities.tolist()
+        [[0.5, 0.5], [0.0, 1.0]]
         """
         counts = self.counts.astype(np.float64)
         total = counts.sum(axis=1, keepdims=True)
@@ -67,6 +73,12 @@ class TransitionMatrix:
         Returns
         -------
         numpy.ndarray of bool
+
+        Examples
+        --------
+        >>> tm = TransitionMatrix(("a", None), np.array([[1, 1], [0, 0]]), np.array([2, 0]))
+        >>> tm.observed.tolist()
+        [True, False]
         """
         return self.counts.sum(axis=1) > 0
 
@@ -168,9 +180,20 @@ class TransitionMatrix:
     def to_pandas(self, normalise: bool = False) -> Any:
         """The counts (or probabilities) as a labelled ``pandas.DataFrame``.
 
+        Parameters
+        ----------
+        normalise : bool
+            Row shares instead of counts.
+
         Returns
         -------
         pandas.DataFrame
+
+        Examples
+        --------
+        >>> tm = TransitionMatrix(("a", None), np.array([[1, 1], [0, 0]]), np.array([2, 0]))
+        >>> tm.to_pandas().loc["a", "(none)"]
+        np.int64(1)
         """
         import pandas as pd
 

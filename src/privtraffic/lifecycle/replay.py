@@ -116,6 +116,11 @@ class Transition:
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> Transition("u", None, "basic", np.datetime64("2024-01-01", "s"), "event", "connect").why
+        'connect'
         """
         return self.event if self.cause == "event" and self.event else self.cause
 
@@ -125,6 +130,12 @@ class Transition:
         Returns
         -------
         dict
+
+        Examples
+        --------
+        >>> t = Transition("u", "buyer", "member", np.datetime64("2024-04-01", "s"), "lapse")
+        >>> t.to_dict()["at"]
+        '2024-04-01T00:00:00'
         """
         return {
             "user": _plain(self.user),
@@ -143,6 +154,13 @@ class Transition:
         Returns
         -------
         Transition
+
+        Examples
+        --------
+        >>> t = Transition.from_dict({"user": 1, "from": None, "to": "basic",
+        ...                           "at": "2024-01-01T00:00:00", "cause": "event"})
+        >>> t.to_tier
+        'basic'
         """
         return cls(
             user=data["user"],
@@ -226,6 +244,12 @@ class TierState:
         Returns
         -------
         numpy.datetime64 or None
+
+        Examples
+        --------
+        >>> from privtraffic.lifecycle import relationship_ladder
+        >>> relationship_ladder().new_state().time is None
+        True
         """
         return None if self.at is None else np.datetime64(self.at, "s")
 
@@ -264,10 +288,22 @@ class TierState:
     def from_json(cls, machine: Machine, text: str) -> TierState:
         """Restore a state written by :meth:`to_json` for ``machine``.
 
+        Returns
+        -------
+        TierState
+
         Raises
         ------
         InvalidInputError
             Malformed JSON, another machine, or facts that do not match the machine.
+
+        Examples
+        --------
+        >>> from privtraffic.lifecycle import Event, relationship_ladder
+        >>> m = relationship_ladder()
+        >>> s = m.step(m.new_state("u1"), Event("purchase", "2024-01-01"))
+        >>> TierState.from_json(m, s.to_json()).tier
+        'buyer'
         """
         try:
             data = json.loads(text)
