@@ -574,6 +574,23 @@ def test_parquet_transactions_give_the_same_report(small_files, tmp_path: Path, 
     err = capsys.readouterr().err
     assert status == 2 and "novalue.parquet" in err and "'value'" in err
     assert not (tmp_path / "x.html").exists()
+    aware = table.set_column(
+        1, "timestamp", table.column("timestamp").cast(pa.timestamp("s", tz="Asia/Shanghai"))
+    )
+    pq.write_table(aware, tmp_path / "aware.parquet")
+    status = main(
+        [
+            "report",
+            "--transactions",
+            str(tmp_path / "aware.parquet"),
+            "--out",
+            str(tmp_path / "x.html"),
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert status == 2 and "aware.parquet: row 1, column 'timestamp'" in err
+    assert "time-zone naive" in err and not (tmp_path / "x.html").exists()
 
 
 def test_tiny_log_reports_what_it_cannot_fit(tmp_path: Path) -> None:
@@ -587,6 +604,13 @@ def test_tiny_log_reports_what_it_cannot_fit(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "too few to fit the spend model" in page
     assert "Every transaction has value 0" in page
+    same_day = _write_csv(
+        tmp_path / "one_day.csv",
+        ["customer_id", "timestamp", "value"],
+        [["a", "2024-01-01", "1"], ["b", "2024-01-01", "2"]],
+    )
+    assert main(["report", "--transactions", str(same_day), "--out", str(out), "--no-plots"]) == 0
+    assert "nothing to fit" in out.read_text(encoding="utf-8")
 
 
 def test_csv_dialect_details(tmp_path: Path) -> None:

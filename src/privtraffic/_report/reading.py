@@ -174,6 +174,14 @@ def _read_parquet(path: Path, columns: Sequence[Column]) -> dict[str, np.ndarray
             if v is None:
                 raise _fail(path, rows[i], col.name, "must not be missing")
         if col.kind == "time" and not isinstance(values[0], str):
+            for i, v in enumerate(values):
+                if getattr(v, "tzinfo", None) is not None:
+                    raise _fail(
+                        path,
+                        rows[i],
+                        col.name,
+                        f"must be time-zone naive local times (got {v!r}); convert first",
+                    )
             out[col.role] = np.array(values, dtype="datetime64[s]")
         else:
             out[col.role] = _parse(path, rows, col, [str(v) for v in values])

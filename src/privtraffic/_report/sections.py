@@ -164,6 +164,9 @@ def btyd_section(
             "time yet.",
             note=True,
         )
+    if len(summary) == 0:
+        doc.paragraph("No customer has been observed for any time: nothing to fit.", note=True)
+        return results
     bgf = _fit(doc, "BG/NBD", lambda: BetaGeo().fit(f, r, T), progress)
     results["bgf"] = bgf
     if bgf is None:
