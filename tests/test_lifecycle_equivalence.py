@@ -81,7 +81,7 @@ def _classified(machine, users, kinds, ats, values, as_of, method="auto"):
 def test_replay_equals_classify(name):
     machine = MACHINES[name]
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine))
     def check(stream):
         expected = _replayed(machine, *stream)
@@ -95,7 +95,7 @@ def test_replay_equals_classify(name):
 def test_order_and_repeats_change_nothing(name):
     machine = MACHINES[name]
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
         users, kinds, ats, values, as_of = stream
@@ -117,7 +117,7 @@ def test_step_fold_equals_replay(name):
     replay ends, through JSON round trips."""
     machine = MACHINES[name]
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
         users, kinds, ats, values, as_of = stream
