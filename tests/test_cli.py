@@ -354,6 +354,7 @@ def _bad_file_cases(tmp_path: Path) -> list[tuple[str, Path, list[str], list[str
     empty.write_text("")
     semicolons = _write_csv(tmp_path / "semicolons.csv", header, good, delimiter=";")
     not_number = _write_csv(tmp_path / "text.csv", header, [*good, ["c", "2024-01-05", "ten"]])
+    zoned = _write_csv(tmp_path / "zone.csv", header, [*good, ["c", "2024-01-05T10:00+08:00", "5"]])
     short_row = tmp_path / "short.csv"
     short_row.write_text("customer_id,timestamp,value\na,2024-01-02,10\nb,2024-01-03\n")
     return [
@@ -364,6 +365,7 @@ def _bad_file_cases(tmp_path: Path) -> list[tuple[str, Path, list[str], list[str
         ("wrong delimiter", semicolons, ["semicolons.csv", "row 1", "'customer_id'", "';'"], []),
         ("not a number", not_number, ["text.csv", "row 4", "'value'", "'ten'"], []),
         ("short row", short_row, ["short.csv", "row 3", "'value'"], []),
+        ("time zone", zoned, ["zone.csv", "row 4", "'timestamp'", "offset"], []),
     ]
 
 

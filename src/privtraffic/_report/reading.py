@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -40,8 +41,19 @@ def _fail(path: Path, row: int, column: str, problem: str) -> InvalidInputError:
     return InvalidInputError(f"{path.name}: row {row}, column '{column}': {problem}")
 
 
+_ZONED = re.compile(r"T\d.*(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
+
+
 def _parse_time(path: Path, rows: Sequence[int], column: str, raw: list[str]) -> np.ndarray:
     text = np.array([s.strip().replace(" ", "T", 1) for s in raw], dtype=str)
+    for i, s in enumerate(text.tolist()):
+        if _ZONED.search(s):  # numpy would shift it to UTC: one user's clock silently moved
+            raise _fail(
+                path,
+                rows[i],
+                column,
+                f"must be a local time without a time-zone offset (got {raw[i]!r})",
+            )
     try:
         out = text.astype("datetime64[s]")
     except ValueError:
