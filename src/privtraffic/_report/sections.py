@@ -17,9 +17,15 @@ import numpy as np
 from privtraffic._report.document import Document
 
 __all__ = [
+    "EXTRA_MODELS",
     "btyd_section",
+    "commission_section",
     "concentration_section",
     "data_summary_section",
+    "funnel_section",
+    "referral_section",
+    "tiers_section",
+    "value_decomposition_section",
 ]
 
 Progress = Callable[[str], None]
