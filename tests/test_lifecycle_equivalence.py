@@ -15,14 +15,43 @@ from hypothesis import strategies as st
 
 from privtraffic.lifecycle import (
     Event,
+    Machine,
+    Tier,
     aipl,
+    count,
+    distinct_days,
     distributor_qualification,
+    ever,
+    latest,
     membership_lifecycle,
     merchant_level,
     relationship_ladder,
+    total,
 )
 
 DAY = 86_400
+
+
+def kitchen_sink(refresh_days=None):
+    """Every kind of fact and condition: windows of several lengths, an upper bound, latest
+    values in a window, lifetime active days, a sticky windowed sum and a ratio."""
+    return Machine(
+        "kitchen_sink",
+        kinds=("a", "b", "c"),
+        tier_rules=[
+            Tier("t0"),
+            Tier("t1", when=(count("a", window_days=3) >= 1) & (count("b", window_days=5) < 2)),
+            Tier("t2", when=(latest("c", window_days=4) >= 50) | (distinct_days("a") >= 4)),
+            Tier(
+                "t3",
+                when=ever(total("b", window_days=6) >= 100)
+                & (count("a", "c", window_days=2) / count("b", window_days=8) >= 0.5),
+            ),
+        ],
+        refresh_days=refresh_days,
+    )
+
+
 ORIGIN = int(np.datetime64("2024-01-25", "s").view(np.int64))
 
 MACHINES = {
@@ -30,6 +59,8 @@ MACHINES = {
     "aipl": aipl(awareness_days=3, interest_days=5, purchase_days=10, loyalty_days=20),
     "membership": membership_lifecycle(window_days=7),
     "merchant": merchant_level(window_days=10, level_1=(1, 1, 0.5), level_2=(2, 2, 0.6)),
+    "kitchen_sink": kitchen_sink(),
+    "kitchen_sink_scheduled": kitchen_sink(refresh_days=(5, 20)),
     "distributor": distributor_qualification(
         checkin_days=2, spend=100, window_days=5, gift_pack=199, fan_levels=(5, 10)
     ),
