@@ -223,3 +223,10 @@ def test_concentration_bad_input():
         concentration([1, 0], ["a", "b"])
     with pytest.raises(InvalidInputError, match="'groups' must have the same length"):
         concentration([1, 2], ["a"])
+
+
+def test_concentration_finds_a_label_missing_from_the_sample():
+    groups = np.array(["a"] * 10_000, dtype=object)
+    groups[1] = "z"  # a rare group between the sampled rows
+    c = concentration(np.arange(1.0, 10_001.0), groups.astype(str), shares=(0.5,))
+    assert c.groups.tolist() == ["a", "z"] and c.n_customers.tolist() == [9_999, 1]

@@ -174,51 +174,62 @@ def _seconds(timestamps: Any) -> np.ndarray:
 def _depths(
     ids: np.ndarray, t: np.ndarray, step: np.ndarray, window: int, n_steps: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-user furthest step (1..n_steps; 0 when the first step never happens)."""
-    t = t - t.min()
+    """Per-user furthest step (1..n_steps; 0 when the first step never happens).
+
+    The arrays are fresh copies made by the caller and are reused in place.
+    """
+    t -= t.min()
     span = int(t.max()) + 1
     if ids.dtype.kind in "iu":
-        user_num = ids - ids.min()
-        n_ids = int(user_num.max()) + 1
+        id_min = int(ids.min())
+        user_num = ids - id_min
     else:  # strings: dense codes first
+        id_min = 0
         _, user_num = np.unique(ids, return_inverse=True)
         user_num = user_num.ravel().astype(np.int64)
-        n_ids = int(user_num.max()) + 1
-    if n_ids * span * n_steps < 2**62:
-        # One sort of a packed (user, time, step) key, unpacked afterwards.
-        key = np.sort((user_num * span + t) * n_steps + step)
-        step = key % n_steps
-        key //= n_steps
-        t = key % span
-        user_num = key // span
+    n_ids = int(user_num.max()) + 1
+    # Users are spaced ``stride`` apart on one axis: position = user * stride + t. A chain start
+    # kept on that axis can never satisfy another user's window, so one running maximum over
+    # all events serves every user at once.
+    stride = span + window + 1
+    if n_ids * stride * n_steps < 2**62:
+        # One in-place sort of a packed (user, time, step) key, unpacked afterwards.
+        key = user_num
+        key *= stride
+        key += t
+        key *= n_steps
+        key += step
+        key.sort()
+        step = (key % n_steps).astype(np.int8)
+        pos = np.floor_divide(key, n_steps, out=key)
     else:  # pragma: no cover - needs astronomically long logs
         order = np.lexsort((step, t, user_num))
-        t, step, user_num = t[order], step[order], user_num[order]
-    new_user = np.empty(user_num.shape[0], dtype=bool)
+        step = step[order].astype(np.int8)
+        pos = user_num[order] * stride + t[order]
+    user_of = pos // stride
+    new_user = np.empty(pos.shape[0], dtype=bool)
     new_user[0] = True
-    np.not_equal(user_num[1:], user_num[:-1], out=new_user[1:])
-    code = np.cumsum(new_user) - 1
+    np.not_equal(user_of[1:], user_of[:-1], out=new_user[1:])
     first_rows = np.flatnonzero(new_user)
-    if ids.dtype.kind in "iu":
-        user_ids = user_num[first_rows] + ids.min()
-    else:
-        user_ids = np.unique(ids)
-    n_users = first_rows.shape[0]
-    neg = -window - 1  # a chain start that can never satisfy the window
-    k = span + window + 3  # per-user offset: larger than any shifted value
-    offset = code * k
-    depth = np.zeros(n_users, dtype=np.int64)
-    start = np.where(step == 0, t, neg)  # latest chain start ending at each event
-    depth[code[step == 0]] = 1
+    user_ids = user_of[first_rows] + id_min if ids.dtype.kind in "iu" else np.unique(ids)
+    code = np.cumsum(new_user, dtype=np.int64)
+    code -= 1
+    del user_of, new_user
+    depth = np.zeros(first_rows.shape[0], dtype=np.int8)
+    is_step = step == 0
+    depth[code[is_step]] = 1
+    none = -window - 2  # below pos - window for every event: no chain
+    start = np.where(is_step, pos, none)  # latest chain start ending here, on the user axis
+    lower = pos - window
     for j in range(1, n_steps):
-        carried = np.where(step == j - 1, start, neg) - neg + offset
-        best = np.maximum.accumulate(carried) - offset + neg
-        ok = (step == j) & (best >= t - window)
-        start = np.where(ok, best, neg)
+        np.maximum.accumulate(start, out=start)  # now: best start among earlier step j-1 ends
+        ok = step == j
+        ok &= start >= lower
         if not np.any(ok):
             break
         depth[code[ok]] = j + 1
-    return user_ids, depth.astype(np.int8)
+        start[~ok] = none
+    return user_ids, depth
 
 
 @attrs.frozen(eq=False, repr=False)

@@ -308,9 +308,10 @@ class TagSet:
         hits = []
         matrix = np.empty((n, len(self.rules)), dtype=bool)
         for j, rule in enumerate(self.rules):
-            h = np.column_stack([c.holds(columns[c.feature]) for c in rule.conditions])
-            hits.append(h)
-            matrix[:, j] = h.all(axis=1) if rule.combine == "all" else h.any(axis=1)
+            held = [c.holds(columns[c.feature]) for c in rule.conditions]
+            combine = np.logical_and if rule.combine == "all" else np.logical_or
+            matrix[:, j] = combine.reduce(held) if len(held) > 1 else held[0]
+            hits.append(np.column_stack(held))
         return Tags(tagset=self, matrix=matrix, hits=tuple(hits), columns=columns)
 
 

@@ -295,12 +295,31 @@ def concentration(
     if hasattr(groups, "to_numpy"):
         g = groups.to_numpy()
     check_same_length(values=x, groups=g)
+    if g.ndim != 1:
+        raise InvalidInputError(f"'groups' must be 1-dimensional (got shape {g.shape})")
+    labels, code = _factorize(g)
+    return _grouped(x, code, labels, ks)
+
+
+def _factorize(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct labels and each row's code; fast when there are few labels."""
+    sample = np.unique(g[:: max(1, g.shape[0] // 4096)])
+    if sample.shape[0] <= 256:
+        code = np.searchsorted(sample, g)
+        np.minimum(code, sample.shape[0] - 1, out=code)
+        if np.array_equal(sample[code], g):  # every label was in the sample
+            return sample, code
     labels, code = np.unique(g, return_inverse=True)
-    return _grouped(x, code.ravel(), labels, ks)
+    return labels, code.ravel()
 
 
 def _grouped(x: np.ndarray, code: np.ndarray, labels: np.ndarray, ks: np.ndarray) -> Concentration:
-    order = np.lexsort((x, code))
+    # by value, then a stable radix sort by group code (small integers)
+    order = np.argsort(x, kind="stable")
+    if labels.shape[0] <= np.iinfo(np.int16).max:
+        order = order[np.argsort(code[order].astype(np.int16), kind="stable")]
+    else:
+        order = order[np.argsort(code[order], kind="stable")]
     xs, cs = x[order], code[order]
     n_groups = labels.shape[0]
     counts = np.bincount(cs, minlength=n_groups)
