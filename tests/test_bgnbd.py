@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privtraffic.clv import BetaGeo
-from privtraffic.clv.bgnbd import _prepare_data, log_likelihood, negative_log_likelihood
+from privtraffic.clv.bgnbd import index_data, log_likelihood, negative_log_likelihood
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
 
@@ -121,7 +121,7 @@ def test_log_likelihood_agrees_with_lifetimes(cdnow):
 
 
 def test_analytic_gradient_matches_finite_differences(cdnow):
-    data = _prepare_data(cdnow.frequency[:500], cdnow.recency[:500], cdnow.T[:500])
+    data = index_data(cdnow.frequency[:500], cdnow.recency[:500], cdnow.T[:500])
     w = np.ones(500)
 
     def f(lp):

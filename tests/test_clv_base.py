@@ -145,3 +145,39 @@ def test_inputs_are_not_mutated():
     m.probability_alive(x, rec, T)
     for a, c in zip((x, rec, T), copies, strict=True):
         np.testing.assert_array_equal(a, c)
+
+
+def test_factorize_and_distinct_rows_match_numpy_unique():
+    from privtraffic.clv._rows import distinct_rows, factorize
+
+    rng = np.random.default_rng(9)
+    n = 50000
+    columns = [
+        rng.poisson(3, n).astype(float),  # whole numbers
+        np.round(rng.uniform(0, 40, n) * 7) / 7,  # day resolution in weeks
+        rng.uniform(0, 1, n),  # all distinct
+        np.where(rng.random(n) < 0.5, -0.0, 0.0),  # signed zeros are one value
+        np.concatenate([np.full(n - 3, 2.5), [7.25, 1e300, -3.5]]),  # values a sample misses
+    ]
+    for col in columns:
+        u, codes = factorize(col)
+        u_ref, codes_ref = np.unique(col, return_inverse=True)
+        np.testing.assert_array_equal(u, u_ref)
+        np.testing.assert_array_equal(codes, codes_ref)
+    rows, index = distinct_rows(columns[:2])
+    ref_rows, ref_index = np.unique(np.column_stack(columns[:2]), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(np.column_stack(rows), ref_rows)
+    np.testing.assert_array_equal(index, ref_index.reshape(-1))
+
+
+def test_large_predictions_use_distinct_pairs_with_the_same_results():
+    m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    data = m.simulate(30000, 38.86, rng=np.random.default_rng(2))
+    whole = m.expected_purchases(39.0, data.frequency, data.recency, data.T)
+    chunks = [
+        m.expected_purchases(
+            39.0, data.frequency[i : i + 10000], data.recency[i : i + 10000], data.T[i : i + 10000]
+        )
+        for i in range(0, 30000, 10000)
+    ]
+    np.testing.assert_allclose(whole, np.concatenate(chunks), rtol=1e-13)

@@ -50,9 +50,16 @@ def weighted_sum(weights: np.ndarray, values: np.ndarray) -> float:
 
 
 def gradient_hessian(
-    gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray, step: float = 1e-5
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    step: float = 1e-5,
+    *,
+    at: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Hessian by central differences of an analytic gradient, symmetrised.
+    """Hessian by finite differences of an analytic gradient, symmetrised.
+
+    Central differences by default; forward differences (half the gradient evaluations)
+    when the gradient ``at`` ``x`` is given.
 
     Parameters
     ----------
@@ -62,6 +69,8 @@ def gradient_hessian(
         Where to evaluate it.
     step : float
         Relative finite-difference step.
+    at : numpy.ndarray, optional
+        ``gradient(x)``, if already known: forward differences.
 
     Returns
     -------
@@ -79,7 +88,10 @@ def gradient_hessian(
     for i in range(k):
         e = np.zeros(k)
         e[i] = step * max(1.0, abs(float(x[i])))
-        h[i] = (gradient(x + e) - gradient(x - e)) / (2.0 * e[i])
+        if at is None:
+            h[i] = (gradient(x + e) - gradient(x - e)) / (2.0 * e[i])
+        else:
+            h[i] = (gradient(x + e) - at) / e[i]
     return 0.5 * (h + h.T)
 
 
@@ -235,10 +247,10 @@ def minimize_negative_log_likelihood(
 
     x = np.asarray(best.x, dtype=np.float64)
     fx = float(best.fun)
-    hessian = gradient_hessian(gradient, x)
-    moved = False
+    g = gradient(x)
+    hessian = gradient_hessian(gradient, x, 1e-6, at=g)
+    largest_step = 0.0
     for _ in range(8):  # guarded Newton polish (the Hessian barely changes this close)
-        g = gradient(x)
         try:
             step = np.linalg.solve(hessian, g)
         except np.linalg.LinAlgError:
@@ -246,14 +258,15 @@ def minimize_negative_log_likelihood(
         if not np.all(np.isfinite(step)) or float(g @ step) <= 0:
             break
         candidate = np.clip(x - step, -LOG_PARAM_BOUND, LOG_PARAM_BOUND)
-        f_new = objective(candidate)[0]
+        f_new, g_new = objective(candidate)
         if not f_new <= fx + 1e-15 * max(1.0, abs(fx)):
             break
-        x, fx, moved = candidate, f_new, True
+        x, fx, g = candidate, f_new, g_new
+        largest_step = max(largest_step, float(np.max(np.abs(step))))
         n_iter += 1
         if float(np.max(np.abs(step))) < 1e-10:
             break
-    if moved:
+    if largest_step > 1e-4:  # moved far enough for the curvature to differ: measure again
         hessian = gradient_hessian(gradient, x)
 
     grad_norm = float(np.max(np.abs(gradient(x))))

@@ -177,10 +177,27 @@ def collapse_rows(
     >>> [c.tolist() for c in cols], w.tolist()
     ([[0.0, 2.0], [0.0, 5.0]], [2.0, 1.0])
     """
-    if len(columns[0]) == 0:
+    n = len(columns[0])
+    if n == 0:
         return [np.asarray(c, dtype=np.float64) for c in columns], np.zeros(0)
-    rows, index = distinct_rows(columns)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    factors = [factorize(c) for c in columns]
+    sizes = [u.size for u, _ in factors]
+    if math.prod(sizes) <= 4 * n + (1 << 20):  # count straight into the grid of codes
+        key = np.zeros(n, dtype=np.int64)
+        for (_, codes), size in zip(factors, sizes, strict=True):
+            key *= size
+            key += codes
+        grid = np.bincount(key, weights=w, minlength=math.prod(sizes)).astype(np.float64)
+        occupied = np.flatnonzero(grid > 0)
+        totals = grid[occupied]
+        rows: list[np.ndarray] = []
+        rest = occupied
+        for (uniques, _), size in zip(reversed(factors), reversed(sizes), strict=True):
+            rest, code = np.divmod(rest, size)
+            rows.append(uniques[code])
+        return rows[::-1], totals
+    rows, index = distinct_rows(columns)
     totals = np.bincount(index, weights=w, minlength=len(rows[0])).astype(np.float64)
     keep = totals > 0
     return [r[keep] for r in rows], totals[keep]

@@ -27,7 +27,7 @@ from scipy import special
 from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
 from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.clv._rows import distinct_rows
+from privtraffic.clv._rows import distinct_rows, factorize
 from privtraffic.data._summary import RFMSummary
 from privtraffic.errors import InvalidInputError
 
@@ -35,6 +35,7 @@ __all__ = [
     "BetaGeo",
     "conditional_expected_purchases",
     "expected_purchases_new",
+    "index_data",
     "log_likelihood",
     "negative_log_likelihood",
     "probability_alive",
@@ -98,12 +99,47 @@ def _log_likelihood(
     return base + np.where(active, np.logaddexp(0.0, z), 0.0)
 
 
+def index_data(
+    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, dropout_at_start: bool = False
+) -> tuple[np.ndarray, ...]:
+    """Index customer rows by their distinct x, t_x and T for :func:`negative_log_likelihood`.
+
+    Parameters
+    ----------
+    frequency, recency, T : numpy.ndarray
+        The (usually already collapsed) customer rows.
+    dropout_at_start : bool
+        MBG/NBD: every row has the "dropped out after the last purchase" branch, not only
+        those with a repeat purchase.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(xs, xi, ts, ti, rs, ri, active)``: distinct values with each row's index into them,
+        and the rows whose likelihood has the dropout branch.
+
+    Examples
+    --------
+    >>> xs, xi, ts, ti, rs, ri, active = index_data(np.array([0.0, 2.0, 2.0]),
+    ...     np.array([0.0, 30.43, 12.0]), np.array([38.86, 38.86, 38.86]))
+    >>> xs.tolist(), xi.tolist(), active.tolist()
+    ([0.0, 2.0], [0, 1, 1], [1, 2])
+    """
+    xs, xi = factorize(frequency)
+    ts, ti = factorize(T)
+    rs, ri = factorize(recency)
+    if dropout_at_start:
+        active = np.arange(xi.size)
+    else:
+        buyers = xs[xi] > 0
+        first = int(np.argmax(buyers)) if buyers.any() else xi.size
+        contiguous = bool(buyers[first:].all())  # collapsed rows come sorted by frequency
+        active = np.arange(first, xi.size) if contiguous else np.flatnonzero(buyers)
+    return xs, xi, ts, ti, rs, ri, active
+
+
 def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
-    """Index the distinct values of x, t_x and T so that each evaluation works on small tables."""
-    xs, xi = np.unique(frequency, return_inverse=True)
-    ts, ti = np.unique(T, return_inverse=True)
-    rs, ri = np.unique(recency, return_inverse=True)
-    return xs, xi, ts, ti, rs, ri
+    return index_data(frequency, recency, T)
 
 
 def negative_log_likelihood(
@@ -114,20 +150,23 @@ def negative_log_likelihood(
     ti: np.ndarray,
     rs: np.ndarray,
     ri: np.ndarray,
+    active: np.ndarray,
     *,
     weights: np.ndarray,
 ) -> tuple[float, np.ndarray]:
     """Total weighted BG/NBD negative log-likelihood and its gradient in ``log(params)``.
 
-    The data come indexed: ``xs[xi]`` is each row's frequency, ``ts[ti]`` its T and ``rs[ri]``
-    its recency, so the gamma functions and logarithms are evaluated once per distinct value.
+    The data come indexed by :func:`index_data`. Every term but the dropout branch is a sum of
+    functions of x alone or of T alone, so it is evaluated once per distinct value against
+    the weight of that value; only the log-sum-exp of the two branches runs per row, and only
+    over rows with a repeat purchase.
 
     Parameters
     ----------
     log_params : numpy.ndarray
         ``log((r, alpha, a, b))``.
-    xs, xi, ts, ti, rs, ri : numpy.ndarray
-        Distinct values and the row indexes into them (``numpy.unique(..., return_inverse=True)``).
+    xs, xi, ts, ti, rs, ri, active : numpy.ndarray
+        What :func:`index_data` returned.
     weights : numpy.ndarray
         Customers per row.
 
@@ -140,11 +179,11 @@ def negative_log_likelihood(
     --------
     >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
     >>> value, grad = negative_log_likelihood(np.log([0.243, 4.414, 0.793, 2.426]),
-    ...     *_prepare_data(x, rec, T), weights=np.ones(2))
+    ...     *index_data(x, rec, T), weights=np.ones(2))
     >>> round(value, 4)
     10.0133
     """
-    return _negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, weights, 0)
+    return _negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 0)
 
 
 def _negative_log_likelihood(
@@ -155,14 +194,17 @@ def _negative_log_likelihood(
     ti: np.ndarray,
     rs: np.ndarray,
     ri: np.ndarray,
+    active: np.ndarray,
     weights: np.ndarray,
     s: int,
 ) -> tuple[float, np.ndarray]:
     r, alpha, a, b = np.exp(log_params)
-    x = xs[xi]
-    wx = np.bincount(xi, weights=weights, minlength=xs.size)
-    w_total = float(wx.sum())
-    # Per-distinct-frequency terms (log of everything but the last bracket).
+    # Weights per distinct frequency and per distinct T.
+    w_x = np.bincount(xi, weights=weights, minlength=xs.size)
+    w_t = np.bincount(ti, weights=weights, minlength=ts.size)
+    xw_t = np.bincount(ti, weights=weights * xs[xi], minlength=ts.size)
+    w_total = float(w_x.sum())
+    # Terms in x alone.
     base_x = (
         special.gammaln(r + xs)
         + special.gammaln(b + xs + s)
@@ -174,31 +216,40 @@ def _negative_log_likelihood(
     dr_x = special.digamma(r + xs) - special.digamma(r)
     da_x = special.digamma(a + b) - special.digamma(a + b + xs + s)
     db_x = da_x + special.digamma(b + xs + s) - special.digamma(b)
+    # Terms in T alone: -(r + x) log(alpha + T).
     log_t_tab = np.log(alpha + ts)
-    log_r_tab = np.log(alpha + rs)
-    log_t = log_t_tab[ti]
-    log_r = log_r_tab[ri]
-    active = (x > 0) | (s == 1)
-    bx1 = b + np.maximum(x, 1.0 - s) - 1.0 + s
-    z = np.log(a) - np.log(bx1) + (r + x) * (log_t - log_r)
-    softplus = np.where(active, np.logaddexp(0.0, z), 0.0)
-    pi = np.where(active, special.expit(z), 0.0)  # weight of the "dropped out at t_x" branch
-    rx = r + x
-    ll = (
-        _dot(wx, base_x)
-        + w_total * r * np.log(alpha)
-        - _dot(weights, (rx * log_t))
-        + _dot(weights, softplus)
-    )
-    inv_t = (1.0 / (alpha + ts))[ti]
-    inv_r = (1.0 / (alpha + rs))[ri]
-    wpi = weights * pi
-    g_r = (
-        _dot(wx, dr_x) + w_total * np.log(alpha) - _dot(weights, log_t) + _dot(wpi, (log_t - log_r))
-    )
-    g_alpha = w_total * r / alpha - _dot(weights, (rx * inv_t)) + _dot(wpi, (rx * (inv_t - inv_r)))
-    g_a = _dot(wx, da_x) + float(wpi.sum()) / a
-    g_b = _dot(wx, db_x) - _dot(wpi, (1.0 / bx1))
+    inv_t_tab = 1.0 / (alpha + ts)
+    rx_t = r * w_t + xw_t  # sum of weights * (r + x) per distinct T
+    ll = _dot(w_x, base_x) + w_total * r * np.log(alpha) - _dot(rx_t, log_t_tab)
+    g_r = _dot(w_x, dr_x) + w_total * np.log(alpha) - _dot(w_t, log_t_tab)
+    g_alpha = w_total * r / alpha - _dot(rx_t, inv_t_tab)
+    g_a = _dot(w_x, da_x)
+    g_b = _dot(w_x, db_x)
+    # The dropout branch, per row with one: softplus(z), z = log(a / (b + x - 1 + s))
+    # + (r + x) log((alpha + T) / (alpha + t_x)).
+    if active.size:
+        bx = b + np.maximum(xs, 1.0 - s) - 1.0 + s
+        log_ratio_x = np.log(a) - np.log(bx)
+        log_r_tab = np.log(alpha + rs)
+        inv_r_tab = 1.0 / (alpha + rs)
+        if active.size == xi.size or active[-1] - active[0] + 1 == active.size:
+            rows = slice(int(active[0]), int(active[-1]) + 1)  # contiguous: views, no copies
+            axi, ati, ari, aw = xi[rows], ti[rows], ri[rows], weights[rows]
+        else:
+            axi, ati, ari, aw = xi[active], ti[active], ri[active], weights[active]
+        rx = r + xs[axi]
+        d = log_t_tab[ati] - log_r_tab[ari]
+        z = log_ratio_x[axi] + rx * d
+        e = np.exp(-np.abs(z))
+        softplus = np.maximum(z, 0.0) + np.log1p(e)
+        pi = np.where(z >= 0, 1.0, e) / (1.0 + e)  # expit(z)
+        wpi = aw * pi
+        ll += _dot(aw, softplus)
+        g_r += _dot(wpi, d)
+        g_alpha += _dot(wpi, rx * (inv_t_tab[ati] - inv_r_tab[ari]))
+        wpi_x = np.bincount(axi, weights=wpi, minlength=xs.size)
+        g_a += float(wpi_x.sum()) / a
+        g_b -= _dot(wpi_x, 1.0 / bx)
     grad = -np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
     return -float(ll), grad
 

@@ -61,12 +61,14 @@ def negative_log_likelihood(
     ti: np.ndarray,
     rs: np.ndarray,
     ri: np.ndarray,
+    active: np.ndarray,
     *,
     weights: np.ndarray,
 ) -> tuple[float, np.ndarray]:
     """Total weighted MBG/NBD negative log-likelihood and its gradient in ``log(params)``.
 
-    The data come indexed as for :func:`privtraffic.clv.bgnbd.negative_log_likelihood`.
+    The data come indexed by :func:`privtraffic.clv.bgnbd.index_data` with
+    ``dropout_at_start=True``.
 
     Returns
     -------
@@ -74,14 +76,18 @@ def negative_log_likelihood(
 
     Examples
     --------
-    >>> from privtraffic.clv.bgnbd import _prepare_data
+    >>> from privtraffic.clv.bgnbd import index_data
     >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
     >>> value, grad = negative_log_likelihood(np.log([0.5, 5.0, 0.8, 2.5]),
-    ...     *_prepare_data(x, rec, T), weights=np.ones(2))
+    ...     *index_data(x, rec, T, dropout_at_start=True), weights=np.ones(2))
     >>> bool(value > 0) and grad.shape
     (4,)
     """
-    return bgnbd._negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, weights, 1)
+    return bgnbd._negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1)
+
+
+def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
+    return bgnbd.index_data(frequency, recency, T, dropout_at_start=True)
 
 
 class ModifiedBetaGeo(BetaGeo):
@@ -115,6 +121,7 @@ class ModifiedBetaGeo(BetaGeo):
 
     _shift = 1
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
+    _prepare_data = staticmethod(_prepare_data)
 
     def fit(
         self, frequency: Any, recency: Any = None, T: Any = None, weights: Any = None
