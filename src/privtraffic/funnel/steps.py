@@ -185,7 +185,7 @@ def _depths(
         user_num = ids - id_min
     else:  # strings: dense codes first
         id_min = 0
-        _, user_num = np.unique(ids, return_inverse=True)
+        labels, user_num = np.unique(ids, return_inverse=True)
         user_num = user_num.ravel().astype(np.int64)
     n_ids = int(user_num.max()) + 1
     # Users are spaced ``stride`` apart on one axis: position = user * stride + t. A chain start
@@ -211,7 +211,8 @@ def _depths(
     new_user[0] = True
     np.not_equal(user_of[1:], user_of[:-1], out=new_user[1:])
     first_rows = np.flatnonzero(new_user)
-    user_ids = user_of[first_rows] + id_min if ids.dtype.kind in "iu" else np.unique(ids)
+    user_ids = user_of[first_rows]
+    user_ids = user_ids + id_min if ids.dtype.kind in "iu" else labels[user_ids]
     code = np.cumsum(new_user, dtype=np.int64)
     code -= 1
     del user_of, new_user
