@@ -70,9 +70,9 @@ VALUES = (0.0, 4.0, 6.0, 50.0, 60.5, 199.0, 300.0)
 
 
 @st.composite
-def streams(draw, machine):
-    n = draw(st.integers(min_value=1, max_value=50))
-    users = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+def streams(draw, machine, n_users=4, max_events=50):
+    n = draw(st.integers(min_value=1, max_value=max_events))
+    users = draw(st.lists(st.integers(0, n_users - 1), min_size=n, max_size=n))
     kinds = draw(st.lists(st.sampled_from(machine.kinds), min_size=n, max_size=n))
     days = draw(st.lists(st.integers(0, 25), min_size=n, max_size=n))
     hours = draw(st.lists(st.sampled_from([0, 0, 6, 12, 23]), min_size=n, max_size=n))
@@ -114,6 +114,20 @@ def test_replay_equals_classify(name):
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine))
+    def check(stream):
+        expected = _replayed(machine, *stream)
+        assert _classified(machine, *stream, method="sorted") == expected
+        assert _classified(machine, *stream) == expected
+
+    check()
+
+
+@pytest.mark.parametrize("name", ["ladder", "kitchen_sink_scheduled", "distributor"])
+def test_replay_equals_classify_many_users(name):
+    machine = MACHINES[name]
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(streams(machine, n_users=40, max_events=400))
     def check(stream):
         expected = _replayed(machine, *stream)
         assert _classified(machine, *stream, method="sorted") == expected
