@@ -72,7 +72,7 @@ Params = tuple[float, ...]
 # is summed in closed form.
 _STEP = 0.35
 _V_TOP = 3.6
-_TAIL_DEPTH = 17.0
+_TAIL_DEPTH = 14.0
 _V_FLOOR = -140.0
 # Rows per block when evaluating the integral (bounds the memory to ~_BLOCK * 80 doubles).
 _BLOCK = 8192
@@ -118,8 +118,11 @@ def _log_tail_integral_block(
     e = np.exp(v)
     log_w = np.full(n_nodes, np.log(_STEP))
     log_w[-1] = np.log(_STEP) - np.log1p(-np.exp(-_STEP))  # h * sum_{m>=0} exp(-m h)
-    a = np.multiply.outer(1.0 / k, e)  # e / k
-    em = np.expm1(np.negative(a))  # exp(-e/k) - 1
+    # e/k and exp(-e/k) - 1 depend on x only: evaluate them once per distinct frequency
+    k_unique, k_index = np.unique(k, return_inverse=True)
+    a_unique = np.multiply.outer(1.0 / k_unique, e)
+    a = a_unique[k_index]  # e / k
+    em = np.expm1(-a_unique)[k_index]  # exp(-e/k) - 1
     one_minus_zy = em * -z[:, None]  # 1 - z exp(-e/k) = omz - z * em, in [omz, 1]
     one_minus_zy += omz[:, None]
     log_one_minus_zy = np.log(one_minus_zy)
@@ -211,7 +214,12 @@ def log_likelihood(
 
 
 def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
-    """Index the distinct (x, t) pairs at which the integral J is needed (t = recency or T)."""
+    """Index the data so that each likelihood call works on small tables.
+
+    Returns the distinct (x, t) pairs at which the integral J is needed (t = recency or T) with
+    each row's index into them, the distinct frequencies and ages with each row's index, and
+    whether ``recency < T``.
+    """
     n = frequency.shape[0]
     pair_x = np.concatenate([frequency, frequency])
     pair_t = np.concatenate([recency, T])
@@ -222,19 +230,22 @@ def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> 
     group = np.cumsum(new) - 1
     inverse = np.empty(2 * n, dtype=np.int64)
     inverse[order] = group
+    xs, xi = np.unique(frequency, return_inverse=True)
+    ts, ti = np.unique(T, return_inverse=True)
     open_ = recency < T
-    return frequency, recency, T, sx[new], st[new], inverse[:n], inverse[n:], open_
+    return sx[new], st[new], inverse[:n], inverse[n:], xs, xi, ts, ti, open_
 
 
 def negative_log_likelihood(
     log_params: np.ndarray,
-    frequency: np.ndarray,
-    recency: np.ndarray,
-    T: np.ndarray,
     pair_x: np.ndarray,
     pair_t: np.ndarray,
     index_recency: np.ndarray,
     index_T: np.ndarray,
+    xs: np.ndarray,
+    xi: np.ndarray,
+    ts: np.ndarray,
+    ti: np.ndarray,
     open_: np.ndarray,
     *,
     weights: np.ndarray,
@@ -245,11 +256,13 @@ def negative_log_likelihood(
     ----------
     log_params : numpy.ndarray
         ``log((r, alpha, s, beta))``.
-    frequency, recency, T : numpy.ndarray
-        The (collapsed) data.
-    pair_x, pair_t, index_recency, index_T, open_ : numpy.ndarray
-        The distinct (x, t) pairs, each row's index into them for ``t = recency`` and
-        ``t = T``, and whether ``recency < T`` (see ``_prepare_data``).
+    pair_x, pair_t, index_recency, index_T : numpy.ndarray
+        The distinct (x, t) pairs at which the integral J is needed and each row's index into
+        them for ``t = recency`` and ``t = T``.
+    xs, xi, ts, ti : numpy.ndarray
+        The distinct frequencies and ages and each row's index into them.
+    open_ : numpy.ndarray
+        Whether ``recency < T`` (see ``_prepare_data``).
     weights : numpy.ndarray
         Customers per row.
 
@@ -268,40 +281,50 @@ def negative_log_likelihood(
     """
     params = tuple(float(p) for p in np.exp(log_params))
     r, alpha, s, beta = params
-    x = frequency
     log_j, grad_j = _log_tail_integral(params, pair_x, pair_t, gradient=True)
     assert grad_j is not None
+    # per distinct frequency / age, gathered to rows
+    rx = (r + xs)[xi]
+    log_at = np.log(alpha + ts)[ti]
+    log_bt = np.log(beta + ts)[ti]
+    l1 = -rx * log_at - s * log_bt
     log_ja, log_jb = log_j[index_recency], log_j[index_T]
     ratio = np.exp(np.minimum(log_jb - log_ja, 0.0))
     active = open_ & (ratio < 1.0)
+    ratio[~active] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         l2 = np.where(active, np.log(s) + log_ja + np.log1p(-ratio), -np.inf)
-        ratio_a = np.where(active, ratio, 0.0)
-        d_l2 = (grad_j[index_recency] - ratio_a[:, None] * grad_j[index_T]) / (
-            1.0 - ratio_a[:, None]
-        )
-    d_l2[:, 2] += 1.0 / s
-    log_at = np.log(alpha + T)
-    log_bt = np.log(beta + T)
-    l1 = -(r + x) * log_at - s * log_bt
-    share2 = np.where(active, special.expit(l2 - l1), 0.0)  # weight of the "died" branch
-    share1 = 1.0 - share2
+    # log(exp(l1) + exp(l2)) and the share of the "died" branch, from one exp and one log1p
+    d = l2 - l1
+    small = np.exp(-np.abs(d))
+    log_sum = l1 + np.maximum(d, 0.0) + np.log1p(small)
+    share2 = np.where(d >= 0.0, 1.0, small) / (1.0 + small)
     w_total = float(weights.sum())
-    ll = _dot(weights, special.gammaln(r + x) + np.logaddexp(l1, l2)) - w_total * (
-        special.gammaln(r) - r * np.log(alpha) - s * np.log(beta)
+    wx = np.bincount(xi, weights=weights, minlength=xs.size)
+    ll = (
+        _dot(wx, special.gammaln(r + xs))
+        + _dot(weights, log_sum)
+        - w_total * (special.gammaln(r) - r * np.log(alpha) - s * np.log(beta))
     )
-    w1 = weights * share1
     w2 = weights * share2
-    g2 = np.einsum("i,ij->j", w2, d_l2)
+    w1 = weights - w2
+    # d l2 = (dJa - ratio dJb) / (1 - ratio), summed with the weights w2
+    c2 = w2 / (1.0 - ratio)
+    g2 = np.einsum("i,ij->j", np.bincount(index_recency, weights=c2, minlength=log_j.size), grad_j)
+    g2 -= np.einsum(
+        "i,ij->j", np.bincount(index_T, weights=c2 * ratio, minlength=log_j.size), grad_j
+    )
+    g2[2] += float(w2.sum()) / s
+    w1t = np.bincount(ti, weights=w1, minlength=ts.size)
     g_r = (
-        _dot(weights, special.digamma(r + x))
+        _dot(wx, special.digamma(r + xs))
         - w_total * (special.digamma(r) - np.log(alpha))
         - _dot(w1, log_at)
         + g2[0]
     )
-    g_alpha = w_total * r / alpha - _dot(w1, (r + x) / (alpha + T)) + g2[1]
-    g_s = w_total * np.log(beta) - _dot(w1, log_bt) + g2[2]
-    g_beta = w_total * s / beta - s * _dot(w1, 1.0 / (beta + T)) + g2[3]
+    g_alpha = w_total * r / alpha - _dot(w1, rx * np.exp(-log_at)) + g2[1]
+    g_s = w_total * np.log(beta) - _dot(w1t, np.log(beta + ts)) + g2[2]
+    g_beta = w_total * s / beta - s * _dot(w1t, 1.0 / (beta + ts)) + g2[3]
     grad = -np.array([g_r * r, g_alpha * alpha, g_s * s, g_beta * beta])
     return -float(ll), grad
 
