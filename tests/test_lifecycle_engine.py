@@ -307,6 +307,11 @@ def test_state_json_round_trip_and_machine_check():
     )
     with pytest.raises(InvalidInputError, match=r"machine 'relationship_ladder', not 'other'"):
         other.state_from_json(text)
+    changed = relationship_ladder(window_days=30)  # same name, other windows
+    with pytest.raises(InvalidInputError, match=r"does not match the facts"):
+        changed.state_from_json(text)
+    with pytest.raises(InvalidInputError, match=r"other facts"):
+        changed.step(s, Event("purchase", "2024-02-01"))
     with pytest.raises(InvalidInputError, match=r"'state' belongs to machine"):
         other.step(s, Event("purchase", "2024-02-01"))
 

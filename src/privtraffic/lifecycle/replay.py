@@ -209,6 +209,9 @@ class TierState:
         Scheduled machines: the highest ``level`` since the last refresh, before now.
     ever_before, ever_now : tuple of bool
         Sticky conditions: held at some earlier instant; holds at the current instant.
+    fact_names : tuple of str
+        The machine's facts, so that a state is never restored under a machine with other
+        windows or thresholds.
     facts : tuple
         What each fact of the machine remembers (events in the window or running totals).
     recent : tuple
@@ -233,6 +236,7 @@ class TierState:
     peak: int
     ever_before: tuple[bool, ...]
     ever_now: tuple[bool, ...]
+    fact_names: tuple[str, ...]
     facts: tuple[Any, ...]
     recent: tuple[Any, ...]
     transitions: tuple[Transition, ...] = ()
@@ -268,7 +272,7 @@ class TierState:
         >>> '"tier": "member"' in s.to_json()
         True
         """
-        data = {
+        data: dict[str, Any] = {
             "version": _STATE_VERSION,
             "machine": self.machine,
             "user": _plain(self.user),
@@ -278,6 +282,7 @@ class TierState:
             "peak": self.peak,
             "ever_before": list(self.ever_before),
             "ever_now": list(self.ever_now),
+            "fact_names": list(self.fact_names),
             "facts": _thaw(self.facts),
             "recent": _thaw(self.recent),
             "transitions": [t.to_dict() for t in self.transitions],
@@ -315,7 +320,12 @@ class TierState:
             raise InvalidInputError(
                 f"'text' holds a state of machine {data.get('machine')!r}, not {machine.name!r}"
             )
-        if len(data["facts"]) != len(machine.facts) or len(data["ever_now"]) != len(machine.evers):
+        names = [f.describe() for f in machine.facts]
+        if (
+            data.get("fact_names") != names
+            or len(data["facts"]) != len(names)
+            or len(data["ever_now"]) != len(machine.evers)
+        ):
             raise InvalidInputError(f"'text' does not match the facts of machine {machine.name!r}")
         tier = data["tier"]
         if tier is not None and tier not in machine.tiers:
@@ -330,6 +340,7 @@ class TierState:
             peak=int(data["peak"]),
             ever_before=tuple(bool(v) for v in data["ever_before"]),
             ever_now=tuple(bool(v) for v in data["ever_now"]),
+            fact_names=tuple(names),
             facts=_freeze(data["facts"]),
             recent=_freeze(data["recent"]),
             transitions=tuple(Transition.from_dict(t) for t in data["transitions"]),
@@ -372,6 +383,7 @@ class _Memory:
         self.peak = state.peak
         self.ever_before = list(state.ever_before)
         self.ever_now = list(state.ever_now)
+        self.fact_names = state.fact_names
         self.facts = _thaw(state.facts)
         self.recent = _thaw(state.recent)
         self.log: list[Transition] = []
@@ -389,6 +401,7 @@ class _Memory:
             peak=self.peak,
             ever_before=tuple(self.ever_before),
             ever_now=tuple(self.ever_now),
+            fact_names=self.fact_names,
             facts=_freeze(self.facts),
             recent=_freeze(self.recent),
             transitions=tuple(self.log),
@@ -601,6 +614,7 @@ def new_state(machine: Machine, user: Any = None) -> TierState:
         peak=-1,
         ever_before=(False,) * n,
         ever_now=(False,) * n,
+        fact_names=tuple(f.describe() for f in machine.facts),
         facts=_freeze(_empty_facts(machine)),
         recent=(),
     )
@@ -609,9 +623,12 @@ def new_state(machine: Machine, user: Any = None) -> TierState:
 def _check_state(machine: Machine, state: TierState) -> None:
     if not isinstance(state, TierState):
         raise InvalidInputError(f"'state' must be a TierState (got {type(state).__name__})")
-    if state.machine != machine.name:
+    if state.machine != machine.name or state.fact_names != tuple(
+        f.describe() for f in machine.facts
+    ):
         raise InvalidInputError(
-            f"'state' belongs to machine {state.machine!r}, not {machine.name!r}"
+            f"'state' belongs to machine {state.machine!r}, not {machine.name!r} "
+            f"(or to a version of it with other facts)"
         )
 
 
