@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from privtraffic.errors import InvalidInputError
+from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 from privtraffic.simulate import simulate_private_domain
 from privtraffic.value import FitThresholds, fit_assessment, total_customer_value
 
@@ -118,6 +118,8 @@ def test_scorecard_bad_input(world):
         fit_assessment(ids, at[:-1])
     with pytest.raises(InvalidInputError, match="'strong_repeat' must be >= 0"):
         FitThresholds(strong_repeat=-1)
+    with pytest.raises(InvalidDefinitionError, match="'strong_alive' must be >= 'moderate_alive'"):
+        FitThresholds(strong_alive=0.1, moderate_alive=0.2)
 
 
 def test_total_customer_value_and_quadrant():

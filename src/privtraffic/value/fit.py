@@ -8,7 +8,7 @@ import attrs
 import numpy as np
 
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
-from privtraffic.errors import InvalidInputError
+from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 __all__ = ["FitLine", "FitScorecard", "FitThresholds", "fit_assessment"]
 
@@ -28,7 +28,7 @@ class FitThresholds:
     Each measure is *strong* at or above its ``strong_`` value, *moderate* at or above its
     ``moderate_`` value and *weak* below. The defaults are rules of thumb for consumer goods
     sold through WeCom / groups / mini-programs, not figures from a study: change them for your
-    category.
+    category. Each strong cut-off must be at least its moderate one.
 
     Parameters
     ----------
@@ -43,6 +43,13 @@ class FitThresholds:
         Share of customers who shared at least once.
     strong_share_conversion, moderate_share_conversion : float
         Share of shares that brought a new user.
+
+    Raises
+    ------
+    InvalidInputError
+        A negative or non-finite cut-off.
+    InvalidDefinitionError
+        A strong cut-off below its moderate one.
 
     Examples
     --------
@@ -62,6 +69,15 @@ class FitThresholds:
     moderate_share_conversion: float = attrs.field(
         default=0.05, converter=float, validator=_positive
     )
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("repeat", "alive", "cycle_days", "share_rate", "share_conversion"):
+            strong = getattr(self, f"strong_{name}")
+            moderate = getattr(self, f"moderate_{name}")
+            if strong < moderate:
+                raise InvalidDefinitionError(
+                    f"'strong_{name}' must be >= 'moderate_{name}' (got {strong!r} < {moderate!r})"
+                )
 
 
 @attrs.frozen
