@@ -95,6 +95,53 @@ def gradient_hessian(
     return 0.5 * (h + h.T)
 
 
+def _newton(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    gradient: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    hessian: np.ndarray | None = None,
+) -> tuple[Any, np.ndarray] | None:
+    """Damped Newton from a point near the optimum; ``None`` unless it converges cleanly.
+
+    A given ``hessian`` (e.g. from a subsample fit) is used for the steps as long as they
+    keep decreasing the objective; otherwise it is measured afresh.
+    """
+    if np.any(np.abs(x) >= LOG_PARAM_BOUND):
+        return None
+    fx, g = objective(x)
+    if not np.isfinite(fx):
+        return None
+    for iteration in range(1, 40):
+        if hessian is None:
+            hessian = gradient_hessian(gradient, x, 1e-6, at=g)
+        try:
+            step = np.linalg.solve(hessian, g)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(step)) or float(g @ step) <= 0:
+            return None  # not positive definite here
+        shrink = 1.0
+        while shrink > 1e-6:
+            candidate = x - shrink * step
+            if np.any(np.abs(candidate) >= LOG_PARAM_BOUND):
+                return None
+            f_new, g_new = objective(candidate)
+            if f_new <= fx + 1e-15 * max(1.0, abs(fx)):
+                break
+            shrink *= 0.5
+        else:
+            return None
+        if shrink < 1.0 or float(np.max(np.abs(g_new))) > 0.5 * float(np.max(np.abs(g))):
+            hessian = None  # the approximate curvature is not good enough: measure it
+        x, fx, g = candidate, f_new, g_new
+        if float(np.max(np.abs(shrink * step))) < 1e-10 or float(np.max(np.abs(g))) < 1e-13:
+            result = optimize.OptimizeResult(
+                x=x, fun=fx, jac=g, nit=iteration, success=True, message="Newton converged"
+            )
+            return result, gradient_hessian(gradient, x, 1e-6, at=g)
+    return None
+
+
 class FitResult:
     """What :func:`minimize_negative_log_likelihood` found.
 
@@ -150,6 +197,8 @@ def minimize_negative_log_likelihood(
     penalizer: float,
     param_names: Sequence[str],
     model_name: str,
+    warm_start: np.ndarray | None = None,
+    warm_hessian: np.ndarray | None = None,
 ) -> FitResult:
     """Minimise ``NLL(log_params, *data, weights) / sum(weights) + penalizer * sum(params**2)``.
 
@@ -175,6 +224,11 @@ def minimize_negative_log_likelihood(
         Names for messages.
     model_name : str
         The model's name for messages.
+    warm_start : numpy.ndarray, optional
+        A point believed close to the optimum (e.g. the optimum on a subsample): damped
+        Newton steps are tried from it first, and BFGS from ``starts`` only if they fail.
+    warm_hessian : numpy.ndarray, optional
+        An approximate Hessian of the objective per unit of weight at ``warm_start``.
 
     Returns
     -------
@@ -233,7 +287,13 @@ def minimize_negative_log_likelihood(
 
     best: Any = None
     n_iter = 0
-    for x0 in starts:
+    newton_hessian = None
+    if warm_start is not None:
+        found = _newton(objective, gradient, np.asarray(warm_start, dtype=np.float64), warm_hessian)
+        if found is not None:
+            best, newton_hessian = found
+            n_iter += int(best.nit)
+    for x0 in [] if best is not None else starts:
         x0 = np.clip(np.asarray(x0, dtype=np.float64), -LOG_PARAM_BOUND, LOG_PARAM_BOUND)
         if not np.isfinite(objective(x0)[0]):
             continue
@@ -258,9 +318,14 @@ def minimize_negative_log_likelihood(
     x = np.asarray(best.x, dtype=np.float64)
     fx = float(best.fun)
     g = gradient(x)
-    hessian = gradient_hessian(gradient, x, 1e-6, at=g)
     largest_step = 0.0
-    for _ in range(8):  # guarded Newton polish (the Hessian barely changes this close)
+    if newton_hessian is not None:
+        hessian = newton_hessian
+    else:
+        hessian = gradient_hessian(gradient, x, 1e-6, at=g)
+    for _ in range(
+        0 if newton_hessian is not None else 8
+    ):  # guarded Newton polish (the Hessian barely changes this close)
         try:
             step = np.linalg.solve(hessian, g)
         except np.linalg.LinAlgError:
