@@ -269,3 +269,21 @@ def test_not_fitted():
         BetaGeoBetaBinom().expected_purchases(1, 1, 1, 6)
     with pytest.raises(NotFittedError):
         BetaGeoBetaBinom().simulate(3, 6)
+
+
+def test_gradient_matches_finite_differences(donations):
+    data = bgbb._prepare_data(*_history(donations))
+    w = donations.weights * 1.0
+    for params in [(1.204, 0.750, 0.657, 2.783), (0.3, 4.0, 2.0, 0.5), (5.0, 0.2, 0.05, 30.0)]:
+        lp = np.log(params)
+        _, grad = bgbb.negative_log_likelihood(lp, *data, weights=w)
+        step = 1e-6
+        numeric = [
+            (
+                bgbb.negative_log_likelihood(lp + e, *data, weights=w)[0]
+                - bgbb.negative_log_likelihood(lp - e, *data, weights=w)[0]
+            )
+            / (2 * step)
+            for e in np.eye(4) * step
+        ]
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-3)

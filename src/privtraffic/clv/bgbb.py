@@ -121,14 +121,20 @@ def _ragged(x: np.ndarray, recency: np.ndarray, n: np.ndarray) -> tuple[np.ndarr
     return row, i.astype(np.float64), counts
 
 
-def _segment_logsumexp(
-    head: np.ndarray, tail: np.ndarray, row: np.ndarray, n_rows: int
-) -> np.ndarray:
-    """Per row: ``log(exp(head) + sum of exp(tail) over the row's segment)``."""
+def _segment_logsumexp(head: np.ndarray, tail: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per row: ``log(exp(head) + sum of exp(tail) over the row's segment)``.
+
+    ``tail`` holds the rows' segments one after the other, ``counts[k]`` terms for row k.
+    """
     top = head.copy()
-    np.maximum.at(top, row, tail)
+    filled = counts > 0
+    starts = (np.cumsum(counts) - counts)[filled]
+    if tail.size:
+        top[filled] = np.maximum(top[filled], np.maximum.reduceat(tail, starts))
     total = np.exp(head - top)
-    total += np.bincount(row, weights=np.exp(tail - top[row]), minlength=n_rows)
+    if tail.size:
+        shifted = np.exp(tail - np.repeat(top, counts))
+        total[filled] += np.add.reduceat(shifted, starts)
     return top + np.log(total)
 
 
@@ -183,17 +189,37 @@ def log_likelihood(
     x = np.asarray(frequency, dtype=np.float64)
     rec = np.asarray(recency, dtype=np.float64)
     n = np.asarray(n_periods, dtype=np.float64)
-    row, i, _ = _ragged(x, rec, n)
+    row, i, counts = _ragged(x, rec, n)
     head = _log_alive_term(params, x, n, 0.0)
     tail = _log_death_terms(params, x[row], rec[row], i)
-    return _segment_logsumexp(head, tail, row, x.shape[0])
+    return _segment_logsumexp(head, tail, counts)
+
+
+def _prepare_data(
+    frequency: np.ndarray, recency: np.ndarray, n_periods: np.ndarray
+) -> tuple[Any, ...]:
+    """Integer indexes for the likelihood: every term is a gather from per-integer tables.
+
+    Returns the rows' x, t_x and n as integers, the ragged death terms' row, opportunity
+    ``m = t_x + i`` and ``m - x``, and the per-row term counts.
+    """
+    x = frequency.astype(np.int64)
+    rec = recency.astype(np.int64)
+    n = n_periods.astype(np.int64)
+    row, i, counts = _ragged(frequency, recency, n_periods)
+    m = rec[row] + i.astype(np.int64)
+    return x, rec, n, row, m, m - x[row], counts
 
 
 def negative_log_likelihood(
     log_params: np.ndarray,
-    frequency: np.ndarray,
+    x: np.ndarray,
     recency: np.ndarray,
-    n_periods: np.ndarray,
+    n: np.ndarray,
+    row: np.ndarray,
+    m: np.ndarray,
+    j: np.ndarray,
+    counts: np.ndarray,
     *,
     weights: np.ndarray,
 ) -> tuple[float, np.ndarray]:
@@ -203,8 +229,8 @@ def negative_log_likelihood(
     ----------
     log_params : numpy.ndarray
         ``log((alpha, beta, gamma, delta))``.
-    frequency, recency, n_periods : numpy.ndarray
-        The (collapsed) data.
+    x, recency, n, row, m, j, counts : numpy.ndarray
+        The (collapsed) data as integers and the ragged death terms (see ``_prepare_data``).
     weights : numpy.ndarray
         Customers per row.
 
@@ -217,48 +243,53 @@ def negative_log_likelihood(
     --------
     >>> from privtraffic.data import load_donations
     >>> d = load_donations()
-    >>> value, grad = negative_log_likelihood(np.log([1.204, 0.750, 0.657, 2.783]),
-    ...     d.frequency * 1.0, d.recency * 1.0, d.n_periods * 1.0, weights=d.weights * 1.0)
+    >>> data = _prepare_data(d.frequency * 1.0, d.recency * 1.0, d.n_periods * 1.0)
+    >>> value, grad = negative_log_likelihood(np.log([1.204, 0.750, 0.657, 2.783]), *data,
+    ...     weights=d.weights * 1.0)
     >>> round(value, 1)
     33225.6
     """
-    params = tuple(float(p) for p in np.exp(log_params))
-    alpha, beta, gamma, delta = params
-    x, rec, n = frequency, recency, n_periods
-    m = x.shape[0]
-    row, i, _ = _ragged(x, rec, n)
-    head = _log_alive_term(params, x, n, 0.0)
-    xr, rr = x[row], rec[row]
-    tail = _log_death_terms(params, xr, rr, i)
-    ll = _segment_logsumexp(head, tail, row, m)
-    psi = special.digamma
-    ab, gd = psi(alpha + beta), psi(gamma + delta)
-    pa, pb, pg, pd = psi(alpha), psi(beta), psi(gamma), psi(delta)
-    # d(head)
-    h_ab = psi(alpha + beta + n)
-    h_a = psi(alpha + x) - h_ab - pa + ab
-    h_b = psi(beta + n - x) - h_ab - pb + ab
-    h_gd = psi(gamma + delta + n)
-    h_g = gd - h_gd
-    h_d = psi(delta + n) - h_gd - pd + gd
-    # d(tail)
-    t_ab = psi(alpha + beta + rr + i)
-    t_a = psi(alpha + xr) - t_ab - pa + ab
-    t_b = psi(beta + rr - xr + i) - t_ab - pb + ab
-    t_gd = psi(gamma + delta + 1.0 + rr + i)
-    t_g = psi(gamma + 1.0) - t_gd - pg + gd
-    t_d = psi(delta + rr + i) - t_gd - pd + gd
-    w_head = weights * np.exp(head - ll)
-    w_tail = weights[row] * np.exp(tail - ll[row])
-    grad = np.array(
-        [
-            np.dot(w_head, h_a) + np.dot(w_tail, t_a),
-            np.dot(w_head, h_b) + np.dot(w_tail, t_b),
-            np.dot(w_head, h_g) + np.dot(w_tail, t_g),
-            np.dot(w_head, h_d) + np.dot(w_tail, t_d),
-        ]
-    )
-    return -float(np.dot(weights, ll)), -grad * np.array(params)
+    alpha, beta, gamma, delta = (float(p) for p in np.exp(log_params))
+    size = int(n.max()) + 2
+    ints = np.arange(size, dtype=np.float64)
+    gl, psi = special.gammaln, special.digamma
+    # per-integer tables
+    ga, gb, gab = gl(alpha + ints), gl(beta + ints), gl(alpha + beta + ints)
+    gd, ggd = gl(delta + ints), gl(gamma + delta + ints)
+    const = gab[0] - ga[0] - gb[0] + ggd[0] - gl(gamma) - gd[0]  # -log B(a,b) - log B(g,d)
+    head = ga[x] + gb[n - x] - gab[n] + gl(gamma) + gd[n] - ggd[n] + const
+    by_m = np.empty(size)  # log B(gamma+1, delta+m) - log Gamma(alpha+beta+m), per m
+    by_m[:-1] = gl(gamma + 1.0) + gd[:-1] - ggd[1:] - gab[:-1]
+    by_m[-1] = -np.inf
+    tail = (ga[x] + const)[row] + gb[j] + by_m[m]
+    ll = _segment_logsumexp(head, tail, counts)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(weights) - ll
+    w_head = np.exp(head + log_w)
+    w_tail = np.exp(tail + log_w[row])
+    w_tail_row = weights - w_head  # each row's shares sum to one
+    size_w = float(weights.sum())
+    w_tail_total = float(w_tail_row.sum())
+
+    def at(index: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=w, minlength=size)
+
+    def dot(u: np.ndarray, v: np.ndarray) -> float:
+        return float(np.einsum("i,i->", u, v))
+
+    pa, pb, pab = psi(alpha + ints), psi(beta + ints), psi(alpha + beta + ints)
+    pd, pgd = psi(delta + ints), psi(gamma + delta + ints)
+    head_x, head_n, head_nx = at(x, w_head), at(n, w_head), at(n - x, w_head)
+    tail_x, tail_m, tail_j = at(x, w_tail_row), at(m, w_tail), at(j, w_tail)
+    tail_m1 = np.roll(tail_m, 1)  # weights at m + 1
+    d_ab = psi(alpha + beta)
+    d_gd = psi(gamma + delta)
+    g_alpha = dot(head_x + tail_x, pa) - dot(head_n + tail_m, pab) + size_w * (d_ab - psi(alpha))
+    g_beta = dot(head_nx + tail_j, pb) - dot(head_n + tail_m, pab) + size_w * (d_ab - psi(beta))
+    g_gamma = size_w * d_gd - dot(head_n + tail_m1, pgd) + w_tail_total / gamma
+    g_delta = dot(head_n + tail_m, pd) - dot(head_n + tail_m1, pgd) + size_w * (d_gd - psi(delta))
+    grad = np.array([g_alpha * alpha, g_beta * beta, g_gamma * gamma, g_delta * delta])
+    return -dot(weights, ll), -grad
 
 
 def _initial_log_params(
@@ -401,7 +432,7 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
         - special.gammaln(i - nr + 1.0)
         + _log_death_terms(params, nr, i, np.zeros_like(i))
     )
-    out[ok] = np.exp(_segment_logsumexp(head, tail, row, n.shape[0]))
+    out[ok] = np.exp(_segment_logsumexp(head, tail, counts))
     return np.clip(out, 0.0, 1.0)
 
 
@@ -496,6 +527,7 @@ class BetaGeoBetaBinom(BTYDModel):
     _data_names = ("frequency", "recency", "n_periods")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(check_discrete_rfm)
+    _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
 
     def fit(

@@ -167,9 +167,9 @@ def _log_survival_terms(
     r, alpha, s, beta = params
     log_c = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    log_ja, _ = _log_tail_integral(params, x, recency)
-    log_jb, _ = _log_tail_integral(params, x, T)
-    l2 = np.log(s) + _log_difference(log_ja, log_jb, recency < T)
+    pair_x, pair_t, index_recency, index_T, *_ = _prepare_data(x, recency, T)
+    log_j, _ = _log_tail_integral(params, pair_x, pair_t)  # once per distinct (x, t)
+    l2 = np.log(s) + _log_difference(log_j[index_recency], log_j[index_T], recency < T)
     return log_c, l1, l2
 
 
