@@ -230,3 +230,31 @@ def test_concentration_finds_a_label_missing_from_the_sample():
     groups[1] = "z"  # a rare group between the sampled rows
     c = concentration(np.arange(1.0, 10_001.0), groups.astype(str), shares=(0.5,))
     assert c.groups.tolist() == ["a", "z"] and c.n_customers.tolist() == [9_999, 1]
+
+
+def test_mappings_align_groups_and_absent_means_zero():
+    keyed = decompose(
+        pool=({"wecom": 800, "app": 50}, {"wecom": 900, "mini_program": 300}),
+        conversion=({"wecom": 0.1, "app": 0.2}, {"wecom": 0.12, "mini_program": 0.05}),
+        monetization=({"wecom": 200, "app": 90}, {"wecom": 190, "mini_program": 150}),
+    )
+    arrays = decompose(
+        pool=([800, 50, 0], [900, 0, 300]),
+        conversion=([0.1, 0.2, 0], [0.12, 0, 0.05]),
+        monetization=([200, 90, 0], [190, 0, 150]),
+    )
+    assert keyed.groups.tolist() == ["wecom", "app", "mini_program"]
+    for name in ("pool", "conversion", "monetization", "change"):
+        assert keyed.by_group[name].tolist() == arrays.by_group[name].tolist()
+    assert keyed.by_group["change"][1] == -50 * 0.2 * 90  # the app channel closed
+
+
+def test_mappings_must_agree_across_factors():
+    with pytest.raises(InvalidInputError, match=r"'conversion\[1\]' must have the same groups"):
+        decompose(
+            pool=({"a": 1}, {"a": 2, "b": 1}),
+            conversion=({"a": 0.1}, {"a": 0.1}),
+            monetization=({"a": 5}, {"a": 5, "b": 1}),
+        )
+    with pytest.raises(InvalidInputError, match="must all be pairs of mappings"):
+        decompose(pool=({"a": 1}, {"a": 2}), conversion=(0.1, 0.2), monetization=(5, 5))

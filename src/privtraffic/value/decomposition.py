@@ -231,6 +231,40 @@ def _period(arg: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     return x0, x1
 
 
+def _keyed(periods: dict[str, Any]) -> bool:
+    pairs = [p for p in periods.values() if isinstance(p, (tuple, list)) and len(p) == 2]
+    keyed = [isinstance(x, Mapping) for p in pairs for x in p]
+    if any(keyed) and not (len(pairs) == 3 and all(keyed)):
+        raise InvalidInputError(
+            "'pool', 'conversion' and 'monetization' must all be pairs of mappings "
+            "(group -> value) or all pairs of numbers/arrays"
+        )
+    return any(keyed)
+
+
+def _align(periods: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+    """Align mappings keyed by group; a group absent from a period is 0 in that period."""
+    order: dict[Any, None] = {}
+    for period in (0, 1):
+        keys = [list(periods[name][period]) for name in FACTORS]
+        for name, these in zip(FACTORS, keys, strict=True):
+            missing = set(keys[0]).symmetric_difference(these)
+            if missing:
+                group = sorted(map(str, missing))[0]
+                raise InvalidInputError(
+                    f"'{name}[{period}]' must have the same groups as 'pool[{period}]' "
+                    f"(group {group!r} is in one and not the other)"
+                )
+        for key in keys[0]:
+            order.setdefault(key, None)
+    labels = list(order)
+    aligned = {
+        name: tuple([periods[name][period].get(g, 0.0) for g in labels] for period in (0, 1))
+        for name in FACTORS
+    }
+    return np.array(labels), aligned
+
+
 def decompose(
     *,
     pool: Any,
@@ -251,9 +285,12 @@ def decompose(
     ----------
     pool, conversion, monetization : pair
         ``(base, comparison)``: the factor in the base and the comparison period, each a number
-        or an array with one entry per group (channel, tier). All ``>= 0``.
+        or an array with one entry per group (channel, tier). All ``>= 0``. Or, for all three,
+        pairs of mappings ``{group: value}``: a group missing from both mappings of a period
+        (a channel that did not exist yet, a tier that emptied) is 0 in that period.
     groups : array-like, optional
-        Labels of the groups, for :attr:`ValueDecomposition.by_group` and ``to_pandas``.
+        Labels of the groups, for :attr:`ValueDecomposition.by_group` and ``to_pandas`` (taken
+        from the keys when mappings are given).
 
     Returns
     -------
@@ -264,7 +301,7 @@ def decompose(
     ------
     InvalidInputError
         A period missing (``None``), empty arrays, negative, NaN or infinite values, arrays of
-        different lengths.
+        different lengths, mappings mixed with arrays or with different groups across factors.
 
     Notes
     -----
@@ -278,7 +315,9 @@ def decompose(
     nothing.
 
     **Missing.** A missing period (``None``) or a NaN is an error, not a zero: the caller says
-    what absent means by passing 0.
+    what absent means by passing 0 — or by leaving the group out of that period's mappings,
+    which means exactly that. A group present for one factor and absent for another in the
+    same period is an error.
 
     **Floating point.** The identity is exact in real arithmetic; in doubles each group's
     contributions add up to its change within a few ulps (the tests check a relative tolerance of
@@ -311,10 +350,25 @@ def decompose(
     ([2000.0, 750.0], [0.0, 750.0])
     >>> round(parts.change, 2)
     4250.0
+
+    The same with mappings, where the new channel is simply absent from the base period:
+
+    >>> parts = decompose(
+    ...     pool=({"wecom": 800}, {"wecom": 900, "mini_program": 300}),
+    ...     conversion=({"wecom": 0.1}, {"wecom": 0.1, "mini_program": 0.05}),
+    ...     monetization=({"wecom": 200}, {"wecom": 200, "mini_program": 150}),
+    ... )
+    >>> parts.groups.tolist(), parts.by_group["pool"].tolist()
+    (['wecom', 'mini_program'], [2000.0, 750.0])
     """
-    p0, p1 = _period(pool, "pool")
-    c0, c1 = _period(conversion, "conversion")
-    m0, m1 = _period(monetization, "monetization")
+    periods = {"pool": pool, "conversion": conversion, "monetization": monetization}
+    if _keyed(periods):
+        if groups is not None:
+            raise InvalidInputError("'groups' comes from the mappings' keys; do not pass both")
+        groups, periods = _align(periods)
+    p0, p1 = _period(periods["pool"], "pool")
+    c0, c1 = _period(periods["conversion"], "conversion")
+    m0, m1 = _period(periods["monetization"], "monetization")
     n = check_same_length(pool=p0, conversion=c0, monetization=m0)
     if groups is None:
         labels = np.arange(n)
