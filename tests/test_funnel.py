@@ -73,6 +73,11 @@ def test_funnel_counts_match_brute_force(rows, window_seconds):
     assert got == {u: expected[u] for u in funnel_users}
     brute_reached = [sum(d >= j for d in got.values()) for j in (1, 2, 3)]
     assert result.n_reached.tolist() == brute_reached
+    # the same log with string ids gives the same depths
+    named = funnel.analyze([f"u{u}" for u in users], kinds, times, allow_missing_steps=True)
+    assert dict(zip(named.users.tolist(), named.depth.tolist(), strict=True)) == {
+        f"u{u}": d for u, d in got.items()
+    }
 
 
 def test_per_step_tables():
