@@ -403,6 +403,7 @@ class BTYDModel:
                 penalizer=float(penalizer),
                 param_names=self._param_names,
                 model_name=self._model_name(),
+                gtol=1e-6,
             )
             warm_start = sub.log_params
             warm_hessian = sub.hessian / float(row_weights[::every].sum())

@@ -199,6 +199,7 @@ def minimize_negative_log_likelihood(
     model_name: str,
     warm_start: np.ndarray | None = None,
     warm_hessian: np.ndarray | None = None,
+    gtol: float = 1e-9,
 ) -> FitResult:
     """Minimise ``NLL(log_params, *data, weights) / sum(weights) + penalizer * sum(params**2)``.
 
@@ -229,6 +230,8 @@ def minimize_negative_log_likelihood(
         Newton steps are tried from it first, and BFGS from ``starts`` only if they fail.
     warm_hessian : numpy.ndarray, optional
         An approximate Hessian of the objective per unit of weight at ``warm_start``.
+    gtol : float
+        BFGS stops when the largest gradient component is below this.
 
     Returns
     -------
@@ -298,7 +301,7 @@ def minimize_negative_log_likelihood(
         if not np.isfinite(objective(x0)[0]):
             continue
         res = optimize.minimize(
-            boxed, x0, jac=True, method="BFGS", options={"maxiter": 2000, "gtol": 1e-9}
+            boxed, x0, jac=True, method="BFGS", options={"maxiter": 2000, "gtol": gtol}
         )
         res.x = np.clip(res.x, -LOG_PARAM_BOUND, LOG_PARAM_BOUND)
         res.fun, res.jac = objective(res.x)
@@ -306,7 +309,7 @@ def minimize_negative_log_likelihood(
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
             best = res
         inside = np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-6)
-        if float(np.max(np.abs(res.jac))) < 1e-6 and inside:
+        if float(np.max(np.abs(res.jac))) < max(1e-6, 10 * gtol) and inside:
             break  # the other starts are a fallback, not a search for other optima
     if best is None:
         raise ConvergenceError(
