@@ -5,8 +5,8 @@ lifetime is exponential with rate ``mu ~ Gamma(s, beta)``. The data of a custome
 ``frequency`` (repeat purchases, x), ``recency`` (age at the last one, t_x) and ``T`` (age at the
 end of observation), in one time unit; ``alpha`` and ``beta`` are in that unit.
 
-Numerics
---------
+Notes
+-----
 The likelihood (Fader & Hardie 2005, note 009, eq. 18) is
 
 ``L = Gamma(r+x) alpha^r beta^s / Gamma(r) * [(alpha+T)^-(r+x) (beta+T)^-s + s (J(t_x) - J(T))]``
@@ -24,8 +24,8 @@ alpha and beta,
 by the trapezoidal rule on a uniform grid in ``log e`` (exponentially convergent: the integrand
 is analytic in a strip and decays double-exponentially on the right and exponentially on the
 left, where the tail is summed in closed form). The integrand is bounded and every step is in
-log space, so ``log J`` is finite and accurate to ~1e-11 relative for any frequency, recency,
-time scale and parameters. Differentiating under the integral gives the exact gradient, which
+log space, so ``log J`` is finite and accurate to ~1e-11 relative for any frequency, recency and
+time scale, and any parameters the optimiser can reach. Differentiating under the integral gives the exact gradient, which
 the fit uses. The distinct (x, t) pairs of a data set are evaluated once per likelihood call.
 
 References
