@@ -231,7 +231,7 @@ batch = compute_commissions(
     {
         "order_id": world.orders.order_id[sold],
         "sharer": world.orders.distributor_id[sold],
-        "amount": [f"{a:.2f}" for a in world.orders.amount_cny[sold]],
+        "amount_minor": world.orders.amount_fen[sold],  # exact integer fen
     },
     network,
 )

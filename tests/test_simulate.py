@@ -64,7 +64,7 @@ def test_tables_are_consistent(world):
     rf = world.refunds
     idx = rf.order_id - 1
     assert np.array_equal(orders.user_id[idx], rf.user_id)
-    assert np.all(rf.at >= orders.at[idx]) and np.allclose(orders.amount_cny[idx], rf.amount_cny)
+    assert np.all(rf.at >= orders.at[idx]) and np.array_equal(orders.amount_fen[idx], rf.amount_fen)
 
 
 def test_configured_shares_are_realised(world):

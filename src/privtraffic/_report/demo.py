@@ -203,6 +203,8 @@ def _value_decomposition(doc: Document, world: Any, start: np.datetime64, days: 
 
 
 def _commissions(doc: Document, world: Any) -> None:
+    from decimal import Decimal
+
     from privtraffic.commission import CommissionPlan
 
     orders, users, referrals = world.orders, world.users, world.referrals
@@ -214,7 +216,7 @@ def _commissions(doc: Document, world: Any) -> None:
         doc,
         orders.order_id[sold],
         orders.distributor_id[sold],
-        np.array([f"{a:.2f}" for a in orders.amount_cny[sold]]),
+        np.array([str(Decimal(int(f)).scaleb(-2)) for f in orders.amount_fen[sold]]),
         plan,
         uplines=referrals.referrer_id[edge],
         distributors=referrals.referee_id[edge],

@@ -160,22 +160,41 @@ class Orders(ColumnarTable):
     Examples
     --------
     >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
-    >>> bool(np.all(w.orders.amount_cny > 0)), int(w.orders.is_first.sum()) <= 300
+    >>> bool(np.all(w.orders.amount_fen > 0)), int(w.orders.is_first.sum()) <= 300
     (True, True)
     """
 
     order_id: np.ndarray
     user_id: np.ndarray
     at: np.ndarray
-    amount_cny: np.ndarray
+    amount_fen: np.ndarray
     is_first: np.ndarray
     sharer_id: np.ndarray
     distributor_id: np.ndarray
 
+    @property
+    def amount_cny(self) -> np.ndarray:
+        """The amounts in yuan as floats, for statistics only (money paths use ``amount_fen``).
+
+        Examples
+        --------
+        >>> w = simulate_private_domain(50, days=30, rng=np.random.default_rng(0))
+        >>> bool(np.allclose(w.orders.amount_cny * 100, w.orders.amount_fen))
+        True
+        """
+        return self.amount_fen / 100.0
+
 
 @attrs.frozen(eq=False, repr=False)
 class Referrals(ColumnarTable):
-    """Referral edges: ``referrer_id`` brought ``referee_id`` at ``at`` (acquisition time)."""
+    """Referral edges: ``referrer_id`` brought ``referee_id`` at ``at`` (acquisition time).
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> bool(np.all(w.referrals.referrer_id != w.referrals.referee_id))
+    True
+    """
 
     referrer_id: np.ndarray
     referee_id: np.ndarray
@@ -184,12 +203,31 @@ class Referrals(ColumnarTable):
 
 @attrs.frozen(eq=False, repr=False)
 class Refunds(ColumnarTable):
-    """Refunded orders (in full), sorted by time."""
+    """Refunded orders (in full), sorted by time; ``amount_fen`` in integer minor units.
+
+    Examples
+    --------
+    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
+    >>> bool(np.all(np.isin(w.refunds.order_id, w.orders.order_id)))
+    True
+    """
 
     order_id: np.ndarray
     user_id: np.ndarray
     at: np.ndarray
-    amount_cny: np.ndarray
+    amount_fen: np.ndarray
+
+    @property
+    def amount_cny(self) -> np.ndarray:
+        """The amounts in yuan as floats, for statistics only (money paths use ``amount_fen``).
+
+        Examples
+        --------
+        >>> w = simulate_private_domain(50, days=30, rng=np.random.default_rng(0))
+        >>> bool(np.allclose(w.orders.amount_cny * 100, w.orders.amount_fen))
+        True
+        """
+        return self.amount_fen / 100.0
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -452,7 +490,7 @@ def simulate_private_domain(
     >>> sorted(set(world.events.kind.tolist()))[:4]
     ['connect', 'guide', 'interact', 'join']
     >>> world.orders.to_pandas().columns.tolist()[:4]
-    ['order_id', 'user_id', 'at', 'amount_cny']
+    ['order_id', 'user_id', 'at', 'amount_fen']
     """
     if isinstance(n_users, bool) or not isinstance(n_users, (int, np.integer)) or n_users < 1:
         raise InvalidInputError(f"'n_users' must be an integer >= 1 (got {n_users!r})")
@@ -597,8 +635,10 @@ def _simulate(
         order_day[by_time],
         order_first[by_time],
     )
-    amount = np.round(rng.gamma(prm["p"], 1.0 / nu[order_user]), 2)
-    amount = np.maximum(amount, 0.01)
+    # Spend is drawn in yuan and kept exactly as whole fen (minor units) from here on.
+    amount_fen = np.maximum(np.rint(rng.gamma(prm["p"], 1.0 / nu[order_user]) * 100), 1)
+    amount_fen = amount_fen.astype(np.int64)
+    amount = amount_fen / 100.0
     n_orders = order_user.shape[0]
     attributed = (referrer_id[order_user] >= 0) & (
         order_day - acquired[order_user] <= prm["attribution_days"]
@@ -675,7 +715,7 @@ def _simulate(
         order_id=order_id,
         user_id=user_id[order_user],
         at=stamp(order_day),
-        amount_cny=amount,
+        amount_fen=amount_fen,
         is_first=order_first,
         sharer_id=sharer,
         distributor_id=distributor,
@@ -690,7 +730,7 @@ def _simulate(
         order_id=order_id[refunded][rf_order],
         user_id=user_id[order_user[refunded]][rf_order],
         at=stamp(refund_at[refunded][rf_order]),
-        amount_cny=amount[refunded][rf_order],
+        amount_fen=amount_fen[refunded][rf_order],
     )
     truth = SimulationTruth(
         user_id=user_id,
