@@ -25,8 +25,9 @@ by the trapezoidal rule on a uniform grid in ``log e`` (exponentially convergent
 is analytic in a strip and decays double-exponentially on the right and exponentially on the
 left, where the tail is summed in closed form). The integrand is bounded and every step is in
 log space, so ``log J`` is finite and accurate to ~1e-11 relative for any frequency, recency and
-time scale, and any parameters the optimiser can reach. Differentiating under the integral gives the exact gradient, which
-the fit uses. The distinct (x, t) pairs of a data set are evaluated once per likelihood call.
+time scale, and any parameters the optimiser can reach. Differentiating under the integral
+gives the exact gradient, which the fit uses. The distinct (x, t) pairs of a data set are
+evaluated once per likelihood call.
 
 References
 ----------
