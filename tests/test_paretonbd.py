@@ -393,3 +393,30 @@ def test_not_fitted():
         ParetoNBD().expected_purchases(1.0, 1, 1.0, 2.0)
     with pytest.raises(NotFittedError):
         ParetoNBD().probability_alive(1, 1.0, 2.0)
+
+
+def test_fit_in_days_matches_fit_in_weeks(cdnow, fitted):
+    # the same data in days (x7) and in years (/52): time-scale parameters scale, r and s do not,
+    # and the log-likelihood shifts by -sum(x) * log(scale)
+    x, rec, T = _rfm(cdnow)
+    for scale in (7.0, 1.0 / 52.0):
+        m = ParetoNBD().fit(x, rec * scale, T * scale)
+        assert m.params_["r"] == pytest.approx(fitted.params_["r"], rel=1e-5)
+        assert m.params_["s"] == pytest.approx(fitted.params_["s"], rel=1e-4)
+        assert m.params_["alpha"] == pytest.approx(fitted.params_["alpha"] * scale, rel=1e-5)
+        assert m.params_["beta"] == pytest.approx(fitted.params_["beta"] * scale, rel=1e-4)
+        shift = -x.sum() * np.log(scale)
+        assert m.log_likelihood_ == pytest.approx(fitted.log_likelihood_ + shift, abs=1e-5)
+
+
+def test_fit_with_heavy_buyers_stays_finite(cdnow):
+    x, rec, T = _rfm(cdnow)
+    x = np.append(x, [3000.0, 5000.0, 1200.0])
+    rec = np.append(rec, [38.86, 20.0, 1.0])
+    T = np.append(T, [38.86, 38.86, 38.86])
+    m = ParetoNBD().fit(x, rec, T)
+    assert all(np.isfinite(v) and v > 0 for v in m.params_.values())
+    assert np.isfinite(m.log_likelihood_)
+    alive = m.probability_alive(x[-3:], rec[-3:], T[-3:])
+    assert np.all((alive >= 0) & (alive <= 1))
+    assert np.all(np.isfinite(m.expected_purchases(10.0, x[-3:], rec[-3:], T[-3:])))
