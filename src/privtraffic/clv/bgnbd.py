@@ -27,7 +27,7 @@ from scipy import special
 from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
 from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.clv._rows import distinct_rows, factorize
+from privtraffic.clv._rows import factorize
 from privtraffic.data._summary import RFMSummary
 from privtraffic.errors import InvalidInputError
 
@@ -356,11 +356,17 @@ def _conditional_expected_purchases(
     t = np.asarray(t, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
     if x.size >= _DISTINCT_MIN_ROWS and (t.size == 1 or np.all(t == t.flat[0])):
-        # The hypergeometric factor depends on (x, T) only: evaluate it per distinct pair.
-        (xu, tu), index = distinct_rows([x, T])
-        if xu.size <= x.size // 4:
-            factor = _expected_if_alive(params, np.full(xu.size, t.flat[0]), xu, tu, s)[index]
-            return factor * _probability_alive(params, x, recency, T, s)
+        # The hypergeometric factor depends on (x, T) only: evaluate it once per cell of the
+        # grid of distinct frequencies and ages, and look each customer's cell up.
+        xu, xc = factorize(x)
+        tu, tc = factorize(T)
+        if xu.size * tu.size <= x.size // 4:
+            grid_x = np.repeat(xu, tu.size)
+            grid_t = np.tile(tu, xu.size)
+            grid = _expected_if_alive(params, np.full(grid_x.size, t.flat[0]), grid_x, grid_t, s)
+            xc *= tu.size
+            xc += tc
+            return grid[xc] * _probability_alive(params, x, recency, T, s)
     return _expected_if_alive(params, t, x, T, s) * _probability_alive(params, x, recency, T, s)
 
 
