@@ -127,10 +127,30 @@ def test_standard_errors_finite_positive(fitted):
     se = fitted.standard_errors_
     assert set(se) == {"r", "alpha", "s", "beta"}
     assert all(np.isfinite(v) and v > 0 for v in se.values())
-    # the Hessian is of the likelihood: a finite-difference Hessian of our log-likelihood agrees
     summary = fitted.summary()
     assert np.all(summary.lower_95 < summary.estimate) and np.all(
         summary.estimate < summary.upper_95
+    )
+
+
+def test_standard_errors_match_a_numerical_hessian(fitted, cdnow):
+    # second differences of the total log-likelihood in the natural parameters (brute force)
+    p0 = np.array([fitted.params_[k] for k in ("r", "alpha", "s", "beta")])
+    steps = 1e-3 * p0
+
+    def ll(p):
+        return pn.log_likelihood(tuple(p), *_rfm(cdnow)).sum()
+
+    h = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            ei, ej = np.eye(4)[i] * steps[i], np.eye(4)[j] * steps[j]
+            h[i, j] = (
+                ll(p0 + ei + ej) - ll(p0 + ei - ej) - ll(p0 - ei + ej) + ll(p0 - ei - ej)
+            ) / (4 * steps[i] * steps[j])
+    se = np.sqrt(np.diag(np.linalg.inv(-h)))
+    np.testing.assert_allclose(
+        [fitted.standard_errors_[k] for k in ("r", "alpha", "s", "beta")], se, rtol=2e-3
     )
 
 
