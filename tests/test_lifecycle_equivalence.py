@@ -66,7 +66,7 @@ MACHINES = {
     ),
 }
 
-VALUES = (0.0, 4.0, 6.0, 50.0, 60.5, 199.0, 300.0)
+VALUES = (-20.0, 0.0, 4.0, 6.0, 50.0, 60.5, 199.0, 300.0)
 
 
 @st.composite
@@ -83,28 +83,34 @@ def streams(draw, machine, n_users=4, max_events=50):
     as_of = ORIGIN + as_of_day * DAY + as_of_hour * 3600
     if as_of < t.min():
         as_of = int(t.min())
+    # Event ids (half the time): the same id for the same value, so that exact repeats keep
+    # their id; string ids order differently from the values, which tests tie-breaking.
+    ids = np.array([f"e{v:g}" for v in values]) if draw(st.booleans()) else None
     return (
         np.array(users, dtype=np.int64),
         np.array(kinds),
         t.astype("datetime64[s]"),
         np.array(values),
         np.datetime64(as_of, "s"),
+        ids,
     )
 
 
-def _replayed(machine, users, kinds, ats, values, as_of):
+def _replayed(machine, users, kinds, ats, values, as_of, ids):
     out = {}
     for u in np.unique(users):
         sel = users == u
         if not np.any(ats[sel] <= as_of):
             out[int(u)] = None
             continue
-        out[int(u)] = machine.replay(kinds[sel], ats[sel], values[sel], as_of=as_of, user=u).tier
+        ev_ids = None if ids is None else ids[sel]
+        r = machine.replay(kinds[sel], ats[sel], values[sel], ev_ids, as_of=as_of, user=u)
+        out[int(u)] = r.tier
     return out
 
 
-def _classified(machine, users, kinds, ats, values, as_of, method="auto"):
-    r = machine.classify(users, kinds, ats, values, as_of=as_of, method=method)
+def _classified(machine, users, kinds, ats, values, as_of, ids, method="auto"):
+    r = machine.classify(users, kinds, ats, values, ids, as_of=as_of, method=method)
     return dict(zip(r.users.tolist(), r.tiers.tolist(), strict=True))
 
 
@@ -143,13 +149,20 @@ def test_order_and_repeats_change_nothing(name):
     @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
-        users, kinds, ats, values, as_of = stream
+        users, kinds, ats, values, as_of, ids = stream
         base = _classified(machine, *stream)
         order = list(range(users.size))
         rnd.shuffle(order)
         repeat = [rnd.randrange(users.size) for _ in range(rnd.randrange(1, users.size + 1))]
         idx = np.array(order + repeat)
-        shuffled = (users[idx], kinds[idx], ats[idx], values[idx], as_of)
+        shuffled = (
+            users[idx],
+            kinds[idx],
+            ats[idx],
+            values[idx],
+            as_of,
+            None if ids is None else ids[idx],
+        )
         assert _classified(machine, *shuffled) == base
         assert _replayed(machine, *shuffled) == base
 
@@ -165,7 +178,7 @@ def test_step_fold_equals_replay(name):
     @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
-        users, kinds, ats, values, as_of = stream
+        users, kinds, ats, values, as_of, ids = stream
         expected = _replayed(machine, *stream)
         for u, tier in expected.items():
             sel = np.flatnonzero((users == u) & (ats <= as_of))
@@ -174,7 +187,8 @@ def test_step_fold_equals_replay(name):
             keyed = [(ats[i], rnd.random(), i) for i in sel]
             state = machine.new_state(u)
             for _, _, i in sorted(keyed):
-                state = machine.step(state, Event(str(kinds[i]), ats[i], float(values[i])))
+                eid = None if ids is None else str(ids[i])
+                state = machine.step(state, Event(str(kinds[i]), ats[i], float(values[i]), eid))
                 state = machine.state_from_json(state.to_json())
             state = machine.advance(state, as_of)
             assert state.tier == tier
