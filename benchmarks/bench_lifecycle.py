@@ -221,10 +221,15 @@ def main() -> None:
     print("tier mix:", {k: v for k, v in mix.items() if k is not None})
     ours_tier = dict(zip(table.users.tolist(), table.tiers.tolist(), strict=True))
 
-    for name, peer, n_slice, reps in (
-        ("transitions", transitions_peer, args.peer_users, 1),
-        ("python-statemachine", statemachine_peer, args.psm_users, 1),
+    import importlib.util
+
+    for name, module, peer, n_slice, reps in (
+        ("transitions", "transitions", transitions_peer, args.peer_users, 1),
+        ("python-statemachine", "statemachine", statemachine_peer, args.psm_users, 1),
     ):
+        if importlib.util.find_spec(module) is None:
+            print(f"{name}: not installed (pip install {name}); peer skipped")
+            continue
         groups, n_ev = user_groups(user, kind, t, n_slice)
         peer_s, peer_tier = median_time(lambda g=groups, p=peer: p(g, as_of), reps)
         agree = np.mean([ours_tier[u] == tier for u, tier in peer_tier.items()])
