@@ -189,10 +189,19 @@ def log_likelihood(
     x = np.asarray(frequency, dtype=np.float64)
     rec = np.asarray(recency, dtype=np.float64)
     n = np.asarray(n_periods, dtype=np.float64)
+    if x.size == 0:
+        return np.empty(0)
+    # many customers share a history: evaluate each distinct (x, t_x, n) once
+    base = float(n.max()) + 1.0
+    if base**3 < 2.0**53:
+        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
+        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
+    else:
+        inverse = np.arange(x.size)
     row, i, counts = _ragged(x, rec, n)
     head = _log_alive_term(params, x, n, 0.0)
     tail = _log_death_terms(params, x[row], rec[row], i)
-    return _segment_logsumexp(head, tail, counts)
+    return _segment_logsumexp(head, tail, counts)[inverse]
 
 
 def _prepare_data(
