@@ -426,16 +426,17 @@ def _probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray, s: i
     t = np.asarray(t, dtype=np.float64)
     log_beta_ab = special.betaln(a, b)
     log_p = np.log(alpha) - np.log(alpha + t)  # log(alpha / (alpha + t))
-    log_q = special.xlogy(1.0, t) - np.log(alpha + t)  # log(t / (alpha + t))
-    first = (
-        special.betaln(a, b + n + s)
-        - log_beta_ab
-        + special.gammaln(r + n)
-        - special.gammaln(r)
-        - special.gammaln(n + 1.0)
-        + r * log_p
-        + np.where(n > 0, n * log_q, 0.0)
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # t == 0: log(0), masked below
+        log_q = special.xlogy(1.0, t) - np.log(alpha + t)  # log(t / (alpha + t))
+        first = (
+            special.betaln(a, b + n + s)
+            - log_beta_ab
+            + special.gammaln(r + n)
+            - special.gammaln(r)
+            - special.gammaln(n + 1.0)
+            + r * log_p
+            + np.where(n > 0, n * log_q, 0.0)
+        )
     q = t / (alpha + t)
     tail = np.where(n > 0, special.betainc(np.maximum(n, 1.0), r, q), 1.0)  # P(NBD >= n)
     with np.errstate(divide="ignore"):
