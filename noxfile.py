@@ -46,7 +46,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark script; each prints its ratios against the peer it is measured with."""
-    session.install("-e", ".[dev,dask]", "python-statemachine", "pandas")
+    session.install("-e", ".[dev,dask]", "python-statemachine", "transitions", "pandas")
     scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", str(script), *session.posargs)
