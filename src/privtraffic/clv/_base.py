@@ -82,7 +82,12 @@ import numpy as np
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
 from privtraffic.clv._optimize import collapse_rows, minimize_negative_log_likelihood
 from privtraffic.data._tables import ColumnarTable
-from privtraffic.errors import ConvergenceWarning, InvalidInputError, NotFittedError
+from privtraffic.errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    InvalidInputError,
+    NotFittedError,
+)
 
 __all__ = ["BTYDModel", "ParameterSummary", "check_rfm", "prediction_columns"]
 
@@ -395,18 +400,23 @@ class BTYDModel:
             # Many distinct rows: optimise on a systematic subsample first, then finish on
             # all rows with a few Newton steps from there.
             every = len(row_weights) // (_SUBSAMPLE_ROWS // 4)
-            sub = minimize_negative_log_likelihood(
-                type(self)._negative_log_likelihood,
-                type(self)._prepare_data(*(r[::every] for r in rows)),
-                row_weights[::every],
-                starts,
-                penalizer=float(penalizer),
-                param_names=self._param_names,
-                model_name=self._model_name(),
-                gtol=1e-6,
-            )
-            warm_start = sub.log_params
-            warm_hessian = sub.hessian / float(row_weights[::every].sum())
+            try:
+                sub = minimize_negative_log_likelihood(
+                    type(self)._negative_log_likelihood,
+                    type(self)._prepare_data(*(r[::every] for r in rows)),
+                    row_weights[::every],
+                    starts,
+                    penalizer=float(penalizer),
+                    param_names=self._param_names,
+                    model_name=self._model_name(),
+                    gtol=1e-6,
+                    quiet=True,
+                )
+            except ConvergenceError:
+                pass  # no warm start: the full fit below starts from scratch
+            else:
+                warm_start = sub.log_params
+                warm_hessian = sub.hessian / float(row_weights[::every].sum())
         data = type(self)._prepare_data(*rows)
         result = minimize_negative_log_likelihood(
             type(self)._negative_log_likelihood,

@@ -200,6 +200,7 @@ def minimize_negative_log_likelihood(
     warm_start: np.ndarray | None = None,
     warm_hessian: np.ndarray | None = None,
     gtol: float = 1e-9,
+    quiet: bool = False,
 ) -> FitResult:
     """Minimise ``NLL(log_params, *data, weights) / sum(weights) + penalizer * sum(params**2)``.
 
@@ -232,6 +233,8 @@ def minimize_negative_log_likelihood(
         An approximate Hessian of the objective per unit of weight at ``warm_start``.
     gtol : float
         BFGS stops when the largest gradient component is below this.
+    quiet : bool
+        Do not warn (for preliminary fits whose result is only a starting point).
 
     Returns
     -------
@@ -349,7 +352,9 @@ def minimize_negative_log_likelihood(
 
     grad_norm = float(np.max(np.abs(gradient(x))))
     at_bound = np.abs(x) >= LOG_PARAM_BOUND - 1e-6
-    if at_bound.any():
+    if quiet:
+        pass
+    elif at_bound.any():
         names = ", ".join(repr(n) for n, hit in zip(param_names, at_bound, strict=True) if hit)
         warnings.warn(
             f"{model_name}: parameter {names} ran to the boundary of the search space "
