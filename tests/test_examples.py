@@ -25,3 +25,13 @@ def test_example_runs(
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip(), f"{script.name} printed nothing"
     assert os.getcwd() == str(tmp_path)
+
+
+def test_readme_quickstart_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert "r" in capsys.readouterr().out
+    clv = namespace["clv"]
+    assert len(clv) == 2357  # type: ignore[arg-type]
