@@ -149,8 +149,29 @@ class Events(ColumnarTable):
         )
 
 
+class _AmountInFen:
+    """Mixin of the tables with an ``amount_fen`` column: its float view in yuan."""
+
+    __slots__ = ()
+    amount_fen: np.ndarray
+
+    @property
+    def amount_cny(self) -> np.ndarray:
+        """The amounts in yuan as floats, for statistics only (money paths use ``amount_fen``).
+
+        Examples
+        --------
+        >>> w = simulate_private_domain(50, days=30, rng=np.random.default_rng(0))
+        >>> bool(np.allclose(w.orders.amount_cny * 100, w.orders.amount_fen))
+        True
+        >>> bool(np.allclose(w.refunds.amount_cny * 100, w.refunds.amount_fen))
+        True
+        """
+        return self.amount_fen / 100.0
+
+
 @attrs.frozen(eq=False, repr=False)
-class Orders(ColumnarTable):
+class Orders(_AmountInFen, ColumnarTable):
     """One row per order, sorted by time.
 
     ``sharer_id`` is the referrer of a referred user for orders within the attribution window
@@ -172,18 +193,6 @@ class Orders(ColumnarTable):
     sharer_id: np.ndarray
     distributor_id: np.ndarray
 
-    @property
-    def amount_cny(self) -> np.ndarray:
-        """The amounts in yuan as floats, for statistics only (money paths use ``amount_fen``).
-
-        Examples
-        --------
-        >>> w = simulate_private_domain(50, days=30, rng=np.random.default_rng(0))
-        >>> bool(np.allclose(w.orders.amount_cny * 100, w.orders.amount_fen))
-        True
-        """
-        return self.amount_fen / 100.0
-
 
 @attrs.frozen(eq=False, repr=False)
 class Referrals(ColumnarTable):
@@ -202,7 +211,7 @@ class Referrals(ColumnarTable):
 
 
 @attrs.frozen(eq=False, repr=False)
-class Refunds(ColumnarTable):
+class Refunds(_AmountInFen, ColumnarTable):
     """Refunded orders (in full), sorted by time; ``amount_fen`` in integer minor units.
 
     Examples
@@ -216,18 +225,6 @@ class Refunds(ColumnarTable):
     user_id: np.ndarray
     at: np.ndarray
     amount_fen: np.ndarray
-
-    @property
-    def amount_cny(self) -> np.ndarray:
-        """The amounts in yuan as floats, for statistics only (money paths use ``amount_fen``).
-
-        Examples
-        --------
-        >>> w = simulate_private_domain(50, days=30, rng=np.random.default_rng(0))
-        >>> bool(np.allclose(w.orders.amount_cny * 100, w.orders.amount_fen))
-        True
-        """
-        return self.amount_fen / 100.0
 
 
 @attrs.frozen(eq=False, repr=False)
