@@ -50,6 +50,16 @@ def _unit_days(unit: str | float) -> float:
     return days
 
 
+def _check_max_frequency(max_frequency: int) -> None:
+    if max_frequency < 1:
+        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+
+
+def _set_frequency_ticks(ax: Any, bins: np.ndarray) -> None:
+    """Label the frequency bins ``0, 1, ..., n+`` (the last bin pools ``n`` or more)."""
+    ax.set_xticks(bins, [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"])
+
+
 def _vectorised(function: Any, *args: Any) -> np.ndarray:
     """Call a model method on arrays; its result is broadcast to the arguments' shape."""
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
@@ -100,8 +110,7 @@ def period_transaction_counts(
     age = as_float_array(T, "T", minimum=0.0)
     check_nonempty(f, "frequency")
     check_same_length(frequency=f, T=age)
-    if max_frequency < 1:
-        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+    _check_max_frequency(max_frequency)
     bins = np.arange(max_frequency + 1)
     actual = np.bincount(np.minimum(f, max_frequency).astype(np.int64), minlength=bins.size)
     ages, counts = np.unique(age, return_counts=True)
@@ -158,8 +167,7 @@ def plot_period_transactions(
     width = 0.4
     ax.bar(bins - width / 2, actual, width=width, label="actual", color="#4c72b0")
     ax.bar(bins + width / 2, expected, width=width, label="model", color="#dd8452")
-    labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
-    ax.set_xticks(bins, labels)
+    _set_frequency_ticks(ax, bins)
     ax.set_xlabel("repeat purchases in the calibration period")
     ax.set_ylabel("customers")
     ax.set_title("Repeat purchases per customer: actual vs model")
@@ -221,8 +229,7 @@ def holdout_purchases_by_frequency(
     hd = as_float_array(holdout_duration, "holdout_duration", minimum=0.0)
     check_nonempty(f, "frequency")
     check_same_length(frequency=f, recency=r, T=age, holdout_frequency=hf, holdout_duration=hd)
-    if max_frequency < 1:
-        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+    _check_max_frequency(max_frequency)
     predicted = _vectorised(model.expected_purchases, hd, f, r, age)
     group = np.minimum(f, max_frequency).astype(np.int64)
     bins = np.arange(max_frequency + 1)
@@ -296,8 +303,7 @@ def plot_calibration_purchases_vs_holdout_purchases(
     ax = axes_or_new(ax)
     ax.plot(bins, actual, marker="o", label="actual")
     ax.plot(bins, expected, marker="s", linestyle="--", label="model")
-    labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
-    ax.set_xticks(bins, labels)
+    _set_frequency_ticks(ax, bins)
     ax.set_xlabel("purchases in the calibration period")
     ax.set_ylabel("mean purchases in the holdout period")
     ax.set_title("Calibration vs holdout purchases")
@@ -538,8 +544,7 @@ def plot_incremental_transactions(
 def _grid(T: float, max_frequency: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not (np.isfinite(T) and T > 0):
         raise InvalidInputError(f"'T' must be a positive number (got {T!r})")
-    if max_frequency < 1:
-        raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
+    _check_max_frequency(max_frequency)
     recency = np.arange(0.0, np.floor(T) + 1.0)
     recency[-1] = min(recency[-1], T)
     f, r = np.meshgrid(np.arange(max_frequency + 1, dtype=np.float64), recency, indexing="ij")
