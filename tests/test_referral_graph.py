@@ -155,6 +155,12 @@ def test_dataframe_input_and_lengths():
     assert g.referred_at is not None
     with pytest.raises(InvalidInputError, match="'referee' column"):
         ReferralGraph.from_edges(df.drop(columns="referee"))
+    with pytest.raises(
+        InvalidInputError,
+        match=r"^'referees' is required unless 'referrers' is a DataFrame with 'referrer' and "
+        r"'referee' columns$",
+    ):
+        ReferralGraph.from_edges(["a"])
     with pytest.raises(InvalidInputError, match="'referees' must have the same length"):
         ReferralGraph.from_edges(["a", "b"], ["c"])
     with pytest.raises(InvalidInputError, match="'on_invalid' must be one of"):

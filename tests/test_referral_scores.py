@@ -229,6 +229,16 @@ def test_koc_scores_accepts_a_dataframe_and_rejects_negative_values():
         g.koc_scores([1.0, np.nan], [1.0, 2.0])
     with pytest.raises(InvalidInputError, match="'buyers' must be the same kind of id"):
         g.koc_scores(["a"], [1.0])
+    with pytest.raises(
+        InvalidInputError,
+        match=r"^'values' is required unless 'buyers' is a DataFrame with 'buyer' and 'value' "
+        r"columns$",
+    ):
+        g.koc_scores([1, 2])
+    with pytest.raises(
+        InvalidInputError, match=r"^the orders DataFrame must have a 'value' column$"
+    ):
+        g.koc_scores(orders.drop(columns="value"))
 
 
 def test_leaderboard_orders_kocs_by_score():

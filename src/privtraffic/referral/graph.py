@@ -49,6 +49,21 @@ def _column(frame: Any, name: str) -> Any:
     return frame[name] if name in frame.columns else None
 
 
+def _required_columns(
+    frame: Any, columns: tuple[str, str], *, argument: str, missing: str, table: str
+) -> tuple[Any, Any]:
+    """The two columns of a DataFrame passed as ``argument`` in place of two arrays."""
+    if not hasattr(frame, "columns"):
+        raise InvalidInputError(
+            f"{missing!r} is required unless {argument!r} is a DataFrame with "
+            f"{columns[0]!r} and {columns[1]!r} columns"
+        )
+    for col in columns:
+        if col not in frame.columns:
+            raise InvalidInputError(f"the {table} DataFrame must have a {col!r} column")
+    return frame[columns[0]], frame[columns[1]]
+
+
 def _missing_mask(values: Any) -> np.ndarray:
     """Rows whose id is None or NaN (only used for ``on_invalid='report'``)."""
     if hasattr(values, "to_numpy"):
@@ -255,16 +270,14 @@ class ReferralGraph:
                 f"'on_invalid' must be one of {_ON_INVALID} (got {on_invalid!r})"
             )
         if referees is None:
-            if not hasattr(referrers, "columns"):
-                raise InvalidInputError(
-                    "'referees' is required unless 'referrers' is a DataFrame with "
-                    "'referrer' and 'referee' columns"
-                )
             frame = referrers
-            for col in ("referrer", "referee"):
-                if col not in frame.columns:
-                    raise InvalidInputError(f"the referral DataFrame must have a {col!r} column")
-            referrers, referees = frame["referrer"], frame["referee"]
+            referrers, referees = _required_columns(
+                frame,
+                ("referrer", "referee"),
+                argument="referrers",
+                missing="referees",
+                table="referral",
+            )
             at = _column(frame, "at") if at is None else at
             joined_at = _column(frame, "joined_at") if joined_at is None else joined_at
         n_rows = check_same_length(referrers=referrers, referees=referees)

@@ -43,6 +43,7 @@ from privtraffic.errors import InvalidInputError
 from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.decay import _check_decay
 from privtraffic.referral.forest import downline_sum
+from privtraffic.referral.graph import _column, _required_columns
 
 if TYPE_CHECKING:
     from privtraffic.referral.graph import ReferralGraph
@@ -242,18 +243,11 @@ def _orders(
     graph: ReferralGraph, buyers: Any, values: Any, at: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     if values is None:
-        if not hasattr(buyers, "columns"):
-            raise InvalidInputError(
-                "'values' is required unless 'buyers' is a DataFrame with 'buyer' and 'value' "
-                "columns"
-            )
         frame = buyers
-        for col in ("buyer", "value"):
-            if col not in frame.columns:
-                raise InvalidInputError(f"the orders DataFrame must have a {col!r} column")
-        buyers, values = frame["buyer"], frame["value"]
-        if at is None and "at" in frame.columns:
-            at = frame["at"]
+        buyers, values = _required_columns(
+            frame, ("buyer", "value"), argument="buyers", missing="values", table="orders"
+        )
+        at = _column(frame, "at") if at is None else at
     ids = as_ids(buyers, "buyers")
     vals = as_float_array(values, "values", minimum=0)
     check_same_length(buyers=ids, values=vals)
