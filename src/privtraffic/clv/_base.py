@@ -261,6 +261,113 @@ def prediction_columns(**values: Any) -> tuple[np.ndarray, ...]:
     return tuple(np.broadcast_to(a, (n,)).copy() if len(a) == 1 else a for a in arrays.values())
 
 
+def check_horizon(t: np.ndarray) -> None:
+    """Check that prediction horizons ``t`` (time units ahead or since acquisition) are >= 0.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming ``t``, the value and the row.
+
+    Examples
+    --------
+    >>> check_horizon(np.array([1.0, -1.0]))
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 't' must be >= 0 (got -1.0 at index 1)
+    """
+    i = first_index(t < 0)
+    if i >= 0:
+        raise InvalidInputError(f"'t' must be >= 0 (got {float(t[i])!r} at index {i})")
+
+
+def check_whole(values: np.ndarray, name: str, minimum: int = 0) -> None:
+    """Check that ``values`` are whole numbers >= ``minimum`` (counts, periods, opportunities).
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the argument, the rule, the value and the row.
+
+    Examples
+    --------
+    >>> check_whole(np.array([0.0, 2.5]), "n")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'n' must be whole numbers >= 0 (got 2.5 at index 1)
+    """
+    i = first_index((values < minimum) | (values != np.floor(values)))
+    if i >= 0:
+        raise InvalidInputError(
+            f"'{name}' must be whole numbers >= {minimum} (got {float(values[i])!r} at index {i})"
+        )
+
+
+def simulation_column(n: Any, name: str, values: Any) -> np.ndarray:
+    """The per-customer column of a simulation of ``n`` customers; a scalar applies to all.
+
+    Parameters
+    ----------
+    n : int
+        Number of customers (a whole number >= 1).
+    name : str
+        The column's argument name, for messages.
+    values : float or array-like
+        One value, or one per customer.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` finite float64 values (not checked further: the model does that).
+
+    Raises
+    ------
+    InvalidInputError
+        ``n`` not a whole number >= 1, ``values`` not finite numbers or of the wrong length.
+
+    Examples
+    --------
+    >>> simulation_column(3, "T", 39.0).tolist()
+    [39.0, 39.0, 39.0]
+    >>> simulation_column(3, "T", [1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'T' must be a scalar or have length n=3 (got 2)
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
+    (column,) = prediction_columns(**{name: values})
+    if len(column) == 1:
+        column = np.full(int(n), column[0])
+    if len(column) != n:
+        raise InvalidInputError(
+            f"'{name}' must be a scalar or have length n={n} (got {len(column)})"
+        )
+    return column
+
+
+def simulation_ages(n: Any, T: Any) -> np.ndarray:
+    """``T`` of a continuous-time simulation of ``n`` customers: :func:`simulation_column`, > 0.
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`simulation_column`, or a ``T`` that is not > 0.
+
+    Examples
+    --------
+    >>> simulation_ages(2, [39.0, 0.0])
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'T' must be > 0 (got 0.0 at index 1)
+    """
+    ages = simulation_column(n, "T", T)
+    i = first_index(ages <= 0)
+    if i >= 0:
+        raise InvalidInputError(f"'T' must be > 0 (got {float(ages[i])!r} at index {i})")
+    return ages
+
+
 def _table_columns(table: Any, names: Sequence[str]) -> dict[str, Any] | None:
     """The named columns of a summary table, DataFrame or mapping; ``None`` if not a table."""
     if isinstance(table, ColumnarTable):
@@ -486,6 +593,16 @@ class BTYDModel:
                 f"{self._model_name()}.from_json(...) first"
             )
         return tuple(params[n] for n in self._param_names)
+
+    def _history(self, *columns: Any, **more: Any) -> tuple[np.ndarray, ...]:
+        """Prediction inputs: ``more`` (e.g. ``t``) then the data columns, broadcast together.
+
+        The data columns (``_data_names`` order) are checked with the model's ``_check_data``.
+        """
+        data = dict(zip(self._data_names, columns, strict=True))
+        arrays = prediction_columns(**more, **data)
+        type(self)._check_data(*arrays[len(more) :])
+        return arrays
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> ParameterSummary:

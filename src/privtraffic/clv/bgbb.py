@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from privtraffic.clv._base import BTYDModel, prediction_columns
+from privtraffic.clv._base import BTYDModel, check_whole, prediction_columns, simulation_column
 from privtraffic.data._summary import DiscreteRFMSummary
 from privtraffic.errors import InvalidInputError
 
@@ -582,13 +582,6 @@ class BetaGeoBetaBinom(BTYDModel):
         self._fit({"frequency": frequency, "recency": recency, "n_periods": n_periods}, weights)
         return self
 
-    def _history(
-        self, frequency: Any, recency: Any, n_periods: Any, **more: Any
-    ) -> tuple[np.ndarray, ...]:
-        cols = prediction_columns(**more, frequency=frequency, recency=recency, n_periods=n_periods)
-        check_discrete_rfm(*cols[len(more) :])
-        return cols
-
     def probability_alive(self, frequency: Any, recency: Any, n_periods: Any) -> np.ndarray:
         """Probability that each customer is alive at the next opportunity, n_periods + 1.
 
@@ -650,7 +643,7 @@ class BetaGeoBetaBinom(BTYDModel):
         """
         params = self._fitted_params()
         t_arr, x, rec, n = self._history(frequency, recency, n_periods, t=t)
-        _check_whole(t_arr, "t")
+        check_whole(t_arr, "t")
         return conditional_expected_purchases(params, t_arr, x, rec, n)
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
@@ -680,7 +673,7 @@ class BetaGeoBetaBinom(BTYDModel):
         """
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
-        _check_whole(t_arr, "t")
+        check_whole(t_arr, "t")
         return expected_purchases_new(params, t_arr)
 
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
@@ -714,8 +707,8 @@ class BetaGeoBetaBinom(BTYDModel):
         """
         params = self._fitted_params()
         n_arr, t_arr = prediction_columns(n=n, t=t)
-        _check_whole(n_arr, "n")
-        _check_whole(t_arr, "t")
+        check_whole(n_arr, "n")
+        check_whole(t_arr, "t")
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
@@ -753,27 +746,10 @@ class BetaGeoBetaBinom(BTYDModel):
         (1000, True)
         """
         params = self._fitted_params()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
-        (periods,) = prediction_columns(n_periods=n_periods)
-        if len(periods) == 1:
-            periods = np.full(int(n), periods[0])
-        if len(periods) != n:
-            raise InvalidInputError(
-                f"'n_periods' must be a scalar or have length n={n} (got {len(periods)})"
-            )
-        _check_whole(periods, "n_periods", minimum=1)
+        periods = simulation_column(n, "n_periods", n_periods)
+        check_whole(periods, "n_periods", minimum=1)
         rng = np.random.default_rng() if rng is None else rng
         x, rec = simulate(params, periods, rng)
         return DiscreteRFMSummary(
             frequency=x, recency=rec, n_periods=periods, weights=np.ones(int(n))
-        )
-
-
-def _check_whole(values: np.ndarray, name: str, minimum: int = 0) -> None:
-    bad = np.flatnonzero((values < minimum) | (values != np.floor(values)))
-    if bad.size:
-        raise InvalidInputError(
-            f"'{name}' must be whole numbers >= {minimum} "
-            f"(got {float(values[bad[0]])!r} at index {bad[0]})"
         )

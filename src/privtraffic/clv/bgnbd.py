@@ -24,12 +24,18 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import special
 
-from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
+from privtraffic.clv._base import (
+    BTYDModel,
+    check_horizon,
+    check_rfm,
+    check_whole,
+    prediction_columns,
+    simulation_ages,
+)
 from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.clv._rows import factorize
 from privtraffic.data._summary import RFMSummary
-from privtraffic.errors import InvalidInputError
 
 __all__ = [
     "BetaGeo",
@@ -576,11 +582,6 @@ class BetaGeo(BTYDModel):
         self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
         return self
 
-    def _rfm(self, frequency: Any, recency: Any, T: Any, **more: Any) -> tuple[np.ndarray, ...]:
-        cols = prediction_columns(**more, frequency=frequency, recency=recency, T=T)
-        check_rfm(*cols[len(more) :])
-        return cols
-
     def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Probability that each customer is still alive at T.
 
@@ -608,7 +609,7 @@ class BetaGeo(BTYDModel):
         [1.0, 0.7266]
         """
         params = self._fitted_params()
-        x, rec, T_arr = self._rfm(frequency, recency, T)
+        x, rec, T_arr = self._history(frequency, recency, T)
         return _probability_alive(params, x, rec, T_arr, self._shift)
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
@@ -642,10 +643,10 @@ class BetaGeo(BTYDModel):
         params = self._fitted_params()
         if np.ndim(t) == 0:  # one horizon for everyone: keep it a scalar
             (t_arr,) = prediction_columns(t=t)
-            x, rec, T_arr = self._rfm(frequency, recency, T)
+            x, rec, T_arr = self._history(frequency, recency, T)
         else:
-            t_arr, x, rec, T_arr = self._rfm(frequency, recency, T, t=t)
-        _check_horizon(t_arr)
+            t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
+        check_horizon(t_arr)
         return _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
@@ -675,7 +676,7 @@ class BetaGeo(BTYDModel):
         """
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
-        _check_horizon(t_arr)
+        check_horizon(t_arr)
         return _expected_purchases_new(params, t_arr, self._shift)
 
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
@@ -708,8 +709,8 @@ class BetaGeo(BTYDModel):
         """
         params = self._fitted_params()
         n_arr, t_arr = prediction_columns(n=n, t=t)
-        _check_counts(n_arr)
-        _check_horizon(t_arr)
+        check_whole(n_arr, "n")
+        check_horizon(t_arr)
         return _probability_of_purchases(params, n_arr, t_arr, self._shift)
 
     def simulate(
@@ -741,35 +742,7 @@ class BetaGeo(BTYDModel):
         (1000, True)
         """
         params = self._fitted_params()
-        T_arr = _simulation_ages(n, T)
+        T_arr = simulation_ages(n, T)
         rng = np.random.default_rng() if rng is None else rng
         x, rec = simulate(params, T_arr, rng, dropout_at_start=bool(self._shift))
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
-
-
-def _check_horizon(t: np.ndarray) -> None:
-    bad = np.flatnonzero(t < 0)
-    if bad.size:
-        raise InvalidInputError(f"'t' must be >= 0 (got {float(t[bad[0]])!r} at index {bad[0]})")
-
-
-def _check_counts(n: np.ndarray) -> None:
-    bad = np.flatnonzero((n < 0) | (n != np.floor(n)))
-    if bad.size:
-        raise InvalidInputError(
-            f"'n' must be whole numbers >= 0 (got {float(n[bad[0]])!r} at index {bad[0]})"
-        )
-
-
-def _simulation_ages(n: Any, T: Any) -> np.ndarray:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
-    (T_arr,) = prediction_columns(T=T)
-    if len(T_arr) == 1:
-        T_arr = np.full(int(n), T_arr[0])
-    if len(T_arr) != n:
-        raise InvalidInputError(f"'T' must be a scalar or have length n={n} (got {len(T_arr)})")
-    bad = np.flatnonzero(T_arr <= 0)
-    if bad.size:
-        raise InvalidInputError(f"'T' must be > 0 (got {float(T_arr[bad[0]])!r} at index {bad[0]})")
-    return T_arr

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import special
 
 from privtraffic._validation import first_index
-from privtraffic.clv._base import BTYDModel, prediction_columns
+from privtraffic.clv._base import BTYDModel, check_whole, prediction_columns, simulation_column
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.errors import InvalidInputError
 
@@ -186,11 +186,7 @@ def _check_fit_data(frequency: np.ndarray, monetary_value: np.ndarray) -> None:
 
 
 def _check_prediction_data(frequency: np.ndarray, monetary_value: np.ndarray) -> None:
-    i = first_index((frequency < 0) | (frequency != np.floor(frequency)))
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be whole numbers >= 0 (got {float(frequency[i])!r} at index {i})"
-        )
+    check_whole(frequency, "frequency")
     i = first_index((frequency > 0) & (monetary_value <= 0))
     if i >= 0:
         raise InvalidInputError(
@@ -348,15 +344,7 @@ class GammaGamma(BTYDModel):
         1.0
         """
         params = self._fitted_params()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
-        (x,) = prediction_columns(frequency=frequency)
-        if len(x) == 1:
-            x = np.full(int(n), x[0])
-        if len(x) != n:
-            raise InvalidInputError(
-                f"'frequency' must be a scalar or have length n={n} (got {len(x)})"
-            )
+        x = simulation_column(n, "frequency", frequency)
         _check_fit_data(x, np.ones_like(x))
         rng = np.random.default_rng() if rng is None else rng
         return simulate(params, x, rng)

@@ -51,9 +51,15 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from privtraffic.clv._base import BTYDModel, check_rfm, prediction_columns
+from privtraffic.clv._base import (
+    BTYDModel,
+    check_horizon,
+    check_rfm,
+    check_whole,
+    prediction_columns,
+    simulation_ages,
+)
 from privtraffic.data._summary import RFMSummary
-from privtraffic.errors import InvalidInputError
 
 __all__ = [
     "ParetoNBD",
@@ -610,11 +616,6 @@ class ParetoNBD(BTYDModel):
         self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
         return self
 
-    def _rfm(self, frequency: Any, recency: Any, T: Any, **more: Any) -> tuple[np.ndarray, ...]:
-        cols = prediction_columns(**more, frequency=frequency, recency=recency, T=T)
-        check_rfm(*cols[len(more) :])
-        return cols
-
     def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Probability that each customer is still alive at T.
 
@@ -642,7 +643,7 @@ class ParetoNBD(BTYDModel):
         [0.9979, 0.2950]
         """
         params = self._fitted_params()
-        return probability_alive(params, *self._rfm(frequency, recency, T))
+        return probability_alive(params, *self._history(frequency, recency, T))
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
         """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
@@ -673,8 +674,8 @@ class ParetoNBD(BTYDModel):
         25.45
         """
         params = self._fitted_params()
-        t_arr, x, rec, T_arr = self._rfm(frequency, recency, T, t=t)
-        _check_horizon(t_arr)
+        t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
+        check_horizon(t_arr)
         return conditional_expected_purchases(params, t_arr, x, rec, T_arr)
 
     def expected_purchases_new(self, t: Any) -> np.ndarray:
@@ -704,7 +705,7 @@ class ParetoNBD(BTYDModel):
         """
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
-        _check_horizon(t_arr)
+        check_horizon(t_arr)
         return expected_purchases_new(params, t_arr)
 
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
@@ -737,8 +738,8 @@ class ParetoNBD(BTYDModel):
         """
         params = self._fitted_params()
         n_arr, t_arr = prediction_columns(n=n, t=t)
-        _check_counts(n_arr)
-        _check_horizon(t_arr)
+        check_whole(n_arr, "n")
+        check_horizon(t_arr)
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
@@ -777,35 +778,7 @@ class ParetoNBD(BTYDModel):
         (1000, True)
         """
         params = self._fitted_params()
-        T_arr = _simulation_ages(n, T)
+        T_arr = simulation_ages(n, T)
         rng = np.random.default_rng() if rng is None else rng
         x, rec = simulate(params, T_arr, rng)
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
-
-
-def _check_horizon(t: np.ndarray) -> None:
-    bad = np.flatnonzero(t < 0)
-    if bad.size:
-        raise InvalidInputError(f"'t' must be >= 0 (got {float(t[bad[0]])!r} at index {bad[0]})")
-
-
-def _check_counts(n: np.ndarray) -> None:
-    bad = np.flatnonzero((n < 0) | (n != np.floor(n)))
-    if bad.size:
-        raise InvalidInputError(
-            f"'n' must be whole numbers >= 0 (got {float(n[bad[0]])!r} at index {bad[0]})"
-        )
-
-
-def _simulation_ages(n: Any, T: Any) -> np.ndarray:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
-    (T_arr,) = prediction_columns(T=T)
-    if len(T_arr) == 1:
-        T_arr = np.full(int(n), T_arr[0])
-    if len(T_arr) != n:
-        raise InvalidInputError(f"'T' must be a scalar or have length n={n} (got {len(T_arr)})")
-    bad = np.flatnonzero(T_arr <= 0)
-    if bad.size:
-        raise InvalidInputError(f"'T' must be > 0 (got {float(T_arr[bad[0]])!r} at index {bad[0]})")
-    return T_arr
