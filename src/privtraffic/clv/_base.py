@@ -146,6 +146,10 @@ class ParameterSummary(ColumnarTable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        return self._html_table()
+
+    def _html_table(self, **more_notes: Any) -> str:
+        """The table as HTML, with the fit statistics (and ``more_notes``) as notes."""
         from privtraffic._html import html_table
 
         rows = zip(
@@ -160,7 +164,11 @@ class ParameterSummary(ColumnarTable):
             rows,
             ["parameter", "estimate", "standard_error", "lower_95", "upper_95"],
             title=self.model,
-            notes={"log-likelihood": self.log_likelihood, "customers": self.n_customers},
+            notes={
+                "log-likelihood": self.log_likelihood,
+                "customers": self.n_customers,
+                **more_notes,
+            },
         )
 
 
@@ -658,25 +666,7 @@ class BTYDModel:
 
         if getattr(self, "params_", None) is None:
             return html_table([], ["parameter"], title=f"{self._model_name()} (not fitted)")
-        s = self.summary()
-        rows = zip(
-            s.parameter.tolist(),
-            s.estimate.tolist(),
-            s.standard_error.tolist(),
-            s.lower_95.tolist(),
-            s.upper_95.tolist(),
-            strict=True,
-        )
-        return html_table(
-            rows,
-            ["parameter", "estimate", "standard_error", "lower_95", "upper_95"],
-            title=self._model_name(),
-            notes={
-                "log-likelihood": self.log_likelihood_,
-                "customers": self.n_customers_,
-                "penalizer": self.penalizer,
-            },
-        )
+        return self.summary()._html_table(penalizer=self.penalizer)
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> str:
