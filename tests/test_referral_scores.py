@@ -123,6 +123,12 @@ def test_koc_influence_personalisation_matches_the_influence_function():
     )
     with pytest.raises(InvalidInputError, match="'personalization' must be None, 'value'"):
         g.koc_scores([], [], personalization="reach")
+    for alpha in (1.0, -0.1):
+        message = rf"^'alpha' must be in \[0, 1\) \(got {alpha}\)$"
+        with pytest.raises(InvalidInputError, match=message):
+            influence(g, alpha)
+        with pytest.raises(InvalidInputError, match=message):
+            g.koc_scores([], [], alpha=alpha)
 
 
 def test_deep_chain_depths_and_downline():

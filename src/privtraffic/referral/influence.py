@@ -93,15 +93,21 @@ def influence(
     >>> bool(np.allclose(ours, [pr[u] for u in g.users.tolist()]))
     True
     """
-    a = float(alpha)
-    if not (0.0 <= a < 1.0):
-        raise InvalidInputError(f"'alpha' must be in [0, 1) (got {alpha!r})")
+    a = _check_damping(alpha)
     if personalization is None:
         p = np.ones(graph.n_users)
     else:
         p = as_float_array(personalization, "personalization", minimum=0)
         check_same_length(users=graph.users, personalization=p)
     return _influence(graph, a, p, normalize)
+
+
+def _check_damping(alpha: float) -> float:
+    """Validate the damping factor per generation, in [0, 1)."""
+    a = float(alpha)
+    if not (0.0 <= a < 1.0):
+        raise InvalidInputError(f"'alpha' must be in [0, 1) (got {alpha!r})")
+    return a
 
 
 def _influence(graph: ReferralGraph, alpha: float, p: np.ndarray, normalize: bool) -> np.ndarray:

@@ -44,6 +44,7 @@ from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.decay import _check_decay
 from privtraffic.referral.forest import downline_sum
 from privtraffic.referral.graph import _column, _required_columns
+from privtraffic.referral.influence import _check_damping, _influence
 
 if TYPE_CHECKING:
     from privtraffic.referral.graph import ReferralGraph
@@ -336,9 +337,7 @@ def koc_scores(
     ([True, False, False, False], [1.0, 0.75, 0.0, 0.25])
     """
     dec = _check_decay(decay)
-    a = float(alpha)
-    if not (0.0 <= a < 1.0):
-        raise InvalidInputError(f"'alpha' must be in [0, 1) (got {alpha!r})")
+    a = _check_damping(alpha)
     ids, idx, vals, times = _orders(graph, buyers, values, at)
     weights: np.ndarray | str | None = None
     if isinstance(personalization, str):
@@ -389,7 +388,7 @@ def _koc_scores(
     agg = _direct_aggregates(graph, own, n_orders > 0, descendants, descendant_value)
     network = downline_sum(lv, own, decay)
     p = ones if weights is None else own if isinstance(weights, str) else weights
-    infl = p + alpha * downline_sum(lv, p, alpha)
+    infl = _influence(graph, alpha, p, normalize=False)
     if window is not None and times is not None:
         end = (times.max() if as_of is None else as_datetime64([as_of], "as_of")[0]).astype(
             "datetime64[s]"
