@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from privtraffic._validation import first_index
 from privtraffic.clv._base import BTYDModel, check_whole, prediction_columns, simulation_column
+from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data._summary import DiscreteRFMSummary
 from privtraffic.errors import InvalidInputError
 
@@ -73,42 +75,37 @@ def check_discrete_rfm(frequency: np.ndarray, recency: np.ndarray, n_periods: np
     privtraffic.errors.InvalidInputError: 'recency' must be <= n_periods (got 7.0 > 6.0 at index 0)
     """
     for name, col in (("frequency", frequency), ("recency", recency), ("n_periods", n_periods)):
-        i = _first(col < 0)
+        i = first_index(col < 0)
         if i >= 0:
             raise InvalidInputError(f"'{name}' must be >= 0 (got {float(col[i])!r} at index {i})")
-        i = _first(col != np.floor(col))
+        i = first_index(col != np.floor(col))
         if i >= 0:
             raise InvalidInputError(
                 f"'{name}' must be whole numbers (got {float(col[i])!r} at index {i})"
             )
-    i = _first(n_periods < 1)
+    i = first_index(n_periods < 1)
     if i >= 0:
         raise InvalidInputError(
             f"'n_periods' must be >= 1 (got {float(n_periods[i])!r} at index {i})"
         )
-    i = _first(recency > n_periods)
+    i = first_index(recency > n_periods)
     if i >= 0:
         raise InvalidInputError(
             f"'recency' must be <= n_periods (got {float(recency[i])!r} > "
             f"{float(n_periods[i])!r} at index {i})"
         )
-    i = _first((frequency == 0) & (recency != 0))
+    i = first_index((frequency == 0) & (recency != 0))
     if i >= 0:
         raise InvalidInputError(
             "'recency' must be 0 when frequency == 0 "
             f"(got recency {float(recency[i])!r} at index {i})"
         )
-    i = _first(frequency > recency)
+    i = first_index(frequency > recency)
     if i >= 0:
         raise InvalidInputError(
             f"'frequency' must be <= recency (got {float(frequency[i])!r} > "
             f"{float(recency[i])!r} at index {i})"
         )
-
-
-def _first(mask: np.ndarray) -> int:
-    hits = np.flatnonzero(mask)
-    return int(hits[0]) if hits.size else -1
 
 
 # ---------------------------------------------------------------------------------- likelihood
@@ -283,9 +280,6 @@ def negative_log_likelihood(
     def at(index: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.bincount(index, weights=w, minlength=size)
 
-    def dot(u: np.ndarray, v: np.ndarray) -> float:
-        return float(np.einsum("i,i->", u, v))
-
     pa, pb, pab = psi(alpha + ints), psi(beta + ints), psi(alpha + beta + ints)
     pd, pgd = psi(delta + ints), psi(gamma + delta + ints)
     head_x, head_n, head_nx = at(x, w_head), at(n, w_head), at(n - x, w_head)
@@ -293,12 +287,12 @@ def negative_log_likelihood(
     tail_m1 = np.roll(tail_m, 1)  # weights at m + 1
     d_ab = psi(alpha + beta)
     d_gd = psi(gamma + delta)
-    g_alpha = dot(head_x + tail_x, pa) - dot(head_n + tail_m, pab) + size_w * (d_ab - psi(alpha))
-    g_beta = dot(head_nx + tail_j, pb) - dot(head_n + tail_m, pab) + size_w * (d_ab - psi(beta))
-    g_gamma = size_w * d_gd - dot(head_n + tail_m1, pgd) + w_tail_total / gamma
-    g_delta = dot(head_n + tail_m, pd) - dot(head_n + tail_m1, pgd) + size_w * (d_gd - psi(delta))
+    g_alpha = _dot(head_x + tail_x, pa) - _dot(head_n + tail_m, pab) + size_w * (d_ab - psi(alpha))
+    g_beta = _dot(head_nx + tail_j, pb) - _dot(head_n + tail_m, pab) + size_w * (d_ab - psi(beta))
+    g_gamma = size_w * d_gd - _dot(head_n + tail_m1, pgd) + w_tail_total / gamma
+    g_delta = _dot(head_n + tail_m, pd) - _dot(head_n + tail_m1, pgd) + size_w * (d_gd - psi(delta))
     grad = np.array([g_alpha * alpha, g_beta * beta, g_gamma * gamma, g_delta * delta])
-    return -dot(weights, ll), -grad
+    return -_dot(weights, ll), -grad
 
 
 def _initial_log_params(

@@ -59,6 +59,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_ages,
 )
+from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data._summary import RFMSummary
 
 __all__ = [
@@ -334,11 +335,6 @@ def negative_log_likelihood(
     g_beta = w_total * s / beta - s * _dot(w1t, 1.0 / (beta + ts)) + g2[3]
     grad = -np.array([g_r * r, g_alpha * alpha, g_s * s, g_beta * beta])
     return -float(ll), grad
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Dot product without BLAS threads (much faster on a busy machine for one-off vectors)."""
-    return float(np.einsum("i,i->", a, b))
 
 
 def _initial_log_params(
