@@ -13,6 +13,7 @@ from privtraffic._html import html_table
 from privtraffic._validation import (
     as_datetime64,
     as_float_array,
+    as_fraction,
     as_ids,
     as_int_array,
     check_nonempty,
@@ -117,3 +118,11 @@ def test_html_table_escapes_and_truncates() -> None:
     assert "&lt;b&gt;" in out and "&lt;v&gt;" in out
     assert "1 more rows" in out
     assert "http" not in out
+
+
+def test_fraction_accepts_the_closed_unit_interval_and_names_the_argument() -> None:
+    assert as_fraction(0, "p") == 0.0
+    assert as_fraction(np.float64(1.0), "p") == 1.0
+    for bad in (-0.1, 1.01, float("nan")):
+        with pytest.raises(InvalidInputError, match=rf"^'p' must be in \[0, 1\] \(got {bad!r}\)$"):
+            as_fraction(bad, "p")

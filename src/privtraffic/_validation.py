@@ -19,6 +19,7 @@ from privtraffic.errors import InvalidInputError
 __all__ = [
     "as_datetime64",
     "as_float_array",
+    "as_fraction",
     "as_ids",
     "as_int_array",
     "check_nonempty",
@@ -150,6 +151,24 @@ def as_int_array(values: Any, name: str, *, minimum: int | None = None) -> np.nd
     """
     out = as_float_array(values, name, minimum=minimum, integer=True)
     return out.astype(np.int64)
+
+
+def as_fraction(value: Any, name: str) -> float:
+    """Coerce a scalar that must lie in [0, 1] (a probability, share or decay factor) to float.
+
+    Examples
+    --------
+    >>> as_fraction(0.25, "decay")
+    0.25
+    >>> as_fraction(1.5, "refund_rate")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'refund_rate' must be in [0, 1] (got 1.5)
+    """
+    v = float(value)
+    if not (0.0 <= v <= 1.0):
+        raise InvalidInputError(f"'{name}' must be in [0, 1] (got {value!r})")
+    return v
 
 
 def check_same_length(**arrays: Sized) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from privtraffic._validation import as_float_array
+from privtraffic._validation import as_float_array, as_fraction
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["customer_referral_value"]
@@ -106,9 +106,7 @@ def customer_referral_value(
     n = n_ref.shape[0]
     m = _per_user(margin, "margin", n)
     acq = _per_user(acquisition_cost, "acquisition_cost", n)
-    s = float(incrementality)
-    if not (0.0 <= s <= 1.0):
-        raise InvalidInputError(f"'incrementality' must be in [0, 1] (got {incrementality!r})")
+    s = as_fraction(incrementality, "incrementality")
     if int(horizon) != horizon or horizon < 1:
         raise InvalidInputError(f"'horizon' must be a whole number >= 1 (got {horizon!r})")
     r = float(discount_rate)

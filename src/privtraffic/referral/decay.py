@@ -23,22 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from privtraffic._validation import as_float_array, check_same_length
-from privtraffic.errors import InvalidInputError
+from privtraffic._validation import as_float_array, as_fraction, check_same_length
 from privtraffic.referral.forest import downline_sum
 
 if TYPE_CHECKING:
     from privtraffic.referral.graph import ReferralGraph
 
 __all__ = ["network_value"]
-
-
-def _check_decay(decay: float, name: str = "decay") -> float:
-    """Validate a decay / damping factor in [0, 1]."""
-    d = float(decay)
-    if not (0.0 <= d <= 1.0):
-        raise InvalidInputError(f"'{name}' must be in [0, 1] (got {decay!r})")
-    return d
 
 
 def network_value(graph: ReferralGraph, value: Any, decay: float = 0.5) -> np.ndarray:
@@ -71,4 +62,4 @@ def network_value(graph: ReferralGraph, value: Any, decay: float = 0.5) -> np.nd
     """
     v = as_float_array(value, "value", minimum=0)
     check_same_length(users=graph.users, value=v)
-    return downline_sum(graph.levels, v, _check_decay(decay))
+    return downline_sum(graph.levels, v, as_fraction(decay, "decay"))

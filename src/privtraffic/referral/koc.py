@@ -37,11 +37,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from privtraffic._validation import as_datetime64, as_float_array, as_ids, check_same_length
+from privtraffic._validation import (
+    as_datetime64,
+    as_float_array,
+    as_fraction,
+    as_ids,
+    check_same_length,
+)
 from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 from privtraffic.referral.aggregates import _direct_aggregates
-from privtraffic.referral.decay import _check_decay
 from privtraffic.referral.forest import downline_sum
 from privtraffic.referral.graph import _column, _required_columns
 from privtraffic.referral.influence import _check_damping, _influence
@@ -336,7 +341,7 @@ def koc_scores(
     >>> t["is_koc"].tolist(), t["closeness"].tolist()
     ([True, False, False, False], [1.0, 0.75, 0.0, 0.25])
     """
-    dec = _check_decay(decay)
+    dec = as_fraction(decay, "decay")
     a = _check_damping(alpha)
     ids, idx, vals, times = _orders(graph, buyers, values, at)
     weights: np.ndarray | str | None = None

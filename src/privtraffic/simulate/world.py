@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from privtraffic._validation import as_fraction
 from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 
@@ -350,13 +351,6 @@ def _mix(value: Mapping[str, float], name: str) -> tuple[np.ndarray, np.ndarray]
     return names, weights / weights.sum()
 
 
-def _probability(value: float, name: str) -> float:
-    v = float(value)
-    if not 0 <= v <= 1:
-        raise InvalidInputError(f"'{name}' must be in [0, 1] (got {value!r})")
-    return v
-
-
 def _positive(value: float, name: str) -> float:
     v = float(value)
     if not (np.isfinite(v) and v > 0):
@@ -507,7 +501,7 @@ def simulate_private_domain(
     if not float(q) > 1:
         raise InvalidInputError(f"'q' must be > 1 for a finite mean order value (got {q!r})")
     probs = {
-        name: _probability(val, name)
+        name: as_fraction(val, name)
         for name, val in (
             ("referral_share", referral_share),
             ("koc_share", koc_share),
@@ -524,7 +518,7 @@ def simulate_private_domain(
         raise InvalidInputError(f"'share_conversion' must be in (0, 1] (got {share_conversion!r})")
     if float(interaction_rate) < 0:
         raise InvalidInputError(f"'interaction_rate' must be >= 0 (got {interaction_rate!r})")
-    guided = tuple(_probability(x, "guided_join") for x in guided_join)
+    guided = tuple(as_fraction(x, "guided_join") for x in guided_join)
     if len(guided) != 2:
         raise InvalidInputError(f"'guided_join' must be two step rates (got {guided_join!r})")
     pub_names, pub_w = _mix(public_channels or PUBLIC_CHANNELS, "public_channels")
