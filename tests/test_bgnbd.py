@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privtraffic.clv import BetaGeo
+from privtraffic.clv import BetaGeo, ModifiedBetaGeo
 from privtraffic.clv.bgnbd import index_data, log_likelihood, negative_log_likelihood
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
@@ -214,6 +214,9 @@ def test_removable_singularities_a_equal_1_and_a_plus_b_equal_1():
 positive = st.floats(min_value=1e-3, max_value=1e3)
 
 
+# BG/NBD and MBG/NBD share their formulas (bgnbd.py, with the MBG shift); both are checked
+# over the same ranges.
+@pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo])
 @settings(max_examples=150, deadline=None)
 @given(
     r=positive,
@@ -225,8 +228,8 @@ positive = st.floats(min_value=1e-3, max_value=1e3)
     share=st.floats(min_value=0.0, max_value=1.0),
     t=st.floats(min_value=0.0, max_value=1e6),
 )
-def test_predictions_finite_and_in_range(r, alpha, a, b, x, T, share, t):
-    m = BetaGeo.from_params(r=r, alpha=alpha, a=a, b=b)
+def test_predictions_finite_and_in_range(model, r, alpha, a, b, x, T, share, t):
+    m = model.from_params(r=r, alpha=alpha, a=a, b=b)
     tx = 0.0 if x == 0 else T * share
     alive = m.probability_alive(x, tx, T)
     expected = m.expected_purchases(t, x, tx, T)
