@@ -238,6 +238,8 @@ def test_bad_orders_name_the_order():
         compute_commissions(PLAN, {**orders, "amount": ["1", "-2", "3"]}, NET)
     with pytest.raises(InvalidInputError, match="order 'a2' \\(row 1\\) must have at most 2"):
         compute_commissions(PLAN, {**orders, "amount": ["1", "2.005", "3"]}, NET)
+    with pytest.raises(InvalidInputError, match="order 'a2' \\(row 1\\) must have at most 2"):
+        compute_commissions(PLAN, {**orders, "amount": [Decimal(1), Decimal("2.005"), "3"]}, NET)
     with pytest.raises(InvalidInputError, match="'amount_minor' must be >= 0 \\(got -5 for order"):
         compute_commissions(
             PLAN, {"order_id": ["a1"], "amount_minor": [-5], "sharer": ["bob"]}, NET

@@ -141,6 +141,10 @@ def test_bad_events_name_the_order():
         OrderPlaced("o3", day(3), "-1.00", "bob")
     with pytest.raises(InvalidInputError, match="'amount' of refund 'r3' must have at most 2"):
         ledger.record(Refund("r3", "o1", day(3), "0.001"))
+    with pytest.raises(InvalidInputError, match="'amount' of order 'o4' must have at most 2"):
+        ledger.record(OrderPlaced("o4", day(3), "1.001", "bob"))
+    with pytest.raises(InvalidInputError, match="'amount' of payout 'p4' must have at most 2"):
+        ledger.record(Payout("p4", "bob", day(3), "0.001"))
     # A failing call keeps none of its events, even the valid ones before the bad one.
     with pytest.raises(InvalidInputError):
         ledger.record(OrderPlaced("o5", day(3), "1.00", "bob"), Refund("rx", "o5", day(4), "2"))

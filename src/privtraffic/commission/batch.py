@@ -32,9 +32,9 @@ from privtraffic._html import html_table
 from privtraffic._validation import as_ids, check_same_length
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
-from privtraffic.commission.split import CommissionEntry, entry_reason
+from privtraffic.commission.split import CommissionEntry, _amount_of, entry_reason
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import as_amount, minor_exponent
+from privtraffic.money import minor_exponent
 
 __all__ = ["CommissionBatch", "compute_commissions"]
 
@@ -313,12 +313,7 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
     if kind == "O":
         units = np.empty(arr.shape[0], dtype=np.int64)
         for i, v in enumerate(arr.tolist()):
-            try:
-                units[i] = int(as_amount(v, "amount", currency=currency).scaleb(exponent))
-            except InvalidInputError as exc:
-                raise InvalidInputError(
-                    str(exc).replace("'amount'", f"'amount' of {where(i)}", 1)
-                ) from None
+            units[i] = int(_amount_of(where(i), v, currency).scaleb(exponent))
         return units
     if kind not in "US":
         raise InvalidInputError(f"'amount' must be decimal strings (got dtype {arr.dtype})")
@@ -334,12 +329,7 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
     )
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        try:
-            value = as_amount(str(text[i]), "amount", currency=currency)
-        except InvalidInputError as exc:
-            raise InvalidInputError(
-                str(exc).replace("'amount'", f"'amount' of {where(i)}", 1)
-            ) from None
+        value = _amount_of(where(i), str(text[i]), currency)
         raise InvalidInputError(
             f"'amount' of {where(i)} must be a plain decimal with at most {exponent} places "
             f"(got {str(text[i])!r}, read as {value})"

@@ -54,7 +54,7 @@ from privtraffic.commission.events import (
 )
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
-from privtraffic.commission.split import CommissionEntry, split_commission
+from privtraffic.commission.split import CommissionEntry, _amount_of, split_commission
 from privtraffic.commission.statement import Balance, Statement
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import as_amount, minor_exponent
@@ -305,12 +305,7 @@ class Ledger:
     def _check(self, event: LedgerEvent) -> None:
         currency = self.plan.currency
         if isinstance(event, OrderPlaced):
-            try:
-                as_amount(event.amount, "amount", currency=currency)
-            except InvalidInputError as exc:
-                raise InvalidInputError(
-                    str(exc).replace("'amount'", f"'amount' of order {event.order_id!r}", 1)
-                ) from None
+            _amount_of(f"order {event.order_id!r}", event.amount, currency)
             split_commission(
                 self.plan,
                 event.order_id,
@@ -325,12 +320,7 @@ class Ledger:
         elif isinstance(event, Refund):
             what = f"refund {event.refund_id!r}"
             order = self._order(event, what)
-            try:
-                amount = as_amount(event.amount, "amount", currency=currency)
-            except InvalidInputError as exc:
-                raise InvalidInputError(
-                    str(exc).replace("'amount'", f"'amount' of {what}", 1)
-                ) from None
+            amount = _amount_of(what, event.amount, currency)
             done = self._refunded.get(order.order_id, Decimal(0))
             left = as_amount(order.amount, currency=currency) - done
             if amount > left:
@@ -343,12 +333,7 @@ class Ledger:
         else:
             self.network.index_of([event.distributor], "distributor", labels=[event.payout_id])
             if event.amount is not None:
-                try:
-                    as_amount(event.amount, "amount", currency=currency)
-                except InvalidInputError as exc:
-                    raise InvalidInputError(
-                        str(exc).replace("'amount'", f"'amount' of payout {event.payout_id!r}", 1)
-                    ) from None
+                _amount_of(f"payout {event.payout_id!r}", event.amount, currency)
 
     # -- folding -----------------------------------------------------------------------------
 

@@ -89,6 +89,18 @@ def entry_reason(level: int, rank: int, uplift: Decimal, capped: bool, cap: Deci
     return "; ".join(parts)
 
 
+def _amount_of(what: str, value: Any, currency: str) -> Decimal:
+    """``value`` as an exact amount in ``currency``; an error names what it is the amount of.
+
+    ``what`` is, e.g., ``"order 'o2'"``: ``'amount' must not be a float`` becomes ``'amount' of
+    order 'o2' must not be a float``.
+    """
+    try:
+        return as_amount(value, "amount", currency=currency)
+    except InvalidInputError as exc:
+        raise InvalidInputError(str(exc).replace("'amount'", f"'amount' of {what}", 1)) from None
+
+
 def split_commission(
     plan: CommissionPlan,
     order_id: Any,
@@ -160,12 +172,7 @@ def split_commission(
     ...
     privtraffic.errors.InvalidInputError: 'amount' of order 'o2' must not be a float (got 99.99)...
     """
-    try:
-        base = as_amount(amount, "amount", currency=plan.currency)
-    except InvalidInputError as exc:
-        raise InvalidInputError(
-            str(exc).replace("'amount'", f"'amount' of order {order_id!r}", 1)
-        ) from None
+    base = _amount_of(f"order {order_id!r}", amount, plan.currency)
     node = network.position(sharer)
     if node < 0:
         network.index_of([sharer], "sharer", labels=[order_id])  # raises, naming the order
