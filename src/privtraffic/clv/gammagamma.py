@@ -106,17 +106,9 @@ def negative_log_likelihood(
     """
     p, q, v = np.exp(log_params)
     x, m = frequency, monetary_value
+    ll = log_likelihood((p, q, v), x, m)
     px = p * x
     log_m, log_x, log_vxm = np.log(m), np.log(x), np.log(v + x * m)
-    ll = (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
-        + q * np.log(v)
-        + (px - 1.0) * log_m
-        + px * log_x
-        - (px + q) * log_vxm
-    )
     psi_pxq = special.digamma(px + q)
     g_p = x * (psi_pxq - special.digamma(px) + log_m + log_x - log_vxm)
     g_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxm
