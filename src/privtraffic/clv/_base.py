@@ -41,11 +41,14 @@ and the public methods, each with its own numpydoc docstring and example:
 ``fit(self, <data columns...>, weights=None) -> self``
     Forwards to ``self._fit({name: value, ...}, weights)``.
 ``simulate(self, n, ..., rng=None)``
-    Draws synthetic customers from the fitted parameters.
+    Draws synthetic customers from the fitted parameters; :func:`simulation_column` (or
+    :func:`simulation_ages`) checks ``n`` and broadcasts the per-customer column.
 prediction methods
     Start with ``params = self._fitted_params()`` (raises
-    :class:`~privtraffic.errors.NotFittedError`), coerce inputs with :func:`prediction_columns`
-    and call the model module's pure functions.
+    :class:`~privtraffic.errors.NotFittedError`), coerce inputs with ``self._history(...)``
+    (the customers' data, checked with ``_check_data``, plus e.g. ``t=``) or
+    :func:`prediction_columns`, check horizons and counts with :func:`check_horizon` and
+    :func:`check_whole`, and call the model module's pure functions.
 
 What the shell provides
 -----------------------
@@ -89,7 +92,16 @@ from privtraffic.errors import (
     NotFittedError,
 )
 
-__all__ = ["BTYDModel", "ParameterSummary", "check_rfm", "prediction_columns"]
+__all__ = [
+    "BTYDModel",
+    "ParameterSummary",
+    "check_horizon",
+    "check_rfm",
+    "check_whole",
+    "prediction_columns",
+    "simulation_ages",
+    "simulation_column",
+]
 
 _Z95 = 1.959963984540054
 _SUBSAMPLE_ROWS = 20_000  # above this many distinct rows, warm-start from a subsample fit
