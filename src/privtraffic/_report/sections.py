@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from privtraffic._report.document import Document
+from privtraffic.data._summarize import _unit_days
 
 __all__ = [
     "EXTRA_MODELS",
@@ -31,7 +32,6 @@ __all__ = [
 Progress = Callable[[str], None]
 
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
-_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 
 
 def _day(value: Any) -> str:
@@ -369,7 +369,7 @@ def _clv(
         bgf, ggf, f, r, T, m, horizon=horizon_months, discount_rate=discount_rate, unit=unit
     )
     alive = bgf.probability_alive(f, r, T)
-    horizon_units = horizon_months * (365.25 / 12.0) / _UNIT_DAYS[unit]
+    horizon_units = horizon_months * _unit_days("M") / _unit_days(unit)
     purchases = bgf.expected_purchases(horizon_units, f, r, T)
     spend = ggf.expected_spend(f, m)
     order = np.argsort(-clv, kind="stable")[:top]
