@@ -5,10 +5,13 @@ resolution), so a customer base of millions has far fewer distinct ``(frequency,
 rows. Fitting works on the distinct rows with weights; predictions evaluate the expensive
 hypergeometric terms once per distinct ``(frequency, T)``.
 
-:func:`factorize` maps a float column to codes without sorting it: the distinct values of a
-sample get a perfect multiplicative hash on their bit patterns, every row is looked up and
-checked, and values the sample missed are added. Columns with many distinct values fall back
-to :func:`numpy.unique`.
+Neither sorts the column. A column whose values are whole multiples of one step (whole
+numbers; ages at day resolution in weeks, ``k / 7``) is coded by its exact integer ``k``:
+the step is guessed from a sample and every row is checked to satisfy ``k / d == value``
+bit for bit, so distinct floats never share a code. Other columns get a perfect
+multiplicative hash on the bit patterns of a sample's distinct values; every row is looked
+up and checked, and values the sample missed are added. Columns with many distinct values
+fall back to :func:`numpy.unique`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ import numpy as np
 __all__ = ["collapse_rows", "distinct_rows", "factorize"]
 
 _SAMPLE = 16384
+_CHUNK = 65536  # rows per chunk of the checking passes (stays in cache)
 _MAX_HASHED = 2048  # distinct values handled by the perfect hash (table <= 2**23 entries)
+_MAX_SCALE = float(1 << 24)  # finest step (1 / scale) tried for exact integer codes
+_EXACT_INTEGERS = float(1 << 52)  # integer codes stay exact in float64 below this
 _MULTIPLIERS = np.array(
     [
         0x9E3779B97F4A7C15,
@@ -52,7 +58,122 @@ def _perfect_hash(uniques: np.ndarray) -> tuple[np.uint64, np.uint64, np.ndarray
     return None
 
 
-def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _guess_step(values: np.ndarray, max_span: int) -> tuple[float, float, int] | None:
+    """A step that may code a column exactly: ``(scale, lo, span)``, or ``None``.
+
+    The scale ``d`` is 1 when a sample holds whole numbers, else the reciprocal of the
+    smallest gap between the sample's distinct values (snapped to a multiple of 2**-16 when
+    it is one). A row's code is ``rint(value * d) - lo``; ``lo`` and ``lo + span - 1`` are
+    the codes of the smallest and largest value (``rint(v * d)`` is non-decreasing in ``v``).
+    Only the sample is checked here: every row is checked by :func:`_checked_key`.
+    ``None`` when the sample does not fit a step or the codes span more than ``max_span``.
+    """
+    sample = values[:: max(1, values.size // _SAMPLE)]
+    if np.array_equal(sample, np.rint(sample)):
+        scale = 1.0
+    else:
+        distinct = np.unique(sample)
+        if distinct.size < 2:
+            return None
+        scale = 1.0 / float(np.diff(distinct).min())
+        if not scale <= _MAX_SCALE:
+            return None
+        snapped = round(scale * 65536.0) / 65536.0
+        if abs(scale - snapped) <= 1e-9 * scale:
+            scale = snapped
+        if not np.array_equal(np.rint(distinct * scale) / scale, distinct):
+            return None
+    lo = float(np.rint(float(values.min()) * scale))
+    hi = float(np.rint(float(values.max()) * scale))
+    if not (hi - lo < max_span and max(-lo, hi) < _EXACT_INTEGERS):
+        return None
+    return scale, lo, int(hi - lo) + 1
+
+
+# A coded column: (values, table, step). A stepped column keeps its float values and
+# step = (scale, lo); any other column carries its int64 codes and step = None.
+# table[code] is the value of a code, increasing in the code.
+_Column = tuple[np.ndarray, np.ndarray, "tuple[float, float] | None"]
+
+
+def _checked_key(coded: Sequence[_Column], n: int) -> np.ndarray | int:
+    """Each row's cell in the grid of the columns' codes, checking every stepped row.
+
+    The cell is lexicographic (the first column varies slowest). A stepped row passes when
+    ``k / scale == value`` for ``k = rint(value * scale)``: the value is then a function of
+    its code, so distinct values (bit patterns, except that -0.0 is 0.0) never share one.
+    Runs over cache-sized chunks, summing in float64 (exact: cells are whole numbers below
+    2**53); besides the int64 result nothing of the column's length is allocated (fresh
+    large arrays cost page faults that would dominate these passes).
+
+    Returns the int64 cells, or the position of the first stepped column with a row that
+    does not pass.
+    """
+    key = np.empty(n, dtype=np.int64)
+    # Cells summed without shifting each code by its lo stay exact below 2**52: then the
+    # shifts are subtracted once per chunk.
+    bound = offset = 0.0
+    for _, table, step in coded:
+        lo = 0.0 if step is None else step[1]
+        bound = bound * table.size + abs(lo) + table.size
+        offset = offset * table.size + lo
+    fold = bound < _EXACT_INTEGERS
+    m = min(n, _CHUNK)
+    cell, k, back = np.empty(m), np.empty(m), np.empty(m)
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        c, bc = cell[: stop - start], back[: stop - start]
+        for j, (values, table, step) in enumerate(coded):
+            v = values[start:stop]
+            if j:
+                c *= table.size
+            if step is None:
+                if j:
+                    c += v
+                else:
+                    c[...] = v
+                continue
+            scale, lo = step
+            kc = k[: stop - start] if j else c  # the first column's codes start the cell
+            if scale == 1.0:
+                np.rint(v, out=kc)
+                if not np.array_equal(kc, v):
+                    return j
+            else:
+                np.multiply(v, scale, out=kc)
+                np.rint(kc, out=kc)
+                if not np.array_equal(np.divide(kc, scale, out=bc), v):
+                    return j
+            if not fold:
+                kc -= lo
+            if j:
+                c += kc
+        if fold and offset:
+            c -= offset
+        key[start:stop] = c
+    return key
+
+
+def _code_column(values: np.ndarray, max_span: int, *, stepped: bool = True) -> _Column:
+    """A column coded by its step (unchecked: see :func:`_checked_key`) or factorised."""
+    step = _guess_step(values, max_span) if stepped else None
+    if step is None:
+        uniques, codes = factorize(values, stepped=False)
+        return codes, uniques, None
+    scale, lo, span = step
+    return values, (lo + np.arange(span, dtype=np.float64)) / scale, (scale, lo)
+
+
+def _drop_unused(codes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Int64 codes renumbered to the table entries that occur (keeps the table's order)."""
+    present = np.bincount(codes, minlength=table.size) > 0
+    if present.all():
+        return codes, table
+    remap = np.cumsum(present) - 1
+    return remap[codes], table[present]
+
+
+def factorize(values: np.ndarray, *, stepped: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values of a float column and each row's index into them.
 
     The same result as ``numpy.unique(values, return_inverse=True)``, in linear time for
@@ -62,6 +183,8 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ----------
     values : numpy.ndarray
         A 1-d float column without NaN.
+    stepped : bool, default True
+        Try exact integer codes of a step first (whole numbers, ``k / 7``, ...).
 
     Returns
     -------
@@ -73,22 +196,28 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> u, codes = factorize(np.array([3.0, 1.0, 3.0, 2.5]))
     >>> u.tolist(), codes.tolist()
     ([1.0, 2.5, 3.0], [2, 0, 2, 1])
+
+    Values a rounding error apart stay apart (every row is checked, not only a sample):
+
+    >>> week = np.arange(1.0, 8.0) / 7
+    >>> u, codes = factorize(np.append(week, np.nextafter(week[1], 1.0)))
+    >>> u.size, codes.tolist()
+    (8, [0, 1, 3, 4, 5, 6, 7, 2])
     """
-    values = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 -> 0.0: one bit pattern
+    values = np.asarray(values, dtype=np.float64)
     n = values.size
     if n == 0:
         return values.copy(), np.zeros(0, dtype=np.int64)
+    if stepped:
+        column = _code_column(values, 4 * n + 1024)
+        if column[2] is None:
+            return column[1], column[0]
+        key = _checked_key([column], n)
+        if not isinstance(key, int):
+            codes, table = _drop_unused(key, column[1])
+            return table, codes
+    values = values + 0.0  # -0.0 -> 0.0: one bit pattern
     sample = values[:: max(1, n // _SAMPLE)]
-    lo, hi = float(values.min()), float(values.max())
-    if (
-        hi - lo <= 4 * n + 1024
-        and np.array_equal(sample, np.floor(sample))
-        and np.array_equal(values, np.floor(values))
-    ):
-        shifted = (values - lo).astype(np.int64)
-        present = np.bincount(shifted) > 0
-        remap = np.cumsum(present) - 1
-        return lo + np.flatnonzero(present).astype(np.float64), remap[shifted]
     uniques = np.unique(sample)
     for _ in range(3):
         if uniques.size > _MAX_HASHED:
@@ -104,6 +233,63 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         uniques = np.union1d(uniques, values[missed])
     inverse_uniques, codes = np.unique(values, return_inverse=True)
     return inverse_uniques, codes.reshape(-1).astype(np.int64)
+
+
+def _row_cells(columns: Sequence[np.ndarray]) -> tuple[list[_Column], np.ndarray | None, int]:
+    """Code the columns and, when their grid is small enough to count on, each row's cell.
+
+    A grid of at most ``4 * n + 2**20`` cells is counted directly; stepped columns keep
+    unused codes unless that makes the grid too large. Returns ``(coded, cells, grid)``;
+    ``cells`` is ``None`` for a grid too large to count on (every column then carries
+    int64 codes of its distinct values).
+    """
+    n = len(columns[0])
+    max_grid = 4 * n + (1 << 20)
+    values = [np.asarray(c, dtype=np.float64) for c in columns]
+    coded = [_code_column(v, max_grid) for v in values]
+    while True:
+        grid = math.prod(table.size for _, table, _ in coded)
+        if grid > max_grid:
+            break
+        key = _checked_key(coded, n)
+        if not isinstance(key, int):
+            return coded, key, grid
+        coded[key] = _code_column(values[key], max_grid, stepped=False)
+    distinct: list[_Column] = []
+    for j, column in enumerate(coded):
+        if column[2] is not None:
+            key = _checked_key([column], n)
+            column = (
+                _code_column(values[j], max_grid, stepped=False)
+                if isinstance(key, int)
+                else (key, column[1], None)
+            )
+        distinct.append((*_drop_unused(column[0], column[1]), None))
+    coded = distinct
+    grid = math.prod(table.size for _, table, _ in coded)
+    if grid <= max_grid:
+        cells = _checked_key(coded, n)
+        if not isinstance(cells, int):  # always: no stepped column is left to fail
+            return coded, cells, grid
+    return coded, None, grid
+
+
+def _decode(occupied: np.ndarray, coded: Sequence[_Column]) -> list[np.ndarray]:
+    """The column values of grid cells."""
+    rows: list[np.ndarray] = []
+    rest = occupied
+    for _, table, _ in reversed(coded):
+        rest, code = np.divmod(rest, table.size)
+        rows.append(table[code])
+    return rows[::-1]
+
+
+def _unique_rows(coded: Sequence[_Column]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct rows by sorting the stacked codes (grids too large to count on)."""
+    stacked = np.column_stack([codes for codes, _, _ in coded])
+    occupied_rows, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    rows = [table[occupied_rows[:, j]] for j, (_, table, _) in enumerate(coded)]
+    return rows, inverse.reshape(-1).astype(np.int64)
 
 
 def distinct_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -126,31 +312,14 @@ def distinct_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.n
     >>> [r.tolist() for r in rows], index.tolist()
     ([[0.0, 1.0], [0.0, 5.0]], [1, 0, 1])
     """
-    n = len(columns[0])
-    factors = [factorize(c) for c in columns]
-    sizes = [u.size for u, _ in factors]
-    key = np.zeros(n, dtype=np.int64)
-    if math.prod(sizes) <= 4 * n + (1 << 20):
-        for (_, codes), size in zip(factors, sizes, strict=True):
-            key = key * size + codes
-        present = np.zeros(math.prod(sizes), dtype=bool)
-        present[key] = True
-        occupied = np.flatnonzero(present)
-        remap = np.cumsum(present) - 1
-        index = remap[key]
-    else:
-        stacked = np.column_stack([codes for _, codes in factors])
-        occupied_rows, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        index = inverse.reshape(-1).astype(np.int64)
-        occupied = np.zeros(len(occupied_rows), dtype=np.int64)
-        for j, size in enumerate(sizes):
-            occupied = occupied * size + occupied_rows[:, j]
-    rows: list[np.ndarray] = []
-    rest = occupied
-    for (uniques, _), size in zip(reversed(factors), reversed(sizes), strict=True):
-        rest, code = np.divmod(rest, size)
-        rows.append(uniques[code])
-    return rows[::-1], index
+    coded, key, grid = _row_cells(columns)
+    if key is None:
+        return _unique_rows(coded)
+    present = np.zeros(grid, dtype=bool)
+    present[key] = True
+    occupied = np.flatnonzero(present)
+    remap = np.cumsum(present) - 1
+    return _decode(occupied, coded), remap[key]
 
 
 def collapse_rows(
@@ -181,23 +350,12 @@ def collapse_rows(
     if n == 0:
         return [np.asarray(c, dtype=np.float64) for c in columns], np.zeros(0)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
-    factors = [factorize(c) for c in columns]
-    sizes = [u.size for u, _ in factors]
-    if math.prod(sizes) <= 4 * n + (1 << 20):  # count straight into the grid of codes
-        key = np.zeros(n, dtype=np.int64)
-        for (_, codes), size in zip(factors, sizes, strict=True):
-            key *= size
-            key += codes
-        grid = np.bincount(key, weights=w, minlength=math.prod(sizes)).astype(np.float64)
-        occupied = np.flatnonzero(grid > 0)
-        totals = grid[occupied]
-        rows: list[np.ndarray] = []
-        rest = occupied
-        for (uniques, _), size in zip(reversed(factors), reversed(sizes), strict=True):
-            rest, code = np.divmod(rest, size)
-            rows.append(uniques[code])
-        return rows[::-1], totals
-    rows, index = distinct_rows(columns)
+    coded, key, grid = _row_cells(columns)
+    if key is not None:  # count straight into the grid of codes
+        counts = np.bincount(key, weights=w, minlength=grid)
+        occupied = np.flatnonzero(counts > 0)
+        return _decode(occupied, coded), counts[occupied].astype(np.float64)
+    rows, index = _unique_rows(coded)
     totals = np.bincount(index, weights=w, minlength=len(rows[0])).astype(np.float64)
     keep = totals > 0
     return [r[keep] for r in rows], totals[keep]
