@@ -213,10 +213,12 @@ def test_finite_where_lifetimes_returns_nan(params, x, t_x, T):
         peer = ParetoNBDFitter._conditional_log_likelihood(
             params, np.array([x]), np.array([t_x]), np.array([T])
         )
-    assert np.isnan(peer).all()  # lifetimes 0.11.3 on current scipy
     ll = pn.log_likelihood(params, np.array([x]), np.array([t_x]), np.array([T]))[0]
     alive = pn.probability_alive(params, np.array([x]), np.array([t_x]), np.array([T]))[0]
     ref_ll, ref_alive = mp_log_likelihood(params, x, t_x, T)
+    # lifetimes 0.11.3 returns NaN for these on scipy 1.17; on scipy 1.15 some come out right,
+    # and where lifetimes gives a number it must agree with the 50-digit reference too.
+    assert np.isnan(peer).all() or peer[0] == pytest.approx(ref_ll, rel=1e-8)
     assert ll == pytest.approx(ref_ll, rel=1e-10)
     assert alive == pytest.approx(ref_alive, rel=1e-9, abs=1e-300)
 
