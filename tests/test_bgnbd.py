@@ -364,8 +364,12 @@ def test_bad_hyper_parameters_and_prediction_arguments():
         m.expected_purchases_new(-1)
     with pytest.raises(InvalidInputError, match="'n' must be whole numbers >= 0"):
         m.probability_of_purchases(1.5, 10)
-    with pytest.raises(InvalidInputError, match="'weights' must be >= 0"):
+    with pytest.raises(InvalidInputError, match=r"'weights' must be >= 0 \(got -1.0 at index 1\)"):
         BetaGeo().fit([1, 0], [1.0, 0.0], [2.0, 2.0], weights=[1, -1])
+    with pytest.raises(InvalidInputError, match=r"'penalizer' .* \(got -1.0\)"):
+        BetaGeo(penalizer=np.float64(-1.0)).fit([1, 0], [1.0, 0.0], [2.0, 2.0])
+    with pytest.raises(InvalidInputError, match=r"'n' must be a whole number >= 1 \(got 0\)"):
+        m.simulate(np.int64(0), 39.0)
     with pytest.raises(InvalidInputError, match="must have a column 'T'"):
         BetaGeo().fit({"frequency": [1], "recency": [1.0]})
 

@@ -355,7 +355,8 @@ def simulation_column(n: Any, name: str, values: Any) -> np.ndarray:
     privtraffic.errors.InvalidInputError: 'T' must be a scalar or have length n=3 (got 2)
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"'n' must be a whole number >= 1 (got {n!r})")
+        got = int(n) if isinstance(n, np.integer) else n
+        raise InvalidInputError(f"'n' must be a whole number >= 1 (got {got!r})")
     (column,) = prediction_columns(**{name: values})
     if len(column) == 1:
         column = np.full(int(n), column[0])
@@ -505,7 +506,9 @@ class BTYDModel:
             check_same_length(**{names[0]: columns[0], "weights": w})
             i = first_index(w < 0)
             if i >= 0:
-                raise InvalidInputError(f"'weights' must be >= 0 (got {w[i]!r} at index {i})")
+                raise InvalidInputError(
+                    f"'weights' must be >= 0 (got {float(w[i])!r} at index {i})"
+                )
             if not w.sum() > 0:
                 raise InvalidInputError("'weights' must not all be 0")
         return columns, w
@@ -518,7 +521,8 @@ class BTYDModel:
             or not np.isfinite(penalizer)
             or penalizer < 0
         ):
-            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {penalizer!r})")
+            got = float(penalizer) if isinstance(penalizer, np.floating) else penalizer
+            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {got!r})")
         columns, w = self._coerce_fit_data(values, weights)
         rows, row_weights = collapse_rows(columns, w)
         starts = type(self)._initial_log_params(*rows, weights=row_weights)
