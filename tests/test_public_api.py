@@ -65,3 +65,25 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def _public_members():
+    for qualname, obj in PUBLIC:
+        if not inspect.isclass(obj):
+            continue
+        for name, member in vars(obj).items():
+            if name.startswith("_"):
+                continue
+            func = member.fget if isinstance(member, property) else member
+            func = getattr(func, "__func__", func)  # classmethod / staticmethod
+            if inspect.isroutine(func) or isinstance(member, property):
+                yield f"{qualname}.{name}", func
+
+
+MEMBERS = sorted(dict(_public_members()).items())
+
+
+@pytest.mark.parametrize(("qualname", "member"), MEMBERS, ids=[q for q, _ in MEMBERS])
+def test_public_method_has_a_runnable_example(qualname: str, member: object) -> None:
+    doc = inspect.getdoc(member) or ""
+    assert ">>>" in doc, f"{qualname} has no runnable example"

@@ -103,7 +103,17 @@ class CommissionBatch:
 
     @property
     def currency(self) -> str:
-        """The plan's currency (``"CNY"`` unless the plan says otherwise)."""
+        """The plan's currency (``"CNY"`` unless the plan says otherwise).
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1",)),
+        ...     {"order_id": ["o1"], "sharer": ["kol"], "amount": ["10.00"]},
+        ...     DistributorNetwork.from_edges([], [], users=["kol"]))
+        >>> batch.currency
+        'CNY'
+        """
         return self.plan.currency
 
     def columns(self) -> dict[str, np.ndarray]:

@@ -141,7 +141,15 @@ class ComplianceReport:
 
     @property
     def flagged(self) -> tuple[ComplianceFinding, ...]:
-        """The findings whose status is ``"near"`` or ``"beyond"``."""
+        """The findings whose status is ``"near"`` or ``"beyond"``.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan
+        >>> report = compliance_report(CommissionPlan(level_rates=("0.10", "0.05")))
+        >>> all(f.status in ("near", "beyond") for f in report.flagged)
+        True
+        """
         return tuple(f for f in self.findings if f.status in ("near", "beyond"))
 
     def __iter__(self) -> Iterator[ComplianceFinding]:

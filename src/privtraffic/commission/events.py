@@ -94,7 +94,13 @@ class OrderPlaced:
 
     @property
     def key(self) -> tuple[str, Any]:
-        """Idempotency key: ``("order", order_id)``."""
+        """Idempotency key: ``("order", order_id)``.
+
+        Examples
+        --------
+        >>> OrderPlaced("o1", "2024-05-01", "10.00", "kol").key
+        ('order', 'o1')
+        """
         return ("order", self.order_id)
 
     def __repr__(self) -> str:
@@ -125,7 +131,13 @@ class OrderSettled:
 
     @property
     def key(self) -> tuple[str, Any]:
-        """Idempotency key: ``("settlement", order_id)``."""
+        """Idempotency key: ``("settlement", order_id)``.
+
+        Examples
+        --------
+        >>> OrderSettled("o1", "2024-05-03").key
+        ('settlement', 'o1')
+        """
         return ("settlement", self.order_id)
 
     def __repr__(self) -> str:
@@ -166,7 +178,13 @@ class Refund:
 
     @property
     def key(self) -> tuple[str, Any]:
-        """Idempotency key: ``("refund", refund_id)``."""
+        """Idempotency key: ``("refund", refund_id)``.
+
+        Examples
+        --------
+        >>> Refund("r1", "o1", "2024-05-04", "4.00").key
+        ('refund', 'r1')
+        """
         return ("refund", self.refund_id)
 
     def __repr__(self) -> str:
@@ -209,7 +227,13 @@ class Payout:
 
     @property
     def key(self) -> tuple[str, Any]:
-        """Idempotency key: ``("payout", payout_id)``."""
+        """Idempotency key: ``("payout", payout_id)``.
+
+        Examples
+        --------
+        >>> Payout("p1", "kol", "2024-05-31", "1.00").key
+        ('payout', 'p1')
+        """
         return ("payout", self.payout_id)
 
     def __repr__(self) -> str:

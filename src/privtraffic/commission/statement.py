@@ -61,7 +61,18 @@ class Balance:
 
     @property
     def owed(self) -> Decimal:
-        """``pending + payable - clawback_due``: what the merchant still owes (may be < 0)."""
+        """``pending + payable - clawback_due``: what the merchant still owes (may be < 0).
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork, Ledger
+        >>> from privtraffic.commission import OrderPlaced
+        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",)),
+        ...                 DistributorNetwork.from_edges([], [], users=["kol"]))
+        >>> _ = ledger.record(OrderPlaced("o1", "2024-05-01", "10.00", "kol"))
+        >>> ledger.balances("2024-05-02")["kol"].owed
+        Decimal('1.00')
+        """
         return self.pending + self.payable - self.clawback_due
 
     def __repr__(self) -> str:
@@ -120,7 +131,19 @@ class Statement:
 
     @property
     def closing(self) -> Decimal:
-        """``opening + earned - reversed - clawed_back - paid``."""
+        """``opening + earned - reversed - clawed_back - paid``.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork, Ledger
+        >>> from privtraffic.commission import OrderPlaced, Refund
+        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",)),
+        ...                 DistributorNetwork.from_edges([], [], users=["kol"]))
+        >>> _ = ledger.record(OrderPlaced("o1", "2024-05-01", "10.00", "kol"),
+        ...                   Refund("r1", "o1", "2024-05-02", "4.00"))
+        >>> ledger.statement("kol", "2024-05-01", "2024-06-01").closing
+        Decimal('0.60')
+        """
         return self.opening + self.earned - self.reversed - self.clawed_back - self.paid
 
     def as_row(self) -> tuple[Any, ...]:

@@ -118,6 +118,14 @@ class TierTable(ColumnarTable):
         ------
         InvalidInputError
             The user is not in the table.
+
+        Examples
+        --------
+        >>> from privtraffic.lifecycle import relationship_ladder
+        >>> r = relationship_ladder().classify([1, 2], ["join", "purchase"],
+        ...     ["2024-01-01", "2024-01-02"], as_of="2024-01-03")
+        >>> r.tier_of(2)
+        'buyer'
         """
         i = int(np.searchsorted(self.users, user))
         if i >= len(self.users) or self.users[i] != user:

@@ -340,6 +340,11 @@ class Threshold(_ConditionOps):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> (count("purchase", window_days=90) >= 2).describe()
+        'count(purchase, 90d) ≥ 2'
         """
         if self.below is None:
             return f"{self.fact} ≥ {self.at_least:g}"
@@ -421,6 +426,11 @@ class Ratio(_ConditionOps):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> (count("redeem", window_days=30) / count("claim", window_days=30) >= 0.3).describe()
+        'count(redeem, 30d) / count(claim, 30d) ≥ 0.3'
         """
         return f"{self.numerator} / {self.denominator} ≥ {self.at_least:g}"
 
@@ -457,6 +467,11 @@ class AllOf(_ConditionOps):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> ((count("purchase") >= 1) & (count("review") >= 1)).describe()
+        'count(purchase, ever) ≥ 1 and count(review, ever) ≥ 1'
         """
         return " and ".join(
             f"({c.describe()})" if isinstance(c, AnyOf) else c.describe() for c in self.items
@@ -481,6 +496,11 @@ class AnyOf(_ConditionOps):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> ((count("purchase") >= 1) | (count("review") >= 1)).describe()
+        'count(purchase, ever) ≥ 1 or count(review, ever) ≥ 1'
         """
         return " or ".join(c.describe() for c in self.items)
 
@@ -503,6 +523,11 @@ class Ever(_ConditionOps):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> ever(count("purchase") >= 1).describe()
+        'ever(count(purchase, ever) ≥ 1)'
         """
         return f"ever({self.condition.describe()})"
 

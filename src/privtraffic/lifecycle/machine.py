@@ -323,6 +323,12 @@ class Machine:
         Returns
         -------
         tuple of str
+
+        Examples
+        --------
+        >>> from privtraffic.lifecycle import relationship_ladder
+        >>> relationship_ladder().tiers
+        ('basic', 'member', 'buyer', 'repeat_buyer', 'koc')
         """
         return tuple(t.name for t in self.tier_rules)
 
@@ -333,6 +339,12 @@ class Machine:
         Returns
         -------
         tuple of int
+
+        Examples
+        --------
+        >>> from privtraffic.lifecycle import relationship_ladder
+        >>> relationship_ladder(window_days=90).windows_seconds  # 90 days
+        (7776000,)
         """
         out = {f.window_seconds for f in self.facts if f.window_seconds is not None}
         return tuple(sorted(out))
