@@ -24,6 +24,7 @@ import numpy as np
 __all__ = ["collapse_rows", "distinct_rows", "factorize"]
 
 _SAMPLE = 16384
+_SMALL_SAMPLE = 1024  # values sorted to guess a column's step
 _CHUNK = 65536  # rows per chunk of the checking passes (stays in cache)
 _MAX_HASHED = 2048  # distinct values handled by the perfect hash (table <= 2**23 entries)
 _MAX_SCALE = float(1 << 24)  # finest step (1 / scale) tried for exact integer codes
@@ -62,9 +63,10 @@ def _guess_step(values: np.ndarray, max_span: int) -> tuple[float, float, int] |
     """A step that may code a column exactly: ``(scale, lo, span)``, or ``None``.
 
     The scale ``d`` is 1 when a sample holds whole numbers, else the reciprocal of the
-    smallest gap between the sample's distinct values (snapped to a multiple of 2**-16 when
-    it is one). A row's code is ``rint(value * d) - lo``; ``lo`` and ``lo + span - 1`` are
-    the codes of the smallest and largest value (``rint(v * d)`` is non-decreasing in ``v``).
+    smallest gap between the distinct values of (a subsample of) the sample, snapped to a
+    multiple of 2**-16 when it is one. A row's code is ``rint(value * d) - lo``; ``lo`` and
+    ``lo + span - 1`` are the codes of the smallest and largest value (``rint(v * d)`` is
+    non-decreasing in ``v``).
     Only the sample is checked here: every row is checked by :func:`_checked_key`.
     ``None`` when the sample does not fit a step or the codes span more than ``max_span``.
     """
@@ -72,16 +74,21 @@ def _guess_step(values: np.ndarray, max_span: int) -> tuple[float, float, int] |
     if np.array_equal(sample, np.rint(sample)):
         scale = 1.0
     else:
-        distinct = np.unique(sample)
-        if distinct.size < 2:
-            return None
-        scale = 1.0 / float(np.diff(distinct).min())
-        if not scale <= _MAX_SCALE:
-            return None
-        snapped = round(scale * 65536.0) / 65536.0
-        if abs(scale - snapped) <= 1e-9 * scale:
-            scale = snapped
-        if not np.array_equal(np.rint(distinct * scale) / scale, distinct):
+        # The step from the distinct values of a small subsample (sorting is the costly
+        # part), checked on the whole sample; from the whole sample's if that fails.
+        for candidates in (sample[:: max(1, sample.size // _SMALL_SAMPLE)], sample):
+            distinct = np.unique(candidates)
+            if distinct.size < 2:
+                continue
+            scale = 1.0 / float(np.diff(distinct).min())
+            if not scale <= _MAX_SCALE:
+                return None
+            snapped = round(scale * 65536.0) / 65536.0
+            if abs(scale - snapped) <= 1e-9 * scale:
+                scale = snapped
+            if np.array_equal(np.rint(sample * scale) / scale, sample):
+                break
+        else:
             return None
     lo = float(np.rint(float(values.min()) * scale))
     hi = float(np.rint(float(values.max()) * scale))
