@@ -17,6 +17,7 @@ Run: ``python benchmarks/bench_clv.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -63,6 +64,14 @@ def import_time(repeats: int = 7) -> float:
     return statistics.median(times)
 
 
+def load_average() -> str:
+    """The machine's load averages: the benchmark shares a small machine with other jobs."""
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "n/a"
+
+
 def collapse_with_pandas(x, rec, T):
     import pandas as pd
 
@@ -81,6 +90,7 @@ def main() -> None:
 
     print(f"privtraffic vs lifetimes 0.11.3 — BG/NBD, {n:,} simulated customers")
     print("(day-resolution ages in weeks; CDNOW parameters; 2-core machine)")
+    print(f"load average at start (1, 5, 15 min): {load_average()}")
     x, rec, T = make_data(n)
     print(f"distinct (frequency, recency, T) rows: {len(collapse_with_pandas(x, rec, T)):,}")
 
@@ -131,6 +141,7 @@ def main() -> None:
         f"expected_purchases + probability_alive             {peer_pred / ours_pred:8.1f}x   >= 5x"
     )
     print(f"import privtraffic                                 {imp:8.3f}s   < 0.5 s")
+    print(f"\nload average at end (1, 5, 15 min): {load_average()}")
 
 
 if __name__ == "__main__":
