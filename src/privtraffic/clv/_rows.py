@@ -352,6 +352,15 @@ def collapse_rows(
     >>> cols, w = collapse_rows([np.array([0.0, 2, 0]), np.array([0.0, 5, 0])], None)
     >>> [c.tolist() for c in cols], w.tolist()
     ([[0.0, 2.0], [0.0, 5.0]], [2.0, 1.0])
+
+    Rows are merged only when their values are identical: ages a rounding error apart stay
+    two rows.
+
+    >>> age = np.full(4, 3.0) / 7
+    >>> age[1] = np.nextafter(age[1], 1.0)
+    >>> cols, w = collapse_rows([np.ones(4), age], np.array([1.0, 2.0, 3.0, 4.0]))
+    >>> w.tolist(), bool(cols[1][0] < cols[1][1])
+    ([8.0, 2.0], True)
     """
     n = len(columns[0])
     if n == 0:
