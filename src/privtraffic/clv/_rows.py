@@ -70,6 +70,8 @@ def _guess_step(values: np.ndarray, max_span: int) -> tuple[float, float, int] |
     Only the sample is checked here: every row is checked by :func:`_checked_key`.
     ``None`` when the sample does not fit a step or the codes span more than ``max_span``.
     """
+    if values.size == 0:
+        return None
     sample = values[:: max(1, values.size // _SAMPLE)]
     if np.array_equal(sample, np.rint(sample)):
         scale = 1.0
