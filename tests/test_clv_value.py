@@ -95,9 +95,14 @@ def test_summary_supplies_unit_margin_scales_discount_lowers(models):
 def test_days_per_unit():
     assert days_per_unit("D") == 1.0 and days_per_unit("W") == 7.0
     assert days_per_unit("M") == pytest.approx(30.4375)
-    with pytest.raises(InvalidInputError, match="'unit' must be 'D', 'W', 'M' or a number of days"):
+    with pytest.raises(
+        InvalidInputError, match="'unit' must be 'D', 'W', 'M' or a positive number of days"
+    ):
         days_per_unit("Y")
-    with pytest.raises(InvalidInputError, match="'unit' must be a finite number of days > 0"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"'unit' must be 'D', 'W', 'M' or a positive number of days \(got -7\)",
+    ):
         days_per_unit(-7)
 
 

@@ -165,3 +165,93 @@ def test_integer_rounding_matches_fraction_peer_and_decimal(num, den, mode):
         assert int(exact.quantize(Decimal(1), rounding={"half_up": decimal.ROUND_HALF_UP,
                    "half_even": decimal.ROUND_HALF_EVEN, "down": decimal.ROUND_DOWN}[mode],
                    context=ctx)) == expected  # fmt: skip
+
+
+# --- one rounding rule and one allocation rule for scalars and arrays ------------------------
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 10**12), min_size=1, max_size=20),
+    st.integers(1, 10**6),
+    st.sampled_from(["half_up", "half_even", "down"]),
+)
+def test_round_ratio_on_arrays_equals_the_scalar_rule(nums, den, rounding):
+    import numpy as np
+
+    out = round_ratio(np.array(nums, dtype=np.int64), den, rounding)
+    assert out.tolist() == [round_ratio(n, den, rounding) for n in nums]
+    wide = round_ratio(np.array([n * 10**9 for n in nums], dtype=object), den, rounding)
+    assert wide.tolist() == [_fraction_round(Fraction(n * 10**9, den), rounding) for n in nums]
+
+
+def test_round_ratio_array_names_the_bad_index():
+    import numpy as np
+
+    with pytest.raises(InvalidInputError, match=r"got -3 / 2 at index 1"):
+        round_ratio(np.array([1, -3]), 2)
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-(10**9), 10**9),
+            st.lists(st.integers(0, 1000), min_size=3, max_size=3).filter(any),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_allocate_minor_rows_equals_allocate_minor_row_by_row(rows):
+    import numpy as np
+
+    from privtraffic.money import allocate_minor_rows
+
+    totals = np.array([t for t, _ in rows], dtype=np.int64)
+    weights = np.array([w for _, w in rows], dtype=np.int64)
+    out = allocate_minor_rows(totals, weights)
+    assert out.tolist() == [allocate_minor(t, w) for t, w in rows]
+    assert out.sum(axis=1).tolist() == totals.tolist()
+
+
+def test_allocate_minor_rows_refuses_a_total_over_zero_weights():
+    import numpy as np
+
+    from privtraffic.money import allocate_minor_rows
+
+    assert allocate_minor_rows(np.array([0]), np.array([[0, 0]])).tolist() == [[0, 0]]
+    with pytest.raises(InvalidInputError, match=r"got 5 at row 1"):
+        allocate_minor_rows(np.array([0, 5]), np.array([[1, 0], [0, 0]]))
+
+
+# --- formatting by currency and locale -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "locale", "expected"),
+    [
+        ("1299", "CNY", "zh", "¥1,299.00"),
+        ("1299", "CNY", "en", "CN¥1,299.00"),
+        (100, "JPY", "en", "¥100"),
+        (100, "JPY", "zh", "JP¥100"),
+        ("1234567.5", "USD", "en", "$1,234,567.50"),
+        ("-0.05", "CNY", "zh", "-¥0.05"),
+        ("2.125", "KWD", "en", "2.125 KWD"),
+    ],
+)
+def test_format_amount_knows_the_currency_and_locale(value, currency, locale, expected):
+    from privtraffic.money import format_amount
+
+    assert format_amount(value, currency, locale=locale) == expected
+
+
+def test_format_amount_reads_minor_units_and_float_estimates():
+    from privtraffic.money import format_amount
+
+    assert format_amount(100, "JPY", minor_units=True) == "¥100"
+    assert format_amount(12345, "CNY", minor_units=True, symbol=False) == "123.45"
+    assert format_amount(19671.499, "CNY", symbol=False) == "19,671.50"
+    assert format_amount(Money("5", "USD")) == "$5.00"
+    with pytest.raises(InvalidInputError, match="'locale' must be one of"):
+        format_amount(1, locale="fr")

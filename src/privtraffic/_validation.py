@@ -24,8 +24,18 @@ __all__ = [
     "as_int_array",
     "check_nonempty",
     "check_same_length",
+    "day_number",
     "first_index",
+    "unit_days",
 ]
+
+#: Length of the month BTYD time steps through, in days (a Julian year / 12).
+DAYS_PER_MONTH = 365.25 / 12.0
+
+#: The named time units and their length in days.
+TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
+
+_SECONDS_PER_DAY = 86_400
 
 
 def first_index(mask: np.ndarray) -> int:
@@ -341,3 +351,89 @@ def as_datetime64(values: Any, name: str, *, unit: str = "s") -> np.ndarray:
         if np.isnat(out[i]):
             raise InvalidInputError(f"'{name}' must not be missing (got {_fmt(v)} at index {i})")
     return out
+
+
+def unit_days(unit: Any, name: str = "unit") -> float:
+    """Length of a time unit in days: ``"D"`` (1), ``"W"`` (7), ``"M"`` (365.25/12) or a number.
+
+    The one parser of time units in privtraffic: summaries, CLV, plots, the report and the Dask
+    integration all read ``unit`` (and ``period``, ``horizon_unit``, ...) through it.
+
+    Parameters
+    ----------
+    unit : {"D", "W", "M"} or float
+        A unit's name or a finite, positive number of days.
+    name : str
+        The argument's name, used in messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InvalidInputError
+        Another string, a boolean, or a number that is not finite and positive.
+
+    Examples
+    --------
+    >>> unit_days("W"), unit_days(14), round(unit_days("M"), 4)
+    (7.0, 14.0, 30.4375)
+    >>> unit_days("week")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'unit' must be 'D', 'W', 'M' or a positive number of days (got 'week')
+    """  # noqa: E501
+    if isinstance(unit, str):
+        if unit in TIME_UNITS:
+            return TIME_UNITS[unit]
+    elif not isinstance(unit, (bool, np.bool_)) and isinstance(unit, (int, float, np.number)):
+        days = float(unit)
+        if np.isfinite(days) and days > 0:
+            return days
+    raise InvalidInputError(
+        f"'{name}' must be 'D', 'W', 'M' or a positive number of days (got {unit!r})"
+    )
+
+
+def day_number(moment: Any, name: str) -> int:
+    """One timestamp (str, date, datetime, datetime64, pandas Timestamp) as days since 1970-01-01.
+
+    A time within a day counts as that day (the floor), so a calibration end of
+    ``"2024-03-01"`` and ``"2024-03-01T18:00"`` are the same day.
+
+    Parameters
+    ----------
+    moment : str, datetime.date, datetime.datetime, numpy.datetime64 or pandas.Timestamp
+        A single, time-zone naive timestamp.
+    name : str
+        The argument's name, used in messages.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidInputError
+        ``None``, a sequence, an aware timestamp or text that is not a timestamp.
+
+    Examples
+    --------
+    >>> day_number("1970-01-03T12:00", "observation_end")
+    2
+    >>> day_number(None, "observation_end")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'observation_end' must be one timestamp (got None)
+    """
+    if moment is None or isinstance(moment, (list, tuple, np.ndarray)):
+        raise InvalidInputError(f"'{name}' must be one timestamp (got {moment!r})")
+    if hasattr(moment, "to_pydatetime"):  # pandas Timestamp
+        if getattr(moment, "tzinfo", None) is not None:
+            raise InvalidInputError(f"'{name}' must be time-zone naive (got {moment!r})")
+        moment = moment.to_pydatetime()
+    if not isinstance(moment, (str, _dt.date, np.datetime64)):
+        raise InvalidInputError(f"'{name}' must be a timestamp (got {moment!r})")
+    seconds = as_datetime64(np.array([moment], dtype=object), name)[0].astype(np.int64)
+    return int(seconds // _SECONDS_PER_DAY)

@@ -37,24 +37,30 @@ import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic.errors import CurrencyMismatchError, InvalidInputError
 
 __all__ = [
     "CURRENCY_EXPONENTS",
+    "CURRENCY_SYMBOLS",
     "DEFAULT_CURRENCY",
     "ROUNDING_MODES",
     "Money",
     "allocate",
     "allocate_minor",
+    "allocate_minor_rows",
     "as_amount",
     "as_decimal",
     "as_rate",
     "check_currency",
     "check_rounding",
+    "format_amount",
+    "from_minor_units",
     "minor_exponent",
     "quantize",
     "round_ratio",
@@ -93,6 +99,10 @@ ROUNDING_MODES: Mapping[str, str] = {
 # Wide enough that a product of an amount and a rate is never rounded by the context itself.
 _EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
 _WIDE = decimal.Context(prec=200)
+_INT64_MAX = 2**63 - 1
+
+#: An integer, or an integer numpy array (elementwise).
+IntOrArray: TypeAlias = int | NDArray[Any]
 
 
 def check_currency(currency: Any, name: str = "currency") -> str:
@@ -340,29 +350,33 @@ def quantize(value: Any, currency: str = DEFAULT_CURRENCY, rounding: str = "half
     return exact.quantize(unit, rounding=mode, context=_WIDE)
 
 
-def round_ratio(numerator: int, denominator: int, rounding: str = "half_up") -> int:
+def round_ratio(numerator: IntOrArray, denominator: IntOrArray, rounding: str = "half_up") -> Any:
     """Round the non-negative fraction ``numerator / denominator`` to an integer, exactly.
 
     This is the integer twin of :func:`quantize` used on minor units: with amounts in fen and a
-    rate ``p / q``, the commission in fen is ``round_ratio(amount_fen * p, q, rounding)``.
+    rate ``p / q``, the commission in fen is ``round_ratio(amount_fen * p, q, rounding)``. It is
+    the one definition of the rounding rule: the per-order and the batch commission paths both
+    call it, with Python integers or with integer numpy arrays (``int64``, or ``object`` arrays
+    of Python integers when a product could overflow 64 bits), elementwise.
 
     Parameters
     ----------
-    numerator : int
+    numerator : int or numpy.ndarray of int
         ``>= 0``.
-    denominator : int
-        ``> 0``.
+    denominator : int or numpy.ndarray of int
+        ``> 0``; broadcast against ``numerator``.
     rounding : {"half_up", "half_even", "down"}
         The rounding mode.
 
     Returns
     -------
-    int
+    int or numpy.ndarray
+        An ``int`` for integer inputs, an array of the inputs' dtype otherwise.
 
     Raises
     ------
     InvalidInputError
-        A negative numerator or a non-positive denominator.
+        A negative numerator or a non-positive denominator (the first one, with its index).
 
     Examples
     --------
@@ -370,19 +384,41 @@ def round_ratio(numerator: int, denominator: int, rounding: str = "half_up") -> 
     1250
     >>> round_ratio(5, 2, "half_even"), round_ratio(7, 2, "half_even"), round_ratio(7, 2, "down")
     (2, 4, 3)
+    >>> round_ratio(np.array([5, 7, 9]), 2, "half_even").tolist()
+    [2, 4, 4]
     """
     check_rounding(rounding)
-    if numerator < 0 or denominator <= 0:
-        raise InvalidInputError(
-            f"round_ratio needs numerator >= 0 and denominator > 0 "
-            f"(got {numerator} / {denominator})"
-        )
-    q, r = divmod(numerator, denominator)
+    q: Any
+    r: Any
+    den: Any
+    if isinstance(numerator, np.ndarray) or isinstance(denominator, np.ndarray):
+        num, den = np.asarray(numerator), np.asarray(denominator)
+        bad = (num < 0) | (den <= 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            n_i, d_i = (
+                np.broadcast_to(num, bad.shape).flat[i],
+                np.broadcast_to(den, bad.shape).flat[i],
+            )
+            raise InvalidInputError(
+                f"round_ratio needs numerator >= 0 and denominator > 0 "
+                f"(got {n_i} / {d_i} at index {i})"
+            )
+        q, r = num // den, num % den  # object arrays (Python ints) have no np.divmod
+    else:
+        if numerator < 0 or denominator <= 0:
+            raise InvalidInputError(
+                f"round_ratio needs numerator >= 0 and denominator > 0 "
+                f"(got {numerator} / {denominator})"
+            )
+        q, r = divmod(numerator, denominator)
+        den = denominator
     if rounding == "down":
         return q
+    twice = 2 * r
     if rounding == "half_up":
-        return q + (2 * r >= denominator)
-    return q + (2 * r > denominator or (2 * r == denominator and q % 2 == 1))
+        return q + (twice >= den)
+    return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
 
 
 def to_decimal(x: Any, places: int, rounding: str = "half_even") -> Decimal:
@@ -493,17 +529,85 @@ def allocate_minor(total: int, weights: Iterable[Any]) -> list[int]:
     if isinstance(total, bool) or not isinstance(total, int):
         raise InvalidInputError(f"'total' must be an integer number of minor units (got {total!r})")
     w = _integer_weights(weights)
-    sign = -1 if total < 0 else 1
-    units = abs(total)
-    whole = sum(w)
-    split = [divmod(units * wi, whole) for wi in w]  # (floor of the quota, remainder * whole)
-    parts = [q for q, _ in split]
-    left = units - sum(parts)
-    # Largest remainder first; among equal remainders the lower index first.
-    order = sorted(range(len(w)), key=lambda i: (-split[i][1], i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [sign * p for p in parts]
+    wide = abs(total) * max(w) >= _INT64_MAX or sum(w) >= _INT64_MAX
+    dtype = object if wide else np.int64
+    parts = allocate_minor_rows(np.array([total], dtype=dtype), np.array([w], dtype=dtype))
+    return [int(p) for p in parts[0].tolist()]
+
+
+def allocate_minor_rows(totals: NDArray[Any], weights: NDArray[Any]) -> NDArray[Any]:
+    """Largest-remainder allocation of many totals at once: row ``i`` of ``weights`` splits
+    ``totals[i]``.
+
+    The one definition of the allocation rule (:func:`allocate_minor` and :func:`allocate`
+    call it with one row; the batch commission path with a row per order). Each part first
+    gets the floor of its exact quota ``total * w_j / sum(w)``; the units left over go one each
+    to the parts with the largest remainders, ties to the lower column. A negative total is
+    split as its absolute value and negated. A row whose weights are all zero gets zeros (its
+    total must then be zero).
+
+    Parameters
+    ----------
+    totals : numpy.ndarray of int, shape (n,)
+        Minor units per row (``int64``, or ``object`` arrays of Python ints for totals or
+        products beyond 64 bits).
+    weights : numpy.ndarray of int, shape (n, k)
+        Non-negative integer weights per row.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, k)
+        The parts; each row sums to its total exactly.
+
+    Raises
+    ------
+    InvalidInputError
+        Mismatched shapes, a negative weight, or a non-zero total over all-zero weights (each
+        with its row).
+
+    Examples
+    --------
+    >>> allocate_minor_rows(np.array([10, 1, -10]), np.array([[1, 1, 1], [2, 1, 0], [1, 1, 1]]))
+    array([[ 4,  3,  3],
+           [ 1,  0,  0],
+           [-4, -3, -3]])
+    """
+    totals = np.asarray(totals)
+    weights = np.asarray(weights)
+    if weights.ndim != 2 or totals.shape != (weights.shape[0],):
+        raise InvalidInputError(
+            f"'weights' must have one row per total (got shape {weights.shape} for "
+            f"{totals.shape[0] if totals.ndim == 1 else totals.shape} totals)"
+        )
+    n, k = weights.shape
+    if n == 0 or k == 0:
+        return np.zeros((n, k), dtype=weights.dtype if n else np.int64)
+    negative = weights < 0
+    if negative.any():
+        i, j = (int(x[0]) for x in np.nonzero(negative))
+        raise InvalidInputError(f"'weights' must be >= 0 (got {weights[i, j]} at row {i})")
+    whole = weights.sum(axis=1)
+    empty = whole == 0
+    if (empty & (totals != 0)).any():
+        i = int(np.flatnonzero(empty & (totals != 0))[0])
+        raise InvalidInputError(
+            f"'weights' must not all be zero where the total is not (got {totals[i]} at row {i})"
+        )
+    sign = np.where(totals < 0, -1, 1)
+    units = totals * sign
+    safe = np.where(empty, 1, whole)
+    share = units[:, None] * weights
+    floor, remainder = share // safe[:, None], share % safe[:, None]
+    leftover = units - floor.sum(axis=1)
+    if k == 1:
+        extra = leftover[:, None] > 0
+    else:
+        # rank of each part within its row: by remainder, largest first, ties to the lower column
+        order = np.argsort(-remainder, axis=1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
+        extra = rank < leftover[:, None]
+    return (floor + extra) * sign[:, None]
 
 
 def allocate(
@@ -543,6 +647,110 @@ def allocate(
         Decimal(p).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
         for p in allocate_minor(units, weights)
     )
+
+
+def from_minor_units(units: Any, currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """An integer count of minor units as a :class:`~decimal.Decimal` amount (fen to yuan).
+
+    Parameters
+    ----------
+    units : int or numpy integer
+        Minor units.
+    currency : str
+        The currency code.
+
+    Returns
+    -------
+    decimal.Decimal
+        With exactly the currency's number of places.
+
+    Examples
+    --------
+    >>> from_minor_units(129900), from_minor_units(100, "JPY"), from_minor_units(-5, "KWD")
+    (Decimal('1299.00'), Decimal('100'), Decimal('-0.005'))
+    """
+    if isinstance(units, (bool, np.bool_)) or not isinstance(units, (int, np.integer)):
+        raise InvalidInputError(f"'units' must be an integer (got {units!r})")
+    exponent = minor_exponent(currency)
+    return Decimal(int(units)).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+#: Currency symbols by locale (CLDR's short symbols): where one sign stands for two currencies
+#: the less local one is qualified (``CN¥`` in English, ``JP¥`` in Chinese).
+CURRENCY_SYMBOLS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "CNY": "CN¥", "JPY": "¥", "USD": "$", "HKD": "HK$", "TWD": "NT$", "EUR": "€",
+        "GBP": "£", "AUD": "A$", "CAD": "CA$", "KRW": "₩", "VND": "₫",
+    },
+    "zh": {
+        "CNY": "¥", "JPY": "JP¥", "USD": "US$", "HKD": "HK$", "TWD": "NT$", "EUR": "€",
+        "GBP": "£", "AUD": "AU$", "CAD": "CA$", "KRW": "￦", "VND": "₫",
+    },
+}  # fmt: skip
+
+
+def format_amount(
+    value: Any,
+    currency: str = DEFAULT_CURRENCY,
+    *,
+    locale: str = "en",
+    symbol: bool = True,
+    minor_units: bool = False,
+) -> str:
+    """An amount as a person reads it: currency symbol, thousands separators, the currency's
+    own number of decimals.
+
+    The one formatter of money in privtraffic: reports, statements and reprs call it instead of
+    dividing by 100 or writing ``:,.2f``, so a JPY amount shows no decimals and a KWD amount
+    three.
+
+    Parameters
+    ----------
+    value : Decimal, int, str, Money or float
+        The amount in major units (yuan), or in minor units with ``minor_units=True``. A float
+        (an estimate such as a CLV, never a booked amount) is rounded half-even to the
+        currency's places for display.
+    currency : str
+        The currency code (ignored for a :class:`Money`, which carries its own).
+    locale : {"en", "zh"}
+        Picks the symbol (see :data:`CURRENCY_SYMBOLS`).
+    symbol : bool
+        Prefix the symbol; without it, the bare number. A currency with no symbol in the locale
+        is suffixed with its code instead.
+    minor_units : bool
+        ``value`` is an integer count of minor units (fen).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_amount("1299"), format_amount(100, "JPY"), format_amount(-1234567, minor_units=True)
+    ('CN¥1,299.00', '¥100', '-CN¥12,345.67')
+    >>> format_amount("1299", locale="zh"), format_amount(19671.5, symbol=False)
+    ('¥1,299.00', '19,671.50')
+    >>> format_amount("1.5", "KWD")
+    '1.500 KWD'
+    """
+    if isinstance(value, Money):
+        currency, value = value.currency, value.amount
+    exponent = minor_exponent(currency)
+    if locale not in CURRENCY_SYMBOLS:
+        options = ", ".join(repr(k) for k in CURRENCY_SYMBOLS)
+        raise InvalidInputError(f"'locale' must be one of {options} (got {locale!r})")
+    if minor_units:
+        amount = from_minor_units(value, currency)
+    elif isinstance(value, (float, np.floating)):
+        amount = to_decimal(float(value), exponent, "half_even")
+    else:
+        amount = quantize(value, currency, "half_even")
+    number = f"{abs(amount):,.{exponent}f}"
+    sign = "-" if amount < 0 else ""
+    if not symbol:
+        return sign + number
+    mark = CURRENCY_SYMBOLS[locale].get(currency)
+    return f"{sign}{mark}{number}" if mark else f"{sign}{number} {currency}"
 
 
 def _exact_amount(value: Any) -> Decimal:

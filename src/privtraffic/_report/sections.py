@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 
 from privtraffic._report.document import Document
-from privtraffic.data._summarize import _unit_days
+from privtraffic._validation import DAYS_PER_MONTH, unit_days
 
 __all__ = [
     "EXTRA_MODELS",
@@ -369,7 +369,7 @@ def _clv(
         bgf, ggf, f, r, T, m, horizon=horizon_months, discount_rate=discount_rate, unit=unit
     )
     alive = bgf.probability_alive(f, r, T)
-    horizon_units = horizon_months * _unit_days("M") / _unit_days(unit)
+    horizon_units = horizon_months * DAYS_PER_MONTH / unit_days(unit)
     purchases = bgf.expected_purchases(horizon_units, f, r, T)
     spend = ggf.expected_spend(f, m)
     order = np.argsort(-clv, kind="stable")[:top]

@@ -82,9 +82,9 @@ from typing import Any, ClassVar
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
 from privtraffic.clv._optimize import collapse_rows, minimize_negative_log_likelihood
-from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import (
     ConvergenceError,
     ConvergenceWarning,

@@ -18,18 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from privtraffic._validation import DAYS_PER_MONTH, unit_days
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["DAYS_PER_MONTH", "customer_lifetime_value", "days_per_unit"]
 
-#: Length of the month CLV steps through, in days (a Julian year / 12).
-DAYS_PER_MONTH = 365.25 / 12.0
-
-_UNITS = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
-
 
 def days_per_unit(unit: Any) -> float:
     """Days in one time unit: ``"D"`` (1), ``"W"`` (7), ``"M"`` (365.25/12) or a number of days.
+
+    The same parser as every other ``unit`` argument of privtraffic.
 
     Parameters
     ----------
@@ -50,18 +48,7 @@ def days_per_unit(unit: Any) -> float:
     >>> days_per_unit("W"), days_per_unit(14)
     (7.0, 14.0)
     """
-    if isinstance(unit, str):
-        if unit not in _UNITS:
-            raise InvalidInputError(
-                f"'unit' must be 'D', 'W', 'M' or a number of days (got {unit!r})"
-            )
-        return _UNITS[unit]
-    if isinstance(unit, bool) or not isinstance(unit, (int, float, np.number)):
-        raise InvalidInputError(f"'unit' must be 'D', 'W', 'M' or a number of days (got {unit!r})")
-    days = float(unit)
-    if not (math.isfinite(days) and days > 0):
-        raise InvalidInputError(f"'unit' must be a finite number of days > 0 (got {unit!r})")
-    return days
+    return unit_days(unit)
 
 
 def _table_values(

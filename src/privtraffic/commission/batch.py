@@ -34,7 +34,7 @@ from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.commission.split import CommissionEntry, _amount_of, entry_reason
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import minor_exponent
+from privtraffic.money import allocate_minor_rows, minor_exponent, round_ratio
 
 __all__ = ["CommissionBatch", "compute_commissions"]
 
@@ -347,16 +347,6 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
     return digits.astype(np.int64)
 
 
-def _round_ratio(num: np.ndarray, den: int, rounding: str) -> np.ndarray:
-    q, r = num // den, num % den  # object arrays (Python ints) have no np.divmod
-    if rounding == "down":
-        return q
-    twice = 2 * r
-    if rounding == "half_up":
-        return q + (twice >= den)
-    return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
-
-
 def _rate_table(plan: CommissionPlan) -> tuple[np.ndarray, np.ndarray]:
     """Integer rates (units of ``10 ** -rate_places``): row 0 the default, then each category."""
     places = plan.rate_places
@@ -419,30 +409,10 @@ def _split_minor(
 
     wide = n and int(base.max()) > _INT64_MAX // (4 * max(den, 1))
     a = base.astype(object) if wide else base
-    total = _round_ratio(a * total_rate, den, plan.rounding)
+    total = round_ratio(a * total_rate, den, plan.rounding)
     total = np.minimum(total, (a * cap) // den)
-    amount = _largest_remainder(total, rate, total_rate)
+    amount = allocate_minor_rows(total, rate.astype(total.dtype)).astype(np.int64)
     return beneficiary, rate, amount, uplift, capped
-
-
-def _largest_remainder(total: np.ndarray, rate: np.ndarray, total_rate: np.ndarray) -> np.ndarray:
-    """Split each row's ``total`` over its columns by the integer weights ``rate``."""
-    n, levels = rate.shape
-    weights = np.where(total_rate > 0, total_rate, 1)
-    share = total[:, None] * rate
-    floor, rem = share // weights[:, None], share % weights[:, None]
-    leftover = total - floor.sum(axis=1)
-    order_rank = np.zeros((n, levels), dtype=np.int64)
-    for k in range(levels):
-        for j in range(levels):
-            if j == k:
-                continue
-            ahead = np.asarray(rem[:, j] > rem[:, k], dtype=bool)
-            if j < k:
-                ahead |= np.asarray(rem[:, j] == rem[:, k], dtype=bool)
-            order_rank[:, k] += ahead
-    extra = np.asarray(order_rank < leftover[:, None], dtype=bool)
-    return (floor + extra).astype(np.int64)
 
 
 def compute_commissions(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,9 @@ from privtraffic._validation import (
     as_ids,
     check_nonempty,
     check_same_length,
+    day_number,
     first_index,
+    unit_days,
 )
 from privtraffic.data._summary import RFMSummary, Transactions
 from privtraffic.errors import InvalidInputError
@@ -21,42 +22,7 @@ from privtraffic.errors import InvalidInputError
 __all__ = ["summarize_transactions"]
 
 _SECONDS_PER_DAY = 86_400
-_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 _INT64_SAFE = 2**62
-
-
-def _unit_days(unit: Any) -> float:
-    """Length of ``unit`` in days: ``"D"``, ``"W"``, ``"M"`` or a positive number of days."""
-    if isinstance(unit, str):
-        if unit in _UNITS:
-            return _UNITS[unit]
-        raise InvalidInputError(
-            f"'unit' must be 'D', 'W', 'M' or a positive number of days (got {unit!r})"
-        )
-    if isinstance(unit, (bool, np.bool_)) or not isinstance(unit, (int, float, np.number)):
-        raise InvalidInputError(
-            f"'unit' must be 'D', 'W', 'M' or a positive number of days (got {unit!r})"
-        )
-    days = float(unit)
-    if not np.isfinite(days) or days <= 0:
-        raise InvalidInputError(
-            f"'unit' must be 'D', 'W', 'M' or a positive number of days (got {unit!r})"
-        )
-    return days
-
-
-def _day_of(moment: Any, name: str) -> int:
-    """A single timestamp (str, date, datetime, datetime64, pandas Timestamp) as a day number."""
-    if moment is None or isinstance(moment, (list, tuple, np.ndarray)):
-        raise InvalidInputError(f"'{name}' must be one timestamp (got {moment!r})")
-    if hasattr(moment, "to_pydatetime"):  # pandas Timestamp
-        if getattr(moment, "tzinfo", None) is not None:
-            raise InvalidInputError(f"'{name}' must be time-zone naive (got {moment!r})")
-        moment = moment.to_pydatetime()
-    if not isinstance(moment, (str, _dt.date, np.datetime64)):
-        raise InvalidInputError(f"'{name}' must be a timestamp (got {moment!r})")
-    seconds = as_datetime64(np.array([moment], dtype=object), name)[0].astype(np.int64)
-    return int(seconds // _SECONDS_PER_DAY)
 
 
 def _date(day: int) -> str:
@@ -266,7 +232,7 @@ def summarize_transactions(
             values = log.value
     elif timestamps is None:
         raise InvalidInputError("'timestamps' is required unless a Transactions log is given")
-    unit_days = _unit_days(unit)
+    length = unit_days(unit)
     if not isinstance(merge_same_day, (bool, np.bool_)):
         raise InvalidInputError(f"'merge_same_day' must be True or False (got {merge_same_day!r})")
 
@@ -291,7 +257,7 @@ def summarize_transactions(
     if observation_end is None:
         end_day = last_day
     else:
-        end_day = _day_of(observation_end, "observation_end")
+        end_day = day_number(observation_end, "observation_end")
         if end_day < last_day:
             i = first_index(all_days > end_day)
             raise InvalidInputError(
@@ -300,7 +266,7 @@ def summarize_transactions(
             )
     cal_day = None
     if calibration_end is not None:
-        cal_day = _day_of(calibration_end, "calibration_end")
+        cal_day = day_number(calibration_end, "calibration_end")
         first_day = int(all_days.min())
         if cal_day < first_day:
             i = first_index(all_days == first_day)
@@ -313,7 +279,7 @@ def summarize_transactions(
                 f"'calibration_end' must be before observation_end (got "
                 f"{_date(cal_day)} >= {_date(end_day)})"
             )
-    return _summarize(ids, seconds, amounts, unit_days, end_day, cal_day, bool(merge_same_day))
+    return _summarize(ids, seconds, amounts, length, end_day, cal_day, bool(merge_same_day))
 
 
 def _summarize(

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from privtraffic.data._tables import ColumnarTable
+from privtraffic._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["DiscreteRFMSummary", "RFMSummary", "Transactions"]

@@ -48,8 +48,13 @@ from typing import Any
 
 import numpy as np
 
-from privtraffic._validation import as_datetime64, as_float_array, first_index
-from privtraffic.data._summarize import _day_of, _unit_days
+from privtraffic._validation import (
+    as_datetime64,
+    as_float_array,
+    day_number,
+    first_index,
+    unit_days,
+)
 from privtraffic.errors import InvalidInputError
 
 __all__ = [
@@ -283,8 +288,8 @@ def summarize_transactions(
         raise InvalidInputError(
             f"'{customer_id}' must hold integers or strings (got dtype {id_dtype})"
         )
-    unit_days = _unit_days(unit)
-    end_day = None if observation_end is None else _day_of(observation_end, "observation_end")
+    length = unit_days(unit)
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
 
     id_meta = transactions._meta[customer_id].to_numpy()
     rows_meta = pd.DataFrame(
@@ -310,7 +315,7 @@ def summarize_transactions(
     if value is not None:
         summary_meta["monetary_value"] = np.zeros(0)
     return shuffled.map_partitions(
-        _customer_rows, end, unit_days, value is not None, meta=summary_meta
+        _customer_rows, end, length, value is not None, meta=summary_meta
     )
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_ids
-from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
 from privtraffic.lifecycle.events import (

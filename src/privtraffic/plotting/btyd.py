@@ -21,6 +21,7 @@ from privtraffic._validation import (
     as_ids,
     check_nonempty,
     check_same_length,
+    unit_days,
 )
 from privtraffic.errors import InvalidInputError
 from privtraffic.plotting._axes import axes_or_new
@@ -33,21 +34,6 @@ __all__ = [
     "plot_period_transactions",
     "plot_probability_alive_matrix",
 ]
-
-_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
-
-
-def _unit_days(unit: str | float) -> float:
-    if isinstance(unit, str):
-        if unit not in _UNIT_DAYS:
-            raise InvalidInputError(
-                f"'unit' must be 'D', 'W', 'M' or a number of days (got {unit!r})"
-            )
-        return _UNIT_DAYS[unit]
-    days = float(unit)
-    if not (np.isfinite(days) and days > 0):
-        raise InvalidInputError(f"'unit' must be a positive number of days (got {unit!r})")
-    return days
 
 
 def _check_max_frequency(max_frequency: int) -> None:
@@ -363,8 +349,8 @@ def tracking_curves(
     days = as_datetime64(timestamps, "timestamps", unit="D")
     check_nonempty(ids, "customer_ids")
     check_same_length(customer_ids=ids, timestamps=days)
-    unit_days = _unit_days(unit)
-    step = unit_days if period is None else _unit_days(period)
+    length = unit_days(unit)
+    step = length if period is None else unit_days(period, "period")
     start = days.min()
     offset = (days - start).astype(np.int64)
     # One purchase per customer-day; the first day of each customer is the acquisition.
@@ -380,7 +366,7 @@ def tracking_curves(
     actual = np.searchsorted(np.sort(repeat_days), ends, side="left").astype(np.float64)
     # expected_purchases_new at every whole-day age up to the last step's end
     ages = np.arange(int(ends[-1]) + 1, dtype=np.float64)
-    curve = _vectorised(model.expected_purchases_new, ages / unit_days)
+    curve = _vectorised(model.expected_purchases_new, ages / length)
     born = np.bincount(births, minlength=int(ends[-1]) + 1).astype(np.float64)
     expected = np.array([float(np.dot(born[:end], curve[end - np.arange(end)])) for end in ends])
     return start + ends.astype("timedelta64[D]"), actual, expected

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_same_length
-from privtraffic.data._tables import ColumnarTable
 from privtraffic.referral.forest import downline_sum
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from privtraffic.data._tables import ColumnarTable
+from privtraffic._tables import ColumnarTable
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 __all__ = ["AttributionRule", "ClaimDecision", "RejectedClaims", "attribute_claims"]

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
-from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:

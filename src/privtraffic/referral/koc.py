@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
     as_datetime64,
     as_float_array,
@@ -44,7 +45,6 @@ from privtraffic._validation import (
     as_ids,
     check_same_length,
 )
-from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.forest import downline_sum

@@ -8,8 +8,8 @@ from typing import Any
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_fraction
-from privtraffic.data._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError
 
 __all__ = [

@@ -7,8 +7,8 @@ from typing import Any
 import attrs
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, as_ids, check_same_length
-from privtraffic.data._tables import ColumnarTable
 
 __all__ = ["TotalCustomerValue", "total_customer_value"]
 

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from privtraffic.data._tables import ColumnarTable
+from privtraffic._tables import ColumnarTable
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 from privtraffic.lifecycle.conditions import count, distinct_days, ever, latest, total
 from privtraffic.lifecycle.machine import Machine, Tier
