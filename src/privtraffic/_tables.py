@@ -123,7 +123,8 @@ class ColumnarTable:
         """
         import pandas as pd
 
-        return pd.DataFrame(self.columns())
+        frame: pd.DataFrame = pd.DataFrame(self.columns())
+        return frame
 
     def _repr_html_(self) -> str:
         from privtraffic._html import html_table

@@ -607,7 +607,8 @@ def allocate_minor_rows(totals: NDArray[Any], weights: NDArray[Any]) -> NDArray[
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
         extra = rank < leftover[:, None]
-    return (floor + extra) * sign[:, None]
+    parts: NDArray[Any] = (floor + extra) * sign[:, None]
+    return parts
 
 
 def allocate(
