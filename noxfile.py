@@ -21,6 +21,14 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def deep(session: nox.Session) -> None:
+    """The property tests with random seeds and 20x the examples (HYPOTHESIS_PROFILE=deep)."""
+    session.install("-e", ".[dev,plot,dask]")
+    session.env["HYPOTHESIS_PROFILE"] = "deep"
+    session.run("pytest", "tests", "-q", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole tree."""
     session.install("ruff>=0.6")

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
@@ -14,6 +14,7 @@ from privtraffic.clv import bgbb
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.data import load_donations
 from privtraffic.errors import InvalidInputError, NotFittedError
+from support import examples
 
 # Fader, Hardie & Shang (2010), Marketing Science 29(6), Table 2 / p. 1094: the 1995 donor cohort.
 PUBLISHED = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
@@ -43,7 +44,7 @@ def _history(d):
 
 
 def lifetimes_fitter(params):
-    import pandas as pd
+    pd = pytest.importorskip("pandas")
     from lifetimes import BetaGeoBetaBinomFitter
 
     f = BetaGeoBetaBinomFitter()
@@ -168,7 +169,7 @@ def test_log_likelihood_sums_to_one_over_histories():
 
 
 # ------------------------------------------------------------------------ properties
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     alpha=st.floats(0.01, 50.0),
     beta=st.floats(0.01, 50.0),

@@ -5,17 +5,19 @@ from __future__ import annotations
 import math
 import warnings
 
-import mpmath
 import numpy as np
-import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.clv import BetaGeo, ModifiedBetaGeo
 from privtraffic.clv.bgnbd import index_data, log_likelihood, negative_log_likelihood
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
+from support import examples
+
+mpmath = pytest.importorskip("mpmath")
+pd = pytest.importorskip("pandas")
 
 # Fader, Hardie & Lee (2005), "Counting Your Customers" the Easy Way, Marketing Science 24(2),
 # section 5 (CDNOW, 2,357 customers, 39-week calibration): r = 0.243, alpha = 4.414,
@@ -217,7 +219,7 @@ positive = st.floats(min_value=1e-3, max_value=1e3)
 # BG/NBD and MBG/NBD share their formulas (bgnbd.py, with the MBG shift); both are checked
 # over the same ranges.
 @pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo])
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(
     r=positive,
     alpha=st.floats(min_value=1e-4, max_value=1e5),

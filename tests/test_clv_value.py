@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value
@@ -11,6 +10,8 @@ from privtraffic.clv.value import DAYS_PER_MONTH, days_per_unit
 from privtraffic.compat.lifetimes import to_lifetimes
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
+
+pd = pytest.importorskip("pandas")
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.commission import CommissionPlan, resolve_sharers
 from privtraffic.errors import InvalidInputError
+from support import examples
 
 
 def brute_force(mode, days, buyers, links, at):
@@ -37,7 +38,7 @@ def brute_force(mode, days, buyers, links, at):
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     mode=st.sampled_from(["first_wins", "rebind", "expires"]),
     rows=st.lists(

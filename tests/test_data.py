@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.data import RFMSummary, Transactions, load_cdnow, summarize_transactions
 from privtraffic.errors import InvalidInputError
+from support import examples
 
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -195,7 +196,7 @@ def as_stamps(seconds: list[int]) -> np.ndarray:
     return np.array(seconds, dtype="datetime64[s]")
 
 
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(
     log=transaction_logs(),
     unit=st.sampled_from(["D", "W", "M", 2.5]),
@@ -220,7 +221,7 @@ def test_summary_equals_brute_force(
     assert np.all((ours.frequency > 0) | (ours.recency == 0))
 
 
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(log=transaction_logs(), merge=st.booleans(), data=st.data())
 def test_calibration_split_equals_brute_force(
     log: tuple[list[Any], list[int], list[float]], merge: bool, data: Any
@@ -243,7 +244,7 @@ def test_calibration_split_equals_brute_force(
     assert np.all(ours.holdout_duration == (days[-1] - cal).days)
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(log=transaction_logs(), seed=st.integers(0, 2**32 - 1))
 def test_row_order_does_not_matter(
     log: tuple[list[Any], list[int], list[float]], seed: int

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -20,6 +20,7 @@ from privtraffic.funnel import (
     end_to_end_rate,
     split_step,
 )
+from support import examples
 
 STEPS = ("view", "add", "pay")
 
@@ -58,7 +59,7 @@ events_strategy = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(events_strategy, st.integers(1, 8))
 def test_funnel_counts_match_brute_force(rows, window_seconds):
     users, kinds, secs = (list(c) for c in zip(*rows, strict=True))

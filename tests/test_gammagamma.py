@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.clv import GammaGamma
 from privtraffic.clv.gammagamma import log_likelihood, negative_log_likelihood
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
+from support import examples
+
+pd = pytest.importorskip("pandas")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,7 @@ def test_parameter_recovery_from_simulation():
         assert abs(fit.params_[name] - value) < 4 * fit.standard_errors_[name], name
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     p=st.floats(min_value=1e-2, max_value=1e3),
     q=st.floats(min_value=1.01, max_value=1e3),

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.commission import (
@@ -22,8 +22,9 @@ from privtraffic.commission import (
     split_commission,
 )
 from privtraffic.errors import InvalidInputError
+from support import examples
 
-FAST = settings(max_examples=40, deadline=None)
+FAST = examples(40)
 D = Decimal
 NET = DistributorNetwork.from_edges(["alice"], ["bob"])
 PLAN = CommissionPlan(level_rates=("0.10", "0.05"), holding_days=7)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.lifecycle import (
@@ -28,6 +28,7 @@ from privtraffic.lifecycle import (
     relationship_ladder,
     total,
 )
+from support import examples
 
 DAY = 86_400
 
@@ -118,7 +119,7 @@ def _classified(machine, users, kinds, ats, values, as_of, ids, method="auto"):
 def test_replay_equals_classify(name):
     machine = MACHINES[name]
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @examples(40)
     @given(streams(machine))
     def check(stream):
         expected = _replayed(machine, *stream)
@@ -132,7 +133,7 @@ def test_replay_equals_classify(name):
 def test_replay_equals_classify_many_users(name):
     machine = MACHINES[name]
 
-    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @examples(8)
     @given(streams(machine, n_users=40, max_events=400))
     def check(stream):
         expected = _replayed(machine, *stream)
@@ -146,7 +147,7 @@ def test_replay_equals_classify_many_users(name):
 def test_order_and_repeats_change_nothing(name):
     machine = MACHINES[name]
 
-    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @examples(20)
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
         users, kinds, ats, values, as_of, ids = stream
@@ -175,7 +176,7 @@ def test_step_fold_equals_replay(name):
     replay ends, through JSON round trips."""
     machine = MACHINES[name]
 
-    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @examples(15)
     @given(streams(machine), st.randoms(use_true_random=False))
     def check(stream, rnd):
         users, kinds, ats, values, as_of, ids = stream

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from privtraffic.clv import BetaGeo, ModifiedBetaGeo
@@ -11,6 +10,8 @@ from privtraffic.clv.bgnbd import index_data
 from privtraffic.clv.mbgnbd import log_likelihood, negative_log_likelihood
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
+
+pd = pytest.importorskip("pandas")
 
 
 @pytest.fixture(scope="module")

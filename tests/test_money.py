@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import CurrencyMismatchError, InvalidInputError
@@ -23,8 +23,9 @@ from privtraffic.money import (
     round_ratio,
     to_decimal,
 )
+from support import examples
 
-FAST = settings(max_examples=60, deadline=None)
+FAST = examples(60)
 
 
 def _fraction_round(q: Fraction, rounding: str) -> int:

@@ -7,13 +7,14 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.clv import paretonbd as pn
 from privtraffic.clv.paretonbd import ParetoNBD
 from privtraffic.data import load_cdnow
 from privtraffic.errors import InvalidInputError, NotFittedError
+from support import examples
 
 mp = pytest.importorskip("mpmath")
 
@@ -36,7 +37,7 @@ def fitted(cdnow):
 
 
 def lifetimes_fitter(params):
-    import pandas as pd
+    pd = pytest.importorskip("pandas")
     from lifetimes import ParetoNBDFitter
 
     f = ParetoNBDFitter()
@@ -306,7 +307,7 @@ def test_time_scale_invariance():
 
 
 # ------------------------------------------------------------------------ properties
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     r=st.floats(0.01, 30.0),
     alpha=st.floats(1e-4, 1e5),

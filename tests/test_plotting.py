@@ -11,18 +11,17 @@ import io
 import subprocess
 import sys
 
-import matplotlib
 import numpy as np
 import pytest
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
 
 from privtraffic import plotting
 from privtraffic.clv import BetaGeo
 from privtraffic.data import load_cdnow, summarize_transactions
 from privtraffic.errors import InvalidInputError
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+Figure = pytest.importorskip("matplotlib.figure").Figure
 
 # BG/NBD on CDNOW, Fader, Hardie & Lee (2005), Table 1 / p. 279.
 CDNOW_PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -35,7 +34,7 @@ def model() -> BetaGeo:
 
 @pytest.fixture(scope="module")
 def lifetimes_model():
-    import pandas as pd
+    pd = pytest.importorskip("pandas")
     from lifetimes import BetaGeoFitter
 
     m = BetaGeoFitter()
@@ -121,7 +120,7 @@ def test_holdout_by_frequency_matches_brute_force(model, lifetimes_model, cdnow_
 
 
 def test_tracking_curves_match_lifetimes(model, lifetimes_model, cdnow_log) -> None:
-    import pandas as pd
+    pd = pytest.importorskip("pandas")
     from lifetimes.utils import expected_cumulative_transactions
 
     ends, actual, expected = plotting.tracking_curves(
@@ -263,7 +262,7 @@ def test_waterfall_ends_at_the_total() -> None:
 
 
 def test_new_figure_when_ax_is_omitted() -> None:
-    import matplotlib.pyplot as plt
+    plt = pytest.importorskip("matplotlib.pyplot")
 
     ax = plotting.plot_funnel(["a", "b"], [2, 1])
     try:

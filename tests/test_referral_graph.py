@@ -5,11 +5,12 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError, ReferralCycleError
 from privtraffic.referral import AttributionRule, ReferralGraph
+from support import examples
 
 
 def _edges(g):
@@ -180,7 +181,7 @@ def test_inputs_are_not_mutated_and_repr():
         g.referees_of(99)
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     st.lists(
         st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 5)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidInputError
@@ -17,6 +17,7 @@ from privtraffic.referral import (
     network_value,
     value_quadrant,
 )
+from support import examples
 
 
 @st.composite
@@ -69,7 +70,7 @@ def _brute(labels, src, dst, buyers, values, decay):
     return G, out
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(forests_with_orders())
 def test_koc_scores_equal_networkx_brute_force(case):
     labels, src, dst, buyers, values, decay = case
@@ -90,7 +91,7 @@ def test_koc_scores_equal_networkx_brute_force(case):
     np.testing.assert_allclose(network_value(g, t["own_value"], decay), t["network_value"])
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(forests_with_orders(), st.sampled_from([0.5, 0.85]))
 def test_influence_is_katz_and_pagerank_on_the_reversed_forest(case, alpha):
     labels, src, dst, *_ = case

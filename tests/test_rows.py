@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.clv._rows import collapse_rows, distinct_rows
+from support import examples
 
 # Columns like real summaries (whole counts, days expressed in weeks) plus the hard cases for a
 # stepped integer coding: values one float step apart, signed zeros, huge and irregular values.
@@ -23,7 +24,7 @@ def _columns(draw_rows: list[tuple[float, float, float]]) -> list[np.ndarray]:
     return [np.array([row[i] for row in draw_rows]) for i in range(3)]
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(st.lists(st.tuples(_value, _value, _value), min_size=1, max_size=60))
 def test_distinct_rows_equal_numpy_unique(rows: list[tuple[float, float, float]]) -> None:
     cols = _columns(rows)
@@ -33,7 +34,7 @@ def test_distinct_rows_equal_numpy_unique(rows: list[tuple[float, float, float]]
     np.testing.assert_array_equal(index, inverse.ravel())
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(
     st.lists(st.tuples(_value, _value, _value), min_size=1, max_size=60),
     st.data(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
@@ -17,6 +17,7 @@ from privtraffic.segments import (
     TagSet,
     rfm_scores,
 )
+from support import examples
 
 
 def _brute_quantile_score(x, bins, higher_is_better):
@@ -29,7 +30,7 @@ def _brute_quantile_score(x, bins, higher_is_better):
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     st.lists(
         st.tuples(st.integers(0, 30), st.integers(0, 6), st.sampled_from([0.0, 10.0, 55.5, 200.0])),
@@ -184,7 +185,7 @@ def test_rfm_bad_input():
 # --- tags ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=50, deadline=None)
+@examples(50)
 @given(
     st.lists(
         st.tuples(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic._html import html_table
@@ -20,6 +20,7 @@ from privtraffic._validation import (
     check_same_length,
 )
 from privtraffic.errors import InvalidInputError
+from support import examples
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ def test_id_rejections(values, pattern) -> None:
         as_ids(values, "ids")
 
 
-@settings(max_examples=50, deadline=None)
+@examples(50)
 @given(st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=20))
 def test_integer_ids_round_trip(ids: list[int]) -> None:
     assert as_ids(ids, "ids").tolist() == ids

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidInputError
@@ -19,6 +19,7 @@ from privtraffic.value import (
     three_factors,
     top_share,
 )
+from support import examples
 
 positive = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allow_infinity=False)
 non_negative = st.one_of(st.just(0.0), positive)
@@ -31,7 +32,7 @@ def _identity_residual(parts, v0: float, v1: float) -> tuple[float, float]:
     return abs(total - (v1 - v0)), max(abs(v0), abs(v1), 1e-300)
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(st.tuples(positive, positive), st.tuples(positive, positive), st.tuples(positive, positive))
 def test_decomposition_has_no_residual(pool, conv, mon):
     parts = decompose(pool=pool, conversion=conv, monetization=mon)
@@ -44,7 +45,7 @@ def test_decomposition_has_no_residual(pool, conv, mon):
     assert math.isclose(parts.change, v1 - v0, rel_tol=1e-12, abs_tol=1e-12 * scale)
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(
     st.lists(st.tuples(*(non_negative,) * 6), min_size=1, max_size=6),
 )
@@ -165,7 +166,7 @@ def test_gini_textbook_examples():
     assert gini([3, 1, 2]) == gini([1, 2, 3])  # order does not matter
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=40))
 def test_gini_matches_mean_difference_and_is_in_unit_interval(values):
     if sum(values) <= 0:

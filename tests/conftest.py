@@ -1,0 +1,52 @@
+"""Shared test set-up: Hypothesis profiles, and no silent skips in CI.
+
+Profiles (chosen with ``HYPOTHESIS_PROFILE``; ``ci`` unless told otherwise):
+
+``ci``
+    Derandomised: every run draws the same examples, so a red CI is reproducible and a green one
+    means the same thing each time. Property tests take the example counts written beside them
+    (through :func:`support.examples`).
+``deep``
+    Random seeds and 20 times the examples (``nox -s deep``), to look for new counterexamples.
+    Each one found is pinned in the test with ``@example``.
+
+With ``CI=true`` a test that would be skipped because an optional dependency cannot be imported
+fails instead: CI installs every extra, so a skip there means a check silently did not run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "deep",
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+_IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if _IN_CI and report.skipped and call.excinfo is not None:
+        reason = str(call.excinfo.value)
+        if reason.startswith("could not import") or "CI=true" in reason:
+            report.outcome = "failed"
+            report.longrepr = f"skipped in CI, where it must run: {reason}"
