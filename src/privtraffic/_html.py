@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
 __all__ = ["format_cell", "html_table"]
 
 
-def format_cell(value: Any, digits: int = 4) -> str:
+def format_cell(value: object, digits: int = 4) -> str:
     """Format one value for display: floats to ``digits`` significant places, others as text.
 
     Examples
@@ -31,11 +30,11 @@ def format_cell(value: Any, digits: int = 4) -> str:
 
 
 def html_table(
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[object]],
     header: Sequence[str],
     *,
     title: str | None = None,
-    notes: Mapping[str, Any] | None = None,
+    notes: Mapping[str, object] | None = None,
     max_rows: int = 20,
 ) -> str:
     """Render rows as an escaped HTML table with an optional title and key/value notes.

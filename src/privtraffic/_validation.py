@@ -13,6 +13,7 @@ from collections.abc import Sized
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic.errors import InvalidInputError
 
@@ -50,13 +51,13 @@ def first_index(mask: np.ndarray) -> int:
     return int(hits[0]) if hits.size else -1
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
 
 
-def _raw_array(values: Any, name: str) -> np.ndarray:
+def _raw_array(values: ArrayLike, name: str) -> NDArray[Any]:
     if hasattr(values, "to_numpy"):  # pandas Series / Index
         values = values.to_numpy()
     if np.isscalar(values) or values is None:
@@ -68,7 +69,7 @@ def _raw_array(values: Any, name: str) -> np.ndarray:
 
 
 def as_float_array(
-    values: Any,
+    values: ArrayLike,
     name: str,
     *,
     minimum: float | None = None,
@@ -147,7 +148,7 @@ def as_float_array(
     return out
 
 
-def as_int_array(values: Any, name: str, *, minimum: int | None = None) -> np.ndarray:
+def as_int_array(values: ArrayLike, name: str, *, minimum: int | None = None) -> NDArray[np.int64]:
     """Coerce ``values`` to a new 1-d int64 array; floats must be whole numbers.
 
     Examples
@@ -163,7 +164,7 @@ def as_int_array(values: Any, name: str, *, minimum: int | None = None) -> np.nd
     return out.astype(np.int64)
 
 
-def as_fraction(value: Any, name: str) -> float:
+def as_fraction(value: float, name: str) -> float:
     """Coerce a scalar that must lie in [0, 1] (a probability, share or decay factor) to float.
 
     Examples
@@ -220,7 +221,7 @@ def check_nonempty(arr: Sized, name: str) -> None:
         raise InvalidInputError(f"'{name}' must not be empty")
 
 
-def as_ids(values: Any, name: str) -> np.ndarray:
+def as_ids(values: ArrayLike, name: str) -> NDArray[Any]:
     """Coerce user/order ids to a new 1-d array of one kind: all integers or all strings.
 
     Missing ids (None, NaN) and mixed kinds are rejected with the first offending index.
@@ -286,7 +287,7 @@ def as_ids(values: Any, name: str) -> np.ndarray:
     return np.array(arr, dtype=str)
 
 
-def as_datetime64(values: Any, name: str, *, unit: str = "s") -> np.ndarray:
+def as_datetime64(values: ArrayLike, name: str, *, unit: str = "s") -> NDArray[np.datetime64]:
     """Coerce timestamps to a new 1-d ``datetime64[unit]`` array.
 
     Accepts ``datetime64`` arrays, pandas Series/Timestamps, ``datetime.date`` /
@@ -353,7 +354,7 @@ def as_datetime64(values: Any, name: str, *, unit: str = "s") -> np.ndarray:
     return out
 
 
-def unit_days(unit: Any, name: str = "unit") -> float:
+def unit_days(unit: str | float, name: str = "unit") -> float:
     """Length of a time unit in days: ``"D"`` (1), ``"W"`` (7), ``"M"`` (365.25/12) or a number.
 
     The one parser of time units in privtraffic: summaries, CLV, plots, the report and the Dask
@@ -396,7 +397,7 @@ def unit_days(unit: Any, name: str = "unit") -> float:
     )
 
 
-def day_number(moment: Any, name: str) -> int:
+def day_number(moment: object, name: str) -> int:
     """One timestamp (str, date, datetime, datetime64, pandas Timestamp) as days since 1970-01-01.
 
     A time within a day counts as that day (the floor), so a calibration end of

@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 __all__ = [
     "ComplianceError",
@@ -106,7 +106,7 @@ class ReferralCycleError(InvalidInputError):
     ('a', 'b')
     """
 
-    def __init__(self, message: str, cycle: tuple[Any, ...] = ()) -> None:
+    def __init__(self, message: str, cycle: Iterable[object] = ()) -> None:
         super().__init__(message)
         self.cycle = tuple(cycle)
 
@@ -138,7 +138,7 @@ class ConvergenceError(PrivTrafficError, RuntimeError):
     {'nit': 500}
     """
 
-    def __init__(self, message: str, result: Any = None) -> None:
+    def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result
 
@@ -174,7 +174,7 @@ class TransitionNotAllowed(PrivTrafficError):
     event 'refund' is not allowed in state 'basic'
     """
 
-    def __init__(self, state: Any, event: Any, message: str | None = None) -> None:
+    def __init__(self, state: object, event: object, message: str | None = None) -> None:
         super().__init__(message or f"event {event!r} is not allowed in state {state!r}")
         self.state = state
         self.event = event

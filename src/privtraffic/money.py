@@ -37,7 +37,7 @@ import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 import attrs
 import numpy as np
@@ -102,10 +102,13 @@ _WIDE = decimal.Context(prec=200)
 _INT64_MAX = 2**63 - 1
 
 #: An integer, or an integer numpy array (elementwise).
-IntOrArray: TypeAlias = int | NDArray[Any]
+IntOrArray: TypeAlias = "int | NDArray[np.int64] | NDArray[np.object_]"
+
+#: What an exact amount or rate may be given as: never a float.
+ExactNumber: TypeAlias = "Decimal | int | str | np.integer"
 
 
-def check_currency(currency: Any, name: str = "currency") -> str:
+def check_currency(currency: object, name: str = "currency") -> str:
     """Validate a currency code and return it.
 
     Parameters
@@ -151,7 +154,7 @@ def minor_exponent(currency: str) -> int:
     return CURRENCY_EXPONENTS[check_currency(currency)]
 
 
-def check_rounding(rounding: Any, name: str = "rounding") -> str:
+def check_rounding(rounding: object, name: str = "rounding") -> str:
     """Validate a rounding-mode name (``"half_up"``, ``"half_even"`` or ``"down"``).
 
     Raises
@@ -174,8 +177,12 @@ def check_rounding(rounding: Any, name: str = "rounding") -> str:
     return rounding
 
 
-def _as_exact_decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool):
+def _as_exact_decimal(value: object, name: str) -> Decimal:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, np.floating):
+        value = float(value)
+    if isinstance(value, (bool, np.bool_)):
         raise InvalidInputError(f"'{name}' must be a Decimal, int or str (got {value!r})")
     if isinstance(value, float):
         raise InvalidInputError(
@@ -185,17 +192,13 @@ def _as_exact_decimal(value: Any, name: str) -> Decimal:
         )
     if isinstance(value, Decimal):
         out = value
-    elif isinstance(value, int) or (
-        hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"
-    ):
+    elif isinstance(value, (int, np.integer)):
         out = Decimal(int(value))
     elif isinstance(value, str):
         try:
             out = Decimal(value.strip())
         except decimal.InvalidOperation:
             raise InvalidInputError(f"'{name}' must be a decimal number (got {value!r})") from None
-    elif hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f":
-        return _as_exact_decimal(float(value), name)
     else:
         raise InvalidInputError(
             f"'{name}' must be a Decimal, int or str (got {type(value).__name__} {value!r})"
@@ -205,7 +208,7 @@ def _as_exact_decimal(value: Any, name: str) -> Decimal:
     return out
 
 
-def as_decimal(value: Any, name: str = "value") -> Decimal:
+def as_decimal(value: ExactNumber, name: str = "value") -> Decimal:
     """Coerce an exact number (Decimal, int or decimal string) to a :class:`~decimal.Decimal`.
 
     Floats, booleans, NaN and infinities are refused with a message naming ``name``; no
@@ -229,7 +232,7 @@ def as_decimal(value: Any, name: str = "value") -> Decimal:
 
 
 def as_amount(
-    value: Any,
+    value: ExactNumber,
     name: str = "amount",
     *,
     currency: str = DEFAULT_CURRENCY,
@@ -289,7 +292,7 @@ def as_amount(
         ) from None
 
 
-def as_rate(value: Any, name: str = "rate") -> Decimal:
+def as_rate(value: ExactNumber, name: str = "rate") -> Decimal:
     """Coerce a rate (a share of an amount) to a :class:`~decimal.Decimal` in [0, 1].
 
     Parameters
@@ -323,7 +326,9 @@ def as_rate(value: Any, name: str = "rate") -> Decimal:
     return out
 
 
-def quantize(value: Any, currency: str = DEFAULT_CURRENCY, rounding: str = "half_up") -> Decimal:
+def quantize(
+    value: ExactNumber, currency: str = DEFAULT_CURRENCY, rounding: str = "half_up"
+) -> Decimal:
     """Round an exact decimal to the currency's minor unit with a named rounding mode.
 
     Parameters
@@ -350,7 +355,15 @@ def quantize(value: Any, currency: str = DEFAULT_CURRENCY, rounding: str = "half
     return exact.quantize(unit, rounding=mode, context=_WIDE)
 
 
-def round_ratio(numerator: IntOrArray, denominator: IntOrArray, rounding: str = "half_up") -> Any:
+@overload
+def round_ratio(numerator: int, denominator: int, rounding: str = ...) -> int: ...
+@overload
+def round_ratio(
+    numerator: NDArray[Any], denominator: IntOrArray, rounding: str = ...
+) -> NDArray[Any]: ...
+def round_ratio(
+    numerator: IntOrArray, denominator: IntOrArray, rounding: str = "half_up"
+) -> IntOrArray:
     """Round the non-negative fraction ``numerator / denominator`` to an integer, exactly.
 
     This is the integer twin of :func:`quantize` used on minor units: with amounts in fen and a
@@ -388,7 +401,7 @@ def round_ratio(numerator: IntOrArray, denominator: IntOrArray, rounding: str = 
     [2, 4, 4]
     """
     check_rounding(rounding)
-    q: Any
+    q: Any  # int or integer array, elementwise alike
     r: Any
     den: Any
     if isinstance(numerator, np.ndarray) or isinstance(denominator, np.ndarray):
@@ -413,15 +426,18 @@ def round_ratio(numerator: IntOrArray, denominator: IntOrArray, rounding: str = 
             )
         q, r = divmod(numerator, denominator)
         den = denominator
-    if rounding == "down":
-        return q
+    out: IntOrArray
     twice = 2 * r
-    if rounding == "half_up":
-        return q + (twice >= den)
-    return q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
+    if rounding == "down":
+        out = q
+    elif rounding == "half_up":
+        out = q + (twice >= den)
+    else:
+        out = q + ((twice > den) | ((twice == den) & (q % 2 == 1)))
+    return out
 
 
-def to_decimal(x: Any, places: int, rounding: str = "half_even") -> Decimal:
+def to_decimal(x: ExactNumber | float, places: int, rounding: str = "half_even") -> Decimal:
     """Convert a float to a :class:`~decimal.Decimal` with ``places`` decimals, on purpose.
 
     The float is read through its shortest round-tripping representation (``repr``), so
@@ -469,7 +485,7 @@ def to_decimal(x: Any, places: int, rounding: str = "half_even") -> Decimal:
     )
 
 
-def _integer_weights(weights: Iterable[Any]) -> list[int]:
+def _integer_weights(weights: Iterable[ExactNumber | Fraction]) -> list[int]:
     """Exact weights scaled to integers over their common denominator (no float ever)."""
     ratios = []
     for i, w in enumerate(weights):
@@ -491,7 +507,7 @@ def _integer_weights(weights: Iterable[Any]) -> list[int]:
     return out
 
 
-def allocate_minor(total: int, weights: Iterable[Any]) -> list[int]:
+def allocate_minor(total: int, weights: Iterable[ExactNumber | Fraction]) -> list[int]:
     """Split an integer number of minor units into parts proportional to ``weights``.
 
     Largest-remainder method: each part first gets the floor of its exact quota
@@ -612,7 +628,9 @@ def allocate_minor_rows(totals: NDArray[Any], weights: NDArray[Any]) -> NDArray[
 
 
 def allocate(
-    total: Any, weights: Iterable[Any], currency: str = DEFAULT_CURRENCY
+    total: ExactNumber | Money,
+    weights: Iterable[ExactNumber | Fraction],
+    currency: str = DEFAULT_CURRENCY,
 ) -> tuple[Decimal, ...]:
     """Split an amount into parts proportional to ``weights`` that sum to it exactly.
 
@@ -650,7 +668,7 @@ def allocate(
     )
 
 
-def from_minor_units(units: Any, currency: str = DEFAULT_CURRENCY) -> Decimal:
+def from_minor_units(units: int | np.integer, currency: str = DEFAULT_CURRENCY) -> Decimal:
     """An integer count of minor units as a :class:`~decimal.Decimal` amount (fen to yuan).
 
     Parameters
@@ -691,7 +709,7 @@ CURRENCY_SYMBOLS: Mapping[str, Mapping[str, str]] = {
 
 
 def format_amount(
-    value: Any,
+    value: ExactNumber | Money | float,
     currency: str = DEFAULT_CURRENCY,
     *,
     locale: str = "en",
@@ -741,6 +759,8 @@ def format_amount(
         options = ", ".join(repr(k) for k in CURRENCY_SYMBOLS)
         raise InvalidInputError(f"'locale' must be one of {options} (got {locale!r})")
     if minor_units:
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise InvalidInputError(f"'value' must be an integer of minor units (got {value!r})")
         amount = from_minor_units(value, currency)
     elif isinstance(value, (float, np.floating)):
         amount = to_decimal(float(value), exponent, "half_even")
@@ -754,7 +774,7 @@ def format_amount(
     return f"{sign}{mark}{number}" if mark else f"{sign}{number} {currency}"
 
 
-def _exact_amount(value: Any) -> Decimal:
+def _exact_amount(value: ExactNumber) -> Decimal:
     return _as_exact_decimal(value, "amount")
 
 
@@ -847,7 +867,7 @@ class Money:
         """
         return int(self.amount.scaleb(minor_exponent(self.currency)))
 
-    def _same(self, other: Any, op: str) -> Money:
+    def _same(self, other: object, op: str) -> Money:
         if not isinstance(other, Money):
             raise InvalidInputError(
                 f"cannot {op} Money and {type(other).__name__} ({self} {op} {other!r})"
@@ -858,30 +878,30 @@ class Money:
             )
         return other
 
-    def __add__(self, other: Any) -> Money:
+    def __add__(self, other: Money) -> Money:
         o = self._same(other, "+")
         return Money(self.amount + o.amount, self.currency)
 
-    def __sub__(self, other: Any) -> Money:
+    def __sub__(self, other: Money) -> Money:
         o = self._same(other, "-")
         return Money(self.amount - o.amount, self.currency)
 
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
 
-    def __lt__(self, other: Any) -> bool:
+    def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "<").amount
 
-    def __le__(self, other: Any) -> bool:
+    def __le__(self, other: Money) -> bool:
         return self.amount <= self._same(other, "<=").amount
 
-    def __gt__(self, other: Any) -> bool:
+    def __gt__(self, other: Money) -> bool:
         return self.amount > self._same(other, ">").amount
 
-    def __ge__(self, other: Any) -> bool:
+    def __ge__(self, other: Money) -> bool:
         return self.amount >= self._same(other, ">=").amount
 
-    def times(self, rate: Any, rounding: str = "half_up") -> Money:
+    def times(self, rate: ExactNumber, rounding: str = "half_up") -> Money:
         """This amount times a rate, rounded to the minor unit with ``rounding``.
 
         Parameters
@@ -904,7 +924,7 @@ class Money:
         exact = self.amount.fma(r, Decimal(0), context=_EXACT.copy())
         return Money(quantize(exact, self.currency, rounding), self.currency)
 
-    def allocate(self, weights: Iterable[Any]) -> tuple[Money, ...]:
+    def allocate(self, weights: Iterable[ExactNumber | Fraction]) -> tuple[Money, ...]:
         """Split into parts proportional to ``weights`` that sum to this amount exactly.
 
         Examples
