@@ -75,20 +75,6 @@ class FraudFlags(ColumnarTable):
     reason: np.ndarray
     checked: tuple[str, ...] = ()
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        """A column by name.
-
-        Examples
-        --------
-        >>> from privtraffic.referral import ReferralGraph
-        >>> fraud_flags(ReferralGraph.from_edges([1], [2]))["ring"].tolist()
-        []
-        """
-        cols = self.columns()
-        if name not in cols:
-            raise KeyError(f"no column {name!r}; columns are {', '.join(cols)}")
-        return cols[name]
-
 
 def _order_times(idx: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Orders grouped by user: (sorted user index, times sorted within user, user start)."""

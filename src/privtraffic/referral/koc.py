@@ -126,20 +126,6 @@ class KOCScores(ColumnarTable):
     alpha: float = 0.85
     window_days: float | None = None
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        """A column by name.
-
-        Examples
-        --------
-        >>> from privtraffic.referral import ReferralGraph
-        >>> ReferralGraph.from_edges([1], [2]).koc_scores([2], [4.0])["referred_value"].tolist()
-        [4.0, 0.0]
-        """
-        cols = self.columns()
-        if name not in cols:
-            raise KeyError(f"no column {name!r}; columns are {', '.join(cols)}")
-        return cols[name]
-
     def _take(self, rows: np.ndarray) -> KOCScores:
         return attrs.evolve(self, **{k: v[rows] for k, v in self.columns().items()})
 
