@@ -209,3 +209,31 @@ def test_touch_rules_equal_a_brute_force_replay(claims, touch):
     reported = set(g.rejected.row.tolist())
     assert reported.isdisjoint(winner.values())
     assert reported | set(winner.values()) == set(range(len(claims)))
+
+
+def test_index_of_follows_the_one_rule_for_unknown_ids():
+    g = ReferralGraph.from_edges([10, 10, 12], [11, 12, 13])
+    assert g.index_of([13, 10]).tolist() == [3, 0]
+    with pytest.raises(InvalidInputError, match=r"^'users' 99 \(row 1\) is not in the graph$"):
+        g.index_of([10, 99], "users")
+    assert g.index_of([10, 99], missing="mark").tolist() == [0, -1]
+    with pytest.raises(InvalidInputError, match="must be the same kind of id"):
+        g.index_of(["a"], missing="mark")  # another kind of id is never just "not found"
+    # the documented "None / -1 for unknown ids" methods keep their semantics
+    assert g.referrer_of([13, 99]).tolist() == [12, None]
+    assert g.koc_scores([99], [1.0]).n_organic_orders == 1
+    # the lookup is built once per graph: every call reuses the same table
+    table = g._ids._dense
+    g.index_of([11])
+    assert g._ids._dense is table and g._ids.ids is g.users
+    empty = ReferralGraph(np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+    assert empty.index_of([1], missing="mark").tolist() == [-1]
+
+
+def test_constructor_requires_sorted_unique_users():
+    with pytest.raises(
+        InvalidInputError, match=r"sorted and unique \(got 11 after 12 at index 2\)"
+    ):
+        ReferralGraph(np.array([10, 12, 11]), np.array([-1, 0, 0]))
+    with pytest.raises(InvalidInputError, match=r"sorted and unique \(got 'a' after 'a'"):
+        ReferralGraph(np.array(["a", "a"]), np.array([-1, -1]))

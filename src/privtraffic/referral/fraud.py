@@ -98,8 +98,8 @@ def _claim_pairs(graph: ReferralGraph) -> tuple[np.ndarray, np.ndarray]:
     if rej is not None and len(rej):
         ok = np.array([r not in ("missing id", "self-referral") for r in rej.reason.tolist()])
         if ok.any():
-            a = graph._index(np.asarray(rej.referrer[ok].tolist()), "referrer")
-            b = graph._index(np.asarray(rej.referee[ok].tolist()), "referee")
+            a = graph.index_of(rej.referrer[ok].tolist(), "referrer")
+            b = graph.index_of(rej.referee[ok].tolist(), "referee")
             src.append(a)
             dst.append(b)
     return np.concatenate(src), np.concatenate(dst)
@@ -177,7 +177,7 @@ def fraud_flags(
 
     idx = times = None
     if buyers is not None:
-        idx = graph.index_of(buyers, "buyers")
+        idx = graph.index_of(buyers, "buyers", missing="mark")
         if at is not None:
             times = as_datetime64(at, "at").astype(np.int64)
             check_same_length(buyers=idx, at=times)
@@ -199,7 +199,7 @@ def fraud_flags(
         for r in np.flatnonzero(np.char.startswith(rej.reason.astype(str), _CYCLE_PREFIX)):
             # the claim referrer -> referee closed the cycle; the rest of it is still applied:
             # walk up from the referrer to the referee
-            closer, closed = graph._index(np.asarray([rej.referrer[r], rej.referee[r]]), "claim")
+            closer, closed = graph.index_of([rej.referrer[r], rej.referee[r]], "claim")
             members, v = [int(closed)], int(closer)
             while v >= 0 and v != closed and len(members) <= n:
                 members.insert(1, v)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from privtraffic._ids import IdIndex, Missing, check_same_kind
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
 from privtraffic.errors import InvalidInputError, ReferralCycleError
 from privtraffic.referral.attribution import AttributionRule, RejectedClaims, attribute_claims
@@ -108,15 +109,6 @@ def _unique_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(present) + lo, rank[ids - lo]
 
 
-def _same_kind(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    if a.size and b.size and (a.dtype.kind == "U") != (b.dtype.kind == "U"):
-        kind = "strings" if a.dtype.kind == "U" else "integers"
-        raise InvalidInputError(
-            f"'{name_b}' must be the same kind of id as '{name_a}' ({kind}); "
-            f"got {b[0].item()!r} at index 0"
-        )
-
-
 @attrs.frozen(eq=False, repr=False)
 class ReferralGraph:
     """A referral forest over ``users``: ``parent[i]`` referred ``users[i]`` (``-1``: nobody).
@@ -148,7 +140,8 @@ class ReferralGraph:
     Raises
     ------
     InvalidInputError
-        Arrays of different lengths, parents out of range, or a cycle.
+        Arrays of different lengths, ``users`` not sorted and unique, parents out of range, or
+        a cycle.
 
     Examples
     --------
@@ -166,10 +159,18 @@ class ReferralGraph:
     child_ptr: np.ndarray = attrs.field(init=False)
     children: np.ndarray = attrs.field(init=False)
     levels: ForestLevels = attrs.field(init=False)
+    _ids: IdIndex = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         n = self.users.shape[0]
         check_same_length(users=self.users, parent=self.parent)
+        unsorted = np.flatnonzero(self.users[1:] <= self.users[:-1])
+        if unsorted.size:
+            i = int(unsorted[0]) + 1
+            raise InvalidInputError(
+                f"'users' must be sorted and unique (got {self.users[i].item()!r} after "
+                f"{self.users[i - 1].item()!r} at index {i})"
+            )
         if self.referred_at is not None:
             check_same_length(users=self.users, referred_at=self.referred_at)
         bad = np.flatnonzero((self.parent < -1) | (self.parent >= n))
@@ -191,6 +192,7 @@ class ReferralGraph:
         object.__setattr__(self, "child_ptr", ptr)
         object.__setattr__(self, "children", children)
         object.__setattr__(self, "levels", levels(self.parent, depth, (ptr, children)))
+        object.__setattr__(self, "_ids", IdIndex(self.users, noun="in the graph"))
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -289,11 +291,11 @@ class ReferralGraph:
                 referrers, referees = _subset(referrers, valid), _subset(referees, valid)
         src_ids = as_ids(referrers, "referrers")
         dst_ids = as_ids(referees, "referees")
-        _same_kind(src_ids, dst_ids, "referrers", "referees")
+        check_same_kind(src_ids, dst_ids, "referrers", "referees")
         extra = None
         if users is not None:
             extra = as_ids(users, "users")
-            _same_kind(src_ids if src_ids.size else dst_ids, extra, "referrers", "users")
+            check_same_kind(src_ids if src_ids.size else dst_ids, extra, "referrers", "users")
         at_arr = None if at is None else as_datetime64(at, "at")
         joined_arr = None if joined_at is None else as_datetime64(joined_at, "joined_at")
         if at_arr is not None:
@@ -507,8 +509,13 @@ class ReferralGraph:
         """
         return int((self.parent >= 0).sum())
 
-    def index_of(self, ids: Any, name: str = "ids") -> np.ndarray:
-        """Index into :attr:`users` of each id, ``-1`` for ids not in the graph.
+    def index_of(self, ids: Any, name: str = "ids", *, missing: Missing = "raise") -> np.ndarray:
+        """Index into :attr:`users` of each id, by the library's one rule for unknown ids.
+
+        The rule (shared with every id lookup of privtraffic, see :mod:`privtraffic._ids`):
+        an id of the other kind (a string in a graph of integer ids, or the reverse) always
+        raises; an id that is not in the graph raises naming the id and its row, unless
+        ``missing="mark"``, which gives ``-1`` for it. The lookup table is built once per graph.
 
         Parameters
         ----------
@@ -516,6 +523,8 @@ class ReferralGraph:
             User ids of the graph's kind.
         name : str
             The argument's name for messages.
+        missing : {"raise", "mark"}
+            What an id that is not in the graph does: raise (default) or give ``-1``.
 
         Returns
         -------
@@ -525,33 +534,22 @@ class ReferralGraph:
         Raises
         ------
         InvalidInputError
-            Missing or mixed-type ids, or ids of the other kind (strings vs integers).
+            Missing or mixed-type ids, ids of the other kind (strings vs integers), or (with
+            ``missing="raise"``) an id that is not in the graph.
 
         Examples
         --------
-        >>> ReferralGraph.from_edges(["a"], ["b"]).index_of(["b", "zed"]).tolist()
+        >>> g = ReferralGraph.from_edges(["a"], ["b"])
+        >>> g.index_of(["b", "a"]).tolist()
+        [1, 0]
+        >>> g.index_of(["b", "zed"], missing="mark").tolist()
         [1, -1]
+        >>> g.index_of(["b", "zed"], "buyers")
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'buyers' 'zed' (row 1) is not in the graph
         """
-        arr = as_ids(ids, name)
-        return self._index(arr, name)
-
-    def _index(self, arr: np.ndarray, name: str) -> np.ndarray:
-        if arr.size and self.users.size:
-            _same_kind(self.users, arr, "users", name)
-        if not self.users.size:
-            return np.full(arr.shape[0], -1, dtype=np.int64)
-        bounds = _compact_int_range(self.users)
-        if bounds is not None and arr.dtype.kind == "i":
-            lo, hi = bounds
-            table = np.full(hi - lo + 1, -1, dtype=np.int64)
-            table[self.users - lo] = np.arange(self.users.shape[0])
-            inside = (arr >= lo) & (arr <= hi)
-            out = np.full(arr.shape[0], -1, dtype=np.int64)
-            out[inside] = table[arr[inside] - lo]
-            return out
-        pos = np.searchsorted(self.users, arr)
-        pos = np.minimum(pos, self.users.shape[0] - 1)
-        return np.where(self.users[pos] == arr, pos, -1).astype(np.int64)
+        return self._ids.index_of(ids, name, missing=missing)
 
     def referrer_of(self, ids: Any) -> np.ndarray:
         """The referrer of each id (``None`` for roots and unknown ids).
@@ -570,7 +568,7 @@ class ReferralGraph:
         >>> ReferralGraph.from_edges([7], [8]).referrer_of([8, 7]).tolist()
         [7, None]
         """
-        idx = self.index_of(ids)
+        idx = self.index_of(ids, missing="mark")
         par = np.where(idx >= 0, self.parent[np.maximum(idx, 0)], -1)
         out = np.empty(idx.shape[0], dtype=object)
         has = par >= 0
@@ -598,7 +596,7 @@ class ReferralGraph:
         >>> ReferralGraph.from_edges(["a", "a"], ["c", "b"]).referees_of("a").tolist()
         ['b', 'c']
         """
-        i = int(self.index_of([user], "user")[0])
+        i = int(self.index_of([user], "user", missing="mark")[0])
         if i < 0:
             raise InvalidInputError(f"'user' must be in the graph (got {user!r})")
         return self.users[self.children[self.child_ptr[i] : self.child_ptr[i + 1]]]

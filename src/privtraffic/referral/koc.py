@@ -247,7 +247,7 @@ def _orders(
     if at is not None:
         times = as_datetime64(at, "at")
         check_same_length(buyers=ids, at=times)
-    return ids, graph._index(ids, "buyers"), vals, times
+    return ids, graph.index_of(ids, "buyers", missing="mark"), vals, times
 
 
 def koc_scores(
