@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError, ReferralCycleError
-from privtraffic.referral import AttributionRule, ReferralGraph
+from privtraffic.referral import AttributionRule, ReferralGraph, RejectionReason
 from support import examples
 
 
@@ -237,3 +237,40 @@ def test_constructor_requires_sorted_unique_users():
         ReferralGraph(np.array([10, 12, 11]), np.array([-1, 0, 0]))
     with pytest.raises(InvalidInputError, match=r"sorted and unique \(got 'a' after 'a'"):
         ReferralGraph(np.array(["a", "a"]), np.array([-1, -1]))
+
+
+def test_every_rejection_carries_a_code_beside_its_text():
+    R = RejectionReason
+    g = ReferralGraph.from_edges(
+        [1, 1, 5, 4, None, 7, 8, 9],
+        [2, 2, 2, 4, 3, 8, 9, 7],
+        on_invalid="report",
+    )
+    got = dict(zip(g.rejected.row.tolist(), g.rejected.code.tolist(), strict=True))
+    assert got == {
+        1: R.DUPLICATE_CLAIM,
+        2: R.LATER_CLAIM,
+        3: R.SELF_REFERRAL,
+        4: R.MISSING_ID,
+        7: R.CYCLE,
+    }
+    for code, text in zip(g.rejected.code.tolist(), g.rejected.reason.tolist(), strict=True):
+        assert text.startswith(code.text)
+    g = ReferralGraph.from_edges(["x", "y"], ["b", "b"], rule=AttributionRule("last"))
+    assert g.rejected.code.tolist() == [R.EARLIER_CLAIM]
+    g = ReferralGraph.from_edges(
+        ["x", "y"], ["b", "b"], rule=AttributionRule("unique"), on_invalid="report"
+    )
+    assert g.rejected.code.tolist() == [R.SECOND_REFERRER]
+    g = ReferralGraph.from_edges(
+        ["a", "b"],
+        ["x", "y"],
+        at=["2024-01-10", "2024-01-01"],
+        joined_at=["2024-01-05", "2024-03-01"],
+        rule=AttributionRule(window_days=7),
+    )
+    assert g.rejected.code.tolist() == [R.JOINED_BEFORE_SHARE, R.OUTSIDE_WINDOW]
+    # counts() still counts the texts; the codes are stable strings in to_dict()
+    assert g.rejected.counts() == {"joined before the share": 1, "outside attribution window": 1}
+    assert g.rejected.to_dict()["code"] == ["joined_before_share", "outside_window"]
+    assert ReferralGraph.from_edges([1], [2]).rejected.code.tolist() == []
