@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import attrs
 import numpy as np
@@ -141,7 +141,10 @@ def _strings(values: ArrayLike) -> NDArray[np.str_]:
     return np.asarray(values, dtype=str)
 
 
-_TOUCHES = ("first", "last", "unique")
+#: How competing claims on one referee are resolved (:class:`AttributionRule`).
+Touch = Literal["first", "last", "unique"]
+
+_TOUCHES = get_args(Touch)
 
 #: What a self-referral, a second referrer (``touch="unique"``) or a cycle does.
 OnInvalid = Literal["raise", "report"]
@@ -210,7 +213,7 @@ class AttributionRule:
     privtraffic.errors.InvalidDefinitionError: 'touch' must be one of (...) (got 'latest')
     """
 
-    touch: str = attrs.field(default="first", validator=_check_touch)
+    touch: Touch = attrs.field(default="first", validator=_check_touch)
     window_days: float | None = attrs.field(
         default=None, converter=_optional_float, validator=_check_window
     )

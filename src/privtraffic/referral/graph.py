@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, get_args
 
 import attrs
 import numpy as np
@@ -63,7 +63,7 @@ __all__ = ["ReferralGraph", "UserIds"]
 #: User ids: one array of integers or of strings.
 UserIds: TypeAlias = "NDArray[np.int64 | np.str_]"
 
-_ON_INVALID = ("raise", "report")
+_ON_INVALID = get_args(OnInvalid)
 
 
 def _as_array(values: ArrayLike) -> NDArray[np.generic]:
@@ -519,8 +519,8 @@ class ReferralGraph:
     ) -> NDArray[np.int64]:
         """Index into :attr:`users` of each id, by the library's one rule for unknown ids.
 
-        The rule (shared with every id lookup of privtraffic, see :mod:`privtraffic._ids`):
-        an id of the other kind (a string in a graph of integer ids, or the reverse) always
+        The rule is the one every id lookup of privtraffic follows (a distributor network's
+        too): an id of the other kind (a string in a graph of integer ids, or the reverse) always
         raises; an id that is not in the graph raises naming the id and its row, unless
         ``missing="mark"``, which gives ``-1`` for it. The lookup table is built once per graph.
 
@@ -551,10 +551,10 @@ class ReferralGraph:
         [1, 0]
         >>> g.index_of(["b", "zed"], missing="mark").tolist()
         [1, -1]
-        >>> g.index_of(["b", "zed"], "buyers")
+        >>> g.index_of(["b", "zed"], "users")
         Traceback (most recent call last):
         ...
-        privtraffic.errors.InvalidInputError: 'buyers' 'zed' (row 1) is not in the graph
+        privtraffic.errors.InvalidInputError: 'users' 'zed' (row 1) is not in the graph
         """
         return self._ids.index_of(ids, name, missing=missing)
 
