@@ -55,11 +55,11 @@ activity = rng.gamma(0.6, 1.0, n_users)
 n_orders = rng.poisson(activity)
 buyer_idx = np.repeat(np.arange(n_users), n_orders)
 order_hours = join_hours[buyer_idx] + rng.exponential(24 * 20, buyer_idx.size)
-buyers = np.array([f"u{i:05d}" for i in buyer_idx])
+users = np.array([f"u{i:05d}" for i in buyer_idx])  # the buyer of each order
 values = np.round(rng.gamma(2.0, 45.0, buyer_idx.size), 2)
 order_at = start + (order_hours * 3600).astype("timedelta64[s]")
 
-scores = graph.koc_scores(buyers, values, order_at, decay=0.5)
+scores = graph.koc_scores(users, values, order_at, decay=0.5)
 print(
     f"{int(scores['is_koc'].sum()):,} KOCs and {int(scores['potential_koc'].sum()):,} potential "
     f"KOCs among {len(scores):,} users ({scores.n_orders:,} orders)"
@@ -100,7 +100,7 @@ best = np.argsort(-crv)[:3]
 for i in best.tolist():
     print(f"  {scores['user'][i]}: CRV {crv[i]:.2f}, {quadrant[i]}")
 
-flags = fraud_flags(graph, buyers, order_at, burst_count=15, burst_hours=24)
+flags = fraud_flags(graph, users, order_at, burst_count=15, burst_hours=24)
 print(f"\nfraud flags: {len(flags)} users flagged (checked: {', '.join(flags.checked)})")
 for i in range(min(len(flags), 3)):
     print(f"  {flags.user[i]}: {flags.reason[i]}")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import pytest
 
 from privtraffic.errors import InvalidInputError
-from privtraffic.referral import ReferralGraph, fraud_flags
+from privtraffic.referral import FraudFlags, ReferralGraph, fraud_flags
+from privtraffic.referral.fraud import (
+    FraudSignal,
+    burst_signals,
+    ring_signals,
+    shared_id_signals,
+)
 
 
 def _flags(f):
@@ -60,7 +67,7 @@ def test_one_device_or_payment_behind_many_referees():
     assert f.checked == ("ring", "shared_device", "shared_payment")
     f3 = fraud_flags(g, buyers, devices=devices, shared_min_referees=4)
     assert len(f3) == 0
-    with pytest.raises(InvalidInputError, match="give 'buyers'"):
+    with pytest.raises(InvalidInputError, match="give 'users'"):
         fraud_flags(g, devices=devices)
     with pytest.raises(InvalidInputError, match="'shared_device' must have the same length"):
         fraud_flags(g, buyers, devices=devices[:2])
@@ -91,3 +98,61 @@ def test_thresholds_are_checked():
     g = ReferralGraph.from_edges([1], [2])
     with pytest.raises(InvalidInputError, match="thresholds must be positive"):
         fraud_flags(g, burst_hours=0)
+
+
+def test_rings_are_read_from_the_rejection_codes_not_the_texts():
+    g = ReferralGraph.from_edges(["a", "b", "c", "x"], ["b", "c", "a", "y"], on_invalid="report")
+    reworded = attrs.evolve(g.rejected, reason=np.array(["anything at all"] * len(g.rejected)))
+    g2 = attrs.evolve(g, rejected=reworded)
+    f = fraud_flags(g2)
+    assert _flags(f) == {"a": {"ring"}, "b": {"ring"}, "c": {"ring"}}
+    assert str(f.reason[0]) == "referral cycle 'a' -> 'b' -> 'c' -> 'a'"
+
+
+def test_fraud_flags_is_the_fold_of_the_detectors():
+    g = ReferralGraph.from_edges(
+        ["a", "b", "r", "r", "r"],
+        ["b", "a", "x", "y", "z"],
+        [
+            "2024-01-01T00:00",
+            "2024-01-01T00:10",
+            "2024-01-02T00:00",
+            "2024-01-02T01:00",
+            "2024-01-02T02:00",
+        ],
+        on_invalid="report",
+    )
+    users = ["a", "b", "x", "y", "z"]
+    devices = ["d0", "d1", "d2", "d2", "d3"]
+    f = fraud_flags(g, users, devices=devices, shared_min_referees=2, burst_count=3)
+    idx = g.index_of(users)
+    signals = (
+        ring_signals(g, idx)
+        + shared_id_signals(g, idx, np.array(devices), min_referees=2)
+        + burst_signals(g, burst_count=3)
+    )
+    assert [s.flag for s in signals] == ["ring", "shared_device", "burst"]
+    folded = FraudFlags.from_signals(g, signals, f.checked)
+    assert folded.to_dict() == f.to_dict()
+    assert _flags(f) == {
+        "a": {"ring"},
+        "b": {"ring"},
+        "r": {"shared_device", "burst"},
+        "x": {"shared_device"},
+        "y": {"shared_device"},
+    }
+    reasons = dict(zip(f.user.tolist(), f.reason.tolist(), strict=True))
+    assert (
+        reasons["r"] == "device 'd2' on the orders of 2 referred users; 3 referrals within 24 hours"
+    )
+
+
+def test_detectors_check_their_own_thresholds():
+    g = ReferralGraph.from_edges([1], [2])
+    with pytest.raises(InvalidInputError, match="'ring_minutes' must be >= 0"):
+        ring_signals(g, ring_minutes=-1)
+    with pytest.raises(InvalidInputError, match="'min_referees' must be >= 1"):
+        shared_id_signals(g, np.array([1]), np.array(["d"]), min_referees=0)
+    with pytest.raises(InvalidInputError, match="'burst_count' must be >= 1"):
+        burst_signals(g, burst_hours=0)
+    assert FraudSignal("ring", [1, 0], "pair").members.dtype == np.int64

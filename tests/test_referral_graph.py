@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError, ReferralCycleError
-from privtraffic.referral import AttributionRule, ReferralGraph
+from privtraffic.referral import AttributionRule, ReferralGraph, RejectionReason
 from support import examples
 
 
@@ -209,3 +209,68 @@ def test_touch_rules_equal_a_brute_force_replay(claims, touch):
     reported = set(g.rejected.row.tolist())
     assert reported.isdisjoint(winner.values())
     assert reported | set(winner.values()) == set(range(len(claims)))
+
+
+def test_index_of_follows_the_one_rule_for_unknown_ids():
+    g = ReferralGraph.from_edges([10, 10, 12], [11, 12, 13])
+    assert g.index_of([13, 10]).tolist() == [3, 0]
+    with pytest.raises(InvalidInputError, match=r"^'users' 99 \(row 1\) is not in the graph$"):
+        g.index_of([10, 99], "users")
+    assert g.index_of([10, 99], missing="mark").tolist() == [0, -1]
+    with pytest.raises(InvalidInputError, match="must be the same kind of id"):
+        g.index_of(["a"], missing="mark")  # another kind of id is never just "not found"
+    # the documented "None / -1 for unknown ids" methods keep their semantics
+    assert g.referrer_of([13, 99]).tolist() == [12, None]
+    assert g.koc_scores([99], [1.0]).n_organic_orders == 1
+    # the lookup is built once per graph: every call reuses the same table
+    table = g._ids._dense
+    g.index_of([11])
+    assert g._ids._dense is table and g._ids.ids is g.users
+    empty = ReferralGraph(np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+    assert empty.index_of([1], missing="mark").tolist() == [-1]
+
+
+def test_constructor_requires_sorted_unique_users():
+    with pytest.raises(
+        InvalidInputError, match=r"sorted and unique \(got 11 after 12 at index 2\)"
+    ):
+        ReferralGraph(np.array([10, 12, 11]), np.array([-1, 0, 0]))
+    with pytest.raises(InvalidInputError, match=r"sorted and unique \(got 'a' after 'a'"):
+        ReferralGraph(np.array(["a", "a"]), np.array([-1, -1]))
+
+
+def test_every_rejection_carries_a_code_beside_its_text():
+    R = RejectionReason
+    g = ReferralGraph.from_edges(
+        [1, 1, 5, 4, None, 7, 8, 9],
+        [2, 2, 2, 4, 3, 8, 9, 7],
+        on_invalid="report",
+    )
+    got = dict(zip(g.rejected.row.tolist(), g.rejected.code.tolist(), strict=True))
+    assert got == {
+        1: R.DUPLICATE_CLAIM,
+        2: R.LATER_CLAIM,
+        3: R.SELF_REFERRAL,
+        4: R.MISSING_ID,
+        7: R.CYCLE,
+    }
+    for code, text in zip(g.rejected.code.tolist(), g.rejected.reason.tolist(), strict=True):
+        assert text.startswith(code.text)
+    g = ReferralGraph.from_edges(["x", "y"], ["b", "b"], rule=AttributionRule("last"))
+    assert g.rejected.code.tolist() == [R.EARLIER_CLAIM]
+    g = ReferralGraph.from_edges(
+        ["x", "y"], ["b", "b"], rule=AttributionRule("unique"), on_invalid="report"
+    )
+    assert g.rejected.code.tolist() == [R.SECOND_REFERRER]
+    g = ReferralGraph.from_edges(
+        ["a", "b"],
+        ["x", "y"],
+        at=["2024-01-10", "2024-01-01"],
+        joined_at=["2024-01-05", "2024-03-01"],
+        rule=AttributionRule(window_days=7),
+    )
+    assert g.rejected.code.tolist() == [R.JOINED_BEFORE_SHARE, R.OUTSIDE_WINDOW]
+    # counts() still counts the texts; the codes are stable strings in to_dict()
+    assert g.rejected.counts() == {"joined before the share": 1, "outside attribution window": 1}
+    assert g.rejected.to_dict()["code"] == ["joined_before_share", "outside_window"]
+    assert ReferralGraph.from_edges([1], [2]).rejected.code.tolist() == []

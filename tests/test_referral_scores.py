@@ -224,7 +224,7 @@ def test_potential_koc_follows_the_closeness_definition():
 def test_koc_scores_accepts_a_dataframe_and_rejects_negative_values():
     pd = pytest.importorskip("pandas")
     g = ReferralGraph.from_edges(pd.DataFrame({"referrer": [1, 1], "referee": [2, 3]}))
-    orders = pd.DataFrame({"buyer": [1, 2, 9], "value": [5.0, 7.0, 1.0]})
+    orders = pd.DataFrame({"user": [1, 2, 9], "value": [5.0, 7.0, 1.0]})
     t = g.koc_scores(orders)
     assert t["referred_value"].tolist() == [7.0, 0.0, 0.0]
     assert t.n_organic_orders == 1
@@ -232,13 +232,13 @@ def test_koc_scores_accepts_a_dataframe_and_rejects_negative_values():
     assert "<table>" in t._repr_html_()
     with pytest.raises(InvalidInputError, match=r"'values' must be >= 0 \(got -3.0 at index 2\)"):
         g.koc_scores([1, 2, 3], [1.0, 2.0, -3.0])
-    with pytest.raises(InvalidInputError, match=r"'buyers' must not be missing .* at index 1"):
+    with pytest.raises(InvalidInputError, match=r"'users' must not be missing .* at index 1"):
         g.koc_scores([1.0, np.nan], [1.0, 2.0])
-    with pytest.raises(InvalidInputError, match="'buyers' must be the same kind of id"):
+    with pytest.raises(InvalidInputError, match="'users' must be the same kind of id"):
         g.koc_scores(["a"], [1.0])
     with pytest.raises(
         InvalidInputError,
-        match=r"^'values' is required unless 'buyers' is a DataFrame with 'buyer' and 'value' "
+        match=r"^'values' is required unless 'users' is a DataFrame with 'user' and 'value' "
         r"columns$",
     ):
         g.koc_scores([1, 2])

@@ -25,13 +25,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_same_length
+from privtraffic.referral._inputs import renamed_keywords
 from privtraffic.referral.forest import downline_sum
 
 if TYPE_CHECKING:
@@ -59,23 +61,27 @@ class DownlineAggregates(ColumnarTable):
     [3.0, 0.0]
     """
 
-    direct_referrals: np.ndarray
-    converted_referrals: np.ndarray
-    referred_value: np.ndarray
-    descendants: np.ndarray
-    descendant_value: np.ndarray
+    direct_referrals: NDArray[np.int64]
+    converted_referrals: NDArray[np.int64]
+    referred_value: NDArray[np.float64]
+    descendants: NDArray[np.int64]
+    descendant_value: NDArray[np.float64]
 
 
-def downline_aggregates(graph: ReferralGraph, value: Any, bought: Any = None) -> DownlineAggregates:
+@renamed_keywords(value="values")
+def downline_aggregates(
+    graph: ReferralGraph, values: ArrayLike, bought: ArrayLike | None = None
+) -> DownlineAggregates:
     """Direct, converted and whole-downline counts and values for every user.
 
     Parameters
     ----------
     graph : ReferralGraph
-    value : array-like
-        Purchase value per user, aligned with ``graph.users``; must be >= 0.
+    values : array-like
+        Purchase value per user, aligned with ``graph.users``; must be >= 0. (The old keyword
+        ``value`` still works for one release, with a :class:`DeprecationWarning`.)
     bought : array-like of bool, optional
-        Whether each user counts as a converted referee; default ``value > 0``.
+        Whether each user counts as a converted referee; default ``values > 0``.
 
     Returns
     -------
@@ -84,7 +90,7 @@ def downline_aggregates(graph: ReferralGraph, value: Any, bought: Any = None) ->
     Raises
     ------
     InvalidInputError
-        ``value`` negative, non-finite or not aligned with the users.
+        ``values`` negative, non-finite or not aligned with the users.
 
     Examples
     --------
@@ -93,14 +99,16 @@ def downline_aggregates(graph: ReferralGraph, value: Any, bought: Any = None) ->
     >>> downline_aggregates(g, [1.0, 2.0, 4.0]).descendant_value.tolist()
     [6.0, 4.0, 0.0]
     """
-    v = as_float_array(value, "value", minimum=0)
-    check_same_length(users=graph.users, value=v)
+    v = as_float_array(values, "values", minimum=0)
+    check_same_length(users=graph.users, values=v)
     b = v > 0 if bought is None else np.asarray(bought, dtype=bool)
     check_same_length(users=graph.users, bought=b)
     return _downline_aggregates(graph, v, b)
 
 
-def _downline_aggregates(graph: ReferralGraph, v: np.ndarray, b: np.ndarray) -> DownlineAggregates:
+def _downline_aggregates(
+    graph: ReferralGraph, v: NDArray[np.float64], b: NDArray[np.bool_]
+) -> DownlineAggregates:
     lv = graph.levels
     descendants = downline_sum(lv, np.ones(graph.n_users))
     return _direct_aggregates(graph, v, b, descendants, downline_sum(lv, v))
@@ -108,10 +116,10 @@ def _downline_aggregates(graph: ReferralGraph, v: np.ndarray, b: np.ndarray) -> 
 
 def _direct_aggregates(
     graph: ReferralGraph,
-    v: np.ndarray,
-    b: np.ndarray,
-    descendants: np.ndarray,
-    descendant_value: np.ndarray,
+    v: NDArray[np.float64],
+    b: NDArray[np.bool_],
+    descendants: NDArray[np.float64],
+    descendant_value: NDArray[np.float64],
 ) -> DownlineAggregates:
     """Complete the downline sums with the one-generation counts (bincounts over the parents)."""
     n = graph.n_users
@@ -119,7 +127,7 @@ def _direct_aggregates(
     par = graph.parent[child]
     direct = np.diff(graph.child_ptr)
     converted = np.bincount(par, weights=b[child], minlength=n).astype(np.int64)
-    referred = np.bincount(par, weights=v[child], minlength=n)
+    referred = np.bincount(par, weights=v[child], minlength=n).astype(np.float64, copy=False)
     return DownlineAggregates(
         direct_referrals=direct,
         converted_referrals=converted,

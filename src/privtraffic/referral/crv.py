@@ -27,9 +27,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import as_float_array, as_fraction
 from privtraffic.errors import InvalidInputError
@@ -37,7 +36,7 @@ from privtraffic.errors import InvalidInputError
 __all__ = ["customer_referral_value"]
 
 
-def _per_user(values: Any, name: str, n: int) -> np.ndarray:
+def _per_user(values: ArrayLike, name: str, n: int) -> NDArray[np.float64]:
     if np.isscalar(values):
         arr = as_float_array([values], name, minimum=0)
         return np.full(n, arr[0])
@@ -50,14 +49,14 @@ def _per_user(values: Any, name: str, n: int) -> np.ndarray:
 
 
 def customer_referral_value(
-    referrals: Any,
-    margin: Any,
-    acquisition_cost: Any,
+    referrals: ArrayLike,
+    margin: ArrayLike,
+    acquisition_cost: ArrayLike,
     *,
     incrementality: float = 0.5,
     horizon: int = 4,
     discount_rate: float = 0.0,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Customer referral value of each user (see the module notes for the formula).
 
     Parameters
@@ -116,7 +115,12 @@ def customer_referral_value(
 
 
 def _crv(
-    n_ref: np.ndarray, m: np.ndarray, acq: np.ndarray, s: float, horizon: int, r: float
-) -> np.ndarray:
+    n_ref: NDArray[np.float64],
+    m: NDArray[np.float64],
+    acq: NDArray[np.float64],
+    s: float,
+    horizon: int,
+    r: float,
+) -> NDArray[np.float64]:
     annuity = float(np.sum((1.0 + r) ** -np.arange(1, horizon + 1, dtype=np.float64)))
     return n_ref * (s * m * annuity + (1.0 - s) * acq / (1.0 + r))

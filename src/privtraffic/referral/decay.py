@@ -19,11 +19,13 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import as_float_array, as_fraction, check_same_length
+from privtraffic.referral._inputs import renamed_keywords
 from privtraffic.referral.forest import downline_sum
 
 if TYPE_CHECKING:
@@ -32,14 +34,18 @@ if TYPE_CHECKING:
 __all__ = ["network_value"]
 
 
-def network_value(graph: ReferralGraph, value: Any, decay: float = 0.5) -> np.ndarray:
+@renamed_keywords(value="values")
+def network_value(
+    graph: ReferralGraph, values: ArrayLike, decay: float = 0.5
+) -> NDArray[np.float64]:
     """Depth-decayed purchase value of every user's downline (see the module notes).
 
     Parameters
     ----------
     graph : ReferralGraph
-    value : array-like
-        Purchase value per user, aligned with ``graph.users``; >= 0.
+    values : array-like
+        Purchase value per user, aligned with ``graph.users``; >= 0. (The old keyword
+        ``value`` still works for one release, with a :class:`DeprecationWarning`.)
     decay : float
         Factor per generation below the direct referees, in [0, 1].
 
@@ -60,6 +66,6 @@ def network_value(graph: ReferralGraph, value: Any, decay: float = 0.5) -> np.nd
     >>> network_value(g, [0.0, 1.0, 2.0, 4.0], decay=0.25).tolist()
     [4.0, 4.0, 0.0, 0.0]
     """
-    v = as_float_array(value, "value", minimum=0)
-    check_same_length(users=graph.users, value=v)
+    v = as_float_array(values, "values", minimum=0)
+    check_same_length(users=graph.users, values=v)
     return downline_sum(graph.levels, v, as_fraction(decay, "decay"))

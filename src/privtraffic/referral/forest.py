@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["ForestLevels", "children_csr", "cyclic_users", "depths", "downline_sum", "levels"]
 
 
-def children_csr(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def children_csr(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The children of every user as compressed sparse rows.
 
     Parameters
@@ -64,7 +65,7 @@ def children_csr(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ptr, children.astype(np.int64, copy=False)
 
 
-def _jump(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _jump(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Pointer jumping: (depth, settled) where unsettled users never reach a root."""
     n = parent.shape[0]
     itype = np.int32 if n < 2**31 - 1 else np.int64  # half the memory traffic
@@ -80,7 +81,7 @@ def _jump(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dist.astype(np.int64), is_root[anc]
 
 
-def cyclic_users(parent: np.ndarray) -> np.ndarray:
+def cyclic_users(parent: NDArray[np.int64]) -> NDArray[np.int64]:
     """Indices of users on a cycle of parent pointers or below one (never reaching a root).
 
     Parameters
@@ -103,7 +104,7 @@ def cyclic_users(parent: np.ndarray) -> np.ndarray:
     return np.flatnonzero(~settled)
 
 
-def depths(parent: np.ndarray) -> np.ndarray:
+def depths(parent: NDArray[np.int64]) -> NDArray[np.int64]:
     """Depth of every user: 0 for roots, 1 for users they referred, and so on.
 
     Computed by pointer jumping: ``ceil(log2(max depth))`` vectorised rounds, so even a single
@@ -162,10 +163,10 @@ class ForestLevels:
     ([0, 1, 2, 3], [0, 1, 3, 4], [0, 1])
     """
 
-    order: np.ndarray
-    level_ptr: np.ndarray
-    group_start: np.ndarray
-    group_parent_pos: np.ndarray
+    order: NDArray[np.int64]
+    level_ptr: NDArray[np.int64]
+    group_start: NDArray[np.int64]
+    group_parent_pos: NDArray[np.int64]
 
     @property
     def max_depth(self) -> int:
@@ -179,7 +180,7 @@ class ForestLevels:
         return int(self.level_ptr.shape[0] - 2)
 
 
-def _small_uint(values: np.ndarray, top: int) -> np.ndarray:
+def _small_uint(values: NDArray[np.int64], top: int) -> NDArray[np.unsignedinteger | np.int64]:
     """Cast non-negative ints to the narrowest unsigned type (numpy radix-sorts those)."""
     for dtype in (np.uint8, np.uint16, np.uint32):
         if top <= np.iinfo(dtype).max:
@@ -188,9 +189,9 @@ def _small_uint(values: np.ndarray, top: int) -> np.ndarray:
 
 
 def levels(
-    parent: np.ndarray,
-    depth: np.ndarray | None = None,
-    children: tuple[np.ndarray, np.ndarray] | None = None,
+    parent: NDArray[np.int64],
+    depth: NDArray[np.int64] | None = None,
+    children: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> ForestLevels:
     """Sort users for bottom-up passes (see :class:`ForestLevels`).
 
@@ -240,9 +241,9 @@ def levels(
 
 def downline_sum(
     forest_levels: ForestLevels,
-    weights: np.ndarray,
-    decay: np.ndarray | float = 1.0,
-) -> np.ndarray:
+    weights: NDArray[np.float64],
+    decay: NDArray[np.float64] | float = 1.0,
+) -> NDArray[np.float64]:
     """Bottom-up pass ``S(v) = sum over children c of v of (w(c) + decay * S(c))``.
 
     Unrolled, ``S(v) = sum over the downline u of v of w(u) * decay**(depth(u) - depth(v) - 1)``:
@@ -283,7 +284,7 @@ def downline_sum(
     return _downline_sum_1d(forest_levels, w, float(np.asarray(decay)))
 
 
-def _downline_sum_1d(lv: ForestLevels, w: np.ndarray, decay: float) -> np.ndarray:
+def _downline_sum_1d(lv: ForestLevels, w: NDArray[np.float64], decay: float) -> NDArray[np.float64]:
     # work in level order: each level is a contiguous slice, each (parent) group too
     w_o = w[lv.order]
     total_o = np.zeros_like(w_o)

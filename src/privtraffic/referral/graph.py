@@ -19,14 +19,30 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, TypeAlias, get_args
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._ids import IdIndex, Missing, check_same_kind
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
 from privtraffic.errors import InvalidInputError, ReferralCycleError
-from privtraffic.referral.attribution import AttributionRule, RejectedClaims, attribute_claims
+from privtraffic.referral._inputs import (
+    Moment,
+    optional_column,
+    renamed_keywords,
+    required_columns,
+    sized,
+)
+from privtraffic.referral.attribution import (
+    AttributionRule,
+    OnInvalid,
+    RejectedClaims,
+    RejectionReason,
+    _cycle_text,
+    attribute_claims,
+)
 from privtraffic.referral.forest import (
     ForestLevels,
     children_csr,
@@ -34,44 +50,37 @@ from privtraffic.referral.forest import (
     depths,
     levels,
 )
+from privtraffic.referral.koc import KOCScores
+from privtraffic.referral.koc import koc_scores as _koc_scores
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pragma: no cover - typing only
     import networkx as nx
+    import pandas as pd
+    from typing_extensions import Self
 
-    from privtraffic.referral.koc import KOCScores
+__all__ = ["ReferralGraph", "UserIds"]
 
-__all__ = ["ReferralGraph"]
+#: User ids: one array of integers or of strings.
+UserIds: TypeAlias = "NDArray[np.int64 | np.str_]"
 
-_ON_INVALID = ("raise", "report")
-
-
-def _column(frame: Any, name: str) -> Any:
-    return frame[name] if name in frame.columns else None
-
-
-def _required_columns(
-    frame: Any, columns: tuple[str, str], *, argument: str, missing: str, table: str
-) -> tuple[Any, Any]:
-    """The two columns of a DataFrame passed as ``argument`` in place of two arrays."""
-    if not hasattr(frame, "columns"):
-        raise InvalidInputError(
-            f"{missing!r} is required unless {argument!r} is a DataFrame with "
-            f"{columns[0]!r} and {columns[1]!r} columns"
-        )
-    for col in columns:
-        if col not in frame.columns:
-            raise InvalidInputError(f"the {table} DataFrame must have a {col!r} column")
-    return frame[columns[0]], frame[columns[1]]
+_ON_INVALID = get_args(OnInvalid)
 
 
-def _missing_mask(values: Any) -> np.ndarray:
+def _as_array(values: ArrayLike) -> NDArray[np.generic]:
+    """The caller's values as an array, keeping each element's own type for lists."""
+    if isinstance(values, (list, tuple)):
+        return np.array(values, dtype=object)
+    to_numpy = getattr(values, "to_numpy", None)  # a pandas Series
+    out: NDArray[np.generic] = np.asarray(to_numpy() if to_numpy is not None else values)
+    return out
+
+
+def _missing_mask(values: ArrayLike) -> NDArray[np.bool_]:
     """Rows whose id is None or NaN (only used for ``on_invalid='report'``)."""
-    if hasattr(values, "to_numpy"):
-        values = values.to_numpy()
-    arr = np.asarray(values, dtype=object) if isinstance(values, (list, tuple)) else values
-    arr = np.asarray(arr)
+    arr = _as_array(values)
     if arr.dtype.kind == "f":
-        return ~np.isfinite(arr)
+        out: NDArray[np.bool_] = ~np.isfinite(arr)
+        return out
     if arr.dtype.kind == "O":
         return np.array(
             [v is None or (isinstance(v, float) and not np.isfinite(v)) for v in arr], dtype=bool
@@ -79,42 +88,30 @@ def _missing_mask(values: Any) -> np.ndarray:
     return np.zeros(arr.shape[0], dtype=bool)
 
 
-def _subset(values: Any, keep: np.ndarray) -> Any:
-    if hasattr(values, "to_numpy"):
-        values = values.to_numpy()
-    if isinstance(values, (list, tuple)):
-        values = np.array(values, dtype=object)
-    return np.asarray(values)[keep]
+def _unique_ids(ids: UserIds) -> tuple[UserIds, NDArray[np.int64]]:
+    """``np.unique(ids, return_inverse=True)`` — by a presence table for dense integer ids.
+
+    Integer ids spanning at most ``4 n + 1024`` values are dense (the rule of
+    :class:`~privtraffic._ids.IdIndex`).
+    """
+    if ids.dtype.kind == "i" and ids.size:
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo <= 4 * ids.size + 1024:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[ids - lo] = True
+            rank = np.cumsum(present) - 1
+            return np.flatnonzero(present) + lo, rank[ids - lo]
+    users, inverse = np.unique(ids, return_inverse=True)
+    return users, inverse.reshape(-1).astype(np.int64)
 
 
-def _compact_int_range(ids: np.ndarray) -> tuple[int, int] | None:
-    """(low, high) when integer ids are dense enough for a lookup table instead of a sort."""
-    if ids.dtype.kind != "i" or not ids.size:
-        return None
-    lo, hi = int(ids.min()), int(ids.max())
-    return (lo, hi) if hi - lo <= 4 * ids.size + 1024 else None
+def _users(values: ArrayLike) -> UserIds:
+    out: UserIds = np.asarray(values)
+    return out
 
 
-def _unique_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(ids, return_inverse=True)`` — by a presence table for dense integer ids."""
-    bounds = _compact_int_range(ids)
-    if bounds is None:
-        users, inverse = np.unique(ids, return_inverse=True)
-        return users, inverse.reshape(-1)
-    lo, hi = bounds
-    present = np.zeros(hi - lo + 1, dtype=bool)
-    present[ids - lo] = True
-    rank = np.cumsum(present) - 1
-    return np.flatnonzero(present) + lo, rank[ids - lo]
-
-
-def _same_kind(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    if a.size and b.size and (a.dtype.kind == "U") != (b.dtype.kind == "U"):
-        kind = "strings" if a.dtype.kind == "U" else "integers"
-        raise InvalidInputError(
-            f"'{name_b}' must be the same kind of id as '{name_a}' ({kind}); "
-            f"got {b[0].item()!r} at index 0"
-        )
+def _parents(values: ArrayLike) -> NDArray[np.int64]:
+    return np.asarray(values, dtype=np.int64)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -148,7 +145,8 @@ class ReferralGraph:
     Raises
     ------
     InvalidInputError
-        Arrays of different lengths, parents out of range, or a cycle.
+        Arrays of different lengths, ``users`` not sorted and unique, parents out of range, or
+        a cycle.
 
     Examples
     --------
@@ -158,18 +156,28 @@ class ReferralGraph:
     ([0, 1, 2], 3)
     """
 
-    users: np.ndarray = attrs.field(converter=np.asarray)
-    parent: np.ndarray = attrs.field(converter=lambda p: np.asarray(p, dtype=np.int64))
-    referred_at: np.ndarray | None = attrs.field(default=None)
-    rejected: RejectedClaims | None = attrs.field(default=None)
-    depth: np.ndarray = attrs.field(init=False)
-    child_ptr: np.ndarray = attrs.field(init=False)
-    children: np.ndarray = attrs.field(init=False)
+    users: UserIds = attrs.field(converter=_users)
+    parent: NDArray[np.int64] = attrs.field(converter=_parents)
+    referred_at: NDArray[np.datetime64] | None = attrs.field(default=None)
+    rejected: RejectedClaims = attrs.field(
+        default=attrs.Factory(lambda self: RejectedClaims.empty(self.users), takes_self=True)
+    )
+    depth: NDArray[np.int64] = attrs.field(init=False)
+    child_ptr: NDArray[np.int64] = attrs.field(init=False)
+    children: NDArray[np.int64] = attrs.field(init=False)
     levels: ForestLevels = attrs.field(init=False)
+    _ids: IdIndex = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         n = self.users.shape[0]
         check_same_length(users=self.users, parent=self.parent)
+        unsorted = np.flatnonzero(np.less_equal(self.users[1:], self.users[:-1]))
+        if unsorted.size:
+            i = int(unsorted[0]) + 1
+            raise InvalidInputError(
+                f"'users' must be sorted and unique (got {self.users[i].item()!r} after "
+                f"{self.users[i - 1].item()!r} at index {i})"
+            )
         if self.referred_at is not None:
             check_same_length(users=self.users, referred_at=self.referred_at)
         bad = np.flatnonzero((self.parent < -1) | (self.parent >= n))
@@ -178,33 +186,27 @@ class ReferralGraph:
             raise InvalidInputError(
                 f"'parent' must index 'users' or be -1 (got {int(self.parent[i])} at index {i})"
             )
-        if self.rejected is None:
-            empty = np.zeros(0, dtype=np.int64)
-            object.__setattr__(
-                self,
-                "rejected",
-                RejectedClaims(empty, self.users[:0], self.users[:0], np.zeros(0, str), empty),
-            )
         depth = depths(self.parent)
         ptr, children = children_csr(self.parent)
         object.__setattr__(self, "depth", depth)
         object.__setattr__(self, "child_ptr", ptr)
         object.__setattr__(self, "children", children)
         object.__setattr__(self, "levels", levels(self.parent, depth, (ptr, children)))
+        object.__setattr__(self, "_ids", IdIndex(self.users, noun="in the graph"))
 
     # ------------------------------------------------------------------ building
     @classmethod
     def from_edges(
         cls,
-        referrers: Any,
-        referees: Any = None,
-        at: Any = None,
+        referrers: ArrayLike | pd.DataFrame,
+        referees: ArrayLike | None = None,
+        at: ArrayLike | None = None,
         *,
-        joined_at: Any = None,
+        joined_at: ArrayLike | None = None,
         rule: AttributionRule | None = None,
-        users: Any = None,
-        on_invalid: str = "raise",
-    ) -> ReferralGraph:
+        users: ArrayLike | None = None,
+        on_invalid: OnInvalid = "raise",
+    ) -> Self:
         """Build the forest from a referral log, applying the attribution rules.
 
         Each row says "``referee`` joined through ``referrer``". First touch wins by default
@@ -270,30 +272,31 @@ class ReferralGraph:
                 f"'on_invalid' must be one of {_ON_INVALID} (got {on_invalid!r})"
             )
         if referees is None:
-            frame = referrers
-            referrers, referees = _required_columns(
-                frame,
+            frame, referrers, referees = required_columns(
+                referrers,
                 ("referrer", "referee"),
                 argument="referrers",
                 missing="referees",
                 table="referral",
             )
-            at = _column(frame, "at") if at is None else at
-            joined_at = _column(frame, "joined_at") if joined_at is None else joined_at
-        n_rows = check_same_length(referrers=referrers, referees=referees)
+            at = optional_column(frame, "at") if at is None else at
+            joined_at = optional_column(frame, "joined_at") if joined_at is None else joined_at
+        n_rows = check_same_length(
+            referrers=sized(referrers, "referrers"), referees=sized(referees, "referees")
+        )
         valid = None
         if on_invalid == "report":
             missing = _missing_mask(referrers) | _missing_mask(referees)
             if missing.any():
                 valid = ~missing
-                referrers, referees = _subset(referrers, valid), _subset(referees, valid)
+                referrers, referees = _as_array(referrers)[valid], _as_array(referees)[valid]
         src_ids = as_ids(referrers, "referrers")
         dst_ids = as_ids(referees, "referees")
-        _same_kind(src_ids, dst_ids, "referrers", "referees")
+        check_same_kind(src_ids, dst_ids, "referrers", "referees")
         extra = None
         if users is not None:
             extra = as_ids(users, "users")
-            _same_kind(src_ids if src_ids.size else dst_ids, extra, "referrers", "users")
+            check_same_kind(src_ids if src_ids.size else dst_ids, extra, "referrers", "users")
         at_arr = None if at is None else as_datetime64(at, "at")
         joined_arr = None if joined_at is None else as_datetime64(joined_at, "joined_at")
         if at_arr is not None:
@@ -307,22 +310,22 @@ class ReferralGraph:
     @classmethod
     def _build(
         cls,
-        src_ids: np.ndarray,
-        dst_ids: np.ndarray,
-        at: np.ndarray | None,
-        joined_at: np.ndarray | None,
+        src_ids: UserIds,
+        dst_ids: UserIds,
+        at: NDArray[np.datetime64] | None,
+        joined_at: NDArray[np.datetime64] | None,
         rule: AttributionRule | None,
-        valid: np.ndarray | None,
-        extra: np.ndarray | None,
-        on_invalid: str,
+        valid: NDArray[np.bool_] | None,
+        extra: UserIds | None,
+        on_invalid: OnInvalid,
         n_rows: int,
-    ) -> ReferralGraph:
+    ) -> Self:
         parts = [src_ids, dst_ids] + ([extra] if extra is not None else [])
         all_ids = np.concatenate([p for p in parts if p.size] or [src_ids])
         users, inverse = _unique_ids(all_ids)
         m = src_ids.shape[0]
-        src_v = inverse[:m].astype(np.int64)
-        dst_v = inverse[m : 2 * m].astype(np.int64)
+        src_v = inverse[:m]
+        dst_v = inverse[m : 2 * m]
         # map the surviving (non-missing) rows back onto the caller's row numbers
         rows = np.flatnonzero(valid) if valid is not None else np.arange(n_rows)
         src = np.full(n_rows, -1, dtype=np.int64)
@@ -342,38 +345,41 @@ class ReferralGraph:
             referred_at = np.full(users.shape[0], np.datetime64("NaT"), dtype="datetime64[s]")
             has = edge_row >= 0
             referred_at[has] = at[edge_row[has]]
+        n_cycles = cycle_rows.shape[0]
         rej_rows = np.concatenate([decision.rejected_rows, cycle_rows])
-        rej_reason = np.concatenate([decision.rejected_reasons.astype(object), cycle_reasons])
-        applied_row = np.concatenate(
-            [decision.applied_row, np.full(cycle_rows.shape[0], -1, dtype=np.int64)]
+        rej_code = np.concatenate(
+            [decision.rejected_codes, np.full(n_cycles, RejectionReason.CYCLE, dtype=object)]
         )
+        rej_reason = np.concatenate([decision.rejected_reasons.astype(object), cycle_reasons])
+        applied_row = np.concatenate([decision.applied_row, np.full(n_cycles, -1, dtype=np.int64)])
         srt = np.argsort(rej_rows, kind="stable")
-        rej_rows, rej_reason, applied_row = rej_rows[srt], rej_reason[srt], applied_row[srt]
         rejected = RejectedClaims(
-            row=rej_rows,
-            referrer=cls._labels(users, src[rej_rows]),
-            referee=cls._labels(users, dst[rej_rows]),
-            reason=np.array(rej_reason.tolist(), dtype=str),
-            applied_row=applied_row,
+            row=rej_rows[srt],
+            referrer=cls._labels(users, src[rej_rows[srt]]),
+            referee=cls._labels(users, dst[rej_rows[srt]]),
+            code=rej_code[srt],
+            reason=rej_reason[srt].tolist(),
+            applied_row=applied_row[srt],
         )
         return cls(users=users, parent=parent, referred_at=referred_at, rejected=rejected)
 
     @staticmethod
-    def _labels(users: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def _labels(users: UserIds, idx: NDArray[np.int64]) -> NDArray[np.generic]:
         if not (idx < 0).any():
-            return users[idx]
-        out = users[np.maximum(idx, 0)].astype(object)
+            found: NDArray[np.generic] = users[idx]
+            return found
+        out: NDArray[np.object_] = users[np.maximum(idx, 0)].astype(object)
         out[idx < 0] = "<missing>"
         return out
 
     @staticmethod
     def _break_cycles(
-        parent: np.ndarray,
-        edge_row: np.ndarray,
-        at: np.ndarray | None,
-        users: np.ndarray,
-        on_invalid: str,
-    ) -> tuple[np.ndarray, np.ndarray]:
+        parent: NDArray[np.int64],
+        edge_row: NDArray[np.int64],
+        at: NDArray[np.datetime64] | None,
+        users: UserIds,
+        on_invalid: OnInvalid,
+    ) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
         """Remove (report mode) or raise on cycles; mutates ``parent`` and ``edge_row``."""
         stuck = cyclic_users(parent)
         rows: list[int] = []
@@ -393,7 +399,7 @@ class ReferralGraph:
             cyc = path[pos[v] :][::-1]  # referrer first: each refers the next
             k = int(np.argmin(cyc))
             cyc = cyc[k:] + cyc[:k]
-            names = " -> ".join(repr(users[i].item()) for i in [*cyc, cyc[0]])
+            names = _cycle_text(users, cyc)
             row_of = {int(edge_row[u]): u for u in cyc}  # the claim that put u under its referrer
             if on_invalid == "raise":
                 raise ReferralCycleError(
@@ -401,18 +407,19 @@ class ReferralGraph:
                     cycle=tuple(users[i].item() for i in cyc),
                 )
             if at is not None:
-                last = max(row_of, key=lambda r: (int(at[r].astype(np.int64)), r))
+                when = at
+                last = max(row_of, key=lambda r: (int(when[r].astype(np.int64)), r))
             else:
                 last = max(row_of)
             referee = row_of[last]
             parent[referee] = -1
             edge_row[referee] = -1
             rows.append(last)
-            reasons.append(f"closes referral cycle {names}")
+            reasons.append(f"{RejectionReason.CYCLE.text} {names}")
         return np.array(rows, dtype=np.int64), np.array(reasons, dtype=object)
 
     @classmethod
-    def from_networkx(cls, graph: nx.DiGraph) -> ReferralGraph:
+    def from_networkx(cls, graph: nx.DiGraph[int] | nx.DiGraph[str]) -> Self:
         """Build from a directed networkx graph whose edges point from referrer to referee.
 
         An edge attribute ``at`` (share time), when present on every edge, orders competing
@@ -507,8 +514,15 @@ class ReferralGraph:
         """
         return int((self.parent >= 0).sum())
 
-    def index_of(self, ids: Any, name: str = "ids") -> np.ndarray:
-        """Index into :attr:`users` of each id, ``-1`` for ids not in the graph.
+    def index_of(
+        self, ids: ArrayLike, name: str = "ids", *, missing: Missing = "raise"
+    ) -> NDArray[np.int64]:
+        """Index into :attr:`users` of each id, by the library's one rule for unknown ids.
+
+        The rule is the one every id lookup of privtraffic follows (a distributor network's
+        too): an id of the other kind (a string in a graph of integer ids, or the reverse) always
+        raises; an id that is not in the graph raises naming the id and its row, unless
+        ``missing="mark"``, which gives ``-1`` for it. The lookup table is built once per graph.
 
         Parameters
         ----------
@@ -516,6 +530,8 @@ class ReferralGraph:
             User ids of the graph's kind.
         name : str
             The argument's name for messages.
+        missing : {"raise", "mark"}
+            What an id that is not in the graph does: raise (default) or give ``-1``.
 
         Returns
         -------
@@ -525,35 +541,24 @@ class ReferralGraph:
         Raises
         ------
         InvalidInputError
-            Missing or mixed-type ids, or ids of the other kind (strings vs integers).
+            Missing or mixed-type ids, ids of the other kind (strings vs integers), or (with
+            ``missing="raise"``) an id that is not in the graph.
 
         Examples
         --------
-        >>> ReferralGraph.from_edges(["a"], ["b"]).index_of(["b", "zed"]).tolist()
+        >>> g = ReferralGraph.from_edges(["a"], ["b"])
+        >>> g.index_of(["b", "a"]).tolist()
+        [1, 0]
+        >>> g.index_of(["b", "zed"], missing="mark").tolist()
         [1, -1]
+        >>> g.index_of(["b", "zed"], "users")
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'users' 'zed' (row 1) is not in the graph
         """
-        arr = as_ids(ids, name)
-        return self._index(arr, name)
+        return self._ids.index_of(ids, name, missing=missing)
 
-    def _index(self, arr: np.ndarray, name: str) -> np.ndarray:
-        if arr.size and self.users.size:
-            _same_kind(self.users, arr, "users", name)
-        if not self.users.size:
-            return np.full(arr.shape[0], -1, dtype=np.int64)
-        bounds = _compact_int_range(self.users)
-        if bounds is not None and arr.dtype.kind == "i":
-            lo, hi = bounds
-            table = np.full(hi - lo + 1, -1, dtype=np.int64)
-            table[self.users - lo] = np.arange(self.users.shape[0])
-            inside = (arr >= lo) & (arr <= hi)
-            out = np.full(arr.shape[0], -1, dtype=np.int64)
-            out[inside] = table[arr[inside] - lo]
-            return out
-        pos = np.searchsorted(self.users, arr)
-        pos = np.minimum(pos, self.users.shape[0] - 1)
-        return np.where(self.users[pos] == arr, pos, -1).astype(np.int64)
-
-    def referrer_of(self, ids: Any) -> np.ndarray:
+    def referrer_of(self, ids: ArrayLike) -> NDArray[np.object_]:
         """The referrer of each id (``None`` for roots and unknown ids).
 
         Parameters
@@ -570,14 +575,14 @@ class ReferralGraph:
         >>> ReferralGraph.from_edges([7], [8]).referrer_of([8, 7]).tolist()
         [7, None]
         """
-        idx = self.index_of(ids)
+        idx = self.index_of(ids, missing="mark")
         par = np.where(idx >= 0, self.parent[np.maximum(idx, 0)], -1)
         out = np.empty(idx.shape[0], dtype=object)
         has = par >= 0
         out[has] = self.users[par[has]].tolist() if has.any() else []
         return out
 
-    def referees_of(self, user: Any) -> np.ndarray:
+    def referees_of(self, user: int | str) -> UserIds:
         """The users ``user`` referred directly, in id order.
 
         Parameters
@@ -598,30 +603,40 @@ class ReferralGraph:
         >>> ReferralGraph.from_edges(["a", "a"], ["c", "b"]).referees_of("a").tolist()
         ['b', 'c']
         """
-        i = int(self.index_of([user], "user")[0])
+        i = int(self.index_of([user], "user", missing="mark")[0])
         if i < 0:
             raise InvalidInputError(f"'user' must be in the graph (got {user!r})")
-        return self.users[self.children[self.child_ptr[i] : self.child_ptr[i + 1]]]
+        out: UserIds = self.users[self.children[self.child_ptr[i] : self.child_ptr[i + 1]]]
+        return out
 
+    @renamed_keywords(buyers="users")
     def koc_scores(
         self,
-        buyers: Any,
-        values: Any = None,
-        at: Any = None,
-        **options: Any,
+        users: ArrayLike | pd.DataFrame,
+        values: ArrayLike | None = None,
+        at: ArrayLike | None = None,
+        *,
+        decay: float = 0.5,
+        alpha: float = 0.85,
+        personalization: Literal["value"] | ArrayLike | None = None,
+        window_days: float | None = None,
+        as_of: Moment | None = None,
+        potential_threshold: float = 0.5,
     ) -> KOCScores:
-        """Per-user referral aggregates, KOC score and flags (see ``koc_scores``).
+        """Per-user referral aggregates, KOC score and flags: :func:`~privtraffic.referral.koc_scores`.
 
         Parameters
         ----------
-        buyers : array-like or pandas.DataFrame
-            Buyer id per order (or a DataFrame with ``buyer``, ``value`` and optional ``at``).
+        users : array-like or pandas.DataFrame
+            The buyer of each order (or a DataFrame with ``user``, ``value`` and optional
+            ``at``). The old keyword ``buyers`` still works for one release, with a
+            :class:`DeprecationWarning`.
         values : array-like, optional
             Purchase value per order.
         at : array-like, optional
             Order time per order.
-        **options
-            Passed to :func:`~privtraffic.referral.koc_scores` (``decay``, ``alpha``, ...).
+        decay, alpha, personalization, window_days, as_of, potential_threshold
+            As in :func:`~privtraffic.referral.koc_scores`.
 
         Returns
         -------
@@ -633,25 +648,34 @@ class ReferralGraph:
         >>> t = g.koc_scores(["a", "a", "b", "z"], [10.0, 5.0, 20.0, 1.0])
         >>> t["converted_referrals"].tolist(), t["is_koc"].tolist(), t.n_organic_orders
         ([1, 0, 0], [True, False, False], 1)
-        """
-        from privtraffic.referral.koc import koc_scores
-
-        return koc_scores(self, buyers, values, at, **options)
+        """  # noqa: E501
+        return _koc_scores(
+            self,
+            users,
+            values,
+            at,
+            decay=decay,
+            alpha=alpha,
+            personalization=personalization,
+            window_days=window_days,
+            as_of=as_of,
+            potential_threshold=potential_threshold,
+        )
 
     def __repr__(self) -> str:
         return (
             f"ReferralGraph({self.n_users:,} users, {self.n_referred:,} referred, "
-            f"max depth {self.levels.max_depth}, {len(self.rejected or ()):,} claims rejected)"
+            f"max depth {self.levels.max_depth}, {len(self.rejected):,} claims rejected)"
         )
 
     def _repr_html_(self) -> str:
         from privtraffic._html import html_table
 
-        rows: Sequence[tuple[str, Any]] = [
+        rows: Sequence[tuple[str, int]] = [
             ("users", self.n_users),
             ("referred", self.n_referred),
             ("roots", self.n_users - self.n_referred),
             ("max depth", self.levels.max_depth),
-            ("claims rejected", len(self.rejected or ())),
+            ("claims rejected", len(self.rejected)),
         ]
         return html_table(rows, ["", "value"], title="ReferralGraph")

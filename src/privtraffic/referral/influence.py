@@ -31,9 +31,10 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import as_float_array, check_same_length
 from privtraffic.errors import InvalidInputError
@@ -48,10 +49,10 @@ __all__ = ["influence"]
 def influence(
     graph: ReferralGraph,
     alpha: float = 0.85,
-    personalization: Any = None,
+    personalization: ArrayLike | None = None,
     *,
     normalize: bool = False,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """PageRank-style influence of every user (see the module notes for the definition).
 
     Parameters
@@ -110,7 +111,9 @@ def _check_damping(alpha: float) -> float:
     return a
 
 
-def _influence(graph: ReferralGraph, alpha: float, p: np.ndarray, normalize: bool) -> np.ndarray:
+def _influence(
+    graph: ReferralGraph, alpha: float, p: NDArray[np.float64], normalize: bool
+) -> NDArray[np.float64]:
     out = p + alpha * downline_sum(graph.levels, p, alpha)
     if normalize:
         total = out.sum()

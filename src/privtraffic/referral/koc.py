@@ -1,7 +1,8 @@
 """KOC scores: every referral aggregate per user, one score, and the KOC / potential-KOC flags.
 
-Given a :class:`~privtraffic.referral.ReferralGraph` and the orders (buyer, value, optional time),
-:func:`koc_scores` returns one row per user of ``graph.users`` with
+Given a :class:`~privtraffic.referral.ReferralGraph` and the orders (``users``: the buyer of each
+order, ``values``, optional times ``at``), :func:`koc_scores` returns one row per user of
+``graph.users`` with
 
 * ``orders``, ``own_value``: the user's own orders and their value (transaction value);
 * ``direct_referrals``, ``converted_referrals``, ``referred_value``, ``descendants``,
@@ -32,10 +33,11 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
@@ -46,13 +48,15 @@ from privtraffic._validation import (
     check_same_length,
 )
 from privtraffic.errors import InvalidInputError
+from privtraffic.referral._inputs import Moment, optional_column, renamed_keywords, required_columns
 from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.forest import downline_sum
-from privtraffic.referral.graph import _column, _required_columns
 from privtraffic.referral.influence import _check_damping, _influence
 
-if TYPE_CHECKING:
-    from privtraffic.referral.graph import ReferralGraph
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+    from privtraffic.referral.graph import ReferralGraph, UserIds
 
 __all__ = ["KOCScores", "koc_scores"]
 
@@ -104,20 +108,20 @@ class KOCScores(ColumnarTable):
     [13.0, 3.0]
     """
 
-    user: np.ndarray
-    orders: np.ndarray
-    own_value: np.ndarray
-    direct_referrals: np.ndarray
-    converted_referrals: np.ndarray
-    referred_value: np.ndarray
-    descendants: np.ndarray
-    descendant_value: np.ndarray
-    network_value: np.ndarray
-    influence: np.ndarray
-    score: np.ndarray
-    is_koc: np.ndarray
-    closeness: np.ndarray
-    potential_koc: np.ndarray
+    user: UserIds
+    orders: NDArray[np.int64]
+    own_value: NDArray[np.float64]
+    direct_referrals: NDArray[np.int64]
+    converted_referrals: NDArray[np.int64]
+    referred_value: NDArray[np.float64]
+    descendants: NDArray[np.int64]
+    descendant_value: NDArray[np.float64]
+    network_value: NDArray[np.float64]
+    influence: NDArray[np.float64]
+    score: NDArray[np.float64]
+    is_koc: NDArray[np.bool_]
+    closeness: NDArray[np.float64]
+    potential_koc: NDArray[np.bool_]
     n_orders: int = 0
     n_organic_orders: int = 0
     n_organic_buyers: int = 0
@@ -126,22 +130,9 @@ class KOCScores(ColumnarTable):
     alpha: float = 0.85
     window_days: float | None = None
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        """A column by name.
-
-        Examples
-        --------
-        >>> from privtraffic.referral import ReferralGraph
-        >>> ReferralGraph.from_edges([1], [2]).koc_scores([2], [4.0])["referred_value"].tolist()
-        [4.0, 0.0]
-        """
-        cols = self.columns()
-        if name not in cols:
-            raise KeyError(f"no column {name!r}; columns are {', '.join(cols)}")
-        return cols[name]
-
-    def _take(self, rows: np.ndarray) -> KOCScores:
-        return attrs.evolve(self, **{k: v[rows] for k, v in self.columns().items()})
+    def _take(self, rows: NDArray[np.int64]) -> KOCScores:
+        rows_of = {k: v[rows] for k, v in self.columns().items()}
+        return attrs.evolve(self, **rows_of)  # type: ignore[arg-type]  # each column to its field
 
     def leaderboard(self, k: int = 10) -> KOCScores:
         """The ``k`` KOCs with the highest ``score`` (ties by more converted referrals).
@@ -191,7 +182,7 @@ class KOCScores(ColumnarTable):
         key = np.lexsort((-self.score[idx], -self.closeness[idx]))
         return self._take(idx[key][:k])
 
-    def to_records(self) -> np.recarray:
+    def to_records(self) -> np.recarray[tuple[int], np.dtype[np.void]]:
         """The columns as a numpy record array.
 
         Returns
@@ -212,7 +203,7 @@ class KOCScores(ColumnarTable):
             out[k] = v
         return out
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, int | float | None]:
         """The non-column attributes: order counts, organic orders and parameters.
 
         Returns
@@ -246,35 +237,44 @@ class KOCScores(ColumnarTable):
 
 
 def _orders(
-    graph: ReferralGraph, buyers: Any, values: Any, at: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    graph: ReferralGraph,
+    users: ArrayLike | pd.DataFrame,
+    values: ArrayLike | None,
+    at: ArrayLike | None,
+) -> tuple[UserIds, NDArray[np.int64], NDArray[np.float64], NDArray[np.datetime64] | None]:
+    """The order columns, checked: ids, their index in the graph (-1: organic), values, times."""
     if values is None:
-        frame = buyers
-        buyers, values = _required_columns(
-            frame, ("buyer", "value"), argument="buyers", missing="values", table="orders"
+        frame, users, values = required_columns(
+            users,
+            ("user", "value"),
+            argument="users",
+            missing="values",
+            table="orders",
+            renamed={"user": "buyer"},
         )
-        at = _column(frame, "at") if at is None else at
-    ids = as_ids(buyers, "buyers")
+        at = optional_column(frame, "at") if at is None else at
+    ids = as_ids(users, "users")
     vals = as_float_array(values, "values", minimum=0)
-    check_same_length(buyers=ids, values=vals)
+    check_same_length(users=ids, values=vals)
     times = None
     if at is not None:
         times = as_datetime64(at, "at")
-        check_same_length(buyers=ids, at=times)
-    return ids, graph._index(ids, "buyers"), vals, times
+        check_same_length(users=ids, at=times)
+    return ids, graph.index_of(ids, "users", missing="mark"), vals, times
 
 
+@renamed_keywords(buyers="users")
 def koc_scores(
     graph: ReferralGraph,
-    buyers: Any,
-    values: Any = None,
-    at: Any = None,
+    users: ArrayLike | pd.DataFrame,
+    values: ArrayLike | None = None,
+    at: ArrayLike | None = None,
     *,
     decay: float = 0.5,
     alpha: float = 0.85,
-    personalization: Any = None,
+    personalization: Literal["value"] | ArrayLike | None = None,
     window_days: float | None = None,
-    as_of: Any = None,
+    as_of: Moment | None = None,
     potential_threshold: float = 0.5,
 ) -> KOCScores:
     """Score every user of ``graph`` from the orders (see the module notes for the columns).
@@ -282,9 +282,11 @@ def koc_scores(
     Parameters
     ----------
     graph : ReferralGraph
-    buyers : array-like or pandas.DataFrame
-        Buyer id per order; or a DataFrame with columns ``buyer``, ``value`` and optionally
-        ``at``. Buyers not in the graph are organic customers.
+    users : array-like or pandas.DataFrame
+        The buyer of each order; or a DataFrame with columns ``user``, ``value`` and optionally
+        ``at`` (a ``buyer`` column is still read, with a :class:`DeprecationWarning`, for one
+        release). Buyers not in the graph are organic customers. The old keyword ``buyers``
+        still works for one release, with a :class:`DeprecationWarning`.
     values : array-like
         Purchase value per order, >= 0.
     at : array-like, optional
@@ -311,7 +313,7 @@ def koc_scores(
     Raises
     ------
     InvalidInputError
-        Missing or mixed-type buyer ids, negative or non-finite values (the row is named),
+        Missing or mixed-type user ids, negative or non-finite values (the row is named),
         different lengths, a window without order times, parameters out of range.
 
     Notes
@@ -343,8 +345,8 @@ def koc_scores(
     """
     dec = as_fraction(decay, "decay")
     a = _check_damping(alpha)
-    ids, idx, vals, times = _orders(graph, buyers, values, at)
-    weights: np.ndarray | str | None = None
+    ids, idx, vals, times = _orders(graph, users, values, at)
+    weights: NDArray[np.float64] | str | None = None
     if isinstance(personalization, str):
         if personalization != "value":
             raise InvalidInputError(
@@ -368,22 +370,22 @@ def koc_scores(
 
 def _koc_scores(
     graph: ReferralGraph,
-    ids: np.ndarray,
-    idx: np.ndarray,
-    vals: np.ndarray,
-    times: np.ndarray | None,
+    ids: UserIds,
+    idx: NDArray[np.int64],
+    vals: NDArray[np.float64],
+    times: NDArray[np.datetime64] | None,
     decay: float,
     alpha: float,
-    weights: np.ndarray | str | None,
+    weights: NDArray[np.float64] | str | None,
     window: float | None,
-    as_of: Any,
+    as_of: Moment | None,
     threshold: float,
 ) -> KOCScores:
     n = graph.n_users
     inside = idx >= 0
     gi = idx[inside]
     n_orders = np.bincount(gi, minlength=n).astype(np.int64)
-    own = np.bincount(gi, weights=vals[inside], minlength=n)
+    own = np.bincount(gi, weights=vals[inside], minlength=n).astype(np.float64, copy=False)
     organic = ~inside
     # the downline quantities: bottom-up level passes over the same level order
     ones = np.ones(n)

@@ -20,9 +20,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import as_float_array, check_same_length
 
@@ -33,12 +32,12 @@ QUADRANTS = ("champion", "affluent", "advocate", "miser")
 
 
 def value_quadrant(
-    clv: Any,
-    crv: Any,
+    clv: ArrayLike,
+    crv: ArrayLike,
     *,
     clv_threshold: float | None = None,
     crv_threshold: float | None = None,
-) -> np.ndarray:
+) -> NDArray[np.str_]:
     """Label each customer champion, affluent, advocate or miser from their CLV and CRV.
 
     Parameters
@@ -76,4 +75,5 @@ def value_quadrant(
     tc = float(np.median(c)) if clv_threshold is None else float(clv_threshold)
     tr = float(np.median(r)) if crv_threshold is None else float(crv_threshold)
     code = 2 * (c <= tc) + (r <= tr)
-    return np.asarray(QUADRANTS)[code]
+    labels: NDArray[np.str_] = np.asarray(QUADRANTS)[code]
+    return labels
