@@ -9,11 +9,8 @@ import pytest
 
 from privtraffic.clv import BetaGeo, BTYDModel, GammaGamma, ParameterSummary
 from privtraffic.clv._base import check_rfm, prediction_columns
-from privtraffic.clv._optimize import (
-    collapse_rows,
-    gradient_hessian,
-    minimize_negative_log_likelihood,
-)
+from privtraffic.clv._optimize import gradient_hessian, minimize_negative_log_likelihood
+from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import ConvergenceError, ConvergenceWarning, InvalidInputError
 
 
@@ -181,3 +178,55 @@ def test_large_predictions_use_distinct_pairs_with_the_same_results():
         for i in range(0, 30000, 10000)
     ]
     np.testing.assert_allclose(whole, np.concatenate(chunks), rtol=1e-13)
+
+
+def test_fit_result_is_frozen():
+    import attrs
+
+    from privtraffic.clv._optimize import FitResult
+
+    def nll(lp, x, weights):
+        lam = np.exp(lp[0])
+        value = float(-(weights * (np.log(lam) - lam * x)).sum())
+        return value, np.array([float(-(weights * (1 - lam * x)).sum())])
+
+    res = minimize_negative_log_likelihood(
+        nll,
+        (np.array([0.5, 1.5]),),
+        np.ones(2),
+        [np.zeros(1)],
+        penalizer=0.0,
+        param_names=["lam"],
+        model_name="Exp",
+    )
+    assert isinstance(res, FitResult)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        res.log_params = np.ones(1)
+
+
+def test_a_table_goes_alone_as_the_first_argument():
+    from privtraffic.data import load_cdnow
+
+    s = load_cdnow("summary")
+    with pytest.raises(InvalidInputError, match="'frequency' must be a column, not a table"):
+        BetaGeo().fit(s, s.recency, s.T)
+    with pytest.raises(InvalidInputError, match="'recency' must be a column, not a table"):
+        BetaGeo().fit(s.frequency, {"recency": s.recency}, s.T)
+
+
+def test_table_columns_reads_every_kind_of_table_the_same_way():
+    from privtraffic.clv._base import table_columns
+    from privtraffic.data import load_cdnow
+
+    pd = pytest.importorskip("pandas")
+    s = load_cdnow("summary")
+    names = ("frequency", "recency", "T")
+    for table in (s, s.to_pandas(), dict(s.columns())):
+        cols = table_columns(table, names, optional=("weights",))
+        assert cols is not None and list(cols) == list(names)
+        for n in names:
+            np.testing.assert_array_equal(np.asarray(cols[n]), s[n])
+    assert table_columns(pd.Series([1.0]), names) is None
+    assert table_columns(np.ones(3), names) is None
+    with pytest.raises(InvalidInputError, match="must have a column 'T'"):
+        table_columns(pd.DataFrame({"frequency": [1], "recency": [0.0]}), names)

@@ -128,3 +128,37 @@ def test_bad_arguments(models):
         )
     with pytest.raises(NotFittedError):
         customer_lifetime_value(BetaGeo(), gg, s, horizon=1, discount_rate=0.0)
+
+
+def test_tables_are_read_like_fit_reads_them(models):
+    s, bg, gg = models
+    expected = customer_lifetime_value(bg, gg, s, horizon=6, discount_rate=0.01)
+    columns = {c: s[c] for c in ("frequency", "recency", "T", "monetary_value")}
+    for table in (columns, s.to_pandas()):
+        got = customer_lifetime_value(bg, gg, table, horizon=6, discount_rate=0.01, unit="W")
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(InvalidInputError, match="must have a column 'monetary_value'"):
+        customer_lifetime_value(
+            bg,
+            gg,
+            {c: s[c] for c in ("frequency", "recency", "T")},
+            horizon=6,
+            discount_rate=0.01,
+            unit="W",
+        )
+    with pytest.raises(InvalidInputError, match="'frequency' must be a column, not a table"):
+        customer_lifetime_value(
+            bg, gg, s, s.recency, s.T, s.monetary_value, horizon=6, discount_rate=0.01
+        )
+    with pytest.raises(InvalidInputError, match="'recency' is required"):
+        customer_lifetime_value(
+            bg,
+            gg,
+            s.frequency,
+            None,
+            s.T,
+            s.monetary_value,
+            horizon=6,
+            discount_rate=0.01,
+            unit="W",
+        )

@@ -398,3 +398,14 @@ def test_timestamps_are_required_and_not_doubled_with_a_log() -> None:
     log = load_cdnow("transactions")
     with pytest.raises(InvalidInputError, match="'timestamps' must not be given"):
         summarize_transactions(log, log.timestamp)
+
+
+def test_summary_unit_is_parsed_by_the_one_time_unit_parser() -> None:
+    def summary(unit: Any) -> RFMSummary:
+        return RFMSummary(customer_id=[1], frequency=[0], recency=[0.0], T=[3.0], unit=unit)
+
+    assert summary("D").unit == 1.0 and summary("W").unit == 7.0 and summary(14).unit == 14.0
+    assert summary("M").unit == pytest.approx(30.4375)
+    for bad in ("week", 0, -7.0, float("nan")):
+        with pytest.raises(InvalidInputError, match="'unit' must be 'D', 'W', 'M' or a positive"):
+            summary(bad)

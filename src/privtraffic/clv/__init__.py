@@ -1,18 +1,42 @@
 """Buy-till-you-die models of repeat buying and spend, and customer lifetime value.
 
-Transaction models: :class:`BetaGeo` (BG/NBD), :class:`ModifiedBetaGeo` (MBG/NBD),
-:class:`ParetoNBD` and :class:`BetaGeoBetaBinom` (BG/BB, discrete time); spend model:
-:class:`GammaGamma`; :func:`customer_lifetime_value` combines one of each. Every model shares
-the estimator shell :class:`BTYDModel` (fitting, standard errors, :class:`ParameterSummary`,
-JSON persistence).
+One model per module, each its pure functions (likelihood, gradient, predictions,
+simulation) plus a thin estimator class:
+
+- :mod:`~privtraffic.clv.bgnbd`: BG/NBD, :class:`BetaGeo`.
+- :mod:`~privtraffic.clv.mbgnbd`: MBG/NBD, :class:`ModifiedBetaGeo` (BG/NBD's functions with
+  dropout also possible at time 0).
+- :mod:`~privtraffic.clv.paretonbd`: Pareto/NBD, :class:`ParetoNBD`.
+- :mod:`~privtraffic.clv.bgbb`: BG/BB in discrete time, :class:`BetaGeoBetaBinom`.
+- :mod:`~privtraffic.clv.gammagamma`: the Gamma-Gamma spend model, :class:`GammaGamma`.
+- :mod:`~privtraffic.clv.value`: :func:`customer_lifetime_value`, which combines a
+  transaction model with a spend model.
+
+and the machinery they share, in private modules:
+
+- ``_base``: the estimator shell :class:`BTYDModel` (input checks, fitting, standard errors,
+  :class:`ParameterSummary`, JSON persistence), the contract a model module satisfies, and
+  the one reader of data tables (``table_columns``).
+- ``_optimize``: the optimiser (BFGS from several starts, Newton polishing, finite-difference
+  Hessians) and its frozen ``FitResult``.
+- ``_rows``: factorising columns and collapsing identical customer rows into weights.
+- ``_hypergeometric``: stable Gaussian hypergeometric terms of the BG/NBD expectations.
+
+The data tables (``RFMSummary``, ``DiscreteRFMSummary``) come from :mod:`privtraffic.data`,
+the only other package of privtraffic this one imports besides the base layer.
 
 Examples
 --------
->>> from privtraffic.clv import BetaGeo
+>>> from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value
 >>> from privtraffic.data import load_cdnow
->>> m = BetaGeo().fit(load_cdnow("summary"))
+>>> s = load_cdnow("summary")
+>>> m = BetaGeo().fit(s)
 >>> round(m.params_["r"], 3)
 0.243
+>>> gg = GammaGamma().fit(s.frequency[s.frequency > 0], s.monetary_value[s.frequency > 0])
+>>> clv = customer_lifetime_value(m, gg, s, horizon=12, discount_rate=0.01)
+>>> clv.shape, bool((clv > 0).all())
+((2357,), True)
 """
 
 from privtraffic.clv._base import BTYDModel, ParameterSummary

@@ -54,22 +54,40 @@ What the shell provides
 -----------------------
 - ``fit`` accepts arrays, lists, pandas Series, an RFM summary table (``RFMSummary``,
   ``DiscreteRFMSummary``), a pandas DataFrame or a mapping with the named columns (a
-  ``weights`` column is used when ``weights`` is not given). It never keeps the data.
-- Identical rows are collapsed into weights before optimising (:func:`collapse_rows`).
+  ``weights`` column is used when ``weights`` is not given); :func:`table_columns` reads a
+  table's columns, for ``fit`` and for :func:`~privtraffic.clv.customer_lifetime_value`. It
+  never keeps the data.
+- Identical rows are collapsed into weights before optimising
+  (:func:`~privtraffic.clv._rows.collapse_rows`).
 - The objective is ``NLL / sum(weights) + penalizer * sum(params ** 2)``: the mean negative
   log-likelihood per unit of customer weight plus an L2 penalty on the natural parameters
   (in the data's own time unit). This is lifetimes' convention except that lifetimes first
   rescales time so that ``max(T) == 10`` and penalises the time-scale parameters (``alpha``,
   Pareto/NBD ``beta``) in those rescaled units; the two coincide when ``max(T) == 10``.
-- L-BFGS-B from each start, then Newton polishing; :class:`~privtraffic.errors.ConvergenceError`
-  when nothing finite is found, :class:`~privtraffic.errors.ConvergenceWarning` when a
-  parameter runs to the boundary or the gradient is not small.
+- Optimisation on the log-parameters (:func:`minimize_negative_log_likelihood` in
+  ``privtraffic.clv._optimize``): scipy's BFGS with the analytic gradient and a quadratic wall
+  at ``|log(param)| = 25``, from each start in turn until one converges, then guarded Newton
+  steps on a finite-difference Hessian of the gradient. Above 20,000 distinct rows a fit on a
+  systematic subsample (every k-th row, 5,000 to 10,000 rows) gives the starting point and
+  curvature of damped Newton steps on all rows; BFGS on all rows runs only if those fail.
+  :class:`~privtraffic.errors.ConvergenceError` when nothing finite is found,
+  :class:`~privtraffic.errors.ConvergenceWarning` when a parameter runs to the boundary, the
+  gradient is not small or the Hessian is not positive definite.
 - Fitted attributes: ``params_`` (dict), ``log_likelihood_`` (total, unpenalised, in the data's
   own time unit), ``covariance_`` (natural parameters, from the inverse Hessian of the total
   penalised negative log-likelihood by the delta method), ``standard_errors_`` (dict),
   ``n_customers_`` (total weight), ``n_rows_`` (distinct rows after collapsing), ``n_iter_``.
 - :meth:`BTYDModel.summary`, ``__repr__``, ``_repr_html_``, :meth:`BTYDModel.to_json`,
   :meth:`BTYDModel.from_json`, :meth:`BTYDModel.from_params`.
+
+Types
+-----
+``DataInput``
+    What ``fit`` takes as its first argument: an array-like column, or a table
+    (:class:`~privtraffic._tables.ColumnarTable` such as ``RFMSummary``, a pandas DataFrame or
+    a mapping of column names to array-likes) holding every data column.
+``PreparedData``
+    What ``_prepare_data`` returns and ``_negative_log_likelihood`` takes: a tuple of arrays.
 """
 
 from __future__ import annotations
@@ -77,14 +95,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
-from privtraffic.clv._optimize import collapse_rows, minimize_negative_log_likelihood
+from privtraffic.clv._optimize import PreparedData, minimize_negative_log_likelihood
+from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -92,16 +112,26 @@ from privtraffic.errors import (
     NotFittedError,
 )
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+    from typing_extensions import Self
+
 __all__ = [
     "BTYDModel",
+    "DataInput",
     "ParameterSummary",
+    "PreparedData",
     "check_horizon",
     "check_rfm",
     "check_whole",
     "prediction_columns",
     "simulation_ages",
     "simulation_column",
+    "table_columns",
 ]
+
+#: The first argument of ``fit``: one column, or a table holding every data column.
+DataInput = ArrayLike | ColumnarTable | Mapping[str, ArrayLike]
 
 _Z95 = 1.959963984540054
 _SUBSAMPLE_ROWS = 20_000  # above this many distinct rows, warm-start from a subsample fit
@@ -135,11 +165,11 @@ class ParameterSummary(ColumnarTable):
     np.float64(2.0)
     """
 
-    parameter: np.ndarray = attrs.field(converter=np.asarray)
-    estimate: np.ndarray = attrs.field(converter=np.asarray)
-    standard_error: np.ndarray = attrs.field(converter=np.asarray)
-    lower_95: np.ndarray = attrs.field(converter=np.asarray)
-    upper_95: np.ndarray = attrs.field(converter=np.asarray)
+    parameter: NDArray[np.str_] = attrs.field(converter=np.asarray)
+    estimate: NDArray[np.float64] = attrs.field(converter=np.asarray)
+    standard_error: NDArray[np.float64] = attrs.field(converter=np.asarray)
+    lower_95: NDArray[np.float64] = attrs.field(converter=np.asarray)
+    upper_95: NDArray[np.float64] = attrs.field(converter=np.asarray)
     model: str = ""
     log_likelihood: float = math.nan
     n_customers: float = math.nan
@@ -160,7 +190,7 @@ class ParameterSummary(ColumnarTable):
     def _repr_html_(self) -> str:
         return self._html_table()
 
-    def _html_table(self, **more_notes: Any) -> str:
+    def _html_table(self, **more_notes: float) -> str:
         """The table as HTML, with the fit statistics (and ``more_notes``) as notes."""
         from privtraffic._html import html_table
 
@@ -184,7 +214,9 @@ class ParameterSummary(ColumnarTable):
         )
 
 
-def check_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> None:
+def check_rfm(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
+) -> None:
     """Check continuous-time RFM data against the BTYD rules.
 
     ``frequency`` must be a non-negative whole number, ``0 <= recency <= T``, ``T > 0``, and a
@@ -236,18 +268,18 @@ def check_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> None
         )
 
 
-def _as_column(value: Any, name: str) -> np.ndarray:
+def _as_column(value: ArrayLike, name: str) -> NDArray[np.float64]:
     if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim == 1:
         if np.isfinite(value).all():  # fast path: a read-only view, no copy of big inputs
-            view = value.view()
+            view: NDArray[np.float64] = value.view()
             view.flags.writeable = False
             return view
     if np.isscalar(value) or (isinstance(value, np.ndarray) and value.ndim == 0):
-        value = [value]
+        return as_float_array([value], name)
     return as_float_array(value, name)
 
 
-def prediction_columns(**values: Any) -> tuple[np.ndarray, ...]:
+def prediction_columns(**values: ArrayLike) -> tuple[NDArray[np.float64], ...]:
     """Coerce prediction inputs to finite float64 arrays broadcast to one length.
 
     Scalars and length-1 inputs broadcast against the others; every other input must have the
@@ -281,7 +313,7 @@ def prediction_columns(**values: Any) -> tuple[np.ndarray, ...]:
     return tuple(np.broadcast_to(a, (n,)).copy() if len(a) == 1 else a for a in arrays.values())
 
 
-def check_horizon(t: np.ndarray) -> None:
+def check_horizon(t: NDArray[np.float64]) -> None:
     """Check that prediction horizons ``t`` (time units ahead or since acquisition) are >= 0.
 
     Raises
@@ -301,7 +333,7 @@ def check_horizon(t: np.ndarray) -> None:
         raise InvalidInputError(f"'t' must be >= 0 (got {float(t[i])!r} at index {i})")
 
 
-def check_whole(values: np.ndarray, name: str, minimum: int = 0) -> None:
+def check_whole(values: NDArray[np.float64], name: str, minimum: int = 0) -> None:
     """Check that ``values`` are whole numbers >= ``minimum`` (counts, periods, opportunities).
 
     Raises
@@ -323,7 +355,7 @@ def check_whole(values: np.ndarray, name: str, minimum: int = 0) -> None:
         )
 
 
-def simulation_column(n: Any, name: str, values: Any) -> np.ndarray:
+def simulation_column(n: int, name: str, values: ArrayLike) -> NDArray[np.float64]:
     """The per-customer column of a simulation of ``n`` customers; a scalar applies to all.
 
     Parameters
@@ -367,7 +399,7 @@ def simulation_column(n: Any, name: str, values: Any) -> np.ndarray:
     return column
 
 
-def simulation_ages(n: Any, T: Any) -> np.ndarray:
+def simulation_ages(n: int, T: ArrayLike) -> NDArray[np.float64]:
     """``T`` of a continuous-time simulation of ``n`` customers: :func:`simulation_column`, > 0.
 
     Raises
@@ -389,32 +421,75 @@ def simulation_ages(n: Any, T: Any) -> np.ndarray:
     return ages
 
 
-def _table_columns(table: Any, names: Sequence[str]) -> dict[str, Any] | None:
-    """The named columns of a summary table, DataFrame or mapping; ``None`` if not a table."""
+def table_columns(
+    table: DataInput, names: Sequence[str], *, optional: Sequence[str] = ()
+) -> dict[str, ArrayLike] | None:
+    """The named columns of a data table, or ``None`` when ``table`` is not a table.
+
+    A table is a :class:`~privtraffic._tables.ColumnarTable` (``RFMSummary``,
+    ``DiscreteRFMSummary``, ...), a pandas DataFrame or a mapping of names to columns; an
+    array, list or pandas Series is not. Columns are read, not converted: no DataFrame is built.
+
+    Parameters
+    ----------
+    table : array-like, ColumnarTable, pandas.DataFrame or mapping
+        What the caller was given.
+    names : sequence of str
+        Columns the table must have.
+    optional : sequence of str
+        Columns taken when present (e.g. ``weights``).
+
+    Returns
+    -------
+    dict of str to array-like, or None
+        The columns found, ``names`` first.
+
+    Raises
+    ------
+    InvalidInputError
+        A table without one of ``names``.
+
+    Examples
+    --------
+    >>> from privtraffic.data import RFMSummary
+    >>> s = RFMSummary(customer_id=[1], frequency=[2], recency=[3.0], T=[4.0])
+    >>> list(table_columns(s, ["frequency", "T"], optional=["weights"]))
+    ['frequency', 'T']
+    >>> table_columns([1.0, 2.0], ["frequency"]) is None
+    True
+    >>> table_columns({"frequency": [1]}, ["frequency", "T"])
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: the data table must have a column 'T' (got columns ['frequency'])
+    """  # noqa: E501
+    source: Mapping[str, ArrayLike]
     if isinstance(table, ColumnarTable):
-        source: Mapping[str, Any] = table.columns()
+        source = table.columns()
     elif isinstance(table, Mapping):
         source = table
-    elif hasattr(table, "columns") and hasattr(table, "iloc"):  # pandas DataFrame
-        source = {str(c): table[c] for c in table.columns}
+    elif hasattr(table, "columns") and hasattr(table, "iloc"):
+        frame = cast("pd.DataFrame", table)
+        source = {str(c): frame[c] for c in frame.columns}
     else:
         return None
-    out: dict[str, Any] = {}
-    for name in (*names, "weights"):
-        if name in source:
-            out[name] = source[name]
-        elif name != "weights":
+    out: dict[str, ArrayLike] = {}
+    for name in names:
+        if name not in source:
             raise InvalidInputError(
                 f"the data table must have a column '{name}' (got columns {sorted(source)})"
             )
+        out[name] = source[name]
+    for name in optional:
+        if name in source:
+            out[name] = source[name]
     return out
 
 
-def _accept_data(*columns: np.ndarray) -> None:
+def _accept_data(*columns: NDArray[np.float64]) -> None:
     """Default ``_check_data``: no model-specific rule."""
 
 
-def _pass_through(*columns: np.ndarray) -> tuple[Any, ...]:
+def _pass_through(*columns: NDArray[np.float64]) -> PreparedData:
     """Default ``_prepare_data``: the collapsed columns as they are."""
     return columns
 
@@ -462,7 +537,7 @@ class BTYDModel:
 
     params_: dict[str, float]
     standard_errors_: dict[str, float]
-    covariance_: np.ndarray
+    covariance_: NDArray[np.float64]
     log_likelihood_: float
     n_customers_: float
     n_rows_: int
@@ -472,10 +547,10 @@ class BTYDModel:
         self.penalizer = penalizer
 
     # Model hooks (see the module docstring); plain functions stored as staticmethods.
-    _negative_log_likelihood: ClassVar[Callable[..., tuple[float, np.ndarray]]]
+    _negative_log_likelihood: ClassVar[Callable[..., tuple[float, NDArray[np.float64]]]]
     _check_data: ClassVar[Callable[..., None]] = staticmethod(_accept_data)
-    _prepare_data: ClassVar[Callable[..., tuple[Any, ...]]] = staticmethod(_pass_through)
-    _initial_log_params: ClassVar[Callable[..., list[np.ndarray]]]
+    _prepare_data: ClassVar[Callable[..., PreparedData]] = staticmethod(_pass_through)
+    _initial_log_params: ClassVar[Callable[..., list[NDArray[np.float64]]]]
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -483,20 +558,36 @@ class BTYDModel:
         return cls.__name__
 
     def _coerce_fit_data(
-        self, values: dict[str, Any], weights: Any
-    ) -> tuple[list[np.ndarray], np.ndarray | None]:
+        self, values: Mapping[str, DataInput | None], weights: ArrayLike | None
+    ) -> tuple[list[NDArray[np.float64]], NDArray[np.float64] | None]:
         names = self._data_names
         first = values[names[0]]
         others_missing = all(values[n] is None for n in names[1:])
-        table = _table_columns(first, names) if others_missing else None
+        table = (
+            table_columns(first, names, optional=("weights",))
+            if others_missing and first is not None
+            else None
+        )
+        given: dict[str, ArrayLike | None] = {}
         if table is not None:
-            values = {n: table[n] for n in names}
+            given = {n: table[n] for n in names}
             if weights is None:
                 weights = table.get("weights")
+        else:
+            for n in names:
+                value = values[n]
+                if isinstance(value, (ColumnarTable, Mapping)):
+                    raise InvalidInputError(
+                        f"'{n}' must be a column, not a table (a table goes alone, as the "
+                        "first argument)"
+                    )
+                given[n] = value
+        columns = []
         for n in names:
-            if values[n] is None:
+            value = given[n]
+            if value is None:
                 raise InvalidInputError(f"'{n}' is required")
-        columns = [_as_column(values[n], n) for n in names]
+            columns.append(_as_column(value, n))
         check_same_length(**dict(zip(names, columns, strict=True)))
         check_nonempty(columns[0], names[0])
         type(self)._check_data(*columns)
@@ -513,7 +604,9 @@ class BTYDModel:
                 raise InvalidInputError("'weights' must not all be 0")
         return columns, w
 
-    def _fit(self, values: dict[str, Any], weights: Any = None) -> BTYDModel:
+    def _fit(
+        self, values: Mapping[str, DataInput | None], weights: ArrayLike | None = None
+    ) -> None:
         penalizer = self.penalizer
         if (
             isinstance(penalizer, bool)
@@ -526,7 +619,8 @@ class BTYDModel:
         columns, w = self._coerce_fit_data(values, weights)
         rows, row_weights = collapse_rows(columns, w)
         starts = type(self)._initial_log_params(*rows, weights=row_weights)
-        warm_start = warm_hessian = None
+        warm_start: NDArray[np.float64] | None = None
+        warm_hessian: NDArray[np.float64] | None = None
         if len(row_weights) > _SUBSAMPLE_ROWS:
             # Many distinct rows: optimise on a systematic subsample first, then finish on
             # all rows with a few Newton steps from there.
@@ -570,9 +664,10 @@ class BTYDModel:
             n_rows=len(row_weights),
             n_iter=result.n_iter,
         )
-        return self
 
-    def _covariance(self, params: np.ndarray, hessian: np.ndarray) -> np.ndarray:
+    def _covariance(
+        self, params: NDArray[np.float64], hessian: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         k = len(params)
         eigenvalues = np.linalg.eigvalsh(hessian) if np.all(np.isfinite(hessian)) else None
         if eigenvalues is None or eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues.max())):
@@ -586,12 +681,13 @@ class BTYDModel:
             )
             return np.full((k, k), np.nan)
         log_covariance = np.linalg.inv(hessian)
-        return np.outer(params, params) * log_covariance
+        covariance: NDArray[np.float64] = np.outer(params, params) * log_covariance
+        return covariance
 
     def _set_fitted(
         self,
-        params: np.ndarray,
-        covariance: np.ndarray,
+        params: NDArray[np.float64],
+        covariance: NDArray[np.float64],
         *,
         log_likelihood: float,
         n_customers: float,
@@ -618,7 +714,7 @@ class BTYDModel:
             )
         return tuple(params[n] for n in self._param_names)
 
-    def _history(self, *columns: Any, **more: Any) -> tuple[np.ndarray, ...]:
+    def _history(self, *columns: ArrayLike, **more: ArrayLike) -> tuple[NDArray[np.float64], ...]:
         """Prediction inputs: ``more`` (e.g. ``t``) then the data columns, broadcast together.
 
         The data columns (``_data_names`` order) are checked with the model's ``_check_data``.
@@ -729,7 +825,7 @@ class BTYDModel:
         return json.dumps(payload, indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> Any:
+    def from_json(cls, text: str) -> Self:
         """Rebuild a model written by :meth:`to_json`.
 
         Parameters
@@ -793,7 +889,7 @@ class BTYDModel:
         *,
         penalizer: float = 0.0,
         **kwargs: float,
-    ) -> Any:
+    ) -> Self:
         """A model with given parameters, as if fitted (for simulation, scenarios, tests).
 
         Parameters

@@ -10,6 +10,7 @@ on the log scale, ``2F1 - 1`` comes from its power series when ``z`` is small, a
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 __all__ = ["hyp2f1_minus_one", "one_minus_scaled_hyp2f1"]
@@ -18,7 +19,7 @@ _SERIES_Z = 0.02
 _SERIES_TERMS = 5000
 
 
-def hyp2f1_minus_one(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray) -> np.ndarray:
+def hyp2f1_minus_one(A: ArrayLike, B: ArrayLike, C: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
     """``2F1(A, B; C; z) - 1`` without cancellation for small ``z``.
 
     Parameters
@@ -60,12 +61,8 @@ def hyp2f1_minus_one(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray)
 
 
 def one_minus_scaled_hyp2f1(
-    e: float | np.ndarray,
-    A: float | np.ndarray,
-    B: float | np.ndarray,
-    C: float | np.ndarray,
-    z: np.ndarray,
-) -> np.ndarray:
+    e: ArrayLike, A: ArrayLike, B: ArrayLike, C: ArrayLike, z: ArrayLike
+) -> NDArray[np.float64]:
     """``1 - (1 - z)**e * 2F1(A, B; C; z)``, stable for heavy buyers and tiny or huge ``z``.
 
     Where scipy's ``2F1`` is not finite and positive, Euler's transformation

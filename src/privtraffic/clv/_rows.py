@@ -5,10 +5,10 @@ resolution), so a customer base of millions has far fewer distinct ``(frequency,
 rows. Fitting works on the distinct rows with weights; predictions evaluate the expensive
 hypergeometric terms once per distinct ``(frequency, T)``.
 
-Neither sorts the column. A column whose values are whole multiples of one step (whole
-numbers; ages at day resolution in weeks, ``k / 7``) is coded by its exact integer ``k``:
-the step is guessed from a sample and every row is checked to satisfy ``k / d == value``
-bit for bit, so distinct floats never share a code. Other columns get a perfect
+On their fast paths neither sorts the column. A column whose values are whole multiples of
+one step (whole numbers; ages at day resolution in weeks, ``k / 7``) is coded by its exact
+integer ``k``: the step is guessed from a sample and every row is checked to satisfy
+``k / d == value`` bit for bit, so distinct floats never share a code. Other columns get a perfect
 multiplicative hash on the bit patterns of a sample's distinct values; every row is looked
 up and checked, and values the sample missed are added. Columns with many distinct values
 fall back to :func:`numpy.unique`.
@@ -20,6 +20,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["collapse_rows", "distinct_rows", "factorize"]
 
@@ -182,7 +183,9 @@ def _drop_unused(codes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.n
     return remap[codes], table[present]
 
 
-def factorize(values: np.ndarray, *, stepped: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def factorize(
+    values: ArrayLike, *, stepped: bool = True
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Sorted distinct values of a float column and each row's index into them.
 
     The same result as ``numpy.unique(values, return_inverse=True)``, in linear time for
@@ -301,7 +304,9 @@ def _unique_rows(coded: Sequence[_Column]) -> tuple[list[np.ndarray], np.ndarray
     return rows, inverse.reshape(-1).astype(np.int64)
 
 
-def distinct_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+def distinct_rows(
+    columns: Sequence[NDArray[np.float64]],
+) -> tuple[list[NDArray[np.float64]], NDArray[np.intp]]:
     """The distinct rows of equal-length columns and each row's index into them.
 
     Parameters
@@ -332,8 +337,8 @@ def distinct_rows(columns: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.n
 
 
 def collapse_rows(
-    columns: Sequence[np.ndarray], weights: np.ndarray | None
-) -> tuple[list[np.ndarray], np.ndarray]:
+    columns: Sequence[NDArray[np.float64]], weights: NDArray[np.float64] | None
+) -> tuple[list[NDArray[np.float64]], NDArray[np.float64]]:
     """Merge identical rows of ``columns`` into one row each, summing their weights.
 
     Parameters

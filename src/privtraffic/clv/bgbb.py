@@ -20,15 +20,20 @@ Noncontractual Setting. *Marketing Science* 29(6), 1086-1108.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from privtraffic._validation import first_index
-from privtraffic.clv._base import BTYDModel, check_whole, prediction_columns, simulation_column
+from privtraffic.clv._base import (
+    BTYDModel,
+    DataInput,
+    check_whole,
+    prediction_columns,
+    simulation_column,
+)
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.data._summary import DiscreteRFMSummary
+from privtraffic.data import DiscreteRFMSummary
 from privtraffic.errors import InvalidInputError
 
 __all__ = [
@@ -45,13 +50,27 @@ __all__ = [
 
 Params = tuple[float, ...]
 
+#: What ``_prepare_data`` returns and :func:`negative_log_likelihood` takes:
+#: ``(x, recency, n, row, m, j, counts)``, all integer arrays.
+IndexedData = tuple[
+    NDArray[np.intp],
+    NDArray[np.intp],
+    NDArray[np.intp],
+    NDArray[np.intp],
+    NDArray[np.intp],
+    NDArray[np.intp],
+    NDArray[np.intp],
+]
+
 # Gauss-Legendre nodes on [0, 1] for the digamma quadrature near gamma == 1.
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 _GL_X = 0.5 * (_GL_X + 1.0)
 _GL_W = 0.5 * _GL_W
 
 
-def check_discrete_rfm(frequency: np.ndarray, recency: np.ndarray, n_periods: np.ndarray) -> None:
+def check_discrete_rfm(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], n_periods: NDArray[np.float64]
+) -> None:
     """Check discrete-time RFM data against the BG/BB rules.
 
     All three are whole numbers, ``n_periods >= 1``, ``0 <= frequency <= recency <= n_periods``
@@ -109,7 +128,9 @@ def check_discrete_rfm(frequency: np.ndarray, recency: np.ndarray, n_periods: np
 
 
 # ---------------------------------------------------------------------------------- likelihood
-def _ragged(x: np.ndarray, recency: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, ...]:
+def _ragged(
+    x: NDArray[np.float64], recency: NDArray[np.float64], n: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
     """Rows repeated once per possible death opportunity: (row index, i) for i < n - t_x."""
     counts = (n - recency).astype(np.int64)
     row = np.repeat(np.arange(x.shape[0]), counts)
@@ -118,7 +139,9 @@ def _ragged(x: np.ndarray, recency: np.ndarray, n: np.ndarray) -> tuple[np.ndarr
     return row, i.astype(np.float64), counts
 
 
-def _segment_logsumexp(head: np.ndarray, tail: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _segment_logsumexp(
+    head: NDArray[np.float64], tail: NDArray[np.float64], counts: NDArray[np.intp]
+) -> NDArray[np.float64]:
     """Per row: ``log(exp(head) + sum of exp(tail) over the row's segment)``.
 
     ``tail`` holds the rows' segments one after the other, ``counts[k]`` terms for row k.
@@ -132,36 +155,41 @@ def _segment_logsumexp(head: np.ndarray, tail: np.ndarray, counts: np.ndarray) -
     if tail.size:
         shifted = np.exp(tail - np.repeat(top, counts))
         total[filled] += np.add.reduceat(shifted, starts)
-    return top + np.log(total)
+    log_total: NDArray[np.float64] = top + np.log(total)
+    return log_total
 
 
-def _log_alive_term(params: Params, x: np.ndarray, n: np.ndarray, extra: float) -> np.ndarray:
+def _log_alive_term(
+    params: Params, x: NDArray[np.float64], n: NDArray[np.float64], extra: float
+) -> NDArray[np.float64]:
     """``log[B(alpha+x, beta+n-x)/B(alpha,beta) * B(gamma, delta+n+extra)/B(gamma,delta)]``."""
     alpha, beta, gamma, delta = params
-    return (
+    term: NDArray[np.float64] = (
         special.betaln(alpha + x, beta + n - x)
         - special.betaln(alpha, beta)
         + special.betaln(gamma, delta + n + extra)
         - special.betaln(gamma, delta)
     )
+    return term
 
 
 def _log_death_terms(
-    params: Params, x: np.ndarray, recency: np.ndarray, i: np.ndarray
-) -> np.ndarray:
+    params: Params, x: NDArray[np.float64], recency: NDArray[np.float64], i: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Log of the likelihood term "alive through t_x + i, dead at the next opportunity"."""
     alpha, beta, gamma, delta = params
-    return (
+    terms: NDArray[np.float64] = (
         special.betaln(alpha + x, beta + recency - x + i)
         - special.betaln(alpha, beta)
         + special.betaln(gamma + 1.0, delta + recency + i)
         - special.betaln(gamma, delta)
     )
+    return terms
 
 
 def log_likelihood(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, n_periods: np.ndarray
-) -> np.ndarray:
+    params: Params, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
+) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (x, t_x, n) under BG/BB (FHS 2010, eq. 5).
 
     Parameters
@@ -202,8 +230,8 @@ def log_likelihood(
 
 
 def _prepare_data(
-    frequency: np.ndarray, recency: np.ndarray, n_periods: np.ndarray
-) -> tuple[Any, ...]:
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], n_periods: NDArray[np.float64]
+) -> IndexedData:
     """Integer indexes for the likelihood: every term is a gather from per-integer tables.
 
     Returns the rows' x, t_x and n as integers, the ragged death terms' row, opportunity
@@ -218,17 +246,17 @@ def _prepare_data(
 
 
 def negative_log_likelihood(
-    log_params: np.ndarray,
-    x: np.ndarray,
-    recency: np.ndarray,
-    n: np.ndarray,
-    row: np.ndarray,
-    m: np.ndarray,
-    j: np.ndarray,
-    counts: np.ndarray,
+    log_params: NDArray[np.float64],
+    x: NDArray[np.intp],
+    recency: NDArray[np.intp],
+    n: NDArray[np.intp],
+    row: NDArray[np.intp],
+    m: NDArray[np.intp],
+    j: NDArray[np.intp],
+    counts: NDArray[np.intp],
     *,
-    weights: np.ndarray,
-) -> tuple[float, np.ndarray]:
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64]]:
     """Total weighted BG/BB negative log-likelihood and its analytic gradient in ``log(params)``.
 
     Parameters
@@ -277,8 +305,11 @@ def negative_log_likelihood(
     size_w = float(weights.sum())
     w_tail_total = float(w_tail_row.sum())
 
-    def at(index: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return np.bincount(index, weights=w, minlength=size)
+    def at(index: NDArray[np.intp], w: NDArray[np.float64]) -> NDArray[np.float64]:
+        totals: NDArray[np.float64] = np.bincount(index, weights=w, minlength=size).astype(
+            np.float64, copy=False
+        )
+        return totals
 
     pa, pb, pab = psi(alpha + ints), psi(beta + ints), psi(alpha + beta + ints)
     pd, pgd = psi(delta + ints), psi(gamma + delta + ints)
@@ -296,8 +327,12 @@ def negative_log_likelihood(
 
 
 def _initial_log_params(
-    frequency: np.ndarray, recency: np.ndarray, n_periods: np.ndarray, *, weights: np.ndarray
-) -> list[np.ndarray]:
+    frequency: NDArray[np.float64],
+    recency: NDArray[np.float64],
+    n_periods: NDArray[np.float64],
+    *,
+    weights: NDArray[np.float64],
+) -> list[NDArray[np.float64]]:
     w = weights / weights.sum()
     share = float(w @ frequency) / max(float(w @ n_periods), 1e-300)  # transactions per period
     share = min(max(share, 0.05), 0.95)
@@ -309,8 +344,8 @@ def _initial_log_params(
 
 # ---------------------------------------------------------------------------------- predictions
 def probability_alive(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, n_periods: np.ndarray
-) -> np.ndarray:
+    params: Params, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
+) -> NDArray[np.float64]:
     """P(alive at opportunity n + 1 | x, t_x, n) under BG/BB (FHS 2010, eq. 11).
 
     Examples
@@ -323,10 +358,11 @@ def probability_alive(
     x = np.asarray(frequency, dtype=np.float64)
     n = np.asarray(n_periods, dtype=np.float64)
     ll = log_likelihood(params, x, recency, n)
-    return np.clip(np.exp(_log_alive_term(params, x, n, 1.0) - ll), 0.0, 1.0)
+    alive: NDArray[np.float64] = np.clip(np.exp(_log_alive_term(params, x, n, 1.0) - ll), 0.0, 1.0)
+    return alive
 
 
-def _log_alive_sum(gamma: float, delta: float, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _log_alive_sum(gamma: float, delta: float, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     """``log sum_{j=1..t} B(gamma, delta+n+j) / B(gamma, delta)`` (``-inf`` when ``t == 0``).
 
     Telescoping gives ``Gamma(gamma+delta)/Gamma(delta) * (D(n) - D(n+t)) / (gamma - 1)`` with
@@ -338,7 +374,7 @@ def _log_alive_sum(gamma: float, delta: float, n: np.ndarray, t: np.ndarray) -> 
     t = np.asarray(t, dtype=np.float64)
     g1 = gamma - 1.0
 
-    def log_d(m: np.ndarray) -> np.ndarray:
+    def log_d(m: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(special.gammaln(delta + m + 1.0) - special.gammaln(gamma + delta + m))
 
     if abs(g1) >= 0.5:
@@ -359,11 +395,11 @@ def _log_alive_sum(gamma: float, delta: float, n: np.ndarray, t: np.ndarray) -> 
 
 def conditional_expected_purchases(
     params: Params,
-    t: np.ndarray,
-    frequency: np.ndarray,
-    recency: np.ndarray,
-    n_periods: np.ndarray,
-) -> np.ndarray:
+    t: ArrayLike,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    n_periods: ArrayLike,
+) -> NDArray[np.float64]:
     """E[X(n, n + t) | x, t_x, n]: expected transactions in the next ``t`` opportunities (eq. 13).
 
     Examples
@@ -385,10 +421,11 @@ def conditional_expected_purchases(
         - ll
         + _log_alive_sum(gamma, delta, n, t)
     )
-    return np.exp(log_e)
+    expected: NDArray[np.float64] = np.exp(log_e)
+    return expected
 
 
-def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
+def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
     """E[X(t)]: expected transactions in the first ``t`` opportunities of a new customer (eq. 8).
 
     Examples
@@ -400,10 +437,11 @@ def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
     alpha, beta, gamma, delta = params
     t = np.asarray(t, dtype=np.float64)
     log_e = np.log(alpha) - np.log(alpha + beta) + _log_alive_sum(gamma, delta, np.zeros_like(t), t)
-    return np.exp(log_e)
+    expected: NDArray[np.float64] = np.exp(log_e)
+    return expected
 
 
-def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     """P(X(t) = n): ``n`` transactions in the first ``t`` opportunities of a new customer (eq. 7).
 
     Examples
@@ -436,12 +474,13 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
         + _log_death_terms(params, nr, i, np.zeros_like(i))
     )
     out[ok] = np.exp(_segment_logsumexp(head, tail, counts))
-    return np.clip(out, 0.0, 1.0)
+    probability: NDArray[np.float64] = np.clip(out, 0.0, 1.0)
+    return probability
 
 
 def simulate(
-    params: Params, n_periods: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+    params: Params, n_periods: NDArray[np.float64], rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draw (frequency, recency) for customers with ``n_periods`` opportunities under BG/BB.
 
     Each customer draws ``p ~ Beta(alpha, beta)`` and ``theta ~ Beta(gamma, delta)``, lives for
@@ -488,7 +527,7 @@ def simulate(
     return x, recency
 
 
-def _log_choose(k: np.ndarray, x: np.ndarray) -> np.ndarray:
+def _log_choose(k: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(
         special.gammaln(k + 1.0) - special.gammaln(x + 1.0) - special.gammaln(k - x + 1.0)
     )
@@ -534,7 +573,11 @@ class BetaGeoBetaBinom(BTYDModel):
     _initial_log_params = staticmethod(_initial_log_params)
 
     def fit(
-        self, frequency: Any, recency: Any = None, n_periods: Any = None, weights: Any = None
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        n_periods: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
     ) -> BetaGeoBetaBinom:
         """Fit the model by maximum likelihood (analytic gradient, then Newton polishing).
 
@@ -576,7 +619,9 @@ class BetaGeoBetaBinom(BTYDModel):
         self._fit({"frequency": frequency, "recency": recency, "n_periods": n_periods}, weights)
         return self
 
-    def probability_alive(self, frequency: Any, recency: Any, n_periods: Any) -> np.ndarray:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
+    ) -> NDArray[np.float64]:
         """Probability that each customer is alive at the next opportunity, n_periods + 1.
 
         Parameters
@@ -606,8 +651,8 @@ class BetaGeoBetaBinom(BTYDModel):
         return probability_alive(params, *self._history(frequency, recency, n_periods))
 
     def expected_purchases(
-        self, t: Any, frequency: Any, recency: Any, n_periods: Any
-    ) -> np.ndarray:
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected transactions in the next ``t`` opportunities, E[X(n, n + t) | history].
 
         Parameters
@@ -640,7 +685,7 @@ class BetaGeoBetaBinom(BTYDModel):
         check_whole(t_arr, "t")
         return conditional_expected_purchases(params, t_arr, x, rec, n)
 
-    def expected_purchases_new(self, t: Any) -> np.ndarray:
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)].
 
         Parameters
@@ -670,7 +715,7 @@ class BetaGeoBetaBinom(BTYDModel):
         check_whole(t_arr, "t")
         return expected_purchases_new(params, t_arr)
 
-    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability of ``n`` transactions in a new customer's first ``t`` chances.
 
         Parameters
@@ -706,7 +751,7 @@ class BetaGeoBetaBinom(BTYDModel):
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
-        self, n: int, n_periods: Any, *, rng: np.random.Generator | None = None
+        self, n: int, n_periods: ArrayLike, *, rng: np.random.Generator | None = None
     ) -> DiscreteRFMSummary:
         """Draw ``n`` synthetic customers from the fitted model.
 

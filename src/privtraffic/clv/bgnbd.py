@@ -19,13 +19,15 @@ Model. http://brucehardie.com/notes/021/
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from privtraffic.clv._base import (
     BTYDModel,
+    DataInput,
     check_horizon,
     check_rfm,
     check_whole,
@@ -35,10 +37,11 @@ from privtraffic.clv._base import (
 from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.clv._rows import factorize
-from privtraffic.data._summary import RFMSummary
+from privtraffic.data import RFMSummary
 
 __all__ = [
     "BetaGeo",
+    "IndexedData",
     "conditional_expected_purchases",
     "expected_purchases_new",
     "index_data",
@@ -51,13 +54,29 @@ __all__ = [
 
 Params = tuple[float, ...]
 
-_DISTINCT_MIN_ROWS = 20000  # below this, evaluating every row is as fast as finding pairs
+#: What :func:`index_data` returns: ``(xs, xi, ts, ti, rs, ri, active)``.
+IndexedData = tuple[
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.intp],
+]
+
+# Below this many customers, evaluating every row is as fast as factorising the grid of
+# distinct (frequency, T) cells first.
+_DISTINCT_MIN_ROWS = 20000
 
 
 # ---------------------------------------------------------------------------------- likelihood
 def log_likelihood(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (frequency, recency, T) under BG/NBD (FHL 2005, eq. 6).
 
     Parameters
@@ -83,8 +102,12 @@ def log_likelihood(
 
 
 def _log_likelihood(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, s: int
-) -> np.ndarray:
+    params: Params,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    s: int,
+) -> NDArray[np.float64]:
     """BG/NBD (``s == 0``) or MBG/NBD (``s == 1``: dropout also possible at time 0)."""
     r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
@@ -102,12 +125,17 @@ def _log_likelihood(
         - (r + x) * log_t
     )
     z = np.log(a) - np.log(b + np.maximum(x, 1.0 - s) - 1.0 + s) + (r + x) * (log_t - log_r)
-    return base + np.where(active, np.logaddexp(0.0, z), 0.0)
+    out: NDArray[np.float64] = base + np.where(active, np.logaddexp(0.0, z), 0.0)
+    return out
 
 
 def index_data(
-    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, dropout_at_start: bool = False
-) -> tuple[np.ndarray, ...]:
+    frequency: NDArray[np.float64],
+    recency: NDArray[np.float64],
+    T: NDArray[np.float64],
+    *,
+    dropout_at_start: bool = False,
+) -> IndexedData:
     """Index customer rows by their distinct x, t_x and T for :func:`negative_log_likelihood`.
 
     Parameters
@@ -144,22 +172,24 @@ def index_data(
     return xs, xi, ts, ti, rs, ri, active
 
 
-def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
+def _prepare_data(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
+) -> IndexedData:
     return index_data(frequency, recency, T)
 
 
 def negative_log_likelihood(
-    log_params: np.ndarray,
-    xs: np.ndarray,
-    xi: np.ndarray,
-    ts: np.ndarray,
-    ti: np.ndarray,
-    rs: np.ndarray,
-    ri: np.ndarray,
-    active: np.ndarray,
+    log_params: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    xi: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    ti: NDArray[np.intp],
+    rs: NDArray[np.float64],
+    ri: NDArray[np.intp],
+    active: NDArray[np.intp],
     *,
-    weights: np.ndarray,
-) -> tuple[float, np.ndarray]:
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64]]:
     """Total weighted BG/NBD negative log-likelihood and its gradient in ``log(params)``.
 
     The data come indexed by :func:`index_data`. Every term but the dropout branch is a sum of
@@ -193,17 +223,17 @@ def negative_log_likelihood(
 
 
 def _negative_log_likelihood(
-    log_params: np.ndarray,
-    xs: np.ndarray,
-    xi: np.ndarray,
-    ts: np.ndarray,
-    ti: np.ndarray,
-    rs: np.ndarray,
-    ri: np.ndarray,
-    active: np.ndarray,
-    weights: np.ndarray,
+    log_params: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    xi: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    ti: NDArray[np.intp],
+    rs: NDArray[np.float64],
+    ri: NDArray[np.intp],
+    active: NDArray[np.intp],
+    weights: NDArray[np.float64],
     s: int,
-) -> tuple[float, np.ndarray]:
+) -> tuple[float, NDArray[np.float64]]:
     r, alpha, a, b = np.exp(log_params)
     # Weights per distinct frequency and per distinct T.
     w_x = np.bincount(xi, weights=weights, minlength=xs.size)
@@ -261,8 +291,12 @@ def _negative_log_likelihood(
 
 
 def _initial_log_params(
-    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, weights: np.ndarray
-) -> list[np.ndarray]:
+    frequency: NDArray[np.float64],
+    recency: NDArray[np.float64],
+    T: NDArray[np.float64],
+    *,
+    weights: NDArray[np.float64],
+) -> list[NDArray[np.float64]]:
     w = weights / weights.sum()
     mean_t = _dot(w, T)
     rate = _dot(w, frequency) / max(mean_t, 1e-300)
@@ -276,8 +310,11 @@ def _initial_log_params(
 
 # ---------------------------------------------------------------------------------- predictions
 def probability_alive(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> NDArray[np.float64]:
     """P(alive at T | x, t_x, T) under BG/NBD (Fader, Hardie & Lee 2008, note 021, eq. 2).
 
     Computed as ``expit(-z)`` with ``z`` on the log scale, so it stays in [0, 1] for any data.
@@ -293,14 +330,18 @@ def probability_alive(
 
 
 def _probability_alive(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, s: int
-) -> np.ndarray:
+    params: Params,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    s: int,
+) -> NDArray[np.float64]:
     r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
     # z = log(a / (b + x - 1 + s)) + (r + x) * log((alpha + T) / (alpha + recency));
     # P(alive) = 1 / (1 + exp(z)). Computed in place: this runs over millions of customers.
     with np.errstate(all="ignore"):
-        z = np.add(T, alpha, dtype=np.float64)
+        z: NDArray[np.float64] = np.add(T, alpha, dtype=np.float64)
         np.log(z, out=z)
         tmp = np.add(recency, alpha, dtype=np.float64)
         np.log(tmp, out=tmp)
@@ -319,10 +360,11 @@ def _probability_alive(
     return z
 
 
-def _c_safe(c: Any) -> Any:
+def _c_safe(c: ArrayLike) -> NDArray[np.float64]:
     # a + b - 1 == 0 (BG/NBD, x == 0) is another removable singularity: c * 2F1(.; c; z) has a
     # finite limit as c -> 0. Step off it by 1e-9.
-    return np.where(np.abs(c) < 1e-9, 1e-9, c)
+    safe: NDArray[np.float64] = np.where(np.abs(c) < 1e-9, 1e-9, c)
+    return safe
 
 
 def _a_safe(a: float) -> float:
@@ -331,8 +373,12 @@ def _a_safe(a: float) -> float:
 
 
 def conditional_expected_purchases(
-    params: Params, t: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params,
+    t: ArrayLike,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> NDArray[np.float64]:
     """E[X(T, T + t] | x, t_x, T] under BG/NBD (FHL 2005, eq. 10), in a stable form.
 
     The Gaussian hypergeometric term is transformed with Euler's identity so that its first
@@ -352,12 +398,12 @@ def conditional_expected_purchases(
 
 def _conditional_expected_purchases(
     params: Params,
-    t: np.ndarray,
-    frequency: np.ndarray,
-    recency: np.ndarray,
-    T: np.ndarray,
+    t: ArrayLike,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
     s: int,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     x = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
@@ -372,23 +418,25 @@ def _conditional_expected_purchases(
             grid = _expected_if_alive(params, np.full(grid_x.size, t.flat[0]), grid_x, grid_t, s)
             xc *= tu.size
             xc += tc
-            return grid[xc] * _probability_alive(params, x, recency, T, s)
+            by_cell: NDArray[np.float64] = grid[xc]
+            return by_cell * _probability_alive(params, x, recency, T, s)
     return _expected_if_alive(params, t, x, T, s) * _probability_alive(params, x, recency, T, s)
 
 
 def _expected_if_alive(
-    params: Params, t: np.ndarray, x: np.ndarray, T: np.ndarray, s: int
-) -> np.ndarray:
+    params: Params, t: NDArray[np.float64], x: NDArray[np.float64], T: NDArray[np.float64], s: int
+) -> NDArray[np.float64]:
     """E[X(T, T + t] | x, T, alive at T]: eq. 10 without its P(alive) denominator."""
     r, alpha, a, b = params
     a = _a_safe(a)
     z = t / (alpha + T + t)
     c = _c_safe(a + b + x - 1.0 + s)
     one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - x - r, a - 1.0, c, z)
-    return c / (a - 1.0) * one_minus_g
+    expected: NDArray[np.float64] = c / (a - 1.0) * one_minus_g
+    return expected
 
 
-def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
+def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
     """E[X(t)]: expected repeat purchases in (0, t] of a just-acquired customer (FHL 2005, eq. 9).
 
     Examples
@@ -400,17 +448,18 @@ def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
     return _expected_purchases_new(params, t, 0)
 
 
-def _expected_purchases_new(params: Params, t: np.ndarray, s: int) -> np.ndarray:
+def _expected_purchases_new(params: Params, t: ArrayLike, s: int) -> NDArray[np.float64]:
     r, alpha, a, b = params
     a = _a_safe(a)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + t)
     c = _c_safe(a + b - 1.0 + s)
     one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - r, a - 1.0, c, z)
-    return (b if s else c) / (a - 1.0) * one_minus_g
+    expected: NDArray[np.float64] = (b if s else c) / (a - 1.0) * one_minus_g
+    return expected
 
 
-def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     """P(X(t) = n) for a just-acquired customer (FHL 2005, eq. 8), in log space.
 
     The finite sum of eq. 8 is the negative binomial distribution function, so the second
@@ -426,7 +475,9 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
     return _probability_of_purchases(params, n, t, 0)
 
 
-def _probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray, s: int) -> np.ndarray:
+def _probability_of_purchases(
+    params: Params, n: ArrayLike, t: ArrayLike, s: int
+) -> NDArray[np.float64]:
     r, alpha, a, b = params
     n = np.asarray(n, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
@@ -453,12 +504,17 @@ def _probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray, s: i
             + np.log(tail),
             -np.inf,
         )
-    return np.clip(np.exp(first) + np.exp(second), 0.0, 1.0)
+    probability: NDArray[np.float64] = np.clip(np.exp(first) + np.exp(second), 0.0, 1.0)
+    return probability
 
 
 def simulate(
-    params: Params, T: np.ndarray, rng: np.random.Generator, *, dropout_at_start: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+    params: Params,
+    T: NDArray[np.float64],
+    rng: np.random.Generator,
+    *,
+    dropout_at_start: bool = False,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draw (frequency, recency) for customers observed for ``T`` under BG/NBD.
 
     Given ``m ~ Poisson(lambda * T)`` purchase opportunities in (0, T] and a lifetime of
@@ -542,7 +598,11 @@ class BetaGeo(BTYDModel):
     _initial_log_params = staticmethod(_initial_log_params)
 
     def fit(
-        self, frequency: Any, recency: Any = None, T: Any = None, weights: Any = None
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
     ) -> BetaGeo:
         """Fit the model by maximum likelihood.
 
@@ -582,7 +642,9 @@ class BetaGeo(BTYDModel):
         self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
         return self
 
-    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Probability that each customer is still alive at T.
 
         Parameters
@@ -612,7 +674,9 @@ class BetaGeo(BTYDModel):
         x, rec, T_arr = self._history(frequency, recency, T)
         return _probability_alive(params, x, rec, T_arr, self._shift)
 
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
 
         Parameters
@@ -649,7 +713,7 @@ class BetaGeo(BTYDModel):
         check_horizon(t_arr)
         return _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
 
-    def expected_purchases_new(self, t: Any) -> np.ndarray:
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
 
         Parameters
@@ -679,7 +743,7 @@ class BetaGeo(BTYDModel):
         check_horizon(t_arr)
         return _expected_purchases_new(params, t_arr, self._shift)
 
-    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
 
         Parameters
@@ -714,7 +778,12 @@ class BetaGeo(BTYDModel):
         return _probability_of_purchases(params, n_arr, t_arr, self._shift)
 
     def simulate(
-        self, n: int, T: Any, *, rng: np.random.Generator | None = None, unit: float = 7.0
+        self,
+        n: int,
+        T: ArrayLike,
+        *,
+        rng: np.random.Generator | None = None,
+        unit: str | float = 7.0,
     ) -> RFMSummary:
         """Draw ``n`` synthetic customers from the fitted model.
 
@@ -726,8 +795,8 @@ class BetaGeo(BTYDModel):
             Observation length of each customer (a scalar applies to all).
         rng : numpy.random.Generator, optional
             Source of randomness (default: a fresh unseeded generator).
-        unit : float
-            Days per time unit, recorded on the summary.
+        unit : {"D", "W", "M"} or float, default 7.0
+            The time unit of ``T`` (a name or days), recorded on the summary as days.
 
         Returns
         -------

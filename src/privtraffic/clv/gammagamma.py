@@ -16,13 +16,18 @@ Colombo, R. and Jiang, W. (1999). A stochastic RFM model. *Journal of Interactiv
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from privtraffic._validation import first_index
-from privtraffic.clv._base import BTYDModel, check_whole, prediction_columns, simulation_column
+from privtraffic.clv._base import (
+    BTYDModel,
+    DataInput,
+    check_whole,
+    prediction_columns,
+    simulation_column,
+)
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.errors import InvalidInputError
 
@@ -37,7 +42,9 @@ __all__ = [
 Params = tuple[float, ...]
 
 
-def log_likelihood(params: Params, frequency: np.ndarray, monetary_value: np.ndarray) -> np.ndarray:
+def log_likelihood(
+    params: Params, frequency: ArrayLike, monetary_value: ArrayLike
+) -> NDArray[np.float64]:
     """Log-density of each customer's mean spend given their number of transactions.
 
     Fader & Hardie (2013), eq. 1a:
@@ -64,7 +71,7 @@ def log_likelihood(params: Params, frequency: np.ndarray, monetary_value: np.nda
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary_value, dtype=np.float64)
     px = p * x
-    return (
+    loglik: NDArray[np.float64] = (
         special.gammaln(px + q)
         - special.gammaln(px)
         - special.gammaln(q)
@@ -73,15 +80,16 @@ def log_likelihood(params: Params, frequency: np.ndarray, monetary_value: np.nda
         + px * np.log(x)
         - (px + q) * np.log(v + x * m)
     )
+    return loglik
 
 
 def negative_log_likelihood(
-    log_params: np.ndarray,
-    frequency: np.ndarray,
-    monetary_value: np.ndarray,
+    log_params: NDArray[np.float64],
+    frequency: NDArray[np.float64],
+    monetary_value: NDArray[np.float64],
     *,
-    weights: np.ndarray,
-) -> tuple[float, np.ndarray]:
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64]]:
     """Total weighted Gamma-Gamma negative log-likelihood and its gradient in ``log(params)``.
 
     Parameters
@@ -117,7 +125,9 @@ def negative_log_likelihood(
     return -_dot(weights, ll), grad
 
 
-def expected_spend(params: Params, frequency: np.ndarray, monetary_value: np.ndarray) -> np.ndarray:
+def expected_spend(
+    params: Params, frequency: ArrayLike, monetary_value: ArrayLike
+) -> NDArray[np.float64]:
     """E[mean spend | x, m]: the posterior mean of a customer's spend per transaction.
 
     A weighted average of the population mean ``p v / (q - 1)`` and the customer's own mean,
@@ -140,7 +150,7 @@ def expected_spend(params: Params, frequency: np.ndarray, monetary_value: np.nda
     return np.where(denominator > 0, out, np.inf)
 
 
-def simulate(params: Params, frequency: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def simulate(params: Params, frequency: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
     """Draw each customer's mean spend over ``frequency`` transactions.
 
     ``nu ~ Gamma(q, rate v)``; the mean of ``x`` values ``Gamma(p, rate nu)`` is
@@ -158,7 +168,7 @@ def simulate(params: Params, frequency: np.ndarray, rng: np.random.Generator) ->
     return rng.gamma(p * x, 1.0 / (nu * x))
 
 
-def _check_fit_data(frequency: np.ndarray, monetary_value: np.ndarray) -> None:
+def _check_fit_data(frequency: NDArray[np.float64], monetary_value: NDArray[np.float64]) -> None:
     i = first_index(frequency != np.floor(frequency))
     if i >= 0:
         raise InvalidInputError(
@@ -177,7 +187,9 @@ def _check_fit_data(frequency: np.ndarray, monetary_value: np.ndarray) -> None:
         )
 
 
-def _check_prediction_data(frequency: np.ndarray, monetary_value: np.ndarray) -> None:
+def _check_prediction_data(
+    frequency: NDArray[np.float64], monetary_value: NDArray[np.float64]
+) -> None:
     check_whole(frequency, "frequency")
     i = first_index((frequency > 0) & (monetary_value <= 0))
     if i >= 0:
@@ -193,8 +205,11 @@ def _check_prediction_data(frequency: np.ndarray, monetary_value: np.ndarray) ->
 
 
 def _initial_log_params(
-    frequency: np.ndarray, monetary_value: np.ndarray, *, weights: np.ndarray
-) -> list[np.ndarray]:
+    frequency: NDArray[np.float64],
+    monetary_value: NDArray[np.float64],
+    *,
+    weights: NDArray[np.float64],
+) -> list[NDArray[np.float64]]:
     mean_spend = _dot(weights, monetary_value) / float(weights.sum())
     starts = []
     for p, q in ((2.0, 3.0), (6.0, 4.0), (1.0, 1.5)):
@@ -241,7 +256,12 @@ class GammaGamma(BTYDModel):
     _check_data = staticmethod(_check_fit_data)
     _initial_log_params = staticmethod(_initial_log_params)
 
-    def fit(self, frequency: Any, monetary_value: Any = None, weights: Any = None) -> GammaGamma:
+    def fit(
+        self,
+        frequency: DataInput,
+        monetary_value: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
+    ) -> GammaGamma:
         """Fit the model by maximum likelihood on repeat buyers.
 
         Parameters
@@ -277,7 +297,9 @@ class GammaGamma(BTYDModel):
         self._fit({"frequency": frequency, "monetary_value": monetary_value}, weights)
         return self
 
-    def expected_spend(self, frequency: Any, monetary_value: Any) -> np.ndarray:
+    def expected_spend(
+        self, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected spend per transaction of each customer, given their history.
 
         Parameters
@@ -311,7 +333,9 @@ class GammaGamma(BTYDModel):
         _check_prediction_data(x, m)
         return expected_spend(params, x, m)
 
-    def simulate(self, n: int, frequency: Any, *, rng: np.random.Generator | None = None) -> Any:
+    def simulate(
+        self, n: int, frequency: ArrayLike, *, rng: np.random.Generator | None = None
+    ) -> NDArray[np.float64]:
         """Draw the mean spend of ``n`` customers with the given numbers of transactions.
 
         Parameters

@@ -17,20 +17,20 @@ Research in Marketing* 25(3), 225-226.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic.clv import bgnbd
-from privtraffic.clv.bgnbd import BetaGeo, Params
-from privtraffic.data._summary import RFMSummary
+from privtraffic.clv._base import DataInput
+from privtraffic.clv.bgnbd import BetaGeo, IndexedData, Params
+from privtraffic.data import RFMSummary
 
 __all__ = ["ModifiedBetaGeo", "log_likelihood", "negative_log_likelihood"]
 
 
 def log_likelihood(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (frequency, recency, T) under MBG/NBD.
 
     Parameters
@@ -55,17 +55,17 @@ def log_likelihood(
 
 
 def negative_log_likelihood(
-    log_params: np.ndarray,
-    xs: np.ndarray,
-    xi: np.ndarray,
-    ts: np.ndarray,
-    ti: np.ndarray,
-    rs: np.ndarray,
-    ri: np.ndarray,
-    active: np.ndarray,
+    log_params: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    xi: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    ti: NDArray[np.intp],
+    rs: NDArray[np.float64],
+    ri: NDArray[np.intp],
+    active: NDArray[np.intp],
     *,
-    weights: np.ndarray,
-) -> tuple[float, np.ndarray]:
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64]]:
     """Total weighted MBG/NBD negative log-likelihood and its gradient in ``log(params)``.
 
     The data come indexed by :func:`privtraffic.clv.bgnbd.index_data` with
@@ -87,7 +87,9 @@ def negative_log_likelihood(
     return bgnbd._negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1)
 
 
-def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
+def _prepare_data(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
+) -> IndexedData:
     return bgnbd.index_data(frequency, recency, T, dropout_at_start=True)
 
 
@@ -125,7 +127,11 @@ class ModifiedBetaGeo(BetaGeo):
     _prepare_data = staticmethod(_prepare_data)
 
     def fit(
-        self, frequency: Any, recency: Any = None, T: Any = None, weights: Any = None
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
     ) -> ModifiedBetaGeo:
         """Fit the model by maximum likelihood.
 
@@ -164,7 +170,9 @@ class ModifiedBetaGeo(BetaGeo):
 
     # The predictions are BG/NBD's with the MBG/NBD shift (``_shift``); they are restated
     # here only so that their documentation and examples speak of MBG/NBD.
-    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Probability that each customer is still alive at T.
 
         Parameters
@@ -192,7 +200,9 @@ class ModifiedBetaGeo(BetaGeo):
         """
         return super().probability_alive(frequency, recency, T)
 
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
 
         Parameters
@@ -222,7 +232,7 @@ class ModifiedBetaGeo(BetaGeo):
         """
         return super().expected_purchases(t, frequency, recency, T)
 
-    def expected_purchases_new(self, t: Any) -> np.ndarray:
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
 
         Parameters
@@ -249,7 +259,7 @@ class ModifiedBetaGeo(BetaGeo):
         """
         return super().expected_purchases_new(t)
 
-    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
 
         Parameters
@@ -280,7 +290,12 @@ class ModifiedBetaGeo(BetaGeo):
         return super().probability_of_purchases(n, t)
 
     def simulate(
-        self, n: int, T: Any, *, rng: np.random.Generator | None = None, unit: float = 7.0
+        self,
+        n: int,
+        T: ArrayLike,
+        *,
+        rng: np.random.Generator | None = None,
+        unit: str | float = 7.0,
     ) -> RFMSummary:
         """Draw ``n`` synthetic customers from the fitted model.
 
@@ -292,8 +307,8 @@ class ModifiedBetaGeo(BetaGeo):
             Observation length of each customer (a scalar applies to all).
         rng : numpy.random.Generator, optional
             Source of randomness (default: a fresh unseeded generator).
-        unit : float
-            Days per time unit, recorded on the summary.
+        unit : {"D", "W", "M"} or float, default 7.0
+            The time unit of ``T`` (a name or days), recorded on the summary as days.
 
         Returns
         -------

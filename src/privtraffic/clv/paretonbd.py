@@ -46,13 +46,13 @@ Pareto/NBD Model. http://brucehardie.com/notes/012/
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from privtraffic.clv._base import (
     BTYDModel,
+    DataInput,
     check_horizon,
     check_rfm,
     check_whole,
@@ -60,7 +60,7 @@ from privtraffic.clv._base import (
     simulation_ages,
 )
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.data._summary import RFMSummary
+from privtraffic.data import RFMSummary
 
 __all__ = [
     "ParetoNBD",
@@ -75,6 +75,20 @@ __all__ = [
 
 Params = tuple[float, ...]
 
+#: What ``_prepare_data`` returns and :func:`negative_log_likelihood` takes:
+#: ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``.
+IndexedData = tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.intp],
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.bool_],
+]
+
 # Trapezoidal rule in v = log(e): node spacing, top of the grid (exp(-exp(3.75)) ~ 1e-19) and
 # how far below the integrand's smallest scale the grid reaches before the exponential tail
 # is summed in closed form.
@@ -82,14 +96,15 @@ _STEP = 0.35
 _V_TOP = 3.6
 _TAIL_DEPTH = 14.0
 _V_FLOOR = -140.0
-# Rows per block when evaluating the integral (bounds the memory to ~_BLOCK * 80 doubles).
+# Rows per block when evaluating the integral: a block works on a few (rows x nodes) float64
+# arrays, with about 50 nodes on typical data and at most ~410 (from _V_FLOOR), so a few MB.
 _BLOCK = 8192
 
 
 # ---------------------------------------------------------------------------------- the integral
 def _log_tail_integral(
-    params: Params, x: np.ndarray, t: np.ndarray, *, gradient: bool = False
-) -> tuple[np.ndarray, np.ndarray | None]:
+    params: Params, x: NDArray[np.float64], t: NDArray[np.float64], *, gradient: bool = False
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
     """``log J(x, t)`` and, if asked, its gradient in ``(r, alpha, s, beta)`` (shape ``(n, 4)``)."""
     n = x.shape[0]
     out = np.empty(n)
@@ -104,8 +119,8 @@ def _log_tail_integral(
 
 
 def _log_tail_integral_block(
-    params: Params, x: np.ndarray, t: np.ndarray, gradient: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
+    params: Params, x: NDArray[np.float64], t: NDArray[np.float64], gradient: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
     r, alpha, s, beta = params
     if x.shape[0] == 0:
         return np.empty(0), (np.empty((0, 4)) if gradient else None)
@@ -166,8 +181,8 @@ def _log_tail_integral_block(
 
 
 def _log_survival_terms(
-    params: Params, x: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    params: Params, x: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """``(log C, L1, L2)`` with ``loglik = log C + logaddexp(L1, L2)``.
 
     ``L1`` is the log of the "alive at T" part, ``L2`` of the "died in (t_x, T]" part.
@@ -181,18 +196,21 @@ def _log_survival_terms(
     return log_c, l1, l2
 
 
-def _log_difference(log_a: np.ndarray, log_b: np.ndarray, open_: np.ndarray) -> np.ndarray:
+def _log_difference(
+    log_a: NDArray[np.float64], log_b: NDArray[np.float64], open_: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """``log(exp(log_a) - exp(log_b))`` where ``open_``, else ``-inf`` (``log_b <= log_a``)."""
     ratio = np.exp(np.minimum(log_b - log_a, 0.0))
     with np.errstate(divide="ignore"):
         out = log_a + np.log1p(-ratio)
-    return np.where(open_ & (ratio < 1.0), out, -np.inf)
+    difference: NDArray[np.float64] = np.where(open_ & (ratio < 1.0), out, -np.inf)
+    return difference
 
 
 # ---------------------------------------------------------------------------------- likelihood
 def log_likelihood(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (x, t_x, T) under Pareto/NBD (note 009, eq. 18).
 
     Parameters
@@ -216,12 +234,15 @@ def log_likelihood(
     """
     x = np.asarray(frequency, dtype=np.float64)
     rec = np.asarray(recency, dtype=np.float64)
-    T = np.asarray(T, dtype=np.float64)
-    log_c, l1, l2 = _log_survival_terms(params, x, rec, T)
-    return log_c + np.logaddexp(l1, l2)
+    T_arr = np.asarray(T, dtype=np.float64)
+    log_c, l1, l2 = _log_survival_terms(params, x, rec, T_arr)
+    loglik: NDArray[np.float64] = log_c + np.logaddexp(l1, l2)
+    return loglik
 
 
-def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[Any, ...]:
+def _prepare_data(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
+) -> IndexedData:
     """Index the data so that each likelihood call works on small tables.
 
     Returns the distinct (x, t) pairs at which the integral J is needed (t = recency or T) with
@@ -245,19 +266,19 @@ def _prepare_data(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> 
 
 
 def negative_log_likelihood(
-    log_params: np.ndarray,
-    pair_x: np.ndarray,
-    pair_t: np.ndarray,
-    index_recency: np.ndarray,
-    index_T: np.ndarray,
-    xs: np.ndarray,
-    xi: np.ndarray,
-    ts: np.ndarray,
-    ti: np.ndarray,
-    open_: np.ndarray,
+    log_params: NDArray[np.float64],
+    pair_x: NDArray[np.float64],
+    pair_t: NDArray[np.float64],
+    index_recency: NDArray[np.intp],
+    index_T: NDArray[np.intp],
+    xs: NDArray[np.float64],
+    xi: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    ti: NDArray[np.intp],
+    open_: NDArray[np.bool_],
     *,
-    weights: np.ndarray,
-) -> tuple[float, np.ndarray]:
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64]]:
     """Total weighted Pareto/NBD negative log-likelihood and its exact gradient in ``log(params)``.
 
     Parameters
@@ -338,8 +359,12 @@ def negative_log_likelihood(
 
 
 def _initial_log_params(
-    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, weights: np.ndarray
-) -> list[np.ndarray]:
+    frequency: NDArray[np.float64],
+    recency: NDArray[np.float64],
+    T: NDArray[np.float64],
+    *,
+    weights: NDArray[np.float64],
+) -> list[NDArray[np.float64]]:
     w = weights / weights.sum()
     mean_t = float(w @ T)
     rate = float(w @ frequency) / max(mean_t, 1e-300)
@@ -353,8 +378,8 @@ def _initial_log_params(
 
 # ---------------------------------------------------------------------------------- predictions
 def probability_alive(
-    params: Params, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
     """P(alive at T | x, t_x, T) under Pareto/NBD (note 009, eq. 19), as ``expit(L1 - L2)``.
 
     Examples
@@ -371,15 +396,21 @@ def probability_alive(
     return np.asarray(special.expit(l1 - l2), dtype=np.float64)
 
 
-def _mean_remaining_lifetime(s: float, base: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _mean_remaining_lifetime(
+    s: float, base: NDArray[np.float64], t: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``base / (s - 1) * (1 - (base / (base + t)) ** (s - 1))``, stable at ``s == 1``."""
     u = np.log1p(t / base)
     return np.asarray(base * u * special.exprel(-(s - 1.0) * u), dtype=np.float64)
 
 
 def conditional_expected_purchases(
-    params: Params, t: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+    params: Params,
+    t: NDArray[np.float64],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+) -> NDArray[np.float64]:
     """E[X(T, T + t] | x, t_x, T] under Pareto/NBD (note 009, eq. 41).
 
     Written as ``P(alive) * (r + x) / (alpha + T) * E[min(remaining lifetime, t)]``, with the
@@ -394,12 +425,12 @@ def conditional_expected_purchases(
     """
     r, alpha, s, beta = params
     x = np.asarray(frequency, dtype=np.float64)
-    T = np.asarray(T, dtype=np.float64)
-    alive = probability_alive(params, x, recency, T)
-    return alive * (r + x) / (alpha + T) * _mean_remaining_lifetime(s, beta + T, t)
+    T_arr = np.asarray(T, dtype=np.float64)
+    alive = probability_alive(params, x, recency, T_arr)
+    return alive * (r + x) / (alpha + T_arr) * _mean_remaining_lifetime(s, beta + T_arr, t)
 
 
-def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
+def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
     """E[X(t)]: expected repeat purchases in (0, t] of a just-acquired customer (note 009, eq. 27).
 
     Examples
@@ -409,8 +440,8 @@ def expected_purchases_new(params: Params, t: np.ndarray) -> np.ndarray:
     [0.051005, 0.391284]
     """
     r, alpha, s, beta = params
-    t = np.asarray(t, dtype=np.float64)
-    return r / alpha * _mean_remaining_lifetime(s, np.full_like(t, beta), t)
+    t_arr = np.asarray(t, dtype=np.float64)
+    return r / alpha * _mean_remaining_lifetime(s, np.full_like(t_arr, beta), t_arr)
 
 
 # Tanh-sinh nodes on (0, 1) for the P(X(t) = n) integral, as logs of u and 1 - u.
@@ -421,7 +452,7 @@ _TS_LOG_1MU = -np.logaddexp(0.0, 2.0 * _TS_S)
 _TS_LOG_W = np.log(1.0 / 12.0) + np.log(np.pi * np.cosh(_TS_T)) + _TS_LOG_U + _TS_LOG_1MU
 
 
-def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     """P(X(t) = n) for a just-acquired customer (Fader & Hardie 2006, note 012, eq. 6).
 
     The first term (alive at t, n purchases) is closed form. The second, the chance of
@@ -483,8 +514,8 @@ def probability_of_purchases(params: Params, n: np.ndarray, t: np.ndarray) -> np
 
 
 def simulate(
-    params: Params, T: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+    params: Params, T: NDArray[np.float64], rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draw (frequency, recency) for customers observed for ``T`` under Pareto/NBD.
 
     Each customer draws ``lambda ~ Gamma(r, alpha)``, ``mu ~ Gamma(s, beta)`` and a lifetime
@@ -572,7 +603,11 @@ class ParetoNBD(BTYDModel):
     _initial_log_params = staticmethod(_initial_log_params)
 
     def fit(
-        self, frequency: Any, recency: Any = None, T: Any = None, weights: Any = None
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
     ) -> ParetoNBD:
         """Fit the model by maximum likelihood (exact gradient, then Newton polishing).
 
@@ -612,7 +647,9 @@ class ParetoNBD(BTYDModel):
         self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
         return self
 
-    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Probability that each customer is still alive at T.
 
         Parameters
@@ -641,7 +678,9 @@ class ParetoNBD(BTYDModel):
         params = self._fitted_params()
         return probability_alive(params, *self._history(frequency, recency, T))
 
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
         """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
 
         Parameters
@@ -674,7 +713,7 @@ class ParetoNBD(BTYDModel):
         check_horizon(t_arr)
         return conditional_expected_purchases(params, t_arr, x, rec, T_arr)
 
-    def expected_purchases_new(self, t: Any) -> np.ndarray:
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
 
         Parameters
@@ -704,7 +743,7 @@ class ParetoNBD(BTYDModel):
         check_horizon(t_arr)
         return expected_purchases_new(params, t_arr)
 
-    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
 
         Parameters
@@ -739,7 +778,12 @@ class ParetoNBD(BTYDModel):
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
-        self, n: int, T: Any, *, rng: np.random.Generator | None = None, unit: float = 7.0
+        self,
+        n: int,
+        T: ArrayLike,
+        *,
+        rng: np.random.Generator | None = None,
+        unit: str | float = 7.0,
     ) -> RFMSummary:
         """Draw ``n`` synthetic customers from the fitted model.
 
@@ -751,8 +795,8 @@ class ParetoNBD(BTYDModel):
             Observation length of each customer (a scalar applies to all).
         rng : numpy.random.Generator, optional
             Source of randomness (default: a fresh unseeded generator).
-        unit : float
-            Days per time unit, recorded on the summary.
+        unit : {"D", "W", "M"} or float, default 7.0
+            The time unit of ``T`` (a name or days), recorded on the summary as days.
 
         Returns
         -------

@@ -14,17 +14,70 @@ exact month (365.25 / 12 days) where lifetimes uses 4.345 weeks or 30 days.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Protocol
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
+from privtraffic.clv._base import DataInput, table_columns
 from privtraffic.errors import InvalidInputError
 
-__all__ = ["DAYS_PER_MONTH", "customer_lifetime_value", "days_per_unit"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "SpendModel",
+    "TransactionModel",
+    "customer_lifetime_value",
+    "days_per_unit",
+]
+
+_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
 
-def days_per_unit(unit: Any) -> float:
+class TransactionModel(Protocol):
+    """What :func:`customer_lifetime_value` needs of a transaction model.
+
+    :class:`~privtraffic.clv.BetaGeo`, :class:`~privtraffic.clv.ModifiedBetaGeo` and
+    :class:`~privtraffic.clv.ParetoNBD` are transaction models.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo
+    >>> def horizon_purchases(model: TransactionModel) -> float:
+    ...     return float(model.expected_purchases(39, 2, 30.43, 38.86)[0])
+    >>> round(horizon_purchases(BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)), 3)
+    1.226
+    """
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Expected purchases in the next ``t`` time units."""
+        ...
+
+
+class SpendModel(Protocol):
+    """What :func:`customer_lifetime_value` needs of a spend model (e.g. GammaGamma).
+
+    Examples
+    --------
+    >>> from privtraffic.clv import GammaGamma
+    >>> def spend(model: SpendModel) -> float:
+    ...     return float(model.expected_spend(2, 35.0)[0])
+    >>> round(spend(GammaGamma.from_params(p=6.25, q=3.74, v=15.44)), 2)
+    35.04
+    """
+
+    def expected_spend(
+        self, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Expected spend per transaction."""
+        ...
+
+
+def days_per_unit(unit: str | float) -> float:
     """Days in one time unit: ``"D"`` (1), ``"W"`` (7), ``"M"`` (365.25/12) or a number of days.
 
     The same parser as every other ``unit`` argument of privtraffic.
@@ -51,41 +104,19 @@ def days_per_unit(unit: Any) -> float:
     return unit_days(unit)
 
 
-def _table_values(
-    frequency: Any, recency: Any, T: Any, monetary_value: Any, unit: Any
-) -> tuple[Any, Any, Any, Any, Any]:
-    if recency is None and T is None and monetary_value is None:
-        columns = getattr(frequency, "columns", None)
-        if callable(columns):  # an RFMSummary
-            cols = columns()
-            missing = [c for c in ("frequency", "recency", "T", "monetary_value") if c not in cols]
-            if missing:
-                raise InvalidInputError(f"the summary table has no column {missing[0]!r}")
-            if unit is None:
-                unit = getattr(frequency, "unit", None)
-            return cols["frequency"], cols["recency"], cols["T"], cols["monetary_value"], unit
-        if hasattr(frequency, "iloc"):  # a pandas DataFrame
-            df = frequency
-            for c in ("frequency", "recency", "T", "monetary_value"):
-                if c not in df.columns:
-                    raise InvalidInputError(f"the data table has no column {c!r}")
-            return df["frequency"], df["recency"], df["T"], df["monetary_value"], unit
-    return frequency, recency, T, monetary_value, unit
-
-
 def customer_lifetime_value(
-    transaction_model: Any,
-    spend_model: Any,
-    frequency: Any,
-    recency: Any = None,
-    T: Any = None,
-    monetary_value: Any = None,
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
+    frequency: DataInput,
+    recency: ArrayLike | None = None,
+    T: ArrayLike | None = None,
+    monetary_value: ArrayLike | None = None,
     *,
     horizon: int,
     discount_rate: float,
-    unit: Any = None,
+    unit: str | float | None = None,
     margin: float = 1.0,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Discounted expected margin of each customer over the next ``horizon`` months.
 
     Parameters
@@ -138,9 +169,20 @@ def customer_lifetime_value(
     >>> np.round(clv, 2).tolist()
     [8.37, 51.59]
     """
-    frequency, recency, T, monetary_value, unit = _table_values(
-        frequency, recency, T, monetary_value, unit
-    )
+    table = None
+    if recency is None and T is None and monetary_value is None:
+        table = table_columns(frequency, _COLUMNS)
+    x: ArrayLike
+    if table is not None:
+        if unit is None and isinstance(frequency, ColumnarTable):
+            unit = getattr(frequency, "unit", None)  # an RFMSummary knows its unit
+        x, recency, T, monetary_value = (table[c] for c in _COLUMNS)
+    elif isinstance(frequency, (ColumnarTable, Mapping)):
+        raise InvalidInputError(
+            "'frequency' must be a column, not a table (a table goes alone, as the first argument)"
+        )
+    else:
+        x = frequency
     if unit is None:
         raise InvalidInputError(
             "'unit' is required: the time unit of recency and T ('D', 'W', 'M' or days)"
@@ -166,14 +208,16 @@ def customer_lifetime_value(
         or margin < 0
     ):
         raise InvalidInputError(f"'margin' must be a finite number >= 0 (got {margin!r})")
-    if monetary_value is None:
-        raise InvalidInputError("'monetary_value' is required")
-    spend = spend_model.expected_spend(frequency, monetary_value)
+    if recency is None or T is None or monetary_value is None:
+        missing = "recency" if recency is None else "T" if T is None else "monetary_value"
+        raise InvalidInputError(f"'{missing}' is required")
+    spend = spend_model.expected_spend(x, monetary_value)
     month = DAYS_PER_MONTH / days
     total = np.zeros_like(spend, dtype=np.float64)
     previous = np.zeros_like(total)
     for k in range(1, int(horizon) + 1):
-        cumulative = transaction_model.expected_purchases(k * month, frequency, recency, T)
+        cumulative = transaction_model.expected_purchases(k * month, x, recency, T)
         total += (cumulative - previous) / (1.0 + float(discount_rate)) ** k
         previous = cumulative
-    return float(margin) * spend * total
+    clv: NDArray[np.float64] = float(margin) * spend * total
+    return clv

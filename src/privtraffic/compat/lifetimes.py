@@ -20,11 +20,17 @@ from __future__ import annotations
 
 import importlib
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from privtraffic._tables import ColumnarTable
 from privtraffic.errors import InvalidInputError, NotFittedError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+    from privtraffic.clv import BTYDModel
 
 __all__ = ["from_lifetimes", "to_lifetimes"]
 
@@ -46,14 +52,15 @@ _PREDICT = {
 }
 
 
-def _our_class(module: str, name: str) -> Any:
+def _our_class(module: str, name: str) -> type[BTYDModel] | None:
     try:
-        return getattr(importlib.import_module(module), name)
+        cls: type[BTYDModel] = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError):  # pragma: no cover - model not available
         return None
+    return cls
 
 
-def to_lifetimes(model: Any, data: Any = None) -> Any:
+def to_lifetimes(model: BTYDModel, data: ColumnarTable | pd.DataFrame | None = None) -> Any:
     """The lifetimes fitter matching a fitted privtraffic model, with the same parameters.
 
     Parameters
@@ -67,6 +74,7 @@ def to_lifetimes(model: Any, data: Any = None) -> Any:
     Returns
     -------
     lifetimes fitter
+        A ``lifetimes.BaseFitter`` subclass (lifetimes ships no type hints):
         ``params_`` (a pandas Series in lifetimes' naming), ``penalizer_coef``,
         ``standard_errors_``, ``variance_matrix_``, ``confidence_intervals_`` and
         ``predict`` are set.
@@ -99,14 +107,12 @@ def to_lifetimes(model: Any, data: Any = None) -> Any:
         raise InvalidInputError(
             f"'model' must be a privtraffic BTYD model (got {type(model).__name__})"
         )
-    values = model._fitted_params()
-    names = list(model._param_names)
+    summary = model.summary()  # raises NotFittedError; parameters in the model's order
+    names = summary.parameter.tolist()
     fitter = getattr(lifetimes, fitter_name)(penalizer_coef=float(model.penalizer))
-    fitter.params_ = pd.Series(values, index=names, dtype=np.float64)
+    fitter.params_ = pd.Series(summary.estimate, index=names, dtype=np.float64)
     fitter.variance_matrix_ = pd.DataFrame(model.covariance_, index=names, columns=names)
-    fitter.standard_errors_ = pd.Series(
-        [model.standard_errors_[n] for n in names], index=names, dtype=np.float64
-    )
+    fitter.standard_errors_ = pd.Series(summary.standard_error, index=names, dtype=np.float64)
     fitter.confidence_intervals_ = pd.DataFrame(
         {
             "lower 95% bound": fitter.params_ - 1.96 * fitter.standard_errors_,
@@ -117,15 +123,14 @@ def to_lifetimes(model: Any, data: Any = None) -> Any:
     if fitter_name in _PREDICT:
         fitter.predict = getattr(fitter, _PREDICT[fitter_name])
     if data is not None:
-        frame = data.to_pandas() if hasattr(data, "columns") and callable(data.columns) else data
-        frame = pd.DataFrame(frame).copy()
+        frame = data.to_pandas() if isinstance(data, ColumnarTable) else pd.DataFrame(data).copy()
         if "weights" not in frame.columns:
             frame["weights"] = 1
         fitter.data = frame
     return fitter
 
 
-def from_lifetimes(fitter: Any) -> Any:
+def from_lifetimes(fitter: Any) -> BTYDModel:
     """The privtraffic model matching a fitted lifetimes fitter, with the same parameters.
 
     Standard errors and their covariance come across when lifetimes computed them, the
@@ -174,9 +179,10 @@ def from_lifetimes(fitter: Any) -> Any:
     params = getattr(fitter, "params_", None)
     if params is None:
         raise NotFittedError(f"the {type(fitter).__name__} is not fitted yet")
-    names = list(cls._param_names)
     penalizer = float(getattr(fitter, "penalizer_coef", 0.0))
-    model = cls.from_params({n: float(params[n]) for n in names}, penalizer=penalizer)
+    # lifetimes names the parameters as we do (its params_ index), in the same order.
+    model = cls.from_params({str(n): float(v) for n, v in params.items()}, penalizer=penalizer)
+    names = list(model.params_)
     variance = getattr(fitter, "variance_matrix_", None)
     if variance is not None:
         cov = np.asarray(variance.loc[names, names], dtype=np.float64)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as _dt
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from privtraffic._validation import (
     as_datetime64,
@@ -19,7 +20,11 @@ from privtraffic._validation import (
 from privtraffic.data._summary import RFMSummary, Transactions
 from privtraffic.errors import InvalidInputError
 
-__all__ = ["summarize_transactions"]
+__all__ = ["Moment", "summarize_transactions"]
+
+#: One timestamp: ISO 8601 text, a ``datetime.date`` / ``datetime.datetime`` (pandas
+#: ``Timestamp`` is one) or a ``numpy.datetime64``. Only its calendar day is used.
+Moment = str | _dt.date | np.datetime64
 
 _SECONDS_PER_DAY = 86_400
 _INT64_SAFE = 2**62
@@ -96,13 +101,13 @@ def _rfm_of_purchases(
 
 
 def summarize_transactions(
-    customer_ids: Any,
-    timestamps: Any = None,
-    values: Any = None,
+    customer_ids: ArrayLike | Transactions,
+    timestamps: ArrayLike | None = None,
+    values: ArrayLike | None = None,
     *,
     unit: str | float = "W",
-    observation_end: Any = None,
-    calibration_end: Any = None,
+    observation_end: Moment | None = None,
+    calibration_end: Moment | None = None,
     merge_same_day: bool = True,
 ) -> RFMSummary:
     """Summarise a transaction log into one recency/frequency/monetary row per customer.
@@ -181,8 +186,9 @@ def summarize_transactions(
     compares the raw timestamps and would put it in the holdout). lifetimes silently drops
     transactions after ``observation_end``; here that is an error.
 
-    The computation is two sorts and a few ``reduceat`` passes over the log, with no Python
-    loop over customers; tens of millions of transactions take seconds.
+    The computation is one sort of the log (two when the ids are strings or span too wide a
+    range to combine with the time into one integer key) and a few ``reduceat`` passes, with
+    no Python loop over customers; tens of millions of transactions take seconds.
 
     References
     ----------
@@ -291,7 +297,7 @@ def _summarize(
     cal_day: int | None,
     merge_same_day: bool,
 ) -> RFMSummary:
-    """Fast path over validated arrays: one sort, then run-length reductions."""
+    """Fast path over validated arrays: sort by (customer, time), then run-length reductions."""
     order, codes = _sort_purchases(ids, seconds, merge_same_day)
     days = seconds[order] // _SECONDS_PER_DAY
     sorted_ids = ids[order]

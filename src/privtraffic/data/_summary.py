@@ -1,23 +1,32 @@
-"""The frozen tables of the data layer: transaction logs and RFM summaries."""
+"""The frozen tables of the data layer: transaction logs and RFM summaries.
+
+Each is a :class:`~privtraffic._tables.ColumnarTable` (``columns()``, ``t["name"]``,
+``to_pandas()``, ...) whose array fields are checked to be 1-d and of one length when built.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
+from privtraffic._validation import unit_days
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["DiscreteRFMSummary", "RFMSummary", "Transactions"]
 
+_T = TypeVar("_T")
 
-def _optional_array(value: Any) -> np.ndarray | None:
+
+def _optional_array(value: ArrayLike | None) -> NDArray[np.number] | None:
     return None if value is None else np.asarray(value)
 
 
-def _equal_lengths(instance: Any, attribute: Any, value: Any) -> None:
+def _equal_lengths(instance: ColumnarTable, attribute: attrs.Attribute[_T], value: _T) -> None:
+    """Validator of the last field: every column is 1-d and as long as the first."""
     cols = instance.columns()
     n = len(next(iter(cols.values())))
     for name, col in cols.items():
@@ -34,7 +43,8 @@ class RFMSummary(ColumnarTable):
 
     ``frequency`` counts repeat purchases (purchases after the first), ``recency`` is the age of
     the customer at their last purchase and ``T`` their age at the end of observation, both in
-    ``unit``-day units; ``monetary_value`` is the mean value of the repeat purchases (0 when
+    units of ``unit`` days (given as ``"D"``, ``"W"``, ``"M"`` or a number of days, stored as
+    the number of days); ``monetary_value`` is the mean value of the repeat purchases (0 when
     there are none). The ``holdout_*`` columns are present when a calibration split was asked
     for; ``n_new_in_holdout`` then counts the customers whose first purchase came after the
     calibration period and who therefore have no row.
@@ -49,17 +59,25 @@ class RFMSummary(ColumnarTable):
     (2, True)
     >>> list(s.to_pandas().columns)
     ['customer_id', 'frequency', 'recency', 'T']
+    >>> RFMSummary(customer_id=[1], frequency=[0], recency=[0.0], T=[3.0], unit="D").unit
+    1.0
     """
 
-    customer_id: np.ndarray = attrs.field(converter=np.asarray)
-    frequency: np.ndarray = attrs.field(converter=np.asarray)
-    recency: np.ndarray = attrs.field(converter=np.asarray)
-    T: np.ndarray = attrs.field(converter=np.asarray)
-    monetary_value: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
-    holdout_frequency: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
-    holdout_monetary_value: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
-    holdout_duration: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
-    unit: float = attrs.field(default=7.0, converter=float, validator=_equal_lengths)
+    customer_id: NDArray[np.generic] = attrs.field(converter=np.asarray)
+    frequency: NDArray[np.number] = attrs.field(converter=np.asarray)
+    recency: NDArray[np.number] = attrs.field(converter=np.asarray)
+    T: NDArray[np.number] = attrs.field(converter=np.asarray)
+    monetary_value: NDArray[np.number] | None = attrs.field(default=None, converter=_optional_array)
+    holdout_frequency: NDArray[np.number] | None = attrs.field(
+        default=None, converter=_optional_array
+    )
+    holdout_monetary_value: NDArray[np.number] | None = attrs.field(
+        default=None, converter=_optional_array
+    )
+    holdout_duration: NDArray[np.number] | None = attrs.field(
+        default=None, converter=_optional_array
+    )
+    unit: float = attrs.field(default=7.0, converter=unit_days, validator=_equal_lengths)
     n_new_in_holdout: int = attrs.field(default=0, converter=int)
 
 
@@ -77,10 +95,10 @@ class DiscreteRFMSummary(ColumnarTable):
     14
     """
 
-    frequency: np.ndarray = attrs.field(converter=np.asarray)
-    recency: np.ndarray = attrs.field(converter=np.asarray)
-    n_periods: np.ndarray = attrs.field(converter=np.asarray)
-    weights: np.ndarray = attrs.field(converter=np.asarray, validator=_equal_lengths)
+    frequency: NDArray[np.number] = attrs.field(converter=np.asarray)
+    recency: NDArray[np.number] = attrs.field(converter=np.asarray)
+    n_periods: NDArray[np.number] = attrs.field(converter=np.asarray)
+    weights: NDArray[np.number] = attrs.field(converter=np.asarray, validator=_equal_lengths)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -95,9 +113,9 @@ class Transactions(ColumnarTable):
     2
     """
 
-    customer_id: np.ndarray = attrs.field(converter=np.asarray)
-    timestamp: np.ndarray = attrs.field(converter=np.asarray)
-    value: np.ndarray | None = attrs.field(default=None, converter=_optional_array)
-    quantity: np.ndarray | None = attrs.field(
+    customer_id: NDArray[np.generic] = attrs.field(converter=np.asarray)
+    timestamp: NDArray[np.generic] = attrs.field(converter=np.asarray)
+    value: NDArray[np.number] | None = attrs.field(default=None, converter=_optional_array)
+    quantity: NDArray[np.number] | None = attrs.field(
         default=None, converter=_optional_array, validator=_equal_lengths
     )

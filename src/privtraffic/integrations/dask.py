@@ -44,9 +44,11 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import (
     as_datetime64,
@@ -56,6 +58,14 @@ from privtraffic._validation import (
     unit_days,
 )
 from privtraffic.errors import InvalidInputError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import dask.dataframe as dd
+    import pandas as pd
+    from typing_extensions import Self
+
+    from privtraffic.clv import BetaGeo, GammaGamma
+    from privtraffic.data import Moment
 
 __all__ = [
     "fit_spend_model",
@@ -68,15 +78,74 @@ __all__ = [
 _SECONDS_PER_DAY = 86_400
 
 
+class _TransactionFitter(Protocol):
+    """An unfitted transaction model: ``fit(frequency, recency, T, weights=...)``."""
+
+    def fit(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, *, weights: ArrayLike
+    ) -> Self: ...
+
+
+class _SpendFitter(Protocol):
+    """An unfitted spend model: ``fit(frequency, monetary_value, weights=...)``."""
+
+    def fit(
+        self, frequency: ArrayLike, monetary_value: ArrayLike, *, weights: ArrayLike
+    ) -> Self: ...
+
+
+class _ScoringModel(Protocol):
+    """A fitted transaction model that travels as JSON (BetaGeo, ParetoNBD, ...)."""
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]: ...
+
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]: ...
+
+    def to_json(self) -> str: ...
+
+    @classmethod
+    def from_json(cls, text: str) -> Self: ...
+
+
+class _ScoringSpendModel(Protocol):
+    """A fitted spend model that travels as JSON (GammaGamma)."""
+
+    def expected_spend(
+        self, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> NDArray[np.float64]: ...
+
+    def to_json(self) -> str: ...
+
+    @classmethod
+    def from_json(cls, text: str) -> Self: ...
+
+
+class _CLVOptions(TypedDict):
+    """The keywords :func:`score_customers` passes on to ``customer_lifetime_value``."""
+
+    horizon: int
+    discount_rate: float
+    unit: str | float
+    margin: float
+
+
+_Fitter = TypeVar("_Fitter", bound=_TransactionFitter)
+_SpendFitterT = TypeVar("_SpendFitterT", bound=_SpendFitter)
+
+
 # ------------------------------------------------------------------------ per-partition steps
 def _purchase_rows(
-    frame: Any,
+    frame: pd.DataFrame,
     customer_id: str,
     timestamp: str,
     value: str | None,
     end_day: int | None,
-    partition_info: dict[str, Any] | None = None,
-) -> Any:
+    partition_info: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
     """Validate one partition of raw transactions; return ``customer_id, day, value`` rows."""
     import pandas as pd
 
@@ -111,10 +180,13 @@ def _purchase_rows(
             )
     out = {"customer_id": ids.to_numpy(), "day": days}
     out["value"] = np.zeros(len(days)) if amounts is None else amounts
-    return pd.DataFrame(out, index=frame.index)
+    rows: pd.DataFrame = pd.DataFrame(out, index=frame.index)
+    return rows
 
 
-def _customer_rows(frame: Any, end_day: Any, unit: float, with_value: bool) -> Any:
+def _customer_rows(
+    frame: pd.DataFrame, end_day: int | np.integer, unit: float, with_value: bool
+) -> pd.DataFrame:
     """One RFM row per customer of a partition that holds all of each customer's purchases."""
     import pandas as pd
 
@@ -132,7 +204,7 @@ def _customer_rows(frame: Any, end_day: Any, unit: float, with_value: bool) -> A
     )
     frequency = per_customer["n_purchases"].to_numpy(dtype=np.int64) - 1
     first = per_customer["first_day"].to_numpy(dtype=np.int64)
-    out = {
+    out: dict[str, NDArray[np.generic]] = {
         "customer_id": per_customer.index.to_numpy(),
         "frequency": frequency,
         "recency": (per_customer["last_day"].to_numpy(dtype=np.int64) - first) / unit,
@@ -143,54 +215,55 @@ def _customer_rows(frame: Any, end_day: Any, unit: float, with_value: bool) -> A
         out["monetary_value"] = np.divide(
             repeat, frequency, out=np.zeros(len(first)), where=frequency > 0
         )
-    return pd.DataFrame(out)
-
-
-def _model_from_json(model_type: type, text: str) -> Any:
-    return model_type.from_json(text)  # type: ignore[attr-defined]
+    customers: pd.DataFrame = pd.DataFrame(out)
+    return customers
 
 
 def _score_rows(
-    frame: Any,
-    model_type: type,
+    frame: pd.DataFrame,
+    model_type: type[_ScoringModel],
     model_json: str,
     t: float,
-    spend_type: type | None,
+    spend_type: type[_ScoringSpendModel] | None,
     spend_json: str | None,
-    clv_options: dict[str, Any] | None,
-) -> Any:
+    clv_options: _CLVOptions | None,
+) -> pd.DataFrame:
     """Score one partition of the RFM summary with models rebuilt from their JSON."""
     import pandas as pd
 
-    model = _model_from_json(model_type, model_json)
+    model = model_type.from_json(model_json)
     f = frame["frequency"].to_numpy(dtype=np.float64)
     r = frame["recency"].to_numpy(dtype=np.float64)
     T = frame["T"].to_numpy(dtype=np.float64)
-    out: dict[str, Any] = {"customer_id": frame["customer_id"].to_numpy()}
+    out: dict[str, NDArray[np.generic]] = {"customer_id": frame["customer_id"].to_numpy()}
     if len(frame) == 0:
         out["expected_purchases"] = np.zeros(0)
         out["probability_alive"] = np.zeros(0)
         if spend_type is not None:
             out["expected_spend"] = np.zeros(0)
             out["clv"] = np.zeros(0)
-        return pd.DataFrame(out)
+        empty: pd.DataFrame = pd.DataFrame(out)
+        return empty
     out["expected_purchases"] = np.asarray(model.expected_purchases(t, f, r, T), dtype=np.float64)
     out["probability_alive"] = np.asarray(model.probability_alive(f, r, T), dtype=np.float64)
     if spend_type is not None and spend_json is not None:
         from privtraffic.clv import customer_lifetime_value
 
-        spend = _model_from_json(spend_type, spend_json)
+        spend = spend_type.from_json(spend_json)
         m = frame["monetary_value"].to_numpy(dtype=np.float64)
         out["expected_spend"] = np.asarray(spend.expected_spend(f, m), dtype=np.float64)
+        if clv_options is None:  # pragma: no cover - score_customers always sends them
+            raise InvalidInputError("'clv_options' are required with a spend model")
         out["clv"] = np.asarray(
-            customer_lifetime_value(model, spend, f, r, T, m, **(clv_options or {})),
+            customer_lifetime_value(model, spend, f, r, T, m, **clv_options),
             dtype=np.float64,
         )
-    return pd.DataFrame(out)
+    scores: pd.DataFrame = pd.DataFrame(out)
+    return scores
 
 
 # ------------------------------------------------------------------------------ public API
-def _require_columns(transactions: Any, names: dict[str, str | None]) -> None:
+def _require_columns(transactions: dd.DataFrame, names: Mapping[str, str | None]) -> None:
     columns = list(transactions.columns)
     for argument, column in names.items():
         if column is not None and column not in columns:
@@ -201,15 +274,15 @@ def _require_columns(transactions: Any, names: dict[str, str | None]) -> None:
 
 
 def summarize_transactions(
-    transactions: Any,
+    transactions: dd.DataFrame,
     *,
     customer_id: str = "customer_id",
     timestamp: str = "timestamp",
     value: str | None = "value",
     unit: str | float = "W",
-    observation_end: Any = None,
+    observation_end: Moment | None = None,
     npartitions: int | None = None,
-) -> Any:
+) -> dd.DataFrame:
     """Per-customer RFM summary of a Dask DataFrame of transactions, computed on the cluster.
 
     The conventions are those of :func:`privtraffic.data.summarize_transactions` with
@@ -314,12 +387,13 @@ def summarize_transactions(
     )
     if value is not None:
         summary_meta["monetary_value"] = np.zeros(0)
-    return shuffled.map_partitions(
+    summary: dd.DataFrame = shuffled.map_partitions(
         _customer_rows, end, length, value is not None, meta=summary_meta
     )
+    return summary
 
 
-def rfm_histogram(summary: Any) -> Any:
+def rfm_histogram(summary: dd.DataFrame) -> pd.DataFrame:
     """The weighted histogram of distinct ``(frequency, recency, T)`` rows, computed locally.
 
     This is all a BTYD transaction model needs to be fitted: its log-likelihood is a
@@ -347,10 +421,19 @@ def rfm_histogram(summary: Any) -> Any:
     """
     counts = summary.groupby(["frequency", "recency", "T"]).size().compute()
     hist = counts.rename("weights").reset_index()
-    return hist.sort_values(["frequency", "recency", "T"], ignore_index=True)
+    ordered: pd.DataFrame = hist.sort_values(["frequency", "recency", "T"], ignore_index=True)
+    return ordered
 
 
-def fit_transaction_model(summary: Any, model: Any = None) -> Any:
+@overload
+def fit_transaction_model(summary: dd.DataFrame, model: None = None) -> BetaGeo: ...
+@overload
+def fit_transaction_model(summary: dd.DataFrame, model: _Fitter) -> _Fitter: ...
+
+
+def fit_transaction_model(
+    summary: dd.DataFrame, model: _TransactionFitter | None = None
+) -> _TransactionFitter:
     """Fit a BTYD transaction model on the cluster's RFM summary, through its histogram.
 
     Parameters
@@ -389,12 +472,18 @@ def fit_transaction_model(summary: Any, model: Any = None) -> Any:
     )
 
 
-def fit_spend_model(summary: Any, model: Any = None) -> Any:
+@overload
+def fit_spend_model(summary: dd.DataFrame, model: None = None) -> GammaGamma: ...
+@overload
+def fit_spend_model(summary: dd.DataFrame, model: _SpendFitterT) -> _SpendFitterT: ...
+
+
+def fit_spend_model(summary: dd.DataFrame, model: _SpendFitter | None = None) -> _SpendFitter:
     """Fit a spend model on the repeat buyers' ``(frequency, monetary_value)``, locally.
 
     The Gamma-Gamma likelihood has no small sufficient statistic (spend is continuous), so
     the two columns of the repeat buyers, one row per distinct pair with its weight, are
-    brought to the client: 16 bytes per repeat buyer, not the transactions.
+    brought to the client: at most 24 bytes per repeat buyer, never the transactions.
 
     Parameters
     ----------
@@ -442,16 +531,16 @@ def fit_spend_model(summary: Any, model: Any = None) -> Any:
 
 
 def score_customers(
-    summary: Any,
-    model: Any,
+    summary: dd.DataFrame,
+    model: _ScoringModel,
     *,
     t: float,
-    spend_model: Any = None,
+    spend_model: _ScoringSpendModel | None = None,
     horizon: int | None = None,
     discount_rate: float | None = None,
     unit: str | float | None = None,
     margin: float = 1.0,
-) -> Any:
+) -> dd.DataFrame:
     """Score every customer with ``map_partitions``: purchases, P(alive) and CLV.
 
     Parameters
@@ -511,8 +600,8 @@ def score_customers(
 
     model_json = model.to_json()  # raises NotFittedError before any work is sent
     spend_json = None
-    options: dict[str, Any] | None = None
-    columns: dict[str, Any] = {
+    options: _CLVOptions | None = None
+    columns: dict[str, NDArray[np.generic]] = {
         "customer_id": summary._meta["customer_id"].to_numpy(),
         "expected_purchases": np.zeros(0),
         "probability_alive": np.zeros(0),
@@ -528,15 +617,12 @@ def score_customers(
                 "'summary' must have a 'monetary_value' column to score with a spend_model"
             )
         spend_json = spend_model.to_json()
-        options = {
-            "horizon": horizon,
-            "discount_rate": discount_rate,
-            "unit": unit,
-            "margin": margin,
-        }
+        options = _CLVOptions(
+            horizon=horizon, discount_rate=discount_rate, unit=unit, margin=margin
+        )
         columns["expected_spend"] = np.zeros(0)
         columns["clv"] = np.zeros(0)
-    return summary.map_partitions(
+    scores: dd.DataFrame = summary.map_partitions(
         _score_rows,
         type(model),
         model_json,
@@ -546,3 +632,4 @@ def score_customers(
         options,
         meta=pd.DataFrame(columns),
     )
+    return scores
