@@ -199,18 +199,18 @@ def main() -> None:
 
     user, kind, t, as_of = make_events(args.users, args.events)
     kinds = pd.Categorical.from_codes(kind, categories=list(LADDER_KINDS))
-    ats = t.astype("datetime64[s]")
+    at = t.astype("datetime64[s]")
     as_of_dt = np.datetime64(as_of, "s")
     m = relationship_ladder(window_days=WINDOW_DAYS)
     print(f"relationship ladder, {WINDOW_DAYS}-day window, as of {as_of_dt}")
     print(f"{args.users:,} users, {args.events:,} events; {args.repeats} repeats, median")
 
-    ours, table = median_time(lambda: m.classify(user, kinds, ats, as_of=as_of_dt), args.repeats)
+    ours, table = median_time(lambda: m.classify(user, kinds, at, as_of=as_of_dt), args.repeats)
     print(
         f"privtraffic classify: {ours:.2f} s   (target < 10 s: {'met' if ours < 10 else 'MISSED'})"
     )
     general, table_sorted = median_time(
-        lambda: m.classify(user, kinds, ats, as_of=as_of_dt, method="sorted"), 1
+        lambda: m.classify(user, kinds, at, as_of=as_of_dt, method="sorted"), 1
     )
     same = np.array_equal(table.codes, table_sorted.codes)
     print(

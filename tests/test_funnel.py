@@ -84,8 +84,8 @@ def test_funnel_counts_match_brute_force(rows, window_seconds):
 def test_per_step_tables():
     r = Funnel(STEPS, window=1).analyze(
         users=["a", "a", "a", "b", "b", "c", "d"],
-        events=["view", "add", "pay", "view", "add", "view", "add"],
-        timestamps=[0, 0.1, 0.2, 0, 2.0, 0.5, 0.1],  # b adds too late; d never viewed
+        kinds=["view", "add", "pay", "view", "add", "view", "add"],
+        at=[0, 0.1, 0.2, 0, 2.0, 0.5, 0.1],  # b adds too late; d never viewed
     )
     assert r.n_reached.tolist() == [3, 1, 1]
     assert r.drop_off().tolist() == [0, 2, 0]
@@ -98,6 +98,35 @@ def test_per_step_tables():
         "d": 0,
     }
     assert r.to_pandas()["reached"].tolist() == [3, 1, 1]
+
+
+def test_result_is_a_table_of_steps():
+    r = Funnel(STEPS, window=1).analyze(
+        [1, 1, 2, 3], ["view", "add", "view", "pay"], [0, 0.1, 0, 0]
+    )
+    assert list(r.columns()) == ["step", "reached", "conversion", "overall", "drop_off"]
+    assert len(r) == 3 and r["reached"].tolist() == [2, 1, 0]
+    assert r.to_dict()["step"] == list(STEPS)
+    assert r.to_pandas().shape == (3, 5)
+    assert "<table" in r._repr_html_()
+    with pytest.raises(KeyError, match="no column 'users'"):
+        r["users"]
+
+
+def test_old_keywords_warn_and_give_the_same_result():
+    users, kinds, at = [1, 1, 1, 2], ["view", "add", "pay", "view"], [0, 0.1, 0.2, 0]
+    f = Funnel(STEPS, window=1)
+    new = f.analyze(users, kinds=kinds, at=at)
+    with pytest.warns(DeprecationWarning) as caught:
+        old = f.analyze(users, events=kinds, timestamps=at)
+    assert [str(w.message).split(": ", 1)[1] for w in caught] == [
+        "the keyword 'events' is deprecated and will be removed in the next release; use 'kinds'",
+        "the keyword 'timestamps' is deprecated and will be removed in the next release; use 'at'",
+    ]
+    assert all(w.filename == __file__ for w in caught)  # points at the caller's line
+    assert old.depth.tolist() == new.depth.tolist() and old.rows() == new.rows()
+    with pytest.raises(TypeError, match="got both 'events' and its new name 'kinds'"):
+        f.analyze(users, kinds=kinds, events=kinds, at=at)
 
 
 def test_later_entry_can_complete():
@@ -116,13 +145,13 @@ def test_funnel_errors():
     with pytest.raises(InvalidDefinitionError, match="at least 2 steps"):
         Funnel(("view",), window=1)
     f = Funnel(STEPS, window=1)
-    with pytest.raises(InvalidInputError, match="'events' has no event of step 'pay' \\(step 2\\)"):
+    with pytest.raises(InvalidInputError, match="'kinds' has no event of step 'pay' \\(step 2\\)"):
         f.analyze([1, 1], ["view", "add"], [0, 0])
     with pytest.raises(InvalidInputError, match="'users' must not be empty"):
         f.analyze([], [], [])
-    with pytest.raises(InvalidInputError, match="'timestamps' must have the same length"):
+    with pytest.raises(InvalidInputError, match="'at' must have the same length"):
         f.analyze([1, 2], ["view", "pay"], [0])
-    with pytest.raises(InvalidInputError, match=r"'timestamps' must be timestamps .* at index 1"):
+    with pytest.raises(InvalidInputError, match=r"'at' must be timestamps .* at index 1"):
         f.analyze([1, 2], ["view", "pay"], ["2025-01-01", "soon"])
     r = f.analyze([1, 1, 1], ["view", "add", "pay"], [0, 0, 0])
     with pytest.raises(InvalidInputError, match="'step' must be one of the funnel's steps"):

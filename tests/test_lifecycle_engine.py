@@ -8,18 +8,21 @@ import json
 import numpy as np
 import pytest
 
-from privtraffic.errors import InvalidDefinitionError, InvalidInputError
+from privtraffic.errors import InvalidDefinitionError, InvalidInputError, TransitionNotAllowed
 from privtraffic.lifecycle import (
     Event,
     Machine,
     Tier,
+    classify,
     count,
     distinct_days,
     ever,
     latest,
     relationship_ladder,
+    replay,
     total,
 )
+from privtraffic.lifecycle.events import kind_codes
 
 DAY = np.timedelta64(1, "D")
 SEC = np.timedelta64(1, "s")
@@ -113,10 +116,10 @@ def test_unknown_event_kind_names_row():
 def test_timestamps_that_are_not_timestamps():
     m = relationship_ladder()
     with pytest.raises(
-        InvalidInputError, match=r"'ats' must be timestamps \(got 'soon' at index 1\)"
+        InvalidInputError, match=r"'at' must be timestamps \(got 'soon' at index 1\)"
     ):
         m.classify([1, 2], ["join", "join"], ["2024-01-01", "soon"], as_of=AS_OF)
-    with pytest.raises(InvalidInputError, match=r"'ats' must be timestamps \(got 3.5 at index 0\)"):
+    with pytest.raises(InvalidInputError, match=r"'at' must be timestamps \(got 3.5 at index 0\)"):
         m.replay(["join"], np.array([3.5, 1.0], dtype=object)[:1])
     with pytest.raises(InvalidInputError, match=r"'as_of' must be a timestamp \(got 'later'\)"):
         m.classify([1], ["join"], ["2024-01-01"], as_of="later")
@@ -241,14 +244,77 @@ def test_time_and_table_forms_agree():
     b = m.classify([1, 1, 1], kinds, objs, as_of=dt.datetime(2024, 6, 1))
     df = pd.DataFrame(
         {
-            "user": [1, 1, 1],
-            "kind": pd.Categorical(kinds),
+            "users": [1, 1, 1],
+            "kinds": pd.Categorical(kinds),
             "at": pd.to_datetime(iso, format="ISO8601"),
         }
     )
     c = m.classify(df, as_of=np.datetime64("2024-06-01"))
     assert a.tiers.tolist() == b.tiers.tolist() == c.tiers.tolist() == ["koc"]
     assert c.to_pandas().shape == (1, 3)
+
+
+# --- one vocabulary: the old names keep working for a release, with a warning ----------------
+
+
+def _deprecations(caught):
+    return [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
+
+
+def test_old_ats_keyword_warns_and_gives_the_same_result():
+    m = relationship_ladder()
+    users, kinds = [1, 1, 2], ["join", "purchase", "join"]
+    at = ["2024-01-01", "2024-01-05", "2024-02-01"]
+    new = m.classify(users, kinds, at=at, as_of=AS_OF)
+    with pytest.warns(DeprecationWarning, match=r"Machine.classify\(\): the keyword 'ats'") as w:
+        old = m.classify(users, kinds, ats=at, as_of=AS_OF)
+    assert w[0].filename == __file__  # points at the caller's line
+    assert old.tiers.tolist() == new.tiers.tolist()
+    with pytest.warns(DeprecationWarning, match=r"^classify\(\): the keyword 'ats'"):
+        assert classify(m, users, kinds, ats=at, as_of=AS_OF).tiers.tolist() == new.tiers.tolist()
+    r_new = m.replay(kinds[:2], at=at[:2], as_of=AS_OF)
+    with pytest.warns(DeprecationWarning, match=r"Machine.replay\(\): the keyword 'ats'"):
+        r_old = m.replay(kinds[:2], ats=at[:2], as_of=AS_OF)
+    assert r_old == r_new
+    with pytest.warns(DeprecationWarning, match=r"^replay\(\): the keyword 'ats'"):
+        assert replay(m, kinds[:2], ats=at[:2], as_of=AS_OF) == r_new
+    with pytest.raises(TypeError, match="got both 'ats' and its new name 'at'"):
+        m.classify(users, kinds, at=at, ats=at, as_of=AS_OF)
+
+
+def test_old_table_column_names_warn_and_give_the_same_result():
+    m = relationship_ladder()
+    cols = {
+        "users": ["a", "a", "b"],
+        "kinds": ["purchase", "purchase", "join"],
+        "at": ["2024-06-01", "2024-06-01", "2024-06-03"],
+        "values": [10.0, 10.0, 0.0],
+        "event_ids": ["o1", "o1", "j1"],
+    }
+    new = m.classify(cols, as_of=AS_OF)
+    assert new.tiers.tolist() == ["buyer", "member"]  # the repeated order counts once
+    old_names = {"users": "user", "kinds": "kind", "values": "value", "event_ids": "event_id"}
+    old_cols = {old_names.get(k, k): v for k, v in cols.items()}
+    with pytest.warns(DeprecationWarning) as caught:
+        old = m.classify(old_cols, as_of=AS_OF)
+    assert old.tiers.tolist() == new.tiers.tolist()
+    assert _deprecations(caught) == [
+        f"the event table's column {o!r} is deprecated and will not be read after the next "
+        f"release; name it {n!r}"
+        for n, o in old_names.items()
+    ]
+    assert {w.filename for w in caught} == {__file__}
+    with pytest.raises(InvalidInputError, match=r"must have a 'kinds' column"):
+        m.classify({"users": [1], "at": ["2024-01-01"]}, as_of=AS_OF)
+    with pytest.raises(InvalidInputError, match=r"'kinds' and 'at' are required"):
+        m.classify([1], as_of=AS_OF)
+
+
+def test_kind_codes_takes_the_machine_first():
+    m = relationship_ladder()
+    assert kind_codes(m, ["join", "purchase"]).tolist() == [2, 3]
+    with pytest.warns(DeprecationWarning, match=r"pass the machine first"):
+        assert kind_codes(["join", "purchase"], m).tolist() == [2, 3]
 
 
 def test_inputs_are_not_mutated():
@@ -292,6 +358,22 @@ def test_step_repeats_are_ignored_and_late_events_refused():
         InvalidInputError, match=r"'at' \(2024-01-04T00:00:00\) is before the state"
     ):
         m.step(later, Event("purchase", "2024-01-04"))
+    # a late exact repeat is still a repeat (ignored), not a refused move
+    assert m.step(later, Event("purchase", "2024-01-05", event_id="o1")).tier == later.tier
+
+
+def test_a_move_back_in_time_is_not_allowed_and_names_state_and_event():
+    m = relationship_ladder()
+    state = m.step(m.new_state("u1"), Event("join", "2024-01-06"))
+    late = Event("purchase", "2024-01-04", value=5.0, event_id="o9")
+    with pytest.raises(TransitionNotAllowed) as caught:
+        m.step(state, late)
+    assert caught.value.state is state and caught.value.event is late
+    assert isinstance(caught.value, InvalidInputError)
+    assert "step takes events in time order, replay sorts them" in str(caught.value)
+    # the same history in any order is fine for replay
+    r = m.replay(["join", "purchase"], ["2024-01-06", "2024-01-04"], as_of="2024-01-07")
+    assert r.tier == "buyer"
 
 
 def test_state_json_round_trip_and_machine_check():

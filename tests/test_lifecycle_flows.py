@@ -129,3 +129,28 @@ def test_mermaid_diagram():
     assert "demotion at refresh" in to_mermaid(merchant_level())
     assert "    awareness --> [*] : lapse" in to_mermaid(aipl()).splitlines()
     assert relationship_ladder().to_mermaid() == text
+
+
+def test_transition_matrix_is_a_labelled_table():
+    pd = pytest.importorskip("pandas")
+    tm = TransitionMatrix(
+        ("a", "b", None), np.array([[3, 1, 0], [0, 2, 0], [1, 0, 0]]), np.array([4, 3, 0])
+    )
+    assert list(tm.columns()) == ["from_tier", "a", "b", "(none)"]
+    assert len(tm) == 3 and tm["b"].tolist() == [1, 2, 0]
+    assert tm.to_dict()["from_tier"] == ["a", "b", "(none)"]
+    assert "<table" in tm._repr_html_()
+    counts = tm.to_pandas()
+    assert counts.shape == (3, 3) and list(counts.index) == ["a", "b", "(none)"]
+    assert counts.to_numpy().tolist() == tm.counts.tolist()
+    shares = tm.to_pandas(normalize=True)
+    assert np.allclose(shares.to_numpy(), tm.probabilities)
+    assert isinstance(shares, pd.DataFrame) and list(shares.columns) == ["a", "b", "(none)"]
+
+
+def test_old_normalise_spelling_warns_and_gives_the_same_frame():
+    pytest.importorskip("pandas")
+    tm = TransitionMatrix(("a", None), np.array([[1, 3], [0, 0]]), np.array([4, 0]))
+    with pytest.warns(DeprecationWarning, match=r"'normalise' is deprecated.*use 'normalize'"):
+        old = tm.to_pandas(normalise=True)
+    assert old.equals(tm.to_pandas(normalize=True))

@@ -153,15 +153,20 @@ class ConvergenceWarning(UserWarning):
     """
 
 
-class TransitionNotAllowed(PrivTrafficError):
-    """An event cannot move a user out of their current state.
+class TransitionNotAllowed(InvalidInputError):
+    """An event the user's current state cannot take; :attr:`state` and :attr:`event` say which.
+
+    Raised by :meth:`privtraffic.lifecycle.Machine.step` for an event earlier than the state's
+    time: the state has already moved past that instant, so applying the event would rewrite
+    history (rebuild such a history with ``Machine.replay``, which sorts the events). It is an
+    :class:`InvalidInputError`, so code catching bad input catches it too.
 
     Parameters
     ----------
-    state : str
-        The state the user was in.
+    state : object
+        The state the user was in (a :class:`~privtraffic.lifecycle.TierState`).
     event : object
-        The event that was refused.
+        The event that was refused (a :class:`~privtraffic.lifecycle.Event`).
     message : str, optional
         The explanation; a default one names the state and the event.
 
@@ -172,6 +177,8 @@ class TransitionNotAllowed(PrivTrafficError):
     ('basic', 'refund')
     >>> print(err)
     event 'refund' is not allowed in state 'basic'
+    >>> isinstance(err, InvalidInputError)
+    True
     """
 
     def __init__(self, state: object, event: object, message: str | None = None) -> None:

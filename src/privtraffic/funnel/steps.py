@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from collections.abc import Iterable
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from privtraffic._validation import as_datetime64, as_ids, check_nonempty, check_same_length
+from privtraffic._tables import ColumnarTable
+from privtraffic._validation import (
+    as_datetime64,
+    as_float_array,
+    as_ids,
+    check_nonempty,
+    check_same_length,
+    renamed_keyword,
+)
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 __all__ = ["Funnel", "FunnelResult", "end_to_end_rate", "split_step"]
 
 _SECONDS_PER_DAY = 86_400
 
+#: The columns of :meth:`FunnelResult.columns`, one row per step.
+STEP_COLUMNS = ("step", "reached", "conversion", "overall", "drop_off")
 
-def _window_seconds(value: Any) -> int:
+
+def _window_seconds(value: float | _dt.timedelta | np.timedelta64) -> int:
     if isinstance(value, _dt.timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, np.timedelta64):
@@ -32,16 +44,18 @@ def _window_seconds(value: Any) -> int:
     return round(seconds)
 
 
-def _steps(value: Any) -> tuple[str, ...]:
+def _steps(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         raise InvalidDefinitionError(f"'steps' must be a sequence of step names (got {value!r})")
     return tuple(value)
 
 
-def _check_steps(instance: Funnel, attribute: Any, steps: tuple[str, ...]) -> None:
+def _check_steps(
+    instance: Funnel, attribute: attrs.Attribute[tuple[str, ...]], steps: tuple[str, ...]
+) -> None:
     if len(steps) < 2:
         raise InvalidDefinitionError(f"'steps' must name at least 2 steps (got {list(steps)})")
-    seen: set[Any] = set()
+    seen: set[str] = set()
     for i, s in enumerate(steps):
         if not isinstance(s, str) or not s:
             raise InvalidDefinitionError(
@@ -87,11 +101,12 @@ class Funnel:
     steps: tuple[str, ...] = attrs.field(converter=_steps, validator=_check_steps)
     window_seconds: int = attrs.field(alias="window", converter=_window_seconds)
 
+    @renamed_keyword(events="kinds", timestamps="at")
     def analyze(
         self,
-        users: Any,
-        events: Any,
-        timestamps: Any,
+        users: ArrayLike,
+        kinds: ArrayLike,
+        at: ArrayLike,
         *,
         allow_missing_steps: bool = False,
     ) -> FunnelResult:
@@ -101,12 +116,13 @@ class Funnel:
         ----------
         users : array-like
             User id of each event (integers or strings).
-        events : array-like of str
-            Event kind of each event.
-        timestamps : array-like
-            Time of each event: datetimes (second resolution) or numbers of days.
+        kinds : array-like of str
+            Event kind of each event (``events`` is its deprecated name).
+        at : array-like
+            Time of each event: datetimes (second resolution) or numbers of days
+            (``timestamps`` is its deprecated name).
         allow_missing_steps : bool
-            By default a step that never occurs in ``events`` is an error (it is usually a
+            By default a step that never occurs in ``kinds`` is an error (it is usually a
             misspelt name); pass True to count it as reached by nobody.
 
         Returns
@@ -129,23 +145,23 @@ class Funnel:
         >>> f = Funnel(["view", "add", "pay"], window=1)
         >>> r = f.analyze(
         ...     users=[1, 1, 1, 2, 2, 3],
-        ...     events=["view", "add", "pay", "view", "pay", "add"],
-        ...     timestamps=[0.0, 0.2, 0.5, 0.0, 0.1, 0.3],
+        ...     kinds=["view", "add", "pay", "view", "pay", "add"],
+        ...     at=[0.0, 0.2, 0.5, 0.0, 0.1, 0.3],
         ... )
         >>> r.n_reached.tolist(), r.conversion().round(2).tolist()
         ([2, 1, 1], [1.0, 0.5, 1.0])
         """
         ids = as_ids(users, "users")
-        kinds = np.asarray(events.to_numpy() if hasattr(events, "to_numpy") else events)
+        kind = np.asarray(kinds.to_numpy() if hasattr(kinds, "to_numpy") else kinds)
         check_nonempty(ids, "users")
-        times = _seconds(timestamps)
-        check_same_length(users=ids, events=kinds, timestamps=times)
+        times = _seconds(at)
+        check_same_length(users=ids, kinds=kind, at=times)
         step_of = np.full(ids.shape[0], -1, dtype=np.int64)
         for j, name in enumerate(self.steps):
-            hit = kinds == name
+            hit = kind == name
             if not np.any(hit) and (j == 0 or not allow_missing_steps):
                 raise InvalidInputError(
-                    f"'events' has no event of step {name!r} (step {j}); "
+                    f"'kinds' has no event of step {name!r} (step {j}); "
                     f"check the step names against the log"
                 )
             step_of[hit] = j
@@ -156,24 +172,23 @@ class Funnel:
         return FunnelResult(steps=self.steps, users=user_ids, depth=depth)
 
 
-def _seconds(timestamps: Any) -> np.ndarray:
-    raw = timestamps.to_numpy() if hasattr(timestamps, "to_numpy") else timestamps
+def _seconds(at: ArrayLike) -> NDArray[np.int64]:
+    raw = at.to_numpy() if hasattr(at, "to_numpy") else at
     arr = np.asarray(raw)
     if arr.dtype.kind in "iuf":
         days = np.asarray(arr, dtype=np.float64)
         bad = np.flatnonzero(~np.isfinite(days))
         if bad.size:
             i = int(bad[0])
-            raise InvalidInputError(
-                f"'timestamps' must be finite (got {float(days[i])!r} at index {i})"
-            )
-        return np.round(days * _SECONDS_PER_DAY).astype(np.int64)
-    return as_datetime64(timestamps, "timestamps", unit="s").astype(np.int64)
+            raise InvalidInputError(f"'at' must be finite (got {float(days[i])!r} at index {i})")
+        seconds: NDArray[np.int64] = np.round(days * _SECONDS_PER_DAY).astype(np.int64)
+        return seconds
+    return as_datetime64(at, "at", unit="s").astype(np.int64)
 
 
 def _depths(
-    ids: np.ndarray, t: np.ndarray, step: np.ndarray, window: int, n_steps: int
-) -> tuple[np.ndarray, np.ndarray]:
+    ids: np.ndarray, t: NDArray[np.int64], step: NDArray[np.int64], window: int, n_steps: int
+) -> tuple[np.ndarray, NDArray[np.int8]]:
     """Per-user furthest step (1..n_steps; 0 when the first step never happens).
 
     The arrays are fresh copies made by the caller and are reused in place.
@@ -234,8 +249,13 @@ def _depths(
 
 
 @attrs.frozen(eq=False, repr=False)
-class FunnelResult:
+class FunnelResult(ColumnarTable):
     """How far each user got, and the per-step counts and rates.
+
+    As a table (:meth:`columns`, ``r["reached"]``, :meth:`~ColumnarTable.to_dict`,
+    :meth:`~ColumnarTable.to_pandas`, the notebook display) it has one row per step:
+    ``step, reached, conversion, overall, drop_off``. The per-user depths are the attributes
+    ``users`` and ``depth``.
 
     Attributes
     ----------
@@ -250,14 +270,39 @@ class FunnelResult:
     >>> r = FunnelResult(steps=("a", "b"), users=np.array([1, 2, 3]), depth=np.array([2, 1, 1]))
     >>> r.n_reached.tolist(), r.drop_off().tolist(), round(r.end_to_end(), 4)
     ([3, 1], [0, 2], 0.3333)
+    >>> r["reached"].tolist(), len(r)
+    ([3, 1], 2)
     """
 
     steps: tuple[str, ...]
-    users: np.ndarray
-    depth: np.ndarray
+    users: NDArray[np.int64] | NDArray[np.str_]
+    depth: NDArray[np.int8]
+
+    def columns(self) -> dict[str, NDArray[np.generic]]:
+        """The per-step table: ``step, reached, conversion, overall, drop_off``, one row per step.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+
+        Examples
+        --------
+        >>> r = FunnelResult(("a", "b"), np.arange(2), np.array([2, 1]))
+        >>> {k: v.tolist() for k, v in r.columns().items()}  # doctest: +NORMALIZE_WHITESPACE
+        {'step': ['a', 'b'], 'reached': [2, 1], 'conversion': [1.0, 0.5], 'overall': [1.0, 0.5],
+         'drop_off': [0, 1]}
+        """
+        values = (
+            np.array(self.steps, dtype=object),
+            self.n_reached,
+            self.conversion(),
+            self.overall(),
+            self.drop_off(),
+        )
+        return dict(zip(STEP_COLUMNS, values, strict=True))
 
     @property
-    def n_reached(self) -> np.ndarray:
+    def n_reached(self) -> NDArray[np.int64]:
         """Users who reached each step.
 
         Returns
@@ -305,7 +350,7 @@ class FunnelResult:
             raise InvalidInputError(f"'step' must be a step name or an index < {n} (got {step!r})")
         return int(step) % n
 
-    def conversion(self) -> np.ndarray:
+    def conversion(self) -> NDArray[np.float64]:
         """Step conversion: reached step k over reached step k-1 (1.0 for the first step).
 
         Returns
@@ -319,9 +364,10 @@ class FunnelResult:
         """
         n = self.n_reached.astype(np.float64)
         prev = np.concatenate([[n[0]], n[:-1]])
-        return np.divide(n, prev, out=np.zeros_like(n), where=prev > 0)
+        rate: NDArray[np.float64] = np.divide(n, prev, out=np.zeros_like(n), where=prev > 0)
+        return rate
 
-    def overall(self) -> np.ndarray:
+    def overall(self) -> NDArray[np.float64]:
         """Share of the users who took the first step that reached each step.
 
         Returns
@@ -334,9 +380,10 @@ class FunnelResult:
         [1.0, 0.75, 0.25]
         """
         n = self.n_reached.astype(np.float64)
-        return n / n[0] if n[0] > 0 else np.zeros_like(n)
+        share: NDArray[np.float64] = n / n[0] if n[0] > 0 else np.zeros_like(n)
+        return share
 
-    def drop_off(self) -> np.ndarray:
+    def drop_off(self) -> NDArray[np.int64]:
         """Users lost at each step (reached the previous step but not this one; 0 for the first).
 
         Returns
@@ -365,7 +412,7 @@ class FunnelResult:
         """
         return float(self.overall()[-1])
 
-    def rows(self) -> list[tuple[Any, ...]]:
+    def rows(self) -> list[tuple[str, int, float, float, int]]:
         """One row per step: name, reached, conversion, overall, drop-off.
 
         Returns
@@ -383,36 +430,11 @@ class FunnelResult:
             for j, s in enumerate(self.steps)
         ]
 
-    def to_pandas(self) -> Any:
-        """The per-step table as a ``pandas.DataFrame`` (pandas is imported only here).
-
-        Returns
-        -------
-        pandas.DataFrame
-
-        Examples
-        --------
-        >>> FunnelResult(("a", "b"), np.arange(2), np.array([2, 1])).to_pandas().shape
-        (2, 5)
-        """
-        import pandas as pd
-
-        return pd.DataFrame(
-            self.rows(), columns=["step", "reached", "conversion", "overall", "drop_off"]
-        )
-
     def __repr__(self) -> str:
         return f"FunnelResult({' > '.join(self.steps)}; reached {self.n_reached.tolist()})"
 
-    def _repr_html_(self) -> str:
-        from privtraffic._html import html_table
 
-        return html_table(
-            self.rows(), ["step", "reached", "conversion", "overall", "drop_off"], title="Funnel"
-        )
-
-
-def end_to_end_rate(rates: Any) -> float:
+def end_to_end_rate(rates: ArrayLike) -> float:
     """End-to-end conversion of a flow: the product of its step conversion rates.
 
     Parameters
@@ -438,10 +460,8 @@ def end_to_end_rate(rates: Any) -> float:
     return float(np.prod(r))
 
 
-def _rates(values: Any, name: str) -> np.ndarray:
-    from privtraffic._validation import as_float_array
-
-    r = as_float_array(np.atleast_1d(values), name, minimum=0)
+def _rates(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    r: NDArray[np.float64] = as_float_array(np.atleast_1d(values), name, minimum=0)
     check_nonempty(r, name)
     bad = np.flatnonzero(r > 1)
     if bad.size:
@@ -450,7 +470,7 @@ def _rates(values: Any, name: str) -> np.ndarray:
     return r
 
 
-def split_step(rates: Any, step: int, into: Any) -> float:
+def split_step(rates: ArrayLike, step: int, into: ArrayLike) -> float:
     """Expected end-to-end rate when step ``step`` is replaced by two (or more) guided steps.
 
     Parameters

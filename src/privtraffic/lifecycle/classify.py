@@ -1,25 +1,32 @@
 """Vectorised classification: the tier of every user in an event table as of one date.
 
-The events are sorted once by (user, time, kind) with one ``argsort`` over a packed int64 key,
-exact duplicates are dropped, and every fact a machine needs becomes a sorted key array. A fact
-at a query point ``(user, t)`` is then two ``numpy.searchsorted`` lookups (window start and end)
-and, for sums, a difference of cumulative sums. Sticky (``ever``) conditions and scheduled
-machines evaluate the same facts at every point where a fact can change
-(events and window expiries) and take a running "any" or maximum per user.
+Two strategies give the same tiers. For a machine of counts and sums only, the ``counts`` method
+finds exact repeats with one value sort of packed (user, time, kind) keys and computes every fact
+per user with ``bincount``, without sorting the events. Otherwise the ``sorted`` method sorts the
+events once by (user, time, kind) with one ``argsort`` over a packed int64 key, drops exact
+duplicates, and makes every fact a machine needs a sorted key array; a fact at a query point
+``(user, t)`` is then two ``numpy.searchsorted`` lookups (window start and end) and, for sums, a
+difference of cumulative sums. Sticky (``ever``) conditions and scheduled machines evaluate the
+same facts at every point where a fact can change (events and window expiries) and take a
+running "any" or maximum per user.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_ids
+from privtraffic._validation import as_ids, renamed_keyword
 from privtraffic.errors import InvalidInputError
 from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
 from privtraffic.lifecycle.events import (
+    EventTable,
+    Id,
+    Moment,
     as_time,
     check_lengths,
     event_times,
@@ -35,9 +42,10 @@ if TYPE_CHECKING:
 __all__ = ["TierTable", "classify", "refresh_before"]
 
 
-def _tiers_array(codes: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+def _tiers_array(codes: NDArray[np.int8], names: tuple[str, ...]) -> NDArray[np.object_]:
     lookup = np.array([*names, None], dtype=object)
-    return lookup[codes]  # code -1 picks the trailing None
+    out: NDArray[np.object_] = lookup[codes]  # code -1 picks the trailing None
+    return out
 
 
 @attrs.frozen(repr=False)
@@ -66,9 +74,9 @@ class TierTable(ColumnarTable):
     {'basic': 0, 'member': 1, 'buyer': 1, 'repeat_buyer': 0, 'koc': 0, None: 0}
     """
 
-    users: np.ndarray
-    tiers: np.ndarray
-    codes: np.ndarray
+    users: NDArray[np.int64] | NDArray[np.str_]
+    tiers: NDArray[np.object_]
+    codes: NDArray[np.int8]
     tier_names: tuple[str, ...]
     as_of: np.datetime64
 
@@ -111,7 +119,7 @@ class TierTable(ColumnarTable):
         n = sum(v for k, v in counts.items() if k is not None)
         return {k: (v / n if n else 0.0) for k, v in counts.items() if k is not None}
 
-    def tier_of(self, user: Any) -> str | None:
+    def tier_of(self, user: Id) -> str | None:
         """The tier of one user.
 
         Raises
@@ -130,7 +138,8 @@ class TierTable(ColumnarTable):
         i = int(np.searchsorted(self.users, user))
         if i >= len(self.users) or self.users[i] != user:
             raise InvalidInputError(f"'user' {user!r} is not in the classified table")
-        return self.tiers[i]
+        tier: str | None = self.tiers[i]
+        return tier
 
 
 # --- sorting and de-duplicating the events -----------------------------------------------
@@ -236,8 +245,9 @@ class _FactIndex:
         self._cache: dict[Fact, dict[str, np.ndarray]] = {}
         self._ever_cache: dict[Ever, tuple[np.ndarray, np.ndarray]] = {}
 
-    def key(self, qu: np.ndarray, qt: np.ndarray) -> np.ndarray:
-        return qu * self.ev.span + (qt - self.ev.t_lo)
+    def key(self, qu: NDArray[np.int64], qt: NDArray[np.int64]) -> NDArray[np.int64]:
+        keys: NDArray[np.int64] = qu * self.ev.span + (qt - self.ev.t_lo)
+        return keys
 
     def arrays(self, fact: Fact) -> dict[str, np.ndarray]:
         got = self._cache.get(fact)
@@ -353,7 +363,8 @@ class _VectorFacts:
             out = np.where(present, vals[np.maximum(hi - 1, 0)] if vals.size else 0, 0)
             self._present[fact] = present
         self._values[fact] = out
-        return out
+        value: NDArray[np.int64] = out
+        return value
 
     def present(self, fact: Fact) -> np.ndarray:
         if fact not in self._present:
@@ -364,7 +375,8 @@ class _VectorFacts:
         keys, cum = self.index.ever_points(node)
         j = np.searchsorted(keys, self.qkey, side="right")
         start = np.searchsorted(keys, self.ustart, side="left")
-        return (cum[j] - cum[start]) > 0
+        held: NDArray[np.bool_] = (cum[j] - cum[start]) > 0
+        return held
 
 
 def _condition_tiers(index: _FactIndex, qu: np.ndarray, qt: np.ndarray) -> np.ndarray:
@@ -407,24 +419,27 @@ def refresh_before(machine: Machine, t: int) -> int:
 # --- the public entry point ----------------------------------------------------------------
 
 
+@renamed_keyword(ats="at")
 def classify(
     machine: Machine,
-    users: Any,
-    kinds: Any = None,
-    ats: Any = None,
-    values: Any = None,
-    event_ids: Any = None,
+    users: ArrayLike | EventTable,
+    kinds: ArrayLike | None = None,
+    at: ArrayLike | None = None,
+    values: ArrayLike | None = None,
+    event_ids: ArrayLike | None = None,
     *,
-    as_of: Any,
-    method: str = "auto",
+    as_of: Moment,
+    method: Literal["auto", "counts", "sorted"] = "auto",
 ) -> TierTable:
     """The tier of every user in an event table as of ``as_of`` (see :meth:`Machine.classify`).
 
     Parameters
     ----------
     machine : Machine
-    users, kinds, ats, values, event_ids : array-like
-        The event columns, or one table in ``users``.
+    users, kinds, at, values, event_ids : array-like
+        The event columns, or one table in ``users`` (see
+        :func:`~privtraffic.lifecycle.events.read_columns`). ``ats`` is the deprecated name of
+        ``at``.
     as_of : datetime-like
     method : {"auto", "counts", "sorted"}
         ``counts``: per-user counts and sums by ``bincount``, one value sort to find exact
@@ -450,11 +465,11 @@ def classify(
     >>> r.tiers.tolist()
     ['koc']
     """
-    users, kinds, ats, values, event_ids = read_columns(users, kinds, ats, values, event_ids)
-    check_lengths(users=users, kinds=kinds, ats=ats, values=values, event_ids=event_ids)
+    users, kinds, at, values, event_ids = read_columns(users, kinds, at, values, event_ids)
+    check_lengths(users=users, kinds=kinds, at=at, values=values, event_ids=event_ids)
     ids = as_ids(users, "users")
-    kind = kind_codes(kinds, machine)
-    t = event_times(ats)
+    kind = kind_codes(machine, kinds)
+    t = event_times(at)
     value = value_micros(values, t.size)
     secondary, has_ids = secondary_keys(event_ids, value)
     q = as_time(as_of, "as_of")
@@ -474,7 +489,8 @@ def classify(
         row = None  # rows are the caller's rows
     else:
         row = np.flatnonzero(keep)
-        code, t, kind, value, secondary = (a[row] for a in (code, t, kind, value, secondary))
+        code, t, value, secondary = code[row], t[row], value[row], secondary[row]
+        kind = kind[row]
     refresh = refresh_before(machine, q) if machine.refresh_days is not None else None
     longest = max(machine.windows_seconds, default=0)
     longest = max(
@@ -648,6 +664,6 @@ def _scheduled(index: _FactIndex, at_q: np.ndarray, refresh: int, q: int) -> np.
     qu = np.concatenate([np.arange(n_users, dtype=np.int64), cu])
     qt = np.concatenate([np.full(n_users, refresh, dtype=np.int64), ct])
     levels = _condition_tiers(index, qu, qt)
-    out = at_q.copy()
+    out: NDArray[np.int8] = at_q.copy()
     np.maximum.at(out, qu, levels)
     return out

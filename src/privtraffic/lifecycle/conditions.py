@@ -22,10 +22,13 @@ count(purchase, 90d) ≥ 2 and count(referral_purchase|review, 90d) ≥ 1
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any, Literal, Union
+from typing import Literal, Protocol, SupportsFloat, Union
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic.errors import InvalidDefinitionError
 
@@ -36,6 +39,7 @@ __all__ = [
     "Condition",
     "Ever",
     "Fact",
+    "FactSource",
     "Ratio",
     "Threshold",
     "count",
@@ -53,7 +57,7 @@ _MEASURES = ("count", "sum", "days", "last")
 SECONDS_PER_DAY = 86_400
 
 
-def _kinds(kinds: Any) -> tuple[str, ...]:
+def _kinds(kinds: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(kinds, str):
         kinds = (kinds,)
     out = tuple(sorted(set(kinds)))
@@ -111,7 +115,7 @@ class Fact:
     window_days: float | None = attrs.field(default=None, converter=_window)
 
     @measure.validator
-    def _check_measure(self, attribute: Any, value: str) -> None:
+    def _check_measure(self, attribute: attrs.Attribute[Measure], value: str) -> None:
         if value not in _MEASURES:
             raise InvalidDefinitionError(f"'measure' must be one of {_MEASURES} (got {value!r})")
         if value == "days" and self.window_days is not None and self.window_days % 1:
@@ -271,7 +275,7 @@ def latest(*kinds: str, window_days: float | None = None) -> Fact:
     return Fact(kinds, "last", window_days)
 
 
-def _finite(value: Any, name: str) -> float:
+def _finite(value: SupportsFloat | str, name: str) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -281,12 +285,16 @@ def _finite(value: Any, name: str) -> float:
     return out
 
 
-def _at_least(value: Any) -> float | None:
+def _at_least(value: SupportsFloat | str | None) -> float | None:
     return None if value is None else _finite(value, "at_least")
 
 
-def _below(value: Any) -> float | None:
+def _below(value: SupportsFloat | str | None) -> float | None:
     return None if value is None else _finite(value, "below")
+
+
+def _ratio_at_least(value: SupportsFloat | str) -> float:
+    return _finite(value, "at_least")
 
 
 class _ConditionOps:
@@ -395,7 +403,7 @@ class Ratio(_ConditionOps):
 
     numerator: Fact
     denominator: Fact
-    at_least: float = attrs.field(converter=lambda v: _finite(v, "at_least"))
+    at_least: float = attrs.field(converter=_ratio_at_least)
 
     def __attrs_post_init__(self) -> None:
         for side in (self.numerator, self.denominator):
@@ -435,17 +443,24 @@ class Ratio(_ConditionOps):
         return f"{self.numerator} / {self.denominator} ≥ {self.at_least:g}"
 
 
-def _flatten(kind: type, items: Any) -> tuple[Any, ...]:
-    out: list[Any] = []
+def _flatten(kind: type[AllOf | AnyOf], items: Iterable[object]) -> tuple[Condition, ...]:
+    out: list[Condition] = []
     for item in items:
         if isinstance(item, kind):
-            out.extend(getattr(item, "items"))  # noqa: B009
-        else:
+            out.extend(item.items)
+        elif isinstance(item, (Threshold, Ratio, AllOf, AnyOf, Ever)):
             out.append(item)
-    for item in out:
-        if not isinstance(item, (Threshold, Ratio, AllOf, AnyOf, Ever)):
+        else:
             raise InvalidDefinitionError(f"not a condition: {item!r}")
     return tuple(out)
+
+
+def _all_of(items: Iterable[object]) -> tuple[Condition, ...]:
+    return _flatten(AllOf, items)
+
+
+def _any_of(items: Iterable[object]) -> tuple[Condition, ...]:
+    return _flatten(AnyOf, items)
 
 
 @attrs.frozen(str=False)
@@ -459,7 +474,7 @@ class AllOf(_ConditionOps):
     2
     """
 
-    items: tuple[Condition, ...] = attrs.field(converter=lambda v: _flatten(AllOf, v))
+    items: tuple[Condition, ...] = attrs.field(converter=_all_of)
 
     def describe(self) -> str:
         """The condition as text.
@@ -488,7 +503,7 @@ class AnyOf(_ConditionOps):
     count(join, ever) ≥ 1 or count(purchase, ever) ≥ 1
     """
 
-    items: tuple[Condition, ...] = attrs.field(converter=lambda v: _flatten(AnyOf, v))
+    items: tuple[Condition, ...] = attrs.field(converter=_any_of)
 
     def describe(self) -> str:
         """The condition as text.
@@ -609,13 +624,45 @@ def evers_of(condition: Condition) -> list[Ever]:
     return out
 
 
-def holds(condition: Condition, facts: Any) -> Any:
+#: A fact's value: a number for one user, an array for many (millionths for sums and values).
+FactValue = Union[int, NDArray[np.int64]]  # noqa: UP007 (a runtime alias)
+#: Whether a condition holds: for one user or, elementwise, for many.
+Truth = Union[bool, np.bool_, NDArray[np.bool_]]  # noqa: UP007 (a runtime alias)
+
+
+class FactSource(Protocol):
+    """What :func:`holds` reads: fact values at the evaluation time(s).
+
+    The engine has one for a single user (:mod:`~privtraffic.lifecycle.replay`) and two for a
+    population (:mod:`~privtraffic.lifecycle.classify`).
+
+    Examples
+    --------
+    >>> class OneUser:
+    ...     def value(self, fact): return 2
+    ...     def present(self, fact): return True
+    ...     def ever(self, node): return False
+    >>> bool(holds(count("purchase") >= 2, OneUser()))
+    True
+    """
+
+    def value(self, fact: Fact) -> FactValue:
+        """The fact's value (a ``count`` or ``days`` number, or millionths for sums and values)."""
+
+    def present(self, fact: Fact) -> Truth:
+        """Whether a ``last`` fact has an event in its window."""
+
+    def ever(self, node: Ever) -> Truth:
+        """The sticky flag of an :class:`Ever`: its condition held at some time up to now."""
+
+
+def holds(condition: Condition, facts: FactSource) -> Truth:
     """Evaluate ``condition`` over fact values (scalars for one user, arrays for many).
 
     Parameters
     ----------
     condition : Condition
-    facts : object
+    facts : FactSource
         Provides ``value(fact)`` (a number or an array), ``present(fact)`` (whether a latest
         value exists) and ``ever(node)`` (the sticky flag of an :class:`Ever`).
 
@@ -635,7 +682,7 @@ def holds(condition: Condition, facts: Any) -> Any:
     if isinstance(condition, Threshold):
         value = facts.value(condition.fact)
         lo, hi = condition.scaled_bounds()
-        out = True
+        out: Truth = True
         if lo is not None:
             out = value >= lo
         if hi is not None:
@@ -647,15 +694,16 @@ def holds(condition: Condition, facts: Any) -> Any:
         p, q = condition.fraction
         num = facts.value(condition.numerator)
         den = facts.value(condition.denominator)
-        return (den > 0) & (num * q >= den * p)
+        ratio: Truth = (den > 0) & (num * q >= den * p)
+        return ratio
     if isinstance(condition, Ever):
         return facts.ever(condition)
     if isinstance(condition, AllOf):
-        out = holds(condition.items[0], facts)
+        every = holds(condition.items[0], facts)
         for item in condition.items[1:]:
-            out = out & holds(item, facts)
-        return out
-    out = holds(condition.items[0], facts)
+            every = every & holds(item, facts)
+        return every
+    some = holds(condition.items[0], facts)
     for item in condition.items[1:]:
-        out = out | holds(item, facts)
-    return out
+        some = some | holds(item, facts)
+    return some

@@ -2,13 +2,22 @@
 
 Shared by :mod:`~privtraffic.lifecycle.classify` (a population) and
 :mod:`~privtraffic.lifecycle.replay` (one user), so both read the same input the same way.
+
+The event columns have one name each, the same across lifecycle, funnel and referral:
+``users, kinds, at, values, event_ids``. A table (a DataFrame or a mapping) passed in place of
+the columns has columns of those names.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as _dt
+import sys
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import (
     as_datetime64,
@@ -16,20 +25,51 @@ from privtraffic._validation import (
     as_ids,
     check_same_length,
     first_index,
+    renamed_keyword,
 )
 from privtraffic.errors import InvalidInputError
 from privtraffic.lifecycle.conditions import MICRO
+from privtraffic.lifecycle.machine import Machine
 
 if TYPE_CHECKING:
-    from privtraffic.lifecycle.machine import Machine
+    import pandas as pd
 
-__all__ = ["MAX_ABS_VALUE", "as_time", "kind_codes", "secondary_keys", "value_micros"]
+__all__ = [
+    "COLUMNS",
+    "MAX_ABS_VALUE",
+    "EventTable",
+    "Id",
+    "Moment",
+    "as_time",
+    "check_lengths",
+    "event_times",
+    "kind_codes",
+    "read_columns",
+    "secondary_keys",
+    "value_micros",
+]
 
 #: Largest accepted absolute event value (so sums in millionths stay exact in int64).
 MAX_ABS_VALUE = 1e12
 
+#: One timestamp: an ISO 8601 string, a ``date`` or ``datetime`` (a pandas ``Timestamp`` is
+#: one) or a ``numpy.datetime64``.
+Moment = Union[str, _dt.date, np.datetime64]  # noqa: UP007 (a runtime alias)
 
-def as_time(value: Any, name: str) -> int:
+#: A user's or an event's id: a string or an integer.
+Id = Union[str, int, np.int64]  # noqa: UP007 (a runtime alias)
+
+#: A table of events in place of the columns: a DataFrame or a mapping of column name to column.
+EventTable = Union["pd.DataFrame", Mapping[str, ArrayLike]]
+
+#: The columns of an event table, in the order of the column arguments.
+COLUMNS = ("users", "kinds", "at", "values", "event_ids")
+
+# The column names tables used before one vocabulary was agreed (accepted, with a warning).
+_OLD_COLUMNS = {"user": "users", "kind": "kinds", "value": "values", "event_id": "event_ids"}
+
+
+def as_time(value: Moment, name: str) -> int:
     """One timestamp as integer seconds since 1970 (``datetime64[s]``).
 
     Examples
@@ -46,19 +86,34 @@ def as_time(value: Any, name: str) -> int:
     return int(arr.view(np.int64)[0])
 
 
-def event_times(ats: Any) -> np.ndarray:
+@renamed_keyword(ats="at")
+def event_times(at: ArrayLike) -> NDArray[np.int64]:
     """Event times as int64 seconds.
+
+    Parameters
+    ----------
+    at : array-like of datetime-like
+        The ``at`` column (``ats`` is its deprecated name).
 
     Examples
     --------
     >>> event_times(["1970-01-01T00:00:01"]).tolist()
     [1]
     """
-    return as_datetime64(ats, "ats").view(np.int64)
+    out: NDArray[np.int64] = as_datetime64(at, "at").view(np.int64)
+    return out
 
 
-def kind_codes(kinds: Any, machine: Machine) -> np.ndarray:
+def kind_codes(machine: Machine, kinds: ArrayLike | pd.Series) -> NDArray[np.int16]:
     """Map event kinds (strings or a pandas Categorical) to positions in ``machine.kinds``.
+
+    Parameters
+    ----------
+    machine : Machine
+        The machine whose kinds are known.
+    kinds : array-like of str or pandas.Categorical
+        The ``kinds`` column. The old order ``kind_codes(kinds, machine)`` still works for one
+        release, with a ``DeprecationWarning``.
 
     Raises
     ------
@@ -68,26 +123,35 @@ def kind_codes(kinds: Any, machine: Machine) -> np.ndarray:
     Examples
     --------
     >>> from privtraffic.lifecycle import relationship_ladder
-    >>> kind_codes(["join", "purchase"], relationship_ladder()).tolist()
+    >>> kind_codes(relationship_ladder(), ["join", "purchase"]).tolist()
     [2, 3]
     """
+    if isinstance(kinds, Machine) and not isinstance(machine, Machine):
+        warnings.warn(
+            "kind_codes(kinds, machine) is deprecated and will be removed in the next release; "
+            "pass the machine first: kind_codes(machine, kinds)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        machine, kinds = kinds, machine
     known = ", ".join(machine.kinds)
     cat = getattr(kinds, "cat", None)
     if cat is not None and hasattr(cat, "codes"):  # pandas Series of category dtype
-        kinds = kinds.array
+        kinds = kinds.array  # type: ignore[union-attr]
     if hasattr(kinds, "categories") and hasattr(kinds, "codes"):  # pandas Categorical
+        categories = list(kinds.categories)
         lookup = np.array(
-            [machine.kinds.index(c) if c in machine.kinds else -2 for c in kinds.categories] + [-1],
+            [machine.kinds.index(c) if c in machine.kinds else -2 for c in categories] + [-1],
             dtype=np.int16,
         )
         raw = np.asarray(kinds.codes)
-        codes = lookup[raw]
+        codes: NDArray[np.int16] = lookup[raw]
         i = first_index(codes < 0)
         if i >= 0:
             if raw[i] < 0:
                 raise InvalidInputError(f"'kinds' must not be missing (got NaN at index {i})")
             raise InvalidInputError(
-                f"'kinds' has an unknown event kind {kinds.categories[raw[i]]!r} at index {i} "
+                f"'kinds' has an unknown event kind {categories[raw[i]]!r} at index {i} "
                 f"(known: {known})"
             )
         return codes
@@ -116,7 +180,7 @@ def kind_codes(kinds: Any, machine: Machine) -> np.ndarray:
     return codes
 
 
-def value_micros(values: Any, n: int) -> np.ndarray:
+def value_micros(values: ArrayLike | None, n: int) -> NDArray[np.int64]:
     """Event values as int64 millionths (zeros when ``values`` is None).
 
     Raises
@@ -138,10 +202,13 @@ def value_micros(values: Any, n: int) -> np.ndarray:
             f"'values' must be at most {MAX_ABS_VALUE:g} in absolute value "
             f"(got {arr[i]!r} at index {i})"
         )
-    return np.rint(arr * MICRO).astype(np.int64)
+    micros: NDArray[np.int64] = np.rint(arr * MICRO).astype(np.int64)
+    return micros
 
 
-def secondary_keys(event_ids: Any, value_micro: np.ndarray) -> tuple[np.ndarray, bool]:
+def secondary_keys(
+    event_ids: ArrayLike | None, value_micro: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], bool]:
     """The tie-break key among events of one user, kind and instant: the event id's rank, or
     the value when there are no ids. Returns ``(keys, has_ids)``.
 
@@ -158,46 +225,91 @@ def secondary_keys(event_ids: Any, value_micro: np.ndarray) -> tuple[np.ndarray,
     return inverse.astype(np.int64), True
 
 
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning raised by our caller at the first frame outside
+    privtraffic (the user's line), however deep the library's own calls go."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "privtraffic."
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _is_table(value: object) -> bool:
+    return isinstance(value, Mapping) or (
+        hasattr(value, "columns") and hasattr(value, "__getitem__")
+    )
+
+
+@renamed_keyword(ats="at")
 def read_columns(
-    users: Any, kinds: Any, ats: Any, values: Any, event_ids: Any
-) -> tuple[Any, Any, Any, Any, Any]:
-    """Accept either columns or one table (DataFrame or mapping with ``user, kind, at``...).
+    users: ArrayLike | EventTable,
+    kinds: ArrayLike | None,
+    at: ArrayLike | None,
+    values: ArrayLike | None,
+    event_ids: ArrayLike | None,
+) -> tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike | None, ArrayLike | None]:
+    """Accept either the columns or one table in ``users`` with columns ``users, kinds, at``
+    (and optionally ``values``, ``event_ids``).
+
+    A table's old column names ``user``, ``kind``, ``value`` and ``event_id`` still work for one
+    release, with a ``DeprecationWarning``; where a table has both spellings the new one is read.
+
+    Raises
+    ------
+    InvalidInputError
+        A table without one of the required columns, or columns without ``kinds`` and ``at``.
 
     Examples
     --------
-    >>> cols = read_columns({"user": [1], "kind": ["join"], "at": ["2024-01-01"]},
+    >>> cols = read_columns({"users": [1], "kinds": ["join"], "at": ["2024-01-01"]},
     ...                     None, None, None, None)
     >>> cols[1]
     ['join']
     """
-    if (
-        kinds is None
-        and ats is None
-        and hasattr(users, "__getitem__")
-        and (hasattr(users, "columns") or isinstance(users, dict))
-    ):
-        table = users
+    if kinds is None and at is None and _is_table(users):
+        table: EventTable = users  # type: ignore[assignment]
         names = list(table.columns) if hasattr(table, "columns") else list(table)
-        for required in ("user", "kind", "at"):
-            if required not in names:
+        found: dict[str, str] = {}
+        for old, new in _OLD_COLUMNS.items():
+            if old in names and new not in names:
+                found[new] = old
+                warnings.warn(
+                    f"the event table's column {old!r} is deprecated and will not be read after "
+                    f"the next release; name it {new!r}",
+                    DeprecationWarning,
+                    stacklevel=_caller_stacklevel(),
+                )
+        for required in COLUMNS[:3]:
+            if required not in names and required not in found:
                 raise InvalidInputError(
                     f"the event table must have a {required!r} column (got {names})"
                 )
-        users, kinds, ats = table["user"], table["kind"], table["at"]
-        values = table["value"] if "value" in names and values is None else values
-        event_ids = table["event_id"] if "event_id" in names and event_ids is None else event_ids
-    if kinds is None or ats is None:
-        raise InvalidInputError("'kinds' and 'ats' are required with 'users'")
-    return users, kinds, ats, values, event_ids
+
+        def column(name: str) -> ArrayLike:
+            col: ArrayLike = table[found.get(name, name)]
+            return col
+
+        users, kinds, at = column("users"), column("kinds"), column("at")
+        if values is None and ("values" in names or "values" in found):
+            values = column("values")
+        if event_ids is None and ("event_ids" in names or "event_ids" in found):
+            event_ids = column("event_ids")
+    if kinds is None or at is None:
+        raise InvalidInputError("'kinds' and 'at' are required with 'users'")
+    return users, kinds, at, values, event_ids  # type: ignore[return-value]
 
 
-def check_lengths(**columns: Any) -> int:
+def check_lengths(**columns: ArrayLike | None) -> int:
     """Check that every given column has the same length.
 
     Examples
     --------
-    >>> check_lengths(kinds=["a"], ats=["2024-01-01"], values=None)
+    >>> check_lengths(kinds=["a"], at=["2024-01-01"], values=None)
     1
     """
     present = {k: v for k, v in columns.items() if v is not None}
-    return check_same_length(**present)
+    return check_same_length(**present)  # type: ignore[arg-type]

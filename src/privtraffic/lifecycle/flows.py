@@ -8,20 +8,38 @@ out of every tier are counted too.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Union, cast
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._tables import ColumnarTable
+from privtraffic._validation import renamed_keyword
 from privtraffic.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from privtraffic.lifecycle.classify import TierTable
 
 __all__ = ["TransitionMatrix", "transition_matrix"]
 
+#: A state mix to start from: one count or share per state, or a mapping state -> count.
+Mix = Union[ArrayLike, Mapping[Union[str, None], float]]  # noqa: UP007 (a runtime alias)
 
-@attrs.frozen(eq=False)
-class TransitionMatrix:
+#: The label of the extra state ``None`` in tables.
+NONE_LABEL = "(none)"
+
+
+@attrs.frozen(eq=False, repr=False)
+class TransitionMatrix(ColumnarTable):
     """Tier-to-tier flows between consecutive snapshots, pooled, and the Markov chain they imply.
+
+    As a table (:meth:`columns`, ``tm["buyer"]``, :meth:`to_dict`, :meth:`to_pandas`) it is the
+    count matrix: a ``from_tier`` column of state labels (``"(none)"`` for ``None``), then one
+    column per state moved to.
 
     Parameters
     ----------
@@ -38,15 +56,53 @@ class TransitionMatrix:
     ...                       np.array([4, 3, 0]))
     >>> tm.probabilities[0].tolist()
     [0.75, 0.25, 0.0]
+    >>> tm["b"].tolist()  # users who moved to "b", from each state
+    [1, 2, 0]
     """
 
-    states: tuple[Any, ...]
-    counts: np.ndarray
-    latest: np.ndarray
+    states: tuple[str | None, ...]
+    counts: NDArray[np.int64]
+    latest: NDArray[np.int64]
 
     @property
-    def probabilities(self) -> np.ndarray:
-        """Row-normalised counts. A state no user left from (an empty row) keeps its users:
+    def labels(self) -> tuple[str, ...]:
+        """The states as text: the tier names, then ``"(none)"``.
+
+        Returns
+        -------
+        tuple of str
+
+        Examples
+        --------
+        >>> TransitionMatrix(("a", None), np.zeros((2, 2), np.int64), np.zeros(2, np.int64)).labels
+        ('a', '(none)')
+        """
+        return tuple(NONE_LABEL if s is None else str(s) for s in self.states)
+
+    def columns(self) -> dict[str, NDArray[np.int64] | NDArray[np.object_]]:
+        """The count matrix as columns: ``from_tier`` (the row labels), then one per state.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+
+        Examples
+        --------
+        >>> tm = TransitionMatrix(("a", None), np.array([[1, 1], [0, 0]]), np.array([2, 0]))
+        >>> {k: v.tolist() for k, v in tm.columns().items()}
+        {'from_tier': ['a', '(none)'], 'a': [1, 0], '(none)': [1, 0]}
+        """
+        labels = self.labels
+        out: dict[str, NDArray[np.int64] | NDArray[np.object_]] = {
+            "from_tier": np.array(labels, dtype=object)
+        }
+        for j, label in enumerate(labels):
+            out[label] = self.counts[:, j]
+        return out
+
+    @property
+    def probabilities(self) -> NDArray[np.float64]:
+        """Row-normalized counts. A state no user left from (an empty row) keeps its users:
         its row is the identity row, so forecasts never lose mass.
 
         Returns
@@ -61,13 +117,15 @@ class TransitionMatrix:
         """
         counts = self.counts.astype(np.float64)
         total = counts.sum(axis=1, keepdims=True)
-        out = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+        out: NDArray[np.float64] = np.divide(
+            counts, total, out=np.zeros_like(counts), where=total > 0
+        )
         empty = np.flatnonzero(total[:, 0] == 0)
         out[empty, empty] = 1.0
         return out
 
     @property
-    def observed(self) -> np.ndarray:
+    def observed(self) -> NDArray[np.bool_]:
         """Whether each row was observed (had at least one user).
 
         Returns
@@ -80,12 +138,13 @@ class TransitionMatrix:
         >>> tm.observed.tolist()
         [True, False]
         """
-        return self.counts.sum(axis=1) > 0
+        seen: NDArray[np.bool_] = self.counts.sum(axis=1) > 0
+        return seen
 
-    def _start(self, start: Any) -> np.ndarray:
+    def _start(self, start: Mix | None) -> NDArray[np.float64]:
         if start is None:
             start = self.latest
-        if isinstance(start, dict):
+        if isinstance(start, Mapping):
             start = [start.get(s, 0.0) for s in self.states]
         arr = np.asarray(start, dtype=np.float64)
         if arr.shape != (len(self.states),) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
@@ -95,9 +154,10 @@ class TransitionMatrix:
             )
         if arr.sum() <= 0:
             raise InvalidInputError("'start' must have a positive total")
-        return arr / arr.sum()
+        shares: NDArray[np.float64] = arr / arr.sum()
+        return shares
 
-    def forecast(self, k: int = 1, start: Any = None) -> np.ndarray:
+    def forecast(self, k: int = 1, start: Mix | None = None) -> NDArray[np.float64]:
         """The state mix ``k`` periods ahead: ``start @ P**k``.
 
         Parameters
@@ -122,9 +182,10 @@ class TransitionMatrix:
         if int(k) != k or k < 0:
             raise InvalidInputError(f"'k' must be a whole number >= 0 (got {k!r})")
         p = np.linalg.matrix_power(self.probabilities, int(k))
-        return self._start(start) @ p
+        mix: NDArray[np.float64] = self._start(start) @ p
+        return mix
 
-    def steady_state(self, start: Any = None) -> np.ndarray:
+    def steady_state(self, start: Mix | None = None) -> NDArray[np.float64]:
         """The long-run state mix.
 
         Rule: when the chain has a single closed class (the usual case: every tier can be left
@@ -175,15 +236,24 @@ class TransitionMatrix:
         for j, c in enumerate(closed):
             mass = x0[c].sum() + weight[j]
             out[c] = mass * _stationary(p[np.ix_(c, c)])
-        return out / out.sum()
+        mix: NDArray[np.float64] = out / out.sum()
+        return mix
 
-    def to_pandas(self, normalise: bool = False) -> Any:
-        """The counts (or probabilities) as a labelled ``pandas.DataFrame``.
+    @renamed_keyword(normalise="normalize")
+    def to_pandas(self, normalize: bool = False) -> pd.DataFrame:
+        """The counts (or row shares) as a labelled matrix: a ``pandas.DataFrame`` indexed by
+        the state moved from, with one column per state moved to.
+
+        A matrix is read by row and column label (``frame.loc["buyer", "member"]``), so unlike
+        the other tables this one puts its ``from_tier`` column in the index: it is
+        :meth:`ColumnarTable.to_pandas <privtraffic._tables.ColumnarTable.to_pandas>` of
+        :meth:`columns`, with ``from_tier`` moved to the index.
 
         Parameters
         ----------
-        normalise : bool
-            Row shares instead of counts.
+        normalize : bool
+            Row shares (:attr:`probabilities`) instead of counts. ``normalise`` is its
+            deprecated spelling.
 
         Returns
         -------
@@ -194,22 +264,17 @@ class TransitionMatrix:
         >>> tm = TransitionMatrix(("a", None), np.array([[1, 1], [0, 0]]), np.array([2, 0]))
         >>> tm.to_pandas().loc["a", "(none)"]
         np.int64(1)
+        >>> tm.to_pandas(normalize=True).loc["(none)"].tolist()
+        [0.0, 1.0]
         """
-        import pandas as pd
-
-        labels = ["(none)" if s is None else s for s in self.states]
-        data = self.probabilities if normalise else self.counts
-        return pd.DataFrame(data, index=labels, columns=labels)
-
-    def _repr_html_(self) -> str:
-        from privtraffic._html import html_table
-
-        labels = ["(none)" if s is None else str(s) for s in self.states]
-        rows = [(labels[i], *self.counts[i].tolist()) for i in range(len(labels))]
-        return html_table(rows, ["from \\ to", *labels], title="Tier transitions (counts)")
+        frame = ColumnarTable.to_pandas(self)  # not super(): the method is wrapped
+        if normalize:
+            frame[list(self.labels)] = self.probabilities
+        matrix: pd.DataFrame = frame.set_index("from_tier").rename_axis(None)
+        return matrix
 
 
-def _stationary(p: np.ndarray) -> np.ndarray:
+def _stationary(p: NDArray[np.float64]) -> NDArray[np.float64]:
     """Stationary distribution of an irreducible stochastic matrix."""
     n = p.shape[0]
     if n == 1:
@@ -218,10 +283,11 @@ def _stationary(p: np.ndarray) -> np.ndarray:
     a[-1, :] = 1.0
     b = np.zeros(n)
     b[-1] = 1.0
-    return np.linalg.solve(a, b)
+    pi: NDArray[np.float64] = np.linalg.solve(a, b)
+    return pi
 
 
-def _codes_on(users: np.ndarray, table: Any, n_tiers: int) -> np.ndarray:
+def _codes_on(users: NDArray[np.generic], table: TierTable, n_tiers: int) -> NDArray[np.int64]:
     out = np.full(users.size, n_tiers, dtype=np.int64)
     idx = np.searchsorted(users, table.users)
     codes = np.asarray(table.codes, dtype=np.int64)
@@ -229,7 +295,7 @@ def _codes_on(users: np.ndarray, table: Any, n_tiers: int) -> np.ndarray:
     return out
 
 
-def transition_matrix(*snapshots: Any) -> TransitionMatrix:
+def transition_matrix(*snapshots: TierTable | Sequence[TierTable]) -> TransitionMatrix:
     """Count tier-to-tier moves between consecutive classification snapshots.
 
     Parameters
@@ -251,14 +317,15 @@ def transition_matrix(*snapshots: Any) -> TransitionMatrix:
     >>> from privtraffic.lifecycle import relationship_ladder
     >>> m = relationship_ladder(window_days=30)
     >>> users, kinds = [1, 1, 2], ["purchase", "purchase", "join"]
-    >>> ats = ["2024-01-01", "2024-01-10", "2024-01-05"]
-    >>> tm = transition_matrix(m.classify(users, kinds, ats, as_of="2024-01-15"),
-    ...                        m.classify(users, kinds, ats, as_of="2024-02-05"))
+    >>> at = ["2024-01-01", "2024-01-10", "2024-01-05"]
+    >>> tm = transition_matrix(m.classify(users, kinds, at, as_of="2024-01-15"),
+    ...                        m.classify(users, kinds, at, as_of="2024-02-05"))
     >>> int(tm.counts[3, 2])  # repeat_buyer -> buyer: the first purchase left the window
     1
     """
     if len(snapshots) == 1 and isinstance(snapshots[0], Sequence):
         snapshots = tuple(snapshots[0])
+    snapshots = cast("tuple[TierTable, ...]", snapshots)
     if len(snapshots) < 2:
         raise InvalidInputError(f"'snapshots' must be two or more (got {len(snapshots)})")
     names = snapshots[0].tier_names

@@ -23,11 +23,12 @@ condition tier reached at any time in ``[r, t]``, where ``r`` is the last refres
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, SupportsInt
 
 import attrs
 
-from privtraffic.errors import InvalidDefinitionError
+from privtraffic._validation import renamed_keyword
+from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 from privtraffic.lifecycle.conditions import (
     AllOf,
     AnyOf,
@@ -41,13 +42,16 @@ from privtraffic.lifecycle.conditions import (
 )
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
     from privtraffic.lifecycle.classify import TierTable
+    from privtraffic.lifecycle.events import EventTable, Id, Moment
     from privtraffic.lifecycle.replay import Event, Replay, TierState
 
 __all__ = ["Machine", "Tier"]
 
 
-def _is_condition(value: Any) -> bool:
+def _is_condition(value: object) -> bool:
     return isinstance(value, (Threshold, Ratio, AllOf, AnyOf, Ever))
 
 
@@ -80,12 +84,12 @@ class Tier:
     description: str = ""
 
     @name.validator
-    def _check_name(self, attribute: Any, value: Any) -> None:
+    def _check_name(self, attribute: attrs.Attribute[str], value: object) -> None:
         if not isinstance(value, str) or not value:
             raise InvalidDefinitionError(f"a tier name must be a non-empty string (got {value!r})")
 
     @when.validator
-    def _check_when(self, attribute: Any, value: Any) -> None:
+    def _check_when(self, attribute: attrs.Attribute[Condition | None], value: object) -> None:
         if value is not None and not _is_condition(value):
             raise InvalidDefinitionError(
                 f"tier {self.name!r}: 'when' must be a condition (got {value!r})"
@@ -100,7 +104,7 @@ def _tuple_of_kinds(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _refresh(value: Any) -> tuple[int, ...] | None:
+def _refresh(value: Iterable[SupportsInt] | None) -> tuple[int, ...] | None:
     if value is None:
         return None
     days = tuple(sorted(set(int(v) for v in value)))
@@ -363,8 +367,6 @@ class Machine:
         >>> relationship_ladder().tier_index("buyer")
         2
         """
-        from privtraffic.errors import InvalidInputError
-
         try:
             return self.tiers.index(name)
         except ValueError:
@@ -388,15 +390,16 @@ class Machine:
 
     # --- running the machine ------------------------------------------------------------
 
+    @renamed_keyword(ats="at")
     def replay(
         self,
-        kinds: Any,
-        ats: Any,
-        values: Any = None,
-        event_ids: Any = None,
+        kinds: ArrayLike,
+        at: ArrayLike,
+        values: ArrayLike | None = None,
+        event_ids: ArrayLike | None = None,
         *,
-        as_of: Any = None,
-        user: Any = None,
+        as_of: Moment | None = None,
+        user: Id | None = None,
     ) -> Replay:
         """Replay one user's events: every transition (lapses included) and the final state.
 
@@ -404,8 +407,9 @@ class Machine:
         ----------
         kinds : sequence of str
             Event kinds, one per event.
-        ats : sequence of datetime-like
-            Event times (``datetime64``, ``datetime`` or ISO strings); any order.
+        at : sequence of datetime-like
+            Event times (``datetime64``, ``datetime`` or ISO strings); any order. ``ats`` is
+            its deprecated name.
         values : sequence of float, optional
             Event values (amounts); 0 when left out.
         event_ids : sequence, optional
@@ -439,9 +443,9 @@ class Machine:
         """
         from privtraffic.lifecycle.replay import replay
 
-        return replay(self, kinds, ats, values, event_ids, as_of=as_of, user=user)
+        return replay(self, kinds, at, values, event_ids, as_of=as_of, user=user)
 
-    def new_state(self, user: Any = None) -> TierState:
+    def new_state(self, user: Id | None = None) -> TierState:
         """The state of a user with no events yet (no tier), to feed :meth:`step`.
 
         Examples
@@ -473,7 +477,11 @@ class Machine:
         Raises
         ------
         InvalidInputError
-            Unknown kind, NaN value, or an event earlier than the state's time.
+            Unknown kind, NaN value, or an event that repeats one already applied (same kind,
+            time and id) with another value.
+        TransitionNotAllowed
+            The event is earlier than the state's time; ``.state`` and ``.event`` carry both.
+            (A subclass of :class:`~privtraffic.errors.InvalidInputError`.)
 
         Examples
         --------
@@ -488,7 +496,7 @@ class Machine:
 
         return step(self, state, event)
 
-    def advance(self, state: TierState, to: Any) -> TierState:
+    def advance(self, state: TierState, to: Moment) -> TierState:
         """Move a state forward in time to ``to``, applying the lapses (and refreshes) on the way.
 
         Examples
@@ -523,26 +531,30 @@ class Machine:
 
         return TierState.from_json(self, text)
 
+    @renamed_keyword(ats="at")
     def classify(
         self,
-        users: Any,
-        kinds: Any = None,
-        ats: Any = None,
-        values: Any = None,
-        event_ids: Any = None,
+        users: ArrayLike | EventTable,
+        kinds: ArrayLike | None = None,
+        at: ArrayLike | None = None,
+        values: ArrayLike | None = None,
+        event_ids: ArrayLike | None = None,
         *,
-        as_of: Any,
-        method: str = "auto",
+        as_of: Moment,
+        method: Literal["auto", "counts", "sorted"] = "auto",
     ) -> TierTable:
         """The tier of every user in an event table as of a date, vectorised.
 
         Parameters
         ----------
         users : array-like or DataFrame
-            User ids, one per event; or a table (DataFrame or mapping) with columns ``user``,
-            ``kind``, ``at`` and optionally ``value`` and ``event_id``.
-        kinds, ats, values, event_ids : array-like
+            User ids, one per event; or a table (DataFrame or mapping) with columns ``users``,
+            ``kinds``, ``at`` and optionally ``values`` and ``event_ids`` (the old names
+            ``user``, ``kind``, ``value``, ``event_id`` still work for one release, with a
+            ``DeprecationWarning``).
+        kinds, at, values, event_ids : array-like
             The other columns (see :meth:`replay`). ``kinds`` may be a pandas Categorical.
+            ``ats`` is the deprecated name of ``at``.
         as_of : datetime-like
             The evaluation time; events after it are ignored.
         method : {"auto", "counts", "sorted"}
@@ -572,7 +584,7 @@ class Machine:
         """
         from privtraffic.lifecycle.classify import classify
 
-        return classify(self, users, kinds, ats, values, event_ids, as_of=as_of, method=method)
+        return classify(self, users, kinds, at, values, event_ids, as_of=as_of, method=method)
 
     def to_mermaid(self) -> str:
         """The machine as a Mermaid ``stateDiagram-v2``.

@@ -26,8 +26,8 @@ def to_mermaid(machine: Machine) -> str:
     """The machine as a Mermaid ``stateDiagram-v2`` diagram.
 
     Tiers are drawn shallow to deep. Each promotion edge is labelled with the condition of the
-    tier it leads to; each tier whose condition can stop holding has a dashed-in-words
-    "lapse" edge back to the tier below (for scheduled machines, "demotion at refresh").
+    tier it leads to; each tier whose condition can stop holding has a "lapse" edge back to the
+    tier below (for scheduled machines, "demotion at refresh").
     A note lists the event kinds.
 
     Parameters

@@ -14,15 +14,18 @@ checks on random event streams.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Union
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike
 
-from privtraffic._validation import as_ids
-from privtraffic.errors import InvalidInputError
+from privtraffic._validation import as_ids, renamed_keyword
+from privtraffic.errors import InvalidInputError, TransitionNotAllowed
 from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
 from privtraffic.lifecycle.events import (
+    Id,
+    Moment,
     as_time,
     check_lengths,
     event_times,
@@ -31,19 +34,90 @@ from privtraffic.lifecycle.events import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from privtraffic.lifecycle.machine import Machine
 
-__all__ = ["Event", "Replay", "TierState", "Transition", "advance", "new_state", "replay", "step"]
+__all__ = [
+    "Event",
+    "Replay",
+    "StateRecord",
+    "TierState",
+    "Transition",
+    "TransitionRecord",
+    "advance",
+    "new_state",
+    "replay",
+    "step",
+]
 
 _STATE_VERSION = 1
 
+#: What a state remembers for one fact, as stored: nested tuples of integers (and ids).
+Frozen = Union[int, str, None, tuple["Frozen", ...]]  # noqa: UP007 (a runtime alias)
+#: The same as JSON reads it back: nested lists.
+Thawed = Union[int, str, None, list["Thawed"]]  # noqa: UP007 (a runtime alias)
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+_TransitionBase = TypedDict(
+    "_TransitionBase",
+    {"user": "str | int | None", "from": "str | None", "to": "str | None", "at": str, "cause": str},
+)
+
+
+class TransitionRecord(_TransitionBase, total=False):
+    """A :class:`Transition` as JSON-ready data (``from`` and ``to`` are the tiers).
+
+    Examples
+    --------
+    >>> record: TransitionRecord = {"user": "u1", "from": None, "to": "basic",
+    ...                             "at": "2024-01-01T00:00:00", "cause": "event"}
+    >>> Transition.from_dict(record).to_tier
+    'basic'
+    """
+
+    event: str | None
+    event_id: str | int | None
+
+
+class StateRecord(TypedDict):
+    """A :class:`TierState` as JSON-ready data, as :meth:`TierState.to_json` writes it.
+
+    Examples
+    --------
+    >>> from privtraffic.lifecycle import relationship_ladder
+    >>> record: StateRecord = json.loads(relationship_ladder().new_state("u1").to_json())
+    >>> record["user"], record["tier"]
+    ('u1', None)
+    """
+
+    version: int
+    machine: str
+    user: str | int | None
+    at: str | None
+    tier: str | None
+    level: int
+    peak: int
+    ever_before: list[bool]
+    ever_now: list[bool]
+    fact_names: list[str]
+    facts: list[Thawed]
+    recent: list[Thawed]
+    transitions: list[TransitionRecord]
+
+
+def _plain(value: Id | None) -> str | int | None:
+    if isinstance(value, np.generic):
+        plain: str | int = value.item()
+        return plain
+    return value
 
 
 def _iso(t: int | None) -> str | None:
     return None if t is None else str(np.datetime64(t, "s"))
+
+
+def _event_time(value: Moment) -> np.datetime64:
+    return np.datetime64(as_time(value, "at"), "s")
 
 
 @attrs.frozen
@@ -68,9 +142,9 @@ class Event:
     """
 
     kind: str
-    at: np.datetime64 = attrs.field(converter=lambda v: np.datetime64(as_time(v, "at"), "s"))
+    at: np.datetime64 = attrs.field(converter=_event_time)
     value: float = 0.0
-    event_id: Any = None
+    event_id: Id | None = None
 
 
 @attrs.frozen
@@ -101,13 +175,13 @@ class Transition:
     True
     """
 
-    user: Any
+    user: Id | None
     from_tier: str | None
     to_tier: str | None
     at: np.datetime64
     cause: str
     event: str | None = None
-    event_id: Any = None
+    event_id: Id | None = None
 
     @property
     def why(self) -> str:
@@ -124,12 +198,12 @@ class Transition:
         """
         return self.event if self.cause == "event" and self.event else self.cause
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TransitionRecord:
         """The transition as JSON-ready data.
 
         Returns
         -------
-        dict
+        TransitionRecord
 
         Examples
         --------
@@ -148,7 +222,7 @@ class Transition:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Transition:
+    def from_dict(cls, data: TransitionRecord) -> Self:
         """Rebuild a transition from :meth:`to_dict` output.
 
         Returns
@@ -173,16 +247,24 @@ class Transition:
         )
 
 
-def _freeze(value: Any) -> Any:
+def _freeze(value: Thawed) -> Frozen:
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     return value
 
 
-def _thaw(value: Any) -> Any:
+def _thaw(value: Frozen) -> Thawed:
     if isinstance(value, tuple):
         return [_thaw(v) for v in value]
     return value
+
+
+def _freeze_all(values: list[Thawed]) -> tuple[Frozen, ...]:
+    return tuple(_freeze(v) for v in values)
+
+
+def _thaw_all(values: tuple[Frozen, ...]) -> list[Thawed]:
+    return [_thaw(v) for v in values]
 
 
 @attrs.frozen
@@ -229,7 +311,7 @@ class TierState:
     """
 
     machine: str
-    user: Any
+    user: Id | None
     at: int | None
     tier: str | None
     level: int
@@ -237,8 +319,8 @@ class TierState:
     ever_before: tuple[bool, ...]
     ever_now: tuple[bool, ...]
     fact_names: tuple[str, ...]
-    facts: tuple[Any, ...]
-    recent: tuple[Any, ...]
+    facts: tuple[Frozen, ...]
+    recent: tuple[Frozen, ...]
     transitions: tuple[Transition, ...] = ()
 
     @property
@@ -272,7 +354,7 @@ class TierState:
         >>> '"tier": "member"' in s.to_json()
         True
         """
-        data: dict[str, Any] = {
+        data: StateRecord = {
             "version": _STATE_VERSION,
             "machine": self.machine,
             "user": _plain(self.user),
@@ -283,14 +365,14 @@ class TierState:
             "ever_before": list(self.ever_before),
             "ever_now": list(self.ever_now),
             "fact_names": list(self.fact_names),
-            "facts": _thaw(self.facts),
-            "recent": _thaw(self.recent),
+            "facts": _thaw_all(self.facts),
+            "recent": _thaw_all(self.recent),
             "transitions": [t.to_dict() for t in self.transitions],
         }
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, machine: Machine, text: str) -> TierState:
+    def from_json(cls, machine: Machine, text: str) -> Self:
         """Restore a state written by :meth:`to_json` for ``machine``.
 
         Returns
@@ -311,7 +393,7 @@ class TierState:
         'buyer'
         """
         try:
-            data = json.loads(text)
+            data: StateRecord = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"'text' is not JSON: {exc}") from None
         if not isinstance(data, dict) or data.get("version") != _STATE_VERSION:
@@ -341,8 +423,8 @@ class TierState:
             ever_before=tuple(bool(v) for v in data["ever_before"]),
             ever_now=tuple(bool(v) for v in data["ever_now"]),
             fact_names=tuple(names),
-            facts=_freeze(data["facts"]),
-            recent=_freeze(data["recent"]),
+            facts=_freeze_all(data["facts"]),
+            recent=_freeze_all(data["recent"]),
             transitions=tuple(Transition.from_dict(t) for t in data["transitions"]),
         )
 
@@ -378,14 +460,16 @@ class _Memory:
         self.machine = machine
         self.user = state.user
         self.at = state.at
-        self.tier = -1 if state.tier is None else machine.tiers.index(state.tier)
+        self.tier = -1 if state.tier is None else machine.tier_index(state.tier)
         self.level = state.level
         self.peak = state.peak
         self.ever_before = list(state.ever_before)
         self.ever_now = list(state.ever_now)
         self.fact_names = state.fact_names
-        self.facts = _thaw(state.facts)
-        self.recent = _thaw(state.recent)
+        # Working copies, changed in place: one list per fact, one [at, kind, key, value] per
+        # recent event (their shapes are set by _empty_facts and apply).
+        self.facts: list[Any] = _thaw_all(state.facts)
+        self.recent: list[Any] = _thaw_all(state.recent)
         self.log: list[Transition] = []
         windows = [f.window_seconds or 0 for f in machine.facts]
         windows += [int(f.window_days or 0) * SECONDS_PER_DAY for f in machine.facts]
@@ -402,8 +486,8 @@ class _Memory:
             ever_before=tuple(self.ever_before),
             ever_now=tuple(self.ever_now),
             fact_names=self.fact_names,
-            facts=_freeze(self.facts),
-            recent=_freeze(self.recent),
+            facts=_freeze_all(self.facts),
+            recent=_freeze_all(self.recent),
             transitions=tuple(self.log),
         )
 
@@ -488,7 +572,9 @@ class _Memory:
             return level
         return max(self.peak, level)
 
-    def move(self, new_tier: int, cause: str, event: str | None = None, eid: Any = None) -> None:
+    def move(
+        self, new_tier: int, cause: str, event: str | None = None, eid: str | int | None = None
+    ) -> None:
         if new_tier != self.tier:
             names = self.machine.tiers
             assert self.at is not None
@@ -522,20 +608,27 @@ class _Memory:
             self.prune()
             self.move(self.evaluate(), "refresh" if p in refreshes else "lapse")
 
-    def apply(self, kind: int, t: int, value: int, secondary: Any, has_id: bool, eid: Any) -> None:
+    def seen(self, kind: int, t: int, value: int, secondary: str | int, has_id: bool) -> bool:
+        """Whether this event was applied already (an exact repeat counts once).
+
+        Raises
+        ------
+        InvalidInputError
+            The event repeats one with the same id but another value.
+        """
         for entry in self.recent:
             if entry[0] == t and entry[1] == kind and entry[2] == secondary:
                 if has_id and entry[3] != value:
                     raise InvalidInputError(
-                        f"'event_id' {eid!r} repeats an event with a different value"
+                        f"'event_id' {secondary!r} repeats an event with a different value"
                     )
-                return  # an exact repeat: counts once
-        if self.at is not None and t < self.at:
-            raise InvalidInputError(
-                f"'at' ({np.datetime64(t, 's')}) is before the state's time "
-                f"({np.datetime64(self.at, 's')}); step takes events in time order, "
-                f"replay sorts them"
-            )
+                return True
+        return False
+
+    def apply(
+        self, kind: int, t: int, value: int, secondary: str | int, eid: str | int | None
+    ) -> None:
+        """Apply a new event at or after the memory's time (see :meth:`seen`)."""
         if self.at is None:
             self.at = t
             self.level = self.peak = -1
@@ -583,8 +676,8 @@ def _refreshes(machine: Machine, after: int, upto: int) -> set[int]:
     return out
 
 
-def _empty_facts(machine: Machine) -> list[Any]:
-    out: list[Any] = []
+def _empty_facts(machine: Machine) -> list[Thawed]:
+    out: list[Thawed] = []
     for fact in machine.facts:
         if fact.measure == "last":
             out.append(None)
@@ -595,7 +688,7 @@ def _empty_facts(machine: Machine) -> list[Any]:
     return out
 
 
-def new_state(machine: Machine, user: Any = None) -> TierState:
+def new_state(machine: Machine, user: Id | None = None) -> TierState:
     """The state of a user with no events (see :meth:`Machine.new_state`).
 
     Examples
@@ -615,7 +708,7 @@ def new_state(machine: Machine, user: Any = None) -> TierState:
         ever_before=(False,) * n,
         ever_now=(False,) * n,
         fact_names=tuple(f.describe() for f in machine.facts),
-        facts=_freeze(_empty_facts(machine)),
+        facts=_freeze_all(_empty_facts(machine)),
         recent=(),
     )
 
@@ -635,27 +728,47 @@ def _check_state(machine: Machine, state: TierState) -> None:
 def step(machine: Machine, state: TierState, event: Event) -> TierState:
     """Apply one event (see :meth:`Machine.step`).
 
+    Raises
+    ------
+    TransitionNotAllowed
+        The event is earlier than the state's time (and not a repeat of one already applied).
+
     Examples
     --------
     >>> from privtraffic.lifecycle import relationship_ladder
     >>> m = relationship_ladder()
-    >>> step(m, m.new_state(), Event("join", "2024-01-01")).tier
+    >>> s = step(m, m.new_state(), Event("join", "2024-01-02"))
+    >>> s.tier
     'member'
-    """
+    >>> step(m, s, Event("purchase", "2024-01-01"))
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.TransitionNotAllowed: 'at' (2024-01-01T00:00:00) is before the state's time (2024-01-02T00:00:00); step takes events in time order, replay sorts them
+    """  # noqa: E501
     _check_state(machine, state)
     if not isinstance(event, Event):
         raise InvalidInputError(f"'event' must be an Event (got {type(event).__name__})")
-    kind = int(kind_codes([event.kind], machine)[0])
+    kind = int(kind_codes(machine, [event.kind])[0])
     value = int(value_micros([event.value], 1)[0])
     t = int(np.asarray(event.at, dtype="datetime64[s]").view(np.int64))
     has_id = event.event_id is not None
     eid = _plain(as_ids([event.event_id], "event_id")[0]) if has_id else None
+    secondary = eid if eid is not None else value
     mem = _Memory(machine, state)
-    mem.apply(kind, t, value, eid if has_id else value, has_id, eid)
+    if not mem.seen(kind, t, value, secondary, has_id):
+        if state.at is not None and t < state.at:
+            raise TransitionNotAllowed(
+                state,
+                event,
+                f"'at' ({np.datetime64(t, 's')}) is before the state's time "
+                f"({np.datetime64(state.at, 's')}); step takes events in time order, "
+                f"replay sorts them",
+            )
+        mem.apply(kind, t, value, secondary, eid)
     return mem.freeze()
 
 
-def advance(machine: Machine, state: TierState, to: Any) -> TierState:
+def advance(machine: Machine, state: TierState, to: Moment) -> TierState:
     """Move a state forward to ``to`` (see :meth:`Machine.advance`).
 
     Examples
@@ -678,15 +791,16 @@ def advance(machine: Machine, state: TierState, to: Any) -> TierState:
     return mem.freeze()
 
 
+@renamed_keyword(ats="at")
 def replay(
     machine: Machine,
-    kinds: Any,
-    ats: Any,
-    values: Any = None,
-    event_ids: Any = None,
+    kinds: ArrayLike,
+    at: ArrayLike,
+    values: ArrayLike | None = None,
+    event_ids: ArrayLike | None = None,
     *,
-    as_of: Any = None,
-    user: Any = None,
+    as_of: Moment | None = None,
+    user: Id | None = None,
 ) -> Replay:
     """Replay one user's events up to ``as_of`` (see :meth:`Machine.replay`).
 
@@ -697,9 +811,9 @@ def replay(
     >>> [t.why for t in r.transitions]
     ['join', 'purchase']
     """
-    check_lengths(kinds=kinds, ats=ats, values=values, event_ids=event_ids)
-    kind = kind_codes(kinds, machine)
-    t = event_times(ats)
+    check_lengths(kinds=kinds, at=at, values=values, event_ids=event_ids)
+    kind = kind_codes(machine, kinds)
+    t = event_times(at)
     if t.size == 0:
         raise InvalidInputError("'kinds' must not be empty")
     value = value_micros(values, t.size)
@@ -717,8 +831,10 @@ def replay(
     mem = _Memory(machine, new_state(machine, user))
     for i in order.tolist():
         eid = _plain(ids[i]) if ids is not None else None
-        v = int(value[i])
-        mem.apply(int(kind[i]), int(t[i]), v, eid if has_ids else v, has_ids, eid)
+        v, k, at_i = int(value[i]), int(kind[i]), int(t[i])
+        key = eid if eid is not None else v
+        if not mem.seen(k, at_i, v, key, has_ids):
+            mem.apply(k, at_i, v, key, eid)
     mem.advance(q)
     state = mem.freeze()
     return Replay(

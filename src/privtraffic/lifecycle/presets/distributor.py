@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 from privtraffic.lifecycle.conditions import count, distinct_days, ever, latest, total
 from privtraffic.lifecycle.machine import Machine, Tier
+
+if TYPE_CHECKING:
+    from privtraffic.lifecycle.classify import TierTable
 
 __all__ = ["DistributorRights", "distribution_rights", "distributor_qualification"]
 
@@ -130,12 +134,12 @@ class DistributorRights(ColumnarTable):
     1
     """
 
-    users: np.ndarray
-    has_rights: np.ndarray
-    level: np.ndarray
+    users: NDArray[np.int64] | NDArray[np.str_]
+    has_rights: NDArray[np.bool_]
+    level: NDArray[np.int64]
 
 
-def distribution_rights(table: Any) -> DistributorRights:
+def distribution_rights(table: TierTable) -> DistributorRights:
     """Turn a :func:`distributor_qualification` classification into plain arrays.
 
     Parameters
@@ -169,7 +173,7 @@ def distribution_rights(table: Any) -> DistributorRights:
         )
     codes = np.asarray(table.codes, dtype=np.int64)
     return DistributorRights(
-        users=np.array(table.users, copy=True),
+        users=table.users.copy(),
         has_rights=codes >= 1,
         level=np.maximum(codes - 1, 0),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from privtraffic.lifecycle.conditions import count, distinct_days
+from privtraffic.lifecycle.conditions import AllOf, count, distinct_days
 from privtraffic.lifecycle.machine import Machine, Tier
 
 __all__ = ["merchant_level"]
@@ -57,7 +57,7 @@ def merchant_level(
      ('2024-04-16', 'level_0', 'refresh')]
     """
 
-    def level(days: int, claims: int, rate: float) -> object:
+    def level(days: int, claims: int, rate: float) -> AllOf:
         online = distinct_days("coupon_online", window_days=window_days)
         claimed = count("coupon_claim", window_days=window_days)
         redeemed = count("coupon_redeem", window_days=window_days)
@@ -68,8 +68,8 @@ def merchant_level(
         kinds=("coupon_online", "coupon_claim", "coupon_redeem"),
         tier_rules=[
             Tier("level_0", description="below the level-1 thresholds"),
-            Tier("level_1", when=level(*level_1), description="level-1 thresholds met"),  # type: ignore[arg-type]
-            Tier("level_2", when=level(*level_2), description="level-2 thresholds met"),  # type: ignore[arg-type]
+            Tier("level_1", when=level(*level_1), description="level-1 thresholds met"),
+            Tier("level_2", when=level(*level_2), description="level-2 thresholds met"),
         ],
         refresh_days=refresh_days,
         description="merchant operating level; demotion at refreshes",
