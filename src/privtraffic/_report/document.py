@@ -91,10 +91,6 @@ class Document:
         if text:
             self.paragraph(text)
 
-    def subheading(self, text: str) -> None:
-        """A third-level heading inside the current section."""
-        self._body.append(f"<h3>{html.escape(text)}</h3>")
-
     def paragraph(self, text: str, *, note: bool = False) -> None:
         """A paragraph of escaped text; ``note`` renders it small and grey."""
         cls = ' class="note"' if note else ""
