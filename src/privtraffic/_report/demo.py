@@ -173,7 +173,7 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
     progress("scoring referrers (KOC leaderboard)")
     referrals = world.referrals
     sections.referral_section(
-        doc, referrals.referrer_id, referrals.referee_id, ids, amounts, top=10
+        doc, referrals.referrer_id, referrals.referee_id, ids, amounts, top=10, currency=CURRENCY
     )
     progress("decomposing the change in value")
     _value_decomposition(doc, world, start, days)

@@ -196,7 +196,13 @@ def build_report(options: ReportOptions, progress: Callable[[str], None]) -> str
     if referrals is not None:
         progress("scoring referrers (KOC leaderboard)")
         sections.referral_section(
-            doc, referrals["referrer"], referrals["referee"], ids, values, top=options.top
+            doc,
+            referrals["referrer"],
+            referrals["referee"],
+            ids,
+            values,
+            top=options.top,
+            currency=currency,
         )
     if orders is not None and plan is not None:
         progress("computing commissions")

@@ -428,6 +428,10 @@ def _clv(
     purchases = bgf.expected_purchases(horizon_units, f, r, T)
     spend = ggf.expected_spend(f, m)
     order = np.argsort(-clv, kind="stable")[:top]
+
+    def money(amount: float) -> str:
+        return format_amount(float(amount), currency, symbol=False)
+
     doc.paragraph(
         f"Customer lifetime value: expected margin over the next {horizon_months:g} months, "
         f"discounted at {discount_rate:.2%} per month (BG/NBD purchases x Gamma-Gamma spend). "
@@ -440,11 +444,11 @@ def _clv(
                 int(f[i]),
                 float(r[i]),
                 float(T[i]),
-                float(m[i]),
+                money(m[i]),
                 float(alive[i]),
                 float(purchases[i]),
-                float(spend[i]),
-                float(clv[i]),
+                money(spend[i]),
+                money(clv[i]),
             )
             for i in order
         ],
@@ -526,8 +530,10 @@ def referral_section(
     values: NDArray[np.float64],
     *,
     top: int = 20,
+    currency: str = DEFAULT_CURRENCY,
 ) -> None:
-    """The KOC leaderboard from the referral log and the purchases, and the top KOC's tree."""
+    """The KOC leaderboard from the referral log and the purchases (values in ``currency``),
+    and the top KOC's tree."""
     from privtraffic import plotting
     from privtraffic.referral import ReferralGraph
 
@@ -555,12 +561,12 @@ def referral_section(
         [
             (
                 scores.user[i].item(),
-                float(scores.own_value[i]),
+                format_amount(float(scores.own_value[i]), currency, symbol=False),
                 int(scores.direct_referrals[i]),
                 int(scores.converted_referrals[i]),
                 int(scores.descendants[i]),
-                float(scores.referred_value[i]),
-                float(scores.network_value[i]),
+                format_amount(float(scores.referred_value[i]), currency, symbol=False),
+                format_amount(float(scores.network_value[i]), currency, symbol=False),
                 float(scores.score[i]),
                 "yes" if scores.is_koc[i] else "",
             )
@@ -568,12 +574,12 @@ def referral_section(
         ],
         [
             "user",
-            "own value",
+            f"own value ({currency})",
             "direct referrals",
             "referrals who bought",
             "users below",
-            "direct referrals' value",
-            "network value",
+            f"direct referrals' value ({currency})",
+            f"network value ({currency})",
             "score",
             "KOC",
         ],
