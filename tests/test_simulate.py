@@ -323,6 +323,8 @@ def test_config_is_frozen_and_its_mixes_read_only():
     with pytest.raises(TypeError):
         config.public_channels["taobao"] = 1.0  # type: ignore[index]
     assert "public_channels={'douyin': 1.0}" in repr(config)
+    same = SimulationConfig(n_users=10, public_channels={"douyin": 1.0})
+    assert same == config and hash(same) == hash(config) and len({same, config}) == 1
 
 
 def test_config_and_keywords_do_not_mix():

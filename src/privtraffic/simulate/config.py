@@ -142,9 +142,9 @@ def _mix_repr(value: Mapping[str, float]) -> str:
 class SimulationConfig:
     """Every parameter of :func:`~privtraffic.simulate.simulate_private_domain`, checked once.
 
-    A frozen value object: build it once, change it with :func:`attrs.evolve` (which checks the
-    new value too), pass it as ``simulate_private_domain(config=..., rng=...)``. Each field is
-    checked when the config is built; a bad one raises an
+    A frozen, hashable value object: build it once, change it with :func:`attrs.evolve` (which
+    checks the new value too), pass it as ``simulate_private_domain(config=..., rng=...)``.
+    Each field is checked when the config is built; a bad one raises an
     :class:`~privtraffic.errors.InvalidInputError` naming it, the rule and the value.
 
     Parameters
@@ -227,10 +227,10 @@ class SimulationConfig:
     q: float = attrs.field(default=4.0, validator=_above_one)
     v: float = attrs.field(default=40.0, validator=_positive)
     public_channels: Mapping[str, float] = attrs.field(
-        default=PUBLIC_CHANNELS, converter=_as_mix, validator=_mix, repr=_mix_repr
+        default=PUBLIC_CHANNELS, converter=_as_mix, validator=_mix, repr=_mix_repr, hash=False
     )
     owned_channels: Mapping[str, float] = attrs.field(
-        default=OWNED_CHANNELS, converter=_as_mix, validator=_mix, repr=_mix_repr
+        default=OWNED_CHANNELS, converter=_as_mix, validator=_mix, repr=_mix_repr, hash=False
     )
     referral_share: float = attrs.field(default=0.15, validator=_fraction)
     koc_share: float = attrs.field(default=0.05, validator=_fraction)
