@@ -15,9 +15,10 @@ import numpy as np
 from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value
 from privtraffic.data import summarize_transactions
 from privtraffic.funnel import Funnel, compare_variants, split_step
+from privtraffic.money import format_amount
 from privtraffic.referral import customer_referral_value
 from privtraffic.segments import STANDARD_RFM_MAP, TagSet, rfm_scores
-from privtraffic.simulate import simulate_private_domain
+from privtraffic.simulate import CURRENCY, simulate_private_domain
 from privtraffic.value import (
     concentration,
     decompose,
@@ -29,6 +30,11 @@ from privtraffic.value import (
 
 def heading(text: str) -> None:
     print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
+
+
+def money(amount: float, width: int = 0) -> str:
+    """An amount in the simulator's currency (CNY), right-aligned in ``width`` characters."""
+    return f"{format_amount(amount, CURRENCY, symbol=False):>{width}}"
 
 
 def main() -> None:
@@ -70,15 +76,13 @@ def main() -> None:
         groups=channels,
     )
     print(f"{'channel':<18}{'pool':>14}{'conversion':>14}{'monetisation':>14}{'change':>14}")
+    factors = ("pool", "conversion", "monetization", "change")
     for i, c in enumerate(channels):
-        row = [parts.by_group[k][i] for k in ("pool", "conversion", "monetization", "change")]
-        print(f"{c:<18}" + "".join(f"{x:>14,.0f}" for x in row))
+        print(f"{c:<18}" + "".join(money(parts.by_group[k][i], 14) for k in factors))
+    totals = [parts["pool"], parts["conversion"], parts["monetization"], parts.change]
+    print(f"{'total':<18}" + "".join(money(x, 14) for x in totals))
     print(
-        f"{'total':<18}{parts['pool']:>14,.0f}{parts['conversion']:>14,.0f}"
-        f"{parts['monetization']:>14,.0f}{parts.change:>14,.0f}"
-    )
-    print(
-        f"Q3 revenue {parts.value_0:,.0f} CNY -> Q4 {parts.value_1:,.0f} CNY; "
+        f"Q3 revenue {money(parts.value_0)} {CURRENCY} -> Q4 {money(parts.value_1)} {CURRENCY}; "
         f"residual {parts.change - sum(parts.values()):.2e}"
     )
 
@@ -189,9 +193,9 @@ def main() -> None:
     referred = np.bincount(world.referrals.referrer_id, minlength=len(users) + 1)
     crv = customer_referral_value(referred[summary.customer_id[seen]], 0.3 * 80.0, 40.0)
     tcv = total_customer_value(summary.customer_id[seen], clv, crv, crv_threshold=0.0)
-    print(f"{'quadrant':<12}{'customers':>10}{'CLV':>14}{'CRV':>14}{'total':>14}")
+    print(f"{'quadrant':<12}{'customers':>10}{'CLV':>14}{'CRV':>14}{'total':>14}  ({CURRENCY})")
     for q, n, c_sum, r_sum, t_sum in tcv.by_quadrant():
-        print(f"{q:<12}{n:>10}{c_sum:>14,.0f}{r_sum:>14,.0f}{t_sum:>14,.0f}")
+        print(f"{q:<12}{n:>10}{money(c_sum, 14)}{money(r_sum, 14)}{money(t_sum, 14)}")
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ print(dict(zip(names.tolist(), n.tolist(), strict=True)))
 # ## A simulated private domain
 
 # %%
-from privtraffic.simulate import simulate_private_domain
+from privtraffic.simulate import CURRENCY, simulate_private_domain
 
 world = simulate_private_domain(2000, days=365, rng=np.random.default_rng(0))
 print(world)
@@ -261,7 +261,12 @@ parts = decompose(
 print({k: round(v, 2) for k, v in parts.items()}, "change", round(parts.change, 2))
 save(
     plotting.plot_value_waterfall(
-        list(parts), list(parts.values()), start=parts.value_0, start_label="H1", total_label="H2"
+        list(parts),
+        list(parts.values()),
+        start=parts.value_0,
+        start_label="H1",
+        total_label="H2",
+        currency=CURRENCY,
     ),
     "value-waterfall",
 )

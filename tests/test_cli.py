@@ -339,6 +339,97 @@ def test_report_on_small_files_with_referrals_and_commissions(small_files, tmp_p
     assert f"{batch.total():,.2f} CNY" in page
 
 
+# --- money: each currency with its own decimals ------------------------------------------------
+
+
+def _commission_page(currency: str, amounts: list[str]) -> str:
+    from privtraffic._report.document import Document
+    from privtraffic._report.sections import commission_section
+    from privtraffic.commission import CommissionPlan
+
+    doc = Document("commissions", plots=False)
+    commission_section(
+        doc,
+        np.array([f"o{i}" for i in range(len(amounts))]),
+        np.array(["c"] * len(amounts)),
+        np.array(amounts),
+        CommissionPlan(level_rates=("0.10",), total_cap="0.10", currency=currency),
+    )
+    return doc.render()
+
+
+@pytest.mark.parametrize(
+    ("currency", "amounts", "order_value", "commission", "by_level"),
+    [
+        # JPY has no minor unit: a 100 yen commission is "100", never "1.00" or "100.00"
+        ("JPY", ["1000"], "1,000 JPY", "100 JPY", "100"),
+        ("JPY", ["600000", "400000"], "1,000,000 JPY", "100,000 JPY", "100,000"),
+        ("CNY", ["12888.00"], "12,888.00 CNY", "1,288.80 CNY", "1,288.80"),
+        ("USD", ["1234.50"], "1,234.50 USD", "123.45 USD", "123.45"),
+    ],
+)
+def test_commission_section_formats_each_currency(
+    currency: str, amounts: list[str], order_value: str, commission: str, by_level: str
+) -> None:
+    page = _commission_page(currency, amounts)
+    facts = dict(row[:2] for row in _tables(page)[1][1:])  # [0] is the plan
+    assert facts["order value"] == order_value
+    assert facts["total commission"] == commission
+    level = _table_after(page, "By level")
+    assert level[0] == ["level", "entries", f"commission ({currency})"]
+    assert level[1] == ["1", str(len(amounts)), by_level]
+    top = _table_after(page, "Top 1 distributors")
+    assert top[1] == ["c", by_level]
+    if currency == "JPY":
+        assert "1.00" not in page and ".00 JPY" not in page
+
+
+def test_report_with_a_jpy_plan_shows_yen_without_decimals(small_files, tmp_path) -> None:
+    plan = tmp_path / "jpy.json"
+    plan.write_text(json.dumps({"level_rates": ["0.10"], "total_cap": "0.10", "currency": "JPY"}))
+    orders = _write_csv(
+        tmp_path / "jpy-orders.csv", ["order_id", "sharer", "value"], [["o1", "c", "1000"]]
+    )
+    out = tmp_path / "jpy.html"
+    status = main(
+        [
+            "report",
+            "--transactions",
+            str(small_files["tx"]),
+            "--orders",
+            str(orders),
+            "--plan",
+            str(plan),
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-plots",
+        ]
+    )
+    assert status == 0
+    page = out.read_text(encoding="utf-8")
+    facts = dict(row[:2] for row in _tables(page)[0][1:])
+    # the transactions are read in the plan's currency: 248.75 yen shows as 249 (half-even)
+    assert facts["currency"] == "JPY" and facts["total value"] == "249"
+    assert "<td>total commission</td><td>100 JPY</td>" in page
+    assert _table_after(page, "By level")[1] == ["1", "1", "100"]
+    assert "100.00 JPY" not in page and "1.00 JPY" not in page
+
+
+def test_report_currency_option(small_files, tmp_path, capsys) -> None:
+    out = tmp_path / "usd.html"
+    args = ["report", "--transactions", str(small_files["tx"]), "--out", str(out), "--quiet"]
+    assert main([*args, "--no-plots", "--currency", "USD"]) == 0
+    facts = dict(row[:2] for row in _tables(out.read_text(encoding="utf-8"))[0][1:])
+    assert facts["currency"] == "USD" and facts["total value"] == "248.75"
+    assert main([*args, "--currency", "XYZ"]) == 2
+    assert "'--currency' must be one of" in capsys.readouterr().err
+    # the plan is in CNY: another --currency is refused rather than mislabelling the amounts
+    with_plan = [*args, "--orders", str(small_files["orders"]), "--plan", str(small_files["plan"])]
+    assert main([*with_plan, "--currency", "JPY"]) == 2
+    assert "--currency must be the commission plan's currency 'CNY'" in capsys.readouterr().err
+
+
 # --- malformed input ---------------------------------------------------------------------------
 
 

@@ -216,3 +216,127 @@ def test_kocs_are_found_by_referral_scoring(world):
     top = scores.user[np.argsort(-scores.direct_referrals, kind="stable")[:n_koc]]
     precision = world.users.is_koc[top - 1].mean()
     assert precision > 4 * world.truth.params["koc_share"]
+
+
+# --- the parameters as one frozen, validated SimulationConfig ----------------------------------
+
+
+def _tables(world):
+    return {
+        (table, name): col
+        for table in ("users", "events", "orders", "referrals", "refunds", "truth")
+        for name, col in getattr(world, table).columns().items()
+    }
+
+
+def test_keyword_and_config_paths_give_identical_worlds():
+    from privtraffic.simulate import SimulationConfig
+
+    keywords = {
+        "days": 120,
+        "start": "2024-03-01",
+        "alpha": 25.0,
+        "koc_share": 0.1,
+        "guided_join": [0.95, 0.7],
+        "public_channels": {"douyin": 3, "taobao": 1},
+        "refund_rate": 0.1,
+    }
+    by_keyword = simulate_private_domain(800, rng=np.random.default_rng(5), **keywords)
+    config = SimulationConfig(n_users=800, **keywords)
+    by_config = simulate_private_domain(config=config, rng=np.random.default_rng(5))
+    a, b = _tables(by_keyword), _tables(by_config)
+    assert a.keys() == b.keys()
+    for key, col in a.items():
+        assert np.array_equal(col, b[key]), key
+    assert by_keyword.truth.config == by_config.truth.config == config
+    assert by_keyword.truth.params == by_config.truth.params
+    assert by_config.truth.params["public_channels"] == {"douyin": 0.75, "taobao": 0.25}
+    assert by_config.start == np.datetime64("2024-03-01T00:00:00") and by_config.days == 120
+
+
+def test_the_keyword_defaults_are_the_config_defaults():
+    import inspect
+
+    import attrs
+
+    from privtraffic.simulate import OWNED_CHANNELS, PUBLIC_CHANNELS, SimulationConfig
+
+    signature = inspect.signature(simulate_private_domain).parameters
+    fields = {f.name: f for f in attrs.fields(SimulationConfig)}
+    assert set(signature) - {"config", "rng"} == set(fields)
+    defaults = SimulationConfig(n_users=1)
+    for name in fields.keys() - {"n_users"}:
+        default = signature[name].default
+        if name in ("public_channels", "owned_channels"):
+            assert default is None
+            default = PUBLIC_CHANNELS if name == "public_channels" else OWNED_CHANNELS
+        assert getattr(SimulationConfig(n_users=1, **{name: default}), name) == getattr(
+            defaults, name
+        ), name
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("n_users", 0, "'n_users' must be an integer >= 1 (got 0)"),
+        ("n_users", 2.5, "'n_users' must be an integer >= 1 (got 2.5)"),
+        ("days", -3, "'days' must be > 0 (got -3)"),
+        ("alpha", float("nan"), "'alpha' must be > 0 (got nan)"),
+        ("r", "0.5", "'r' must be a number > 0 (got '0.5')"),
+        ("q", 0.5, "'q' must be > 1 for a finite mean order value (got 0.5)"),
+        ("refund_rate", -0.1, "'refund_rate' must be in [0, 1] (got -0.1)"),
+        ("share_conversion", 1.5, "'share_conversion' must be in (0, 1] (got 1.5)"),
+        ("interaction_rate", -1, "'interaction_rate' must be >= 0 (got -1)"),
+        ("guided_join", (0.9,), "'guided_join' must be two step rates (got (0.9,))"),
+        ("guided_join", (0.9, 1.2), "'guided_join' must be in [0, 1] (got 1.2)"),
+        ("owned_channels", {}, "'owned_channels' must be a non-empty mapping"),
+        ("owned_channels", {"app": 0}, "'owned_channels' weights must be >= 0 with a positive"),
+        ("start", "not a date", "'start' must be a timestamp (got 'not a date')"),
+    ],
+)
+def test_a_bad_config_field_raises_naming_it(field, value, message):
+    import attrs
+
+    from privtraffic.simulate import SimulationConfig
+
+    args = {"n_users": 10, field: value}
+    with pytest.raises(InvalidInputError) as info:
+        SimulationConfig(**args)
+    assert message in str(info.value)
+    # evolve checks the new value too
+    with pytest.raises(InvalidInputError) as info:
+        attrs.evolve(SimulationConfig(n_users=10), **{field: value})
+    assert message in str(info.value)
+
+
+def test_config_is_frozen_and_its_mixes_read_only():
+    import attrs
+
+    from privtraffic.simulate import SimulationConfig
+
+    mix = {"douyin": 1.0}
+    config = SimulationConfig(n_users=10, public_channels=mix)
+    mix["taobao"] = 5.0  # the caller's dict is copied when the config is built
+    assert dict(config.public_channels) == {"douyin": 1.0}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        config.days = 30  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        config.public_channels["taobao"] = 1.0  # type: ignore[index]
+    assert "public_channels={'douyin': 1.0}" in repr(config)
+    same = SimulationConfig(n_users=10, public_channels={"douyin": 1.0})
+    assert same == config and hash(same) == hash(config) and len({same, config}) == 1
+
+
+def test_config_and_keywords_do_not_mix():
+    from privtraffic.simulate import SimulationConfig
+
+    config = SimulationConfig(n_users=10)
+    with pytest.raises(InvalidInputError, match="'koc_share' must not be given with 'config'"):
+        simulate_private_domain(config=config, koc_share=0.2, rng=0)
+    with pytest.raises(InvalidInputError, match="'n_users' must not be given with 'config'"):
+        simulate_private_domain(10, config=config, rng=0)
+    with pytest.raises(InvalidInputError, match="'n_users' is required"):
+        simulate_private_domain(rng=0)
+    # a keyword at its default value changes nothing, so it is not a conflict
+    world = simulate_private_domain(config=config, days=365.0, rng=0)
+    assert len(world.users) == 10

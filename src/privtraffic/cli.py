@@ -48,7 +48,8 @@ input files:
                   order_id, sharer, value (needs --plan; the uplines of the sharers
                   come from --referrals when given)
   --plan          the commission plan as JSON, e.g.
-                  {"level_rates": ["0.10", "0.05"], "total_cap": "0.15"}
+                  {"level_rates": ["0.10", "0.05"], "total_cap": "0.15"}; amounts are
+                  shown in its "currency" (default CNY) with that currency's decimals
   Column names can be changed with the --*-column options. CSV rows are numbered like a
   spreadsheet: the header is row 1.
 
@@ -200,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument(
         "--top", type=int, default=20, metavar="N", help="rows in the CLV and KOC tables"
+    )
+    model.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="ISO 4217 code of the values, e.g. CNY, JPY, USD: amounts are shown with its "
+        "decimals (default: the plan's currency, else CNY)",
     )
     output = report.add_argument_group("output")
     output.add_argument(

@@ -1,6 +1,34 @@
 """The HTML report behind ``privtraffic report`` and ``privtraffic demo`` (private).
 
-``reading`` turns CSV / Parquet exports into checked arrays, ``document`` assembles one
-self-contained HTML page (plots embedded as base64 PNG, no external URL), ``sections`` runs the
-analyses and writes their sections, and ``demo`` is the bundled-data pipeline.
+It sits on top of every package and uses their public APIs only, so the report's numbers are
+the API's numbers. What lives here:
+
+- ``reading``: CSV / Parquet exports -> checked columns (:func:`read_table`); every problem
+  names the file, the row and the column.
+- ``document``: :class:`Document`, one self-contained HTML page being written (headings,
+  tables, plots embedded as base64 PNG, no external URL).
+- ``sections``: one function per analysis (data summary, BTYD fits and holdout checks, CLV,
+  concentration, tiers, KOC leaderboard, commissions, funnel, value decomposition), each
+  writing its section; money is shown with :func:`privtraffic.money.format_amount` in the
+  currency's own decimals.
+- ``pipeline``: ``privtraffic report``: :class:`ReportOptions` and :func:`build_report`.
+- ``demo``: ``privtraffic demo``: the pipeline on the bundled CDNOW data (USD) and a
+  simulated private domain (CNY).
+
+Examples
+--------
+>>> from privtraffic._report.document import Document
+>>> from privtraffic._report.sections import data_summary_section
+>>> import numpy as np
+>>> doc = Document("shop", plots=False)
+>>> data_summary_section(doc, np.array(["a", "b"]), np.array(["2024-01-01", "2024-01-03"],
+...                      dtype="datetime64[s]"), np.array([1200.0, 300.0]), currency="JPY")
+>>> "<td>total value</td><td>1,500</td>" in doc.render()
+True
 """
+
+from privtraffic._report.document import Document
+from privtraffic._report.pipeline import ReportOptions, build_report
+from privtraffic._report.reading import Column, read_table
+
+__all__ = ["Column", "Document", "ReportOptions", "build_report", "read_table"]

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from privtraffic._report import sections
 from privtraffic._report.document import Document, matplotlib_available
 from privtraffic._version import __version__
+from privtraffic.money import format_amount, from_minor_units
+from privtraffic.simulate import CURRENCY, simulate_private_domain
 
-__all__ = ["CDNOW_CALIBRATION_END", "run_demo"]
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from privtraffic.simulate import PrivateDomain
+
+__all__ = ["CDNOW_CALIBRATION_END", "CDNOW_CURRENCY", "run_demo"]
 
 #: The end of the 39-week calibration period of Fader, Hardie & Lee (2005).
 CDNOW_CALIBRATION_END = "1997-09-30"
+
+#: CDNOW sold in US dollars.
+CDNOW_CURRENCY = "USD"
 
 HORIZON_MONTHS = 12
 DISCOUNT_RATE = 0.01
@@ -45,6 +53,10 @@ def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> No
         unit="W",
     )
     alive = bgf.probability_alive(s.frequency, s.recency, s.T)
+
+    def usd(amount: float) -> str:
+        return format_amount(amount, CDNOW_CURRENCY, symbol=False)
+
     w = stdout.write
     w(
         "CDNOW: 2,357 customers of the first quarter of 1997, 39 weeks of calibration data\n"
@@ -53,7 +65,7 @@ def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> No
     w(f"{bgf.summary()!r}\n\n{pnbd.summary()!r}\n\n{ggf.summary()!r}\n\n")
     w(
         f"Top {top} customers by CLV (next {HORIZON_MONTHS:g} months, discounted at "
-        f"{DISCOUNT_RATE:.0%} a month):\n"
+        f"{DISCOUNT_RATE:.0%} a month, in {CDNOW_CURRENCY}):\n"
     )
     w(
         f"{'customer':>9} {'frequency':>9} {'recency':>8} {'T':>6} {'spend':>8} "
@@ -62,9 +74,9 @@ def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> No
     for i in np.argsort(-clv, kind="stable")[:top]:
         w(
             f"{int(s.customer_id[i]):>9} {int(s.frequency[i]):>9} {s.recency[i]:>8.2f} "
-            f"{s.T[i]:>6.2f} {s.monetary_value[i]:>8.2f} {alive[i]:>8.3f} {clv[i]:>10.2f}\n"
+            f"{s.T[i]:>6.2f} {usd(s.monetary_value[i]):>8} {alive[i]:>8.3f} {usd(clv[i]):>10}\n"
         )
-    w(f"\nTotal CLV of the cohort: {float(np.sum(clv)):,.2f}\n")
+    w(f"\nTotal CLV of the cohort: {format_amount(float(np.sum(clv)), CDNOW_CURRENCY)}\n")
 
 
 def run_demo(
@@ -97,8 +109,10 @@ def _cdnow_part(doc: Document, progress: Callable[[str], None]) -> None:
     log = load_cdnow("transactions")
     assert log.value is not None
     ids, times, values = log.customer_id, log.timestamp, log.value
-    sections.data_summary_section(doc, ids, times, values, calibration_end=CDNOW_CALIBRATION_END)
-    fitted = sections.btyd_section(
+    sections.data_summary_section(
+        doc, ids, times, values, calibration_end=CDNOW_CALIBRATION_END, currency=CDNOW_CURRENCY
+    )
+    clv = sections.btyd_section(
         doc,
         ids,
         times,
@@ -110,13 +124,12 @@ def _cdnow_part(doc: Document, progress: Callable[[str], None]) -> None:
         top=20,
         compare=("paretonbd", "mbgnbd"),
         progress=progress,
+        currency=CDNOW_CURRENCY,
     )
-    sections.concentration_section(doc, ids, values, clv=fitted.get("clv"))
+    sections.concentration_section(doc, ids, values, clv=clv, currency=CDNOW_CURRENCY)
 
 
 def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None:
-    from privtraffic.simulate import simulate_private_domain
-
     n_users, days = 3000, 365.0
     progress(f"simulating a private domain ({n_users:,} users, {days:g} days)")
     world = simulate_private_domain(n_users, days=days, rng=np.random.default_rng(2025))
@@ -131,7 +144,7 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
     )
     orders = world.orders
     ids, times, amounts = orders.user_id, orders.at, orders.amount_cny
-    sections.data_summary_section(doc, ids, times, amounts, calibration_end=cut)
+    sections.data_summary_section(doc, ids, times, amounts, calibration_end=cut, currency=CURRENCY)
     events = world.events
     sections.funnel_section(
         doc,
@@ -143,7 +156,7 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
     )
     progress("classifying relationship tiers (monthly snapshots)")
     sections.tiers_section(doc, events.user_id, events.kind, events.at)
-    fitted = sections.btyd_section(
+    clv = sections.btyd_section(
         doc,
         ids,
         times,
@@ -154,12 +167,13 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
         discount_rate=DISCOUNT_RATE,
         top=10,
         progress=progress,
+        currency=CURRENCY,
     )
-    sections.concentration_section(doc, ids, amounts, clv=fitted.get("clv"))
+    sections.concentration_section(doc, ids, amounts, clv=clv, currency=CURRENCY)
     progress("scoring referrers (KOC leaderboard)")
     referrals = world.referrals
     sections.referral_section(
-        doc, referrals.referrer_id, referrals.referee_id, ids, amounts, top=10
+        doc, referrals.referrer_id, referrals.referee_id, ids, amounts, top=10, currency=CURRENCY
     )
     progress("decomposing the change in value")
     _value_decomposition(doc, world, start, days)
@@ -167,7 +181,9 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
     _commissions(doc, world)
 
 
-def _value_decomposition(doc: Document, world: Any, start: np.datetime64, days: float) -> None:
+def _value_decomposition(
+    doc: Document, world: PrivateDomain, start: np.datetime64, days: float
+) -> None:
     users, orders = world.users, world.orders
     half = start + np.timedelta64(int(days // 2), "D")
     end = start + np.timedelta64(int(days), "D")
@@ -199,24 +215,25 @@ def _value_decomposition(doc: Document, world: Any, start: np.datetime64, days: 
         (revenue[0], revenue[1]),
         channels,
         periods=("first half-year", "second half-year"),
+        currency=CURRENCY,
     )
 
 
-def _commissions(doc: Document, world: Any) -> None:
-    from decimal import Decimal
-
+def _commissions(doc: Document, world: PrivateDomain) -> None:
     from privtraffic.commission import CommissionPlan
 
     orders, users, referrals = world.orders, world.users, world.referrals
     sold = orders.distributor_id >= 0
     distributors = set(users.user_id[users.is_distributor].tolist())
     edge = np.array([r in distributors for r in referrals.referee_id.tolist()], dtype=bool)
-    plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.15", rounding="half_up")
+    plan = CommissionPlan(
+        level_rates=("0.10", "0.05"), total_cap="0.15", rounding="half_up", currency=CURRENCY
+    )
     sections.commission_section(
         doc,
         orders.order_id[sold],
         orders.distributor_id[sold],
-        np.array([str(Decimal(int(f)).scaleb(-2)) for f in orders.amount_fen[sold]]),
+        np.array([str(from_minor_units(int(f), CURRENCY)) for f in orders.amount_fen[sold]]),
         plan,
         uplines=referrals.referrer_id[edge],
         distributors=referrals.referee_id[edge],

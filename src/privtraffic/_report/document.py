@@ -7,11 +7,19 @@ import html
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
-from privtraffic._html import format_cell, html_table
+import numpy as np
 
-__all__ = ["Document", "matplotlib_available"]
+from privtraffic._html import html_table
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
+__all__ = ["Cell", "Document", "matplotlib_available"]
+
+#: What a table cell holds: text, or a number (floats are shown to 4 significant digits).
+Cell: TypeAlias = str | int | float | np.generic
 
 _STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -83,22 +91,18 @@ class Document:
         if text:
             self.paragraph(text)
 
-    def subheading(self, text: str) -> None:
-        """A third-level heading inside the current section."""
-        self._body.append(f"<h3>{html.escape(text)}</h3>")
-
     def paragraph(self, text: str, *, note: bool = False) -> None:
         """A paragraph of escaped text; ``note`` renders it small and grey."""
         cls = ' class="note"' if note else ""
         self._body.append(f"<p{cls}>{html.escape(text)}</p>")
 
-    def facts(self, items: Mapping[str, Any], *, title: str | None = None) -> None:
+    def facts(self, items: Mapping[str, Cell], *, title: str | None = None) -> None:
         """A two-column table of named values."""
         self.table(list(items.items()), ["", "value"], title=title)
 
     def table(
         self,
-        rows: Iterable[Sequence[Any]],
+        rows: Iterable[Sequence[Cell]],
         header: Sequence[str],
         *,
         title: str | None = None,
@@ -113,7 +117,7 @@ class Document:
 
     def figure(
         self,
-        draw: Callable[[Any], Any],
+        draw: Callable[[Axes], object],
         *,
         caption: str,
         size: tuple[float, float] = (7.0, 4.2),
@@ -157,8 +161,3 @@ class Document:
             + (f'<hr><p class="note">{html.escape(footer)}</p>' if footer else "")
             + "</body></html>\n"
         )
-
-
-def number(value: Any, digits: int = 4) -> str:
-    """A number formatted as the report's tables show it."""
-    return format_cell(value, digits)

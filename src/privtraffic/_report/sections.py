@@ -1,21 +1,33 @@
 """The analyses of a report, each writing its own section into a :class:`Document`.
 
-Each function computes with the public API only (so the report's numbers are the API's numbers)
-and returns what it computed, for the demo's printout and for the tests.
+Each function computes with the public API only, so the report's numbers are the API's numbers.
+Money is shown by :func:`privtraffic.money.format_amount` with the currency's own decimals
+(JPY none, CNY and USD two): in tables as the bare number under a header naming the currency,
+in sentences and summaries as the number followed by the currency code (``"100 JPY"``).
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic._report.document import Document
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
+from privtraffic.money import DEFAULT_CURRENCY, format_amount
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from privtraffic.clv import BetaGeo, BTYDModel, GammaGamma, ModifiedBetaGeo, ParetoNBD
+    from privtraffic.commission import CommissionPlan
+    from privtraffic.data import RFMSummary
+    from privtraffic.value import Concentration
 
 __all__ = [
     "EXTRA_MODELS",
@@ -31,29 +43,55 @@ __all__ = [
 
 Progress = Callable[[str], None]
 
+#: One point in time: an ISO date string, a date, or a datetime64.
+Moment: TypeAlias = str | datetime.date | np.datetime64
+#: An amount of money: exact (Decimal, int, str) or an estimate (float).
+Amount: TypeAlias = Decimal | int | str | float | np.floating
+
+_Model = TypeVar("_Model", bound="BTYDModel")
+
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
 
 
-def _day(value: Any) -> str:
-    return str(np.datetime64(value, "D"))
+def _as_day(value: Moment) -> np.datetime64:
+    if isinstance(value, (str, datetime.date)):
+        return np.datetime64(value, "D")
+    day: np.datetime64 = value.astype("datetime64[D]")
+    return day
+
+
+def _day(value: Moment) -> str:
+    return str(_as_day(value))
+
+
+def _amount(value: Amount, currency: str) -> str:
+    """An amount with its currency code, as sentences and summaries show it: ``100 JPY``."""
+    return f"{format_amount(value, currency, symbol=False)} {currency}"
+
+
+def _signed(value: float, currency: str) -> str:
+    """A change in value with its sign, in the currency's decimals: ``+1,250.00``."""
+    text = format_amount(value, currency, symbol=False)
+    return text if text.startswith("-") else "+" + text
 
 
 def data_summary_section(
     doc: Document,
-    customer_ids: np.ndarray,
-    timestamps: np.ndarray,
-    values: np.ndarray | None,
+    customer_ids: NDArray[np.generic],
+    timestamps: NDArray[np.datetime64],
+    values: NDArray[np.float64] | None,
     *,
-    calibration_end: Any = None,
+    calibration_end: Moment | None = None,
     source: str = "",
-) -> dict[str, Any]:
-    """Rows, customers, dates, value and the calibration / holdout split."""
+    currency: str = DEFAULT_CURRENCY,
+) -> None:
+    """Rows, customers, dates, value (in ``currency``) and the calibration / holdout split."""
     doc.section("Data summary")
     if source:
         doc.paragraph(source, note=True)
     days = timestamps.astype("datetime64[D]")
     customers, n_orders_per_customer = np.unique(customer_ids, return_counts=True)
-    facts: dict[str, Any] = {
+    facts: dict[str, str] = {
         "transactions": f"{len(customer_ids):,}",
         "customers": f"{len(customers):,}",
         "first transaction": _day(days.min()),
@@ -63,18 +101,20 @@ def data_summary_section(
         ),
     }
     if values is not None:
-        facts["total value"] = f"{float(values.sum()):,.2f}"
-        facts["mean value per transaction"] = f"{float(values.mean()):,.2f}"
+        facts["currency"] = currency
+        facts["total value"] = format_amount(float(values.sum()), currency, symbol=False)
+        facts["mean value per transaction"] = format_amount(
+            float(values.mean()), currency, symbol=False
+        )
     if calibration_end is not None:
-        cut = np.datetime64(calibration_end, "D")
+        cut = _as_day(calibration_end)
         facts["calibration period"] = f"{_day(days.min())} to {_day(cut)}"
         facts["holdout period"] = f"{_day(cut + 1)} to {_day(days.max())}"
         facts["transactions in the holdout period"] = f"{int(np.sum(days > cut)):,}"
     doc.facts(facts)
-    return facts
 
 
-def _summary_rows(model: Any) -> list[tuple[Any, ...]]:
+def _summary_rows(model: BTYDModel) -> list[tuple[str, float, float, float, float]]:
     s = model.summary()
     return [
         (str(p), float(e), float(se), float(lo), float(hi))
@@ -84,7 +124,7 @@ def _summary_rows(model: Any) -> list[tuple[Any, ...]]:
     ]
 
 
-def _fit(doc: Document, label: str, fit: Callable[[], Any], progress: Progress) -> Any | None:
+def _fit(doc: Document, label: str, fit: Callable[[], _Model], progress: Progress) -> _Model | None:
     """Run one model fit; convergence problems become notes in the report, not failures."""
     from privtraffic.errors import ConvergenceError, ConvergenceWarning
 
@@ -106,11 +146,16 @@ def _fit(doc: Document, label: str, fit: Callable[[], Any], progress: Progress) 
     return model
 
 
-def _fit_rfm(cls: Any, f: np.ndarray, r: np.ndarray, T: np.ndarray) -> Any:
+def _fit_rfm(
+    cls: type[ParetoNBD] | type[ModifiedBetaGeo],
+    f: NDArray[np.float64],
+    r: NDArray[np.float64],
+    T: NDArray[np.float64],
+) -> ParetoNBD | ModifiedBetaGeo:
     return cls().fit(f, r, T)
 
 
-def _model_table(doc: Document, title: str, model: Any) -> None:
+def _model_table(doc: Document, title: str, model: BTYDModel) -> None:
     doc.table(
         _summary_rows(model),
         ["parameter", "estimate", "standard error", "lower 95%", "upper 95%"],
@@ -120,19 +165,24 @@ def _model_table(doc: Document, title: str, model: Any) -> None:
 
 def btyd_section(
     doc: Document,
-    customer_ids: np.ndarray,
-    timestamps: np.ndarray,
-    values: np.ndarray | None,
+    customer_ids: NDArray[np.generic],
+    timestamps: NDArray[np.datetime64],
+    values: NDArray[np.float64] | None,
     *,
     unit: str = "W",
-    calibration_end: Any = None,
+    calibration_end: Moment | None = None,
     horizon_months: int = 12,
     discount_rate: float = 0.01,
     top: int = 20,
     compare: tuple[str, ...] = (),
     progress: Progress,
-) -> dict[str, Any]:
-    """Model fits (BG/NBD, plus the ``compare`` models), holdout checks and the CLV table."""
+    currency: str = DEFAULT_CURRENCY,
+) -> NDArray[np.float64] | None:
+    """Model fits (BG/NBD, plus the ``compare`` models), holdout checks and the CLV table.
+
+    Returns each modelled customer's CLV (for the concentration section), or None when there
+    is no CLV table (no values, too few repeat buyers, a fit that failed).
+    """
     from privtraffic import plotting
     from privtraffic.clv import BetaGeo
     from privtraffic.data import summarize_transactions
@@ -148,7 +198,6 @@ def btyd_section(
             summary, **{name: col[~newborn] for name, col in summary.columns().items()}
         )
     f, r, T = summary.frequency, summary.recency, summary.T
-    results: dict[str, Any] = {"summary": summary, "n_left_out": int(newborn.sum())}
 
     doc.section("Model fits")
     doc.paragraph(
@@ -172,19 +221,17 @@ def btyd_section(
         )
     if len(summary) == 0:
         doc.paragraph("No customer has been observed for any time: nothing to fit.", note=True)
-        return results
+        return None
     bgf = _fit(doc, "BG/NBD", lambda: BetaGeo().fit(f, r, T), progress)
-    results["bgf"] = bgf
     if bgf is None:
-        return results
+        return None
     _model_table(doc, "BG/NBD (Fader, Hardie & Lee 2005)", bgf)
-    fitted_others: dict[str, Any] = {}
+    fitted_others: dict[str, ParetoNBD | ModifiedBetaGeo] = {}
     for label, cls in _other_transaction_models(compare):
         model = _fit(doc, label, functools.partial(_fit_rfm, cls, f, r, T), progress)
         if model is not None:
             fitted_others[label] = model
             _model_table(doc, label, model)
-    results["other_models"] = fitted_others
 
     doc.figure(
         lambda ax: plotting.plot_period_transactions(bgf, f, T, ax=ax),
@@ -208,7 +255,7 @@ def btyd_section(
     )
 
     if calibration_end is not None and summary.holdout_frequency is not None:
-        results["holdout"] = _holdout_checks(
+        _holdout_checks(
             doc,
             bgf,
             summary,
@@ -220,9 +267,9 @@ def btyd_section(
             others=fitted_others,
         )
 
-    if values is not None and summary.monetary_value is not None:
-        results.update(_clv(doc, bgf, summary, unit, horizon_months, discount_rate, top, progress))
-    return results
+    if values is None or summary.monetary_value is None:
+        return None
+    return _clv(doc, bgf, summary, unit, horizon_months, discount_rate, top, progress, currency)
 
 
 #: The extra transaction models a report can compare with BG/NBD: option name -> (class, label).
@@ -232,30 +279,37 @@ EXTRA_MODELS = {
 }
 
 
-def _other_transaction_models(names: tuple[str, ...]) -> list[tuple[str, Any]]:
-    """The classes of the requested extra models."""
-    import privtraffic.clv as clv
+def _other_transaction_models(
+    names: tuple[str, ...],
+) -> list[tuple[str, type[ParetoNBD] | type[ModifiedBetaGeo]]]:
+    """The labels and classes of the requested extra models."""
+    from privtraffic.clv import ModifiedBetaGeo, ParetoNBD
 
-    return [(EXTRA_MODELS[n][1], getattr(clv, EXTRA_MODELS[n][0])) for n in names]
+    classes: dict[str, type[ParetoNBD] | type[ModifiedBetaGeo]] = {
+        "ParetoNBD": ParetoNBD,
+        "ModifiedBetaGeo": ModifiedBetaGeo,
+    }
+    return [(EXTRA_MODELS[n][1], classes[EXTRA_MODELS[n][0]]) for n in names]
 
 
 def _holdout_checks(
     doc: Document,
-    bgf: Any,
-    summary: Any,
-    customer_ids: np.ndarray,
-    timestamps: np.ndarray,
-    calibration_end: Any,
+    bgf: BetaGeo,
+    summary: RFMSummary,
+    customer_ids: NDArray[np.generic],
+    timestamps: NDArray[np.datetime64],
+    calibration_end: Moment,
     unit: str,
     progress: Progress,
     *,
-    others: dict[str, Any],
-) -> dict[str, Any]:
+    others: Mapping[str, ParetoNBD | ModifiedBetaGeo],
+) -> None:
     from privtraffic import plotting
 
     progress("checking the forecasts against the holdout period")
     f, r, T = summary.frequency, summary.recency, summary.T
     hf, hd = summary.holdout_frequency, summary.holdout_duration
+    assert hf is not None and hd is not None  # a calibration end gives a holdout period
     predicted = bgf.expected_purchases(hd, f, r, T)
     bins, actual, expected, n = plotting.holdout_purchases_by_frequency(bgf, f, r, T, hf, hd)
     doc.section("Holdout checks")
@@ -264,7 +318,7 @@ def _holdout_checks(
         f"({float(hd[0]):.4g} {_UNIT_NAMES[unit]}); the table compares the mean forecast with the "
         "mean actual purchases, grouped by calibration-period repeat purchases."
     )
-    total = {
+    total: dict[str, float | int] = {
         "actual holdout purchases": float(hf.sum()),
         "forecast holdout purchases (BG/NBD)": float(predicted.sum()),
         "mean absolute error per customer": float(np.mean(np.abs(predicted - hf))),
@@ -325,22 +379,23 @@ def _holdout_checks(
         ),
         caption=f"Repeat purchases per {_UNIT_NAMES[unit][:-1]}: actual vs BG/NBD.",
     )
-    return {"predicted": predicted, **total}
 
 
 def _clv(
     doc: Document,
-    bgf: Any,
-    summary: Any,
+    bgf: BetaGeo,
+    summary: RFMSummary,
     unit: str,
     horizon_months: int,
     discount_rate: float,
     top: int,
     progress: Progress,
-) -> dict[str, Any]:
+    currency: str,
+) -> NDArray[np.float64] | None:
     from privtraffic.clv import GammaGamma, customer_lifetime_value
 
     f, r, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
+    assert m is not None  # btyd_section calls this only with values
     repeat = (f > 0) & (m > 0)
     doc.section("Spend model and customer lifetime value")
     if repeat.sum() < 3:
@@ -349,15 +404,15 @@ def _clv(
             "too few to fit the spend model, so there is no CLV table.",
             note=True,
         )
-        return {}
-    ggf = _fit(
+        return None
+    ggf: GammaGamma | None = _fit(
         doc,
         f"Gamma-Gamma on {int(repeat.sum()):,} repeat buyers",
         lambda: GammaGamma().fit(f[repeat], m[repeat]),
         progress,
     )
     if ggf is None:
-        return {}
+        return None
     doc.paragraph(
         "Gamma-Gamma (Fader, Hardie & Lee 2005, 'RFM and CLV') on the customers with at least "
         "one repeat purchase: the mean spend per purchase varies across customers, "
@@ -373,10 +428,14 @@ def _clv(
     purchases = bgf.expected_purchases(horizon_units, f, r, T)
     spend = ggf.expected_spend(f, m)
     order = np.argsort(-clv, kind="stable")[:top]
+
+    def money(amount: float) -> str:
+        return format_amount(float(amount), currency, symbol=False)
+
     doc.paragraph(
         f"Customer lifetime value: expected margin over the next {horizon_months:g} months, "
         f"discounted at {discount_rate:.2%} per month (BG/NBD purchases x Gamma-Gamma spend). "
-        f"Total over all customers: {float(np.sum(clv)):,.2f}."
+        f"Total over all customers: {_amount(float(np.sum(clv)), currency)}."
     )
     doc.table(
         [
@@ -385,11 +444,11 @@ def _clv(
                 int(f[i]),
                 float(r[i]),
                 float(T[i]),
-                float(m[i]),
+                money(m[i]),
                 float(alive[i]),
                 float(purchases[i]),
-                float(spend[i]),
-                float(clv[i]),
+                money(spend[i]),
+                money(clv[i]),
             )
             for i in order
         ],
@@ -398,26 +457,27 @@ def _clv(
             "frequency",
             "recency",
             "T",
-            "monetary_value",
+            f"monetary_value ({currency})",
             "P(alive)",
             f"purchases next {horizon_months:g} months",
-            "expected spend",
-            "CLV",
+            f"expected spend ({currency})",
+            f"CLV ({currency})",
         ],
         title=f"Top {len(order)} customers by CLV",
         max_rows=top,
     )
-    return {"ggf": ggf, "clv": clv, "top_customers": summary.customer_id[order]}
+    return clv
 
 
 def concentration_section(
     doc: Document,
-    customer_ids: np.ndarray,
-    values: np.ndarray,
+    customer_ids: NDArray[np.generic],
+    values: NDArray[np.float64],
     *,
-    clv: np.ndarray | None = None,
+    clv: NDArray[np.float64] | None = None,
     title: str = "Concentration",
-) -> dict[str, Any]:
+    currency: str = DEFAULT_CURRENCY,
+) -> None:
     """Gini and top-k% shares of value per customer, with the Lorenz curve."""
     from privtraffic import plotting
     from privtraffic.value import concentration
@@ -427,7 +487,7 @@ def concentration_section(
     doc.section(title)
     if not per_customer.sum() > 0:
         doc.paragraph("Every transaction has value 0: there is no value to measure.", note=True)
-        return {}
+        return
     table = concentration(per_customer)
     doc.paragraph(
         "How concentrated value is across customers: the Gini coefficient (0 = everyone is worth "
@@ -435,35 +495,45 @@ def concentration_section(
         "customers."
     )
 
-    def row(label: str, c: Any) -> tuple[Any, ...]:
-        n, total, gini, *shares = c.rows()[0][1:]
-        return (label, f"{n:,}", f"{total:,.2f}", f"{gini:.4f}", *(f"{x:.1%}" for x in shares))
+    def row(label: str, c: Concentration) -> tuple[str, ...]:
+        return (
+            label,
+            f"{int(c.n_customers[0]):,}",
+            format_amount(float(c.total[0]), currency, symbol=False),
+            f"{float(c.gini[0]):.4f}",
+            *(f"{float(x):.1%}" for x in c.top_share[0]),
+        )
 
     rows = [row("spend to date", table)]
-    clv_table = None
     if clv is not None and np.sum(clv) > 0:
-        clv_table = concentration(np.clip(clv, 0.0, None))
-        rows.append(row("CLV", clv_table))
-    header = ["value", "customers", "total", "Gini", *(f"top {k:.0%}" for k in table.shares)]
+        rows.append(row("CLV", concentration(np.clip(clv, 0.0, None))))
+    header = [
+        "value",
+        "customers",
+        f"total ({currency})",
+        "Gini",
+        *(f"top {k:.0%}" for k in table.shares),
+    ]
     doc.table(rows, header)
     doc.figure(
         lambda ax: plotting.plot_lorenz_curve(per_customer, label="spend to date", ax=ax),
         caption="Lorenz curve of spend per customer.",
         size=(5.5, 5.0),
     )
-    return {"spend": table, "clv": clv_table, "per_customer": per_customer}
 
 
 def referral_section(
     doc: Document,
-    referrers: np.ndarray,
-    referees: np.ndarray,
-    buyer_ids: np.ndarray,
-    values: np.ndarray,
+    referrers: NDArray[np.generic],
+    referees: NDArray[np.generic],
+    buyer_ids: NDArray[np.generic],
+    values: NDArray[np.float64],
     *,
     top: int = 20,
-) -> dict[str, Any]:
-    """The KOC leaderboard from the referral log and the purchases, and the top KOC's tree."""
+    currency: str = DEFAULT_CURRENCY,
+) -> None:
+    """The KOC leaderboard from the referral log and the purchases (values in ``currency``),
+    and the top KOC's tree."""
     from privtraffic import plotting
     from privtraffic.referral import ReferralGraph
 
@@ -491,12 +561,12 @@ def referral_section(
         [
             (
                 scores.user[i].item(),
-                float(scores.own_value[i]),
+                format_amount(float(scores.own_value[i]), currency, symbol=False),
                 int(scores.direct_referrals[i]),
                 int(scores.converted_referrals[i]),
                 int(scores.descendants[i]),
-                float(scores.referred_value[i]),
-                float(scores.network_value[i]),
+                format_amount(float(scores.referred_value[i]), currency, symbol=False),
+                format_amount(float(scores.network_value[i]), currency, symbol=False),
                 float(scores.score[i]),
                 "yes" if scores.is_koc[i] else "",
             )
@@ -504,12 +574,12 @@ def referral_section(
         ],
         [
             "user",
-            "own value",
+            f"own value ({currency})",
             "direct referrals",
             "referrals who bought",
             "users below",
-            "direct referrals' value",
-            "network value",
+            f"direct referrals' value ({currency})",
+            f"network value ({currency})",
             "score",
             "KOC",
         ],
@@ -525,23 +595,24 @@ def referral_section(
             ),
             caption=f"Referral tree of the top user, {leader!r} (node size: own purchase value).",
         )
-    return {"graph": graph, "scores": scores, "leaderboard": scores.user[order]}
 
 
 def commission_section(
     doc: Document,
-    order_ids: np.ndarray,
-    sharers: np.ndarray,
-    amounts: np.ndarray,
-    plan: Any,
-    uplines: np.ndarray | None = None,
-    distributors: np.ndarray | None = None,
+    order_ids: NDArray[np.generic],
+    sharers: NDArray[np.generic],
+    amounts: NDArray[np.str_],
+    plan: CommissionPlan | Mapping[str, object],
+    uplines: NDArray[np.generic] | None = None,
+    distributors: NDArray[np.generic] | None = None,
     *,
     top: int = 20,
-) -> dict[str, Any]:
-    """Commissions of the orders under the plan: totals, per level, top beneficiaries."""
-    from decimal import Decimal
+) -> None:
+    """Commissions of the orders under the plan: totals, per level, top beneficiaries.
 
+    Every amount is shown in the plan's currency with its own decimals (``100 JPY``,
+    ``12.30 CNY``).
+    """
     from privtraffic.commission import (
         CommissionPlan,
         DistributorNetwork,
@@ -551,6 +622,7 @@ def commission_section(
 
     if not isinstance(plan, CommissionPlan):
         plan = CommissionPlan.from_dict(plan)
+    currency = plan.currency
     everyone = np.unique(
         np.concatenate([sharers, *(a for a in (uplines, distributors) if a is not None)])
     )
@@ -574,38 +646,41 @@ def commission_section(
     rows_level = []
     for level in range(1, plan.n_levels + 1):
         mask = batch.level == level
+        minor = int(batch.amount_minor[mask].sum())
         rows_level.append(
-            (level, int(mask.sum()), f"{Decimal(int(batch.amount_minor[mask].sum())) / 100:,.2f}")
+            (level, int(mask.sum()), format_amount(minor, currency, symbol=False, minor_units=True))
         )
     facts = {
         "orders": f"{len(order_ids):,}",
-        "order value": f"{gmv:,.2f} {plan.currency}",
-        "total commission": f"{total:,.2f} {plan.currency}",
+        "order value": _amount(gmv, currency),
+        "total commission": _amount(total, currency),
         "commission / order value": f"{float(total / gmv):.2%}" if gmv else "-",
         "distributors paid": f"{len(set(batch.beneficiary.tolist())):,}",
     }
     doc.facts(facts)
-    doc.table(rows_level, ["level", "entries", f"commission ({plan.currency})"], title="By level")
+    doc.table(rows_level, ["level", "entries", f"commission ({currency})"], title="By level")
     ranked = sorted(batch.by_beneficiary().items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
     doc.table(
-        [(k if not isinstance(k, np.generic) else k.item(), f"{v:,.2f}") for k, v in ranked],
-        ["distributor", f"commission ({plan.currency})"],
+        [
+            (k.item() if isinstance(k, np.generic) else k, format_amount(v, currency, symbol=False))
+            for k, v in ranked
+        ],
+        ["distributor", f"commission ({currency})"],
         title=f"Top {len(ranked)} distributors",
         max_rows=top,
     )
     doc.raw_html(compliance_report(plan)._repr_html_())
-    return {"batch": batch, "total": total, "gmv": gmv}
 
 
 def funnel_section(
     doc: Document,
-    users: np.ndarray,
-    kinds: np.ndarray,
-    timestamps: np.ndarray,
+    users: NDArray[np.generic],
+    kinds: NDArray[np.str_],
+    timestamps: NDArray[np.datetime64],
     steps: tuple[str, ...],
     *,
     window_days: float,
-) -> dict[str, Any]:
+) -> None:
     """Users reaching each step within the window, with the funnel chart."""
     from privtraffic import plotting
     from privtraffic.funnel import Funnel
@@ -632,19 +707,22 @@ def funnel_section(
         lambda ax: plotting.plot_funnel(list(steps), reached, ax=ax),
         caption="Funnel: users reaching each step.",
     )
-    return {"n_reached": reached}
 
 
 def value_decomposition_section(
     doc: Document,
-    pool: tuple[np.ndarray, np.ndarray],
-    buyers: tuple[np.ndarray, np.ndarray],
-    revenue: tuple[np.ndarray, np.ndarray],
-    groups: np.ndarray,
+    pool: tuple[NDArray[np.int64], NDArray[np.int64]],
+    buyers: tuple[NDArray[np.int64], NDArray[np.int64]],
+    revenue: tuple[NDArray[np.float64], NDArray[np.float64]],
+    groups: NDArray[np.str_],
     *,
     periods: tuple[str, str],
-) -> dict[str, Any]:
-    """Pool x conversion x monetisation between two periods, by group, with the waterfall."""
+    currency: str = DEFAULT_CURRENCY,
+) -> None:
+    """Pool x conversion x monetisation between two periods, by group, with the waterfall.
+
+    The contributions are money (revenue in ``currency``).
+    """
     from privtraffic import plotting
     from privtraffic.value import decompose, three_factors
 
@@ -668,13 +746,13 @@ def value_decomposition_section(
             (
                 str(g),
                 *(
-                    f"{float(parts.by_group[k][i]):+,.2f}"
+                    _signed(float(parts.by_group[k][i]), currency)
                     for k in ("pool", "conversion", "monetization", "change")
                 ),
             )
             for i, g in enumerate(parts.groups.tolist())
         ],
-        ["channel", "pool", "conversion", "monetisation", "change"],
+        ["channel", "pool", "conversion", "monetisation", f"change ({currency})"],
         title="Contributions by channel",
     )
     doc.figure(
@@ -684,23 +762,23 @@ def value_decomposition_section(
             start=parts.value_0,
             start_label=periods[0],
             total_label=periods[1],
+            currency=currency,
             ax=ax,
         ),
         caption="From the first period's value to the second's, factor by factor.",
     )
-    return {"decomposition": parts}
 
 
 def tiers_section(
     doc: Document,
-    users: np.ndarray,
-    kinds: np.ndarray,
-    timestamps: np.ndarray,
+    users: NDArray[np.generic],
+    kinds: NDArray[np.str_],
+    timestamps: NDArray[np.datetime64],
     *,
     window_days: float = 90.0,
     step_days: int = 30,
     max_snapshots: int = 12,
-) -> dict[str, Any]:
+) -> None:
     """Relationship-ladder tiers over time (monthly snapshots) and the flows between them."""
     from privtraffic import plotting
     from privtraffic.lifecycle import relationship_ladder, transition_matrix
@@ -758,4 +836,3 @@ def tiers_section(
         "((none): not yet connected, or no tier).",
         size=(6.5, 5.0),
     )
-    return {"snapshots": tables, "flows": flows, "counts": counts}

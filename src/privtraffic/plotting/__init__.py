@@ -4,14 +4,23 @@ matplotlib is imported only when a plot is drawn, so ``import privtraffic.plotti
 Every function returns the matplotlib ``Axes`` it drew on and takes ``ax=`` to draw on an
 existing one (a new pyplot figure is made when it is omitted).
 
-- BTYD diagnostics (:mod:`~privtraffic.plotting.btyd`): :func:`plot_period_transactions`,
-  :func:`plot_calibration_purchases_vs_holdout_purchases`, :func:`plot_cumulative_transactions`,
-  :func:`plot_incremental_transactions`, :func:`plot_frequency_recency_matrix`,
-  :func:`plot_probability_alive_matrix`.
-- Relationship tiers: :func:`plot_tier_mix`, :func:`plot_transition_matrix`.
-- Referrals: :func:`plot_referral_tree`.
-- Concentration and value: :func:`plot_lorenz_curve`, :func:`plot_value_waterfall`.
-- Funnels: :func:`plot_funnel`.
+What lives here, one plot family per module:
+
+- :mod:`~privtraffic.plotting.btyd`: BTYD diagnostics of a fitted model against the data:
+  :func:`plot_period_transactions`, :func:`plot_calibration_purchases_vs_holdout_purchases`,
+  :func:`plot_cumulative_transactions`, :func:`plot_incremental_transactions`,
+  :func:`plot_frequency_recency_matrix`, :func:`plot_probability_alive_matrix`, and the
+  numbers behind them without drawing: :func:`period_transaction_counts`,
+  :func:`holdout_purchases_by_frequency`, :func:`tracking_curves`.
+- :mod:`~privtraffic.plotting.tiers`: relationship tiers: :func:`plot_tier_mix`,
+  :func:`plot_transition_matrix`.
+- :mod:`~privtraffic.plotting.referral`: :func:`plot_referral_tree`.
+- :mod:`~privtraffic.plotting.concentration`: :func:`plot_lorenz_curve` (with the Gini
+  coefficient of :func:`privtraffic.value.gini`).
+- :mod:`~privtraffic.plotting.value`: :func:`plot_value_waterfall`, with amounts labelled in
+  their currency's decimals.
+- :mod:`~privtraffic.plotting.funnel`: :func:`plot_funnel`.
+- ``_axes`` (private): the lazy matplotlib import and the ``ax=None`` rule every plot shares.
 
 Examples
 --------

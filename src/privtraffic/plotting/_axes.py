@@ -6,7 +6,11 @@ cheap and works without the ``plot`` extra installed.
 
 from __future__ import annotations
 
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
 
 __all__ = ["axes_or_new", "require_matplotlib"]
 
@@ -16,7 +20,7 @@ _MISSING = (
 )
 
 
-def require_matplotlib() -> Any:
+def require_matplotlib() -> ModuleType:
     """Import and return the ``matplotlib`` module, or raise ``ImportError`` saying how to get it.
 
     Returns
@@ -36,7 +40,7 @@ def require_matplotlib() -> Any:
     return matplotlib
 
 
-def axes_or_new(ax: Any) -> Any:
+def axes_or_new(ax: Axes | None) -> Axes:
     """Return ``ax`` itself, or the Axes of a new pyplot figure when ``ax`` is None.
 
     Parameters
@@ -52,5 +56,6 @@ def axes_or_new(ax: Any) -> Any:
         return ax
     import matplotlib.pyplot as plt
 
+    new_ax: Axes
     _, new_ax = plt.subplots()
     return new_ax

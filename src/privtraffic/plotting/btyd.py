@@ -11,9 +11,12 @@ Every function takes a fitted continuous-time model (:class:`privtraffic.clv.Bet
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import (
     as_datetime64,
@@ -26,6 +29,12 @@ from privtraffic._validation import (
 from privtraffic.errors import InvalidInputError
 from privtraffic.plotting._axes import axes_or_new
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
+#: One point in time: an ISO date string, a date or datetime, or a datetime64.
+Moment: TypeAlias = str | datetime.date | np.datetime64
+
 __all__ = [
     "plot_calibration_purchases_vs_holdout_purchases",
     "plot_cumulative_transactions",
@@ -36,25 +45,47 @@ __all__ = [
 ]
 
 
+# What each plot needs of a fitted model (BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom
+# all have it). The arguments are positional: the models name the age ``T`` or ``n_periods``.
+class _CountsModel(Protocol):
+    def probability_of_purchases(self, n: int, t: ArrayLike, /) -> ArrayLike: ...
+
+
+class _ForecastModel(Protocol):
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, /
+    ) -> ArrayLike: ...
+
+
+class _NewCustomerModel(Protocol):
+    def expected_purchases_new(self, t: ArrayLike, /) -> ArrayLike: ...
+
+
+class _AliveModel(Protocol):
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, /
+    ) -> ArrayLike: ...
+
+
 def _check_max_frequency(max_frequency: int) -> None:
     if max_frequency < 1:
         raise InvalidInputError(f"'max_frequency' must be >= 1 (got {max_frequency})")
 
 
-def _set_frequency_ticks(ax: Any, bins: np.ndarray) -> None:
+def _set_frequency_ticks(ax: Axes, bins: NDArray[np.int64]) -> None:
     """Label the frequency bins ``0, 1, ..., n+`` (the last bin pools ``n`` or more)."""
     ax.set_xticks(bins, [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"])
 
 
-def _vectorised(function: Any, *args: Any) -> np.ndarray:
+def _vectorised(function: Callable[..., ArrayLike], *args: ArrayLike) -> NDArray[np.float64]:
     """Call a model method on arrays; its result is broadcast to the arguments' shape."""
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     return np.broadcast_to(np.asarray(function(*args), dtype=np.float64), shape)
 
 
 def period_transaction_counts(
-    model: Any, frequency: Any, T: Any, *, max_frequency: int = 7
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    model: _CountsModel, frequency: ArrayLike, T: ArrayLike, *, max_frequency: int = 7
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """Customers by number of repeat purchases in the calibration period: actual and model.
 
     The last bin collects ``max_frequency`` or more repeat purchases. The model's count for ``n``
@@ -108,8 +139,13 @@ def period_transaction_counts(
 
 
 def plot_period_transactions(
-    model: Any, frequency: Any, T: Any, *, max_frequency: int = 7, ax: Any = None
-) -> Any:
+    model: _CountsModel,
+    frequency: ArrayLike,
+    T: ArrayLike,
+    *,
+    max_frequency: int = 7,
+    ax: Axes | None = None,
+) -> Axes:
     """Bar chart of customers by repeat purchases in the calibration period: actual vs model.
 
     Parameters
@@ -162,15 +198,15 @@ def plot_period_transactions(
 
 
 def holdout_purchases_by_frequency(
-    model: Any,
-    frequency: Any,
-    recency: Any,
-    T: Any,
-    holdout_frequency: Any,
-    holdout_duration: Any,
+    model: _ForecastModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    holdout_frequency: ArrayLike,
+    holdout_duration: ArrayLike,
     *,
     max_frequency: int = 7,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Mean holdout purchases per customer, grouped by calibration frequency: actual and model.
 
     Parameters
@@ -227,16 +263,16 @@ def holdout_purchases_by_frequency(
 
 
 def plot_calibration_purchases_vs_holdout_purchases(
-    model: Any,
-    frequency: Any,
-    recency: Any,
-    T: Any,
-    holdout_frequency: Any,
-    holdout_duration: Any,
+    model: _ForecastModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    holdout_frequency: ArrayLike,
+    holdout_duration: ArrayLike,
     *,
     max_frequency: int = 7,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Mean holdout purchases against calibration purchases: actual and the model's forecast.
 
     Parameters
@@ -298,13 +334,13 @@ def plot_calibration_purchases_vs_holdout_purchases(
 
 
 def tracking_curves(
-    model: Any,
-    customer_ids: Any,
-    timestamps: Any,
+    model: _NewCustomerModel,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
     *,
     unit: str | float = "W",
     period: str | float | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.datetime64], NDArray[np.float64], NDArray[np.float64]]:
     """Cumulative repeat purchases of a cohort over time: actual and the model's forecast.
 
     Purchases on the same day by the same customer count once and each customer's first
@@ -373,14 +409,14 @@ def tracking_curves(
 
 
 def _draw_tracking(
-    ax: Any,
-    ends: np.ndarray,
-    actual: np.ndarray,
-    expected: np.ndarray,
-    calibration_end: Any,
+    ax: Axes,
+    ends: NDArray[np.datetime64],
+    actual: NDArray[np.float64],
+    expected: NDArray[np.float64],
+    calibration_end: Moment | None,
     ylabel: str,
     title: str,
-) -> Any:
+) -> Axes:
     x = ends.astype("datetime64[D]").astype(object)
     ax.plot(x, actual, label="actual")
     ax.plot(x, expected, linestyle="--", label="model")
@@ -395,15 +431,15 @@ def _draw_tracking(
 
 
 def plot_cumulative_transactions(
-    model: Any,
-    customer_ids: Any,
-    timestamps: Any,
+    model: _NewCustomerModel,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
     *,
-    calibration_end: Any = None,
+    calibration_end: Moment | None = None,
     unit: str | float = "W",
     period: str | float | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Cumulative repeat purchases over time, actual vs model, across calibration and holdout.
 
     Parameters
@@ -462,15 +498,15 @@ def plot_cumulative_transactions(
 
 
 def plot_incremental_transactions(
-    model: Any,
-    customer_ids: Any,
-    timestamps: Any,
+    model: _NewCustomerModel,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
     *,
-    calibration_end: Any = None,
+    calibration_end: Moment | None = None,
     unit: str | float = "W",
     period: str | float | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Repeat purchases per tracking step over time, actual vs model.
 
     Parameters
@@ -527,7 +563,9 @@ def plot_incremental_transactions(
     )
 
 
-def _grid(T: float, max_frequency: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid(
+    T: float, max_frequency: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     if not (np.isfinite(T) and T > 0):
         raise InvalidInputError(f"'T' must be a positive number (got {T!r})")
     _check_max_frequency(max_frequency)
@@ -538,7 +576,9 @@ def _grid(T: float, max_frequency: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     return f, r, valid
 
 
-def _draw_matrix(ax: Any, values: np.ndarray, r: np.ndarray, title: str, label: str) -> Any:
+def _draw_matrix(
+    ax: Axes, values: NDArray[np.float64], r: NDArray[np.float64], title: str, label: str
+) -> Axes:
     image = ax.imshow(
         values,
         origin="lower",
@@ -554,8 +594,13 @@ def _draw_matrix(ax: Any, values: np.ndarray, r: np.ndarray, title: str, label: 
 
 
 def plot_frequency_recency_matrix(
-    model: Any, *, T: float, max_frequency: int, t: float = 1.0, ax: Any = None
-) -> Any:
+    model: _ForecastModel,
+    *,
+    T: float,
+    max_frequency: int,
+    t: float = 1.0,
+    ax: Axes | None = None,
+) -> Axes:
     """Heatmap of expected purchases in the next ``t`` by frequency and recency, at age ``T``.
 
     Cells with ``frequency == 0`` and ``recency > 0`` cannot occur and are left blank.
@@ -607,8 +652,8 @@ def plot_frequency_recency_matrix(
 
 
 def plot_probability_alive_matrix(
-    model: Any, *, T: float, max_frequency: int, ax: Any = None
-) -> Any:
+    model: _AliveModel, *, T: float, max_frequency: int, ax: Axes | None = None
+) -> Axes:
     """Heatmap of P(alive) by frequency and recency, for customers of age ``T``.
 
     Cells with ``frequency == 0`` and ``recency > 0`` cannot occur and are left blank.

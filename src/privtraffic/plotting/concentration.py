@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from numpy.typing import ArrayLike
 
 from privtraffic.plotting._axes import axes_or_new
 from privtraffic.value import gini as gini_coefficient
 from privtraffic.value import lorenz
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_lorenz_curve"]
 
 
 def plot_lorenz_curve(
-    values: Any,
+    values: ArrayLike,
     *,
     label: str | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Plot the Lorenz curve of ``values`` (e.g. spend per customer) with its Gini coefficient.
 
     Customers are sorted from the smallest to the largest value; the curve shows which share of

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
 from privtraffic.plotting._axes import axes_or_new
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_funnel"]
 
 
-def plot_funnel(stages: Sequence[str], counts: Any, *, ax: Any = None) -> Any:
+def plot_funnel(stages: Sequence[str], counts: ArrayLike, *, ax: Axes | None = None) -> Axes:
     """Draw a funnel: one centred bar per stage, labelled with its count and conversion.
 
     Parameters

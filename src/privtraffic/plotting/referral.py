@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from privtraffic._validation import as_ids, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
 from privtraffic.plotting._axes import axes_or_new
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_referral_tree"]
+
+#: A user id as the referral edges hold it: an integer or a string.
+UserId: TypeAlias = int | str
 
 
 def _tree_layout(
-    children: Mapping[Any, list[Any]], root: Any, max_depth: int
-) -> tuple[dict[Any, tuple[float, int]], list[tuple[Any, Any]]]:
+    children: Mapping[UserId, list[UserId]], root: UserId, max_depth: int
+) -> tuple[dict[UserId, tuple[float, int]], list[tuple[UserId, UserId]]]:
     """Tidy layered layout: leaves left to right, each parent centred over its children."""
-    positions: dict[Any, tuple[float, int]] = {}
-    edges: list[tuple[Any, Any]] = []
+    positions: dict[UserId, tuple[float, int]] = {}
+    edges: list[tuple[UserId, UserId]] = []
     seen = {root}
     next_leaf = 0.0
     # Iterative post-order walk, so deep chains cannot hit the recursion limit.
-    stack: list[tuple[Any, int, list[Any] | None]] = [(root, 0, None)]
+    stack: list[tuple[UserId, int, list[UserId] | None]] = [(root, 0, None)]
     while stack:
         node, depth, placed_kids = stack.pop()
         if placed_kids is None:
@@ -43,14 +50,14 @@ def _tree_layout(
 
 
 def plot_referral_tree(
-    referrers: Any,
-    referees: Any,
-    root: Any,
+    referrers: ArrayLike,
+    referees: ArrayLike,
+    root: UserId,
     *,
     max_depth: int = 3,
-    values: Mapping[Any, float] | None = None,
-    ax: Any = None,
-) -> Any:
+    values: Mapping[UserId, float] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Draw the referral tree below one user (typically a KOC), level by level.
 
     Each referral edge points from the referrer to the referee; the root sits at the top, its
@@ -96,7 +103,7 @@ def plot_referral_tree(
     src_list, dst_list = src.tolist(), dst.tolist()
     if root not in set(src_list) | set(dst_list):
         raise InvalidInputError(f"'root' must appear in the referral edges (got {root!r})")
-    children: dict[Any, list[Any]] = {}
+    children: dict[UserId, list[UserId]] = {}
     for a, b in zip(src_list, dst_list, strict=True):
         children.setdefault(a, []).append(b)
     positions, edges = _tree_layout(children, root, max_depth)

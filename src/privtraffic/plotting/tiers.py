@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import check_nonempty
 from privtraffic.errors import InvalidInputError
 from privtraffic.plotting._axes import axes_or_new
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_tier_mix", "plot_transition_matrix"]
 
 
-def _finite_nonnegative_2d(values: Any, name: str) -> np.ndarray:
+def _finite_nonnegative_2d(values: ArrayLike, name: str) -> NDArray[np.float64]:
     arr = np.array(values, dtype=np.float64, copy=True)
     if arr.ndim != 2:
         raise InvalidInputError(f"'{name}' must be 2-dimensional (got shape {arr.shape})")
@@ -28,13 +32,13 @@ def _finite_nonnegative_2d(values: Any, name: str) -> np.ndarray:
 
 
 def plot_tier_mix(
-    periods: Any,
-    counts: Any,
+    periods: ArrayLike,
+    counts: ArrayLike,
     tiers: Sequence[str],
     *,
     share: bool = True,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Stacked area of how many users sit in each tier at each point in time.
 
     Parameters
@@ -100,12 +104,12 @@ def plot_tier_mix(
 
 
 def plot_transition_matrix(
-    matrix: Any,
+    matrix: ArrayLike,
     tiers: Sequence[str],
     *,
     to_tiers: Sequence[str] | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Heatmap of a tier transition matrix: row = tier at the start, column = tier at the end.
 
     Parameters

@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
+from privtraffic.money import DEFAULT_CURRENCY, check_currency, format_amount
 from privtraffic.plotting._axes import axes_or_new
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_value_waterfall"]
 
 
 def plot_value_waterfall(
     labels: Sequence[str],
-    amounts: Any,
+    amounts: ArrayLike,
     *,
     start: float | None = None,
     start_label: str = "before",
     total_label: str = "total",
-    ax: Any = None,
-) -> Any:
+    currency: str = DEFAULT_CURRENCY,
+    ax: Axes | None = None,
+) -> Axes:
     """Draw a waterfall: each component as a floating bar, then the total.
 
     Positive components rise from the running total, negative ones fall from it; the last bar is
@@ -42,6 +48,9 @@ def plot_value_waterfall(
         Name of the starting bar.
     total_label : str, default "total"
         Name of the final bar.
+    currency : str, default "CNY"
+        The amounts' currency: the bar labels show its decimals (none for JPY, two for CNY),
+        through :func:`privtraffic.money.format_amount`, and the axis names it.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -67,6 +76,10 @@ def plot_value_waterfall(
     ...                           ax=Figure().add_subplot())
     >>> ax.texts[-1].get_text()
     '20,625.00'
+    >>> ax = plot_value_waterfall(["orders", "refunds"], [1200.0, -150.0], currency="JPY",
+    ...                           ax=Figure().add_subplot())
+    >>> [t.get_text() for t in ax.texts], ax.get_ylabel()
+    (['+1,200', '-150', '1,050'], 'value (JPY)')
     """
     names = [str(s) for s in labels]
     y = as_float_array(amounts, "amounts")
@@ -79,21 +92,28 @@ def plot_value_waterfall(
     starts = ends - y
     total = float(ends[-1])
     first = 0 if start is None else 1
+    check_currency(currency)
+
+    def money(amount: float) -> str:
+        return format_amount(amount, currency, symbol=False)
+
     ax = axes_or_new(ax)
     if start is not None:
         ax.bar([0], [base], color="0.6", width=0.7)
-        ax.text(0, max(base, 0.0), f"{base:,.2f}", ha="center", va="bottom", fontsize=9)
+        ax.text(0, max(base, 0.0), money(base), ha="center", va="bottom", fontsize=9)
     colors = ["#55a868" if v >= 0 else "#c44e52" for v in y]
     x = first + np.arange(y.size)
     ax.bar(x, y, bottom=starts, color=colors, width=0.7)
     ax.bar([first + y.size], [total], color="#4c72b0", width=0.7)
-    for xi, lo, hi, v in zip(x, starts, ends, y, strict=True):
-        ax.text(xi, max(lo, hi), f"{v:+,.2f}", ha="center", va="bottom", fontsize=9)
+    for xi, lo, hi, v in zip(x.tolist(), starts, ends, y, strict=True):
+        change = money(float(v))
+        label = change if change.startswith("-") else "+" + change
+        ax.text(xi, max(lo, hi), label, ha="center", va="bottom", fontsize=9)
     for xi, level in zip(
         np.arange(first + y.size), np.concatenate([starts[:1], ends])[1 - first :], strict=False
     ):
         ax.plot([xi + 0.35, xi + 0.65], [level, level], color="0.5", linewidth=1)
-    ax.text(first + y.size, max(total, 0.0), f"{total:,.2f}", ha="center", va="bottom", fontsize=9)
+    ax.text(first + y.size, max(total, 0.0), money(total), ha="center", va="bottom", fontsize=9)
     ax.axhline(0.0, color="0.3", linewidth=0.8)
     levels = np.concatenate([starts, ends, [base, total, 0.0]])
     low, high = float(levels.min()), float(levels.max())
@@ -101,6 +121,6 @@ def plot_value_waterfall(
     ax.set_ylim(low - (pad if low < 0 else 0.0), high + pad)
     names = [start_label, *names] if start is not None else names
     ax.set_xticks(np.arange(len(names) + 1), [*names, total_label])
-    ax.set_ylabel("value")
+    ax.set_ylabel(f"value ({currency})")
     ax.set_title("Value decomposition")
     return ax

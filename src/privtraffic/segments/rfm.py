@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
@@ -14,7 +14,10 @@ from privtraffic.errors import InvalidInputError
 
 __all__ = ["RFMScores", "rfm_scores"]
 
-_COLUMNS = ("recency", "frequency", "monetary")
+
+def _scores(values: ArrayLike) -> NDArray[np.integer]:
+    scores: NDArray[np.integer] = np.asarray(values)
+    return scores
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -37,13 +40,13 @@ class RFMScores(ColumnarTable):
     ([3, 2, 1], [3, 2, 1], ['333', '222', '111'])
     """
 
-    r_score: np.ndarray = attrs.field(converter=np.asarray)
-    f_score: np.ndarray = attrs.field(converter=np.asarray)
-    m_score: np.ndarray = attrs.field(converter=np.asarray)
-    fm_score: np.ndarray = attrs.field(converter=np.asarray)
+    r_score: NDArray[np.integer] = attrs.field(converter=_scores)
+    f_score: NDArray[np.integer] = attrs.field(converter=_scores)
+    m_score: NDArray[np.integer] = attrs.field(converter=_scores)
+    fm_score: NDArray[np.integer] = attrs.field(converter=_scores)
     bins: int = 5
 
-    def codes(self) -> np.ndarray:
+    def codes(self) -> NDArray[np.str_]:
         """The classic three-digit RFM codes, e.g. ``"545"`` (valid for ``bins <= 9``).
 
         Returns
@@ -56,10 +59,11 @@ class RFMScores(ColumnarTable):
         ['221', '112']
         """
         combined = self.r_score.astype(np.int64) * 100 + self.f_score * 10 + self.m_score
-        return combined.astype("U3")
+        codes: NDArray[np.str_] = combined.astype("U3")
+        return codes
 
 
-def _quantile_score(x: np.ndarray, bins: int, higher_is_better: bool) -> np.ndarray:
+def _quantile_score(x: NDArray[np.float64], bins: int, higher_is_better: bool) -> NDArray[np.int8]:
     """Score = 1 + floor(bins * share of customers strictly worse); ties share one score."""
     n = x.shape[0]
     key = x if higher_is_better else -x
@@ -69,17 +73,21 @@ def _quantile_score(x: np.ndarray, bins: int, higher_is_better: bool) -> np.ndar
     ranked = key[order]
     worse = np.empty(n, dtype=np.int64)
     worse[order] = np.searchsorted(ranked, ranked, side="left")
-    return (1 + (bins * worse) // n).astype(np.int8)
+    score: NDArray[np.int8] = (1 + (bins * worse) // n).astype(np.int8)
+    return score
 
 
-def _fixed_score(x: np.ndarray, edges: np.ndarray, bins: int, higher_is_better: bool) -> np.ndarray:
+def _fixed_score(
+    x: NDArray[np.float64], edges: NDArray[np.float64], bins: int, higher_is_better: bool
+) -> NDArray[np.int8]:
     if higher_is_better:  # x >= edge moves up one level
-        return (1 + np.searchsorted(edges, x, side="right")).astype(np.int8)
-    # recency: x <= edge stays in the better level
-    return (bins - np.searchsorted(edges, x, side="left")).astype(np.int8)
+        score = 1 + np.searchsorted(edges, x, side="right")
+    else:  # recency: x <= edge stays in the better level
+        score = bins - np.searchsorted(edges, x, side="left")
+    return score.astype(np.int8)
 
 
-def _edges(edges: Mapping[str, Any], name: str, bins: int) -> np.ndarray:
+def _edges(edges: Mapping[str, ArrayLike], name: str, bins: int) -> NDArray[np.float64]:
     if name not in edges:
         raise InvalidInputError(f"'edges' must give edges for {name!r} (got keys {sorted(edges)})")
     e = as_float_array(edges[name], f"edges[{name!r}]")
@@ -97,13 +105,13 @@ def _edges(edges: Mapping[str, Any], name: str, bins: int) -> np.ndarray:
 
 
 def rfm_scores(
-    recency: Any,
-    frequency: Any,
-    monetary: Any,
+    recency: ArrayLike,
+    frequency: ArrayLike,
+    monetary: ArrayLike,
     *,
     bins: int = 5,
     method: str = "quantile",
-    edges: Mapping[str, Any] | None = None,
+    edges: Mapping[str, ArrayLike] | None = None,
 ) -> RFMScores:
     """Score customers 1..``bins`` on recency, frequency and monetary value.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TypeAlias
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 from privtraffic.segments.rfm import RFMScores
@@ -14,7 +15,19 @@ from privtraffic.segments.rfm import RFMScores
 __all__ = ["STANDARD_RFM_MAP", "RFMSegmentMap"]
 
 
-def _check_grid(instance: RFMSegmentMap, attribute: Any, grid: tuple[tuple[str, ...], ...]) -> None:
+#: One rectangle of the grid: ``((r_low, r_high), (f_low, f_high))``, inclusive.
+Box: TypeAlias = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _as_grid(grid: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(row) for row in grid)
+
+
+def _check_grid(
+    instance: RFMSegmentMap,
+    attribute: attrs.Attribute[tuple[tuple[str, ...], ...]],
+    grid: tuple[tuple[str, ...], ...],
+) -> None:
     n = len(grid)
     if not 2 <= n <= 9:
         raise InvalidDefinitionError(f"'grid' must have 2..9 rows, one per recency score (got {n})")
@@ -31,7 +44,7 @@ def _check_grid(instance: RFMSegmentMap, attribute: Any, grid: tuple[tuple[str, 
                 )
 
 
-def _check_axis(instance: RFMSegmentMap, attribute: Any, value: str) -> None:
+def _check_axis(instance: RFMSegmentMap, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in ("f_score", "fm_score"):
         raise InvalidDefinitionError(f"'axis' must be 'f_score' or 'fm_score' (got {value!r})")
 
@@ -59,9 +72,7 @@ class RFMSegmentMap:
     (('rest', 'rest'), ('best', 'best'))
     """
 
-    grid: tuple[tuple[str, ...], ...] = attrs.field(
-        converter=lambda g: tuple(tuple(row) for row in g), validator=_check_grid
-    )
+    grid: tuple[tuple[str, ...], ...] = attrs.field(converter=_as_grid, validator=_check_grid)
     axis: str = attrs.field(default="f_score", validator=_check_axis)
 
     @property
@@ -101,7 +112,7 @@ class RFMSegmentMap:
     @classmethod
     def from_rules(
         cls,
-        rules: Mapping[str, Any],
+        rules: Mapping[str, Box | list[Box]],
         *,
         bins: int = 5,
         axis: str = "f_score",
@@ -166,7 +177,7 @@ class RFMSegmentMap:
                     raise InvalidDefinitionError(f"cell (r={r + 1}, f={f + 1}) has no segment")
         return cls(grid=tuple(tuple(str(c) for c in row) for row in grid), axis=axis)
 
-    def assign(self, scores: RFMScores) -> np.ndarray:
+    def assign(self, scores: RFMScores) -> NDArray[np.str_]:
         """The segment of each customer.
 
         Parameters
@@ -199,7 +210,8 @@ class RFMSegmentMap:
         names = np.array([c for row in self.grid for c in row])
         second = getattr(scores, self.axis).astype(np.int64)
         cell = (scores.r_score.astype(np.int64) - 1) * self.bins + (second - 1)
-        return names[cell]
+        segments: NDArray[np.str_] = names[cell]
+        return segments
 
 
 STANDARD_RFM_MAP = RFMSegmentMap.from_rules(

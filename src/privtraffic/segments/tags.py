@@ -5,18 +5,28 @@ from __future__ import annotations
 import ast
 import operator
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import check_nonempty
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
 __all__ = ["Condition", "TagRule", "TagSet", "Tags"]
 
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
+#: A constant a condition compares a feature with.
+Scalar: TypeAlias = int | float | str | bool
+#: What a condition holds: one constant, or several for ``in`` / ``not in``.
+ConditionValue: TypeAlias = Scalar | tuple[Scalar, ...]
+
+_OPS: dict[str, Callable[[NDArray[np.generic], ConditionValue], NDArray[np.bool_]]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -28,7 +38,8 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def _member(column: np.ndarray, values: Any) -> np.ndarray:
+def _member(column: NDArray[np.generic], values: ConditionValue) -> NDArray[np.bool_]:
+    assert isinstance(values, tuple)  # the validator of Condition.op makes sure
     # A few values: one vectorised comparison each beats sorting the column (np.isin).
     if len(values) <= 16:
         out = np.zeros(column.shape[0], dtype=bool)
@@ -38,10 +49,18 @@ def _member(column: np.ndarray, values: Any) -> np.ndarray:
     return np.isin(column, np.asarray(values))
 
 
+def _as_value(
+    value: ConditionValue | list[Scalar] | set[Scalar] | NDArray[np.generic],
+) -> ConditionValue:
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return tuple(value)
+    return value
+
+
 _PATTERN = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|!=|<|>|not\s+in\b|in\b)\s*(.+?)\s*$")
 
 
-def _check_op(instance: Condition, attribute: Any, op: str) -> None:
+def _check_op(instance: Condition, attribute: attrs.Attribute[str], op: str) -> None:
     if op not in _OPS:
         raise InvalidDefinitionError(
             f"condition on {instance.feature!r}: 'op' must be one of {sorted(_OPS)} (got {op!r})"
@@ -53,7 +72,7 @@ def _check_op(instance: Condition, attribute: Any, op: str) -> None:
         )
 
 
-def _check_feature(instance: Condition, attribute: Any, feature: str) -> None:
+def _check_feature(instance: Condition, attribute: attrs.Attribute[str], feature: str) -> None:
     if not isinstance(feature, str) or not feature:
         raise InvalidDefinitionError(f"'feature' must be a non-empty name (got {feature!r})")
 
@@ -80,9 +99,7 @@ class Condition:
 
     feature: str = attrs.field(validator=_check_feature)
     op: str = attrs.field(validator=_check_op)
-    value: Any = attrs.field(
-        converter=lambda v: tuple(v) if isinstance(v, (list, tuple, set, np.ndarray)) else v
-    )
+    value: ConditionValue = attrs.field(converter=_as_value)
 
     @classmethod
     def parse(cls, text: str) -> Condition:
@@ -126,7 +143,7 @@ class Condition:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         return f"{self.feature} {self.op} {value!r}"
 
-    def holds(self, column: np.ndarray) -> np.ndarray:
+    def holds(self, column: NDArray[np.generic]) -> NDArray[np.bool_]:
         """Evaluate the condition on a feature column.
 
         Parameters
@@ -145,12 +162,12 @@ class Condition:
         return np.asarray(_OPS[self.op](column, self.value), dtype=bool)
 
 
-def _conditions(value: Any) -> tuple[Condition, ...]:
+def _conditions(value: str | Condition | Iterable[str | Condition]) -> tuple[Condition, ...]:
     items = [value] if isinstance(value, (str, Condition)) else list(value)
     return tuple(c if isinstance(c, Condition) else Condition.parse(c) for c in items)
 
 
-def _check_rule(instance: TagRule, attribute: Any, value: Any) -> None:
+def _check_rule(instance: TagRule, attribute: attrs.Attribute[str], value: str) -> None:
     if not instance.conditions:
         raise InvalidDefinitionError(f"tag {instance.name!r} must have at least one condition")
     if instance.combine not in ("all", "any"):
@@ -159,7 +176,7 @@ def _check_rule(instance: TagRule, attribute: Any, value: Any) -> None:
         )
 
 
-def _check_name(instance: TagRule, attribute: Any, name: str) -> None:
+def _check_name(instance: TagRule, attribute: attrs.Attribute[str], name: str) -> None:
     if not isinstance(name, str) or not name:
         raise InvalidDefinitionError(f"a tag's 'name' must be a non-empty string (got {name!r})")
 
@@ -187,13 +204,17 @@ class TagRule:
     combine: str = attrs.field(default="all", validator=_check_rule)
 
 
-def _rules(value: Any) -> tuple[TagRule, ...]:
+def _rules(
+    value: Mapping[str, str | Condition | Iterable[str | Condition]] | Iterable[TagRule],
+) -> tuple[TagRule, ...]:
     if isinstance(value, Mapping):
         return tuple(TagRule(name, conds) for name, conds in value.items())
     return tuple(value)
 
 
-def _check_rules(instance: TagSet, attribute: Any, rules: tuple[TagRule, ...]) -> None:
+def _check_rules(
+    instance: TagSet, attribute: attrs.Attribute[tuple[TagRule, ...]], rules: tuple[TagRule, ...]
+) -> None:
     if not rules:
         raise InvalidDefinitionError("'rules' must hold at least one tag rule")
     seen: set[str] = set()
@@ -258,7 +279,7 @@ class TagSet:
                 seen.setdefault(cond.feature, None)
         return tuple(seen)
 
-    def evaluate(self, features: Mapping[str, Any]) -> Tags:
+    def evaluate(self, features: Mapping[str, ArrayLike] | pd.DataFrame) -> Tags:
         """Tag every user.
 
         Parameters
@@ -282,7 +303,7 @@ class TagSet:
         >>> t.matrix[:, 0].tolist(), t.explain(0)
         ([True, False], ['vip: monetary >= 1000 (monetary = 1500); frequency >= 3 (frequency = 4)'])
         """
-        columns: dict[str, np.ndarray] = {}
+        columns: dict[str, NDArray[np.generic]] = {}
         n: int | None = None
         first = ""
         for name in self.features:
@@ -312,12 +333,16 @@ class TagSet:
             combine = np.logical_and if rule.combine == "all" else np.logical_or
             matrix[:, j] = combine.reduce(held) if len(held) > 1 else held[0]
             hits.append(np.column_stack(held))
-        return Tags(tagset=self, matrix=matrix, hits=tuple(hits), columns=columns)
+        return Tags(tagset=self, matrix=matrix, hits=tuple(hits), features=columns)
 
 
 @attrs.frozen(eq=False, repr=False)
-class Tags:
+class Tags(ColumnarTable):
     """The result of :meth:`TagSet.evaluate`: who has which tag, and why.
+
+    A table with one boolean column per tag (in rule order) and one row per user, so
+    ``tags["vip"]``, ``len(tags)``, ``to_dict()`` and ``to_pandas()`` work as on every
+    privtraffic table.
 
     Attributes
     ----------
@@ -326,26 +351,39 @@ class Tags:
         Boolean, ``(n_users, n_tags)``.
     hits : tuple of numpy.ndarray
         Per rule, the boolean ``(n_users, n_conditions)`` outcome of each condition.
-    columns : dict of str to numpy.ndarray
+    features : dict of str to numpy.ndarray
         The feature values the rules read (copies), for the explanations.
 
     Examples
     --------
     >>> t = TagSet({"lapsed": ["days_since_last > 90"]}).evaluate({"days_since_last": [10, 120]})
-    >>> t.tags_of(1), t.counts()
-    (['lapsed'], {'lapsed': 1})
+    >>> t.tags_of(1), t.counts(), t["lapsed"].tolist()
+    (['lapsed'], {'lapsed': 1}, [False, True])
+    >>> TagSet({"big": "x > 1"}).evaluate({"x": [0, 2]}).to_pandas()["big"].tolist()
+    [False, True]
     """
 
     tagset: TagSet
-    matrix: np.ndarray
-    hits: tuple[np.ndarray, ...]
-    columns: dict[str, np.ndarray]
+    matrix: NDArray[np.bool_]
+    hits: tuple[NDArray[np.bool_], ...]
+    features: dict[str, NDArray[np.generic]]
 
     def __repr__(self) -> str:
         return f"Tags({self.matrix.shape[0]:,} users; tags: {', '.join(self.tagset.names)})"
 
-    def __len__(self) -> int:
-        return int(self.matrix.shape[0])
+    def columns(self) -> dict[str, NDArray[np.generic]]:
+        """One boolean column per tag, in rule order.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+
+        Examples
+        --------
+        >>> list(TagSet({"a": "x > 1", "b": "x < 0"}).evaluate({"x": [0, 2]}).columns())
+        ['a', 'b']
+        """
+        return {name: self.matrix[:, j] for j, name in enumerate(self.tagset.names)}
 
     def counts(self) -> dict[str, int]:
         """Number of users with each tag.
@@ -404,32 +442,9 @@ class Tags:
             if not self.matrix[user, j]:
                 continue
             parts = [
-                f"{cond} ({cond.feature} = {self.columns[cond.feature][user].item()!r})"
+                f"{cond} ({cond.feature} = {self.features[cond.feature][user].item()!r})"
                 for k, cond in enumerate(rule.conditions)
                 if self.hits[j][user, k]
             ]
             lines.append(f"{rule.name}: " + "; ".join(parts))
         return lines
-
-    def to_pandas(self) -> Any:
-        """One boolean column per tag (pandas is imported only here).
-
-        Returns
-        -------
-        pandas.DataFrame
-
-        Examples
-        --------
-        >>> TagSet({"big": "x > 1"}).evaluate({"x": [0, 2]}).to_pandas()["big"].tolist()
-        [False, True]
-        """
-        import pandas as pd
-
-        return pd.DataFrame(self.matrix, columns=list(self.tagset.names))
-
-    def _repr_html_(self) -> str:
-        from privtraffic._html import html_table
-
-        return html_table(
-            sorted(self.counts().items()), ["tag", "users"], title=f"Tags ({len(self):,} users)"
-        )

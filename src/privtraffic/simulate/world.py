@@ -1,20 +1,27 @@
-"""A synthetic private domain with known ground truth, generated with vectorised numpy sampling."""
+"""The simulated world: its tables, and the vectorised sampling that generates them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeAlias
 
 import attrs
 import numpy as np
+from numpy.typing import NDArray
 
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_fraction
 from privtraffic.errors import InvalidInputError
+from privtraffic.money import minor_exponent
+from privtraffic.simulate.config import (
+    OWNED_CHANNELS,
+    PUBLIC_CHANNELS,
+    Moment,
+    SimulationConfig,
+)
 
 __all__ = [
-    "OWNED_CHANNELS",
-    "PUBLIC_CHANNELS",
+    "CURRENCY",
+    "EVENT_KINDS",
     "Events",
     "Orders",
     "PrivateDomain",
@@ -25,17 +32,15 @@ __all__ = [
     "simulate_private_domain",
 ]
 
-PUBLIC_CHANNELS = {"douyin": 0.35, "taobao": 0.25, "xiaohongshu": 0.2, "kuaishou": 0.2}
-"""Default mix of the public channels users are acquired from."""
+#: The simulator's currency: order values are drawn in yuan and kept as whole fen.
+CURRENCY = "CNY"
+_MINOR_PER_MAJOR = 10 ** minor_exponent(CURRENCY)
 
-OWNED_CHANNELS = {
-    "wecom": 0.4,
-    "group": 0.2,
-    "official_account": 0.15,
-    "mini_program": 0.15,
-    "app": 0.1,
-}
-"""Default mix of the owned channels users land in."""
+#: What ``rng`` may be: a generator, a seed, or None for fresh entropy.
+Seed: TypeAlias = np.random.Generator | int | None
+
+#: A generating parameter as :attr:`SimulationTruth.params` shows it.
+ParamValue: TypeAlias = int | float | tuple[float, ...] | dict[str, float] | np.datetime64
 
 EVENT_KINDS = (
     "connect",
@@ -48,6 +53,8 @@ EVENT_KINDS = (
     "review",
     "refund",
 )
+"""The event kinds the simulator emits, in the order it sorts ties."""
+
 _SECONDS_PER_DAY = 86_400
 
 
@@ -81,14 +88,14 @@ class Users(ColumnarTable):
     ([1, 2, 3], True)
     """
 
-    user_id: np.ndarray
-    acquired_at: np.ndarray
-    source_channel: np.ndarray
-    owned_channel: np.ndarray
-    variant: np.ndarray
-    referrer_id: np.ndarray
-    is_koc: np.ndarray
-    is_distributor: np.ndarray
+    user_id: NDArray[np.int64]
+    acquired_at: NDArray[np.datetime64]
+    source_channel: NDArray[np.str_]
+    owned_channel: NDArray[np.str_]
+    variant: NDArray[np.str_]
+    referrer_id: NDArray[np.int64]
+    is_koc: NDArray[np.bool_]
+    is_distributor: NDArray[np.bool_]
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -107,10 +114,10 @@ class Events(ColumnarTable):
     True
     """
 
-    user_id: np.ndarray
-    kind: np.ndarray
-    at: np.ndarray
-    value: np.ndarray
+    user_id: NDArray[np.int64]
+    kind: NDArray[np.str_]
+    at: NDArray[np.datetime64]
+    value: NDArray[np.float64]
 
     def of_kinds(self, *kinds: str) -> Events:
         """The events of the given kinds only, in the same order.
@@ -154,10 +161,10 @@ class _AmountInFen:
     """Mixin of the tables with an ``amount_fen`` column: its float view in yuan."""
 
     __slots__ = ()
-    amount_fen: np.ndarray
+    amount_fen: NDArray[np.int64]
 
     @property
-    def amount_cny(self) -> np.ndarray:
+    def amount_cny(self) -> NDArray[np.float64]:
         """The amounts in yuan as floats, for statistics only (money paths use ``amount_fen``).
 
         Examples
@@ -168,7 +175,8 @@ class _AmountInFen:
         >>> bool(np.allclose(w.refunds.amount_cny * 100, w.refunds.amount_fen))
         True
         """
-        return self.amount_fen / 100.0
+        amount: NDArray[np.float64] = self.amount_fen / _MINOR_PER_MAJOR
+        return amount
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -186,13 +194,13 @@ class Orders(_AmountInFen, ColumnarTable):
     (True, True)
     """
 
-    order_id: np.ndarray
-    user_id: np.ndarray
-    at: np.ndarray
-    amount_fen: np.ndarray
-    is_first: np.ndarray
-    sharer_id: np.ndarray
-    distributor_id: np.ndarray
+    order_id: NDArray[np.int64]
+    user_id: NDArray[np.int64]
+    at: NDArray[np.datetime64]
+    amount_fen: NDArray[np.int64]
+    is_first: NDArray[np.bool_]
+    sharer_id: NDArray[np.int64]
+    distributor_id: NDArray[np.int64]
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -206,9 +214,9 @@ class Referrals(ColumnarTable):
     True
     """
 
-    referrer_id: np.ndarray
-    referee_id: np.ndarray
-    at: np.ndarray
+    referrer_id: NDArray[np.int64]
+    referee_id: NDArray[np.int64]
+    at: NDArray[np.datetime64]
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -222,10 +230,10 @@ class Refunds(_AmountInFen, ColumnarTable):
     True
     """
 
-    order_id: np.ndarray
-    user_id: np.ndarray
-    at: np.ndarray
-    amount_fen: np.ndarray
+    order_id: NDArray[np.int64]
+    user_id: NDArray[np.int64]
+    at: NDArray[np.datetime64]
+    amount_fen: NDArray[np.int64]
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -246,36 +254,54 @@ class SimulationTruth(ColumnarTable):
         Relative weight of the user as a referrer.
     joined, converted : numpy.ndarray
         bool: joined within the horizon; made a first purchase within the horizon.
-    params : dict
+    config : SimulationConfig
         Every generating parameter (metadata, not a column). BG/NBD ``alpha`` is in days.
 
     Examples
     --------
     >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
-    >>> bool(np.all(w.referrals.referrer_id < w.referrals.referee_id))
-    True
-
-    Examples
-    --------
-    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
-    >>> set(w.refunds.order_id.tolist()) <= set(w.orders.order_id.tolist())
-    True
-
-    Examples
-    --------
-    >>> w = simulate_private_domain(300, days=60, rng=np.random.default_rng(0))
-    >>> w.truth.params["r"], len(w.truth)
-    (0.5, 300)
+    >>> w.truth.config.r, len(w.truth), bool(np.all(w.truth.purchase_rate > 0))
+    (0.5, 300, True)
     """
 
-    user_id: np.ndarray
-    purchase_rate: np.ndarray
-    dropout_probability: np.ndarray
-    mean_spend_cny: np.ndarray
-    share_propensity: np.ndarray
-    joined: np.ndarray
-    converted: np.ndarray
-    params: dict[str, Any] = attrs.field(factory=dict)
+    user_id: NDArray[np.int64]
+    purchase_rate: NDArray[np.float64]
+    dropout_probability: NDArray[np.float64]
+    mean_spend_cny: NDArray[np.float64]
+    share_propensity: NDArray[np.float64]
+    joined: NDArray[np.bool_]
+    converted: NDArray[np.bool_]
+    config: SimulationConfig
+
+    @property
+    def params(self) -> dict[str, ParamValue]:
+        """The generating parameters as a plain dict: :attr:`config`'s fields, numbers as
+        floats and channel weights normalised to sum to 1.
+
+        Returns
+        -------
+        dict of str to number, tuple or dict
+
+        Examples
+        --------
+        >>> w = simulate_private_domain(100, days=30, rng=0, koc_share=0.1)
+        >>> w.truth.params["koc_share"], w.truth.params["public_channels"]["douyin"]
+        (0.1, 0.35)
+        """
+        cfg = self.config
+        out: dict[str, ParamValue] = {}
+        for field in attrs.fields(SimulationConfig):
+            value = getattr(cfg, field.name)
+            if field.name in ("public_channels", "owned_channels"):
+                names, weights = cfg.channel_mix(field.name.split("_")[0])
+                out[field.name] = dict(zip(names, weights, strict=True))
+            elif field.name == "guided_join":
+                out[field.name] = tuple(float(x) for x in value)
+            elif field.name in ("n_users", "start"):
+                out[field.name] = value
+            else:
+                out[field.name] = float(value)
+        return out
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -339,31 +365,13 @@ class PrivateDomain:
         return html_table(rows, ["table", "rows"], title="Simulated private domain")
 
 
-def _mix(value: Mapping[str, float], name: str) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(value, Mapping) or not value:
-        raise InvalidInputError(f"'{name}' must be a non-empty mapping of channel to weight")
-    names = np.array(list(value))
-    weights = np.array([float(w) for w in value.values()])
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
-        raise InvalidInputError(
-            f"'{name}' weights must be >= 0 with a positive total (got {dict(value)})"
-        )
-    return names, weights / weights.sum()
-
-
-def _positive(value: float, name: str) -> float:
-    v = float(value)
-    if not (np.isfinite(v) and v > 0):
-        raise InvalidInputError(f"'{name}' must be > 0 (got {value!r})")
-    return v
-
-
 def simulate_private_domain(
-    n_users: int,
+    n_users: int | None = None,
     *,
+    config: SimulationConfig | None = None,
     days: float = 365.0,
-    rng: Any = None,
-    start: Any = "2025-01-01",
+    rng: Seed = None,
+    start: Moment = "2025-01-01",
     r: float = 0.5,
     alpha: float = 30.0,
     a: float = 0.8,
@@ -405,10 +413,15 @@ def simulate_private_domain(
     referrer. Orders are refunded with ``refund_rate``; buyers review with ``review_rate``;
     members interact at ``interaction_rate`` per day (a third of that for non-members).
 
+    The parameters are those of :class:`SimulationConfig` (which documents each and its
+    range): give them as keywords, or build a config once and pass ``config=``.
+
     Parameters
     ----------
     n_users : int
-        Number of users, ``>= 1``.
+        Number of users, ``>= 1``. Required unless ``config`` is given (it holds ``n_users``).
+    config : SimulationConfig, optional
+        Every parameter at once; then no other parameter but ``rng`` may be given.
     days : float
         Length of the horizon in days, ``> 0``.
     rng : numpy.random.Generator or int, optional
@@ -457,7 +470,8 @@ def simulate_private_domain(
     Raises
     ------
     InvalidInputError
-        ``n_users < 1``, ``days <= 0``, a parameter out of its range (named in the message).
+        ``n_users < 1``, ``days <= 0``, a parameter out of its range (named in the message),
+        neither ``n_users`` nor ``config``, or ``config`` together with another parameter.
 
     Notes
     -----
@@ -482,96 +496,85 @@ def simulate_private_domain(
     ['connect', 'guide', 'interact', 'join']
     >>> world.orders.to_pandas().columns.tolist()[:4]
     ['order_id', 'user_id', 'at', 'amount_fen']
+
+    The same world from a config:
+
+    >>> config = SimulationConfig(n_users=2000, days=180)
+    >>> again = simulate_private_domain(config=config, rng=np.random.default_rng(0))
+    >>> bool(np.array_equal(again.orders.amount_fen, world.orders.amount_fen))
+    True
     """
-    if isinstance(n_users, bool) or not isinstance(n_users, (int, np.integer)) or n_users < 1:
-        raise InvalidInputError(f"'n_users' must be an integer >= 1 (got {n_users!r})")
-    days = _positive(days, "days")
-    for name, val in (
-        ("r", r),
-        ("alpha", alpha),
-        ("a", a),
-        ("b", b),
-        ("p", p),
-        ("v", v),
-        ("koc_weight", koc_weight),
-        ("decision_days", decision_days),
-        ("attribution_days", attribution_days),
-    ):
-        _positive(val, name)
-    if not float(q) > 1:
-        raise InvalidInputError(f"'q' must be > 1 for a finite mean order value (got {q!r})")
-    probs = {
-        name: as_fraction(val, name)
-        for name, val in (
-            ("referral_share", referral_share),
-            ("koc_share", koc_share),
-            ("distributor_share", distributor_share),
-            ("join_rate", join_rate),
-            ("variant_b_share", variant_b_share),
-            ("purchase_rate_joined", purchase_rate_joined),
-            ("purchase_rate_not_joined", purchase_rate_not_joined),
-            ("review_rate", review_rate),
-            ("refund_rate", refund_rate),
+    if config is not None and n_users is not None:
+        raise InvalidInputError(
+            f"'n_users' must not be given with 'config', which holds it (got {n_users!r})"
         )
-    }
-    if not 0 < float(share_conversion) <= 1:
-        raise InvalidInputError(f"'share_conversion' must be in (0, 1] (got {share_conversion!r})")
-    if float(interaction_rate) < 0:
-        raise InvalidInputError(f"'interaction_rate' must be >= 0 (got {interaction_rate!r})")
-    guided = tuple(as_fraction(x, "guided_join") for x in guided_join)
-    if len(guided) != 2:
-        raise InvalidInputError(f"'guided_join' must be two step rates (got {guided_join!r})")
-    pub_names, pub_w = _mix(public_channels or PUBLIC_CHANNELS, "public_channels")
-    own_names, own_w = _mix(owned_channels or OWNED_CHANNELS, "owned_channels")
-    try:
-        origin = np.datetime64(start, "s")
-    except (ValueError, TypeError):
-        raise InvalidInputError(f"'start' must be a timestamp (got {start!r})") from None
+    if config is None and n_users is None:
+        raise InvalidInputError("'n_users' is required (or pass a 'config')")
+    keywords = SimulationConfig(
+        n_users=n_users if n_users is not None else _n_users_of(config),
+        days=days,
+        start=start,
+        r=r,
+        alpha=alpha,
+        a=a,
+        b=b,
+        p=p,
+        q=q,
+        v=v,
+        public_channels=public_channels or PUBLIC_CHANNELS,
+        owned_channels=owned_channels or OWNED_CHANNELS,
+        referral_share=referral_share,
+        koc_share=koc_share,
+        koc_weight=koc_weight,
+        distributor_share=distributor_share,
+        share_conversion=share_conversion,
+        join_rate=join_rate,
+        guided_join=guided_join,
+        variant_b_share=variant_b_share,
+        purchase_rate_joined=purchase_rate_joined,
+        purchase_rate_not_joined=purchase_rate_not_joined,
+        decision_days=decision_days,
+        interaction_rate=interaction_rate,
+        review_rate=review_rate,
+        refund_rate=refund_rate,
+        attribution_days=attribution_days,
+    )
+    if config is not None:
+        defaults = SimulationConfig(n_users=config.n_users)
+        for field in attrs.fields(SimulationConfig):
+            if getattr(keywords, field.name) != getattr(defaults, field.name):
+                raise InvalidInputError(
+                    f"'{field.name}' must not be given with 'config'; set it in the config "
+                    f"(attrs.evolve(config, {field.name}=...))"
+                )
+        keywords = config
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    params: dict[str, Any] = {
-        "n_users": int(n_users),
-        "days": days,
-        "r": float(r),
-        "alpha": float(alpha),
-        "a": float(a),
-        "b": float(b),
-        "p": float(p),
-        "q": float(q),
-        "v": float(v),
-        "koc_weight": float(koc_weight),
-        "share_conversion": float(share_conversion),
-        "guided_join": guided,
-        "decision_days": float(decision_days),
-        "interaction_rate": float(interaction_rate),
-        "attribution_days": float(attribution_days),
-        "public_channels": dict(zip(pub_names.tolist(), pub_w.tolist(), strict=True)),
-        "owned_channels": dict(zip(own_names.tolist(), own_w.tolist(), strict=True)),
-        **probs,
-    }
-    return _simulate(int(n_users), gen, origin, params, pub_names, pub_w, own_names, own_w)
+    return _simulate(keywords, gen)
 
 
-def _simulate(
-    n: int,
-    rng: np.random.Generator,
-    origin: np.datetime64,
-    prm: dict[str, Any],
-    pub_names: np.ndarray,
-    pub_w: np.ndarray,
-    own_names: np.ndarray,
-    own_w: np.ndarray,
-) -> PrivateDomain:
-    days = prm["days"]
+def _n_users_of(config: SimulationConfig | None) -> int:
+    assert config is not None  # simulate_private_domain checked: n_users or a config
+    return config.n_users
+
+
+def _simulate(cfg: SimulationConfig, rng: np.random.Generator) -> PrivateDomain:
+    n = int(cfg.n_users)
+    days = float(cfg.days)
+    origin = cfg.start
+    pub, pub_weights = cfg.channel_mix("public")
+    own, own_weights = cfg.channel_mix("owned")
+    pub_names, pub_w = np.array(pub), np.array(pub_weights)
+    own_names, own_w = np.array(own), np.array(own_weights)
     user_id = np.arange(1, n + 1, dtype=np.int64)
     acquired = np.sort(rng.uniform(0.0, days, n))
 
     # --- who is who -------------------------------------------------------------------------
-    is_koc = rng.random(n) < prm["koc_share"]
-    is_distributor = np.where(is_koc, rng.random(n) < 0.5, rng.random(n) < prm["distributor_share"])
-    propensity = np.where(is_koc, prm["koc_weight"], 1.0)
+    is_koc = rng.random(n) < cfg.koc_share
+    is_distributor = np.where(is_koc, rng.random(n) < 0.5, rng.random(n) < cfg.distributor_share)
+    propensity = np.where(is_koc, cfg.koc_weight, 1.0)
 
     # --- referral acquisition: referrer drawn among earlier users by propensity -------------
-    referred = rng.random(n) < prm["referral_share"]
+    referred = rng.random(n) < cfg.referral_share
     referred[0] = False
     referees = np.flatnonzero(referred)
     cum = np.cumsum(propensity)
@@ -584,22 +587,22 @@ def _simulate(
     source[referees] = "referral"
     source = source.astype(str)
     owned = own_names[rng.choice(own_names.shape[0], size=n, p=own_w)]
-    variant_b = rng.random(n) < prm["variant_b_share"]
+    variant_b = rng.random(n) < cfg.variant_b_share
 
     # --- onboarding: connect, (guide), join ------------------------------------------------
     guide_at = acquired + rng.exponential(0.5, n)
-    has_guide = variant_b & (rng.random(n) < prm["guided_join"][0]) & (guide_at < days)
-    join_b = has_guide & (rng.random(n) < prm["guided_join"][1])
-    join_a = ~variant_b & (rng.random(n) < prm["join_rate"])
+    has_guide = variant_b & (rng.random(n) < cfg.guided_join[0]) & (guide_at < days)
+    join_b = has_guide & (rng.random(n) < cfg.guided_join[1])
+    join_a = ~variant_b & (rng.random(n) < cfg.join_rate)
     join_at = np.where(variant_b, guide_at, acquired) + rng.exponential(1.0, n)
     joined = (join_a | join_b) & (join_at < days)
 
     # --- first purchase, then BG/NBD repeat purchases and Gamma-Gamma values ---------------
-    lam = rng.gamma(prm["r"], 1.0 / prm["alpha"], n)
-    drop_p = rng.beta(prm["a"], prm["b"], n)
-    nu = rng.gamma(prm["q"], 1.0 / prm["v"], n)
-    buy_p = np.where(joined, prm["purchase_rate_joined"], prm["purchase_rate_not_joined"])
-    first_at = acquired + rng.exponential(prm["decision_days"], n)
+    lam = rng.gamma(cfg.r, 1.0 / cfg.alpha, n)
+    drop_p = rng.beta(cfg.a, cfg.b, n)
+    nu = rng.gamma(cfg.q, 1.0 / cfg.v, n)
+    buy_p = np.where(joined, cfg.purchase_rate_joined, cfg.purchase_rate_not_joined)
+    first_at = acquired + rng.exponential(cfg.decision_days, n)
     converted = (rng.random(n) < buy_p) & (first_at < days)
     buyers = np.flatnonzero(converted)
     horizon = days - first_at[buyers]
@@ -627,12 +630,12 @@ def _simulate(
         order_first[by_time],
     )
     # Spend is drawn in yuan and kept exactly as whole fen (minor units) from here on.
-    amount_fen = np.maximum(np.rint(rng.gamma(prm["p"], 1.0 / nu[order_user]) * 100), 1)
-    amount_fen = amount_fen.astype(np.int64)
-    amount = amount_fen / 100.0
+    amount_fen = np.rint(rng.gamma(cfg.p, 1.0 / nu[order_user]) * _MINOR_PER_MAJOR)
+    amount_fen = np.maximum(amount_fen, 1).astype(np.int64)
+    amount = amount_fen / _MINOR_PER_MAJOR
     n_orders = order_user.shape[0]
     attributed = (referrer_id[order_user] >= 0) & (
-        order_day - acquired[order_user] <= prm["attribution_days"]
+        order_day - acquired[order_user] <= cfg.attribution_days
     )
     sharer = np.where(attributed, referrer_id[order_user], -1)
     distributor = np.where((sharer > 0) & is_distributor[np.maximum(sharer - 1, 0)], sharer, -1)
@@ -642,23 +645,23 @@ def _simulate(
     ok_share_at = np.maximum(
         acquired[referees] - rng.exponential(1.0, referees.shape[0]), acquired[ref_by]
     )
-    failures = rng.geometric(prm["share_conversion"], referees.shape[0]) - 1
+    failures = rng.geometric(cfg.share_conversion, referees.shape[0]) - 1
     fail_user = np.repeat(ref_by, failures)
     fail_at = acquired[fail_user] + rng.random(fail_user.shape[0]) * (days - acquired[fail_user])
 
     # --- refunds, reviews, interactions ----------------------------------------------------
     refund_at = order_day + rng.exponential(5.0, n_orders)
-    refunded = (rng.random(n_orders) < prm["refund_rate"]) & (refund_at < days)
+    refunded = (rng.random(n_orders) < cfg.refund_rate) & (refund_at < days)
     review_at = order_day + rng.exponential(3.0, n_orders)
-    reviewed = (rng.random(n_orders) < prm["review_rate"]) & (review_at < days) & ~refunded
+    reviewed = (rng.random(n_orders) < cfg.review_rate) & (review_at < days) & ~refunded
     active_days = days - acquired
-    rate = prm["interaction_rate"] * np.where(joined, 1.0, 1.0 / 3.0)
+    rate = cfg.interaction_rate * np.where(joined, 1.0, 1.0 / 3.0)
     n_inter = rng.poisson(rate * active_days)
     inter_user = np.repeat(np.arange(n), n_inter)
     inter_at = acquired[inter_user] + rng.random(inter_user.shape[0]) * active_days[inter_user]
 
     # --- assemble --------------------------------------------------------------------------
-    def stamp(day: np.ndarray) -> np.ndarray:
+    def stamp(day: NDArray[np.float64]) -> NDArray[np.datetime64]:
         return origin + np.round(day * _SECONDS_PER_DAY).astype(np.int64).astype("timedelta64[s]")
 
     order_id = np.arange(1, n_orders + 1, dtype=np.int64)
@@ -727,11 +730,11 @@ def _simulate(
         user_id=user_id,
         purchase_rate=lam,
         dropout_probability=drop_p,
-        mean_spend_cny=prm["p"] / nu,
+        mean_spend_cny=cfg.p / nu,
         share_propensity=propensity,
         joined=joined,
         converted=converted,
-        params=prm,
+        config=cfg,
     )
     return PrivateDomain(
         users=users,

@@ -1,20 +1,37 @@
 """Private-domain value: the three-factor identity, its exact decomposition, concentration.
 
 Private-domain value = traffic pool × fan-conversion ability × fan monetisation rate.
-:func:`decompose` splits the change between two periods into the three factors' contributions
-with no residual (LMDI), overall or by channel / tier; :func:`gini`, :func:`lorenz`,
-:func:`top_share` and :func:`concentration` measure how concentrated value is;
-:func:`total_customer_value` adds CLV and customer referral value and places each customer in
-the CLV × CRV quadrant; :func:`fit_assessment` scores whether a business suits a private domain.
+
+What lives here:
+
+- :mod:`~privtraffic.value.decomposition`: :func:`three_factors` (counts -> the identity's
+  factors), :func:`decompose` (the change between two periods split into the three factors'
+  contributions with no residual, LMDI, overall or by channel / tier), its result
+  :class:`ValueDecomposition` and the per-group table :class:`GroupContributions`, and the
+  :func:`logarithmic_mean` behind it.
+- :mod:`~privtraffic.value.concentration`: how concentrated value is: :func:`gini`,
+  :func:`lorenz`, :func:`top_share`, and :func:`concentration`, the 80/20 table per group
+  (:class:`Concentration`).
+- :mod:`~privtraffic.value.customer_value`: :func:`total_customer_value` adds CLV and customer
+  referral value and places each customer in the CLV × CRV quadrant
+  (:class:`TotalCustomerValue`).
+- :mod:`~privtraffic.value.fit`: :func:`fit_assessment` scores whether a business suits a
+  private domain (:class:`FitScorecard` of :class:`FitLine`, with the cut-offs in
+  :class:`FitThresholds`).
+
+Every per-row result is a privtraffic table (``t["column"]``, ``to_dict()``,
+``to_pandas()``).
 
 Examples
 --------
->>> from privtraffic.value import decompose, gini
+>>> from privtraffic.value import concentration, decompose, gini
 >>> parts = decompose(pool=(1000, 1100), conversion=(0.2, 0.25), monetization=(80, 75))
 >>> round(sum(parts.values()) - (1100 * 0.25 * 75 - 1000 * 0.2 * 80), 9)
 0.0
 >>> round(gini([10, 20, 30, 40]), 4)
 0.25
+>>> concentration([10, 20, 30, 40], shares=(0.5,))["top_0.5"].tolist()
+[0.7]
 """
 
 from __future__ import annotations
@@ -22,6 +39,7 @@ from __future__ import annotations
 from privtraffic.value.concentration import Concentration, concentration, gini, lorenz, top_share
 from privtraffic.value.customer_value import TotalCustomerValue, total_customer_value
 from privtraffic.value.decomposition import (
+    GroupContributions,
     ValueDecomposition,
     decompose,
     logarithmic_mean,
@@ -34,6 +52,7 @@ __all__ = [
     "FitLine",
     "FitScorecard",
     "FitThresholds",
+    "GroupContributions",
     "TotalCustomerValue",
     "ValueDecomposition",
     "concentration",

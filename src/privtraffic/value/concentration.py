@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
 
@@ -15,7 +15,7 @@ __all__ = ["Concentration", "concentration", "gini", "lorenz", "top_share"]
 DEFAULT_SHARES = (0.01, 0.05, 0.1, 0.2, 0.5)
 
 
-def _values(values: Any, name: str = "values") -> np.ndarray:
+def _values(values: ArrayLike, name: str = "values") -> NDArray[np.float64]:
     x = as_float_array(values, name, minimum=0)
     check_nonempty(x, name)
     if not np.any(x > 0):
@@ -23,7 +23,7 @@ def _values(values: Any, name: str = "values") -> np.ndarray:
     return x
 
 
-def lorenz(values: Any) -> tuple[np.ndarray, np.ndarray]:
+def lorenz(values: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Points of the Lorenz curve: cumulative share of customers vs cumulative share of value.
 
     Parameters
@@ -51,13 +51,13 @@ def lorenz(values: Any) -> tuple[np.ndarray, np.ndarray]:
     return _lorenz(np.sort(_values(values)))
 
 
-def _lorenz(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lorenz(sorted_values: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     n = sorted_values.shape[0]
     cum = np.concatenate([[0.0], np.cumsum(sorted_values)])
     return np.arange(n + 1) / n, cum / cum[-1]
 
 
-def gini(values: Any) -> float:
+def gini(values: ArrayLike) -> float:
     """Gini coefficient of the value distribution, in [0, 1).
 
     The population Gini: half the mean absolute difference between two customers over the
@@ -93,14 +93,14 @@ def gini(values: Any) -> float:
     return _gini(np.sort(_values(values)))
 
 
-def _gini(sorted_values: np.ndarray) -> float:
+def _gini(sorted_values: NDArray[np.float64]) -> float:
     n = sorted_values.shape[0]
     weights = 2.0 * np.arange(1, n + 1) - n - 1
     # rounding can leave -1e-17 for equal values: the Gini is in [0, 1) by definition
     return float(np.clip(np.dot(weights, sorted_values) / (n * sorted_values.sum()), 0.0, 1.0))
 
 
-def top_share(values: Any, k: float = 0.2) -> float:
+def top_share(values: ArrayLike, k: float = 0.2) -> float:
     """Share of the total value held by the top ``k`` fraction of customers.
 
     When ``k * n`` is not a whole number, the Lorenz curve is interpolated linearly (the
@@ -133,7 +133,7 @@ def top_share(values: Any, k: float = 0.2) -> float:
     return float(_top_shares(x, _shares([k]))[0])
 
 
-def _shares(ks: Any) -> np.ndarray:
+def _shares(ks: ArrayLike) -> NDArray[np.float64]:
     arr = as_float_array(np.atleast_1d(ks), "k")
     bad = np.flatnonzero((arr <= 0) | (arr > 1))
     if bad.size:
@@ -142,14 +142,18 @@ def _shares(ks: Any) -> np.ndarray:
     return arr
 
 
-def _top_shares(sorted_values: np.ndarray, ks: np.ndarray) -> np.ndarray:
+def _top_shares(sorted_values: NDArray[np.float64], ks: NDArray[np.float64]) -> NDArray[np.float64]:
     x, y = _lorenz(sorted_values)
     return 1.0 - np.interp(1.0 - ks, x, y)
 
 
 @attrs.frozen(eq=False, repr=False)
-class Concentration:
+class Concentration(ColumnarTable):
     """Concentration of value per group: customers, total, Gini and top-k% shares.
+
+    A table with one row per group: its columns (:meth:`columns`) are ``group``,
+    ``n_customers``, ``total``, ``gini`` and one ``top_<k>`` column per share, so
+    ``to_pandas()``, ``to_dict()`` and ``c["gini"]`` work as on every privtraffic table.
 
     Attributes
     ----------
@@ -167,22 +171,44 @@ class Concentration:
     Examples
     --------
     >>> c = concentration([1, 1, 1, 1, 6], shares=(0.2,))
-    >>> c.top_share[0].tolist(), round(float(c.gini[0]), 2)
-    ([0.6], 0.4)
+    >>> c.top_share[0].tolist(), round(float(c.gini[0]), 2), list(c.columns())
+    ([0.6], 0.4, ['group', 'n_customers', 'total', 'gini', 'top_0.2'])
+    >>> concentration([1, 2, 3], ["a", "a", "b"]).to_pandas()["group"].tolist()
+    ['a', 'b']
     """
 
-    groups: np.ndarray
-    n_customers: np.ndarray
-    total: np.ndarray
-    gini: np.ndarray
+    groups: NDArray[np.generic]
+    n_customers: NDArray[np.int64]
+    total: NDArray[np.float64]
+    gini: NDArray[np.float64]
     shares: tuple[float, ...]
-    top_share: np.ndarray
+    top_share: NDArray[np.float64]
 
     def __repr__(self) -> str:
         return f"Concentration({len(self.groups)} groups; shares {list(self.shares)})"
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        """The table as rows: group, customers, total, Gini, then one top share per ``k``.
+    def columns(self) -> dict[str, NDArray[np.generic]]:
+        """The table's columns: group, customers, total, Gini, then one top share per ``k``.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+
+        Examples
+        --------
+        >>> list(concentration([1, 2], shares=(0.2, 0.5)).columns())
+        ['group', 'n_customers', 'total', 'gini', 'top_0.2', 'top_0.5']
+        """
+        return {
+            "group": self.groups,
+            "n_customers": self.n_customers,
+            "total": self.total,
+            "gini": self.gini,
+            **{f"top_{k:g}": self.top_share[:, j] for j, k in enumerate(self.shares)},
+        }
+
+    def rows(self) -> list[tuple[str | int | float, ...]]:
+        """The table as rows of Python values, in the order of :meth:`columns`.
 
         Returns
         -------
@@ -193,58 +219,14 @@ class Concentration:
         >>> concentration([1, 1, 1, 1], shares=(0.5,)).rows()
         [('all', 4, 4.0, 0.0, 0.5)]
         """
-        return [
-            (
-                self.groups[g].item(),
-                int(self.n_customers[g]),
-                float(self.total[g]),
-                float(self.gini[g]),
-                *(float(s) for s in self.top_share[g]),
-            )
-            for g in range(len(self.groups))
-        ]
-
-    def header(self) -> list[str]:
-        """Column names matching :meth:`rows`.
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> concentration([1, 2], shares=(0.2, 0.5)).header()
-        ['group', 'n_customers', 'total', 'gini', 'top_0.2', 'top_0.5']
-        """
-        return ["group", "n_customers", "total", "gini", *(f"top_{k:g}" for k in self.shares)]
-
-    def to_pandas(self) -> Any:
-        """The table as a ``pandas.DataFrame`` (pandas is imported only here).
-
-        Returns
-        -------
-        pandas.DataFrame
-
-        Examples
-        --------
-        >>> concentration([1, 2, 3], ["a", "a", "b"]).to_pandas()["group"].tolist()
-        ['a', 'b']
-        """
-        import pandas as pd
-
-        return pd.DataFrame(self.rows(), columns=self.header())
-
-    def _repr_html_(self) -> str:
-        from privtraffic._html import html_table
-
-        return html_table(self.rows(), self.header(), title="Value concentration")
+        return list(zip(*self.to_dict().values(), strict=True))
 
 
 def concentration(
-    values: Any,
-    groups: Any = None,
+    values: ArrayLike,
+    groups: ArrayLike | None = None,
     *,
-    shares: Any = DEFAULT_SHARES,
+    shares: ArrayLike = DEFAULT_SHARES,
 ) -> Concentration:
     """The 80/20 table: Gini and top-k% value shares, overall or per tier / segment.
 
@@ -301,7 +283,7 @@ def concentration(
     return _grouped(x, code, labels, ks)
 
 
-def _factorize(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(g: NDArray[np.generic]) -> tuple[NDArray[np.generic], NDArray[np.intp]]:
     """Sorted distinct labels and each row's code; fast when there are few labels."""
     sample = np.unique(g[:: max(1, g.shape[0] // 4096)])
     if sample.shape[0] <= 256:
@@ -313,7 +295,12 @@ def _factorize(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, code.ravel()
 
 
-def _grouped(x: np.ndarray, code: np.ndarray, labels: np.ndarray, ks: np.ndarray) -> Concentration:
+def _grouped(
+    x: NDArray[np.float64],
+    code: NDArray[np.intp],
+    labels: NDArray[np.generic],
+    ks: NDArray[np.float64],
+) -> Concentration:
     # by value, then a stable radix sort by group code (small integers)
     order = np.argsort(x, kind="stable")
     if labels.shape[0] <= np.iinfo(np.int16).max:
@@ -324,7 +311,7 @@ def _grouped(x: np.ndarray, code: np.ndarray, labels: np.ndarray, ks: np.ndarray
     n_groups = labels.shape[0]
     counts = np.bincount(cs, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(counts)])
-    totals = np.bincount(cs, weights=xs, minlength=n_groups)
+    totals = np.asarray(np.bincount(cs, weights=xs, minlength=n_groups), dtype=np.float64)
     zero = np.flatnonzero(totals <= 0)
     if zero.size:
         raise InvalidInputError(

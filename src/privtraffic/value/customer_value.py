@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, as_ids, check_same_length
@@ -31,11 +30,11 @@ class TotalCustomerValue(ColumnarTable):
     ([100.0, 45.0], ['affluent', 'advocate'])
     """
 
-    customer_id: np.ndarray
-    clv: np.ndarray
-    crv: np.ndarray
-    total: np.ndarray
-    quadrant: np.ndarray
+    customer_id: NDArray[np.generic]
+    clv: NDArray[np.float64]
+    crv: NDArray[np.float64]
+    total: NDArray[np.float64]
+    quadrant: NDArray[np.str_]
 
     def by_quadrant(self) -> list[tuple[str, int, float, float, float]]:
         """Customers and value per quadrant: (quadrant, customers, CLV, CRV, total).
@@ -68,9 +67,9 @@ class TotalCustomerValue(ColumnarTable):
 
 
 def total_customer_value(
-    customer_ids: Any,
-    clv: Any,
-    crv: Any,
+    customer_ids: ArrayLike,
+    clv: ArrayLike,
+    crv: ArrayLike,
     *,
     clv_threshold: float | None = None,
     crv_threshold: float | None = None,

@@ -11,21 +11,39 @@ log-mean Divisia index (LMDI-I), which leaves no residual.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Hashable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
 
-__all__ = ["ValueDecomposition", "decompose", "logarithmic_mean", "three_factors"]
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = [
+    "GroupContributions",
+    "ValueDecomposition",
+    "decompose",
+    "logarithmic_mean",
+    "three_factors",
+]
 
 FACTORS = ("pool", "conversion", "monetization")
 
 
-def logarithmic_mean(x: Any, y: Any) -> np.ndarray:
+#: One factor over two periods: ``(base, comparison)``, numbers or arrays (one entry per group),
+#: or mappings ``{group: value}``.
+ArrayPeriod: TypeAlias = tuple[ArrayLike, ArrayLike]
+KeyedPeriod: TypeAlias = tuple[Mapping[Hashable, float], Mapping[Hashable, float]]
+Period: TypeAlias = ArrayPeriod | KeyedPeriod
+
+
+def logarithmic_mean(x: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:
     """The logarithmic mean :math:`L(x, y) = (x - y) / (\\ln x - \\ln y)`, with its limits.
 
     ``L(x, x) = x`` and, as in Ang (2005), ``L(x, 0) = L(0, y) = 0``.
@@ -55,7 +73,7 @@ def logarithmic_mean(x: Any, y: Any) -> np.ndarray:
     return _logarithmic_mean(a, b)
 
 
-def _logarithmic_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _logarithmic_mean(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     a, b = np.broadcast_arrays(a, b)
     out = np.zeros(a.shape, dtype=np.float64)
     pos = (a > 0) & (b > 0)
@@ -68,7 +86,9 @@ def _logarithmic_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def three_factors(pool: Any, fans: Any, revenue: Any) -> dict[str, np.ndarray]:
+def three_factors(
+    pool: ArrayLike, fans: ArrayLike, revenue: ArrayLike
+) -> dict[str, NDArray[np.float64]]:
     """Turn counts into the identity's factors: pool, conversion = fans/pool, revenue per fan.
 
     Parameters
@@ -119,13 +139,41 @@ def three_factors(pool: Any, fans: Any, revenue: Any) -> dict[str, np.ndarray]:
     return {"pool": p, "conversion": conversion, "monetization": monetization}
 
 
+@attrs.frozen(eq=False, repr=False)
+class GroupContributions(ColumnarTable):
+    """Each group's contribution of the three factors to the change in value: one row per group.
+
+    Attributes
+    ----------
+    group : numpy.ndarray
+        Group labels (``0..n-1`` when none were given).
+    pool, conversion, monetization : numpy.ndarray
+        The factor's contribution in each group.
+    change : numpy.ndarray
+        The change in each group's value (the sum of its three contributions).
+
+    Examples
+    --------
+    >>> parts = decompose(pool=([1, 2], [2, 2]), conversion=([1, 1], [1, 1]),
+    ...                   monetization=([1, 1], [1, 1]), groups=["wecom", "app"])
+    >>> parts.by_group["pool"].round(4).tolist(), list(parts.by_group.columns())
+    ([1.0, 0.0], ['group', 'pool', 'conversion', 'monetization', 'change'])
+    """
+
+    group: NDArray[np.generic]
+    pool: NDArray[np.float64]
+    conversion: NDArray[np.float64]
+    monetization: NDArray[np.float64]
+    change: NDArray[np.float64]
+
+
 @attrs.frozen(eq=False)
 class ValueDecomposition(Mapping[str, float]):
     """The change in private-domain value split into pool, conversion and monetisation effects.
 
     Reads like a dict: ``parts["pool"] + parts["conversion"] + parts["monetization"]`` is the
     change ``value_1 - value_0``. The per-group contributions (one row per channel or tier) are
-    in :attr:`by_group`.
+    the table :attr:`by_group`.
 
     Attributes
     ----------
@@ -135,7 +183,7 @@ class ValueDecomposition(Mapping[str, float]):
         Total value in the base and the comparison period.
     groups : numpy.ndarray
         Group labels (``0..n-1`` when none were given).
-    by_group : dict of str to numpy.ndarray
+    by_group : GroupContributions
         Per-group contributions of each factor, and ``"change"`` per group.
 
     Examples
@@ -150,8 +198,8 @@ class ValueDecomposition(Mapping[str, float]):
     monetization: float
     value_0: float
     value_1: float
-    groups: np.ndarray
-    by_group: dict[str, np.ndarray]
+    groups: NDArray[np.generic]
+    by_group: GroupContributions
 
     @property
     def change(self) -> float:
@@ -179,8 +227,8 @@ class ValueDecomposition(Mapping[str, float]):
     def __len__(self) -> int:
         return len(FACTORS)
 
-    def to_pandas(self) -> Any:
-        """Per-group contributions as a ``pandas.DataFrame`` (pandas is imported only here).
+    def to_pandas(self) -> pd.DataFrame:
+        """The per-group contributions (:attr:`by_group`) as a ``pandas.DataFrame``.
 
         Returns
         -------
@@ -194,9 +242,7 @@ class ValueDecomposition(Mapping[str, float]):
         >>> parts.to_pandas()["group"].tolist()
         ['wecom', 'app']
         """
-        import pandas as pd
-
-        return pd.DataFrame({"group": self.groups, **self.by_group})
+        return self.by_group.to_pandas()
 
     def _repr_html_(self) -> str:
         from privtraffic._html import html_table
@@ -210,7 +256,7 @@ class ValueDecomposition(Mapping[str, float]):
         )
 
 
-def _period(arg: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _period(arg: ArrayPeriod, name: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     if isinstance(arg, Mapping):
         raise InvalidInputError(f"'{name}' must be a pair (base, comparison), got a mapping")
     try:
@@ -231,7 +277,8 @@ def _period(arg: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     return x0, x1
 
 
-def _keyed(periods: dict[str, Any]) -> bool:
+def _keyed(periods: Mapping[str, Period]) -> dict[str, KeyedPeriod] | None:
+    """The three factors' pairs of mappings, or None when they are numbers or arrays."""
     pairs = [p for p in periods.values() if isinstance(p, (tuple, list)) and len(p) == 2]
     keyed = [isinstance(x, Mapping) for p in pairs for x in p]
     if any(keyed) and not (len(pairs) == 3 and all(keyed)):
@@ -239,12 +286,20 @@ def _keyed(periods: dict[str, Any]) -> bool:
             "'pool', 'conversion' and 'monetization' must all be pairs of mappings "
             "(group -> value) or all pairs of numbers/arrays"
         )
-    return any(keyed)
+    if not any(keyed):
+        return None
+    mappings: dict[str, KeyedPeriod] = {}
+    for name, (base, comparison) in periods.items():
+        assert isinstance(base, Mapping) and isinstance(comparison, Mapping)
+        mappings[name] = (base, comparison)
+    return mappings
 
 
-def _align(periods: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+def _align(
+    periods: Mapping[str, KeyedPeriod],
+) -> tuple[NDArray[np.generic], dict[str, ArrayPeriod]]:
     """Align mappings keyed by group; a group absent from a period is 0 in that period."""
-    order: dict[Any, None] = {}
+    order: dict[Hashable, None] = {}
     for period in (0, 1):
         keys = [list(periods[name][period]) for name in FACTORS]
         for name, these in zip(FACTORS, keys, strict=True):
@@ -258,8 +313,11 @@ def _align(periods: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         for key in keys[0]:
             order.setdefault(key, None)
     labels = list(order)
-    aligned = {
-        name: tuple([periods[name][period].get(g, 0.0) for g in labels] for period in (0, 1))
+    aligned: dict[str, ArrayPeriod] = {
+        name: (
+            [periods[name][0].get(g, 0.0) for g in labels],
+            [periods[name][1].get(g, 0.0) for g in labels],
+        )
         for name in FACTORS
     }
     return np.array(labels), aligned
@@ -267,10 +325,10 @@ def _align(periods: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
 
 def decompose(
     *,
-    pool: Any,
-    conversion: Any,
-    monetization: Any,
-    groups: Any = None,
+    pool: Period,
+    conversion: Period,
+    monetization: Period,
+    groups: ArrayLike | None = None,
 ) -> ValueDecomposition:
     """Split the change in private-domain value between two periods into three exact parts.
 
@@ -361,14 +419,21 @@ def decompose(
     >>> parts.groups.tolist(), parts.by_group["pool"].tolist()
     (['wecom', 'mini_program'], [2000.0, 750.0])
     """
-    periods = {"pool": pool, "conversion": conversion, "monetization": monetization}
-    if _keyed(periods):
+    periods: dict[str, Period] = {
+        "pool": pool,
+        "conversion": conversion,
+        "monetization": monetization,
+    }
+    keyed = _keyed(periods)
+    if keyed is None:  # no mapping among them: pairs of numbers or arrays (checked by _period)
+        arrays = cast("dict[str, ArrayPeriod]", periods)
+    else:
         if groups is not None:
             raise InvalidInputError("'groups' comes from the mappings' keys; do not pass both")
-        groups, periods = _align(periods)
-    p0, p1 = _period(periods["pool"], "pool")
-    c0, c1 = _period(periods["conversion"], "conversion")
-    m0, m1 = _period(periods["monetization"], "monetization")
+        groups, arrays = _align(keyed)
+    p0, p1 = _period(arrays["pool"], "pool")
+    c0, c1 = _period(arrays["conversion"], "conversion")
+    m0, m1 = _period(arrays["monetization"], "monetization")
     n = check_same_length(pool=p0, conversion=c0, monetization=m0)
     if groups is None:
         labels = np.arange(n)
@@ -382,8 +447,13 @@ def decompose(
     contributions = _lmdi(np.stack([p0, c0, m0]), np.stack([p1, c1, m1]))
     v0 = p0 * c0 * m0
     v1 = p1 * c1 * m1
-    by_group = {name: contributions[k] for k, name in enumerate(FACTORS)}
-    by_group["change"] = v1 - v0
+    by_group = GroupContributions(
+        group=labels,
+        pool=contributions[0],
+        conversion=contributions[1],
+        monetization=contributions[2],
+        change=v1 - v0,
+    )
     return ValueDecomposition(
         pool=float(np.sum(contributions[0])),
         conversion=float(np.sum(contributions[1])),
@@ -395,7 +465,7 @@ def decompose(
     )
 
 
-def _lmdi(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+def _lmdi(x0: NDArray[np.float64], x1: NDArray[np.float64]) -> NDArray[np.float64]:
     """LMDI-I contributions, shape (n_factors, n_groups), with the exact zero-value limits."""
     v0 = np.prod(x0, axis=0)
     v1 = np.prod(x1, axis=0)

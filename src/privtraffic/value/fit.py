@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from typing import TypeAlias
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from privtraffic._validation import as_datetime64, as_ids, check_same_length
+from privtraffic._validation import (
+    DAYS_PER_MONTH,
+    as_datetime64,
+    as_ids,
+    check_same_length,
+    unit_days,
+)
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 __all__ = ["FitLine", "FitScorecard", "FitThresholds", "fit_assessment"]
 
-_DAYS_PER_YEAR = 365.25
-_WEEK = 7.0
+#: One point in time: an ISO string, a date or datetime (pandas Timestamps are datetimes).
+Moment: TypeAlias = str | datetime.date | np.datetime64
+
+_SECONDS_PER_DAY = 86_400.0
 
 
-def _positive(instance: Any, attribute: Any, value: float) -> None:
+def _positive(instance: FitThresholds, attribute: attrs.Attribute[float], value: float) -> None:
     if not (np.isfinite(value) and value >= 0):
         raise InvalidInputError(f"'{attribute.name}' must be >= 0 (got {value!r})")
 
@@ -181,13 +191,13 @@ def _rate(value: float, strong: float, moderate: float) -> str:
 
 
 def fit_assessment(
-    customer_ids: Any,
-    timestamps: Any,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
     *,
-    first_touch: tuple[Any, Any] | None = None,
-    sharers: Any = None,
+    first_touch: tuple[ArrayLike, ArrayLike] | None = None,
+    sharers: ArrayLike | None = None,
     converted_shares: int | None = None,
-    observation_end: Any = None,
+    observation_end: Moment | None = None,
     thresholds: FitThresholds | None = None,
 ) -> FitScorecard:
     """Score how well a business suits a private domain, with the evidence behind each line.
@@ -261,7 +271,9 @@ def fit_assessment(
     ids = as_ids(customer_ids, "customer_ids")
     at = as_datetime64(timestamps, "timestamps", unit="s")
     check_same_length(customer_ids=ids, timestamps=at)
-    end = None if observation_end is None else np.datetime64(observation_end, "s")
+    end = (
+        None if observation_end is None else as_datetime64([observation_end], "observation_end")[0]
+    )
     summary = summarize_transactions(ids, at, unit="W", observation_end=end)
     # A customer whose first purchase is on the last day has T = 0 and no history to learn
     # from: left out of the model, and counted in the evidence.
@@ -273,7 +285,7 @@ def fit_assessment(
         )
     f, rec, big_t = summary.frequency[seen], summary.recency[seen], summary.T[seen]
     model = BetaGeo().fit(f, rec, big_t)
-    year = _DAYS_PER_YEAR / _WEEK
+    year = 12 * DAYS_PER_MONTH / unit_days("W")  # one year in the model's unit, weeks
     repeat = float(np.mean(model.expected_purchases(year, f, rec, big_t)))
     alive = float(np.mean(model.probability_alive(f, rec, big_t)))
     rating = _rate(repeat, limits.strong_repeat, limits.moderate_repeat)
@@ -322,7 +334,10 @@ def fit_assessment(
 
 
 def _decision_line(
-    ids: np.ndarray, at: np.ndarray, first_touch: Any, limits: FitThresholds
+    ids: NDArray[np.generic],
+    at: NDArray[np.datetime64],
+    first_touch: tuple[ArrayLike, ArrayLike] | None,
+    limits: FitThresholds,
 ) -> FitLine:
     if first_touch is None:
         return FitLine("decision cycle", "not assessed", {}, "No touch log was given.")
@@ -349,7 +364,7 @@ def _decision_line(
     pos = np.searchsorted(touched, buyers)
     pos = np.minimum(pos, touched.shape[0] - 1)
     has_touch = touched[pos] == buyers
-    gap_days = (first_buy[has_touch] - first_touch_s[pos[has_touch]]) / 86_400.0
+    gap_days = (first_buy[has_touch] - first_touch_s[pos[has_touch]]) / _SECONDS_PER_DAY
     before = int(np.sum(gap_days < 0))
     gap_days = gap_days[gap_days >= 0]
     evidence = {
@@ -375,7 +390,10 @@ def _decision_line(
 
 
 def _share_line(
-    ids: np.ndarray, sharers: Any, converted: int | None, limits: FitThresholds
+    ids: NDArray[np.generic],
+    sharers: ArrayLike | None,
+    converted: int | None,
+    limits: FitThresholds,
 ) -> FitLine:
     if sharers is None:
         if converted is not None:
