@@ -319,7 +319,7 @@ def test_partial_refunds_in_any_order_net_like_one_refund_of_their_sum(
             *(Refund(f"r{i}", "o", day(3), D(p).scaleb(-2)) for i, p in enumerate(parts[:-1])),
         )
         remaining = D(amount - sum(parts[:-1])).scaleb(-2)
-        expected = {e.beneficiary: e.amount for e in split_commission(plan, "o", remaining, 2, net)}
+        expected = {e.beneficiary: e.amount for e in split_commission(plan, net, "o", remaining, 2)}
         for who, value in expected.items():
             assert some.balance(who).owed == value
 
