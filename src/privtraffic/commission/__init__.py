@@ -11,7 +11,7 @@ Examples
 >>> from privtraffic.commission import CommissionPlan, DistributorNetwork, split_commission
 >>> plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.20", rounding="half_up")
 >>> net = DistributorNetwork.from_edges(["alice"], ["bob"])
->>> sum(e.amount for e in split_commission(plan, "o1", "0.07", "bob", net))
+>>> sum(e.amount for e in split_commission(plan, net, "o1", "0.07", "bob"))
 Decimal('0.01')
 """
 
@@ -25,7 +25,8 @@ from privtraffic.commission.compliance import (
     compliance_report,
 )
 from privtraffic.commission.events import OrderPlaced, OrderSettled, Payout, Refund
-from privtraffic.commission.ledger import Ledger, Posting
+from privtraffic.commission.journal import Deltas, Posting
+from privtraffic.commission.ledger import Ledger
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.commission.split import CommissionEntry, split_commission
@@ -40,6 +41,7 @@ __all__ = [
     "CommissionPlan",
     "ComplianceFinding",
     "ComplianceReport",
+    "Deltas",
     "DistributorNetwork",
     "Ledger",
     "OrderPlaced",
