@@ -500,3 +500,39 @@ def test_network_arrays_are_read_only_and_the_index_is_built_once():
     index = net._index
     net.index_of(["a"]), net.position("b")
     assert net._index is index
+
+
+def test_plan_and_network_json_forms_round_trip():
+    plan = CommissionPlan(
+        level_rates=("0.10", "0.05"), category_rates={"food": ("0.02",)}, min_payout="10"
+    )
+    data = plan.to_dict()
+    assert data["category_rates"] == [("food", ["0.02"])] and data["min_payout"] == "10.00"
+    assert CommissionPlan.from_dict(data) == plan
+    net = DistributorNetwork.from_edges(["a"], ["b"], users=["b"], ranks=[2])
+    again = DistributorNetwork.from_dict(net.to_dict())
+    assert again.rank.tolist() == [0, 2] and again.upline.tolist() == [-1, 0]
+    with pytest.raises(InvalidDefinitionError, match="lists category 'x' twice"):
+        CommissionPlan(level_rates=("0.1",), category_rates=[("x", ("0.1",)), ("x", ("0.05",))])
+
+
+def test_money_is_displayed_in_the_currency_of_the_plan():
+    net = DistributorNetwork.from_edges([], [], users=["kol"])
+    jpy = CommissionPlan(level_rates=("0.1",), currency="JPY", min_payout="1000")
+    (entry,) = split_commission(jpy, net, "o1", "123456", "kol")
+    assert entry.amount == Decimal("12346") and entry.currency == "JPY"
+    assert repr(entry) == "CommissionEntry('o1' -> 'kol', level 1, 12,346 = 0.1 x 123,456)"
+    batch = compute_commissions(
+        jpy, net, {"order_id": [1], "amount": ["123456"], "sharer": ["kol"]}
+    )
+    assert repr(batch) == "CommissionBatch(1 entries from 1 orders, total ¥12,346)"
+    assert "¥12,346" in batch._repr_html_() and "12346" not in batch._repr_html_()
+    assert "¥1,000" in jpy._repr_html_()
+    kwd = CommissionPlan(level_rates=("0.1",), currency="KWD", entry_fee="2.5")
+    fee = {f.feature: f for f in compliance_report(kwd)}["entry_fee"]
+    assert fee.detail == "distribution rights cost 2.500 KWD"
+    usd = CommissionPlan(level_rates=("0.1",), currency="USD")
+    batch = compute_commissions(
+        usd, net, {"order_id": [1], "amount": ["99999.99"], "sharer": ["kol"]}
+    )
+    assert repr(batch).endswith("total $10,000.00)")
