@@ -449,9 +449,12 @@ def test_per_order_path_rounds_and_allocates_with_the_money_functions(monkeypatc
 def test_old_argument_orders_still_work_with_a_deprecation_warning():
     orders = {"order_id": ["a1", "a2"], "amount": ["99.99", "0.07"], "sharer": ["carol", "dave"]}
     new_batch = compute_commissions(PLAN, NET, orders)
-    with pytest.warns(DeprecationWarning, match=r"compute_commissions\(plan, network, orders\)"):
+    with pytest.warns(
+        DeprecationWarning, match=r"compute_commissions\(plan, network, orders\)"
+    ) as w_batch:
         old_batch = compute_commissions(PLAN, orders, NET)
     assert old_batch.to_entries() == new_batch.to_entries()
+    assert w_batch[0].filename == __file__
     new_entries = split_commission(PLAN, NET, "o1", "99.99", "carol", buyer="zoe")
     with pytest.warns(DeprecationWarning, match=r"split_commission\(plan, network, order_id") as w:
         old_entries = split_commission(PLAN, "o1", "99.99", "carol", NET, buyer="zoe")

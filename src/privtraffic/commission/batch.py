@@ -23,7 +23,6 @@ CommissionBatch(3 entries from 2 orders, total CN¥15.01)
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeAlias, cast, overload
@@ -43,6 +42,7 @@ from privtraffic.commission.split import (
     CommissionEntry,
     _amount_of,
     _minor_units,
+    _network_last,
     _rate_of_units,
     _rate_units,
     entry_reason,
@@ -485,20 +485,10 @@ def compute_commissions(
     ...
     privtraffic.errors.InvalidInputError: 'amount' must not be floats (got 1.5 for order 1 (row 0)): pass decimal strings, Decimals or integer minor units in 'amount_minor'
     """  # noqa: E501
-    if not isinstance(network, DistributorNetwork):
-        if not isinstance(orders, DistributorNetwork):
-            raise InvalidInputError(
-                f"'network' must be a DistributorNetwork (got {type(network).__name__})"
-            )
-        warnings.warn(
-            "compute_commissions(plan, orders, network) is deprecated: pass the network first, "
-            "compute_commissions(plan, network, orders); the old order stops working in the "
-            "next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        network, orders = orders, network
-    return _compute(plan, network, cast(OrdersLike, orders))
+    if isinstance(network, DistributorNetwork):
+        return _compute(plan, network, cast(OrdersLike, orders))
+    _network_last("compute_commissions", "orders", network, orders)
+    return _compute(plan, cast(DistributorNetwork, orders), network)
 
 
 def _compute(

@@ -305,19 +305,28 @@ def split_commission(
     """
     if isinstance(network, DistributorNetwork):
         return _split(plan, network, cast(Id, order_id), amount, cast(Id, sharer), buyer, category)
-    if not isinstance(sharer, DistributorNetwork):
+    _network_last("split_commission", "order_id, amount, sharer", network, sharer)
+    # the old order: (plan, order_id, amount, sharer, network)
+    last = cast(DistributorNetwork, sharer)
+    return _split(plan, last, network, order_id, cast(Id, amount), buyer, category)
+
+
+def _network_last(function: str, data: str, second: object, last: object) -> None:
+    """Warn that ``function`` was called in its first release's order, ``(plan, data...,
+    network)``; or raise when neither ``second`` nor ``last`` is a network.
+
+    The warning points at the caller of the public function (``stacklevel=3`` from here).
+    """
+    if not isinstance(last, DistributorNetwork):
         raise InvalidInputError(
-            f"'network' must be a DistributorNetwork (got {type(network).__name__})"
+            f"'network' must be a DistributorNetwork (got {type(second).__name__})"
         )
     warnings.warn(
-        "split_commission(plan, order_id, amount, sharer, network) is deprecated: pass the "
-        "network first, split_commission(plan, network, order_id, amount, sharer); the old "
-        "order stops working in the next release",
+        f"{function}(plan, {data}, network) is deprecated: pass the network first, "
+        f"{function}(plan, network, {data}); the old order stops working in the next release",
         DeprecationWarning,
-        stacklevel=2,
+        stacklevel=3,
     )
-    # the old order: (plan, order_id, amount, sharer, network)
-    return _split(plan, sharer, network, order_id, cast(Id, amount), buyer, category)
 
 
 def _split(
