@@ -26,6 +26,7 @@ from privtraffic.commission import (
     compliance_report,
     resolve_sharers,
 )
+from privtraffic.money import format_amount, from_minor_units
 
 rng = np.random.default_rng(0)
 MONTH = np.datetime64("2024-05-01T00:00:00")
@@ -66,7 +67,7 @@ amount_fen = np.round(rng.lognormal(np.log(12_000), 0.8, size=n_orders)).astype(
 events: list = []
 for i in np.flatnonzero(credited):
     oid = f"o{i:05d}"
-    amount = Decimal(int(amount_fen[i])).scaleb(-2)
+    amount = from_minor_units(int(amount_fen[i]), plan.currency)
     buyer = buyers[i] if rng.random() > 0.03 else sharer[i]  # a few self-purchases
     events.append(OrderPlaced(oid, at[i], amount, sharer[i], buyer=buyer))
     delivered = at[i] + np.timedelta64(int(rng.integers(1, 5)), "D")
@@ -76,7 +77,7 @@ for i in np.flatnonzero(credited):
         events.append(Refund(f"r{i:05d}", oid, delivered + np.timedelta64(2, "D"), amount))
     elif u < 0.10:  # partial refund, sometimes after the commission was paid out
         late = int(rng.integers(1, 20))
-        part = Decimal(int(amount_fen[i] * rng.uniform(0.2, 0.8))).scaleb(-2)
+        part = from_minor_units(int(amount_fen[i] * rng.uniform(0.2, 0.8)), plan.currency)
         events.append(Refund(f"r{i:05d}", oid, delivered + np.timedelta64(late, "D"), part))
 for week, day in enumerate((7, 14, 21, 28)):
     when = MONTH + np.timedelta64(day, "D")
@@ -96,7 +97,10 @@ print(
 
 statements = ledger.statements("2024-05-01", "2024-06-01")
 top = sorted(statements, key=lambda s: s.earned, reverse=True)[:10]
-print(f"\nMay 2024 statements, top {len(top)} of {len(statements)} distributors by earnings (CNY)")
+print(
+    f"\nMay 2024 statements, top {len(top)} of {len(statements)} distributors by earnings "
+    f"({plan.currency})"
+)
 header = Statement.HEADER
 print(" ".join(f"{h:>12}" for h in header))
 for s in top:
@@ -107,5 +111,8 @@ end = ledger.balances("2024-05-31T23:59:59")
 assert all(s.closing == end[s.distributor].owed for s in statements)
 clawed = sum((s.clawed_back for s in statements), Decimal(0))
 paid = sum((s.paid for s in statements), Decimal(0))
-print(f"\npaid out in May: {paid} CNY; clawed back after payout: {clawed} CNY")
+print(
+    f"\npaid out in May: {format_amount(paid, plan.currency)}; "
+    f"clawed back after payout: {format_amount(clawed, plan.currency)}"
+)
 print("every closing balance equals the ledger's balance owed at the end of the month")

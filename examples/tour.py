@@ -228,12 +228,12 @@ network = DistributorNetwork.from_edges(
 )
 batch = compute_commissions(
     plan,
+    network,
     {
         "order_id": world.orders.order_id[sold],
         "sharer": world.orders.distributor_id[sold],
         "amount_minor": world.orders.amount_fen[sold],  # exact integer fen
     },
-    network,
 )
 print(f"{batch.n_orders} distribution orders, commission {Money(batch.total())}")
 print(compliance_report(plan))

@@ -329,12 +329,12 @@ def test_report_on_small_files_with_referrals_and_commissions(small_files, tmp_p
     net = DistributorNetwork.from_edges(["a", "b", "a"], ["b", "c", "d"])
     batch = compute_commissions(
         plan,
+        net,
         {
             "order_id": ["o1", "o2", "o3"],
             "sharer": ["c", "b", "a"],
             "amount": ["99.99", "0.07", "12.30"],
         },
-        net,
     )
     assert f"{batch.total():,.2f} CNY" in page
 

@@ -319,7 +319,7 @@ def test_partial_refunds_in_any_order_net_like_one_refund_of_their_sum(
             *(Refund(f"r{i}", "o", day(3), D(p).scaleb(-2)) for i, p in enumerate(parts[:-1])),
         )
         remaining = D(amount - sum(parts[:-1])).scaleb(-2)
-        expected = {e.beneficiary: e.amount for e in split_commission(plan, "o", remaining, 2, net)}
+        expected = {e.beneficiary: e.amount for e in split_commission(plan, net, "o", remaining, 2)}
         for who, value in expected.items():
             assert some.balance(who).owed == value
 
@@ -335,3 +335,60 @@ def test_ledger_and_statement_display():
         ledger.statements(day(2), day(1))
     with pytest.raises(InvalidInputError, match="'distributor' 'zed'"):
         ledger.balance("zed")
+
+
+def test_the_journal_and_everything_else_the_ledger_hands_out_is_immutable():
+    import attrs
+
+    from privtraffic.commission import Deltas, Posting
+
+    ledger = Ledger(PLAN, NET).record(
+        OrderPlaced("o1", day(1), "200.00", "bob"),
+        OrderSettled("o1", day(3)),
+        Payout("p1", "bob", day(10)),
+    )
+    before = ledger.balances()
+    journal = ledger.journal()
+    assert isinstance(journal, tuple) and all(isinstance(p, Posting) for p in journal)
+    posting = journal[0]
+    assert posting.deltas == Deltas(pending=2000)
+    for name, value in (("amount_minor", 1), ("kind", "paid"), ("deltas", Deltas(paid=1))):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(posting, name, value)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        posting.deltas.pending = 0
+    with pytest.raises(TypeError):
+        journal[0] = posting
+    with pytest.raises(AttributeError):
+        ledger.plan = CommissionPlan(level_rates=("0.5",))
+    with pytest.raises(AttributeError):
+        ledger.network = DistributorNetwork.from_edges([], [], users=["bob"])
+    with pytest.raises(ValueError, match="read-only"):
+        ledger.network.upline[1] = -1
+    with pytest.raises(ValueError, match="read-only"):
+        ledger.network.has_rights[0] = False
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        ledger.balance("bob").paid = D("0")
+    with pytest.raises(AttributeError):
+        ledger.events.append(Payout("p2", "bob", day(11)))
+    assert ledger.journal() == journal and ledger.balances() == before
+    with pytest.raises(ValueError, match="must be in"):
+        Posting(np.datetime64("2024-05-01"), "bob", "bonus", 1, "o1", Deltas())
+
+
+def test_postings_name_their_deltas():
+    ledger = Ledger(PLAN, NET).record(
+        OrderPlaced("o1", day(1), "200.00", "bob"),
+        OrderSettled("o1", day(3)),
+        Payout("p1", "bob", day(10)),
+        Refund("r1", "o1", day(12), "100.00"),
+    )
+    bob = [(p.kind, p.amount_minor, p.deltas) for p in ledger.journal() if p.distributor == "bob"]
+    from privtraffic.commission import Deltas
+
+    assert bob == [
+        ("earned", 2000, Deltas(pending=2000)),
+        ("matured", 2000, Deltas(pending=-2000, payable=2000)),
+        ("paid", 2000, Deltas(payable=-2000, paid=2000)),
+        ("clawed_back", 1000, Deltas(clawback=1000)),
+    ]

@@ -632,7 +632,7 @@ def commission_section(
         users=everyone,
     )
     batch = compute_commissions(
-        plan, {"order_id": order_ids, "sharer": sharers, "amount": amounts}, network
+        plan, network, {"order_id": order_ids, "sharer": sharers, "amount": amounts}
     )
     total = batch.total()
     gmv = sum((Decimal(str(a)) for a in amounts), Decimal(0))

@@ -6,13 +6,52 @@ upline; :func:`split_commission` gives one order's entries exactly and
 commissions from pending to payable to paid through refunds and clawbacks.
 :func:`compliance_report` lists which regulated features a plan comes near, with sources.
 
+The modules, each owning one thing (every function takes the structure first, then the data:
+``split_commission(plan, network, order_id, ...)``, ``compute_commissions(plan, network,
+orders)``):
+
+``plan``
+    :class:`CommissionPlan`, the rates, cap, rounding, holding period and limits, checked when
+    it is built; :class:`PlanData`, its JSON form.
+``network``
+    :class:`DistributorNetwork`, uplines, ranks and rights as read-only arrays, with the id
+    lookup (``index_of``, the one rule of :mod:`privtraffic._ids` for unknown ids);
+    :class:`NetworkData`, its JSON form.
+``split``
+    :func:`split_commission` and :class:`CommissionEntry`: one order, in integer minor units,
+    rounded by :func:`privtraffic.money.round_ratio` and split by
+    :func:`privtraffic.money.allocate_minor`.
+``batch``
+    :func:`compute_commissions` and :class:`CommissionBatch` (a columnar table): the same rules
+    over numpy columns, entry for entry equal to the per-order path.
+``binding``
+    :func:`resolve_sharers`: which distributor a buyer's order is credited to.
+``events``
+    :class:`OrderPlaced`, :class:`OrderSettled`, :class:`Refund`, :class:`Payout`, the frozen
+    events a ledger is built from, and their JSON rows.
+``journal``
+    :class:`Posting` and :class:`Deltas`, the frozen lines of a ledger's journal, and the fold
+    that derives them from the events, one handler per kind of event.
+``ledger``
+    :class:`Ledger`: records events (idempotently), reports balances and statements, reads and
+    writes JSON lines.
+``statement``
+    :class:`Balance` and :class:`Statement`, what a distributor's account shows.
+``compliance``
+    :func:`compliance_report`, the regulated features a plan comes near, with the sources.
+
+Money is exact throughout (:class:`~decimal.Decimal` or integer minor units) and is shown to a
+person only through :func:`privtraffic.money.format_amount`.
+
 Examples
 --------
 >>> from privtraffic.commission import CommissionPlan, DistributorNetwork, split_commission
 >>> plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.20", rounding="half_up")
 >>> net = DistributorNetwork.from_edges(["alice"], ["bob"])
->>> sum(e.amount for e in split_commission(plan, "o1", "0.07", "bob", net))
+>>> sum(e.amount for e in split_commission(plan, net, "o1", "0.07", "bob"))
 Decimal('0.01')
+>>> compute_commissions(plan, net, {"order_id": ["o1"], "amount": ["0.07"], "sharer": ["bob"]})
+CommissionBatch(2 entries from 1 orders, total CN¥0.01)
 """
 
 from privtraffic.commission.batch import CommissionBatch, compute_commissions
@@ -25,9 +64,10 @@ from privtraffic.commission.compliance import (
     compliance_report,
 )
 from privtraffic.commission.events import OrderPlaced, OrderSettled, Payout, Refund
-from privtraffic.commission.ledger import Ledger, Posting
-from privtraffic.commission.network import DistributorNetwork
-from privtraffic.commission.plan import CommissionPlan
+from privtraffic.commission.journal import Deltas, Posting
+from privtraffic.commission.ledger import Ledger
+from privtraffic.commission.network import DistributorNetwork, NetworkData
+from privtraffic.commission.plan import CommissionPlan, PlanData
 from privtraffic.commission.split import CommissionEntry, split_commission
 from privtraffic.commission.statement import Balance, Statement
 
@@ -40,11 +80,14 @@ __all__ = [
     "CommissionPlan",
     "ComplianceFinding",
     "ComplianceReport",
+    "Deltas",
     "DistributorNetwork",
     "Ledger",
+    "NetworkData",
     "OrderPlaced",
     "OrderSettled",
     "Payout",
+    "PlanData",
     "Posting",
     "Refund",
     "Statement",

@@ -1,9 +1,11 @@
 """Commission entries for a columnar batch of orders, vectorised over integer minor units.
 
 The batch path gives exactly the entries of :func:`~privtraffic.commission.split_commission`,
-order by order, but works on numpy arrays: amounts in minor units (fen) as int64, every rate as
-an integer numerator over the common denominator ``10 ** plan.rate_places``, and rounding done
-with integer division and remainder. Decimals appear only on output.
+order by order, but works on numpy arrays: amounts in minor units (fen) as int64 and every rate
+as an integer numerator over the common denominator ``10 ** plan.rate_places``. The rounding
+and the largest-remainder split are the per-order path's own (:func:`order_total_minor` over
+:func:`privtraffic.money.round_ratio`, then :func:`privtraffic.money.allocate_minor_rows`),
+applied to whole columns. Decimals appear only on output.
 
 Examples
 --------
@@ -11,10 +13,10 @@ Examples
 >>> plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.20")
 >>> net = DistributorNetwork.from_edges(["alice"], ["bob"])
 >>> batch = compute_commissions(
-...     plan, {"order_id": ["o1", "o2"], "amount": ["99.99", "0.07"], "sharer": ["bob", "alice"]},
-...     net)
+...     plan, net,
+...     {"order_id": ["o1", "o2"], "amount": ["99.99", "0.07"], "sharer": ["bob", "alice"]})
 >>> batch
-CommissionBatch(3 entries from 2 orders, total 15.01 CNY)
+CommissionBatch(3 entries from 2 orders, total CN¥15.01)
 >>> [(e.order_id, e.beneficiary, e.amount) for e in batch.to_entries()]
 [('o1', 'bob', Decimal('10.00')), ('o1', 'alice', Decimal('5.00')), ('o2', 'alice', Decimal('0.01'))]
 """  # noqa: E501
@@ -23,30 +25,51 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, cast, overload
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._html import html_table
+from privtraffic._ids import IdIndex
+from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_ids, check_same_length
+from privtraffic.commission._types import Id
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
-from privtraffic.commission.split import CommissionEntry, _amount_of, entry_reason
+from privtraffic.commission.split import (
+    CommissionEntry,
+    _amount_of,
+    _minor_units,
+    _network_last,
+    _rate_of_units,
+    _rate_units,
+    entry_reason,
+    order_total_minor,
+)
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import allocate_minor_rows, minor_exponent, round_ratio
+from privtraffic.money import allocate_minor_rows, format_amount, from_minor_units, minor_exponent
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CommissionBatch", "compute_commissions"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 
+#: A columnar batch of orders: a mapping of column name to array, or a ``pandas.DataFrame``.
+OrdersLike: TypeAlias = "Mapping[str, ArrayLike] | pd.DataFrame"
+
 
 @attrs.frozen(repr=False, eq=False)
-class CommissionBatch:
+class CommissionBatch(ColumnarTable):
     """The commission entries of a batch of orders, as aligned columns.
 
     One row per entry, ordered by order row then level, exactly as
-    :func:`~privtraffic.commission.split_commission` would list them order by order.
+    :func:`~privtraffic.commission.split_commission` would list them order by order. A
+    :class:`~privtraffic._tables.ColumnarTable`: ``batch["amount_minor"]``, ``columns()``,
+    ``to_dict()`` and ``to_pandas()`` give the array attributes below as columns.
 
     Attributes
     ----------
@@ -79,27 +102,26 @@ class CommissionBatch:
     --------
     >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
     >>> net = DistributorNetwork.from_edges(["a"], ["b"])
-    >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1", "0.05")),
-    ...     {"order_id": [1], "amount": ["10"], "sharer": ["b"]}, net)
-    >>> batch.beneficiary.tolist(), batch.amount_minor.tolist()
+    >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1", "0.05")), net,
+    ...     {"order_id": [1], "amount": ["10"], "sharer": ["b"]})
+    >>> batch.beneficiary.tolist(), batch["amount_minor"].tolist()
     (['b', 'a'], [100, 50])
+    >>> list(batch.columns())[:4], batch.to_pandas().shape
+    (['row', 'order_id', 'beneficiary', 'level'], (2, 10))
     """
 
-    row: np.ndarray
+    row: NDArray[np.int64]
     order_id: np.ndarray
     beneficiary: np.ndarray
-    level: np.ndarray
-    base_minor: np.ndarray
-    rate_units: np.ndarray
-    amount_minor: np.ndarray
-    rank: np.ndarray
-    uplift_units: np.ndarray
-    capped: np.ndarray
+    level: NDArray[np.int64]
+    base_minor: NDArray[np.int64]
+    rate_units: NDArray[np.int64]
+    amount_minor: NDArray[np.int64]
+    rank: NDArray[np.int64]
+    uplift_units: NDArray[np.int64]
+    capped: NDArray[np.bool_]
     plan: CommissionPlan
     n_orders: int
-
-    def __len__(self) -> int:
-        return len(self.row)
 
     @property
     def currency(self) -> str:
@@ -109,34 +131,12 @@ class CommissionBatch:
         --------
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
         >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1",)),
-        ...     {"order_id": ["o1"], "sharer": ["kol"], "amount": ["10.00"]},
-        ...     DistributorNetwork.from_edges([], [], users=["kol"]))
+        ...     DistributorNetwork.from_edges([], [], users=["kol"]),
+        ...     {"order_id": ["o1"], "sharer": ["kol"], "amount": ["10.00"]})
         >>> batch.currency
         'CNY'
         """
         return self.plan.currency
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """The entry columns, in field order.
-
-        Returns
-        -------
-        dict of str to numpy.ndarray
-
-        Examples
-        --------
-        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
-        >>> net = DistributorNetwork.from_edges([], [], users=[1])
-        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1",)),
-        ...     {"order_id": [7], "amount": ["10"], "sharer": [1]}, net)
-        >>> list(batch.columns())[:4]
-        ['row', 'order_id', 'beneficiary', 'level']
-        """
-        return {
-            f.name: getattr(self, f.name)
-            for f in attrs.fields(type(self))
-            if isinstance(getattr(self, f.name), np.ndarray)
-        }
 
     def total(self) -> Decimal:
         """Sum of all entries, exact.
@@ -146,12 +146,11 @@ class CommissionBatch:
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
         >>> net = DistributorNetwork.from_edges([], [], users=[1])
         >>> orders = {"order_id": [1], "amount_minor": [1000], "sharer": [1]}
-        >>> compute_commissions(CommissionPlan(level_rates=("0.1",)), orders, net).total()
+        >>> compute_commissions(CommissionPlan(level_rates=("0.1",)), net, orders).total()
         Decimal('1.00')
         """
-        exponent = minor_exponent(self.currency)
         units = int(np.sum(self.amount_minor, dtype=object)) if len(self) else 0
-        return Decimal(units).scaleb(-exponent)
+        return from_minor_units(units, self.currency)
 
     def amounts(self) -> np.ndarray:
         """The entry amounts as an object array of :class:`~decimal.Decimal`.
@@ -160,13 +159,12 @@ class CommissionBatch:
         --------
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
         >>> net = DistributorNetwork.from_edges([], [], users=[1])
-        >>> compute_commissions(CommissionPlan(level_rates=("0.1",)),
-        ...                     {"order_id": [1], "amount": ["9.99"], "sharer": [1]}, net).amounts()
+        >>> compute_commissions(CommissionPlan(level_rates=("0.1",)), net,
+        ...                     {"order_id": [1], "amount": ["9.99"], "sharer": [1]}).amounts()
         array([Decimal('1.00')], dtype=object)
         """
-        exponent = minor_exponent(self.currency)
         return np.array(
-            [Decimal(int(u)).scaleb(-exponent) for u in self.amount_minor.tolist()], dtype=object
+            [from_minor_units(u, self.currency) for u in self.amount_minor.tolist()], dtype=object
         )
 
     def to_entries(self) -> tuple[CommissionEntry, ...]:
@@ -183,93 +181,82 @@ class CommissionBatch:
         --------
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
         >>> net = DistributorNetwork.from_edges([], [], users=[1])
-        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.125",)),
-        ...     {"order_id": [7], "amount": ["99.99"], "sharer": [1]}, net)
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.125",)), net,
+        ...     {"order_id": [7], "amount": ["99.99"], "sharer": [1]})
         >>> batch.to_entries()
         (CommissionEntry(7 -> 1, level 1, 12.50 = 0.125 x 99.99),)
         """
-        exponent = minor_exponent(self.currency)
-        places = self.plan.rate_places
-        unit = Decimal(1).scaleb(-places)
-        cap = self.plan.total_cap
-        out = []
-        for i in range(len(self)):
-            rank = int(self.rank[i])
-            uplift = self.plan.uplift_for(rank) if self.uplift_units[i] else Decimal(0)
-            out.append(
-                CommissionEntry(
-                    order_id=self.order_id[i].item(),
-                    beneficiary=self.beneficiary[i].item(),
-                    level=int(self.level[i]),
-                    base=Decimal(int(self.base_minor[i])).scaleb(-exponent),
-                    rate=Decimal(int(self.rate_units[i])).scaleb(-places).quantize(unit),
-                    amount=Decimal(int(self.amount_minor[i])).scaleb(-exponent),
-                    reason=entry_reason(
-                        int(self.level[i]), rank, uplift, bool(self.capped[i]), cap
-                    ),
-                )
+        plan, currency = self.plan, self.currency
+        places = plan.rate_places
+        rows = zip(
+            self.order_id.tolist(),
+            self.beneficiary.tolist(),
+            self.level.tolist(),
+            self.base_minor.tolist(),
+            self.rate_units.tolist(),
+            self.amounts().tolist(),
+            self.rank.tolist(),
+            self.uplift_units.tolist(),
+            self.capped.tolist(),
+            strict=True,
+        )
+        return tuple(
+            CommissionEntry(
+                order_id=order_id,
+                beneficiary=beneficiary,
+                level=level,
+                base=from_minor_units(base, currency),
+                rate=_rate_of_units(rate, places),
+                amount=amount,
+                reason=entry_reason(
+                    level,
+                    rank,
+                    plan.uplift_for(rank) if uplift else Decimal(0),
+                    capped,
+                    plan.total_cap,
+                ),
+                currency=currency,
             )
-        return tuple(out)
+            for order_id, beneficiary, level, base, rate, amount, rank, uplift, capped in rows
+        )
 
-    def by_beneficiary(self) -> dict[Any, Decimal]:
+    def by_beneficiary(self) -> dict[Id, Decimal]:
         """Total commission per beneficiary, exact.
 
         Examples
         --------
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
         >>> net = DistributorNetwork.from_edges(["a"], ["b"])
-        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1", "0.05")),
-        ...     {"order_id": [1, 2], "amount": ["10", "20"], "sharer": ["b", "a"]}, net)
+        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1", "0.05")), net,
+        ...     {"order_id": [1, 2], "amount": ["10", "20"], "sharer": ["b", "a"]})
         >>> batch.by_beneficiary()
         {'a': Decimal('2.50'), 'b': Decimal('1.00')}
         """
-        exponent = minor_exponent(self.currency)
         if not len(self):
             return {}
         who, inverse = np.unique(self.beneficiary, return_inverse=True)
         totals = np.zeros(len(who), dtype=object)
         np.add.at(totals, inverse, self.amount_minor.astype(object))
         return {
-            w.item(): Decimal(int(t)).scaleb(-exponent)
-            for w, t in zip(who, totals.tolist(), strict=True)
+            w: from_minor_units(int(t), self.currency)
+            for w, t in zip(who.tolist(), totals.tolist(), strict=True)
         }
 
-    def to_pandas(self) -> Any:
-        """The entry columns as a ``pandas.DataFrame`` (pandas is imported only here).
-
-        Returns
-        -------
-        pandas.DataFrame
-
-        Examples
-        --------
-        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
-        >>> net = DistributorNetwork.from_edges([], [], users=[1])
-        >>> batch = compute_commissions(CommissionPlan(level_rates=("0.1",)),
-        ...     {"order_id": [7], "amount": ["10"], "sharer": [1]}, net)
-        >>> batch.to_pandas().shape
-        (1, 10)
-        """
-        import pandas as pd
-
-        return pd.DataFrame(self.columns())
-
     def __repr__(self) -> str:
+        total = format_amount(self.total(), self.currency)
         return (
-            f"CommissionBatch({len(self):,} entries from {self.n_orders:,} orders, "
-            f"total {self.total()} {self.currency})"
+            f"CommissionBatch({len(self):,} entries from {self.n_orders:,} orders, total {total})"
         )
 
     def _repr_html_(self) -> str:
-        exponent = minor_exponent(self.currency)
         places = self.plan.rate_places
         rows = (
             (
                 self.order_id[i].item(),
                 self.beneficiary[i].item(),
                 int(self.level[i]),
-                str(Decimal(int(self.rate_units[i])).scaleb(-places)),
-                str(Decimal(int(self.amount_minor[i])).scaleb(-exponent)),
+                str(_rate_of_units(int(self.rate_units[i]), places)),
+                format_amount(int(self.amount_minor[i]), self.currency, minor_units=True),
             )
             for i in range(len(self))
         )
@@ -277,23 +264,33 @@ class CommissionBatch:
             rows,
             ["order", "beneficiary", "level", "rate", "amount"],
             title=f"CommissionBatch ({len(self):,} entries, {self.currency})",
-            notes={"orders": self.n_orders, "total": f"{self.total()} {self.currency}"},
+            notes={
+                "orders": self.n_orders,
+                "total": format_amount(self.total(), self.currency),
+            },
         )
 
 
-def _column(orders: Any, name: str) -> Any:
+def _column(orders: OrdersLike, name: str) -> ArrayLike | None:
+    """The column ``name`` of a mapping or a data frame, ``None`` when there is none."""
     if isinstance(orders, Mapping):
         return orders.get(name)
     columns = getattr(orders, "columns", None)
     if columns is not None and name in list(columns):
-        return orders[name]
+        column: ArrayLike = orders[name]
+        return column
     return None
 
 
-def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndarray:
+def _as_array(values: ArrayLike) -> np.ndarray:
+    """A column as a numpy array (a pandas column through ``to_numpy``)."""
+    return np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+
+
+def _parse_amounts(values: ArrayLike, currency: str, order_ids: np.ndarray) -> NDArray[np.int64]:
     """Order amounts in minor units (int64) from decimal strings, Decimals or whole ints."""
     exponent = minor_exponent(currency)
-    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    arr = _as_array(values)
     if arr.ndim != 1:
         raise InvalidInputError(f"'amount' must be 1-dimensional (got shape {arr.shape})")
 
@@ -312,18 +309,19 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
     if kind == "b":
         raise InvalidInputError("'amount' must be decimal amounts (got booleans)")
     if kind in "iu":
-        out = arr.astype(np.int64)
-        bad = np.flatnonzero(out < 0)
+        whole: NDArray[np.int64] = arr.astype(np.int64)
+        bad = np.flatnonzero(whole < 0)
         if bad.size:
             i = int(bad[0])
-            raise InvalidInputError(f"'amount' must be >= 0 (got {out[i]} for {where(i)})")
-        if out.size and int(out.max()) > _INT64_MAX // 10**exponent:
+            raise InvalidInputError(f"'amount' must be >= 0 (got {whole[i]} for {where(i)})")
+        if whole.size and int(whole.max()) > _INT64_MAX // 10**exponent:
             raise InvalidInputError("'amount' too large for int64 minor units")
-        return out * 10**exponent
+        scaled: NDArray[np.int64] = whole * 10**exponent
+        return scaled
     if kind == "O":
         units = np.empty(arr.shape[0], dtype=np.int64)
         for i, v in enumerate(arr.tolist()):
-            units[i] = int(_amount_of(where(i), v, currency).scaleb(exponent))
+            units[i] = _minor_units(_amount_of(where(i), v, currency), currency)
         return units
     if kind not in "US":
         raise InvalidInputError(f"'amount' must be decimal strings (got dtype {arr.dtype})")
@@ -344,17 +342,18 @@ def _parse_amounts(values: Any, currency: str, order_ids: np.ndarray) -> np.ndar
             f"'amount' of {where(i)} must be a plain decimal with at most {exponent} places "
             f"(got {str(text[i])!r}, read as {value})"
         )
-    return digits.astype(np.int64)
+    minor: NDArray[np.int64] = digits.astype(np.int64)
+    return minor
 
 
-def _rate_table(plan: CommissionPlan) -> tuple[np.ndarray, np.ndarray]:
+def _rate_table(plan: CommissionPlan) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Integer rates (units of ``10 ** -rate_places``): row 0 the default, then each category."""
     places = plan.rate_places
     table = [plan.level_rates] + [rates for _, rates in plan.category_rates]
     rate_table = np.zeros((len(table), plan.n_levels), dtype=np.int64)
     for s, rates in enumerate(table):
         for k, r in enumerate(rates):
-            rate_table[s, k] = int(r.scaleb(places))
+            rate_table[s, k] = _rate_units(r, places)
     depth = np.array([len(rates) for rates in table], dtype=np.int64)  # levels each row pays
     return rate_table, depth
 
@@ -362,21 +361,21 @@ def _rate_table(plan: CommissionPlan) -> tuple[np.ndarray, np.ndarray]:
 def _split_minor(
     plan: CommissionPlan,
     network: DistributorNetwork,
-    base: np.ndarray,
-    sharer_idx: np.ndarray,
-    rate_set: np.ndarray,
-    buyer_idx: np.ndarray | None,
-    rate_table: np.ndarray,
-    depth: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    base: NDArray[np.int64],
+    sharer_idx: NDArray[np.int64],
+    rate_set: NDArray[np.int64],
+    buyer_idx: NDArray[np.int64] | None,
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]
+]:
     """The fast path: (n_orders, n_levels) matrices of beneficiary index, applied rate units,
     amount in minor units, uplift units and capped flags, all in integer arithmetic."""
     n, levels = len(base), plan.n_levels
     places = plan.rate_places
-    den = 10**places
+    rate_table, depth = _rate_table(plan)
     node_uplift = np.zeros(len(network), dtype=np.int64)
     for rank_value, rank_uplift in plan.rank_uplifts:
-        node_uplift[network.rank == rank_value] = int(rank_uplift.scaleb(places))
+        node_uplift[network.rank == rank_value] = _rate_units(rank_uplift, places)
     rights, upline = network.has_rights, network.upline
     skip = plan.ineligible_upline == "skip"
     near = network.nearest_with_rights() if skip else None
@@ -398,25 +397,36 @@ def _split_minor(
         if near is not None:
             node = np.where(node >= 0, near[np.maximum(node, 0)], -1)
 
-    cap = int(plan.total_cap.scaleb(places))
-    remaining = np.full(n, cap, dtype=np.int64)
+    remaining = np.full(n, _rate_units(plan.total_cap, places), dtype=np.int64)
     rate = np.zeros((n, levels), dtype=np.int64)
     for k in range(levels):
         rate[:, k] = np.minimum(nominal[:, k], remaining)
         remaining -= rate[:, k]
     capped = rate < nominal
-    total_rate = rate.sum(axis=1)
 
-    wide = n and int(base.max()) > _INT64_MAX // (4 * max(den, 1))
-    a = base.astype(object) if wide else base
-    total = round_ratio(a * total_rate, den, plan.rounding)
-    total = np.minimum(total, (a * cap) // den)
+    # Python integers where a product of an amount and a rate could overflow int64.
+    wide = n and int(base.max()) > _INT64_MAX // (4 * 10**places)
+    total = order_total_minor(base.astype(object) if wide else base, rate.sum(axis=1), plan)
     amount = allocate_minor_rows(total, rate.astype(total.dtype)).astype(np.int64)
     return beneficiary, rate, amount, uplift, capped
 
 
+@overload
 def compute_commissions(
-    plan: CommissionPlan, orders: Any, network: DistributorNetwork
+    plan: CommissionPlan, network: DistributorNetwork, orders: OrdersLike
+) -> CommissionBatch: ...  # pragma: no cover
+
+
+@overload
+def compute_commissions(
+    plan: CommissionPlan, orders: OrdersLike, network: DistributorNetwork, /
+) -> CommissionBatch: ...  # pragma: no cover  (deprecated argument order)
+
+
+def compute_commissions(
+    plan: CommissionPlan,
+    network: DistributorNetwork | OrdersLike,
+    orders: OrdersLike | DistributorNetwork,
 ) -> CommissionBatch:
     """The commission entries of a columnar batch of orders, identical to the per-order function.
 
@@ -424,12 +434,12 @@ def compute_commissions(
     ----------
     plan : CommissionPlan
         The rates and rules.
+    network : DistributorNetwork
+        Uplines, ranks and rights.
     orders : mapping of column name to array, or pandas.DataFrame
         Columns ``order_id``, ``sharer`` and either ``amount`` (decimal strings, Decimals or
         whole integers of major units; floats are refused) or ``amount_minor`` (integer minor
         units, the fast path); optional ``buyer`` (for self-purchases) and ``category``.
-    network : DistributorNetwork
-        Uplines, ranks and rights.
 
     Returns
     -------
@@ -441,12 +451,20 @@ def compute_commissions(
         Missing columns, mismatched lengths, float or negative amounts, too many decimal places,
         a sharer not in the network — each naming the column and the order's id and row.
 
+    Warns
+    -----
+    DeprecationWarning
+        Called in the old argument order ``(plan, orders, network)``, which still works for
+        this release.
+
     Notes
     -----
     The steps are those of :func:`~privtraffic.commission.split_commission`, with every quantity
     an integer: an amount of ``a`` fen and a rate of ``p / D`` (``D = 10 ** plan.rate_places``)
-    give ``a * p / D`` fen before rounding, rounded with ``divmod``; the largest-remainder split
-    compares the remainders ``total * p_k mod P`` level by level. The integers stay in int64
+    give ``a * p / D`` fen before rounding, rounded by :func:`order_total_minor` (the same
+    function, and so the same :func:`privtraffic.money.round_ratio`, as the per-order path); the
+    split is :func:`privtraffic.money.allocate_minor_rows`, the largest-remainder rule over all
+    orders at once. The integers stay in int64
     while ``4 * max(a) * D < 2 ** 63`` (amounts up to about 2.3e13 fen with six-place rates);
     beyond that the batch switches to Python integers, slower but still exact.
 
@@ -458,15 +476,25 @@ def compute_commissions(
     >>> net = DistributorNetwork.from_edges(["a", "b"], ["b", "c"], users=["b"], ranks=[1])
     >>> orders = {"order_id": [1, 2, 3], "amount": ["10.00", "0.07", "3.33"],
     ...           "sharer": ["c", "b", "a"]}
-    >>> batch = compute_commissions(plan, orders, net)
-    >>> batch.to_entries() == sum((split_commission(plan, o, m, s, net) for o, m, s in
+    >>> batch = compute_commissions(plan, net, orders)
+    >>> batch.to_entries() == sum((split_commission(plan, net, o, m, s) for o, m, s in
     ...     zip(orders["order_id"], orders["amount"], orders["sharer"])), ())
     True
-    >>> compute_commissions(plan, {"order_id": [1], "amount": [1.5], "sharer": ["a"]}, net)
+    >>> compute_commissions(plan, net, {"order_id": [1], "amount": [1.5], "sharer": ["a"]})
     Traceback (most recent call last):
     ...
     privtraffic.errors.InvalidInputError: 'amount' must not be floats (got 1.5 for order 1 (row 0)): pass decimal strings, Decimals or integer minor units in 'amount_minor'
     """  # noqa: E501
+    if isinstance(network, DistributorNetwork):
+        return _compute(plan, network, cast(OrdersLike, orders))
+    _network_last("compute_commissions", "orders", network, orders)
+    return _compute(plan, cast(DistributorNetwork, orders), network)
+
+
+def _compute(
+    plan: CommissionPlan, network: DistributorNetwork, orders: OrdersLike
+) -> CommissionBatch:
+    """:func:`compute_commissions` once the arguments are in order."""
     raw_ids = _column(orders, "order_id")
     raw_sharer = _column(orders, "sharer")
     raw_amount = _column(orders, "amount")
@@ -480,7 +508,7 @@ def compute_commissions(
     sharer = as_ids(raw_sharer, "sharer")
     n = check_same_length(order_id=order_id, sharer=sharer)
     if raw_minor is not None:
-        minor = np.asarray(raw_minor.to_numpy() if hasattr(raw_minor, "to_numpy") else raw_minor)
+        minor = _as_array(raw_minor)
         if minor.dtype.kind not in "iu":
             raise InvalidInputError(
                 f"'amount_minor' must be integers (got dtype {minor.dtype}; e.g. "
@@ -496,31 +524,28 @@ def compute_commissions(
                 f"'amount_minor' must be >= 0 (got {base[i]} for order "
                 f"{order_id[i].item()!r} (row {i}))"
             )
-    else:
-        base = _parse_amounts(raw_amount, plan.currency, order_id)
+    else:  # exactly one of the two columns is there
+        base = _parse_amounts(cast(ArrayLike, raw_amount), plan.currency, order_id)
     check_same_length(order_id=order_id, amount=base)
     sharer_idx = network.index_of(sharer, "sharer", labels=order_id)
 
-    rate_table, depth = _rate_table(plan)
-    rate_set = np.zeros(n, dtype=np.int64)
+    rate_set = np.zeros(n, dtype=np.int64)  # row of _rate_table: 0 default, k category k - 1
     raw_category = _column(orders, "category")
     if raw_category is not None and plan.category_rates:
         category = as_ids(raw_category, "category")
         check_same_length(order_id=order_id, category=category)
-        keys = as_ids([k for k, _ in plan.category_rates], "category_rates")
-        if (keys.dtype.kind == "U") == (category.dtype.kind == "U") and n:
-            pos = np.minimum(np.searchsorted(keys, category), len(keys) - 1)
-            hit = keys[pos] == category
-            rate_set = np.where(hit, pos + 1, 0)
+        keys = IdIndex(as_ids([k for k, _ in plan.category_rates], "category_rates"))
+        pos, _ = keys.positions(category)  # an order of another category pays the default
+        rate_set = pos + 1
     buyer_idx = None
     raw_buyer = _column(orders, "buyer")
     if raw_buyer is not None and not plan.self_purchase_earns:
         buyer = as_ids(raw_buyer, "buyer")
         check_same_length(order_id=order_id, buyer=buyer)
-        buyer_idx, _ = network._lookup(buyer)
+        buyer_idx = network.index_of(buyer, "buyer", missing="mark")
 
     beneficiary, rate, amount, uplift, capped = _split_minor(
-        plan, network, base, sharer_idx, rate_set, buyer_idx, rate_table, depth
+        plan, network, base, sharer_idx, rate_set, buyer_idx
     )
     keep = rate > 0
     rows, cols = np.nonzero(keep)

@@ -26,18 +26,20 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
+from privtraffic.commission._types import Id
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["resolve_sharers"]
 
 
-def _links(values: Any) -> tuple[np.ndarray, np.ndarray]:
+def _links(values: ArrayLike | Sequence[Id | None]) -> tuple[np.ndarray, NDArray[np.bool_]]:
     """Split link ids into (ids with placeholders, has_link mask); None/NaN mean no link."""
     raw = values.to_numpy() if hasattr(values, "to_numpy") else values
     arr = np.asarray(list(raw) if isinstance(raw, (list, tuple)) else raw, dtype=object)
@@ -54,8 +56,11 @@ def _links(values: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def resolve_sharers(
-    plan: CommissionPlan, buyers: Any, links: Any, at: Any
-) -> tuple[np.ndarray, np.ndarray]:
+    plan: CommissionPlan,
+    buyers: ArrayLike,
+    links: ArrayLike | Sequence[Id | None],
+    at: ArrayLike,
+) -> tuple[np.ndarray, NDArray[np.bool_]]:
     """The distributor credited with each order under the plan's binding mode.
 
     Parameters
@@ -129,7 +134,7 @@ def resolve_sharers(
         life = np.timedelta64(plan.binding_days, "D")
         t = when[order]
         sorted_link = link[order]
-        bound: dict[Any, tuple[Any, np.datetime64]] = {}
+        bound: dict[Id, tuple[Id, np.datetime64]] = {}
         for i in range(n):
             buyer = b[i].item()
             current = bound.get(buyer)

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from privtraffic._html import html_table
+from privtraffic.money import format_amount
 
 if TYPE_CHECKING:
     from privtraffic.commission.network import DistributorNetwork
@@ -242,7 +243,7 @@ def compliance_report(
     ['beyond', 'near', 'absent', 'absent']
     """
     levels = plan.n_levels
-    if levels >= CRIMINAL_MIN_LEVELS:
+    if levels > COMPLIANCE_MAX_LEVELS:  # that is, >= CRIMINAL_MIN_LEVELS
         depth = ComplianceFinding(
             "depth",
             "beyond",
@@ -251,8 +252,6 @@ def compliance_report(
             f"{COMPLIANCE_MAX_LEVELS}; built with an explicit override",
             ("spc_2013", "criminal_224_1", "wechat_2015"),
         )
-    elif levels > COMPLIANCE_MAX_LEVELS:  # pragma: no cover - limits are 2 and 3
-        depth = ComplianceFinding("depth", "beyond", f"pays {levels} levels", ("wechat_2015",))
     else:
         depth = ComplianceFinding(
             "depth",
@@ -293,7 +292,7 @@ def compliance_report(
         fee = ComplianceFinding(
             "entry_fee",
             "near",
-            f"distribution rights cost {plan.entry_fee} {plan.currency}",
+            f"distribution rights cost {format_amount(plan.entry_fee, plan.currency)}",
             ("decree444_art7", "criminal_224_1"),
         )
     else:

@@ -23,31 +23,50 @@ privtraffic.errors.InvalidInputError: 'amount' of refund 'r1' must not be a floa
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Literal, TypeAlias, TypedDict
 
 import attrs
 import numpy as np
 
 from privtraffic._validation import as_datetime64, as_ids
+from privtraffic.commission._types import AmountLike, Id, TimeLike
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import as_decimal
 
-__all__ = ["LedgerEvent", "OrderPlaced", "OrderSettled", "Payout", "Refund"]
+__all__ = [
+    "EventRow",
+    "LedgerEvent",
+    "OrderPlaced",
+    "OrderSettled",
+    "Payout",
+    "Refund",
+    "event_from_row",
+    "event_to_row",
+]
+
+#: The id spaces of the four kinds of event (the first part of an event's ``key``).
+EventKind: TypeAlias = Literal["order", "settlement", "refund", "payout"]
 
 
-def _time(value: Any) -> np.datetime64:
-    if isinstance(value, np.datetime64):
-        return value.astype("datetime64[s]")
-    return as_datetime64([value], "at")[0]
+def _time(value: TimeLike) -> np.datetime64:
+    moment: np.datetime64 = (
+        value.astype("datetime64[s]")
+        if isinstance(value, np.datetime64)
+        else as_datetime64([value], "at")[0]
+    )
+    return moment
 
 
-def _id(value: Any) -> Any:
-    if value is None:
-        return None
-    return as_ids([value], "id")[0].item()
+def _id(value: Id) -> Id:
+    plain: Id = as_ids([value], "id")[0].item()
+    return plain
 
 
-def _decimal(what: str, value: Any) -> Decimal:
+def _optional_id(value: Id | None) -> Id | None:
+    return None if value is None else _id(value)
+
+
+def _decimal(what: str, value: object) -> Decimal:
     try:
         out = as_decimal(value, "amount")
     except InvalidInputError as exc:
@@ -57,7 +76,7 @@ def _decimal(what: str, value: Any) -> Decimal:
     return out
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, init=False)
 class OrderPlaced:
     """An order brought by ``sharer``: its commission is computed and held as pending.
 
@@ -82,18 +101,34 @@ class OrderPlaced:
     Decimal('10')
     """
 
-    order_id: Any = attrs.field(converter=_id)
-    at: np.datetime64 = attrs.field(converter=_time)
-    amount: Decimal = attrs.field()
-    sharer: Any = attrs.field(converter=_id)
-    buyer: Any = attrs.field(default=None, converter=_id)
-    category: Any = attrs.field(default=None, converter=_id)
+    order_id: Id
+    at: np.datetime64
+    amount: Decimal
+    sharer: Id
+    buyer: Id | None = None
+    category: Id | None = None
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "amount", _decimal(f"order {self.order_id!r}", self.amount))
+    def __init__(
+        self,
+        order_id: Id,
+        at: TimeLike,
+        amount: AmountLike,
+        sharer: Id,
+        buyer: Id | None = None,
+        category: Id | None = None,
+    ) -> None:
+        order_id = _id(order_id)
+        self.__attrs_init__(
+            order_id,
+            _time(at),
+            _decimal(f"order {order_id!r}", amount),
+            _id(sharer),
+            _optional_id(buyer),
+            _optional_id(category),
+        )
 
     @property
-    def key(self) -> tuple[str, Any]:
+    def key(self) -> tuple[EventKind, Id]:
         """Idempotency key: ``("order", order_id)``.
 
         Examples
@@ -126,11 +161,11 @@ class OrderSettled:
     OrderSettled('o1', 2024-05-04T00:00:00)
     """
 
-    order_id: Any = attrs.field(converter=_id)
+    order_id: Id = attrs.field(converter=_id)
     at: np.datetime64 = attrs.field(converter=_time)
 
     @property
-    def key(self) -> tuple[str, Any]:
+    def key(self) -> tuple[EventKind, Id]:
         """Idempotency key: ``("settlement", order_id)``.
 
         Examples
@@ -144,7 +179,7 @@ class OrderSettled:
         return f"OrderSettled({self.order_id!r}, {self.at})"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, init=False)
 class Refund:
     """Part (or all) of an order's amount refunded; its commission is recomputed on the rest.
 
@@ -165,19 +200,20 @@ class Refund:
     Decimal('30.00')
     """
 
-    refund_id: Any = attrs.field(converter=_id)
-    order_id: Any = attrs.field(converter=_id)
-    at: np.datetime64 = attrs.field(converter=_time)
-    amount: Decimal = attrs.field()
+    refund_id: Id
+    order_id: Id
+    at: np.datetime64
+    amount: Decimal
 
-    def __attrs_post_init__(self) -> None:
-        value = _decimal(f"refund {self.refund_id!r}", self.amount)
+    def __init__(self, refund_id: Id, order_id: Id, at: TimeLike, amount: AmountLike) -> None:
+        refund_id = _id(refund_id)
+        value = _decimal(f"refund {refund_id!r}", amount)
         if value == 0:
-            raise InvalidInputError(f"'amount' of refund {self.refund_id!r} must be > 0 (got 0)")
-        object.__setattr__(self, "amount", value)
+            raise InvalidInputError(f"'amount' of refund {refund_id!r} must be > 0 (got 0)")
+        self.__attrs_init__(refund_id, _id(order_id), _time(at), value)
 
     @property
-    def key(self) -> tuple[str, Any]:
+    def key(self) -> tuple[EventKind, Id]:
         """Idempotency key: ``("refund", refund_id)``.
 
         Examples
@@ -191,7 +227,7 @@ class Refund:
         return f"Refund({self.refund_id!r} of {self.order_id!r}, {self.at}, {self.amount})"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, init=False)
 class Payout:
     """Cash paid to ``distributor`` out of their payable balance.
 
@@ -216,17 +252,24 @@ class Payout:
     Payout('p1' to 'bob', 2024-05-31T00:00:00, all payable)
     """
 
-    payout_id: Any = attrs.field(converter=_id)
-    distributor: Any = attrs.field(converter=_id)
-    at: np.datetime64 = attrs.field(converter=_time)
+    payout_id: Id
+    distributor: Id
+    at: np.datetime64
     amount: Decimal | None = None
 
-    def __attrs_post_init__(self) -> None:
-        if self.amount is not None:
-            object.__setattr__(self, "amount", _decimal(f"payout {self.payout_id!r}", self.amount))
+    def __init__(
+        self, payout_id: Id, distributor: Id, at: TimeLike, amount: AmountLike | None = None
+    ) -> None:
+        payout_id = _id(payout_id)
+        self.__attrs_init__(
+            payout_id,
+            _id(distributor),
+            _time(at),
+            None if amount is None else _decimal(f"payout {payout_id!r}", amount),
+        )
 
     @property
-    def key(self) -> tuple[str, Any]:
+    def key(self) -> tuple[EventKind, Id]:
         """Idempotency key: ``("payout", payout_id)``.
 
         Examples
@@ -242,3 +285,113 @@ class Payout:
 
 
 LedgerEvent = OrderPlaced | OrderSettled | Refund | Payout
+"""Any of the four kinds of ledger event."""
+
+
+class OrderRow(TypedDict):
+    """The JSON form of an :class:`OrderPlaced` (timestamps ISO 8601, amounts decimal strings)."""
+
+    event: Literal["order"]
+    order_id: Id
+    at: str
+    amount: str
+    sharer: Id
+    buyer: Id | None
+    category: Id | None
+
+
+class SettlementRow(TypedDict):
+    """The JSON form of an :class:`OrderSettled`."""
+
+    event: Literal["settlement"]
+    order_id: Id
+    at: str
+
+
+class RefundRow(TypedDict):
+    """The JSON form of a :class:`Refund`."""
+
+    event: Literal["refund"]
+    refund_id: Id
+    order_id: Id
+    at: str
+    amount: str
+
+
+class PayoutRow(TypedDict):
+    """The JSON form of a :class:`Payout` (``amount`` null: all payable)."""
+
+    event: Literal["payout"]
+    payout_id: Id
+    distributor: Id
+    at: str
+    amount: str | None
+
+
+#: One event as a JSON-ready row: its kind under ``"event"``, then its fields.
+EventRow: TypeAlias = OrderRow | SettlementRow | RefundRow | PayoutRow
+
+
+def event_to_row(event: LedgerEvent) -> EventRow:
+    """An event as a JSON-ready row; :func:`event_from_row` inverts it exactly.
+
+    Examples
+    --------
+    >>> event_to_row(Refund("r1", "o1", "2024-05-03", "30.00"))
+    {'event': 'refund', 'refund_id': 'r1', 'order_id': 'o1', 'at': '2024-05-03T00:00:00', 'amount': '30.00'}
+    """  # noqa: E501
+    if isinstance(event, OrderPlaced):
+        return OrderRow(
+            event="order",
+            order_id=event.order_id,
+            at=str(event.at),
+            amount=str(event.amount),
+            sharer=event.sharer,
+            buyer=event.buyer,
+            category=event.category,
+        )
+    if isinstance(event, OrderSettled):
+        return SettlementRow(event="settlement", order_id=event.order_id, at=str(event.at))
+    if isinstance(event, Refund):
+        return RefundRow(
+            event="refund",
+            refund_id=event.refund_id,
+            order_id=event.order_id,
+            at=str(event.at),
+            amount=str(event.amount),
+        )
+    return PayoutRow(
+        event="payout",
+        payout_id=event.payout_id,
+        distributor=event.distributor,
+        at=str(event.at),
+        amount=None if event.amount is None else str(event.amount),
+    )
+
+
+def event_from_row(row: EventRow) -> LedgerEvent:
+    """The event a row of :func:`event_to_row` describes.
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown kind under ``"event"``, or a field the event refuses.
+    KeyError
+        A field missing from the row.
+
+    Examples
+    --------
+    >>> event_from_row({"event": "settlement", "order_id": "o1", "at": "2024-05-04"})
+    OrderSettled('o1', 2024-05-04T00:00:00)
+    """
+    if row["event"] == "order":
+        return OrderPlaced(
+            row["order_id"], row["at"], row["amount"], row["sharer"], row["buyer"], row["category"]
+        )
+    if row["event"] == "settlement":
+        return OrderSettled(row["order_id"], row["at"])
+    if row["event"] == "refund":
+        return Refund(row["refund_id"], row["order_id"], row["at"], row["amount"])
+    if row["event"] == "payout":
+        return Payout(row["payout_id"], row["distributor"], row["at"], row["amount"])
+    raise InvalidInputError(f"unknown event kind {row['event']!r}")

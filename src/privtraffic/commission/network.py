@@ -10,42 +10,80 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._html import html_table
+from privtraffic._ids import IdIndex, Missing, check_same_kind
 from privtraffic._validation import as_ids, as_int_array, check_same_length
+from privtraffic.commission._types import Id
 from privtraffic.errors import InvalidInputError, ReferralCycleError
 
-__all__ = ["DistributorNetwork"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["DistributorNetwork", "NetworkData"]
 
 
-def _same_kind(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    if a.size and b.size and (a.dtype.kind == "U") != (b.dtype.kind == "U"):
-        raise InvalidInputError(
-            f"'{name_a}' and '{name_b}' must both be strings or both be integers "
-            f"(got {a.dtype} and {b.dtype})"
-        )
+class _NetworkEdges(TypedDict):
+    uplines: list[Id]
+    distributors: list[Id]
 
 
-def _as_bool_array(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+class NetworkData(_NetworkEdges, total=False):
+    """The JSON-ready form of a :class:`DistributorNetwork` (:meth:`~DistributorNetwork.to_dict`).
+
+    Attributes
+    ----------
+    uplines : list of int or str
+        Required. The upline of each edge.
+    distributors : list of int or str
+        Required. The distributor of each edge, aligned with ``uplines``.
+    users : list of int or str
+        Optional. Users the two lists below describe, including users without edges.
+    has_rights : list of bool
+        Optional, aligned with ``users``: whether each holds distribution rights.
+    ranks : list of int
+        Optional, aligned with ``users``: each one's distributor rank.
+
+    Examples
+    --------
+    >>> data: NetworkData = {"uplines": ["a"], "distributors": ["b"], "ranks": [0, 1],
+    ...                      "users": ["a", "b"]}
+    >>> DistributorNetwork.from_dict(data).rank.tolist()
+    [0, 1]
+    """
+
+    users: list[Id]
+    has_rights: list[bool]
+    ranks: list[int]
+
+
+def _as_bool_array(values: ArrayLike, name: str) -> NDArray[np.bool_]:
+    raw = values.to_numpy() if hasattr(values, "to_numpy") else values
+    arr = np.asarray(raw)
     if arr.ndim != 1:
         raise InvalidInputError(f"'{name}' must be 1-dimensional (got shape {arr.shape})")
-    if arr.dtype.kind == "b":
-        return arr.copy()
     if arr.dtype.kind in "iu":
         bad = np.flatnonzero((arr != 0) & (arr != 1))
         if bad.size:
             i = int(bad[0])
             raise InvalidInputError(f"'{name}' must be True/False (got {arr[i]!r} at index {i})")
-        return arr.astype(bool)
-    for i, v in enumerate(arr.tolist()):
-        if not isinstance(v, bool):
-            raise InvalidInputError(f"'{name}' must be True/False (got {v!r} at index {i})")
-    return arr.astype(bool)
+    elif arr.dtype.kind != "b":
+        for i, v in enumerate(arr.tolist()):
+            if not isinstance(v, bool):
+                raise InvalidInputError(f"'{name}' must be True/False (got {v!r} at index {i})")
+    return arr.astype(bool)  # a copy: the caller's array is never shared
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view: nothing holding the network can change who is whose upline."""
+    view: np.ndarray = np.asarray(values).view()
+    view.flags.writeable = False
+    return view
 
 
 @attrs.frozen(repr=False, eq=False)
@@ -54,7 +92,8 @@ class DistributorNetwork:
 
     Build it with :meth:`from_edges`. The arrays are aligned: ``users[i]`` has upline
     ``users[upline[i]]`` (``upline[i] == -1`` for a distributor without one), holds distribution
-    rights when ``has_rights[i]`` and has rank ``rank[i]``. ``users`` is sorted.
+    rights when ``has_rights[i]`` and has rank ``rank[i]``. ``users`` is sorted. The arrays are
+    read-only: a network, like every value object here, does not change once built.
 
     Attributes
     ----------
@@ -74,22 +113,25 @@ class DistributorNetwork:
     DistributorNetwork(3 distributors, 2 with an upline, 2 with rights)
     """
 
-    users: np.ndarray
-    upline: np.ndarray
-    has_rights: np.ndarray
-    rank: np.ndarray
-    _positions: dict[Any, int] | None = attrs.field(default=None, init=False, repr=False)
+    users: np.ndarray = attrs.field(converter=_read_only)
+    upline: NDArray[np.int64] = attrs.field(converter=_read_only)
+    has_rights: NDArray[np.bool_] = attrs.field(converter=_read_only)
+    rank: NDArray[np.int64] = attrs.field(converter=_read_only)
+    _index: IdIndex = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_index", IdIndex(self.users, noun="in the distributor network"))
 
     @classmethod
     def from_edges(
         cls,
-        uplines: Any,
-        distributors: Any,
+        uplines: ArrayLike,
+        distributors: ArrayLike,
         *,
-        users: Any = None,
-        has_rights: Any = None,
-        ranks: Any = None,
-    ) -> DistributorNetwork:
+        users: ArrayLike | None = None,
+        has_rights: ArrayLike | None = None,
+        ranks: ArrayLike | None = None,
+    ) -> Self:
         """Build the network from (upline, distributor) edges and optional per-user attributes.
 
         The argument order is the one of ``ReferralGraph.from_edges(referrers, referees)``: the
@@ -133,17 +175,18 @@ class DistributorNetwork:
         up = as_ids(uplines, "uplines")
         down = as_ids(distributors, "distributors")
         check_same_length(uplines=up, distributors=down)
-        _same_kind(up, down, "uplines", "distributors")
-        listed = None
+        check_same_kind(up, down, "uplines", "distributors")
+        listed = given_rights = given_ranks = None
         if users is not None:
             listed = as_ids(users, "users")
-            _same_kind(listed, up if up.size else listed, "users", "uplines")
-            n_listed = len(listed)
+            check_same_kind(up if up.size else down, listed, "uplines", "users")
             if has_rights is not None:
-                check_same_length(users=listed, has_rights=has_rights)
+                given_rights = _as_bool_array(has_rights, "has_rights")
+                check_same_length(users=listed, has_rights=given_rights)
             if ranks is not None:
-                check_same_length(users=listed, ranks=ranks)
-            uniq, first, counts = np.unique(listed, return_index=True, return_counts=True)
+                given_ranks = as_int_array(ranks, "ranks")
+                check_same_length(users=listed, ranks=given_ranks)
+            uniq, counts = np.unique(listed, return_counts=True)
             if np.any(counts > 1):
                 j = int(np.flatnonzero(counts > 1)[0])
                 dup = np.flatnonzero(listed == uniq[j])
@@ -151,7 +194,6 @@ class DistributorNetwork:
                     f"'users' must be unique (got {uniq[j].item()!r} at index {int(dup[0])} "
                     f"and {int(dup[1])})"
                 )
-            del first, n_listed
         elif has_rights is not None or ranks is not None:
             raise InvalidInputError("'has_rights' and 'ranks' need 'users' to say whose they are")
         parts = [up, down] + ([listed] if listed is not None else [])
@@ -179,18 +221,33 @@ class DistributorNetwork:
         rank = np.zeros(n, dtype=np.int64)
         if listed is not None:
             pos = np.searchsorted(ids, listed)
-            if has_rights is not None:
-                rights[pos] = _as_bool_array(has_rights, "has_rights")
-            if ranks is not None:
-                rank[pos] = as_int_array(ranks, "ranks")
+            if given_rights is not None:
+                rights[pos] = given_rights
+            if given_ranks is not None:
+                rank[pos] = given_ranks
         _check_acyclic(ids, parent)
         return cls(ids, parent, rights, rank)
 
     def __len__(self) -> int:
         return len(self.users)
 
-    def index_of(self, ids: Any, name: str = "sharer", *, labels: Any = None) -> np.ndarray:
-        """Positions of ``ids`` in :attr:`users`; unknown ids raise.
+    def index_of(
+        self,
+        ids: ArrayLike,
+        name: str = "sharer",
+        *,
+        missing: Missing = "raise",
+        labels: ArrayLike | None = None,
+        label_name: str = "order",
+    ) -> NDArray[np.int64]:
+        """Positions of ``ids`` in :attr:`users`, by the one rule of privtraffic for unknown ids.
+
+        The rule is :meth:`privtraffic._ids.IdIndex.index_of`'s, shared with
+        ``ReferralGraph.index_of``: an id of the other kind (a string in a network of integer
+        ids, or the reverse) raises; an id that is not in the network raises, naming the id, its
+        row and (with ``labels``) its order, unless ``missing="mark"``, which gives ``-1``. The
+        index is built once per network, so looking up one id is a dictionary lookup and many
+        ids a vectorised search.
 
         Parameters
         ----------
@@ -198,8 +255,12 @@ class DistributorNetwork:
             The ids to look up.
         name : str
             Argument name for messages.
+        missing : {"raise", "mark"}
+            What an id that is not in the network gives: an error (default) or ``-1``.
         labels : array-like, optional
             Aligned with ``ids`` (for example order ids): named in the message for an unknown id.
+        label_name : str
+            What a label is, for the message (``"order"``, ``"payout"``).
 
         Returns
         -------
@@ -209,7 +270,8 @@ class DistributorNetwork:
         Raises
         ------
         InvalidInputError
-            An id not in the network, named with its row (and label).
+            An id of the other kind, or (unless ``missing="mark"``) an id not in the network,
+            named with its row (and label).
 
         Examples
         --------
@@ -220,22 +282,14 @@ class DistributorNetwork:
         Traceback (most recent call last):
         ...
         privtraffic.errors.InvalidInputError: 'sharer' 'z' of order 'o2' (row 1) is not in the distributor network
+        >>> net.index_of(["b", "z"], "buyer", missing="mark")
+        array([ 1, -1])
         """  # noqa: E501
-        arr = as_ids(ids, name)
-        pos, found = self._lookup(arr)
-        if not found.all():
-            i = int(np.flatnonzero(~found)[0])
-            where = f"(row {i})"
-            if labels is not None:
-                lab = np.asarray(labels)[i]
-                lab = lab.item() if isinstance(lab, np.generic) else lab
-                where = f"of order {lab!r} (row {i})"
-            raise InvalidInputError(
-                f"'{name}' {arr[i].item()!r} {where} is not in the distributor network"
-            )
-        return pos
+        return self._index.index_of(
+            ids, name, missing=missing, labels=labels, label_name=label_name
+        )
 
-    def position(self, user: Any) -> int:
+    def position(self, user: Id) -> int:
         """Index of one user in :attr:`users`, ``-1`` when absent (a dict lookup).
 
         Examples
@@ -244,28 +298,9 @@ class DistributorNetwork:
         >>> net.position("b"), net.position("z")
         (1, -1)
         """
-        if self._positions is None:
-            object.__setattr__(
-                self, "_positions", {u: i for i, u in enumerate(self.users.tolist())}
-            )
-        assert self._positions is not None
-        if isinstance(user, np.generic):
-            user = user.item()
-        if isinstance(user, bool):
-            return -1
-        return self._positions.get(user, -1)
+        return self._index.position(user)
 
-    def _lookup(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of ``arr`` in users and a mask of which were found (kind-mismatch: none)."""
-        n = len(self.users)
-        if n == 0 or arr.size == 0 or (arr.dtype.kind == "U") != (self.users.dtype.kind == "U"):
-            return np.full(arr.shape, -1, dtype=np.int64), np.zeros(arr.shape, dtype=bool)
-        pos = np.searchsorted(self.users, arr)
-        clipped = np.minimum(pos, n - 1)
-        found = self.users[clipped] == arr
-        return np.where(found, clipped, -1).astype(np.int64), found
-
-    def chain(self, user: Any, depth: int) -> tuple[Any, ...]:
+    def chain(self, user: Id, depth: int) -> tuple[Id, ...]:
         """The user and their uplines, nearest first, at most ``depth`` long.
 
         Examples
@@ -274,13 +309,13 @@ class DistributorNetwork:
         (3, 2)
         """
         i = int(self.index_of([user], "user")[0])
-        out: list[Any] = []
+        out: list[Id] = []
         while i >= 0 and len(out) < depth:
             out.append(self.users[i].item())
             i = int(self.upline[i])
         return tuple(out)
 
-    def depths(self) -> np.ndarray:
+    def depths(self) -> NDArray[np.int64]:
         """Each user's level in the organisation: 1 without an upline, 2 under one, ...
 
         Examples
@@ -296,7 +331,7 @@ class DistributorNetwork:
             cur = np.where(up, self.upline[np.maximum(cur, 0)], -1)
         return depth
 
-    def nearest_with_rights(self) -> np.ndarray:
+    def nearest_with_rights(self) -> NDArray[np.int64]:
         """For each user, the index of the nearest user at or above them holding rights.
 
         ``-1`` when nobody on the way up holds rights. Used by the ``"skip"`` policy.
@@ -319,7 +354,7 @@ class DistributorNetwork:
                 return near
             near = nxt
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> NetworkData:
         """JSON-ready data; :meth:`from_dict` inverts it.
 
         Examples
@@ -338,8 +373,8 @@ class DistributorNetwork:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DistributorNetwork:
-        """Rebuild from :meth:`to_dict` output.
+    def from_dict(cls, data: NetworkData) -> Self:
+        """Rebuild from :meth:`to_dict` output (see :class:`NetworkData` for the keys).
 
         Examples
         --------
@@ -362,7 +397,7 @@ class DistributorNetwork:
         )
 
     def _repr_html_(self) -> str:
-        def up(i: int) -> Any:
+        def up(i: int) -> Id:
             return self.users[self.upline[i]].item() if self.upline[i] >= 0 else ""
 
         rows = (

@@ -9,22 +9,39 @@ CommissionPlan(levels=(0.10, 0.05), cap=0.20, half_up, CNY, hold 7d)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 import attrs
 
 from privtraffic._html import html_table
+from privtraffic.commission._types import AmountLike, Id, RateLike
 from privtraffic.commission.compliance import (
     COMPLIANCE_MAX_LEVELS,
     CRIMINAL_MIN_LEVELS,
     CRIMINAL_MIN_PARTICIPANTS,
 )
 from privtraffic.errors import ComplianceError, InvalidDefinitionError, InvalidInputError
-from privtraffic.money import as_amount, as_rate, check_currency, check_rounding
+from privtraffic.money import (
+    as_amount,
+    as_decimal,
+    as_rate,
+    check_currency,
+    check_rounding,
+    format_amount,
+)
 
-__all__ = ["BINDING_MODES", "INELIGIBLE_UPLINE_POLICIES", "RANK_BASES", "CommissionPlan"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "BINDING_MODES",
+    "INELIGIBLE_UPLINE_POLICIES",
+    "RANK_BASES",
+    "CommissionPlan",
+    "PlanData",
+]
 
 #: How a buyer stays bound to the distributor who first brought them (see :func:`resolve_sharers`).
 BINDING_MODES = ("first_wins", "rebind", "expires")
@@ -36,18 +53,99 @@ INELIGIBLE_UPLINE_POLICIES = ("unpaid", "skip")
 RANK_BASES = ("sales", "customers", "recruits")
 
 
+#: Rates per level for each category: a mapping, or ``(category, rates)`` pairs.
+CategoryRatesLike: TypeAlias = (
+    "Mapping[Id, Sequence[RateLike]] | Iterable[tuple[Id, Sequence[RateLike]]]"
+)
+
+#: The uplift of each rank: a mapping, or ``(rank, uplift)`` pairs.
+RankUpliftsLike: TypeAlias = "Mapping[int, RateLike] | Iterable[tuple[int, RateLike]]"
+
+
+class _PlanRates(TypedDict):
+    level_rates: list[str]
+
+
+class PlanData(_PlanRates, total=False):
+    """The JSON-ready form of a :class:`CommissionPlan` (:meth:`~CommissionPlan.to_dict`).
+
+    Every key is the plan parameter of the same name (see :class:`CommissionPlan`), with
+    decimals written as strings so that a JSON round trip is exact.
+
+    Attributes
+    ----------
+    level_rates : list of str
+        Required. Rate per level, level 1 first.
+    total_cap : str
+        Ceiling of an order's total commission as a share of the order amount.
+    rounding : str
+        ``"half_up"``, ``"half_even"`` or ``"down"``.
+    currency : str
+        ISO 4217 code.
+    category_rates : list of (category, list of str)
+        Rates per level replacing ``level_rates`` for orders of a category.
+    rank_uplifts : list of (int, str)
+        Rate added for a beneficiary of each rank.
+    holding_days : int
+        Days from settlement until commission is payable.
+    self_purchase_earns : bool
+        Whether a distributor earns on their own orders.
+    binding : str
+        ``"first_wins"``, ``"rebind"`` or ``"expires"``.
+    binding_days : int or None
+        Lifetime of a binding with ``binding="expires"``.
+    min_payout : str
+        Smallest cash payout.
+    ineligible_upline : str
+        ``"unpaid"`` or ``"skip"``.
+    max_levels : int
+        Deepest level the plan may pay.
+    allow_levels_beyond_compliance : bool
+        The explicit decision to pay beyond the compliance limit.
+    override_reason : str or None
+        Why.
+    rank_basis : str
+        ``"sales"``, ``"customers"`` or ``"recruits"``.
+    entry_fee : str
+        A declared fee for distribution rights.
+
+    Examples
+    --------
+    >>> data: PlanData = {"level_rates": ["0.10", "0.05"], "total_cap": "0.18"}
+    >>> CommissionPlan.from_dict(data).total_cap
+    Decimal('0.18')
+    """
+
+    total_cap: str
+    rounding: str
+    currency: str
+    category_rates: list[tuple[Id, list[str]]]
+    rank_uplifts: list[tuple[int, str]]
+    holding_days: int
+    self_purchase_earns: bool
+    binding: str
+    binding_days: int | None
+    min_payout: str
+    ineligible_upline: str
+    max_levels: int
+    allow_levels_beyond_compliance: bool
+    override_reason: str | None
+    rank_basis: str
+    entry_fee: str
+
+
 def _definition_error(exc: InvalidInputError) -> InvalidDefinitionError:
     return InvalidDefinitionError(str(exc))
 
 
-def _rate(value: Any, name: str) -> Decimal:
+def _rate(value: RateLike, name: str) -> Decimal:
     try:
         return as_rate(value, name)
     except InvalidInputError as exc:
         raise _definition_error(exc) from None
 
 
-def _rates(values: Any, name: str) -> tuple[Decimal, ...]:
+def _rates(values: Sequence[RateLike], name: str) -> tuple[Decimal, ...]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise InvalidDefinitionError(
             f"'{name}' must be a sequence of rates, one per level (got {values!r})"
@@ -58,30 +156,50 @@ def _rates(values: Any, name: str) -> tuple[Decimal, ...]:
     return out
 
 
-def _convert_level_rates(values: Any) -> tuple[Decimal, ...]:
+def _convert_level_rates(values: Sequence[RateLike]) -> tuple[Decimal, ...]:
     return _rates(values, "level_rates")
 
 
-def _convert_cap(value: Any) -> Decimal:
+def _convert_cap(value: RateLike) -> Decimal:
     return _rate(value, "total_cap")
 
 
-def _convert_category_rates(values: Any) -> tuple[tuple[Any, tuple[Decimal, ...]], ...]:
+def _convert_category_rates(
+    values: CategoryRatesLike,
+) -> tuple[tuple[Id, tuple[Decimal, ...]], ...]:
     items = values.items() if isinstance(values, Mapping) else values
-    out = []
+    out: dict[Id, tuple[Decimal, ...]] = {}
     for key, rates in items:
         if isinstance(key, bool) or not isinstance(key, (str, int)):
             raise InvalidDefinitionError(
                 f"'category_rates' keys must be strings or integers (got {key!r})"
             )
-        out.append((key, _rates(rates, f"category_rates[{key!r}]")))
-    kinds = {isinstance(k, str) for k, _ in out}
+        if key in out:
+            raise InvalidDefinitionError(f"'category_rates' lists category {key!r} twice")
+        out[key] = _rates(rates, f"category_rates[{key!r}]")
+    kinds = {isinstance(k, str) for k in out}
     if len(kinds) > 1:
         raise InvalidDefinitionError("'category_rates' keys must be all strings or all integers")
-    return tuple(sorted(out, key=lambda kv: kv[0]))
+    return tuple(sorted(out.items(), key=lambda kv: kv[0]))
 
 
-def _convert_rank_uplifts(values: Any) -> tuple[tuple[int, Decimal], ...]:
+def _exact_amount(value: AmountLike, name: str) -> Decimal:
+    """An exact decimal amount; its places are checked against the currency after init."""
+    try:
+        return as_decimal(value, name)
+    except InvalidInputError as exc:
+        raise _definition_error(exc) from None
+
+
+def _convert_min_payout(value: AmountLike) -> Decimal:
+    return _exact_amount(value, "min_payout")
+
+
+def _convert_entry_fee(value: AmountLike) -> Decimal:
+    return _exact_amount(value, "entry_fee")
+
+
+def _convert_rank_uplifts(values: RankUpliftsLike) -> tuple[tuple[int, Decimal], ...]:
     items = values.items() if isinstance(values, Mapping) else values
     out = []
     for rank, uplift in items:
@@ -93,8 +211,8 @@ def _convert_rank_uplifts(values: Any) -> tuple[tuple[int, Decimal], ...]:
     return tuple(sorted(out))
 
 
-def _non_negative_int(name: str) -> Any:
-    def check(plan: Any, attribute: Any, value: Any) -> None:
+def _non_negative_int(name: str) -> Callable[[object, attrs.Attribute[int], int], None]:
+    def check(plan: object, attribute: attrs.Attribute[int], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InvalidDefinitionError(f"'{name}' must be an integer >= 0 (got {value!r})")
 
@@ -187,7 +305,7 @@ class CommissionPlan:
     total_cap: Decimal = attrs.field(default=Decimal(1), converter=_convert_cap)
     rounding: str = "half_up"
     currency: str = "CNY"
-    category_rates: tuple[tuple[Any, tuple[Decimal, ...]], ...] = attrs.field(
+    category_rates: tuple[tuple[Id, tuple[Decimal, ...]], ...] = attrs.field(
         default=(), converter=_convert_category_rates
     )
     rank_uplifts: tuple[tuple[int, Decimal], ...] = attrs.field(
@@ -197,13 +315,13 @@ class CommissionPlan:
     self_purchase_earns: bool = True
     binding: str = "first_wins"
     binding_days: int | None = None
-    min_payout: Decimal = attrs.field(default=Decimal(0))
+    min_payout: Decimal = attrs.field(default=Decimal(0), converter=_convert_min_payout)
     ineligible_upline: str = "unpaid"
     max_levels: int = attrs.field(default=2, validator=_non_negative_int("max_levels"))
     allow_levels_beyond_compliance: bool = False
     override_reason: str | None = None
     rank_basis: str = "sales"
-    entry_fee: Decimal = attrs.field(default=Decimal(0))
+    entry_fee: Decimal = attrs.field(default=Decimal(0), converter=_convert_entry_fee)
     _places: int = attrs.field(init=False, default=0, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -305,7 +423,7 @@ class CommissionPlan:
         """
         return max([len(self.level_rates)] + [len(r) for _, r in self.category_rates])
 
-    def rates_for(self, category: Any) -> tuple[Decimal, ...]:
+    def rates_for(self, category: Id | None) -> tuple[Decimal, ...]:
         """The per-level rates for an order of ``category`` (``None``: the default rates).
 
         Examples
@@ -346,7 +464,7 @@ class CommissionPlan:
         """
         return self._places
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlanData:
         """The plan as JSON-ready data (decimals as strings); :meth:`from_dict` inverts it.
 
         Examples
@@ -360,8 +478,8 @@ class CommissionPlan:
             "total_cap": str(self.total_cap),
             "rounding": self.rounding,
             "currency": self.currency,
-            "category_rates": [[k, [str(r) for r in v]] for k, v in self.category_rates],
-            "rank_uplifts": [[k, str(v)] for k, v in self.rank_uplifts],
+            "category_rates": [(k, [str(r) for r in v]) for k, v in self.category_rates],
+            "rank_uplifts": [(k, str(v)) for k, v in self.rank_uplifts],
             "holding_days": self.holding_days,
             "self_purchase_earns": self.self_purchase_earns,
             "binding": self.binding,
@@ -376,8 +494,9 @@ class CommissionPlan:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CommissionPlan:
-        """Build a plan from :meth:`to_dict` output (or any mapping of its fields).
+    def from_dict(cls, data: PlanData) -> Self:
+        """Build a plan from :meth:`to_dict` output (or any mapping of its fields, see
+        :class:`PlanData`).
 
         Raises
         ------
@@ -393,7 +512,7 @@ class CommissionPlan:
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidDefinitionError(f"unknown plan fields: {', '.join(unknown)}")
-        return cls(**dict(data))
+        return cls(**data)
 
     def __repr__(self) -> str:
         levels = ", ".join(str(r) for r in self.level_rates)
@@ -404,7 +523,7 @@ class CommissionPlan:
         )
 
     def _repr_html_(self) -> str:
-        rows: list[tuple[Any, ...]] = [
+        rows: list[tuple[str, str, str]] = [
             (f"level {i + 1}", "default", str(r)) for i, r in enumerate(self.level_rates)
         ]
         for key, rates in self.category_rates:
@@ -418,7 +537,7 @@ class CommissionPlan:
             "self-purchase earns": self.self_purchase_earns,
             "binding": self.binding + (f" ({self.binding_days} days)" if self.binding_days else ""),
             "ineligible upline": self.ineligible_upline,
-            "minimum payout": str(self.min_payout),
+            "minimum payout": format_amount(self.min_payout, self.currency),
             "max levels": self.max_levels,
         }
         if self.override_reason:

@@ -1,11 +1,18 @@
-"""The commission entries of one order, computed exactly with :class:`~decimal.Decimal`.
+"""The commission entries of one order, exact to the minor unit.
+
+The arithmetic is integers throughout, the same as the batch path's: the order amount in minor
+units (fen), every rate in units of ``10 ** -plan.rate_places``, the total rounded once with
+:func:`privtraffic.money.round_ratio` and split with :func:`privtraffic.money.allocate_minor`.
+Those two functions are the one definition of the rounding and largest-remainder rules; the
+batch path (:mod:`privtraffic.commission.batch`) calls the same functions, and the step that
+combines them (:func:`order_total_minor`) is shared by both.
 
 Examples
 --------
 >>> from privtraffic.commission import CommissionPlan, DistributorNetwork, split_commission
 >>> plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.20", rounding="half_up")
 >>> net = DistributorNetwork.from_edges(["alice"], ["bob"])
->>> entries = split_commission(plan, "o1", "99.99", "bob", net)
+>>> entries = split_commission(plan, net, "o1", "99.99", "bob")
 >>> [(e.beneficiary, e.level, e.amount) for e in entries]
 [('bob', 1, Decimal('10.00')), ('alice', 2, Decimal('5.00'))]
 >>> sum(e.amount for e in entries)
@@ -14,20 +21,29 @@ Decimal('15.00')
 
 from __future__ import annotations
 
-import decimal
+import warnings
 from decimal import Decimal
-from typing import Any
+from typing import cast, overload
 
 import attrs
+import numpy as np
+from numpy.typing import NDArray
 
+from privtraffic.commission._types import AmountLike, Id
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import allocate, as_amount, quantize
+from privtraffic.money import (
+    DEFAULT_CURRENCY,
+    allocate_minor,
+    as_amount,
+    format_amount,
+    from_minor_units,
+    minor_exponent,
+    round_ratio,
+)
 
-__all__ = ["CommissionEntry", "split_commission"]
-
-_EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
+__all__ = ["CommissionEntry", "order_total_minor", "split_commission"]
 
 
 @attrs.frozen(repr=False)
@@ -47,9 +63,11 @@ class CommissionEntry:
     rate : decimal.Decimal
         The rate actually applied: level (or category) rate plus rank uplift, after the cap.
     amount : decimal.Decimal
-        The commission, in the plan's currency, exact to the minor unit.
+        The commission, in :attr:`currency`, exact to the minor unit.
     reason : str
         How the rate came about, e.g. ``"level 1; rank 2 uplift +0.02; capped by total_cap 0.20"``.
+    currency : str, default "CNY"
+        The plan's currency, which :attr:`base` and :attr:`amount` are in.
 
     Examples
     --------
@@ -58,18 +76,21 @@ class CommissionEntry:
     CommissionEntry('o1' -> 'bob', level 1, 12.50 = 0.125 x 99.99)
     """
 
-    order_id: Any
-    beneficiary: Any
+    order_id: Id
+    beneficiary: Id
     level: int
     base: Decimal
     rate: Decimal
     amount: Decimal
     reason: str
+    currency: str = DEFAULT_CURRENCY
 
     def __repr__(self) -> str:
+        amount = format_amount(self.amount, self.currency, symbol=False)
+        base = format_amount(self.base, self.currency, symbol=False)
         return (
             f"CommissionEntry({self.order_id!r} -> {self.beneficiary!r}, level {self.level}, "
-            f"{self.amount} = {self.rate} x {self.base})"
+            f"{amount} = {self.rate} x {base})"
         )
 
 
@@ -89,7 +110,7 @@ def entry_reason(level: int, rank: int, uplift: Decimal, capped: bool, cap: Deci
     return "; ".join(parts)
 
 
-def _amount_of(what: str, value: Any, currency: str) -> Decimal:
+def _amount_of(what: str, value: object, currency: str) -> Decimal:
     """``value`` as an exact amount in ``currency``; an error names what it is the amount of.
 
     ``what`` is, e.g., ``"order 'o2'"``: ``'amount' must not be a float`` becomes ``'amount' of
@@ -101,19 +122,122 @@ def _amount_of(what: str, value: Any, currency: str) -> Decimal:
         raise InvalidInputError(str(exc).replace("'amount'", f"'amount' of {what}", 1)) from None
 
 
+def _minor_units(amount: Decimal, currency: str) -> int:
+    """An amount exact at the currency's precision as an integer count of minor units.
+
+    The inverse of :func:`privtraffic.money.from_minor_units`.
+    """
+    return int(amount.scaleb(minor_exponent(currency)))
+
+
+def _rate_units(rate: Decimal, places: int) -> int:
+    """A rate as an integer count of ``10 ** -places`` (exact: the plan's rates have no more)."""
+    return int(rate.scaleb(places))
+
+
+def _rate_of_units(units: int, places: int) -> Decimal:
+    """The inverse of :func:`_rate_units`, with exactly ``places`` decimals."""
+    return Decimal(units).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+@overload
+def order_total_minor(
+    base_minor: int, rate_units: int, plan: CommissionPlan
+) -> int: ...  # pragma: no cover
+
+
+@overload
+def order_total_minor(
+    base_minor: NDArray[np.int64] | NDArray[np.object_],
+    rate_units: NDArray[np.int64],
+    plan: CommissionPlan,
+) -> NDArray[np.int64] | NDArray[np.object_]: ...  # pragma: no cover
+
+
+def order_total_minor(
+    base_minor: int | NDArray[np.int64] | NDArray[np.object_],
+    rate_units: int | NDArray[np.int64],
+    plan: CommissionPlan,
+) -> int | NDArray[np.int64] | NDArray[np.object_]:
+    """An order's total commission in minor units: step 3 of :func:`split_commission`.
+
+    ``base_minor * rate_units / 10 ** plan.rate_places`` rounded once with the plan's rounding
+    mode, but never above ``base_minor * total_cap`` rounded down. Both roundings are
+    :func:`privtraffic.money.round_ratio`; the per-order path calls this with Python integers,
+    the batch path with arrays (one element per order).
+
+    Parameters
+    ----------
+    base_minor : int or numpy.ndarray of int
+        The order amount(s) in minor units.
+    rate_units : int or numpy.ndarray of int
+        The sum of the rates the order pays, in units of ``10 ** -plan.rate_places``.
+    plan : CommissionPlan
+        Supplies ``rate_places``, ``rounding`` and ``total_cap``.
+
+    Returns
+    -------
+    int or numpy.ndarray
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan
+    >>> order_total_minor(9999, 125, CommissionPlan(level_rates=("0.125",)))  # 12.49875 yuan
+    1250
+    >>> plan = CommissionPlan(level_rates=("0.5",), total_cap="0.5")
+    >>> order_total_minor(np.array([1, 3]), np.array([5, 5]), plan).tolist()  # 0.005 -> 0, not 1
+    [0, 1]
+    """
+    den = 10**plan.rate_places
+    cap = _rate_units(plan.total_cap, plan.rate_places)
+    total = round_ratio(base_minor * rate_units, den, plan.rounding)
+    ceiling = round_ratio(base_minor * cap, den, "down")
+    if isinstance(total, np.ndarray):
+        capped: NDArray[np.int64] | NDArray[np.object_] = np.minimum(total, ceiling)
+        return capped
+    return min(int(total), int(ceiling))
+
+
+@overload
 def split_commission(
     plan: CommissionPlan,
-    order_id: Any,
-    amount: Any,
-    sharer: Any,
     network: DistributorNetwork,
+    order_id: Id,
+    amount: AmountLike,
+    sharer: Id,
     *,
-    buyer: Any = None,
-    category: Any = None,
+    buyer: Id | None = None,
+    category: Id | None = None,
+) -> tuple[CommissionEntry, ...]: ...  # pragma: no cover
+
+
+@overload
+def split_commission(
+    plan: CommissionPlan,
+    order_id: Id,
+    amount: AmountLike,
+    sharer: Id,
+    network: DistributorNetwork,
+    /,
+    *,
+    buyer: Id | None = None,
+    category: Id | None = None,
+) -> tuple[CommissionEntry, ...]: ...  # pragma: no cover  (deprecated argument order)
+
+
+def split_commission(
+    plan: CommissionPlan,
+    network: DistributorNetwork | Id,
+    order_id: Id | AmountLike,
+    amount: AmountLike | Id,
+    sharer: Id | DistributorNetwork,
+    *,
+    buyer: Id | None = None,
+    category: Id | None = None,
 ) -> tuple[CommissionEntry, ...]:
     """The commission entries of one order, exact to the minor unit.
 
-    The steps, all in exact decimal arithmetic:
+    The steps, all in integer minor units and integer rate units:
 
     1. Walk up from the sharer: level 1 is the sharer, level ``k + 1`` the upline of level
        ``k``'s distributor, up to the plan's number of levels. A distributor without
@@ -124,23 +248,24 @@ def split_commission(
        rank uplift. Levels are then served in order under ``total_cap``: each gets
        ``min(nominal, cap - already given)``. Levels whose rate ends at zero get no entry.
     3. The order's total commission is ``amount * sum(rates)`` rounded once with the plan's
-       rounding mode, but never above ``amount * total_cap`` rounded down.
+       rounding mode, but never above ``amount * total_cap`` rounded down
+       (:func:`order_total_minor`, which calls :func:`privtraffic.money.round_ratio`).
     4. The total is split across the levels in proportion to their rates with the
-       largest-remainder method (:func:`privtraffic.money.allocate`; ties to the lower level),
-       so the entries sum to the total exactly.
+       largest-remainder method (:func:`privtraffic.money.allocate_minor`; ties to the lower
+       level), so the entries sum to the total exactly.
 
     Parameters
     ----------
     plan : CommissionPlan
         The rates and rules.
+    network : DistributorNetwork
+        Uplines, ranks and rights.
     order_id : int or str
         Named in errors and carried on the entries.
     amount : Decimal, int or str
         The order amount (the commission base) in the plan's currency; floats are refused.
     sharer : int or str
         The distributor who brought the order; must be in ``network``.
-    network : DistributorNetwork
-        Uplines, ranks and rights.
     buyer : int or str, optional
         Who bought; only used to recognise self-purchases.
     category : int or str, optional
@@ -157,34 +282,80 @@ def split_commission(
         A float or negative amount, too many decimal places, or a sharer not in the network —
         each naming the order.
 
+    Warns
+    -----
+    DeprecationWarning
+        Called in the old argument order ``(plan, order_id, amount, sharer, network)``, which
+        still works for this release.
+
     Examples
     --------
     12.5 % on ¥99.99 is 12.49875, which rounds half-up to 12.50 and down to 12.49:
 
     >>> net = DistributorNetwork.from_edges([], [], users=["kol"])
-    >>> split_commission(CommissionPlan(level_rates=("0.125",)), "o1", "99.99", "kol", net)
+    >>> split_commission(CommissionPlan(level_rates=("0.125",)), net, "o1", "99.99", "kol")
     (CommissionEntry('o1' -> 'kol', level 1, 12.50 = 0.125 x 99.99),)
     >>> plan = CommissionPlan(level_rates=("0.125",), rounding="down")
-    >>> split_commission(plan, "o1", "99.99", "kol", net)[0].amount
+    >>> split_commission(plan, net, "o1", "99.99", "kol")[0].amount
     Decimal('12.49')
-    >>> split_commission(plan, "o2", 99.99, "kol", net)  # doctest: +ELLIPSIS
+    >>> split_commission(plan, net, "o2", 99.99, "kol")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     privtraffic.errors.InvalidInputError: 'amount' of order 'o2' must not be a float (got 99.99)...
     """
-    base = _amount_of(f"order {order_id!r}", amount, plan.currency)
+    if isinstance(network, DistributorNetwork):
+        return _split(plan, network, cast(Id, order_id), amount, cast(Id, sharer), buyer, category)
+    _network_last("split_commission", "order_id, amount, sharer", network, sharer)
+    # the old order: (plan, order_id, amount, sharer, network)
+    last = cast(DistributorNetwork, sharer)
+    return _split(plan, last, network, order_id, cast(Id, amount), buyer, category)
+
+
+def _network_last(function: str, data: str, second: object, last: object) -> None:
+    """Warn that ``function`` was called in its first release's order, ``(plan, data...,
+    network)``; or raise when neither ``second`` nor ``last`` is a network.
+
+    The warning points at the caller of the public function (``stacklevel=3`` from here).
+    """
+    if not isinstance(last, DistributorNetwork):
+        raise InvalidInputError(
+            f"'network' must be a DistributorNetwork (got {type(second).__name__})"
+        )
+    warnings.warn(
+        f"{function}(plan, {data}, network) is deprecated: pass the network first, "
+        f"{function}(plan, network, {data}); the old order stops working in the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def _split(
+    plan: CommissionPlan,
+    network: DistributorNetwork,
+    order_id: Id,
+    amount: AmountLike,
+    sharer: Id,
+    buyer: Id | None,
+    category: Id | None,
+) -> tuple[CommissionEntry, ...]:
+    """:func:`split_commission` once the arguments are in order."""
+    currency = plan.currency
+    base = _amount_of(f"order {order_id!r}", amount, currency)
     node = network.position(sharer)
     if node < 0:
         network.index_of([sharer], "sharer", labels=[order_id])  # raises, naming the order
     buyer_node = -1
     if buyer is not None and not plan.self_purchase_earns:
         buyer_node = network.position(buyer)
-    rates = plan.rates_for(category)
+        if buyer_node < 0:  # the one rule for unknown ids: another kind of id raises
+            network.index_of([buyer], "buyer", missing="mark", labels=[order_id])
+    places = plan.rate_places
+    rates = [_rate_units(r, places) for r in plan.rates_for(category)]
     skip = plan.ineligible_upline == "skip"
     upline, rights, rank = network.upline, network.has_rights, network.rank
-    unit = Decimal(1).scaleb(-plan.rate_places)
 
-    paid: list[tuple[int, int, Decimal, Decimal]] = []  # (level, node, nominal, uplift)
+    # 1. and 2.: who is paid at each level, at which nominal rate (in rate units)
+    paid: list[tuple[int, int, int, Decimal]] = []  # (level, node, nominal, uplift)
     for level in range(1, len(rates) + 1):
         if skip:
             while node >= 0 and not rights[node]:
@@ -193,11 +364,10 @@ def split_commission(
             break
         if rights[node] and node != buyer_node:
             uplift = plan.uplift_for(int(rank[node]))
-            paid.append((level, node, rates[level - 1] + uplift, uplift))
+            paid.append((level, node, rates[level - 1] + _rate_units(uplift, places), uplift))
         node = int(upline[node])
-
-    remaining = plan.total_cap
-    served = []
+    remaining = _rate_units(plan.total_cap, places)
+    served: list[tuple[int, int, int, Decimal, bool]] = []  # (level, node, rate, uplift, capped)
     for level, who, nominal, uplift in paid:
         rate = min(nominal, remaining)
         remaining -= rate
@@ -205,20 +375,19 @@ def split_commission(
             served.append((level, who, rate, uplift, rate < nominal))
     if not served:
         return ()
-    total_rate = sum((s[2] for s in served), Decimal(0))
-    total = quantize(base.fma(total_rate, Decimal(0), context=_EXACT), plan.currency, plan.rounding)
-    ceiling = quantize(base.fma(plan.total_cap, Decimal(0), context=_EXACT), plan.currency, "down")
-    total = min(total, ceiling)
-    amounts = allocate(total, [s[2] for s in served], plan.currency)
+    # 3. and 4.: round the order's total once, split it by largest remainder
+    total = order_total_minor(_minor_units(base, currency), sum(s[2] for s in served), plan)
+    parts = allocate_minor(total, [s[2] for s in served])
     return tuple(
         CommissionEntry(
             order_id=order_id,
             beneficiary=network.users[who].item(),
             level=level,
             base=base,
-            rate=rate.quantize(unit),
-            amount=value,
+            rate=_rate_of_units(rate, places),
+            amount=from_minor_units(part, currency),
             reason=entry_reason(level, int(rank[who]), uplift, capped, plan.total_cap),
+            currency=currency,
         )
-        for (level, who, rate, uplift, capped), value in zip(served, amounts, strict=True)
+        for (level, who, rate, uplift, capped), part in zip(served, parts, strict=True)
     )

@@ -15,11 +15,12 @@ Decimal('3.00')
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from privtraffic._html import html_table
+from privtraffic.commission._types import Id
+from privtraffic.money import format_amount
 
 __all__ = ["Balance", "Statement"]
 
@@ -52,7 +53,7 @@ class Balance:
     Decimal('7.00')
     """
 
-    distributor: Any
+    distributor: Id
     currency: str
     pending: Decimal
     payable: Decimal
@@ -76,9 +77,13 @@ class Balance:
         return self.pending + self.payable - self.clawback_due
 
     def __repr__(self) -> str:
+        def show(value: Decimal) -> str:
+            return format_amount(value, self.currency, symbol=False)
+
         return (
-            f"Balance({self.distributor!r}: pending {self.pending}, payable {self.payable}, "
-            f"paid {self.paid}, clawback due {self.clawback_due} {self.currency})"
+            f"Balance({self.distributor!r}: pending {show(self.pending)}, payable "
+            f"{show(self.payable)}, paid {show(self.paid)}, clawback due "
+            f"{show(self.clawback_due)} {self.currency})"
         )
 
 
@@ -113,10 +118,10 @@ class Statement:
     Examples
     --------
     >>> Statement("bob", "2024-05-01", "2024-06-01", "CNY", *([Decimal(0)] * 8))
-    Statement('bob', 2024-05-01..2024-06-01: opening 0, earned 0, reversed 0, clawed back 0, paid 0, closing 0 CNY)
+    Statement('bob', 2024-05-01..2024-06-01: opening 0.00, earned 0.00, reversed 0.00, clawed back 0.00, paid 0.00, closing 0.00 CNY)
     """  # noqa: E501
 
-    distributor: Any
+    distributor: Id
     start: str
     end: str
     currency: str
@@ -146,19 +151,21 @@ class Statement:
         """
         return self.opening + self.earned - self.reversed - self.clawed_back - self.paid
 
-    def as_row(self) -> tuple[Any, ...]:
-        """The statement as a row: distributor, opening, earned, reversed, clawed back, paid,
-        closing, pending, payable, clawback due (decimals as strings).
+    def as_row(self) -> tuple[Id, ...]:
+        """The statement as a row to read: distributor, opening, earned, reversed, clawed back,
+        paid, closing, pending, payable, clawback due (amounts formatted by
+        :func:`privtraffic.money.format_amount` in the statement's currency, without the
+        symbol; the exact values are the attributes).
 
         Examples
         --------
-        >>> Statement("bob", "a", "b", "CNY", *([Decimal("1.00")] * 8)).as_row()[:3]
-        ('bob', '1.00', '1.00')
+        >>> Statement("bob", "a", "b", "CNY", *([Decimal("1234.5")] * 8)).as_row()[:3]
+        ('bob', '1,234.50', '1,234.50')
         """
         return (
             self.distributor,
             *(
-                str(v)
+                format_amount(v, self.currency, symbol=False)
                 for v in (
                     self.opening,
                     self.earned,
@@ -188,10 +195,11 @@ class Statement:
     )
 
     def __repr__(self) -> str:
+        _, opening, earned, reversed_, clawed_back, paid, closing, *_ = self.as_row()
         return (
-            f"Statement({self.distributor!r}, {self.start}..{self.end}: opening {self.opening}, "
-            f"earned {self.earned}, reversed {self.reversed}, clawed back {self.clawed_back}, "
-            f"paid {self.paid}, closing {self.closing} {self.currency})"
+            f"Statement({self.distributor!r}, {self.start}..{self.end}: opening {opening}, "
+            f"earned {earned}, reversed {reversed_}, clawed back {clawed_back}, "
+            f"paid {paid}, closing {closing} {self.currency})"
         )
 
     def _repr_html_(self) -> str:
