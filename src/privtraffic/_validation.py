@@ -11,13 +11,18 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import warnings
-from collections.abc import Callable, Sized
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Sequence, Sized
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic.errors import InvalidInputError
+
+#: What the coercing functions accept: anything numpy makes a 1-d array of, a sequence of
+#: objects (ids, timestamps) they check one by one, or ``None`` (refused with a message naming
+#: the argument).
+ColumnLike: TypeAlias = "ArrayLike | Sequence[object] | None"
 
 __all__ = [
     "as_datetime64",
@@ -60,9 +65,10 @@ def _fmt(value: object) -> str:
     return repr(value)
 
 
-def _raw_array(values: ArrayLike, name: str) -> NDArray[Any]:
-    if hasattr(values, "to_numpy"):  # pandas Series / Index
-        values = values.to_numpy()
+def _raw_array(values: ColumnLike, name: str) -> NDArray[Any]:
+    to_numpy = getattr(values, "to_numpy", None)
+    if to_numpy is not None:  # pandas Series / Index
+        values = to_numpy()
     if np.isscalar(values) or values is None:
         raise InvalidInputError(f"'{name}' must be a 1-d sequence, got {type(values).__name__}")
     arr = np.asarray(values)
@@ -72,7 +78,7 @@ def _raw_array(values: ArrayLike, name: str) -> NDArray[Any]:
 
 
 def as_float_array(
-    values: ArrayLike,
+    values: ColumnLike,
     name: str,
     *,
     minimum: float | None = None,
@@ -151,7 +157,7 @@ def as_float_array(
     return out
 
 
-def as_int_array(values: ArrayLike, name: str, *, minimum: int | None = None) -> NDArray[np.int64]:
+def as_int_array(values: ColumnLike, name: str, *, minimum: int | None = None) -> NDArray[np.int64]:
     """Coerce ``values`` to a new 1-d int64 array; floats must be whole numbers.
 
     Examples
@@ -224,7 +230,7 @@ def check_nonempty(arr: Sized, name: str) -> None:
         raise InvalidInputError(f"'{name}' must not be empty")
 
 
-def as_ids(values: ArrayLike, name: str) -> NDArray[Any]:
+def as_ids(values: ColumnLike, name: str) -> NDArray[Any]:
     """Coerce user/order ids to a new 1-d array of one kind: all integers or all strings.
 
     Missing ids (None, NaN) and mixed kinds are rejected with the first offending index.
@@ -290,7 +296,7 @@ def as_ids(values: ArrayLike, name: str) -> NDArray[Any]:
     return np.array(arr, dtype=str)
 
 
-def as_datetime64(values: ArrayLike, name: str, *, unit: str = "s") -> NDArray[np.datetime64]:
+def as_datetime64(values: ColumnLike, name: str, *, unit: str = "s") -> NDArray[np.datetime64]:
     """Coerce timestamps to a new 1-d ``datetime64[unit]`` array.
 
     Accepts ``datetime64`` arrays, pandas Series/Timestamps, ``datetime.date`` /
@@ -306,10 +312,11 @@ def as_datetime64(values: ArrayLike, name: str, *, unit: str = "s") -> NDArray[n
     ...
     privtraffic.errors.InvalidInputError: 'at' must be timestamps (got 'yesterday' at index 1)
     """
-    if hasattr(values, "dt") and hasattr(values, "to_numpy"):  # pandas datetime Series
-        if getattr(values.dt, "tz", None) is not None:
+    accessor, to_numpy = getattr(values, "dt", None), getattr(values, "to_numpy", None)
+    if accessor is not None and to_numpy is not None:  # pandas datetime Series
+        if getattr(accessor, "tz", None) is not None:
             raise InvalidInputError(f"'{name}' must be time-zone naive timestamps")
-        values = values.to_numpy()
+        values = to_numpy()
     if isinstance(values, (list, tuple)):  # keep each element's own type: 5 is not year 0005
         values = np.array(values, dtype=object)
     arr = _raw_array(values, name)

@@ -208,7 +208,7 @@ def _as_exact_decimal(value: object, name: str) -> Decimal:
     return out
 
 
-def as_decimal(value: ExactNumber, name: str = "value") -> Decimal:
+def as_decimal(value: object, name: str = "value") -> Decimal:
     """Coerce an exact number (Decimal, int or decimal string) to a :class:`~decimal.Decimal`.
 
     Floats, booleans, NaN and infinities are refused with a message naming ``name``; no
@@ -232,7 +232,7 @@ def as_decimal(value: ExactNumber, name: str = "value") -> Decimal:
 
 
 def as_amount(
-    value: ExactNumber,
+    value: object,
     name: str = "amount",
     *,
     currency: str = DEFAULT_CURRENCY,
@@ -292,7 +292,7 @@ def as_amount(
         ) from None
 
 
-def as_rate(value: ExactNumber, name: str = "rate") -> Decimal:
+def as_rate(value: object, name: str = "rate") -> Decimal:
     """Coerce a rate (a share of an amount) to a :class:`~decimal.Decimal` in [0, 1].
 
     Parameters
@@ -709,7 +709,7 @@ CURRENCY_SYMBOLS: Mapping[str, Mapping[str, str]] = {
 
 
 def format_amount(
-    value: ExactNumber | Money | float,
+    value: ExactNumber | Money | float | np.floating,
     currency: str = DEFAULT_CURRENCY,
     *,
     locale: str = "en",

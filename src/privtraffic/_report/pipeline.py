@@ -234,7 +234,7 @@ def _currency(option: str | None, plan: CommissionPlan | None) -> str:
 
 def _uplines(
     referrals: dict[str, NDArray[np.str_]] | None,
-) -> tuple[NDArray[np.str_] | None, NDArray[np.str_] | None]:
+) -> tuple[NDArray[np.generic] | None, NDArray[np.generic] | None]:
     """(upline, distributor) edges of the attributed referral forest, or none."""
     if referrals is None:
         return None, None
@@ -261,6 +261,6 @@ def _read_plan(path: Path) -> CommissionPlan:
     if not isinstance(data, dict):
         raise InvalidInputError(f"{path.name}: must hold a JSON object (got {type(data).__name__})")
     try:
-        return CommissionPlan.from_dict(data)
+        return CommissionPlan.from_dict(data)  # type: ignore[arg-type]  # checked when built
     except ValueError as exc:
         raise InvalidInputError(f"{path.name}: not a valid commission plan: {exc}") from None

@@ -78,8 +78,8 @@ def _signed(value: float, currency: str) -> str:
 def data_summary_section(
     doc: Document,
     customer_ids: NDArray[np.generic],
-    timestamps: NDArray[np.datetime64],
-    values: NDArray[np.float64] | None,
+    timestamps: NDArray[np.generic],
+    values: NDArray[np.number] | None,
     *,
     calibration_end: Moment | None = None,
     source: str = "",
@@ -148,9 +148,9 @@ def _fit(doc: Document, label: str, fit: Callable[[], _Model], progress: Progres
 
 def _fit_rfm(
     cls: type[ParetoNBD] | type[ModifiedBetaGeo],
-    f: NDArray[np.float64],
-    r: NDArray[np.float64],
-    T: NDArray[np.float64],
+    f: NDArray[np.number],
+    r: NDArray[np.number],
+    T: NDArray[np.number],
 ) -> ParetoNBD | ModifiedBetaGeo:
     return cls().fit(f, r, T)
 
@@ -166,8 +166,8 @@ def _model_table(doc: Document, title: str, model: BTYDModel) -> None:
 def btyd_section(
     doc: Document,
     customer_ids: NDArray[np.generic],
-    timestamps: NDArray[np.datetime64],
-    values: NDArray[np.float64] | None,
+    timestamps: NDArray[np.generic],
+    values: NDArray[np.number] | None,
     *,
     unit: str = "W",
     calibration_end: Moment | None = None,
@@ -194,9 +194,8 @@ def btyd_section(
     )
     newborn = summary.T <= 0
     if newborn.any():  # first purchase on the last day: no time observed, nothing to fit
-        summary = attrs.evolve(
-            summary, **{name: col[~newborn] for name, col in summary.columns().items()}
-        )
+        kept = {name: col[~newborn] for name, col in summary.columns().items()}
+        summary = attrs.evolve(summary, **kept)  # type: ignore[arg-type]
     f, r, T = summary.frequency, summary.recency, summary.T
 
     doc.section("Model fits")
@@ -297,7 +296,7 @@ def _holdout_checks(
     bgf: BetaGeo,
     summary: RFMSummary,
     customer_ids: NDArray[np.generic],
-    timestamps: NDArray[np.datetime64],
+    timestamps: NDArray[np.generic],
     calibration_end: Moment,
     unit: str,
     progress: Progress,
@@ -472,7 +471,7 @@ def _clv(
 def concentration_section(
     doc: Document,
     customer_ids: NDArray[np.generic],
-    values: NDArray[np.float64],
+    values: NDArray[np.number],
     *,
     clv: NDArray[np.float64] | None = None,
     title: str = "Concentration",
@@ -621,7 +620,7 @@ def commission_section(
     )
 
     if not isinstance(plan, CommissionPlan):
-        plan = CommissionPlan.from_dict(plan)
+        plan = CommissionPlan.from_dict(plan)  # type: ignore[arg-type]  # checked when built
     currency = plan.currency
     everyone = np.unique(
         np.concatenate([sharers, *(a for a in (uplines, distributors) if a is not None)])
