@@ -125,7 +125,7 @@ def test_old_keywords_warn_and_give_the_same_result():
     ]
     assert all(w.filename == __file__ for w in caught)  # points at the caller's line
     assert old.depth.tolist() == new.depth.tolist() and old.rows() == new.rows()
-    with pytest.raises(TypeError, match="got both 'events' and its new name 'kinds'"):
+    with pytest.raises(TypeError, match="got both 'events' \\(deprecated\\) and 'kinds'"):
         f.analyze(users, kinds=kinds, events=kinds, at=at)
 
 

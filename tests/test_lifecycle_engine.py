@@ -278,7 +278,7 @@ def test_old_ats_keyword_warns_and_gives_the_same_result():
     assert r_old == r_new
     with pytest.warns(DeprecationWarning, match=r"^replay\(\): the keyword 'ats'"):
         assert replay(m, kinds[:2], ats=at[:2], as_of=AS_OF) == r_new
-    with pytest.raises(TypeError, match="got both 'ats' and its new name 'at'"):
+    with pytest.raises(TypeError, match="got both 'ats' \\(deprecated\\) and 'at'"):
         m.classify(users, kinds, at=at, ats=at, as_of=AS_OF)
 
 
@@ -421,3 +421,28 @@ def test_sum_threshold_is_exact_and_latest_and_ever_facts():
         as_of="2024-04-01",
     )
     assert [t.to_tier for t in r.transitions] == ["granted", "big", "granted"]
+
+
+def test_an_event_table_may_be_a_columnar_table():
+    import attrs
+    import numpy as np
+
+    from privtraffic._tables import ColumnarTable
+    from privtraffic.lifecycle import relationship_ladder
+
+    @attrs.frozen
+    class Log(ColumnarTable):
+        users: np.ndarray
+        kinds: np.ndarray
+        at: np.ndarray
+
+    log = Log(
+        np.array([7, 7]), np.array(["join", "purchase"]), np.array(["2024-01-01", "2024-01-02"])
+    )
+    machine = relationship_ladder()
+    assert (
+        machine.classify(log, as_of="2024-01-03").tiers.tolist()
+        == machine.classify(
+            [7, 7], ["join", "purchase"], ["2024-01-01", "2024-01-02"], as_of="2024-01-03"
+        ).tiers.tolist()
+    )

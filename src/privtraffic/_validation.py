@@ -9,10 +9,8 @@ the offending value and its index.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-import warnings
-from collections.abc import Callable, Sequence, Sized
-from typing import Any, ParamSpec, TypeAlias, TypeVar
+from collections.abc import Sequence, Sized
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,7 +32,6 @@ __all__ = [
     "check_same_length",
     "day_number",
     "first_index",
-    "renamed_keyword",
     "unit_days",
 ]
 
@@ -448,62 +445,3 @@ def day_number(moment: object, name: str) -> int:
         raise InvalidInputError(f"'{name}' must be a timestamp (got {moment!r})")
     seconds = as_datetime64(np.array([moment], dtype=object), name)[0].astype(np.int64)
     return int(seconds // _SECONDS_PER_DAY)
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def renamed_keyword(**renames: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Keep a function's old keyword names working for one release, with a ``DeprecationWarning``.
-
-    A decorator: each ``old="new"`` pair lets callers still write ``old=...``; the value is
-    passed on as ``new`` and a :class:`DeprecationWarning` (``stacklevel=2``: it points at the
-    caller's line) says which name to use. Giving both names is a :class:`TypeError`, as
-    Python does for an argument given twice. Positional calls are untouched.
-
-    Parameters
-    ----------
-    **renames : str
-        ``old="new"`` pairs of keyword names.
-
-    Returns
-    -------
-    callable
-        The decorator.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> @renamed_keyword(ats="at")
-    ... def first(at):
-    ...     return at[0]
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     first(ats=[3, 4])
-    3
-    >>> print(caught[0].message)
-    first(): the keyword 'ats' is deprecated and will be removed in the next release; use 'at'
-    """
-
-    def decorate(func: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(func)
-        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            for old, new in renames.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError(
-                            f"{func.__qualname__}() got both {old!r} and its new name {new!r}"
-                        )
-                    warnings.warn(
-                        f"{func.__qualname__}(): the keyword {old!r} is deprecated and will be "
-                        f"removed in the next release; use {new!r}",
-                        DeprecationWarning,
-                        stacklevel=2,
-                    )
-                    kwargs[new] = kwargs.pop(old)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    return decorate

@@ -21,7 +21,6 @@ Decimal('15.00')
 
 from __future__ import annotations
 
-import warnings
 from decimal import Decimal
 from typing import cast, overload
 
@@ -29,6 +28,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from privtraffic._deprecation import warn_deprecated
 from privtraffic.commission._types import AmountLike, Id
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
@@ -315,17 +315,15 @@ def _network_last(function: str, data: str, second: object, last: object) -> Non
     """Warn that ``function`` was called in its first release's order, ``(plan, data...,
     network)``; or raise when neither ``second`` nor ``last`` is a network.
 
-    The warning points at the caller of the public function (``stacklevel=3`` from here).
+    The warning points at the caller's line (:func:`privtraffic._deprecation.warn_deprecated`).
     """
     if not isinstance(last, DistributorNetwork):
         raise InvalidInputError(
             f"'network' must be a DistributorNetwork (got {type(second).__name__})"
         )
-    warnings.warn(
+    warn_deprecated(
         f"{function}(plan, {data}, network) is deprecated: pass the network first, "
-        f"{function}(plan, network, {data}); the old order stops working in the next release",
-        DeprecationWarning,
-        stacklevel=3,
+        f"{function}(plan, network, {data}); the old order stops working in the next release"
     )
 
 

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
     as_datetime64,
@@ -16,7 +17,6 @@ from privtraffic._validation import (
     as_ids,
     check_nonempty,
     check_same_length,
-    renamed_keyword,
 )
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
@@ -101,7 +101,7 @@ class Funnel:
     steps: tuple[str, ...] = attrs.field(converter=_steps, validator=_check_steps)
     window_seconds: int = attrs.field(alias="window", converter=_window_seconds)
 
-    @renamed_keyword(events="kinds", timestamps="at")
+    @renamed_keywords(events="kinds", timestamps="at")
     def analyze(
         self,
         users: ArrayLike,

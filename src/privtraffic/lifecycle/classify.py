@@ -19,8 +19,9 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_ids, renamed_keyword
+from privtraffic._validation import as_ids
 from privtraffic.errors import InvalidInputError
 from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
 from privtraffic.lifecycle.events import (
@@ -419,7 +420,7 @@ def refresh_before(machine: Machine, t: int) -> int:
 # --- the public entry point ----------------------------------------------------------------
 
 
-@renamed_keyword(ats="at")
+@renamed_keywords(ats="at")
 def classify(
     machine: Machine,
     users: ArrayLike | EventTable,

@@ -11,21 +11,19 @@ the columns has columns of those names.
 from __future__ import annotations
 
 import datetime as _dt
-import sys
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords, warn_deprecated
 from privtraffic._validation import (
     as_datetime64,
     as_float_array,
     as_ids,
     check_same_length,
     first_index,
-    renamed_keyword,
 )
 from privtraffic.errors import InvalidInputError
 from privtraffic.lifecycle.conditions import MICRO
@@ -86,7 +84,7 @@ def as_time(value: Moment, name: str) -> int:
     return int(arr.view(np.int64)[0])
 
 
-@renamed_keyword(ats="at")
+@renamed_keywords(ats="at")
 def event_times(at: ArrayLike) -> NDArray[np.int64]:
     """Event times as int64 seconds.
 
@@ -127,11 +125,9 @@ def kind_codes(machine: Machine, kinds: ArrayLike | pd.Series) -> NDArray[np.int
     [2, 3]
     """
     if isinstance(kinds, Machine) and not isinstance(machine, Machine):
-        warnings.warn(
+        warn_deprecated(
             "kind_codes(kinds, machine) is deprecated and will be removed in the next release; "
-            "pass the machine first: kind_codes(machine, kinds)",
-            DeprecationWarning,
-            stacklevel=2,
+            "pass the machine first: kind_codes(machine, kinds)"
         )
         machine, kinds = kinds, machine
     known = ", ".join(machine.kinds)
@@ -225,26 +221,13 @@ def secondary_keys(
     return inverse.astype(np.int64), True
 
 
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning raised by our caller at the first frame outside
-    privtraffic (the user's line), however deep the library's own calls go."""
-    frame = sys._getframe(2)
-    level = 2
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        "privtraffic."
-    ):
-        frame = frame.f_back
-        level += 1
-    return level
-
-
 def _is_table(value: object) -> bool:
     return isinstance(value, Mapping) or (
         hasattr(value, "columns") and hasattr(value, "__getitem__")
     )
 
 
-@renamed_keyword(ats="at")
+@renamed_keywords(ats="at")
 def read_columns(
     users: ArrayLike | EventTable,
     kinds: ArrayLike | None,
@@ -272,16 +255,17 @@ def read_columns(
     """
     if kinds is None and at is None and _is_table(users):
         table: EventTable = users  # type: ignore[assignment]
-        names = list(table.columns) if hasattr(table, "columns") else list(table)
+        columns = getattr(table, "columns", None)
+        if callable(columns):  # a ColumnarTable: columns() is a method
+            columns = columns()
+        names = list(table) if columns is None else list(columns)
         found: dict[str, str] = {}
         for old, new in _OLD_COLUMNS.items():
             if old in names and new not in names:
                 found[new] = old
-                warnings.warn(
+                warn_deprecated(
                     f"the event table's column {old!r} is deprecated and will not be read after "
-                    f"the next release; name it {new!r}",
-                    DeprecationWarning,
-                    stacklevel=_caller_stacklevel(),
+                    f"the next release; name it {new!r}"
                 )
         for required in COLUMNS[:3]:
             if required not in names and required not in found:

@@ -15,8 +15,8 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import renamed_keyword
 from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ class TransitionMatrix(ColumnarTable):
         mix: NDArray[np.float64] = out / out.sum()
         return mix
 
-    @renamed_keyword(normalise="normalize")
+    @renamed_keywords(normalise="normalize")
     def to_pandas(self, normalize: bool = False) -> pd.DataFrame:
         """The counts (or row shares) as a labelled matrix: a ``pandas.DataFrame`` indexed by
         the state moved from, with one column per state moved to.

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal, SupportsInt
 
 import attrs
 
-from privtraffic._validation import renamed_keyword
+from privtraffic._deprecation import renamed_keywords
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 from privtraffic.lifecycle.conditions import (
     AllOf,
@@ -390,7 +390,7 @@ class Machine:
 
     # --- running the machine ------------------------------------------------------------
 
-    @renamed_keyword(ats="at")
+    @renamed_keywords(ats="at")
     def replay(
         self,
         kinds: ArrayLike,
@@ -531,7 +531,7 @@ class Machine:
 
         return TierState.from_json(self, text)
 
-    @renamed_keyword(ats="at")
+    @renamed_keywords(ats="at")
     def classify(
         self,
         users: ArrayLike | EventTable,

@@ -20,7 +20,8 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike
 
-from privtraffic._validation import as_ids, renamed_keyword
+from privtraffic._deprecation import renamed_keywords
+from privtraffic._validation import as_ids
 from privtraffic.errors import InvalidInputError, TransitionNotAllowed
 from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
 from privtraffic.lifecycle.events import (
@@ -791,7 +792,7 @@ def advance(machine: Machine, state: TierState, to: Moment) -> TierState:
     return mem.freeze()
 
 
-@renamed_keyword(ats="at")
+@renamed_keywords(ats="at")
 def replay(
     machine: Machine,
     kinds: ArrayLike,

@@ -1,38 +1,23 @@
-"""How the referral functions read their inputs: a DataFrame in place of columns, renamed keywords.
+"""How the referral functions read their inputs: a DataFrame in place of columns.
 
 * :func:`required_columns` / :func:`optional_column` — a pandas DataFrame passed in place of
   the arrays (``ReferralGraph.from_edges(log_df)``, ``koc_scores(graph, orders_df)``);
-* :func:`renamed_keywords` — a keyword renamed in this release (``buyers`` -> ``users``) keeps
-  working for one release with a :class:`DeprecationWarning`;
-* :func:`warn_deprecated` — that warning, pointed at the caller's line (the first frame outside
-  privtraffic, however deep inside the library the old name was noticed).
+* old column names of such a DataFrame keep working for one release, through
+  :func:`privtraffic._deprecation.warn_deprecated` (renamed keywords go through
+  :func:`privtraffic._deprecation.renamed_keywords`).
 
-Examples
---------
->>> import warnings
->>> @renamed_keywords(buyers="users")
-... def count(users):
-...     return len(users)
->>> with warnings.catch_warnings(record=True) as caught:
-...     warnings.simplefilter("always")
-...     count(buyers=[1, 2])
-2
->>> str(caught[0].message)
-"count(): the keyword 'buyers' is deprecated and will be removed in the next release; use 'users'"
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import sys
-import warnings
-from collections.abc import Callable, Mapping, Sized
+from collections.abc import Mapping, Sized
 from typing import TYPE_CHECKING, ParamSpec, TypeAlias, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from privtraffic._deprecation import warn_deprecated
 from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -41,10 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = [
     "Moment",
     "optional_column",
-    "renamed_keywords",
     "required_columns",
     "sized",
-    "warn_deprecated",
 ]
 
 #: An instant: a timestamp string, a ``datetime`` / ``date`` or a ``numpy.datetime64``.
@@ -52,69 +35,6 @@ Moment: TypeAlias = "str | dt.datetime | dt.date | np.datetime64"
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def warn_deprecated(message: str) -> None:
-    """Issue a :class:`DeprecationWarning` at the first caller outside privtraffic.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     warn_deprecated("old")
-    >>> caught[0].category.__name__
-    'DeprecationWarning'
-    """
-    level = 2  # the function that called warn_deprecated
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        "privtraffic."
-    ):
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, DeprecationWarning, stacklevel=level)
-
-
-def renamed_keywords(**old_to_new: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Keep each old keyword (``old="new"``) working for one release, with a warning.
-
-    The decorated function's signature shows only the new names; passing both the old and the
-    new one is a :class:`TypeError`, as for any argument given twice.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> @renamed_keywords(value="values")
-    ... def total(values):
-    ...     return sum(values)
-    >>> with warnings.catch_warnings(record=True):
-    ...     total(value=[1, 2])
-    3
-    >>> total(values=[1], value=[2])
-    Traceback (most recent call last):
-    ...
-    TypeError: total() got both 'value' (deprecated) and 'values'
-    """
-
-    def decorate(func: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            for old, new in old_to_new.items():
-                if old not in kwargs:
-                    continue
-                if new in kwargs:
-                    raise TypeError(f"{func.__name__}() got both {old!r} (deprecated) and {new!r}")
-                warn_deprecated(
-                    f"{func.__name__}(): the keyword {old!r} is deprecated and will be removed "
-                    f"in the next release; use {new!r}"
-                )
-                kwargs[new] = kwargs.pop(old)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def sized(values: ArrayLike, name: str) -> Sized:

@@ -31,9 +31,9 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_same_length
-from privtraffic.referral._inputs import renamed_keywords
 from privtraffic.referral.forest import downline_sum
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._validation import as_float_array, as_fraction, check_same_length
-from privtraffic.referral._inputs import renamed_keywords
 from privtraffic.referral.forest import downline_sum
 
 if TYPE_CHECKING:

@@ -25,16 +25,11 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._ids import IdIndex, Missing, check_same_kind
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
 from privtraffic.errors import InvalidInputError, ReferralCycleError
-from privtraffic.referral._inputs import (
-    Moment,
-    optional_column,
-    renamed_keywords,
-    required_columns,
-    sized,
-)
+from privtraffic.referral._inputs import Moment, optional_column, required_columns, sized
 from privtraffic.referral.attribution import (
     AttributionRule,
     OnInvalid,

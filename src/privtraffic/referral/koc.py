@@ -39,6 +39,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
     as_datetime64,
@@ -48,7 +49,7 @@ from privtraffic._validation import (
     check_same_length,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.referral._inputs import Moment, optional_column, renamed_keywords, required_columns
+from privtraffic.referral._inputs import Moment, optional_column, required_columns
 from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.forest import downline_sum
 from privtraffic.referral.influence import _check_damping, _influence

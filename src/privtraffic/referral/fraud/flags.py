@@ -26,10 +26,10 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_datetime64, as_ids, check_same_length
 from privtraffic.errors import InvalidInputError
-from privtraffic.referral._inputs import renamed_keywords
 from privtraffic.referral.fraud.bursts import burst_signals
 from privtraffic.referral.fraud.rings import ring_signals
 from privtraffic.referral.fraud.shared import shared_id_signals
