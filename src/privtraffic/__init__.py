@@ -1,7 +1,20 @@
 """privtraffic: private-domain traffic modelling.
 
 Relationship-tier state machines, BTYD estimators and customer lifetime value, referral-graph KOC
-scoring and exact distribution-commission calculators.
+scoring and exact distribution-commission calculators. What lives where (see the architecture
+page of the docs for the layers and the rules between them):
+
+- base: :mod:`privtraffic.errors` (the exception tree), :mod:`privtraffic.money` (exact money,
+  rounding, allocation, formatting), and the private ``_validation``, ``_deprecation``,
+  ``_tables`` (the one table type), ``_ids`` (the one id lookup) and ``_html`` modules;
+- :mod:`privtraffic.data`: transaction logs to RFM summaries, the bundled CDNOW and donations data;
+- the domain packages :mod:`privtraffic.clv` (BTYD models, CLV), :mod:`privtraffic.lifecycle`
+  (tier machines), :mod:`privtraffic.referral` (referral forest, KOC scores, fraud signals) and
+  :mod:`privtraffic.commission` (plans, commissions, the ledger);
+- analytics on top of them: :mod:`privtraffic.value`, :mod:`privtraffic.segments`,
+  :mod:`privtraffic.funnel`, :mod:`privtraffic.simulate`;
+- presentation and adapters: :mod:`privtraffic.plotting`, the ``privtraffic`` command line and
+  its report, :mod:`privtraffic.integrations` (Dask), :mod:`privtraffic.compat` (lifetimes).
 
 The subpackages load on first use, so ``import privtraffic`` stays fast:
 
