@@ -78,11 +78,10 @@ EventKind: TypeAlias = Literal[
 ]
 
 # An ISO 8601 local date or date-time; anything else ("now", "today", "NaT", offsets) is refused.
-_LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?)?")
 _OFFSET = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|[+-]\d{2})"
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)"
 )
-_WHOLE_SECOND = np.timedelta64(1, "s")
 
 
 def _instant(value: TimeLike, what: str, field: str = "at") -> np.datetime64:
