@@ -121,6 +121,8 @@ def test_the_snapshot_answers_like_the_fold_also_after_back_dated_events(backend
     assert fresh._book is None  # not folded: the answer below comes from the stored balances
     assert fresh.balances() == reference(ledger.events).balances()
     assert fresh._book is None
+    assert fresh.balance("bob") == reference(ledger.events).balance("bob")  # one stored row
+    assert fresh._book is None
     # A back-dated refund after payouts: the fold starts again and the snapshot is replaced.
     ledger.record(Refund("r0", "o3", "2025-03-01T10:03:10", "10.00"))
     fresh = Ledger(PLAN, NET, store=backend.store())

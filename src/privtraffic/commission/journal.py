@@ -57,10 +57,11 @@ from privtraffic.commission.split import (
     _minor_units,
     level_amounts_minor,
     level_entries,
+    order_total_minor,
     served_levels,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import from_minor_units
+from privtraffic.money import allocate_minor_rows, from_minor_units
 
 __all__ = [
     "POSTING_KINDS",
@@ -332,6 +333,7 @@ class Fold:
         self.frontier: BusinessKey = (np.iinfo(np.int64).min, 0, ())
         self.dirty: set[Id] = set()  # distributors whose balance changed since last asked
         self.resolved: dict[Id, Decimal] = {}  # payout id -> cash paid, for "all payable"
+        self.parts: dict[tuple[int, tuple[int, ...]], list[int]] = {}  # see prepare()
 
     # -- postings ----------------------------------------------------------------------------
 
@@ -357,14 +359,54 @@ class Fold:
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def apply(self, event: LedgerEvent, *, strict: bool = False) -> None:
+    def prepare(self, events: Iterable[LedgerEvent]) -> None:
+        """Split the commission of many orders at once before they are applied one by one.
+
+        The largest-remainder split of each order that pays several levels is computed for
+        all of them in one :func:`privtraffic.money.allocate_minor_rows` call, over the
+        network as it stands now, and kept by ``(total, rates)``; :meth:`order_placed` takes a
+        split from there when its order's total and rates are the same (a network event
+        applied in between only makes it compute its own). Nothing else changes.
+        """
+        rows: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+        for event in events:
+            if isinstance(event, OrderPlaced):
+                if event.sharer is not None and event.sharer not in self.upline:
+                    continue  # joins in the same batch: split when it is applied
+                served = self.served_for(event)
+                if len(served) > 1:
+                    rates = tuple(s[2] for s in served)
+                    base = _minor_units(event.amount, self.currency)
+                    total = order_total_minor(base, sum(rates), self.plan)
+                    rows.setdefault(len(rates), []).append((total, rates))
+        for group in rows.values():
+            totals = np.array([t for t, _ in group], dtype=object)
+            weights = np.array([w for _, w in group], dtype=object)
+            for key, parts in zip(
+                group, allocate_minor_rows(totals, weights).tolist(), strict=True
+            ):
+                self.parts[key] = [int(p) for p in parts]
+
+    def amounts(self, base_minor: int, served: list) -> list[int]:
+        """Steps 3-4 of the split for one order (from :meth:`prepare`'s splits when there)."""
+        if len(served) > 1 and self.parts:
+            rates = tuple(s[2] for s in served)
+            found = self.parts.get((order_total_minor(base_minor, sum(rates), self.plan), rates))
+            if found is not None:
+                return found
+        return level_amounts_minor(self.plan, base_minor, served)
+
+    def apply(
+        self, event: LedgerEvent, *, strict: bool = False, key: BusinessKey | None = None
+    ) -> None:
         """Mature what is due by the event's time, then hand the event to its kind's handler.
 
         ``strict``: the event is being recorded now, so an explicit payout larger than what is
         payable is refused (:meth:`payout`). The event must come after everything folded so
         far in business order.
         """
-        key = business_key(event)
+        if key is None:
+            key = business_key(event)
         if key <= self.frontier:
             raise InvalidInputError(
                 f"{event!r} comes before what the fold has reached; fold from the start"
@@ -471,7 +513,7 @@ class Fold:
         order_id = event.order_id
         base = _minor_units(event.amount, self.currency)
         served = self.served_for(event)
-        amounts = level_amounts_minor(self.plan, base, served)
+        amounts = self.amounts(base, served)
         items = []
         for level, amount in zip(served, amounts, strict=True):
             item = _Item(level[1], amount, self._next_seq())

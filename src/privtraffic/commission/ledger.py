@@ -278,8 +278,11 @@ class _Book:
 
     def refold(self, extra: Sequence[LedgerEvent] = (), strict: frozenset = frozenset()) -> Fold:
         fold = Fold(self.plan, self.network)
-        for event in sorted([*self.events, *extra], key=business_key):
-            fold.apply(event, strict=event.key in strict)
+        keyed = sorted(((business_key(e), e) for e in [*self.events, *extra]), key=lambda k: k[0])
+        fold.prepare(e for _, e in keyed)
+        for key, event in keyed:
+            fold.apply(event, strict=event.key in strict, key=key)
+        fold.parts.clear()
         return fold
 
     def admit(self, events: Iterable[LedgerEvent], *, strict: bool = True) -> list[LedgerEvent]:
@@ -312,18 +315,20 @@ class _Book:
         if not new:
             self.refolded = False
             return new
-        ordered = sorted(new, key=business_key)
+        keyed = sorted(((business_key(e), e) for e in new), key=lambda ke: ke[0])
         fold = self.fold
         applied = 0
         try:
-            if business_key(ordered[0]) > fold.frontier:
+            if keyed[0][0] > fold.frontier:
                 self.refolded = False
-                for event in ordered:
-                    fold.apply(event, strict=strict)
+                if len(keyed) > 1:
+                    fold.prepare(e for _, e in keyed)
+                for key, event in keyed:
+                    fold.apply(event, strict=strict, key=key)
                     applied += 1
             else:
                 keys = frozenset(e.key for e in new) if strict else frozenset()
-                fold = self.refold(ordered, keys)
+                fold = self.refold([e for _, e in keyed], keys)
                 self.refolded = True
         except BaseException:
             for event in reversed(new):
@@ -332,6 +337,8 @@ class _Book:
                 self.fold = self.refold()
                 self.refolded = True
             raise
+        finally:
+            fold.parts.clear()
         self.fold = fold
         if fold.resolved:  # "all payable" payouts keep the cash they paid
             for i, event in enumerate(new):
@@ -638,10 +645,10 @@ class Ledger:
                 self._book, self._seen = None, 0
             raise
 
-    def _read_snapshot(self) -> dict[Id, Balance] | None:
+    def _read_snapshot(self, only: Id | None = None) -> dict[Id, Balance] | None:
         if self._store is None or self._book is not None or not self._store.snapshots:
             return None
-        found = self._store.snapshot()
+        found = self._store.snapshot(None if only is None else json.dumps(only))
         if found is None:
             return None
         _, rows = found
@@ -734,6 +741,9 @@ class Ledger:
     def balance(self, distributor: Id, as_of: TimeLike | None = None) -> Balance:
         """One distributor's balance at ``as_of`` (zero if they have no postings).
 
+        With a store that keeps snapshots and ``as_of=None``, a ledger that has not folded its
+        events yet reads the one stored row.
+
         Examples
         --------
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
@@ -741,6 +751,14 @@ class Ledger:
         ...        DistributorNetwork.from_edges([], [], users=["kol"])).balance("kol").owed
         Decimal('0.00')
         """
+        if as_of is None:
+            with self._lock:
+                stored = self._read_snapshot(only=distributor)
+            if stored is not None:
+                if distributor in stored:
+                    return stored[distributor]
+                if self._network.position(distributor) >= 0:
+                    return self._balance(distributor, _NO_CHANGE)
         self._known(distributor)
         found = self.balances(as_of).get(distributor)
         return self._balance(distributor, _NO_CHANGE) if found is None else found

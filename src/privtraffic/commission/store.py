@@ -129,8 +129,9 @@ class LedgerStore(Protocol):
         """
         ...  # pragma: no cover
 
-    def snapshot(self) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances and their event number, if they include the last event.
+    def snapshot(self, only: str | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances and their event number, if they include the last event
+        (``only``: just the row of that distributor, its id as JSON).
 
         Examples
         --------

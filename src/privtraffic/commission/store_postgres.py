@@ -273,8 +273,9 @@ class PostgresLedgerStore:
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
-    def snapshot(self) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances if they include the last event, else ``None``.
+    def snapshot(self, only: str | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of one distributor, its id as JSON) if they include the
+        last event, else ``None``.
 
         Examples
         --------
@@ -293,11 +294,14 @@ class PostgresLedgerStore:
             head, seq = found
             if head != seq:
                 return None
-            rows = conn.execute(
+            query = (
                 "SELECT distributor, pending, payable, clawback, paid "
-                "FROM privtraffic_ledger_balance WHERE name = %s",
-                (self.name,),
-            ).fetchall()
+                "FROM privtraffic_ledger_balance WHERE name = %s"
+            )
+            if only is None:
+                rows = conn.execute(query, (self.name,)).fetchall()
+            else:
+                rows = conn.execute(query + " AND distributor = %s", (self.name, only)).fetchall()
         return int(seq), [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     @contextmanager

@@ -286,8 +286,9 @@ class SQLiteLedgerStore:
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
-    def snapshot(self) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances if they include the last event, else ``None``.
+    def snapshot(self, only: str | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of one distributor, its id as JSON) if they include the
+        last event, else ``None``.
 
         Examples
         --------
@@ -303,11 +304,14 @@ class SQLiteLedgerStore:
             ).fetchone()
             if head != seq:
                 return None
-            rows = conn.execute(
+            query = (
                 "SELECT distributor, pending, payable, clawback, paid "
-                "FROM privtraffic_ledger_balance WHERE name = ?",
-                (self.name,),
-            ).fetchall()
+                "FROM privtraffic_ledger_balance WHERE name = ?"
+            )
+            if only is None:
+                rows = conn.execute(query, (self.name,)).fetchall()
+            else:
+                rows = conn.execute(query + " AND distributor = ?", (self.name, only)).fetchall()
         return int(seq), [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     @contextmanager
