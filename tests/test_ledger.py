@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections import defaultdict
 from decimal import Decimal
@@ -169,8 +171,11 @@ def test_json_lines_round_trip_is_exact():
     assert again.balances() == ledger.balances()
     assert again.plan == plan and again.events == ledger.events
     assert '"amount": "99.99"' in text
+    header = json.loads(text.splitlines()[0])
+    bonus = '{"event": "bonus"}'
+    header.update(events=1, checksum="sha256:" + hashlib.sha256(f"{bonus}\n".encode()).hexdigest())
     with pytest.raises(InvalidInputError, match="line 2: unknown event kind 'bonus'"):
-        Ledger.from_jsonl(text.splitlines()[0] + '\n{"event": "bonus"}')
+        Ledger.from_jsonl(json.dumps(header) + "\n" + bonus + "\n")
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -219,38 +224,52 @@ def histories(draw):
 
 
 def _causal_shuffle(events, rng):
-    """A random order in which every settlement and refund still follows its order."""
+    """A random order in which every settlement and refund still follows its order, and every
+    payout follows all orders and settlements; refunds may come after payouts dated later
+    (back-dated refunds), payouts in any order among themselves."""
     orders = [e for e in events if isinstance(e, OrderPlaced)]
-    rest = [e for e in events if not isinstance(e, OrderPlaced)]
+    settled = [e for e in events if isinstance(e, OrderSettled)]
+    late = [e for e in events if isinstance(e, (Refund, Payout))]
     rng.shuffle(orders)
-    rng.shuffle(rest)
+    rng.shuffle(late)
     out = list(orders)
-    for e in rest:
-        placed = (
-            max(
-                i
-                for i, x in enumerate(out)
-                if isinstance(x, OrderPlaced)
-                and (not hasattr(e, "order_id") or x.order_id == e.order_id)
-            )
-            if hasattr(e, "order_id")
-            else -1
-        )
+    for e in settled:
+        placed = next(i for i, x in enumerate(out) if x.order_id == e.order_id)
         out.insert(rng.randint(placed + 1, len(out)), e)
-    return out
+    return out + late
 
 
 @FAST
 @given(history=histories(), seed=st.integers(0, 2**16))
 def test_replaying_a_shuffled_causal_log_gives_the_same_balances(history, seed):
     plan, net, events = history
-    reference = Ledger(plan, net).record(*events)
+    reference = Ledger(plan, net).record(*sorted(events, key=lambda e: e.at))
+    # "all payable" payouts are recorded with the cash they paid; replaying the recorded log
+    # in any causal order (back-dated refunds after payouts included) gives the same balances.
     replay = Ledger(plan, net)
-    for event in _causal_shuffle(events, random.Random(seed)):
+    for event in _causal_shuffle(list(reference.events), random.Random(seed)):
         replay.record(event)
         replay.record(event)  # twice: applied once
     assert replay.balances() == reference.balances()
     assert replay.balances(day(10)) == reference.balances(day(10))
+    assert Ledger.from_jsonl(replay.to_jsonl()).balances() == reference.balances()
+
+
+def test_a_payout_of_all_payable_keeps_the_cash_it_paid():
+    plan = CommissionPlan(level_rates=("0.10",), holding_days=0)
+    net = DistributorNetwork.from_edges([], [], users=["kol"])
+    ledger = Ledger(plan, net).record(
+        OrderPlaced("o1", day(1), "100.00", "kol"),
+        OrderSettled("o1", day(1)),
+        Payout("p1", "kol", day(5)),
+    )
+    assert [e.amount for e in ledger.events if isinstance(e, Payout)] == [D("10.00")]
+    # An order recorded later but dated before the payout does not change what it paid.
+    ledger.record(OrderPlaced("o0", day(2), "50.00", "kol"), OrderSettled("o0", day(2)))
+    kol = ledger.balance("kol")
+    assert (kol.paid, kol.payable) == (D("10.00"), D("5.00"))
+    ledger.record(Payout("p1", "kol", day(5)))  # the same request again: a no-op
+    assert len(ledger.events) == 5
 
 
 @FAST

@@ -22,8 +22,11 @@ __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
     "CurrencyMismatchError",
+    "EventConflictError",
     "InvalidDefinitionError",
     "InvalidInputError",
+    "LedgerFileError",
+    "LedgerStoreError",
     "NotFittedError",
     "PrivTrafficError",
     "ReferralCycleError",
@@ -185,3 +188,73 @@ class TransitionNotAllowed(InvalidInputError):
         super().__init__(message or f"event {event!r} is not allowed in state {state!r}")
         self.state = state
         self.event = event
+
+
+class EventConflictError(InvalidInputError):
+    """An event re-uses the id of a recorded event with different content.
+
+    Recording the same event again (same id, same content) is a no-op, so a client may retry
+    freely; a different event under the same id is refused, and the message shows both.
+    :attr:`recorded` and :attr:`offered` hold them.
+
+    Parameters
+    ----------
+    recorded : object
+        The event the ledger holds under the id.
+    offered : object
+        The event that was refused.
+    message : str
+        The explanation.
+
+    Examples
+    --------
+    >>> err = EventConflictError("old", "new", "order id 'o1' was already recorded ...")
+    >>> (err.recorded, err.offered)
+    ('old', 'new')
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(self, recorded: object, offered: object, message: str) -> None:
+        super().__init__(message)
+        self.recorded = recorded
+        self.offered = offered
+
+
+class LedgerFileError(InvalidInputError):
+    """A ledger export (JSON lines) is cut short, changed or not a ledger; :attr:`line` is the
+    file's own line number (1-based) where the problem shows.
+
+    Parameters
+    ----------
+    message : str
+        The explanation, naming the line.
+    line : int
+        The line number.
+
+    Examples
+    --------
+    >>> err = LedgerFileError("line 3 is cut short", line=3)
+    >>> err.line
+    3
+    """
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class LedgerStoreError(PrivTrafficError, RuntimeError):
+    """The database behind a ledger store failed: refused a connection, went away in the
+    middle of a transaction, or stayed locked too long.
+
+    The transaction it happened in is rolled back whole (nothing of the call is kept); an
+    event whose ``record`` raised this may or may not have been committed if the connection
+    dropped during the commit itself, so retry the same call: recording an event that is
+    already there is a no-op.
+
+    Examples
+    --------
+    >>> isinstance(LedgerStoreError("could not connect"), RuntimeError)
+    True
+    """

@@ -27,14 +27,19 @@ orders)``):
 ``binding``
     :func:`resolve_sharers`: which distributor a buyer's order is credited to.
 ``events``
-    :class:`OrderPlaced`, :class:`OrderSettled`, :class:`Refund`, :class:`Payout`, the frozen
-    events a ledger is built from, and their JSON rows.
+    :class:`OrderPlaced`, :class:`OrderSettled`, :class:`Refund`, :class:`Payout` and the
+    network events :class:`DistributorJoined`, :class:`RightsGranted`, :class:`RightsRevoked`,
+    :class:`RankChanged`, :class:`CustomerBound`: the frozen events a ledger is built from,
+    and their JSON rows.
 ``journal``
-    :class:`Posting` and :class:`Deltas`, the frozen lines of a ledger's journal, and the fold
-    that derives them from the events, one handler per kind of event.
+    :class:`Posting` and :class:`Deltas`, the frozen lines of a ledger's journal, and the
+    incremental fold that derives them from the events, one handler per kind of event.
 ``ledger``
-    :class:`Ledger`: records events (idempotently), reports balances and statements, reads and
-    writes JSON lines.
+    :class:`Ledger`: checks and records events (idempotently), reports balances and
+    statements, reads and writes JSON lines.
+``store``, ``store_sqlite``, ``store_postgres``
+    :class:`LedgerStore`, the protocol of where a ledger keeps its events, and its two
+    implementations :class:`SQLiteLedgerStore` and :class:`PostgresLedgerStore`.
 ``statement``
     :class:`Balance` and :class:`Statement`, what a distributor's account shows.
 ``compliance``
@@ -63,13 +68,26 @@ from privtraffic.commission.compliance import (
     ComplianceReport,
     compliance_report,
 )
-from privtraffic.commission.events import OrderPlaced, OrderSettled, Payout, Refund
+from privtraffic.commission.events import (
+    CustomerBound,
+    DistributorJoined,
+    OrderPlaced,
+    OrderSettled,
+    Payout,
+    RankChanged,
+    Refund,
+    RightsGranted,
+    RightsRevoked,
+)
 from privtraffic.commission.journal import Deltas, Posting
 from privtraffic.commission.ledger import Ledger
 from privtraffic.commission.network import DistributorNetwork, NetworkData
 from privtraffic.commission.plan import CommissionPlan, PlanData
 from privtraffic.commission.split import CommissionEntry, split_commission
 from privtraffic.commission.statement import Balance, Statement
+from privtraffic.commission.store import LedgerStore
+from privtraffic.commission.store_postgres import PostgresLedgerStore
+from privtraffic.commission.store_sqlite import SQLiteLedgerStore
 
 __all__ = [
     "COMPLIANCE_MAX_LEVELS",
@@ -80,16 +98,24 @@ __all__ = [
     "CommissionPlan",
     "ComplianceFinding",
     "ComplianceReport",
+    "CustomerBound",
     "Deltas",
+    "DistributorJoined",
     "DistributorNetwork",
     "Ledger",
+    "LedgerStore",
     "NetworkData",
     "OrderPlaced",
     "OrderSettled",
     "Payout",
     "PlanData",
+    "PostgresLedgerStore",
     "Posting",
+    "RankChanged",
     "Refund",
+    "RightsGranted",
+    "RightsRevoked",
+    "SQLiteLedgerStore",
     "Statement",
     "compliance_report",
     "compute_commissions",

@@ -1,13 +1,26 @@
 """The events a commission :class:`~privtraffic.commission.Ledger` is built from.
 
-Four kinds, each a frozen value with its own id space:
+Money events, each a frozen value with its own id space:
 
 * :class:`OrderPlaced` — an order brought by a sharer; creates pending commission.
 * :class:`OrderSettled` — the order was delivered / confirmed; the holding period starts.
 * :class:`Refund` — part or all of an order's amount returned to the buyer.
 * :class:`Payout` — cash paid to a distributor from their payable balance.
 
-Timestamps (``at``) are the business time of the event; the ledger never reads the wall clock.
+Network events, effective from their ``at`` (an order is paid by the network as it stood at the
+order's time):
+
+* :class:`DistributorJoined` — a distributor joins under an upline (or at the top).
+* :class:`RightsGranted` / :class:`RightsRevoked` — distribution rights start or stop.
+* :class:`RankChanged` — a new distributor rank, for the plan's rank uplifts.
+* :class:`CustomerBound` — a buyer arrived through a distributor's link; under the plan's
+  ``binding`` mode it decides who an order without a ``sharer`` is credited to.
+
+Timestamps (``at``) are the business time of the event, explicit local instants: an ISO 8601
+date or date-time string, a ``datetime``/``date`` or a ``numpy.datetime64``, whole seconds.
+``NaT``, ``"now"``, ``"today"`` and strings or datetimes carrying a UTC offset are refused (the
+ledger declares no time zone, so ``10:00+08:00`` has no meaning in it), naming the event and the
+field. The ledger never reads the wall clock.
 
 Examples
 --------
@@ -18,52 +31,111 @@ OrderPlaced('o1', 2024-05-01T10:00:00, 99.99 by 'bob')
 Traceback (most recent call last):
 ...
 privtraffic.errors.InvalidInputError: 'amount' of refund 'r1' must not be a float (got 30.5)...
+>>> OrderPlaced("o2", "now", "1.00", "bob")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+privtraffic.errors.InvalidInputError: 'at' of order 'o2' must be an explicit instant, ...
 """
 
 from __future__ import annotations
 
+import datetime
+import json
+import re
 from decimal import Decimal
-from typing import Literal, TypeAlias, TypedDict
+from typing import Literal, TypeAlias, TypedDict, cast
 
 import attrs
 import numpy as np
 
-from privtraffic._validation import as_datetime64, as_ids
+from privtraffic._validation import as_ids
 from privtraffic.commission._types import AmountLike, Id, TimeLike
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import as_decimal
 
 __all__ = [
+    "EVENT_TYPES",
+    "CustomerBound",
+    "DistributorJoined",
     "EventRow",
     "LedgerEvent",
+    "NetworkEvent",
     "OrderPlaced",
     "OrderSettled",
     "Payout",
+    "RankChanged",
     "Refund",
+    "RightsGranted",
+    "RightsRevoked",
     "event_from_row",
+    "event_key",
     "event_to_row",
 ]
 
-#: The id spaces of the four kinds of event (the first part of an event's ``key``).
-EventKind: TypeAlias = Literal["order", "settlement", "refund", "payout"]
+#: The id spaces of the kinds of event (the first part of an event's ``key``).
+EventKind: TypeAlias = Literal[
+    "order", "settlement", "refund", "payout", "joined", "rights", "rank", "binding"
+]
+
+# An ISO 8601 local date or date-time; anything else ("now", "today", "NaT", offsets) is refused.
+_LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?)?")
+_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)"
+)
 
 
-def _time(value: TimeLike) -> np.datetime64:
-    moment: np.datetime64 = (
-        value.astype("datetime64[s]")
-        if isinstance(value, np.datetime64)
-        else as_datetime64([value], "at")[0]
-    )
-    return moment
+def _instant(value: TimeLike, what: str, field: str = "at") -> np.datetime64:
+    """``value`` as an explicit local instant in whole seconds; an error names the field."""
+    name = f"'{field}' of {what}"
+    if isinstance(value, str):
+        text = value.strip()
+        if _LOCAL.fullmatch(text):
+            moment = np.datetime64(text.replace(" ", "T"))
+        elif _OFFSET.fullmatch(text):
+            raise InvalidInputError(
+                f"{name} must be a local business time without a UTC offset (got {value!r}): "
+                "the ledger declares no time zone, so convert to the shop's local time first"
+            )
+        else:
+            raise InvalidInputError(
+                f"{name} must be an explicit instant, an ISO 8601 local date or date-time such "
+                f"as '2025-03-01T10:00' (got {value!r})"
+            )
+    elif isinstance(value, np.datetime64):
+        moment = value
+    elif isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            raise InvalidInputError(
+                f"{name} must be a local business time without a time zone (got {value!r}): "
+                "the ledger declares no time zone, so convert to the shop's local time first"
+            )
+        moment = np.datetime64(value.replace(tzinfo=None), "us") if value == value else value
+    elif isinstance(value, datetime.date):
+        moment = np.datetime64(value, "D")
+    else:
+        raise InvalidInputError(
+            f"{name} must be an explicit instant (a datetime, a date, a numpy.datetime64 or an "
+            f"ISO 8601 string) (got {value!r})"
+        )
+    if not isinstance(moment, np.datetime64) or np.isnat(moment):
+        raise InvalidInputError(f"{name} must be an explicit instant (got {value!r}, not a time)")
+    seconds: np.datetime64 = moment.astype("datetime64[s]")
+    if seconds != moment:
+        raise InvalidInputError(
+            f"{name} must be whole seconds (got {value!r}): round it explicitly first"
+        )
+    return seconds
 
 
-def _id(value: Id) -> Id:
-    plain: Id = as_ids([value], "id")[0].item()
+def _id(value: Id, what: str = "id") -> Id:
+    if type(value) is str or type(value) is int:
+        return value
+    plain: Id = as_ids([value], what)[0].item()
     return plain
 
 
-def _optional_id(value: Id | None) -> Id | None:
-    return None if value is None else _id(value)
+def _optional_id(value: Id | None, what: str) -> Id | None:
+    return None if value is None else _id(value, what)
 
 
 def _decimal(what: str, value: object) -> Decimal:
@@ -76,22 +148,38 @@ def _decimal(what: str, value: object) -> Decimal:
     return out
 
 
+def _rank(value: object, what: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidInputError(f"'rank' of {what} must be an integer >= 0 (got {value!r})")
+    if value < 0:
+        raise InvalidInputError(f"'rank' of {what} must be an integer >= 0 (got {value!r})")
+    return int(value)
+
+
+def _flag(value: object, what: str, field: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidInputError(f"'{field}' of {what} must be True or False (got {value!r})")
+    return bool(value)
+
+
 @attrs.frozen(repr=False, init=False)
 class OrderPlaced:
-    """An order brought by ``sharer``: its commission is computed and held as pending.
+    """An order credited to ``sharer``: its commission is computed and held as pending.
 
     Parameters
     ----------
     order_id : int or str
         Unique among orders.
     at : datetime-like
-        When the order was placed.
+        When the order was placed (an explicit local instant, see the module notes).
     amount : Decimal or str
         The commission base (order amount); floats are refused.
-    sharer : int or str
-        The distributor credited (see :func:`~privtraffic.commission.resolve_sharers`).
+    sharer : int or str, optional
+        The distributor credited. ``None``: the ledger credits the distributor the buyer is
+        bound to at ``at`` (:class:`CustomerBound` events under the plan's ``binding`` mode),
+        or nobody when the buyer is bound to no one.
     buyer : int or str, optional
-        Who bought (for self-purchase rules).
+        Who bought (for self-purchase rules and bindings).
     category : int or str, optional
         Selects category rates.
 
@@ -99,12 +187,14 @@ class OrderPlaced:
     --------
     >>> OrderPlaced(7, "2024-05-01", "10", 3).amount
     Decimal('10')
+    >>> OrderPlaced("o1", "2024-05-01", "10", buyer="u1").sharer is None
+    True
     """
 
     order_id: Id
     at: np.datetime64
     amount: Decimal
-    sharer: Id
+    sharer: Id | None
     buyer: Id | None = None
     category: Id | None = None
 
@@ -113,18 +203,23 @@ class OrderPlaced:
         order_id: Id,
         at: TimeLike,
         amount: AmountLike,
-        sharer: Id,
+        sharer: Id | None = None,
         buyer: Id | None = None,
         category: Id | None = None,
     ) -> None:
-        order_id = _id(order_id)
+        order_id = _id(order_id, "order_id")
+        what = f"order {order_id!r}"
+        if sharer is None and buyer is None:
+            raise InvalidInputError(
+                f"{what} needs a 'sharer', or a 'buyer' whose binding decides the sharer"
+            )
         self.__attrs_init__(
             order_id,
-            _time(at),
-            _decimal(f"order {order_id!r}", amount),
-            _id(sharer),
-            _optional_id(buyer),
-            _optional_id(category),
+            _instant(at, what),
+            _decimal(what, amount),
+            _optional_id(sharer, "sharer"),
+            _optional_id(buyer, "buyer"),
+            _optional_id(category, "category"),
         )
 
     @property
@@ -139,10 +234,11 @@ class OrderPlaced:
         return ("order", self.order_id)
 
     def __repr__(self) -> str:
-        return f"OrderPlaced({self.order_id!r}, {self.at}, {self.amount} by {self.sharer!r})"
+        who = f"by {self.sharer!r}" if self.sharer is not None else f"buyer {self.buyer!r}"
+        return f"OrderPlaced({self.order_id!r}, {self.at}, {self.amount} {who})"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, init=False)
 class OrderSettled:
     """The order was delivered or confirmed; its commission matures ``holding_days`` later.
 
@@ -161,8 +257,12 @@ class OrderSettled:
     OrderSettled('o1', 2024-05-04T00:00:00)
     """
 
-    order_id: Id = attrs.field(converter=_id)
-    at: np.datetime64 = attrs.field(converter=_time)
+    order_id: Id
+    at: np.datetime64
+
+    def __init__(self, order_id: Id, at: TimeLike) -> None:
+        order_id = _id(order_id, "order_id")
+        self.__attrs_init__(order_id, _instant(at, f"settlement of order {order_id!r}"))
 
     @property
     def key(self) -> tuple[EventKind, Id]:
@@ -192,7 +292,7 @@ class Refund:
     at : datetime-like
         When the refund happened.
     amount : Decimal or str
-        The refunded amount, ``> 0`` and at most what remains of the order.
+        The refunded amount, ``> 0``; all refunds of an order together are at most its amount.
 
     Examples
     --------
@@ -206,11 +306,12 @@ class Refund:
     amount: Decimal
 
     def __init__(self, refund_id: Id, order_id: Id, at: TimeLike, amount: AmountLike) -> None:
-        refund_id = _id(refund_id)
-        value = _decimal(f"refund {refund_id!r}", amount)
+        refund_id = _id(refund_id, "refund_id")
+        what = f"refund {refund_id!r}"
+        value = _decimal(what, amount)
         if value == 0:
-            raise InvalidInputError(f"'amount' of refund {refund_id!r} must be > 0 (got 0)")
-        self.__attrs_init__(refund_id, _id(order_id), _time(at), value)
+            raise InvalidInputError(f"'amount' of {what} must be > 0 (got 0)")
+        self.__attrs_init__(refund_id, _id(order_id, "order_id"), _instant(at, what), value)
 
     @property
     def key(self) -> tuple[EventKind, Id]:
@@ -232,8 +333,13 @@ class Payout:
     """Cash paid to ``distributor`` out of their payable balance.
 
     Outstanding clawbacks are deducted first. With ``amount=None`` everything payable (net of
-    clawbacks) is paid, provided it reaches the plan's ``min_payout``; otherwise nothing is
-    paid and the balance waits. An explicit ``amount`` must not exceed what is payable.
+    clawbacks) at ``at`` is paid, provided it reaches the plan's ``min_payout``; otherwise
+    nothing is paid and the balance waits. The ledger resolves ``None`` when the payout is
+    recorded and keeps the payout with the amount it paid, because that is the cash that left:
+    events recorded later never change what a payout paid. An explicit ``amount`` must not
+    exceed what is payable when it is recorded; if events recorded later and dated before it
+    (a back-dated refund) shrink what was payable, the excess is owed back as a clawback
+    (an ``overpaid`` posting).
 
     Parameters
     ----------
@@ -260,12 +366,13 @@ class Payout:
     def __init__(
         self, payout_id: Id, distributor: Id, at: TimeLike, amount: AmountLike | None = None
     ) -> None:
-        payout_id = _id(payout_id)
+        payout_id = _id(payout_id, "payout_id")
+        what = f"payout {payout_id!r}"
         self.__attrs_init__(
             payout_id,
-            _id(distributor),
-            _time(at),
-            None if amount is None else _decimal(f"payout {payout_id!r}", amount),
+            _id(distributor, "distributor"),
+            _instant(at, what),
+            None if amount is None else _decimal(what, amount),
         )
 
     @property
@@ -284,8 +391,301 @@ class Payout:
         return f"Payout({self.payout_id!r} to {self.distributor!r}, {self.at}, {what})"
 
 
-LedgerEvent = OrderPlaced | OrderSettled | Refund | Payout
-"""Any of the four kinds of ledger event."""
+@attrs.frozen(repr=False, init=False)
+class DistributorJoined:
+    """``distributor`` joins the network under ``upline`` (``None``: at the top) at ``at``.
+
+    A distributor joins once. The upline must be in the ledger's starting network or have
+    joined at or before ``at``, so the uplines never form a cycle. From ``at`` on the
+    distributor can be credited with orders, holds rights ``has_rights`` and has ``rank``.
+
+    Parameters
+    ----------
+    distributor : int or str
+        Who joins.
+    upline : int or str or None
+        Whose downline they join.
+    at : datetime-like
+        When the membership starts.
+    has_rights : bool, default True
+        Whether they hold distribution rights from ``at``.
+    rank : int, default 0
+        Their rank from ``at``.
+
+    Examples
+    --------
+    >>> DistributorJoined("bob", "alice", "2025-03-01")
+    DistributorJoined('bob' under 'alice', 2025-03-01T00:00:00)
+    """
+
+    distributor: Id
+    upline: Id | None
+    at: np.datetime64
+    has_rights: bool = True
+    rank: int = 0
+
+    def __init__(
+        self,
+        distributor: Id,
+        upline: Id | None,
+        at: TimeLike,
+        *,
+        has_rights: bool = True,
+        rank: int = 0,
+    ) -> None:
+        distributor = _id(distributor, "distributor")
+        what = f"joining of distributor {distributor!r}"
+        upline = _optional_id(upline, "upline")
+        if upline == distributor:
+            raise InvalidInputError(f"'upline' of {what} must not be the distributor itself")
+        self.__attrs_init__(
+            distributor,
+            upline,
+            _instant(at, what),
+            _flag(has_rights, what, "has_rights"),
+            _rank(rank, what),
+        )
+
+    @property
+    def key(self) -> tuple[EventKind, Id]:
+        """Idempotency key: ``("joined", distributor)`` (a distributor joins once).
+
+        Examples
+        --------
+        >>> DistributorJoined(2, 1, "2025-03-01").key
+        ('joined', 2)
+        """
+        return ("joined", self.distributor)
+
+    def __repr__(self) -> str:
+        where = "at the top" if self.upline is None else f"under {self.upline!r}"
+        return f"DistributorJoined({self.distributor!r} {where}, {self.at})"
+
+
+def _dated_key(kind: EventKind, who: Id, at: np.datetime64) -> tuple[EventKind, Id, str]:
+    return (kind, who, str(at))
+
+
+@attrs.frozen(repr=False, init=False)
+class RightsGranted:
+    """``distributor`` holds distribution rights from ``at`` (for example on qualifying).
+
+    Parameters
+    ----------
+    distributor : int or str
+        Whose rights.
+    at : datetime-like
+        From when.
+
+    Examples
+    --------
+    >>> RightsGranted("bob", "2025-03-01").key
+    ('rights', 'bob', '2025-03-01T00:00:00')
+    """
+
+    distributor: Id
+    at: np.datetime64
+
+    def __init__(self, distributor: Id, at: TimeLike) -> None:
+        distributor = _id(distributor, "distributor")
+        self.__attrs_init__(distributor, _instant(at, f"rights of {distributor!r}"))
+
+    @property
+    def key(self) -> tuple[EventKind, Id, str]:
+        """Idempotency key: ``("rights", distributor, at)``; granting and revoking share it,
+        so a distributor's rights change at most once per instant.
+
+        Examples
+        --------
+        >>> RightsGranted(1, "2025-03-01T10:00").key
+        ('rights', 1, '2025-03-01T10:00:00')
+        """
+        return _dated_key("rights", self.distributor, self.at)
+
+    def __repr__(self) -> str:
+        return f"RightsGranted({self.distributor!r}, {self.at})"
+
+
+@attrs.frozen(repr=False, init=False)
+class RightsRevoked:
+    """``distributor`` loses distribution rights from ``at``; their levels are then left unpaid
+    or skipped under the plan's ``ineligible_upline`` policy.
+
+    Parameters
+    ----------
+    distributor : int or str
+        Whose rights.
+    at : datetime-like
+        From when.
+
+    Examples
+    --------
+    >>> RightsRevoked("bob", "2025-04-01")
+    RightsRevoked('bob', 2025-04-01T00:00:00)
+    """
+
+    distributor: Id
+    at: np.datetime64
+
+    def __init__(self, distributor: Id, at: TimeLike) -> None:
+        distributor = _id(distributor, "distributor")
+        self.__attrs_init__(distributor, _instant(at, f"rights of {distributor!r}"))
+
+    @property
+    def key(self) -> tuple[EventKind, Id, str]:
+        """Idempotency key: ``("rights", distributor, at)`` (shared with :class:`RightsGranted`).
+
+        Examples
+        --------
+        >>> RightsRevoked(1, "2025-03-01").key
+        ('rights', 1, '2025-03-01T00:00:00')
+        """
+        return _dated_key("rights", self.distributor, self.at)
+
+    def __repr__(self) -> str:
+        return f"RightsRevoked({self.distributor!r}, {self.at})"
+
+
+@attrs.frozen(repr=False, init=False)
+class RankChanged:
+    """``distributor`` has ``rank`` from ``at`` (the plan's rank uplifts follow it).
+
+    Parameters
+    ----------
+    distributor : int or str
+        Whose rank.
+    rank : int
+        The new rank, ``>= 0``.
+    at : datetime-like
+        From when.
+
+    Examples
+    --------
+    >>> RankChanged("bob", 2, "2025-03-15")
+    RankChanged('bob' -> rank 2, 2025-03-15T00:00:00)
+    """
+
+    distributor: Id
+    rank: int
+    at: np.datetime64
+
+    def __init__(self, distributor: Id, rank: int, at: TimeLike) -> None:
+        distributor = _id(distributor, "distributor")
+        what = f"rank change of {distributor!r}"
+        self.__attrs_init__(distributor, _rank(rank, what), _instant(at, what))
+
+    @property
+    def key(self) -> tuple[EventKind, Id, str]:
+        """Idempotency key: ``("rank", distributor, at)``.
+
+        Examples
+        --------
+        >>> RankChanged(1, 3, "2025-03-01").key
+        ('rank', 1, '2025-03-01T00:00:00')
+        """
+        return _dated_key("rank", self.distributor, self.at)
+
+    def __repr__(self) -> str:
+        return f"RankChanged({self.distributor!r} -> rank {self.rank}, {self.at})"
+
+
+@attrs.frozen(repr=False, init=False)
+class CustomerBound:
+    """``buyer`` arrived through ``distributor``'s link at ``at``.
+
+    What the link does depends on the plan's ``binding`` mode (see
+    :func:`~privtraffic.commission.resolve_sharers`, which applies the same rules to arrays):
+    with ``"first_wins"`` the buyer's first link binds them for good; with ``"rebind"`` every
+    link re-binds them; with ``"expires"`` a binding lasts ``binding_days`` and, once it lapsed,
+    the next link binds anew. An :class:`OrderPlaced` without a ``sharer`` is credited to the
+    distributor the buyer is bound to at the order's time.
+
+    Parameters
+    ----------
+    buyer : int or str
+        The customer.
+    distributor : int or str
+        Whose link they came through.
+    at : datetime-like
+        When.
+
+    Examples
+    --------
+    >>> CustomerBound("u1", "kol", "2025-03-01T09:00")
+    CustomerBound('u1' via 'kol', 2025-03-01T09:00:00)
+    """
+
+    buyer: Id
+    distributor: Id
+    at: np.datetime64
+
+    def __init__(self, buyer: Id, distributor: Id, at: TimeLike) -> None:
+        buyer = _id(buyer, "buyer")
+        self.__attrs_init__(
+            buyer, _id(distributor, "distributor"), _instant(at, f"binding of buyer {buyer!r}")
+        )
+
+    @property
+    def key(self) -> tuple[EventKind, Id, str]:
+        """Idempotency key: ``("binding", buyer, at)`` (one link per buyer per instant).
+
+        Examples
+        --------
+        >>> CustomerBound("u1", "kol", "2025-03-01").key
+        ('binding', 'u1', '2025-03-01T00:00:00')
+        """
+        return _dated_key("binding", self.buyer, self.at)
+
+    def __repr__(self) -> str:
+        return f"CustomerBound({self.buyer!r} via {self.distributor!r}, {self.at})"
+
+
+LedgerEvent: TypeAlias = (
+    OrderPlaced
+    | OrderSettled
+    | Refund
+    | Payout
+    | DistributorJoined
+    | RightsGranted
+    | RightsRevoked
+    | RankChanged
+    | CustomerBound
+)
+"""Any kind of ledger event."""
+
+NetworkEvent: TypeAlias = (
+    DistributorJoined | RightsGranted | RightsRevoked | RankChanged | CustomerBound
+)
+"""The events that change the network or the bindings, effective from their ``at``."""
+
+#: Every event class a ledger records, in the order events of one instant are folded:
+#: the network as it stands at an instant first, then orders, settlements, refunds, payouts.
+EVENT_TYPES: tuple[type, ...] = (
+    DistributorJoined,
+    RightsGranted,
+    RightsRevoked,
+    RankChanged,
+    CustomerBound,
+    OrderPlaced,
+    OrderSettled,
+    Refund,
+    Payout,
+)
+
+
+def event_key(event: LedgerEvent) -> str:
+    """The event's idempotency key as one string (the unique key a store keeps).
+
+    Integer and string ids stay apart (``1`` is not ``"1"``).
+
+    Examples
+    --------
+    >>> event_key(OrderPlaced("o1", "2024-05-01", "10.00", "kol"))
+    '["order","o1"]'
+    >>> event_key(RankChanged(7, 1, "2025-03-01"))
+    '["rank",7,"2025-03-01T00:00:00"]'
+    """
+    return json.dumps(list(event.key), separators=(",", ":"), ensure_ascii=False)
 
 
 class OrderRow(TypedDict):
@@ -295,7 +695,7 @@ class OrderRow(TypedDict):
     order_id: Id
     at: str
     amount: str
-    sharer: Id
+    sharer: Id | None
     buyer: Id | None
     category: Id | None
 
@@ -328,8 +728,60 @@ class PayoutRow(TypedDict):
     amount: str | None
 
 
+class JoinedRow(TypedDict):
+    """The JSON form of a :class:`DistributorJoined`."""
+
+    event: Literal["joined"]
+    distributor: Id
+    upline: Id | None
+    at: str
+    has_rights: bool
+    rank: int
+
+
+class RightsRow(TypedDict):
+    """The JSON form of a :class:`RightsGranted` or :class:`RightsRevoked`."""
+
+    event: Literal["rights_granted", "rights_revoked"]
+    distributor: Id
+    at: str
+
+
+class RankRow(TypedDict):
+    """The JSON form of a :class:`RankChanged`."""
+
+    event: Literal["rank"]
+    distributor: Id
+    rank: int
+    at: str
+
+
+class BindingRow(TypedDict):
+    """The JSON form of a :class:`CustomerBound`."""
+
+    event: Literal["binding"]
+    buyer: Id
+    distributor: Id
+    at: str
+
+
 #: One event as a JSON-ready row: its kind under ``"event"``, then its fields.
-EventRow: TypeAlias = OrderRow | SettlementRow | RefundRow | PayoutRow
+EventRow: TypeAlias = (
+    OrderRow | SettlementRow | RefundRow | PayoutRow | JoinedRow | RightsRow | RankRow | BindingRow
+)
+
+#: The values of a row's ``"event"`` field.
+ROW_KINDS = (
+    "order",
+    "settlement",
+    "refund",
+    "payout",
+    "joined",
+    "rights_granted",
+    "rights_revoked",
+    "rank",
+    "binding",
+)
 
 
 def event_to_row(event: LedgerEvent) -> EventRow:
@@ -360,12 +812,33 @@ def event_to_row(event: LedgerEvent) -> EventRow:
             at=str(event.at),
             amount=str(event.amount),
         )
-    return PayoutRow(
-        event="payout",
-        payout_id=event.payout_id,
-        distributor=event.distributor,
-        at=str(event.at),
-        amount=None if event.amount is None else str(event.amount),
+    if isinstance(event, Payout):
+        return PayoutRow(
+            event="payout",
+            payout_id=event.payout_id,
+            distributor=event.distributor,
+            at=str(event.at),
+            amount=None if event.amount is None else str(event.amount),
+        )
+    if isinstance(event, DistributorJoined):
+        return JoinedRow(
+            event="joined",
+            distributor=event.distributor,
+            upline=event.upline,
+            at=str(event.at),
+            has_rights=event.has_rights,
+            rank=event.rank,
+        )
+    if isinstance(event, RightsGranted):
+        return RightsRow(event="rights_granted", distributor=event.distributor, at=str(event.at))
+    if isinstance(event, RightsRevoked):
+        return RightsRow(event="rights_revoked", distributor=event.distributor, at=str(event.at))
+    if isinstance(event, RankChanged):
+        return RankRow(
+            event="rank", distributor=event.distributor, rank=event.rank, at=str(event.at)
+        )
+    return BindingRow(
+        event="binding", buyer=event.buyer, distributor=event.distributor, at=str(event.at)
     )
 
 
@@ -384,14 +857,40 @@ def event_from_row(row: EventRow) -> LedgerEvent:
     >>> event_from_row({"event": "settlement", "order_id": "o1", "at": "2024-05-04"})
     OrderSettled('o1', 2024-05-04T00:00:00)
     """
-    if row["event"] == "order":
+    kind = row["event"]
+    if kind == "order":
+        o = cast(OrderRow, row)
         return OrderPlaced(
-            row["order_id"], row["at"], row["amount"], row["sharer"], row["buyer"], row["category"]
+            o["order_id"], o["at"], o["amount"], o.get("sharer"), o.get("buyer"), o.get("category")
         )
-    if row["event"] == "settlement":
-        return OrderSettled(row["order_id"], row["at"])
-    if row["event"] == "refund":
-        return Refund(row["refund_id"], row["order_id"], row["at"], row["amount"])
-    if row["event"] == "payout":
-        return Payout(row["payout_id"], row["distributor"], row["at"], row["amount"])
-    raise InvalidInputError(f"unknown event kind {row['event']!r}")
+    if kind == "settlement":
+        s = cast(SettlementRow, row)
+        return OrderSettled(s["order_id"], s["at"])
+    if kind == "refund":
+        r = cast(RefundRow, row)
+        return Refund(r["refund_id"], r["order_id"], r["at"], r["amount"])
+    if kind == "payout":
+        p = cast(PayoutRow, row)
+        return Payout(p["payout_id"], p["distributor"], p["at"], p["amount"])
+    if kind == "joined":
+        j = cast(JoinedRow, row)
+        return DistributorJoined(
+            j["distributor"],
+            j["upline"],
+            j["at"],
+            has_rights=j.get("has_rights", True),
+            rank=j.get("rank", 0),
+        )
+    if kind == "rights_granted":
+        g = cast(RightsRow, row)
+        return RightsGranted(g["distributor"], g["at"])
+    if kind == "rights_revoked":
+        v = cast(RightsRow, row)
+        return RightsRevoked(v["distributor"], v["at"])
+    if kind == "rank":
+        k = cast(RankRow, row)
+        return RankChanged(k["distributor"], k["rank"], k["at"])
+    if kind == "binding":
+        n = cast(BindingRow, row)
+        return CustomerBound(n["buyer"], n["distributor"], n["at"])
+    raise InvalidInputError(f"unknown event kind {kind!r}")

@@ -1,22 +1,34 @@
 """An event-sourced, idempotent commission ledger: pending -> payable -> paid, with clawbacks.
 
-The ledger keeps the events it was given (orders, settlements, refunds, payouts) and derives
-everything else — commission items, balances, statements — by folding them in their business
-order ``(at, kind, id)``. So the balances depend only on the set of events, never on the order in
-which they were recorded or on the wall clock; recording an event twice is a no-op, and
-re-using an id for different content is an error.
+The ledger keeps the events it was given (orders, settlements, refunds, payouts, and the
+network changes) and derives everything else — commission items, balances, statements — by
+folding them in their business order ``(at, kind, id)``
+(:class:`~privtraffic.commission.journal.Fold`). So the balances depend only on the set of
+events, never on the order in which they were recorded or on the wall clock; recording an
+event twice is a no-op, and re-using an id for different content is an
+:class:`~privtraffic.errors.EventConflictError`.
 
 Life of a commission:
 
-1. :class:`~privtraffic.commission.OrderPlaced` — entries are computed with
-   :func:`~privtraffic.commission.split_commission` and held as **pending**.
+1. :class:`~privtraffic.commission.OrderPlaced` — entries are computed over the network as it
+   stands at the order's time and held as **pending**.
 2. :class:`~privtraffic.commission.OrderSettled` — delivery/confirmation; ``holding_days`` later
    the unpaid part becomes **payable**.
 3. :class:`~privtraffic.commission.Payout` — outstanding clawbacks are deducted from the payable
    balance first, then cash is **paid**, oldest payable commission first.
 4. :class:`~privtraffic.commission.Refund` — the order's commission is recomputed on what remains
    of the order; the difference is **reversed** from the unpaid part of each item and, where
-   the item was already paid, becomes a **clawback** deducted from later earnings.
+   the item was already paid, becomes a **clawback** deducted from later earnings. A refund
+   recorded after a payout but dated before it (back-dated) does the same: the payout keeps
+   the cash it paid and what it paid beyond the new payable balance is owed back.
+
+Every event is checked when it is recorded, against everything recorded so far, so a recorded
+ledger always folds: its balances are always computable and its JSON lines always load.
+With a ``store`` (:class:`~privtraffic.commission.SQLiteLedgerStore`,
+:class:`~privtraffic.commission.PostgresLedgerStore`) the store is the source of truth: each
+:meth:`Ledger.record` is one database transaction that takes the ledger's write lock, reads
+what other writers appended, checks the new events against the whole folded state and appends
+them with their idempotency keys.
 
 Examples
 --------
@@ -36,66 +48,372 @@ Balance('bob': pending 0.00, payable 0.00, paid 20.00, clawback due 10.00 CNY)
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from privtraffic._html import html_table
-from privtraffic._validation import as_datetime64
 from privtraffic.commission._types import Id, TimeLike
 from privtraffic.commission.events import (
+    EVENT_TYPES,
+    ROW_KINDS,
+    CustomerBound,
+    DistributorJoined,
     LedgerEvent,
     OrderPlaced,
     OrderSettled,
     Payout,
+    RankChanged,
     Refund,
+    RightsGranted,
+    RightsRevoked,
+    _instant,
     event_from_row,
+    event_key,
     event_to_row,
 )
 from privtraffic.commission.journal import (
     POSTING_KINDS,
     Deltas,
+    Fold,
     Posting,
-    fold_journal,
+    business_key,
     id_key,
-    order_entries,
+    seconds,
 )
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
-from privtraffic.commission.split import CommissionEntry, _amount_of
+from privtraffic.commission.split import CommissionEntry, _amount_of, level_entries
 from privtraffic.commission.statement import Balance, Statement
-from privtraffic.errors import InvalidInputError
-from privtraffic.money import as_amount, format_amount, from_minor_units
+from privtraffic.errors import EventConflictError, InvalidInputError, LedgerFileError
+from privtraffic.money import format_amount, from_minor_units
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from privtraffic.commission.store import LedgerStore
+
 __all__ = ["POSTING_KINDS", "Ledger", "Posting"]
 
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 _NO_CHANGE = Deltas()
-_EVENT_KINDS = ("order", "settlement", "refund", "payout")
+_EVENT_NAMES = ", ".join(t.__name__ for t in EVENT_TYPES)
+
+
+def _row_text(event: LedgerEvent) -> str:
+    return json.dumps(event_to_row(event), ensure_ascii=False)
+
+
+def _same(recorded: LedgerEvent, offered: LedgerEvent) -> bool:
+    """Whether ``offered`` re-delivers ``recorded``: equal, or the "all payable" request that
+    was recorded with the amount it paid."""
+    if recorded == offered:
+        return True
+    return (
+        isinstance(recorded, Payout)
+        and isinstance(offered, Payout)
+        and offered.amount is None
+        and (recorded.payout_id, recorded.distributor, recorded.at)
+        == (offered.payout_id, offered.distributor, offered.at)
+    )
+
+
+class _Registry:
+    """What recording checks against that does not depend on business order: ids taken, who
+    joined when, each order and what of it was refunded.
+
+    Every check here is stable: an event that passes stays valid whatever valid events are
+    recorded later, so a recorded ledger always folds.
+    """
+
+    def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
+        self.plan = plan
+        self.by_key: dict[tuple[Any, ...], LedgerEvent] = {}
+        self.joined: dict[Id, int | None] = dict.fromkeys(network.users.tolist())
+        self.kind: type | None = (
+            None if len(network) == 0 else (int if network.users.dtype.kind in "iu" else str)
+        )
+        self.refunded: dict[Id, Decimal] = {}
+
+    def order(self, event: OrderSettled | Refund, what: str) -> OrderPlaced:
+        order = self.by_key.get(("order", event.order_id))
+        if not isinstance(order, OrderPlaced):
+            raise InvalidInputError(
+                f"{what} refers to order {event.order_id!r}, which is not recorded "
+                "(record the order first)"
+            )
+        if event.at < order.at:
+            raise InvalidInputError(
+                f"{what} at {event.at} is dated before its order {order.order_id!r} "
+                f"placed at {order.at}"
+            )
+        return order
+
+    def _kind_of(self, who: Id, name: str, what: str) -> None:
+        if self.kind is not None and type(who) is not self.kind:
+            raise InvalidInputError(
+                f"'{name}' {who!r} of {what} must be an id of the network's kind "
+                f"({self.kind.__name__}), not {type(who).__name__}"
+            )
+
+    def member(self, who: Id, at: np.datetime64, name: str, what: str) -> None:
+        """``who`` is in the network at ``at``: from the start, or joined at or before."""
+        self._kind_of(who, name, what)
+        if who not in self.joined:
+            raise InvalidInputError(f"'{name}' {who!r} of {what} is not in the distributor network")
+        since = self.joined[who]
+        if since is not None and since > seconds(at):
+            raise InvalidInputError(
+                f"'{name}' {who!r} of {what} joins the distributor network only at "
+                f"{np.datetime64(since, 's')}, after {at}"
+            )
+
+    def check(self, event: LedgerEvent) -> None:
+        """Refuse the event if it breaks a rule; otherwise change nothing."""
+        currency = self.plan.currency
+        if isinstance(event, OrderPlaced):
+            what = f"order {event.order_id!r}"
+            _amount_of(what, event.amount, currency)
+            if event.sharer is not None:
+                self.member(event.sharer, event.at, "sharer", what)
+            if event.buyer is not None and not self.plan.self_purchase_earns:
+                self._kind_of(event.buyer, "buyer", what)
+        elif isinstance(event, OrderSettled):
+            self.order(event, f"settlement of order {event.order_id!r}")
+        elif isinstance(event, Refund):
+            what = f"refund {event.refund_id!r}"
+            order = self.order(event, what)
+            amount = _amount_of(what, event.amount, currency)
+            whole = _amount_of(f"order {order.order_id!r}", order.amount, currency)
+            left = whole - self.refunded.get(order.order_id, Decimal(0))
+            if amount > left:
+                raise InvalidInputError(
+                    f"{what} of order {order.order_id!r} is larger than what remains of the "
+                    f"order ({amount} > {left} remaining of {whole})"
+                )
+        elif isinstance(event, Payout):
+            what = f"payout {event.payout_id!r}"
+            self.member(event.distributor, event.at, "distributor", what)
+            if event.amount is not None:
+                _amount_of(what, event.amount, currency)
+        elif isinstance(event, DistributorJoined):
+            what = f"joining of distributor {event.distributor!r}"
+            self._kind_of(event.distributor, "distributor", what)
+            if self.kind is None and event.upline is not None:
+                if type(event.upline) is not type(event.distributor):
+                    raise InvalidInputError(
+                        f"'upline' {event.upline!r} of {what} must be an id of the same kind "
+                        f"as the distributor"
+                    )
+            if event.distributor in self.joined:
+                raise InvalidInputError(
+                    f"{what}: {event.distributor!r} is already in the distributor network "
+                    "(the ledger's starting network)"
+                )
+            if event.upline is not None:
+                self.member(event.upline, event.at, "upline", what)
+        elif isinstance(event, (RightsGranted, RightsRevoked, RankChanged)):
+            what = f"{type(event).__name__} of {event.distributor!r} at {event.at}"
+            self.member(event.distributor, event.at, "distributor", what)
+        elif isinstance(event, CustomerBound):
+            what = f"binding of buyer {event.buyer!r} at {event.at}"
+            self.member(event.distributor, event.at, "distributor", what)
+        else:  # pragma: no cover - the caller checks the type
+            raise InvalidInputError(f"not a ledger event: {event!r}")
+
+    def add(self, event: LedgerEvent) -> None:
+        self.by_key[event.key] = event
+        if isinstance(event, Refund):
+            self.refunded[event.order_id] = (
+                self.refunded.get(event.order_id, Decimal(0)) + event.amount
+            )
+        elif isinstance(event, DistributorJoined):
+            self.joined[event.distributor] = seconds(event.at)
+            if self.kind is None:
+                self.kind = type(event.distributor)
+
+    def remove(self, event: LedgerEvent) -> None:
+        del self.by_key[event.key]
+        if isinstance(event, Refund):
+            self.refunded[event.order_id] -= event.amount
+        elif isinstance(event, DistributorJoined):
+            del self.joined[event.distributor]
+
+    def replace(self, event: LedgerEvent) -> None:
+        self.by_key[event.key] = event
+
+
+def _conflict(recorded: LedgerEvent, offered: LedgerEvent) -> EventConflictError:
+    kind, *ids = offered.key
+    shown = ids[0] if len(ids) == 1 else tuple(ids)
+    return EventConflictError(
+        recorded,
+        offered,
+        f"{kind} id {shown!r} was already recorded with different content: "
+        f"recorded {_row_text(recorded)}, now {_row_text(offered)}",
+    )
+
+
+class _Book:
+    """The events of one ledger, their registry and the running fold (one per ledger object).
+
+    :meth:`admit` is the one way in: it checks the events, folds them (incrementally when they
+    come after everything folded, otherwise from the start) and either keeps all of them or,
+    refusing one, leaves the book as it was.
+    """
+
+    def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
+        self.plan = plan
+        self.network = network
+        self.events: list[LedgerEvent] = []
+        self.registry = _Registry(plan, network)
+        self.fold = Fold(plan, network)
+        self.refolded = False  # whether the last admit folded from the start
+
+    def refold(self, extra: Sequence[LedgerEvent] = (), strict: frozenset = frozenset()) -> Fold:
+        fold = Fold(self.plan, self.network)
+        keyed = sorted(((business_key(e), e) for e in [*self.events, *extra]), key=lambda k: k[0])
+        fold.prepare(e for _, e in keyed)
+        for key, event in keyed:
+            fold.apply(event, strict=event.key in strict, key=key)
+        fold.parts.clear()
+        return fold
+
+    def admit(self, events: Iterable[LedgerEvent], *, strict: bool = True) -> list[LedgerEvent]:
+        """Check and fold ``events`` (in causal order); return those that were new.
+
+        ``strict``: the events are being recorded now (an explicit payout must not exceed what
+        is payable); ``False`` for events recorded before (a file, a store).
+        """
+        registry = self.registry
+        new: list[LedgerEvent] = []
+        try:
+            for event in events:
+                if not isinstance(event, EVENT_TYPES):
+                    raise InvalidInputError(
+                        f"'events' must be ledger events ({_EVENT_NAMES}) "
+                        f"(got {type(event).__name__})"
+                    )
+                existing = registry.by_key.get(event.key)
+                if existing is not None:
+                    if _same(existing, event):
+                        continue
+                    raise _conflict(existing, event)
+                registry.check(event)
+                registry.add(event)
+                new.append(event)
+        except BaseException:
+            for event in reversed(new):
+                registry.remove(event)
+            raise
+        if not new:
+            self.refolded = False
+            return new
+        keyed = sorted(((business_key(e), e) for e in new), key=lambda ke: ke[0])
+        fold = self.fold
+        applied = 0
+        try:
+            if keyed[0][0] > fold.frontier:
+                self.refolded = False
+                if len(keyed) > 1:
+                    fold.prepare(e for _, e in keyed)
+                for key, event in keyed:
+                    fold.apply(event, strict=strict, key=key)
+                    applied += 1
+            else:
+                keys = frozenset(e.key for e in new) if strict else frozenset()
+                fold = self.refold([e for _, e in keyed], keys)
+                self.refolded = True
+        except BaseException:
+            for event in reversed(new):
+                registry.remove(event)
+            if applied:
+                self.fold = self.refold()
+                self.refolded = True
+            raise
+        finally:
+            fold.parts.clear()
+        self.fold = fold
+        if fold.resolved:  # "all payable" payouts keep the cash they paid
+            for i, event in enumerate(new):
+                if isinstance(event, Payout) and event.payout_id in fold.resolved:
+                    paid = Payout(
+                        event.payout_id, event.distributor, event.at, fold.resolved[event.payout_id]
+                    )
+                    new[i] = paid
+                    registry.replace(paid)
+            fold.resolved.clear()
+        self.events.extend(new)
+        return new
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def sums(self, as_of: np.datetime64 | None) -> dict[Id, Deltas]:
+        return self.fold.sums(None if as_of is None else seconds(as_of))
+
+    def journal(self) -> tuple[Posting, ...]:
+        return (*self.fold.journal, *self.fold.future_postings())
+
+    def network_at(self, as_of: np.datetime64) -> DistributorNetwork:
+        fold = Fold(self.plan, self.network)
+        for event in sorted(
+            (
+                e
+                for e in self.events
+                if isinstance(e, (DistributorJoined, RightsGranted, RightsRevoked, RankChanged))
+            ),
+            key=business_key,
+        ):
+            if event.at > as_of:
+                break
+            fold.apply(event)
+        users = sorted(fold.upline, key=id_key)
+        has_up = [u for u in users if fold.upline[u] is not None]
+        return DistributorNetwork.from_edges(
+            [fold.upline[u] for u in has_up],  # type: ignore[arg-type]
+            has_up,
+            users=users,
+            has_rights=[fold.rights[u] for u in users],
+            ranks=[fold.ranks[u] for u in users],
+        )
 
 
 class Ledger:
-    """An event-sourced commission ledger for one plan and one distributor network.
+    """An event-sourced commission ledger for one plan and a distributor network that changes.
 
-    The ledger is the one mutable object of the package, and only through :meth:`record`,
-    which appends events (and returns the ledger, so calls chain). Everything it reports is
-    derived from the recorded events, folded in business order
-    (:func:`~privtraffic.commission.journal.fold_journal`), and handed out as frozen values:
-    the plan, the network (read-only arrays), tuples of events and of postings, balances and
-    statements. No public handle changes a balance except recording an event.
+    The ledger changes only through :meth:`record`, which appends events (and returns the
+    ledger, so calls chain). Everything it reports is derived from the recorded events, folded
+    in business order, and handed out as frozen values: the plan, the starting network
+    (read-only arrays), tuples of events and of postings, balances and statements.
 
     Parameters
     ----------
     plan : CommissionPlan
-        Rates, holding period, minimum payout.
-    network : DistributorNetwork
-        Uplines, ranks and rights used for every order.
+        Rates, holding period, binding mode, minimum payout.
+    network : DistributorNetwork, optional
+        The network at the start: its distributors count as members from the beginning of
+        time. Default: empty — distributors then join with
+        :class:`~privtraffic.commission.DistributorJoined` events.
+    store : LedgerStore, optional
+        Where the events live (:class:`~privtraffic.commission.SQLiteLedgerStore`,
+        :class:`~privtraffic.commission.PostgresLedgerStore`). ``None`` keeps them in this
+        object only. A store remembers the plan and network it was created with; opening it
+        with others is refused.
+
+    Notes
+    -----
+    Thread- and process-safety. One ``Ledger`` object may be shared by threads (a lock
+    serialises its calls). With a store, any number of ``Ledger`` objects in any number of
+    processes may record into the same store: each :meth:`record` is one transaction holding
+    the store's write lock, in which the ledger first folds what others appended, then checks
+    and appends the new events; each query first folds what others appended. See the guide's
+    "Running the ledger in a service".
 
     Examples
     --------
@@ -106,19 +424,60 @@ class Ledger:
     Ledger(CommissionPlan(levels=(0.1), ...), 1 events: 1 orders, 0 refunds, 0 payouts)
     """
 
-    def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
+    def __init__(
+        self,
+        plan: CommissionPlan,
+        network: DistributorNetwork | None = None,
+        *,
+        store: LedgerStore | None = None,
+    ) -> None:
         if not isinstance(plan, CommissionPlan):
             raise InvalidInputError(f"'plan' must be a CommissionPlan (got {type(plan).__name__})")
+        if network is None:
+            network = DistributorNetwork.from_edges([], [])
         if not isinstance(network, DistributorNetwork):
             raise InvalidInputError(
                 f"'network' must be a DistributorNetwork (got {type(network).__name__})"
             )
         self._plan = plan
         self._network = network
-        self._events: list[LedgerEvent] = []
-        self._by_key: dict[tuple[str, Id], LedgerEvent] = {}
-        self._refunded: dict[Id, Decimal] = {}
-        self._journal: tuple[Posting, ...] | None = ()
+        self._store = store
+        self._lock = threading.RLock()
+        self._book: _Book | None = None if store is not None else _Book(plan, network)
+        self._seen = 0  # the last store sequence number folded into the book
+        if store is not None:
+            mine = self._header_text()
+            stored = store.open(mine)
+            if stored != mine:
+                raise InvalidInputError(
+                    "the store holds a ledger of another plan or starting network: "
+                    f"stored {stored}, given {mine}"
+                )
+
+    def _header_text(self) -> str:
+        return json.dumps(
+            {"plan": self._plan.to_dict(), "network": self._network.to_dict()},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def open(cls, store: LedgerStore) -> Self:
+        """The ledger a store holds, with the plan and starting network it was created with.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from privtraffic.commission import CommissionPlan, SQLiteLedgerStore
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite"
+        >>> _ = Ledger(CommissionPlan(level_rates=("0.1",)), store=SQLiteLedgerStore(path))
+        >>> Ledger.open(SQLiteLedgerStore(path)).plan.level_rates
+        (Decimal('0.1'),)
+        """
+        head = json.loads(store.open(None))
+        plan = CommissionPlan.from_dict(head["plan"])
+        network = DistributorNetwork.from_dict(head["network"])
+        return cls(plan, network, store=store)
 
     @property
     def plan(self) -> CommissionPlan:
@@ -135,7 +494,7 @@ class Ledger:
 
     @property
     def network(self) -> DistributorNetwork:
-        """The distributor network every order is computed with (read-only).
+        """The distributor network at the start (read-only); see :meth:`network_at`.
 
         Examples
         --------
@@ -145,6 +504,40 @@ class Ledger:
         [1]
         """
         return self._network
+
+    @property
+    def store(self) -> LedgerStore | None:
+        """Where the events live (``None``: in this object).
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan
+        >>> Ledger(CommissionPlan(level_rates=("0.1",))).store is None
+        True
+        """
+        return self._store
+
+    # -- the book, folded up to the store's last event ---------------------------------------
+
+    def _fold_rows(self, rows: Sequence[tuple[int, str]]) -> _Book:
+        book = self._book if self._book is not None else _Book(self._plan, self._network)
+        if rows:
+            events = [event_from_row(json.loads(text)) for _, text in rows]
+            book.admit(events, strict=False)
+            self._seen = rows[-1][0]
+        self._book = book
+        return book
+
+    def _current(self) -> _Book:
+        """The book with every event the store holds (with no store: the book)."""
+        if self._store is None:
+            assert self._book is not None
+            return self._book
+        try:
+            return self._fold_rows(self._store.read(self._seen))
+        except BaseException:
+            self._book, self._seen = None, 0
+            raise
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -159,19 +552,28 @@ class Ledger:
         ...        DistributorNetwork.from_edges([], [], users=[1])).events
         ()
         """
-        return tuple(self._events)
+        with self._lock:
+            return tuple(self._current().events)
 
     def record(self, *events: LedgerEvent) -> Self:
         """Record events; an event already recorded with the same content is skipped.
 
-        Each event is checked against what is recorded so far (including the earlier events of
-        the same call), so events must come in causal order: an order before its settlement and
-        refunds. If any event is refused, none of the call's events is kept.
+        Each event is checked against everything recorded so far (including the earlier events
+        of the same call), so events must come in causal order: an order before its settlement
+        and refunds, a distributor's joining before anything naming them. If any event is
+        refused, none of the call's events is kept. With a store, the call is one database
+        transaction: when it returns, every event is committed; when it raises, none is
+        (see :class:`~privtraffic.errors.LedgerStoreError` for a connection lost during the
+        commit itself).
+
+        A payout with ``amount=None`` is recorded with the amount it paid.
 
         Parameters
         ----------
-        *events : OrderPlaced, OrderSettled, Refund or Payout
-            The events.
+        *events : ledger events
+            :class:`~privtraffic.commission.OrderPlaced`, ``OrderSettled``, ``Refund``,
+            ``Payout``, ``DistributorJoined``, ``RightsGranted``, ``RightsRevoked``,
+            ``RankChanged``, ``CustomerBound``.
 
         Returns
         -------
@@ -180,11 +582,15 @@ class Ledger:
 
         Raises
         ------
+        EventConflictError
+            An id re-used with different content (the message shows both events).
         InvalidInputError
-            An id re-used with different content; an unknown sharer, order or distributor; a
-            settlement or refund dated before its order; a refund larger than what remains of
-            the order; an amount with too many decimal places; an explicit payout larger than
-            what is payable — each naming the event and the order.
+            An unknown sharer, order or distributor, or one who joins only later; a
+            settlement or refund dated before its order; refunds adding up to more than the
+            order; an amount with too many decimal places; an explicit payout larger than what
+            is payable — each naming the event.
+        LedgerStoreError
+            The store's database failed (the transaction is rolled back).
 
         Examples
         --------
@@ -200,88 +606,57 @@ class Ledger:
         ...
         privtraffic.errors.InvalidInputError: refund 'r1' of order 'o1' is larger than what remains of the order (12.00 > 10.00 remaining of 10.00)
         """  # noqa: E501
-        added: list[LedgerEvent] = []
-        refunded_before = dict(self._refunded)
-        needs_fold = False
-        try:
-            for event in events:
-                if not isinstance(event, (OrderPlaced, OrderSettled, Refund, Payout)):
-                    raise InvalidInputError(
-                        f"'events' must be OrderPlaced, OrderSettled, Refund or Payout "
-                        f"(got {type(event).__name__})"
-                    )
-                existing = self._by_key.get(event.key)
-                if existing is not None:
-                    if existing == event:
-                        continue
-                    raise InvalidInputError(
-                        f"{event.key[0]} id {event.key[1]!r} was already recorded with different "
-                        f"content: {existing!r}, now {event!r}"
-                    )
-                self._check(event)
-                self._by_key[event.key] = event
-                self._events.append(event)
-                added.append(event)
-                needs_fold |= isinstance(event, Payout) and event.amount is not None
-            self._journal = None
-            if needs_fold:
-                self._fold()
-        except Exception:
-            for event in added:
-                del self._by_key[event.key]
-                self._events.pop()
-            self._refunded = refunded_before
-            self._journal = None
-            raise
+        with self._lock:
+            if self._store is None:
+                assert self._book is not None
+                self._book.admit(events)
+            else:
+                self._record_stored(events, strict=True)
         return self
 
-    def _order(self, event: OrderSettled | Refund, what: str) -> OrderPlaced:
-        order = self._by_key.get(("order", event.order_id))
-        if not isinstance(order, OrderPlaced):
-            raise InvalidInputError(
-                f"{what} refers to order {event.order_id!r}, which is not recorded "
-                "(record the order first)"
-            )
-        if event.at < order.at:
-            raise InvalidInputError(
-                f"{what} at {event.at} is dated before its order {order.order_id!r} "
-                f"placed at {order.at}"
-            )
-        return order
+    def _record_stored(
+        self, events: Iterable[LedgerEvent], *, strict: bool, lines: Sequence[int] | None = None
+    ) -> None:
+        store = self._store
+        assert store is not None
+        admitted = False
+        try:
+            with store.writing() as tx:
+                book = self._fold_rows(tx.read(self._seen))
+                before = self._seen
+                current = tx.snapshot_seq() == before
+                if current:
+                    book.fold.dirty.clear()  # the stored balances already show those changes
+                new = _admit(book, events, strict=strict, lines=lines)
+                if not new:
+                    return
+                admitted = True
+                seq = tx.append(before, [(event_key(e), _row_text(e)) for e in new])
+                if store.snapshots:
+                    replace = book.refolded or not current
+                    fold = book.fold
+                    who = fold.totals.keys() if replace else fold.dirty & fold.totals.keys()
+                    rows = [(json.dumps(w), *_bucket_tuple(fold.final(w))) for w in who]
+                    tx.put_balances(seq, rows, replace=replace)
+                    fold.dirty.clear()
+            self._seen = seq
+        except BaseException:
+            if admitted:  # folded but perhaps not committed: fold again from the store
+                self._book, self._seen = None, 0
+            raise
 
-    def _check(self, event: LedgerEvent) -> None:
-        currency = self.plan.currency
-        if isinstance(event, OrderPlaced):
-            _amount_of(f"order {event.order_id!r}", event.amount, currency)
-            order_entries(self.plan, self.network, event, event.amount)
-        elif isinstance(event, OrderSettled):
-            self._order(event, f"settlement of order {event.order_id!r}")
-        elif isinstance(event, Refund):
-            what = f"refund {event.refund_id!r}"
-            order = self._order(event, what)
-            amount = _amount_of(what, event.amount, currency)
-            done = self._refunded.get(order.order_id, Decimal(0))
-            left = as_amount(order.amount, currency=currency) - done
-            if amount > left:
-                raise InvalidInputError(
-                    f"{what} of order {order.order_id!r} is larger than what remains of the "
-                    f"order ({amount} > {left} remaining of "
-                    f"{as_amount(order.amount, currency=currency)})"
-                )
-            self._refunded[order.order_id] = done + amount
-        else:
-            self.network.index_of(
-                [event.distributor], "distributor", labels=[event.payout_id], label_name="payout"
-            )
-            if event.amount is not None:
-                _amount_of(f"payout {event.payout_id!r}", event.amount, currency)
-
-    # -- folding -----------------------------------------------------------------------------
-
-    def _fold(self) -> tuple[Posting, ...]:
-        if self._journal is None:
-            self._journal = fold_journal(self.plan, self.network, self._events)
-        return self._journal
+    def _read_snapshot(self, only: Id | None = None) -> dict[Id, Balance] | None:
+        if self._store is None or self._book is not None or not self._store.snapshots:
+            return None
+        found = self._store.snapshot(None if only is None else json.dumps(only))
+        if found is None:
+            return None
+        _, rows = found
+        out = {}
+        for who_text, pending, payable, clawback, paid in rows:
+            who = json.loads(who_text)
+            out[who] = self._balance(who, Deltas(pending, payable, clawback, paid))
+        return dict(sorted(out.items(), key=lambda kv: id_key(kv[0])))
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -296,17 +671,19 @@ class Ledger:
         >>> ledger.record(OrderPlaced("o1", "2024-05-01", "10.00", "kol")).journal()
         (Posting(2024-05-01T00:00:00 'kol' earned 100 ref 'o1'),)
         """
-        return self._fold()
+        with self._lock:
+            return self._current().journal()
 
     def _moment(self, value: TimeLike, name: str) -> np.datetime64:
-        moment: np.datetime64 = as_datetime64([value], name)[0]
-        return moment
+        return _instant(value, "the query", name)
 
     def balances(self, as_of: TimeLike | None = None) -> dict[Id, Balance]:
         """Every distributor's balance at ``as_of`` (inclusive; ``None``: after all events).
 
         ``as_of`` is business time: a commission is payable in the result only if its holding
-        period ended at or before ``as_of``.
+        period ended at or before ``as_of``. With a store that keeps snapshots and
+        ``as_of=None``, a ledger that has not folded its events yet answers from the stored
+        balances, without reading the events.
 
         Parameters
         ----------
@@ -330,11 +707,12 @@ class Ledger:
         (Decimal('0.00'), Decimal('1.00'))
         """  # noqa: E501
         t = None if as_of is None else self._moment(as_of, "as_of")
-        sums: dict[Id, Deltas] = {}
-        for p in self._fold():
-            if t is not None and p.at > t:
-                continue
-            sums[p.distributor] = sums.get(p.distributor, _NO_CHANGE) + p.deltas
+        with self._lock:
+            if t is None:
+                found = self._read_snapshot()
+                if found is not None:
+                    return found
+            sums = self._current().sums(t)
         return {
             who: self._balance(who, s)
             for who, s in sorted(sums.items(), key=lambda kv: id_key(kv[0]))
@@ -351,8 +729,20 @@ class Ledger:
             clawback_due=m(total.clawback),
         )
 
+    def _known(self, distributor: Id) -> None:
+        with self._lock:
+            joined = self._current().registry.joined
+        if distributor not in joined:
+            self._network.index_of([distributor], "distributor")  # raises, naming the id
+            raise InvalidInputError(
+                f"'distributor' {distributor!r} is not in the distributor network"
+            )
+
     def balance(self, distributor: Id, as_of: TimeLike | None = None) -> Balance:
         """One distributor's balance at ``as_of`` (zero if they have no postings).
+
+        With a store that keeps snapshots and ``as_of=None``, a ledger that has not folded its
+        events yet reads the one stored row.
 
         Examples
         --------
@@ -361,12 +751,41 @@ class Ledger:
         ...        DistributorNetwork.from_edges([], [], users=["kol"])).balance("kol").owed
         Decimal('0.00')
         """
-        self.network.index_of([distributor], "distributor")
+        if as_of is None:
+            with self._lock:
+                stored = self._read_snapshot(only=distributor)
+            if stored is not None:
+                if distributor in stored:
+                    return stored[distributor]
+                if self._network.position(distributor) >= 0:
+                    return self._balance(distributor, _NO_CHANGE)
+        self._known(distributor)
         found = self.balances(as_of).get(distributor)
         return self._balance(distributor, _NO_CHANGE) if found is None else found
 
     def _money(self, units: int) -> Decimal:
         return from_minor_units(units, self.plan.currency)
+
+    def network_at(self, as_of: TimeLike) -> DistributorNetwork:
+        """The distributor network as it stands at ``as_of``: the starting network with every
+        joining, rights and rank change dated at or before it.
+
+        Examples
+        --------
+        >>> from privtraffic.commission import CommissionPlan, DistributorJoined, RankChanged
+        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",))).record(
+        ...     DistributorJoined("amy", None, "2025-03-01"),
+        ...     DistributorJoined("bob", "amy", "2025-03-02"),
+        ...     RankChanged("bob", 2, "2025-03-05"))
+        >>> net = ledger.network_at("2025-03-03")
+        >>> net.users.tolist(), net.rank.tolist()
+        (['amy', 'bob'], [0, 0])
+        >>> ledger.network_at("2025-03-05").rank.tolist()
+        [0, 2]
+        """
+        t = self._moment(as_of, "as_of")
+        with self._lock:
+            return self._current().network_at(t)
 
     def statement(self, distributor: Id, start: TimeLike, end: TimeLike) -> Statement:
         """One distributor's statement over ``[start, end)``.
@@ -399,7 +818,7 @@ class Ledger:
         Statement('kol', 2024-05-01T00:00:00..2024-06-01T00:00:00: opening 0.00, earned 1.00,
                   reversed 0.40, clawed back 0.00, paid 0.00, closing 0.60 CNY)
         """
-        self.network.index_of([distributor], "distributor")
+        self._known(distributor)
         return self._statements(start, end, only=distributor)[0]
 
     def statements(self, start: TimeLike, end: TimeLike) -> tuple[Statement, ...]:
@@ -427,7 +846,7 @@ class Ledger:
         closing: dict[Id, Deltas] = {}  # the buckets at end
         if only is not None:
             opening[only] = 0
-        for p in self._fold():
+        for p in self.journal():
             if (only is not None and p.distributor != only) or p.at >= t1:
                 continue
             who = p.distributor
@@ -435,7 +854,7 @@ class Ledger:
                 opening[who] = opening.get(who, 0) + p.deltas.owed
             else:
                 opening.setdefault(who, 0)
-                if p.kind != "matured" and p.kind != "offset":
+                if p.kind not in ("matured", "offset", "overpaid"):
                     kinds = moved.setdefault(who, {})
                     kinds[p.kind] = kinds.get(p.kind, 0) + p.amount_minor
             closing[who] = closing.get(who, _NO_CHANGE) + p.deltas
@@ -463,7 +882,8 @@ class Ledger:
         return tuple(out)
 
     def entries(self, order_id: Id) -> tuple[CommissionEntry, ...]:
-        """The order's current commission entries (on what remains after its refunds).
+        """The order's current commission entries (on what remains after its refunds), over
+        the network as it stood at the order's time.
 
         Examples
         --------
@@ -476,19 +896,22 @@ class Ledger:
         >>> ledger.entries("o1")[0].amount
         Decimal('0.60')
         """
-        order = self._by_key.get(("order", order_id))
-        if not isinstance(order, OrderPlaced):
+        with self._lock:
+            order = self._current().fold.orders.get(order_id)
+        if order is None:
             raise InvalidInputError(f"'order_id' {order_id!r} is not recorded")
-        remaining = order.amount - self._refunded.get(order_id, Decimal(0))
-        return order_entries(self.plan, self.network, order, remaining)
+        remaining = from_minor_units(order.base_minor - order.refunded_minor, self.plan.currency)
+        return level_entries(self.plan, order_id, remaining, order.served, lambda who: who)
 
-    # -- persistence -------------------------------------------------------------------------
+    # -- JSON lines --------------------------------------------------------------------------
 
     def to_jsonl(self) -> str:
-        """The whole ledger as JSON lines: a header (plan, network), then one event per line.
+        """The whole ledger as JSON lines: a header, then one event per line.
 
-        Decimals are written as strings and timestamps as ISO 8601, so :meth:`from_jsonl`
-        restores the ledger exactly. The lines are
+        The header (line 1) holds the plan, the starting network, the number of events and a
+        SHA-256 checksum of the event lines, so :meth:`from_jsonl` detects a file cut short or
+        changed. Decimals are written as strings and timestamps as ISO 8601, so
+        :meth:`from_jsonl` restores the ledger exactly. The lines are
         :func:`~privtraffic.commission.events.event_to_row` of each event, in the order they
         were recorded.
 
@@ -503,66 +926,85 @@ class Ledger:
         >>> Ledger.from_jsonl(text).to_jsonl() == text
         True
         """  # noqa: E501
+        lines = [_row_text(e) for e in self.events]
         header = {
             "privtraffic": "commission-ledger",
             "version": _FORMAT_VERSION,
             "plan": self.plan.to_dict(),
             "network": self.network.to_dict(),
+            "events": len(lines),
+            "checksum": _checksum(lines),
         }
-        lines = [json.dumps(header, ensure_ascii=False)]
-        lines.extend(json.dumps(event_to_row(e), ensure_ascii=False) for e in self._events)
-        return "\n".join(lines) + "\n"
+        return "\n".join([json.dumps(header, ensure_ascii=False), *lines]) + "\n"
 
     @classmethod
-    def from_jsonl(cls, text: str | Iterable[str]) -> Self:
+    def from_jsonl(cls, text: str | Iterable[str], *, store: LedgerStore | None = None) -> Self:
         """Restore a ledger written by :meth:`to_jsonl` (a string or an iterable of lines).
+
+        Parameters
+        ----------
+        text : str or iterable of str
+            The file's content, or its lines (for example an open file).
+        store : LedgerStore, optional
+            Import into this store (one transaction; events already there are skipped).
 
         Raises
         ------
-        InvalidInputError
-            Not a ledger file, an unknown format version or event kind, or any event refused
-            when it is recorded again (naming its line).
+        LedgerFileError
+            Not a ledger file, an unknown format version, a line that is not JSON or is cut
+            short, fewer or more events than the header states, a checksum that does not
+            match, or an event refused when it is recorded again — each naming the file's own
+            line number (:attr:`~privtraffic.errors.LedgerFileError.line`).
+
+        Warns
+        -----
+        UserWarning
+            A version 1 file, which states neither its event count nor a checksum, so that a
+            truncated one cannot be told from a complete one.
 
         Examples
         --------
         >>> Ledger.from_jsonl('{"privtraffic": "other"}')
         Traceback (most recent call last):
         ...
-        privtraffic.errors.InvalidInputError: line 1 is not a privtraffic commission-ledger header
+        privtraffic.errors.LedgerFileError: line 1 is not a privtraffic commission-ledger header
         """
-        lines = text.splitlines() if isinstance(text, str) else list(text)
-        lines = [line for line in lines if line.strip()]
-        if not lines:
-            raise InvalidInputError("'text' holds no ledger (empty)")
-        head = json.loads(lines[0])
-        if not isinstance(head, dict) or head.get("privtraffic") != "commission-ledger":
-            raise InvalidInputError("line 1 is not a privtraffic commission-ledger header")
-        if head.get("version") != _FORMAT_VERSION:
-            raise InvalidInputError(
-                f"ledger format version {head.get('version')!r} is not supported "
-                f"(expected {_FORMAT_VERSION})"
-            )
-        ledger = cls(
-            CommissionPlan.from_dict(head["plan"]), DistributorNetwork.from_dict(head["network"])
-        )
+        head, numbered = _read_jsonl(text)
         events: list[LedgerEvent] = []
-        for number, line in enumerate(lines[1:], start=2):
-            row = json.loads(line)
+        for number, row in numbered:
             kind = row.get("event") if isinstance(row, dict) else None
-            if kind not in _EVENT_KINDS:
-                raise InvalidInputError(f"line {number}: unknown event kind {kind!r}")
+            if kind not in ROW_KINDS:
+                raise LedgerFileError(f"line {number}: unknown event kind {kind!r}", number)
             try:
                 events.append(event_from_row(row))
             except (KeyError, InvalidInputError) as exc:
-                raise InvalidInputError(f"line {number}: {exc}") from None
-        return ledger.record(*events)
+                raise LedgerFileError(f"line {number}: {exc}", number) from None
+        try:
+            plan = CommissionPlan.from_dict(head["plan"])
+            network = DistributorNetwork.from_dict(head["network"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LedgerFileError(
+                f"line 1: the header's plan or network is invalid: {exc}", 1
+            ) from None
+        ledger = cls(plan, network, store=store)
+        lines = [number for number, _ in numbered]
+        with ledger._lock:
+            if store is None:
+                assert ledger._book is not None
+                _admit(ledger._book, events, strict=False, lines=lines)
+            else:
+                ledger._record_stored(events, strict=False, lines=lines)
+        return ledger
 
     def __repr__(self) -> str:
-        n = {k: 0 for k in _EVENT_KINDS}
-        for e in self._events:
-            n[e.key[0]] += 1
+        events = self.events
+        n = {k: 0 for k in ("order", "refund", "payout")}
+        for e in events:
+            kind = e.key[0]
+            if kind in n:
+                n[kind] += 1
         return (
-            f"Ledger({self.plan!r}, {len(self._events)} events: {n['order']} orders, "
+            f"Ledger({self.plan!r}, {len(events)} events: {n['order']} orders, "
             f"{n['refund']} refunds, {n['payout']} payouts)"
         )
 
@@ -581,5 +1023,128 @@ class Ledger:
         return html_table(
             rows,
             ["distributor", "pending", "payable", "paid", "clawback due"],
-            title=f"Commission ledger ({len(self._events):,} events, {currency})",
+            title=f"Commission ledger ({len(self.events):,} events, {currency})",
         )
+
+
+def _bucket_tuple(d: Deltas) -> tuple[int, int, int, int]:
+    return (d.pending, d.payable, d.clawback, d.paid)
+
+
+def _admit(
+    book: _Book, events: Iterable[LedgerEvent], *, strict: bool, lines: Sequence[int] | None
+) -> list[LedgerEvent]:
+    """:meth:`_Book.admit`, naming the file line of a refused event when there are lines."""
+    if lines is None:
+        return book.admit(events, strict=strict)
+    events = list(events)
+    try:
+        return book.admit(events, strict=strict)
+    except InvalidInputError as exc:
+        number = _refused_line(book, events, lines)
+        if number is None:
+            raise
+        raise LedgerFileError(f"line {number}: {exc}", number) from None
+
+
+def _refused_line(book: _Book, events: Sequence[LedgerEvent], lines: Sequence[int]) -> int | None:
+    """The line of the event the registry refuses, checking the events again in order."""
+    registry = book.registry
+    added: list[LedgerEvent] = []
+    try:
+        for event, number in zip(events, lines, strict=True):
+            existing = registry.by_key.get(event.key)
+            if existing is not None:
+                if _same(existing, event):
+                    continue
+                return number
+            try:
+                registry.check(event)
+            except InvalidInputError:
+                return number
+            registry.add(event)
+            added.append(event)
+        return None
+    finally:
+        for event in reversed(added):
+            registry.remove(event)
+
+
+def _checksum(lines: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def _read_jsonl(text: str | Iterable[str]) -> tuple[dict[str, Any], list[tuple[int, Any]]]:
+    """The header and the numbered event rows of a ledger file, checked for truncation."""
+    if isinstance(text, str):
+        complete: bool | None = text.endswith("\n")
+        raw = text.split("\n")
+        if complete:
+            raw.pop()
+    else:
+        raw = list(text)
+        ended = [line.endswith("\n") for line in raw]
+        complete = ended[-1] if raw and any(ended) else None
+        raw = [line.rstrip("\n") for line in raw]
+    raw = [line.rstrip("\r") for line in raw]
+    if not raw or not raw[0].strip():
+        raise LedgerFileError("line 1: the file holds no ledger (empty)", 1)
+
+    def parse(number: int, line: str) -> Any:
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(raw) and complete is False:
+                raise LedgerFileError(
+                    f"line {number} is cut short: the file ends in the middle of it "
+                    f"({exc.msg} at column {exc.colno})",
+                    number,
+                ) from None
+            raise LedgerFileError(
+                f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}", number
+            ) from None
+
+    head = parse(1, raw[0])
+    if not isinstance(head, dict) or head.get("privtraffic") != "commission-ledger":
+        raise LedgerFileError("line 1 is not a privtraffic commission-ledger header", 1)
+    version = head.get("version")
+    if version not in (1, _FORMAT_VERSION):
+        raise LedgerFileError(
+            f"line 1: ledger format version {version!r} is not supported "
+            f"(expected {_FORMAT_VERSION})",
+            1,
+        )
+    body = [(n, line) for n, line in enumerate(raw[1:], start=2) if line.strip()]
+    rows = [(n, parse(n, line)) for n, line in body]
+    if version == 1:
+        warnings.warn(
+            "ledger file format version 1 states neither its event count nor a checksum, so a "
+            "file cut short cannot be detected; write it again with Ledger.to_jsonl",
+            UserWarning,
+            stacklevel=3,
+        )
+        return head, rows
+    stated = head.get("events")
+    last = len(raw)
+    if len(rows) != stated:
+        raise LedgerFileError(
+            f"the header (line 1) states {stated} events but the file holds {len(rows)}: "
+            f"it {'is cut short' if len(rows) < (stated or 0) else 'has extra lines'} "
+            f"(the file ends at line {last})",
+            last,
+        )
+    if _checksum([line for _, line in body]) != head.get("checksum"):
+        if complete is False:
+            raise LedgerFileError(
+                f"line {last} is cut short: the file ends in the middle of it (the events do "
+                "not match the header's checksum)",
+                last,
+            )
+        raise LedgerFileError(
+            "the events do not match the header's checksum (line 1): the file was changed", 1
+        )
+    return head, rows

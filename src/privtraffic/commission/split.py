@@ -21,8 +21,9 @@ Decimal('15.00')
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import cast, overload
+from typing import TypeVar, cast, overload
 
 import attrs
 import numpy as np
@@ -43,7 +44,17 @@ from privtraffic.money import (
     round_ratio,
 )
 
-__all__ = ["CommissionEntry", "order_total_minor", "split_commission"]
+__all__ = [
+    "CommissionEntry",
+    "level_amounts_minor",
+    "level_entries",
+    "order_total_minor",
+    "served_levels",
+    "split_commission",
+]
+
+#: A beneficiary as a split sees them: a position in a network, or an id.
+K = TypeVar("K")
 
 
 @attrs.frozen(repr=False)
@@ -347,45 +358,119 @@ def _split(
         buyer_node = network.position(buyer)
         if buyer_node < 0:  # the one rule for unknown ids: another kind of id raises
             network.index_of([buyer], "buyer", missing="mark", labels=[order_id])
+    served = served_levels(plan, category, _array_path(network, node), buyer_node)
+    if not served:
+        return ()
+    users = network.users
+    return level_entries(plan, order_id, base, served, lambda who: users[who].item())
+
+
+def _array_path(network: DistributorNetwork, node: int) -> Iterator[tuple[int, bool, int]]:
+    """``(position, has_rights, rank)`` of the user at ``node`` and of each upline above."""
+    upline, rights, rank = network.upline, network.has_rights, network.rank
+    while node >= 0:
+        yield node, bool(rights[node]), int(rank[node])
+        node = int(upline[node])
+
+
+def served_levels(
+    plan: CommissionPlan,
+    category: Id | None,
+    path: Iterable[tuple[K, bool, int]],
+    buyer: K | None,
+) -> list[tuple[int, K, int, Decimal, bool, int]]:
+    """Steps 1 and 2 of :func:`split_commission`: who is paid at each level, at which rate.
+
+    ``path`` gives ``(user, has_rights, rank)`` for the sharer and then each upline, nearest
+    first (positions in a :class:`DistributorNetwork`, or ids of the network as a ledger sees
+    it at an order's time); ``buyer`` is the buyer in the same terms when self-purchases do not
+    earn, else ``None``.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan
+    >>> plan = CommissionPlan(level_rates=("0.10", "0.05"))
+    >>> [s[:3] for s in served_levels(plan, None, [("bob", True, 0), ("amy", True, 0)], None)]
+    [(1, 'bob', 10), (2, 'amy', 5)]
+    """
     places = plan.rate_places
     rates = [_rate_units(r, places) for r in plan.rates_for(category)]
     skip = plan.ineligible_upline == "skip"
-    upline, rights, rank = network.upline, network.has_rights, network.rank
-
+    steps = iter(path)
+    current = next(steps, None)
     # 1. and 2.: who is paid at each level, at which nominal rate (in rate units)
-    paid: list[tuple[int, int, int, Decimal]] = []  # (level, node, nominal, uplift)
+    paid: list[tuple[int, K, int, Decimal, int]] = []  # (level, who, nominal, uplift, rank)
     for level in range(1, len(rates) + 1):
         if skip:
-            while node >= 0 and not rights[node]:
-                node = int(upline[node])
-        if node < 0:
+            while current is not None and not current[1]:
+                current = next(steps, None)
+        if current is None:
             break
-        if rights[node] and node != buyer_node:
-            uplift = plan.uplift_for(int(rank[node]))
-            paid.append((level, node, rates[level - 1] + _rate_units(uplift, places), uplift))
-        node = int(upline[node])
+        who, rights, rank = current
+        if rights and who != buyer:
+            uplift = plan.uplift_for(rank)
+            paid.append((level, who, rates[level - 1] + _rate_units(uplift, places), uplift, rank))
+        current = next(steps, None)
     remaining = _rate_units(plan.total_cap, places)
-    served: list[tuple[int, int, int, Decimal, bool]] = []  # (level, node, rate, uplift, capped)
-    for level, who, nominal, uplift in paid:
+    served: list[tuple[int, K, int, Decimal, bool, int]] = []
+    for level, who, nominal, uplift, rank in paid:
         rate = min(nominal, remaining)
         remaining -= rate
         if rate > 0:
-            served.append((level, who, rate, uplift, rate < nominal))
+            served.append((level, who, rate, uplift, rate < nominal, rank))
+    return served
+
+
+def level_amounts_minor(
+    plan: CommissionPlan, base_minor: int, served: Sequence[tuple[int, K, int, Decimal, bool, int]]
+) -> list[int]:
+    """Steps 3 and 4 of :func:`split_commission`, in minor units: the order's total rounded
+    once, split over the served levels by largest remainder.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan
+    >>> plan = CommissionPlan(level_rates=("0.10", "0.05"))
+    >>> level_amounts_minor(plan, 9999, [(1, "bob", 10, Decimal(0), False, 0),
+    ...                                  (2, "amy", 5, Decimal(0), False, 0)])
+    [1000, 500]
+    """
     if not served:
-        return ()
+        return []
+    total = order_total_minor(base_minor, sum(s[2] for s in served), plan)
+    return allocate_minor(total, [s[2] for s in served])
+
+
+def level_entries(
+    plan: CommissionPlan,
+    order_id: Id,
+    base: Decimal,
+    served: Sequence[tuple[int, K, int, Decimal, bool, int]],
+    user_of: Callable[[K], Id],
+) -> tuple[CommissionEntry, ...]:
+    """The :class:`CommissionEntry` of each served level of an order on ``base``.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan
+    >>> level_entries(CommissionPlan(level_rates=("0.1",)), "o1", Decimal("10.00"),
+    ...               [(1, "bob", 1, Decimal(0), False, 0)], lambda who: who)
+    (CommissionEntry('o1' -> 'bob', level 1, 1.00 = 0.1 x 10.00),)
+    """
+    currency = plan.currency
+    places = plan.rate_places
     # 3. and 4.: round the order's total once, split it by largest remainder
-    total = order_total_minor(_minor_units(base, currency), sum(s[2] for s in served), plan)
-    parts = allocate_minor(total, [s[2] for s in served])
+    parts = level_amounts_minor(plan, _minor_units(base, currency), served)
     return tuple(
         CommissionEntry(
             order_id=order_id,
-            beneficiary=network.users[who].item(),
+            beneficiary=user_of(who),
             level=level,
             base=base,
             rate=_rate_of_units(rate, places),
             amount=from_minor_units(part, currency),
-            reason=entry_reason(level, int(rank[who]), uplift, capped, plan.total_cap),
+            reason=entry_reason(level, rank, uplift, capped, plan.total_cap),
             currency=currency,
         )
-        for (level, who, rate, uplift, capped), part in zip(served, parts, strict=True)
+        for (level, who, rate, uplift, capped, rank), part in zip(served, parts, strict=True)
     )

@@ -1,0 +1,331 @@
+"""The commission ledger in an SQLite file: :class:`SQLiteLedgerStore` (standard library).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from privtraffic.commission import (CommissionPlan, DistributorNetwork, Ledger,
+...     OrderPlaced, SQLiteLedgerStore)
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite"
+>>> plan = CommissionPlan(level_rates=("0.1",))
+>>> net = DistributorNetwork.from_edges([], [], users=["kol"])
+>>> _ = Ledger(plan, net, store=SQLiteLedgerStore(path)).record(
+...     OrderPlaced("o1", "2025-03-01T10:00", "99.00", "kol"))
+>>> Ledger(plan, net, store=SQLiteLedgerStore(path)).balances()["kol"].pending
+Decimal('9.90')
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from privtraffic.commission.store import BalanceRow, StoredEvent
+from privtraffic.errors import InvalidInputError, LedgerStoreError
+
+__all__ = ["SQLiteLedgerStore"]
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS privtraffic_ledger (
+        name TEXT PRIMARY KEY,
+        header TEXT NOT NULL,
+        head INTEGER NOT NULL DEFAULT 0,
+        snapshot_seq INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_event (
+        name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        row TEXT NOT NULL,
+        PRIMARY KEY (name, seq),
+        UNIQUE (name, key))""",
+    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_balance (
+        name TEXT NOT NULL,
+        distributor TEXT NOT NULL,
+        pending INTEGER NOT NULL,
+        payable INTEGER NOT NULL,
+        clawback INTEGER NOT NULL,
+        paid INTEGER NOT NULL,
+        PRIMARY KEY (name, distributor))""",
+)
+
+_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+
+
+class _Writer:
+    """The write transaction of :meth:`SQLiteLedgerStore.writing`."""
+
+    def __init__(self, conn: sqlite3.Connection, name: str) -> None:
+        self.conn = conn
+        self.name = name
+
+    def read(self, after: int) -> list[StoredEvent]:
+        return _read(self.conn, self.name, after)
+
+    def snapshot_seq(self) -> int:
+        row = self.conn.execute(
+            "SELECT snapshot_seq FROM privtraffic_ledger WHERE name = ?", (self.name,)
+        ).fetchone()
+        return int(row[0])
+
+    def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
+        name = self.name
+        last = after + len(rows)
+        moved = self.conn.execute(
+            "UPDATE privtraffic_ledger SET head = ? WHERE name = ? AND head = ?",
+            (last, name, after),
+        ).rowcount
+        if moved != 1:
+            raise LedgerStoreError(
+                f"ledger {name!r}: the last stored event is not {after}: another writer "
+                "appended without the ledger's write lock"
+            )
+        try:
+            self.conn.executemany(
+                "INSERT INTO privtraffic_ledger_event (name, seq, key, row) VALUES (?, ?, ?, ?)",
+                [(name, after + i, key, row) for i, (key, row) in enumerate(rows, start=1)],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise LedgerStoreError(
+                f"ledger {name!r}: an event key is already stored ({exc}): another writer "
+                "appended without the ledger's write lock"
+            ) from None
+        return last
+
+    def put_balances(self, seq: int, rows: Sequence[BalanceRow], *, replace: bool) -> None:
+        name = self.name
+        if replace:
+            self.conn.execute("DELETE FROM privtraffic_ledger_balance WHERE name = ?", (name,))
+        self.conn.executemany(
+            "INSERT INTO privtraffic_ledger_balance "
+            "(name, distributor, pending, payable, clawback, paid) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (name, distributor) DO UPDATE SET pending = excluded.pending, "
+            "payable = excluded.payable, clawback = excluded.clawback, paid = excluded.paid",
+            [(name, *row) for row in rows],
+        )
+        self.conn.execute(
+            "UPDATE privtraffic_ledger SET snapshot_seq = ? WHERE name = ?", (seq, name)
+        )
+
+
+def _read(conn: sqlite3.Connection, name: str, after: int) -> list[StoredEvent]:
+    return [
+        (int(seq), str(row))
+        for seq, row in conn.execute(
+            "SELECT seq, row FROM privtraffic_ledger_event WHERE name = ? AND seq > ? ORDER BY seq",
+            (name, after),
+        )
+    ]
+
+
+class SQLiteLedgerStore:
+    """A ledger store in one SQLite file: the embedded default (standard library ``sqlite3``).
+
+    The file is in WAL mode, so readers never wait for the writer; every
+    :meth:`~privtraffic.commission.Ledger.record` is one ``BEGIN IMMEDIATE`` transaction,
+    which takes SQLite's single write lock before the ledger reads what others appended, so
+    threads and processes recording into the same file are serialised and each one checks its
+    events against everything committed before. With ``synchronous="FULL"`` (the default) a
+    committed transaction survives a crash of the process and of the machine.
+
+    Each thread (and each process, after a fork) uses its own connection.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The database file (created if missing).
+    name : str, default "default"
+        Which ledger in the file (one file can hold several).
+    snapshots : bool, default True
+        Keep every distributor's balance current in the file, so that a new process answers
+        ``balances()`` without folding the events (each ``record`` then also writes the rows
+        of the distributors it changed).
+    timeout : float, default 30.0
+        Seconds to wait for another writer's lock before raising
+        :class:`~privtraffic.errors.LedgerStoreError`.
+    synchronous : {"FULL", "NORMAL", "EXTRA"}, default "FULL"
+        SQLite's ``PRAGMA synchronous``. ``"NORMAL"`` in WAL mode is faster and still safe
+        against a killed process, but a power loss may lose the last commits.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from privtraffic.commission import CommissionPlan, Ledger
+    >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite")
+    >>> Ledger(CommissionPlan(level_rates=("0.1",)), store=store).events
+    ()
+    >>> store
+    SQLiteLedgerStore('.../ledger.sqlite', name='default')
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str = "default",
+        snapshots: bool = True,
+        timeout: float = 30.0,
+        synchronous: str = "FULL",
+    ) -> None:
+        if synchronous not in _SYNCHRONOUS:
+            raise InvalidInputError(
+                f"'synchronous' must be one of {', '.join(_SYNCHRONOUS)} (got {synchronous!r})"
+            )
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError(f"'name' must be a non-empty string (got {name!r})")
+        self.path = Path(path)
+        self.name = name
+        self.snapshots = bool(snapshots)
+        self.timeout = float(timeout)
+        self.synchronous = synchronous
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"SQLiteLedgerStore({str(self.path)!r}, name={self.name!r})"
+
+    def _error(self, exc: sqlite3.Error) -> LedgerStoreError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return LedgerStoreError(
+                f"SQLite ledger store {str(self.path)!r}: the database stayed locked by another "
+                f"writer for more than {self.timeout:g} s ({text})"
+            )
+        return LedgerStoreError(f"SQLite ledger store {str(self.path)!r}: {text}")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=True
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (the next call opens a new one).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite").close()
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            if self._local.pid == os.getpid():
+                conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        try:
+            conn.execute(begin)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:  # pragma: no cover - the connection is gone
+                    self._local.conn = None
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from None
+            raise
+
+    def open(self, header: str | None) -> str:
+        """Create the tables and the ledger if missing; return the stored header.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> store.open('{"plan": 1}'), store.open('{"plan": 2}')
+        ('{"plan": 1}', '{"plan": 1}')
+        """
+        with self._transaction("BEGIN IMMEDIATE") as conn:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            row = conn.execute(
+                "SELECT header FROM privtraffic_ledger WHERE name = ?", (self.name,)
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+            if header is None:
+                raise InvalidInputError(
+                    f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
+                )
+            conn.execute(
+                "INSERT INTO privtraffic_ledger (name, header) VALUES (?, ?)", (self.name, header)
+            )
+            return header
+
+    def read(self, after: int) -> list[StoredEvent]:
+        """Events after ``after``, in order (one consistent read).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> _ = store.open("{}")
+        >>> store.read(0)
+        []
+        """
+        try:
+            return _read(self._conn(), self.name, after)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+
+    def snapshot(self, only: str | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of one distributor, its id as JSON) if they include the
+        last event, else ``None``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> _ = store.open("{}")
+        >>> store.snapshot()
+        (0, [])
+        """
+        with self._transaction("BEGIN") as conn:
+            head, seq = conn.execute(
+                "SELECT head, snapshot_seq FROM privtraffic_ledger WHERE name = ?", (self.name,)
+            ).fetchone()
+            if head != seq:
+                return None
+            query = (
+                "SELECT distributor, pending, payable, clawback, paid "
+                "FROM privtraffic_ledger_balance WHERE name = ?"
+            )
+            if only is None:
+                rows = conn.execute(query, (self.name,)).fetchall()
+            else:
+                rows = conn.execute(query + " AND distributor = ?", (self.name, only)).fetchall()
+        return int(seq), [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    @contextmanager
+    def writing(self) -> Iterator[_Writer]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``: SQLite's write lock for the whole transaction.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> _ = store.open("{}")
+        >>> with store.writing() as tx:
+        ...     tx.snapshot_seq()
+        0
+        """
+        with self._transaction("BEGIN IMMEDIATE") as conn:
+            yield _Writer(conn, self.name)
