@@ -441,7 +441,7 @@ def read_table(
     >>> t.reading.mapping
     {'referrer': '邀请人', 'referee': '新用户'}
     """
-    hints = {"encoding": "encoding=..."} | dict(hints or {})
+    hints = dict(hints or {})
     names = dict(names or {})
     roles = [c.role for c in columns]
     if not roles or len(set(roles)) != len(roles) or "row" in roles:

@@ -117,10 +117,27 @@ def _detect_delimiter(text: str, suffix: str) -> str:
     return best
 
 
+def _check_one_column(
+    path: Path, row: int, header: str, delimiter: str, hints: Mapping[str, str]
+) -> None:
+    """A header of one column that holds another delimiter: the given delimiter is wrong."""
+    for other in _DELIMITERS:
+        if other != delimiter and other in header:
+            shown = "\\t" if other == "\t" else other
+            option = hints.get("delimiter", "'delimiter'")
+            raise _fail(
+                path,
+                row,
+                f"the header is one column {header!r}: the file seems to use {shown!r} as its "
+                f"delimiter (give {option} {shown!r}, or leave {option} out to detect it)",
+            )
+
+
 def _read_text(
     path: Path, data: bytes, encoding: str | None, delimiter: str | None, hints: Mapping[str, str]
 ) -> RawTable:
     text, used = _decode(path, data, encoding, hints.get("encoding", "'encoding'"))
+    given = delimiter is not None
     if delimiter is None:
         delimiter = _detect_delimiter(text, path.suffix.lower())
     header: list[str] | None = None
@@ -137,6 +154,8 @@ def _read_text(
             while header and not header[-1]:
                 header.pop()
             header_row = row
+            if given and len(header) == 1:
+                _check_one_column(path, row, header[0], delimiter, hints)
             continue
         n = len(header)
         if len(fields) > n and not any(f.strip() for f in fields[n:]):

@@ -302,11 +302,7 @@ def read_orders(
     >>> log.reading.encoding, log.reading.n_zero_value
     ('GB18030 (GBK)', 1)
     """
-    hints = (
-        {role: f"columns[{role!r}]" for role in _ROLES}
-        | {"encoding": "encoding=..."}
-        | dict(hints or {})
-    )
+    hints = {role: f"columns[{role!r}]" for role in _ROLES} | dict(hints or {})
     names = dict(columns or {})
     unknown = sorted(set(names) - set(_ROLES))
     if unknown:
