@@ -6,11 +6,11 @@
 - ``_summarize``: :func:`summarize_transactions`, a log to one RFM row per customer (with an
   optional calibration/holdout split), and :data:`Moment`, the type of one timestamp.
 - ``_datasets``: :func:`load_cdnow` and :func:`load_donations`, read from lifetimes' files.
-- ``_orders``: :func:`read_orders`, an order export of a shop back-end or a spreadsheet to an
-  :class:`OrderLog` (headers found by their usual Chinese and English names, refunds netted,
-  repeated order ids refused), and :data:`ORDER_COLUMNS`, the columns it looks for.
-- ``_exports``: :func:`read_table`, the reader under it for any exported table
-  (:class:`ExportColumn` in, :class:`ExportTable` and its :class:`ReadingReport` out);
+- ``_orders``: ``read_orders``, an order export of a shop back-end or a spreadsheet to an
+  ``OrderLog`` (headers found by their usual Chinese and English names, refunds netted,
+  repeated order ids refused), and ``ORDER_COLUMNS``, the columns it looks for.
+- ``_exports``: ``read_table``, the reader under it for any exported table
+  (``ExportColumn`` in, ``ExportTable`` and its ``ReadingReport`` out);
   ``_files`` (CSV/TSV, ``.xlsx`` and Parquet files to raw cells) and ``_cells`` (one cell to
   one checked value: dates, amounts, rates, ids) sit under it.
 

@@ -1,7 +1,7 @@
 """One cell of an exported file -> one checked value: times, amounts, rates, counts, ids, text.
 
 Each parser takes the cell as the file gave it (text from CSV; numbers, dates and text from a
-workbook or Parquet file) and returns the value or raises :class:`CellError` with the problem
+workbook or Parquet file) and returns the value or raises ``CellError`` with the problem
 in words; the table reader adds the file, the row and the column. Nothing here guesses: a
 cell that could mean two things (``2024-03`` without a day, ``1,29`` with a decimal comma,
 ``today``) is refused with the reason.
@@ -232,7 +232,7 @@ def parse_time(cell: object, zone: TimeZone, excel_epoch: _dt.datetime | None) -
     """Seconds since 1970-01-01 of the cell's local time in ``zone``, and whether it came
     with an offset that was converted.
 
-    Text is read in the forms of :data:`_TIME_HINT` (ISO 8601, ``YYYY/M/D[ H:MM[:SS]]``,
+    Text is read in the forms of ``_TIME_HINT`` (ISO 8601, ``YYYY/M/D[ H:MM[:SS]]``,
     ``YYYY年M月D日[ H:MM[:SS]]``, ``YYYYMMDD``), with an optional offset (``+08:00``, ``Z``)
     that is converted to ``zone``; a time without an offset is already local. Workbook dates
     arrive as ``datetime`` objects; a number in a workbook is an Excel serial day number

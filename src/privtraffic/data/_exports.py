@@ -1,11 +1,11 @@
 """Exported tables (CSV/TSV, Excel ``.xlsx``, Parquet) -> checked columns, and what reading did.
 
-:func:`read_table` reads the columns described by :class:`ExportColumn` objects: it finds each
+``read_table`` reads the columns described by ``ExportColumn`` objects: it finds each
 one in the header (by the name the caller gives, or by the first of its usual header names
 that is there), parses every cell by the column's kind and says what it did in a
-:class:`ReadingReport`. :func:`privtraffic.data.read_orders` builds on it for order logs.
+``ReadingReport``. ``privtraffic.data.read_orders`` builds on it for order logs.
 
-Every problem is an :class:`~privtraffic.errors.InvalidInputError` naming the file, the
+Every problem is an ``InvalidInputError`` naming the file, the
 spreadsheet row (the header is row 1) and the column, e.g. ``orders.csv: row 7, column
 '下单时间': must be a whole date with year, month and day (...) (got '2024-03')``; columns
 missing from the header are named all at once.
@@ -63,7 +63,7 @@ class ExportColumn:
     role : str
         The name of the column in the result (``"customer_id"``).
     kind : {"id", "time", "amount", "decimal", "rate", "count", "text"}
-        How its cells are read (see :data:`ColumnKind`).
+        How its cells are read (see ``ColumnKind``).
     headers : str or sequence of str
         The header names to look for, in order of preference; the first one the file has is
         used. Headers are compared without case, spaces, ``_``/``-`` and a trailing unit in
@@ -140,7 +140,7 @@ class ReadingReport:
     n_offsets_converted : int
         Times that carried an offset (``+08:00``, ``Z``) and were converted to ``time_zone``.
     n_orders : int
-        Orders in the result of :func:`~privtraffic.data.read_orders` (0 for other tables).
+        Orders in the result of ``read_orders`` (0 for other tables).
     n_zero_value : int
         Orders with value 0 (gifts, samples, fully couponed orders): counted as purchases.
     n_refund_rows : int
@@ -185,8 +185,8 @@ class ReadingReport:
 
 @attrs.frozen(eq=False, repr=False)
 class ExportTable(ColumnarTable):
-    """The columns read by :func:`read_table`, each row's spreadsheet row number, and the
-    :class:`ReadingReport`.
+    """The columns read by ``read_table``, each row's spreadsheet row number, and the
+    ``ReadingReport``.
 
     Examples
     --------
@@ -418,7 +418,7 @@ def read_table(
         One array per column found, by role: ids and text as ``str``, times as
         ``datetime64[s]`` (local times in ``timezone``), amounts and rates as ``float64``,
         decimals as their exact text, counts as ``int64``; ``row`` holds each row's
-        spreadsheet row number and ``reading`` the :class:`ReadingReport`.
+        spreadsheet row number and ``reading`` the ``ReadingReport``.
 
     Raises
     ------

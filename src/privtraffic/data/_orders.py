@@ -1,11 +1,11 @@
 """Order exports of shop back-ends and spreadsheets -> an order log ready to summarise.
 
-:func:`read_orders` finds the order columns by their usual Chinese and English headers,
-reads them with :func:`~privtraffic.data.read_table`, and then applies the order rules: a
+``read_orders`` finds the order columns by their usual Chinese and English headers,
+reads them with ``read_table``, and then applies the order rules: a
 repeated order id is an error (or, with ``dedupe``, the later rows are left out), refunds are
 netted into the orders they reverse, orders refunded in full are left out, and zero-value
 orders stay in (they are purchases). Everything it did is counted in the
-:class:`~privtraffic.data.ReadingReport`.
+``ReadingReport``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from privtraffic.money import DEFAULT_CURRENCY
 
 __all__ = ["ORDER_COLUMNS", "OrderLog", "read_orders"]
 
-#: The columns :func:`read_orders` looks for, by role, with their usual headers in order of
+#: The columns ``read_orders`` looks for, by role, with their usual headers in order of
 #: preference (a header is compared without case, spaces, ``_`` and a unit in brackets).
 ORDER_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn(
@@ -129,8 +129,8 @@ def _says_refund(status: str) -> bool:
 class OrderLog(Transactions):
     """An order log read from a shop export: one row per order, refunds netted in.
 
-    It is a :class:`~privtraffic.data.Transactions` log, so
-    :func:`~privtraffic.data.summarize_transactions` takes it as it is.
+    It is a ``Transactions`` log, so
+    ``summarize_transactions`` takes it as it is.
 
     Attributes
     ----------
@@ -214,9 +214,9 @@ def read_orders(
     sheet: str | None = None,
     hints: Mapping[str, str] | None = None,
 ) -> OrderLog:
-    """Read an order export (CSV/TSV, ``.xlsx`` or Parquet) into an :class:`OrderLog`.
+    """Read an order export (CSV/TSV, ``.xlsx`` or Parquet) into an ``OrderLog``.
 
-    The columns are found by their usual headers (see :data:`ORDER_COLUMNS`): the customer
+    The columns are found by their usual headers (see ``ORDER_COLUMNS``): the customer
     (``用户ID``, ``会员ID``, ``unionid``, ``openid``, ``customer_id``, ...), the order time
     (``支付时间``, ``下单时间``, ``timestamp``, ...) and the amount (``实付金额``,
     ``订单金额``, ``value``, ...) are required; the order id (``订单号``), quantity
@@ -234,7 +234,7 @@ def read_orders(
         ``quantity``, ``refund``, ``status``, ``margin``) where the file's are not the usual
         ones; None leaves an optional column out.
     encoding, delimiter, sheet : str, optional
-        See :func:`~privtraffic.data.read_table`.
+        See ``read_table``.
     timezone : str, default "Asia/Shanghai"
         The shop's time zone: times with an offset (``2024-03-01T10:00+00:00``) are converted
         to it; times without one are already local.
@@ -255,7 +255,7 @@ def read_orders(
     Raises
     ------
     InvalidInputError
-        Everything :func:`~privtraffic.data.read_table` refuses, and: a repeated order id
+        Everything ``read_table`` refuses, and: a repeated order id
         (both rows named) without ``dedupe``; a negative amount or a row marked as a refund
         that cannot be netted into its order (no order id column, no such order, another
         customer, or more refunded than paid); a refund larger than its order.
@@ -278,7 +278,7 @@ def read_orders(
 
     **Zero-value orders** (gifts, samples, fully couponed orders) stay in the log with value
     0 and are counted in ``reading.n_zero_value``: they are purchases for the purchase
-    models; :func:`~privtraffic.data.summarize_transactions` leaves them out of the spend
+    models; ``summarize_transactions`` leaves them out of the spend
     columns (``spend_frequency``, ``spend_value``).
 
     Examples
