@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from privtraffic.data import (
     ExportColumn,
@@ -26,6 +28,7 @@ from privtraffic.data import (
     summarize_transactions,
 )
 from privtraffic.errors import InvalidInputError
+from support import examples
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -763,6 +766,8 @@ def test_read_table_reads_any_export(tmp_path: Path) -> None:
         ExportColumn("x", "money", "x")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="'headers' of column 'x'"):
         ExportColumn("x", "id", ())
+    with pytest.raises(InvalidInputError, match=r"'blank' of column 'x'.* not a time"):
+        ExportColumn("x", "time", "x", blank=True)
 
 
 # --- zero-value orders: purchases, not spend --------------------------------------------------
@@ -807,3 +812,75 @@ def test_the_cdnow_master_log_has_zero_value_orders_the_spend_model_leaves_out()
     free_repeats = sum(sum(1 for day in sorted(d)[1:] if d[day] == 0) for d in days.values())
     assert free_repeats > 0
     assert int((s.frequency - s.spend_frequency).sum()) == free_repeats
+
+
+# --- properties: what is written in any accepted form reads back exactly ----------------------
+
+AMOUNT_FORMS = [
+    lambda d: f"{d}",
+    lambda d: f"{d:,}",
+    lambda d: f"¥{d:,}",
+    lambda d: f"￥{d:,}",
+    lambda d: f"{d:,}元",
+    lambda d: f"CNY {d}",
+    lambda d: f"RMB{d:,}",
+]
+
+
+@examples(40)
+@given(
+    cents=st.lists(st.integers(0, 10**11), min_size=1, max_size=30),
+    forms=st.lists(st.integers(0, len(AMOUNT_FORMS) - 1), min_size=30, max_size=30),
+)
+def test_amounts_read_back_exactly(tmp_path_factory, cents: list[int], forms: list[int]) -> None:
+    amounts = [Decimal(c).scaleb(-2) for c in cents]
+    cells = [AMOUNT_FORMS[f](a) for a, f in zip(amounts, forms, strict=False)]
+    body = "".join(f'u{k},2024-01-01,"{cell}"\n' for k, cell in enumerate(cells))
+    path = write(
+        tmp_path_factory.mktemp("amounts") / "a.csv", "用户ID,下单时间,实付金额\n" + body, "gb18030"
+    )
+    log = read_orders(path)
+    assert log.value.tolist() == [float(a) for a in amounts]
+    assert log.reading.n_zero_value == sum(a == 0 for a in amounts)
+
+
+TIME_FORMS = [
+    lambda t: t.strftime("%Y-%m-%dT%H:%M:%S"),
+    lambda t: f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}:{t.second:02d}",
+    lambda t: f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}:{t.second:02d}",
+    lambda t: t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    lambda t: t.astimezone(dt.timezone(dt.timedelta(hours=-7))).isoformat(),
+    lambda t: t.astimezone(dt.timezone(dt.timedelta(hours=9, minutes=30))).strftime(
+        "%Y-%m-%d %H:%M:%S%z"
+    ),
+]
+
+
+@examples(40)
+@given(
+    moments=st.lists(
+        st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)),
+        min_size=1,
+        max_size=30,
+    ),
+    forms=st.lists(st.integers(0, len(TIME_FORMS) - 1), min_size=30, max_size=30),
+    zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/Sao_Paulo"]),
+)
+def test_times_read_back_as_the_local_time(
+    tmp_path_factory, moments: list[dt.datetime], forms: list[int], zone: str
+) -> None:
+    tz = zoneinfo.ZoneInfo(zone)
+    # the instant each moment names in the zone (a wall-clock time skipped by a daylight-saving
+    # jump has no instant; fold=0 resolves it as Python does, and an offset form then names it)
+    local = [m.replace(microsecond=0, tzinfo=tz) for m in moments]
+    cells = [TIME_FORMS[f](t) for t, f in zip(local, forms, strict=False)]
+    body = "".join(f"u1,{cell},1\n" for cell in cells)
+    path = write(tmp_path_factory.mktemp("times") / "t.csv", "用户ID,下单时间,实付金额\n" + body)
+    log = read_orders(path, timezone=zone)
+    expected = [
+        # the peer: Python's datetime arithmetic through UTC and back into the zone
+        (t.astimezone(dt.timezone.utc).astimezone(tz) if f >= 3 else t).replace(tzinfo=None)
+        for t, f in zip(local, forms, strict=False)
+    ]
+    assert stamps(log) == [e.isoformat() for e in expected]
+    assert log.reading.n_offsets_converted == sum(1 for f in forms[: len(cells)] if f >= 3)

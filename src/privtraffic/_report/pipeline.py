@@ -294,7 +294,7 @@ def _read_plan(path: Path, encoding: str | None = None) -> CommissionPlan:
         raise InvalidInputError(f"{path}: not a file (expected the commission plan as JSON)")
     data = path.read_bytes()
     text = None
-    for codec in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+    for codec in ["utf-8-sig", *([encoding] if encoding else []), "gb18030"]:
         try:
             text = data.decode(codec)
             break

@@ -129,7 +129,7 @@ REFERRAL_COLUMNS = (
 
 #: One row per relationship event: who, what, when.
 EVENT_COLUMNS = (
-    attrs.evolve(_CUSTOMER),
+    _CUSTOMER,
     ExportColumn(
         "event",
         "text",

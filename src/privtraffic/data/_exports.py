@@ -89,7 +89,7 @@ class ExportColumn:
     headers: tuple[str, ...] = attrs.field(converter=_as_headers)
     description: str = ""
     required: bool = True
-    blank: bool = False
+    blank: bool = attrs.field(default=False)
     negative: bool = False
 
     @headers.validator
@@ -98,6 +98,14 @@ class ExportColumn:
             raise InvalidInputError(
                 f"'headers' of column {self.role!r} must be one or more header names "
                 f"(got {self.headers!r})"
+            )
+
+    @blank.validator
+    def _check_blank(self, attribute: attrs.Attribute[bool], value: bool) -> None:
+        if value and self.kind not in ("amount", "decimal", "count", "text"):
+            raise InvalidInputError(
+                f"'blank' of column {self.role!r}: an empty cell can only mean 0 or '' "
+                f"(amounts, decimals, counts, text), not a {self.kind} (got blank=True)"
             )
 
     @property
