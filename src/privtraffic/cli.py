@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="turn exported transaction / referral / event / order logs into an HTML report",
         description=(
-            "Read exported logs (CSV; Parquet when pyarrow is installed) and write one "
+            "Read exported logs (CSV/TSV in UTF-8 or GBK, Excel .xlsx with the excel extra, "
+            "Parquet when pyarrow is installed; columns found by their usual Chinese and English "
+            "headers) and write one "
             "self-contained HTML report: data summary, BTYD model fits and holdout checks, CLV "
             "table, concentration, and - when the files are given - tier mix and flows, KOC "
             "leaderboard and commission summary."
@@ -148,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     files = report.add_argument_group("input files")
-    files.add_argument("--transactions", required=True, metavar="FILE", help="purchase log")
+    files.add_argument(
+        "--transactions", required=True, metavar="FILE", help="purchase log: one row per order"
+    )
     files.add_argument("--referrals", metavar="FILE", help="referral log (referrer, referee)")
     files.add_argument("--events", metavar="FILE", help="relationship events (for tiers)")
     files.add_argument("--orders", metavar="FILE", help="distribution orders (needs --plan)")

@@ -40,12 +40,18 @@ from privtraffic.data import (
 from privtraffic.money import format_amount
 
 __all__ = [
+    "COLUMN_OPTIONS",
     "EVENT_COLUMNS",
     "INPUT_TEXT",
     "REFERRAL_COLUMNS",
     "SHARED_ORDER_COLUMNS",
     "InputOptions",
+    "clv_name",
+    "clv_sentence",
     "mapping_lines",
+    "mapping_rows",
+    "margin_of",
+    "margin_shares",
     "read_input",
     "read_purchases",
     "reading_facts",
