@@ -213,7 +213,7 @@ def test_report_numbers_equal_the_api(cdnow_report: str) -> None:
         discount_rate=0.01,
         unit="W",
     )
-    top = _table_after(cdnow_report, "Top 20 customers by CLV")
+    top = _table_after(cdnow_report, "Top 20 customers by revenue CLV")
     best = int(np.argmax(clv))
     assert top[1][0] == str(s.customer_id[best])
     assert _number(top[1][-1]) == pytest.approx(clv[best], rel=1e-3)
@@ -443,9 +443,7 @@ def _bad_file_cases(tmp_path: Path) -> list[tuple[str, Path, list[str], list[str
     negative = _write_csv(tmp_path / "negative.csv", header, [*good, ["c", "2024-01-05", "-5"]])
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    semicolons = _write_csv(tmp_path / "semicolons.csv", header, good, delimiter=";")
     not_number = _write_csv(tmp_path / "text.csv", header, [*good, ["c", "2024-01-05", "ten"]])
-    zoned = _write_csv(tmp_path / "zone.csv", header, [*good, ["c", "2024-01-05T10:00+08:00", "5"]])
     short_row = tmp_path / "short.csv"
     short_row.write_text("customer_id,timestamp,value\na,2024-01-02,10\nb,2024-01-03\n")
     return [
@@ -453,10 +451,8 @@ def _bad_file_cases(tmp_path: Path) -> list[tuple[str, Path, list[str], list[str
         ("bad date", bad_date, ["bad_date.csv", "row 4", "'timestamp'", "'2024-13-45'"], []),
         ("negative amount", negative, ["negative.csv", "row 4", "'value'", "'-5'"], []),
         ("empty file", empty, ["empty.csv", "row 1", "'customer_id'", "empty"], []),
-        ("wrong delimiter", semicolons, ["semicolons.csv", "row 1", "'customer_id'", "';'"], []),
         ("not a number", not_number, ["text.csv", "row 4", "'value'", "'ten'"], []),
         ("short row", short_row, ["short.csv", "row 3", "'value'"], []),
-        ("time zone", zoned, ["zone.csv", "row 4", "'timestamp'", "offset"], []),
     ]
 
 
@@ -645,14 +641,23 @@ def test_parquet_transactions_give_the_same_report(small_files, tmp_path: Path, 
         }
     )
     pq.write_table(table, tmp_path / "tx.parquet")
+    # times with a time zone are converted to --timezone (Asia/Shanghai): instants 8 hours
+    # earlier in UTC are the same local times as the CSV's
+    utc = np.array([t.replace(" ", "T") for t in tx["timestamp"]], dtype="datetime64[s]")
+    aware = table.set_column(
+        1,
+        "timestamp",
+        pa.array(utc - np.timedelta64(8, "h"), type=pa.timestamp("s", tz="UTC")),
+    )
+    pq.write_table(aware, tmp_path / "aware.parquet")
     pages = []
-    for source in (tmp_path / "tx.parquet", small_files["tx"]):
-        out = tmp_path / f"{source.suffix[1:]}.html"
+    for source in (tmp_path / "tx.parquet", tmp_path / "aware.parquet", small_files["tx"]):
+        out = tmp_path / f"{source.stem}.html"
         args = ["report", "--transactions", str(source), "--out", str(out), "--quiet"]
         assert main([*args, "--no-plots"]) == 0
-        pages.append(_tables(out.read_text(encoding="utf-8")))
-    assert pages[0][0][1:] == pages[1][0][1:]  # the data summary
-    assert pages[0][1] == pages[1][1]  # the BG/NBD table
+        page = out.read_text(encoding="utf-8")
+        pages.append((_tables(page)[0][1:], _table_after(page, "BG/NBD")))
+    assert pages[0] == pages[1] == pages[2]  # the data summary and the BG/NBD table
     pq.write_table(table.drop_columns(["value"]), tmp_path / "novalue.parquet")
     status = main(
         [
@@ -667,23 +672,6 @@ def test_parquet_transactions_give_the_same_report(small_files, tmp_path: Path, 
     err = capsys.readouterr().err
     assert status == 2 and "novalue.parquet" in err and "'value'" in err
     assert not (tmp_path / "x.html").exists()
-    aware = table.set_column(
-        1, "timestamp", table.column("timestamp").cast(pa.timestamp("s", tz="Asia/Shanghai"))
-    )
-    pq.write_table(aware, tmp_path / "aware.parquet")
-    status = main(
-        [
-            "report",
-            "--transactions",
-            str(tmp_path / "aware.parquet"),
-            "--out",
-            str(tmp_path / "x.html"),
-            "--quiet",
-        ]
-    )
-    err = capsys.readouterr().err
-    assert status == 2 and "aware.parquet: row 1, column 'timestamp'" in err
-    assert "time-zone naive" in err and not (tmp_path / "x.html").exists()
 
 
 def test_tiny_log_reports_what_it_cannot_fit(tmp_path: Path) -> None:

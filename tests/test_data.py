@@ -63,6 +63,10 @@ def brute_force(
             "T": (horizon - first).days / unit,
             "monetary_value": sum(repeat) / len(repeat) if repeat else 0.0,
         }
+        if values is not None:  # the spend model's view: zero-value purchases left out
+            paid = [v for v in repeat if v > 0]
+            row["spend_frequency"] = len(paid)
+            row["spend_value"] = sum(paid) / len(paid) if paid else 0.0
         if calibration_end is not None:
             row["holdout_frequency"] = len(holdout)
             row["holdout_monetary_value"] = (
@@ -187,7 +191,8 @@ def transaction_logs(draw: Any) -> tuple[list[Any], list[int], list[float]]:
     ids = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
     days = draw(st.lists(st.integers(-400, 40), min_size=n, max_size=n))  # crosses 1970
     secs = draw(st.lists(st.sampled_from([0, 1, 3600, 86_399]), min_size=n, max_size=n))
-    cents = draw(st.lists(st.integers(0, 50_000), min_size=n, max_size=n))
+    # zero-value purchases (gifts, samples) are common: draw them often
+    cents = draw(st.lists(st.integers(0, 50_000) | st.just(0), min_size=n, max_size=n))
     seconds = [d * 86_400 + s for d, s in zip(days, secs, strict=True)]
     return ids, seconds, [c / 100 for c in cents]
 
@@ -311,6 +316,8 @@ def test_transactions_log_and_bounds_accept_every_timestamp_form() -> None:
         "holdout_frequency",
         "holdout_monetary_value",
         "holdout_duration",
+        "spend_frequency",
+        "spend_value",
     ]
 
 

@@ -5,7 +5,8 @@ standard errors and the top customers by CLV, and writes ``privtraffic-demo.html
 pipeline on CDNOW plus a simulated private domain, in one self-contained page.
 
 ``privtraffic report --transactions FILE ... --out report.html`` does the same for your own
-exported logs (CSV, or Parquet when pyarrow is installed).
+exported logs (CSV/TSV in UTF-8 or GBK, Excel .xlsx with the ``excel`` extra, or Parquet when
+pyarrow is installed), finding the columns by their usual Chinese and English headers.
 
 Exit status: 0 on success, 2 for a usage error or a problem in an input file (the message names
 the file, the row and the column; no output file is left behind), 1 for any other failure.
@@ -14,8 +15,8 @@ Examples
 --------
 >>> from privtraffic.cli import build_parser
 >>> args = build_parser().parse_args(["report", "--transactions", "tx.csv", "--out", "r.html"])
->>> args.command, args.transactions, args.customer_column, args.calibration_end
-('report', 'tx.csv', 'customer_id', None)
+>>> args.command, args.transactions, args.customer_column, args.timezone
+('report', 'tx.csv', None, 'Asia/Shanghai')
 """
 
 from __future__ import annotations
@@ -36,9 +37,16 @@ __all__ = ["build_parser", "main"]
 
 _EPILOG_REPORT = """\
 input files:
-  --transactions  one row per purchase: customer_id, timestamp, value (timestamps are
-                  ISO dates or date-times, e.g. 2024-03-01 or 2024-03-01T14:30; values
-                  are amounts >= 0)
+  --transactions  one row per order: who (用户ID, 会员ID, unionid, openid, customer_id),
+                  when (支付时间, 下单时间, timestamp) and how much (实付金额, 订单金额,
+                  value); read when present: 订单号 (order id: repeats are refused unless
+                  --dedupe), 数量, 退款金额 (netted into the order), 订单状态, 毛利率.
+                  CSV/TSV (UTF-8 or GBK/GB18030, delimiter detected), .xlsx or Parquet.
+                  Times: 2024-03-01, 2024-03-01T14:30, 2024/3/1 14:30, 2024年3月1日,
+                  20240301 or Excel dates; an offset (+08:00, Z) is converted to
+                  --timezone. Amounts: 1299, 1,299.00, ¥1,299.00, 1299元; a negative
+                  amount is a refund of the order with the same order id. Orders of value
+                  0 count as purchases but not in the average spend.
   --referrals     one row per referral: referrer, referee (who brought in whom)
   --events        one row per relationship event: customer_id, event, timestamp; the
                   kinds of the relationship ladder are connect, join, interact,
@@ -50,8 +58,8 @@ input files:
   --plan          the commission plan as JSON, e.g.
                   {"level_rates": ["0.10", "0.05"], "total_cap": "0.15"}; amounts are
                   shown in its "currency" (default CNY) with that currency's decimals
-  Column names can be changed with the --*-column options. CSV rows are numbered like a
-  spreadsheet: the header is row 1.
+  The columns used are printed as "column mapping used"; the --*-column options name
+  others. Rows are numbered like a spreadsheet: the header is row 1.
 
 exit status:
   0 success; 2 bad arguments or a problem in an input file (the message names file, row and
@@ -131,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="turn exported transaction / referral / event / order logs into an HTML report",
         description=(
-            "Read exported logs (CSV; Parquet when pyarrow is installed) and write one "
+            "Read exported logs (CSV/TSV in UTF-8 or GBK, Excel .xlsx with the excel extra, "
+            "Parquet when pyarrow is installed; columns found by their usual Chinese and English "
+            "headers) and write one "
             "self-contained HTML report: data summary, BTYD model fits and holdout checks, CLV "
             "table, concentration, and - when the files are given - tier mix and flows, KOC "
             "leaderboard and commission summary."
@@ -140,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     files = report.add_argument_group("input files")
-    files.add_argument("--transactions", required=True, metavar="FILE", help="purchase log")
+    files.add_argument(
+        "--transactions", required=True, metavar="FILE", help="purchase log: one row per order"
+    )
     files.add_argument("--referrals", metavar="FILE", help="referral log (referrer, referee)")
     files.add_argument("--events", metavar="FILE", help="relationship events (for tiers)")
     files.add_argument("--orders", metavar="FILE", help="distribution orders (needs --plan)")
@@ -148,22 +160,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--plan", metavar="FILE", help="commission plan as JSON (the fields of CommissionPlan)"
     )
     files.add_argument(
-        "--delimiter", default=",", metavar="CHAR", help="CSV delimiter (default ','); \\t for tab"
+        "--delimiter",
+        metavar="CHAR",
+        help="field delimiter of text files (default: detected among , tab ; |); \\t for tab",
     )
-    columns = report.add_argument_group("column names")
-    for option, default, what in (
-        ("customer", "customer_id", "customer id (transactions, events)"),
-        ("timestamp", "timestamp", "time (transactions, events)"),
-        ("value", "value", "amount (transactions, orders)"),
-        ("referrer", "referrer", "referrer (referrals)"),
-        ("referee", "referee", "referee (referrals)"),
-        ("event", "event", "event kind (events)"),
-        ("order", "order_id", "order id (orders)"),
-        ("sharer", "sharer", "distributor who brought the order (orders)"),
+    files.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the files, e.g. utf-8, gbk, gb18030, big5 (default: UTF-8 "
+        "with or without BOM, else GB18030/GBK)",
+    )
+    files.add_argument(
+        "--timezone",
+        default="Asia/Shanghai",
+        metavar="ZONE",
+        help="the shop's time zone: times with an offset are converted to it, times without "
+        "one are local there (an IANA name or an offset like +08:00; default %(default)s)",
+    )
+    files.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="keep the first row of each repeated order id instead of refusing the file",
+    )
+    columns = report.add_argument_group(
+        "column names (default: found by the usual Chinese and English headers)"
+    )
+    for option, what in (
+        ("customer", "customer id (transactions, events): 用户ID, 会员ID, openid, customer_id..."),
+        ("timestamp", "time (transactions, events): 支付时间, 下单时间, timestamp..."),
+        ("value", "amount (transactions, orders): 实付金额, 订单金额, value..."),
+        ("order", "order id (transactions, orders): 订单号, order_id..."),
+        ("quantity", "quantity (transactions): 数量, quantity..."),
+        ("refund", "refund amount (transactions): 退款金额, refund..."),
+        ("status", "order status (transactions; refunds are read from it): 订单状态, status..."),
+        ("margin", "margin rate of each order (transactions): 毛利率, margin..."),
+        ("referrer", "referrer (referrals): 邀请人, referrer..."),
+        ("referee", "referee (referrals): 被邀请人, referee..."),
+        ("event", "event kind (events): 事件, event..."),
+        ("sharer", "distributor who brought the order (orders): 分享人, sharer..."),
     ):
-        columns.add_argument(
-            f"--{option}-column", default=default, metavar="NAME", help=f"{what}; default {default}"
-        )
+        columns.add_argument(f"--{option}-column", metavar="NAME", help=what)
     model = report.add_argument_group("analysis")
     model.add_argument(
         "--calibration-end",
@@ -201,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument(
         "--top", type=int, default=20, metavar="N", help="rows in the CLV and KOC tables"
+    )
+    model.add_argument(
+        "--margin",
+        type=float,
+        metavar="RATE",
+        help="share of revenue that is margin, e.g. 0.3: the CLV becomes margin CLV (without "
+        "it, or a margin column, the report shows revenue CLV)",
     )
     model.add_argument(
         "--currency",

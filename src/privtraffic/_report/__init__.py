@@ -3,8 +3,11 @@
 It sits on top of every package and uses their public APIs only, so the report's numbers are
 the API's numbers. What lives here:
 
-- ``reading``: CSV / Parquet exports -> checked columns (:func:`read_table`); every problem
-  names the file, the row and the column.
+- ``reading``: the input files read through :func:`privtraffic.data.read_orders` and
+  :func:`privtraffic.data.read_table` (columns found by their usual Chinese and English
+  headers; every problem names the file, the row and the column), what reading them did as
+  report facts, and ``INPUT_TEXT``, the sentences about input, zero-value orders and what the
+  CLV measures.
 - ``document``: :class:`Document`, one self-contained HTML page being written (headings,
   tables, plots embedded as base64 PNG, no external URL).
 - ``sections``: one function per analysis (data summary, BTYD fits and holdout checks, CLV,
@@ -29,6 +32,13 @@ True
 
 from privtraffic._report.document import Document
 from privtraffic._report.pipeline import ReportOptions, build_report
-from privtraffic._report.reading import Column, read_table
+from privtraffic._report.reading import InputOptions, read_input, read_purchases
 
-__all__ = ["Column", "Document", "ReportOptions", "build_report", "read_table"]
+__all__ = [
+    "Document",
+    "InputOptions",
+    "ReportOptions",
+    "build_report",
+    "read_input",
+    "read_purchases",
+]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +16,20 @@ from numpy.typing import NDArray
 
 from privtraffic._report import sections
 from privtraffic._report.document import Document, matplotlib_available
-from privtraffic._report.reading import Column, read_table
+from privtraffic._report.reading import (
+    EVENT_COLUMNS,
+    INPUT_TEXT,
+    REFERRAL_COLUMNS,
+    SHARED_ORDER_COLUMNS,
+    InputOptions,
+    clv_name,
+    mapping_rows,
+    margin_shares,
+    read_input,
+    read_purchases,
+    reading_facts,
+    reading_lines,
+)
 from privtraffic._version import __version__
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import DEFAULT_CURRENCY, check_currency
@@ -34,8 +49,12 @@ class ReportOptions:
     events: Path | None = None
     orders: Path | None = None
     plan: Path | None = None
-    delimiter: str = ","
-    columns: dict[str, str] = attrs.field(factory=dict)
+    delimiter: str | None = None
+    columns: dict[str, str | None] = attrs.field(factory=dict)
+    encoding: str | None = None
+    timezone: str = "Asia/Shanghai"
+    dedupe: bool = False
+    margin: float | None = None
     calibration_end: str | None = None
     unit: str = "W"
     horizon_months: int = 12
@@ -53,19 +72,35 @@ class ReportOptions:
         def path(value: str | None) -> Path | None:
             return None if value is None else Path(value)
 
-        delimiter = "\t" if args.delimiter in ("\\t", "tab") else args.delimiter
-        if len(delimiter) != 1:
+        delimiter = args.delimiter
+        if delimiter in ("\\t", "tab", "TAB"):
+            delimiter = "\t"
+        if delimiter is not None and len(delimiter) != 1:
             raise InvalidInputError(f"--delimiter must be one character (got {args.delimiter!r})")
-        names = (
-            "customer",
-            "timestamp",
-            "value",
-            "referrer",
-            "referee",
-            "event",
-            "order",
-            "sharer",
-        )
+        margin = args.margin
+        if margin is not None and (not math.isfinite(margin) or not 0 < margin <= 1):
+            raise InvalidInputError(
+                f"--margin must be the share of revenue that is margin, above 0 and at most 1, "
+                f"e.g. 0.3 for 30% (got {margin!r})"
+            )
+        if margin is not None and args.margin_column is not None:
+            raise InvalidInputError(
+                "--margin and --margin-column are two ways to give the margin: use one"
+            )
+        options = {  # role -> the option that names its column
+            "customer_id": "customer",
+            "timestamp": "timestamp",
+            "value": "value",
+            "order_id": "order",
+            "quantity": "quantity",
+            "refund": "refund",
+            "status": "status",
+            "margin": "margin",
+            "referrer": "referrer",
+            "referee": "referee",
+            "event": "event",
+            "sharer": "sharer",
+        }
         return cls(
             transactions=Path(args.transactions),
             referrals=path(args.referrals),
@@ -73,7 +108,11 @@ class ReportOptions:
             orders=path(args.orders),
             plan=path(args.plan),
             delimiter=delimiter,
-            columns={n: getattr(args, f"{n}_column") for n in names},
+            columns={role: getattr(args, f"{o}_column") for role, o in options.items()},
+            encoding=args.encoding,
+            timezone=args.timezone,
+            dedupe=args.dedupe,
+            margin=margin,
             calibration_end=args.calibration_end,
             unit=args.unit,
             horizon_months=args.horizon,
@@ -85,19 +124,26 @@ class ReportOptions:
             currency=args.currency,
         )
 
-    def column(self, role: str, default: str) -> str:
-        """The header name of a column role."""
-        return self.columns.get(role, default)
+    def inputs(self) -> InputOptions:
+        """How to read the input files."""
+        return InputOptions(
+            names=self.columns,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            timezone=self.timezone,
+            dedupe=self.dedupe,
+        )
 
 
 def _calibration_end(text: str | None, timestamps: NDArray[np.datetime64]) -> np.datetime64 | None:
     if text is None:
         return None
-    cut: np.datetime64
-    try:
-        cut = np.datetime64(text.strip(), "D")
-    except ValueError:
-        cut = np.datetime64("NaT")
+    cut: np.datetime64 = np.datetime64("NaT")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):  # not 'today', '2024' or '2024-06'
+        try:
+            cut = np.datetime64(text.strip(), "D")
+        except ValueError:
+            pass
     if np.isnat(cut):
         raise InvalidInputError(f"--calibration-end must be a date like 2024-06-30 (got {text!r})")
     first, last = timestamps.min().astype("datetime64[D]"), timestamps.max().astype("datetime64[D]")
@@ -114,58 +160,33 @@ def build_report(options: ReportOptions, progress: Callable[[str], None]) -> str
     plots = options.plots and matplotlib_available()
     if options.plots and not plots:
         progress("matplotlib is not installed: the report will have no plots")
-    col = options.column
-    progress(f"reading {options.transactions}")
-    tx = read_table(
-        options.transactions,
-        [
-            Column("customer_id", col("customer", "customer_id"), "id"),
-            Column("timestamp", col("timestamp", "timestamp"), "time"),
-            Column("value", col("value", "value"), "amount"),
-        ],
-        delimiter=options.delimiter,
-    )
-    progress(f"{len(tx['customer_id']):,} transactions")
+    inputs = options.inputs()
     referrals = events = orders = None
     plan: CommissionPlan | None = None
+    if options.orders is not None and options.plan is not None:
+        plan = _read_plan(options.plan, options.encoding)
+    currency = _currency(options.currency, plan)
+    progress(f"reading {options.transactions}")
+    log = read_purchases(options.transactions, inputs, currency)
+    reading = log.reading
+    assert reading is not None and log.value is not None
+    for line in reading_lines(reading, currency):
+        progress(line)
     if options.referrals is not None:
         progress(f"reading {options.referrals}")
-        referrals = read_table(
-            options.referrals,
-            [
-                Column("referrer", col("referrer", "referrer"), "id"),
-                Column("referee", col("referee", "referee"), "id"),
-            ],
-            delimiter=options.delimiter,
-        )
+        referrals = read_input(options.referrals, REFERRAL_COLUMNS, inputs, currency)
     if options.events is not None:
         progress(f"reading {options.events}")
-        events = read_table(
-            options.events,
-            [
-                Column("customer_id", col("customer", "customer_id"), "id"),
-                Column("event", col("event", "event"), "text"),
-                Column("timestamp", col("timestamp", "timestamp"), "time"),
-            ],
-            delimiter=options.delimiter,
-        )
-    if options.orders is not None and options.plan is not None:
-        progress(f"reading {options.orders} and {options.plan}")
-        orders = read_table(
-            options.orders,
-            [
-                Column("order_id", col("order", "order_id"), "id"),
-                Column("sharer", col("sharer", "sharer"), "id"),
-                Column("amount", col("value", "value"), "decimal"),
-            ],
-            delimiter=options.delimiter,
-        )
-        plan = _read_plan(options.plan)
-    cut = _calibration_end(options.calibration_end, tx["timestamp"])
-    currency = _currency(options.currency, plan)
+        events = read_input(options.events, EVENT_COLUMNS, inputs, currency)
+    if options.orders is not None and plan is not None:
+        progress(f"reading {options.orders}")
+        orders = read_input(options.orders, SHARED_ORDER_COLUMNS, inputs, currency)
+    times: NDArray[np.datetime64] = np.asarray(log.timestamp, dtype="datetime64[s]")
+    cut = _calibration_end(options.calibration_end, times)
+    margin = margin_shares(log, options.margin, cut)
 
     doc = Document(options.title, plots=plots)
-    ids, times, values = tx["customer_id"], tx["timestamp"], tx["value"]
+    ids, values = log.customer_id, np.asarray(log.value, dtype=np.float64)
     sections.data_summary_section(
         doc,
         ids,
@@ -174,6 +195,19 @@ def build_report(options: ReportOptions, progress: Callable[[str], None]) -> str
         calibration_end=cut,
         source=f"Source: {options.transactions.name}",
         currency=currency,
+    )
+    doc.facts(  # the zero-value orders are in the data summary above
+        reading_facts(reading, currency, zero_value=False),
+        title=INPUT_TEXT["reading_title"].format(source=reading.source),
+    )
+    doc.table(
+        mapping_rows(reading),
+        [
+            INPUT_TEXT["mapping_header_column"],
+            INPUT_TEXT["mapping_header_found"],
+            INPUT_TEXT["mapping_header_how"],
+        ],
+        title=INPUT_TEXT["mapping_title"],
     )
     clv = sections.btyd_section(
         doc,
@@ -188,8 +222,11 @@ def build_report(options: ReportOptions, progress: Callable[[str], None]) -> str
         compare=options.compare,
         progress=progress,
         currency=currency,
+        margin=margin,
     )
-    sections.concentration_section(doc, ids, values, clv=clv, currency=currency)
+    sections.concentration_section(
+        doc, ids, values, clv=clv, currency=currency, clv_label=clv_name(margin)
+    )
     if events is not None:
         progress("classifying relationship tiers")
         sections.tiers_section(doc, events["customer_id"], events["event"], events["timestamp"])
@@ -247,20 +284,59 @@ def _uplines(
     return graph.users[graph.parent[child]], graph.users[child]
 
 
-def _read_plan(path: Path) -> CommissionPlan:
+def _read_plan(path: Path, encoding: str | None = None) -> CommissionPlan:
+    """The commission plan of a JSON file; every problem is an input error naming the file."""
     from privtraffic.commission import CommissionPlan
 
+    if not path.exists():
+        raise InvalidInputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: not a file (expected the commission plan as JSON)")
+    data = path.read_bytes()
+    text = None
+    for codec in ["utf-8-sig", *([encoding] if encoding else []), "gb18030"]:
+        try:
+            text = data.decode(codec)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if text is None:
+        raise InvalidInputError(
+            f"{path.name}: not text in {encoding or 'UTF-8 or GB18030'}; save the plan as UTF-8"
+        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInputError(f"{path}: no such file") from None
+        fields = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(
             f"{path.name}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
         ) from None
-    if not isinstance(data, dict):
-        raise InvalidInputError(f"{path.name}: must hold a JSON object (got {type(data).__name__})")
+    if not isinstance(fields, dict):
+        raise InvalidInputError(
+            f"{path.name}: must hold a JSON object of the plan's fields, e.g. "
+            f'{{"level_rates": ["0.10", "0.05"]}} (got {type(fields).__name__})'
+        )
     try:
-        return CommissionPlan.from_dict(data)  # type: ignore[arg-type]  # checked when built
+        return CommissionPlan.from_dict(fields)  # type: ignore[arg-type]  # checked when built
     except ValueError as exc:
         raise InvalidInputError(f"{path.name}: not a valid commission plan: {exc}") from None
+    except (TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+        culprit = _plan_field_at_fault(fields, type(exc))
+        where = f"field {culprit!r} ({fields[culprit]!r})" if culprit else "a field"
+        raise InvalidInputError(
+            f"{path.name}: not a valid commission plan: {where} has the wrong shape ({exc})"
+        ) from None
+
+
+def _plan_field_at_fault(fields: dict[str, object], error: type[Exception]) -> str | None:
+    """The plan field that fails the same way on its own next to a one-level plan, if any."""
+    from privtraffic.commission import CommissionPlan
+
+    for key, value in fields.items():
+        trial: dict[str, object] = {"level_rates": ["0"], key: value}
+        try:
+            CommissionPlan.from_dict(trial)  # type: ignore[arg-type]
+        except error:
+            return key
+        except Exception:  # another problem: not the one being looked for
+            continue
+    return None

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from privtraffic._report.document import Document
+from privtraffic._report.reading import INPUT_TEXT, clv_name, clv_sentence, margin_of
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
 from privtraffic.money import DEFAULT_CURRENCY, format_amount
 
@@ -106,6 +107,10 @@ def data_summary_section(
         facts["mean value per transaction"] = format_amount(
             float(values.mean()), currency, symbol=False
         )
+        if np.any(values == 0):  # gifts, samples: purchases, but not in the average spend
+            facts[INPUT_TEXT["fact_zero_value"]] = INPUT_TEXT["zero_value"].format(
+                n=int(np.sum(values == 0))
+            )
     if calibration_end is not None:
         cut = _as_day(calibration_end)
         facts["calibration period"] = f"{_day(days.min())} to {_day(cut)}"
@@ -177,8 +182,12 @@ def btyd_section(
     compare: tuple[str, ...] = (),
     progress: Progress,
     currency: str = DEFAULT_CURRENCY,
+    margin: float | tuple[NDArray[np.generic], NDArray[np.float64]] | None = None,
 ) -> NDArray[np.float64] | None:
     """Model fits (BG/NBD, plus the ``compare`` models), holdout checks and the CLV table.
+
+    ``margin`` makes the CLV a margin: one share of revenue, or (customer ids, share) pairs;
+    without it the CLV is revenue and says so.
 
     Returns each modelled customer's CLV (for the concentration section), or None when there
     is no CLV table (no values, too few repeat buyers, a fit that failed).
@@ -268,7 +277,9 @@ def btyd_section(
 
     if values is None or summary.monetary_value is None:
         return None
-    return _clv(doc, bgf, summary, unit, horizon_months, discount_rate, top, progress, currency)
+    return _clv(
+        doc, bgf, summary, unit, horizon_months, discount_rate, top, progress, currency, margin
+    )
 
 
 #: The extra transaction models a report can compare with BG/NBD: option name -> (class, label).
@@ -380,6 +391,16 @@ def _holdout_checks(
     )
 
 
+@attrs.frozen
+class _KnownSpend:
+    """A spend model whose predictions are made: each customer's expected spend."""
+
+    spend: NDArray[np.float64]
+
+    def expected_spend(self, frequency: object, monetary_value: object) -> NDArray[np.float64]:
+        return self.spend
+
+
 def _clv(
     doc: Document,
     bgf: BetaGeo,
@@ -390,12 +411,16 @@ def _clv(
     top: int,
     progress: Progress,
     currency: str,
+    margin: float | tuple[NDArray[np.generic], NDArray[np.float64]] | None = None,
 ) -> NDArray[np.float64] | None:
     from privtraffic.clv import GammaGamma, customer_lifetime_value
 
     f, r, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     assert m is not None  # btyd_section calls this only with values
-    repeat = (f > 0) & (m > 0)
+    sf, sm = summary.spend_frequency, summary.spend_value  # zero-value purchases left out
+    if sf is None or sm is None:
+        sf, sm = np.where(m > 0, f, 0), m
+    repeat = sf > 0
     doc.section("Spend model and customer lifetime value")
     if repeat.sum() < 3:
         doc.paragraph(
@@ -407,7 +432,7 @@ def _clv(
     ggf: GammaGamma | None = _fit(
         doc,
         f"Gamma-Gamma on {int(repeat.sum()):,} repeat buyers",
-        lambda: GammaGamma().fit(f[repeat], m[repeat]),
+        lambda: GammaGamma().fit(sf[repeat], sm[repeat]),
         progress,
     )
     if ggf is None:
@@ -417,24 +442,27 @@ def _clv(
         "one repeat purchase: the mean spend per purchase varies across customers, "
         "independently of how often they buy."
     )
+    if np.any(sf < f):
+        doc.paragraph(INPUT_TEXT["spend_model_zero_value"].format(n=int(np.sum(f - sf))), note=True)
     _model_table(doc, "Gamma-Gamma", ggf)
     progress("computing CLV")
-    clv = customer_lifetime_value(
-        bgf, ggf, f, r, T, m, horizon=horizon_months, discount_rate=discount_rate, unit=unit
-    )
+    spend = ggf.expected_spend(sf, sm)
+    revenue = customer_lifetime_value(
+        bgf, _KnownSpend(spend), f, r, T, m, horizon=horizon_months, discount_rate=discount_rate,
+        unit=unit,
+    )  # fmt: skip
+    clv = revenue * margin_of(margin, summary.customer_id)
     alive = bgf.probability_alive(f, r, T)
     horizon_units = horizon_months * DAYS_PER_MONTH / unit_days(unit)
     purchases = bgf.expected_purchases(horizon_units, f, r, T)
-    spend = ggf.expected_spend(f, m)
+    name = clv_name(margin)
     order = np.argsort(-clv, kind="stable")[:top]
 
     def money(amount: float) -> str:
         return format_amount(float(amount), currency, symbol=False)
 
     doc.paragraph(
-        f"Customer lifetime value: expected margin over the next {horizon_months:g} months, "
-        f"discounted at {discount_rate:.2%} per month (BG/NBD purchases x Gamma-Gamma spend). "
-        f"Total over all customers: {_amount(float(np.sum(clv)), currency)}."
+        clv_sentence(margin, horizon_months, discount_rate, _amount(float(np.sum(clv)), currency))
     )
     doc.table(
         [
@@ -460,9 +488,9 @@ def _clv(
             "P(alive)",
             f"purchases next {horizon_months:g} months",
             f"expected spend ({currency})",
-            f"CLV ({currency})",
+            f"{name} ({currency})",
         ],
-        title=f"Top {len(order)} customers by CLV",
+        title=f"Top {len(order)} customers by {name}",
         max_rows=top,
     )
     return clv
@@ -476,6 +504,7 @@ def concentration_section(
     clv: NDArray[np.float64] | None = None,
     title: str = "Concentration",
     currency: str = DEFAULT_CURRENCY,
+    clv_label: str = INPUT_TEXT["clv_revenue"],
 ) -> None:
     """Gini and top-k% shares of value per customer, with the Lorenz curve."""
     from privtraffic import plotting
@@ -505,7 +534,7 @@ def concentration_section(
 
     rows = [row("spend to date", table)]
     if clv is not None and np.sum(clv) > 0:
-        rows.append(row("CLV", concentration(np.clip(clv, 0.0, None))))
+        rows.append(row(clv_label, concentration(np.clip(clv, 0.0, None))))
     header = [
         "value",
         "customers",

@@ -75,10 +75,19 @@ def _group_starts(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(change)
 
 
+def _mean(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``total / count``, 0 where the count is 0."""
+    out: np.ndarray = np.divide(
+        total, count, out=np.zeros(len(total), dtype=np.float64), where=count > 0
+    )
+    return out
+
+
 def _rfm_of_purchases(
     codes: np.ndarray, days: np.ndarray, amounts: np.ndarray | None, end_day: int, unit: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Per-customer (starts, frequency, recency, T, monetary_value) from sorted purchases."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...] | None]:
+    """Per-customer (starts, frequency, recency, T, spend) from sorted purchases; ``spend`` is
+    (monetary_value, spend_frequency, spend_value), or None without amounts."""
     starts = _group_starts(codes)
     ends = np.append(starts[1:], len(codes))
     n_purchases = ends - starts
@@ -86,18 +95,19 @@ def _rfm_of_purchases(
     frequency = (n_purchases - 1).astype(np.int64)
     recency = (days[ends - 1] - first) / unit
     T = (end_day - first) / unit
-    monetary = None
+    spend = None
     if amounts is not None:
         repeat = amounts.copy()
         repeat[starts] = 0.0
         repeat_total = np.add.reduceat(repeat, starts)
-        monetary = np.divide(
-            repeat_total,
-            frequency,
-            out=np.zeros(len(starts), dtype=np.float64),
-            where=frequency > 0,
+        valued = (repeat > 0).astype(np.int64)  # zero-value purchases: not in average spend
+        spend_frequency = np.add.reduceat(valued, starts)
+        spend = (
+            _mean(repeat_total, frequency),
+            spend_frequency,
+            _mean(repeat_total, spend_frequency),
         )
-    return starts, frequency, recency, T, monetary
+    return starts, frequency, recency, T, spend
 
 
 def summarize_transactions(
@@ -155,7 +165,9 @@ def summarize_transactions(
         days. With ``calibration_end`` also ``holdout_frequency`` (int64: purchases in
         ``(calibration_end, observation_end]``), ``holdout_monetary_value`` (mean value per
         holdout purchase, 0 without any; only with ``values``) and ``holdout_duration``
-        (``observation_end - calibration_end`` in ``unit``).
+        (``observation_end - calibration_end`` in ``unit``). With ``values`` also
+        ``spend_frequency`` (int64) and ``spend_value``, the inputs of the spend model: the
+        repeat purchases with a value above 0 and their mean value (see Notes).
 
     Raises
     ------
@@ -172,6 +184,17 @@ def summarize_transactions(
     summary (lifetimes drops them too). They are not dropped silently: their number is
     ``n_new_in_holdout`` on the result, and their ids are
     ``np.setdiff1d(np.unique(customer_ids), summary.customer_id)``.
+
+    **Zero-value purchases** (gifts, samples, fully couponed orders) are purchases: they count
+    in ``frequency``, ``recency`` and the holdout columns like any other, and in
+    ``monetary_value`` (the mean of all repeat purchases, as in lifetimes and the published
+    CDNOW summary). The spend model should not see them: Gamma-Gamma describes the value of a
+    paid purchase and needs every mean to be above 0. ``spend_frequency`` counts the repeat
+    purchases with a value above 0 and ``spend_value`` is their mean, so fit Gamma-Gamma on
+    the customers with ``spend_frequency > 0`` and predict their spend from
+    ``(spend_frequency, spend_value)``; a customer whose repeat purchases were all free gets
+    the population mean. Without zero-value repeat purchases the spend columns equal
+    ``frequency`` and ``monetary_value``.
 
     **Refunds.** Negative values are rejected: a refund is not a purchase, and counting it as
     one would inflate ``frequency``. Net refunds into the purchase they reverse (or drop the
@@ -207,6 +230,15 @@ def summarize_transactions(
     (['a', 'b'], [1, 0], [2.0, 0.0], [2.0, 1.0])
     >>> s.monetary_value.tolist()
     [20.0, 0.0]
+
+    A free sample is a purchase, but not part of the average spend:
+
+    >>> s = summarize_transactions(["a", "a", "a"], ["2024-01-01", "2024-01-08", "2024-01-15"],
+    ...                            [10.0, 0.0, 30.0])
+    >>> s.frequency.tolist(), s.monetary_value.tolist()
+    ([2], [15.0])
+    >>> s.spend_frequency.tolist(), s.spend_value.tolist()
+    ([1], [30.0])
 
     A calibration/holdout split; customer ``c`` starts in the holdout and is counted, not
     summarised:
@@ -315,9 +347,10 @@ def _summarize(
         p_codes, p_days, p_ids, p_amounts = codes, days, sorted_ids, sorted_amounts
 
     if cal_day is None:
-        starts, frequency, recency, T, monetary = _rfm_of_purchases(
+        starts, frequency, recency, T, spend = _rfm_of_purchases(
             p_codes, p_days, p_amounts, end_day, unit
         )
+        monetary, spend_frequency, spend_value = spend or (None, None, None)
         return RFMSummary(
             customer_id=p_ids[starts],
             frequency=frequency,
@@ -325,11 +358,13 @@ def _summarize(
             T=T,
             monetary_value=monetary,
             unit=unit,
+            spend_frequency=spend_frequency,
+            spend_value=spend_value,
         )
 
     in_cal = p_days <= cal_day
     n_customers = int(p_codes[-1]) + 1
-    starts, frequency, recency, T, monetary = _rfm_of_purchases(
+    starts, frequency, recency, T, spend = _rfm_of_purchases(
         p_codes[in_cal],
         p_days[in_cal],
         None if p_amounts is None else p_amounts[in_cal],
@@ -341,22 +376,19 @@ def _summarize(
     holdout_frequency = np.bincount(hold_codes, minlength=n_customers)[kept_codes]
     holdout_monetary = None
     if p_amounts is not None:
-        spend = np.bincount(hold_codes, weights=p_amounts[~in_cal], minlength=n_customers)
-        holdout_monetary = np.divide(
-            spend[kept_codes],
-            holdout_frequency,
-            out=np.zeros(len(kept_codes), dtype=np.float64),
-            where=holdout_frequency > 0,
-        )
+        holdout_spend = np.bincount(hold_codes, weights=p_amounts[~in_cal], minlength=n_customers)
+        holdout_monetary = _mean(holdout_spend[kept_codes], holdout_frequency)
     return RFMSummary(
         customer_id=p_ids[in_cal][starts],
         frequency=frequency,
         recency=recency,
         T=T,
-        monetary_value=monetary,
+        monetary_value=None if spend is None else spend[0],
         holdout_frequency=holdout_frequency.astype(np.int64),
         holdout_monetary_value=holdout_monetary,
         holdout_duration=np.full(len(starts), (end_day - cal_day) / unit),
         unit=unit,
         n_new_in_holdout=n_customers - len(starts),
+        spend_frequency=None if spend is None else spend[1],
+        spend_value=None if spend is None else spend[2],
     )

@@ -49,6 +49,12 @@ class RFMSummary(ColumnarTable):
     for; ``n_new_in_holdout`` then counts the customers whose first purchase came after the
     calibration period and who therefore have no row.
 
+    ``spend_frequency`` and ``spend_value`` are what the spend model (Gamma-Gamma) sees: the
+    repeat purchases with a value above 0 and their mean value (0 without any). A zero-value
+    purchase (a gift, a sample, a fully couponed order) counts in ``frequency`` but not in the
+    average spend; without zero-value repeat purchases the two equal ``frequency`` and
+    ``monetary_value``.
+
     Build it with :func:`privtraffic.data.summarize_transactions` or
     :func:`privtraffic.data.load_cdnow`.
 
@@ -79,6 +85,10 @@ class RFMSummary(ColumnarTable):
     )
     unit: float = attrs.field(default=7.0, converter=unit_days, validator=_equal_lengths)
     n_new_in_holdout: int = attrs.field(default=0, converter=int)
+    spend_frequency: NDArray[np.number] | None = attrs.field(
+        default=None, converter=_optional_array
+    )
+    spend_value: NDArray[np.number] | None = attrs.field(default=None, converter=_optional_array)
 
 
 @attrs.frozen(eq=False, repr=False)
