@@ -9,6 +9,9 @@ simulation) plus a thin estimator class:
 - :mod:`~privtraffic.clv.paretonbd`: Pareto/NBD, :class:`ParetoNBD`.
 - :mod:`~privtraffic.clv.bgbb`: BG/BB in discrete time, :class:`BetaGeoBetaBinom`.
 - :mod:`~privtraffic.clv.gammagamma`: the Gamma-Gamma spend model, :class:`GammaGamma`.
+- :mod:`~privtraffic.clv.sbg`: the shifted-beta-geometric model of paid memberships,
+  :class:`ShiftedBetaGeo` (contractual: renewals, retention, DEL and DERL), with its data
+  table :class:`ContractDurations` and :func:`durations_from_counts`.
 - :mod:`~privtraffic.clv.value`: :func:`customer_lifetime_value`, which combines a
   transaction model with a spend model.
 
@@ -21,6 +24,8 @@ and the machinery they share, in private modules:
   Hessians) and its frozen ``FitResult``.
 - ``_rows``: factorising columns and collapsing identical customer rows into weights.
 - ``_hypergeometric``: stable Gaussian hypergeometric terms of the BG/NBD expectations.
+- ``_special``: the scaled exponential integral of real order and Beta expectations by
+  quadrature, behind DERL.
 
 The data tables (``RFMSummary``, ``DiscreteRFMSummary``) come from :mod:`privtraffic.data`,
 the only other package of privtraffic this one imports besides the base layer.
@@ -45,15 +50,19 @@ from privtraffic.clv.bgnbd import BetaGeo
 from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
+from privtraffic.clv.sbg import ContractDurations, ShiftedBetaGeo, durations_from_counts
 from privtraffic.clv.value import customer_lifetime_value
 
 __all__ = [
     "BTYDModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "ContractDurations",
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParameterSummary",
     "ParetoNBD",
+    "ShiftedBetaGeo",
     "customer_lifetime_value",
+    "durations_from_counts",
 ]
