@@ -14,6 +14,8 @@ simulation) plus a thin estimator class:
   table :class:`ContractDurations` and :func:`durations_from_counts`.
 - :mod:`~privtraffic.clv.value`: :func:`customer_lifetime_value`, which combines a
   transaction model with a spend model.
+- :mod:`~privtraffic.clv.dert`: :func:`discounted_residual_transactions` (DERT) of
+  Pareto/NBD, BG/NBD and MBG/NBD customers, continuous discounting without a horizon.
 
 and the machinery they share, in private modules:
 
@@ -25,7 +27,7 @@ and the machinery they share, in private modules:
 - ``_rows``: factorising columns and collapsing identical customer rows into weights.
 - ``_hypergeometric``: stable Gaussian hypergeometric terms of the BG/NBD expectations.
 - ``_special``: the scaled exponential integral of real order and Beta expectations by
-  quadrature, behind DERL.
+  quadrature, behind DERT and DERL.
 
 The data tables (``RFMSummary``, ``DiscreteRFMSummary``) come from :mod:`privtraffic.data`,
 the only other package of privtraffic this one imports besides the base layer.
@@ -47,6 +49,7 @@ Examples
 from privtraffic.clv._base import BTYDModel, ParameterSummary
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
@@ -64,5 +67,6 @@ __all__ = [
     "ParetoNBD",
     "ShiftedBetaGeo",
     "customer_lifetime_value",
+    "discounted_residual_transactions",
     "durations_from_counts",
 ]
