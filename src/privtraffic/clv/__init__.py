@@ -16,6 +16,9 @@ simulation) plus a thin estimator class:
   transaction model with a spend model.
 - :mod:`~privtraffic.clv.dert`: :func:`discounted_residual_transactions` (DERT) of
   Pareto/NBD, BG/NBD and MBG/NBD customers, continuous discounting without a horizon.
+- :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
+  likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
+  (:class:`LikelihoodRatioTest`).
 
 and the machinery they share, in private modules:
 
@@ -49,6 +52,12 @@ Examples
 from privtraffic.clv._base import BTYDModel, ParameterSummary
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.comparison import (
+    LikelihoodRatioTest,
+    ModelComparison,
+    compare_models,
+    likelihood_ratio_test,
+)
 from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
@@ -62,11 +71,15 @@ __all__ = [
     "BetaGeoBetaBinom",
     "ContractDurations",
     "GammaGamma",
+    "LikelihoodRatioTest",
+    "ModelComparison",
     "ModifiedBetaGeo",
     "ParameterSummary",
     "ParetoNBD",
     "ShiftedBetaGeo",
+    "compare_models",
     "customer_lifetime_value",
     "discounted_residual_transactions",
     "durations_from_counts",
+    "likelihood_ratio_test",
 ]
