@@ -5,13 +5,13 @@ Sources of the reference numbers:
 - Fader & Hardie (2007), "How to Project Customer Retention", J. Interactive Marketing 21(1),
   Table 1: percentage of a cohort of 1,000 customers still active at the end of years 0-12,
   regular and high-end segments (the model is fitted on years 0-7; years 8-12 are the
-  holdout). The same figures are reproduced in three independent public copies we checked
-  against each other (a data file, a TypeScript figure and a markdown note).
+  holdout). We checked the figures against independent public copies of the table (a data
+  file and a TypeScript figure for both segments, a markdown note for the high end).
 - The paper's estimates: regular alpha = 0.704, beta = 1.182; high end alpha = 0.668,
   beta = 3.806; Appendix B's spreadsheet starts from alpha = beta = 1, where the high-end
   log-likelihood is -2115.5.
 - The log-likelihoods at the optimum, -1680.3 (regular) and -1611.2 (high end), and the
-  projections of years 8-12, are recomputed in the tests from the paper's equations (3), (4)
+  projections of years 8-12, are recomputed in the tests from the paper's P(T = t) and S(t)
   with scipy.special.beta - a second implementation in the same run - and agree with a public
   peer computation of the same data (regular -1680.2652, high end -1611.158; high-end
   projection 0.460, 0.436, 0.414, 0.395, 0.378).
@@ -45,7 +45,7 @@ TABLE_1 = {
 }
 # Fader & Hardie (2007): the estimates from years 1-7.
 PUBLISHED = {"regular": (0.704, 1.182), "high_end": (0.668, 3.806)}
-# Log-likelihood at the optimum (recomputed below from eqs. 3-4; the peer notebook agrees).
+# Log-likelihood at the optimum (recomputed below from P(T=t) and S(t); the peer agrees).
 PUBLISHED_LL = {"regular": -1680.3, "high_end": -1611.2}
 COHORT = 1000
 
@@ -66,7 +66,7 @@ def fitted(segment: str) -> ShiftedBetaGeo:
 
 
 def _ll_by_hand(alpha: float, beta: float, segment: str) -> float:
-    """The paper's eq. (6): sum of n_t log P(T = t) over churners plus n_7 log S(7)."""
+    """The paper's log-likelihood: sum of n_t log P(T = t) over churners plus n_7 log S(7)."""
     counts = np.round(np.array(TABLE_1[segment][:8]) * COHORT / 100.0)
     lost = counts[:-1] - counts[1:]
     t = np.arange(1, 8)
@@ -104,7 +104,7 @@ def test_appendix_b_starting_value() -> None:
 def test_projections_for_years_8_to_12(fitted: ShiftedBetaGeo, segment: str) -> None:
     years = np.arange(8, 13)
     projected = 100 * fitted.survival(years)
-    # the paper's eq. (4) at the published estimates, by hand
+    # S(t) = B(alpha, beta + t) / B(alpha, beta) at the published estimates, by hand
     alpha, beta = PUBLISHED[segment]
     by_hand = 100 * special.beta(alpha, beta + years) / special.beta(alpha, beta)
     np.testing.assert_allclose(np.round(projected, 1), np.round(by_hand, 1), atol=0.1)
@@ -121,7 +121,7 @@ def test_projections_for_years_8_to_12(fitted: ShiftedBetaGeo, segment: str) -> 
 
 
 def test_retention_rates_rise_as_in_the_paper(fitted: ShiftedBetaGeo) -> None:
-    # FH 2007 eq. (8): r_t = (beta + t - 1) / (alpha + beta + t - 1), and r_t = S(t)/S(t-1)
+    # FH 2007: r_t = (beta + t - 1) / (alpha + beta + t - 1), and r_t = S(t)/S(t-1)
     t = np.arange(1, 13)
     r = fitted.retention_rate(t)
     s = fitted.survival(np.arange(13))

@@ -6,9 +6,9 @@ and at the end of each period renews or leaves. Each member has a constant churn
 Hardie 2007). The duration ``T`` (the period at whose end the member leaves, ``T >= 1``)
 then has
 
-- ``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)`` (eq. 3 of the paper),
-- survival ``S(t) = P(T > t) = B(alpha, beta + t) / B(alpha, beta)`` (eq. 4),
-- retention rate ``r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)`` (eq. 8),
+- ``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)``,
+- survival ``S(t) = P(T > t) = B(alpha, beta + t) / B(alpha, beta)``,
+- retention rate ``r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)``,
   which *rises* with ``t``: the members who stay are the ones with low ``theta``.
 
 The data of one member are ``periods`` (renewal decisions observed) and ``churned``: a member who
@@ -207,7 +207,7 @@ def durations_from_counts(active: ArrayLike) -> ContractDurations:
 
 # ---------------------------------------------------------------------------------- likelihood
 def log_likelihood(params: Params, periods: ArrayLike, churned: ArrayLike) -> NDArray[np.float64]:
-    """Log-likelihood of each member's (periods, churned) under the sBG (FH 2007, eqs. 3-4, 6).
+    """Log-likelihood of each member's (periods, churned) under the sBG (Fader & Hardie 2007).
 
     ``log P(T = periods)`` for a member who churned, ``log S(periods)`` for one still active.
 
@@ -423,7 +423,7 @@ def discounted_expected_lifetime(params: Params, discount_rate: ArrayLike) -> ND
     """DEL: expected discounted payments of a new member, the first one (now) included.
 
     ``DEL = sum_{t>=0} S(t) / (1+d)**t = 2F1(1, beta; alpha+beta; 1/(1+d))``
-    ``= 1 + DERL(0) / (1 + d)`` (Fader & Hardie 2010, eq. 3).
+    ``= 1 + DERL(0) / (1 + d)`` (Fader & Hardie 2010).
 
     Examples
     --------
