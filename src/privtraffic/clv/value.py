@@ -224,9 +224,8 @@ def customer_lifetime_value(
     if method == "dert":
         from privtraffic.clv.dert import discounted_residual_transactions
 
-        model = transaction_model  # a fitted ParetoNBD, BetaGeo or ModifiedBetaGeo
         dert = discounted_residual_transactions(
-            model,  # type: ignore[arg-type]
+            transaction_model,  # type: ignore[arg-type]  # ParetoNBD, BetaGeo or MBG/NBD
             x,
             recency,
             T,
