@@ -9,8 +9,16 @@ simulation) plus a thin estimator class:
 - :mod:`~privtraffic.clv.paretonbd`: Pareto/NBD, :class:`ParetoNBD`.
 - :mod:`~privtraffic.clv.bgbb`: BG/BB in discrete time, :class:`BetaGeoBetaBinom`.
 - :mod:`~privtraffic.clv.gammagamma`: the Gamma-Gamma spend model, :class:`GammaGamma`.
+- :mod:`~privtraffic.clv.sbg`: the shifted-beta-geometric model of paid memberships,
+  :class:`ShiftedBetaGeo` (contractual: renewals, retention, DEL and DERL), with its data
+  table :class:`ContractDurations` and :func:`durations_from_counts`.
 - :mod:`~privtraffic.clv.value`: :func:`customer_lifetime_value`, which combines a
   transaction model with a spend model.
+- :mod:`~privtraffic.clv.dert`: :func:`discounted_residual_transactions` (DERT) of
+  Pareto/NBD, BG/NBD and MBG/NBD customers, continuous discounting without a horizon.
+- :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
+  likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
+  (:class:`LikelihoodRatioTest`).
 
 and the machinery they share, in private modules:
 
@@ -21,6 +29,8 @@ and the machinery they share, in private modules:
   Hessians) and its frozen ``FitResult``.
 - ``_rows``: factorising columns and collapsing identical customer rows into weights.
 - ``_hypergeometric``: stable Gaussian hypergeometric terms of the BG/NBD expectations.
+- ``_special``: the scaled exponential integral of real order and Beta expectations by
+  quadrature, behind DERT and DERL.
 
 The data tables (``RFMSummary``, ``DiscreteRFMSummary``) come from :mod:`privtraffic.data`,
 the only other package of privtraffic this one imports besides the base layer.
@@ -42,18 +52,34 @@ Examples
 from privtraffic.clv._base import BTYDModel, ParameterSummary
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.comparison import (
+    LikelihoodRatioTest,
+    ModelComparison,
+    compare_models,
+    likelihood_ratio_test,
+)
+from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
+from privtraffic.clv.sbg import ContractDurations, ShiftedBetaGeo, durations_from_counts
 from privtraffic.clv.value import customer_lifetime_value
 
 __all__ = [
     "BTYDModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "ContractDurations",
     "GammaGamma",
+    "LikelihoodRatioTest",
+    "ModelComparison",
     "ModifiedBetaGeo",
     "ParameterSummary",
     "ParetoNBD",
+    "ShiftedBetaGeo",
+    "compare_models",
     "customer_lifetime_value",
+    "discounted_residual_transactions",
+    "durations_from_counts",
+    "likelihood_ratio_test",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -112,10 +112,11 @@ def customer_lifetime_value(
     T: ArrayLike | None = None,
     monetary_value: ArrayLike | None = None,
     *,
-    horizon: int,
+    horizon: int | None = None,
     discount_rate: float,
     unit: str | float | None = None,
     margin: float = 1.0,
+    method: Literal["monthly", "dert"] = "monthly",
 ) -> NDArray[np.float64]:
     """Discounted expected margin of each customer over the next ``horizon`` months.
 
@@ -141,6 +142,10 @@ def customer_lifetime_value(
         of days. Required unless ``frequency`` is an ``RFMSummary``.
     margin : float, default 1.0
         Fraction of spend that is margin (>= 0).
+    method : {"monthly", "dert"}, default "monthly"
+        ``"dert"``: margin x spend x :func:`~privtraffic.clv.discounted_residual_transactions`,
+        every future purchase discounted continuously, without a horizon; ``discount_rate``
+        is then an annual continuously compounded rate and ``horizon`` is not used.
 
     Returns
     -------
@@ -188,7 +193,11 @@ def customer_lifetime_value(
             "'unit' is required: the time unit of recency and T ('D', 'W', 'M' or days)"
         )
     days = days_per_unit(unit)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+    if method not in ("monthly", "dert"):
+        raise InvalidInputError(f"'method' must be 'monthly' or 'dert' (got {method!r})")
+    if method == "monthly" and (
+        isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1
+    ):
         raise InvalidInputError(
             f"'horizon' must be a whole number of months >= 1 (got {horizon!r})"
         )
@@ -212,10 +221,22 @@ def customer_lifetime_value(
         missing = "recency" if recency is None else "T" if T is None else "monetary_value"
         raise InvalidInputError(f"'{missing}' is required")
     spend = spend_model.expected_spend(x, monetary_value)
+    if method == "dert":
+        from privtraffic.clv.dert import discounted_residual_transactions
+
+        dert = discounted_residual_transactions(
+            transaction_model,  # type: ignore[arg-type]  # ParetoNBD, BetaGeo or MBG/NBD
+            x,
+            recency,
+            T,
+            discount_rate=discount_rate,
+            unit=days,
+        )
+        return float(margin) * spend * dert
     month = DAYS_PER_MONTH / days
     total = np.zeros_like(spend, dtype=np.float64)
     previous = np.zeros_like(total)
-    for k in range(1, int(horizon) + 1):
+    for k in range(1, int(horizon or 0) + 1):
         cumulative = transaction_model.expected_purchases(k * month, x, recency, T)
         total += (cumulative - previous) / (1.0 + float(discount_rate)) ** k
         previous = cumulative

@@ -12,6 +12,9 @@ What lives here, one plot family per module:
   :func:`plot_frequency_recency_matrix`, :func:`plot_probability_alive_matrix`, and the
   numbers behind them without drawing: :func:`period_transaction_counts`,
   :func:`holdout_purchases_by_frequency`, :func:`tracking_curves`.
+- :mod:`~privtraffic.plotting.comparison`: several fitted models against the same data:
+  :func:`plot_frequency_comparison`, :func:`plot_tracking_comparison` and both side by side,
+  :func:`plot_model_comparison`.
 - :mod:`~privtraffic.plotting.tiers`: relationship tiers: :func:`plot_tier_mix`,
   :func:`plot_transition_matrix`.
 - :mod:`~privtraffic.plotting.referral`: :func:`plot_referral_tree`.
@@ -46,6 +49,11 @@ from privtraffic.plotting.btyd import (
     plot_probability_alive_matrix,
     tracking_curves,
 )
+from privtraffic.plotting.comparison import (
+    plot_frequency_comparison,
+    plot_model_comparison,
+    plot_tracking_comparison,
+)
 from privtraffic.plotting.concentration import plot_lorenz_curve
 from privtraffic.plotting.funnel import plot_funnel
 from privtraffic.plotting.referral import plot_referral_tree
@@ -57,14 +65,17 @@ __all__ = [
     "period_transaction_counts",
     "plot_calibration_purchases_vs_holdout_purchases",
     "plot_cumulative_transactions",
+    "plot_frequency_comparison",
     "plot_frequency_recency_matrix",
     "plot_funnel",
     "plot_incremental_transactions",
     "plot_lorenz_curve",
+    "plot_model_comparison",
     "plot_period_transactions",
     "plot_probability_alive_matrix",
     "plot_referral_tree",
     "plot_tier_mix",
+    "plot_tracking_comparison",
     "plot_transition_matrix",
     "plot_value_waterfall",
     "tracking_curves",

@@ -1,0 +1,285 @@
+"""Several BTYD models against the same data, on one set of axes.
+
+The two classic diagnostics of Fader, Hardie & Lee (2005), with one curve per model: the
+distribution of repeat purchases in the calibration period (their Figure 1) and the tracking of
+cumulative repeat purchases through calibration and holdout (their Figure 3). The numbers come
+from :func:`~privtraffic.plotting.period_transaction_counts` and
+:func:`~privtraffic.plotting.tracking_curves`; models come as a list or as the fitted models of a
+:class:`~privtraffic.clv.ModelComparison`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from privtraffic._validation import as_datetime64
+from privtraffic.clv import ModelComparison
+from privtraffic.errors import InvalidInputError
+from privtraffic.plotting._axes import axes_or_new, require_matplotlib
+from privtraffic.plotting.btyd import period_transaction_counts, tracking_curves
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_frequency_comparison", "plot_model_comparison", "plot_tracking_comparison"]
+
+#: One point in time: an ISO date string, a date or datetime, or a datetime64.
+Moment: TypeAlias = str | datetime.date | np.datetime64
+
+_MARKERS = ("s", "^", "D", "v", "P", "X", "*")
+
+
+def _models_and_names(
+    models: Sequence[Any] | ModelComparison, names: Sequence[str] | None
+) -> tuple[list[Any], list[str]]:
+    if isinstance(models, ModelComparison):
+        found, default = list(models.models), models.model.tolist()
+    else:
+        found = list(models)
+        base = [type(m).__name__ for m in found]
+        default = [
+            n if base.count(n) == 1 else f"{n} #{base[: i + 1].count(n)}"
+            for i, n in enumerate(base)
+        ]
+    if not found:
+        raise InvalidInputError("'models' must hold at least one fitted model")
+    if names is None:
+        return found, default
+    labels = [str(n) for n in names]
+    if len(labels) != len(found):
+        raise InvalidInputError(
+            f"'names' must name every model (got {len(labels)} names for {len(found)} models)"
+        )
+    return found, labels
+
+
+def plot_frequency_comparison(
+    models: Sequence[Any] | ModelComparison,
+    frequency: ArrayLike,
+    T: ArrayLike,
+    *,
+    max_frequency: int = 7,
+    names: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Customers by repeat purchases in the calibration period: actual bars, one line per model.
+
+    Parameters
+    ----------
+    models : sequence of fitted BTYD models, or ModelComparison
+        Each needs ``probability_of_purchases(n, t)``.
+    frequency, T : array-like of float
+        Repeat purchases and age of each customer, in the models' time unit.
+    max_frequency : int, default 7
+        First frequency pooled into the last bin.
+    names : sequence of str, optional
+        Legend labels; the class names (or the comparison's names) by default.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        No models, names of another length, or data as in
+        :func:`~privtraffic.plotting.period_transaction_counts`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+    An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284 (Figure 1).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo, ParetoNBD
+    >>> bg = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> pnbd = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    >>> ax = plot_frequency_comparison([bg, pnbd], [0, 1, 3], [30.0, 30.0, 30.0],
+    ...     ax=Figure().add_subplot())
+    >>> len(ax.patches), [line.get_label() for line in ax.lines]
+    (8, ['BetaGeo', 'ParetoNBD'])
+    """
+    found, labels = _models_and_names(models, names)
+    counts = [
+        period_transaction_counts(model, frequency, T, max_frequency=max_frequency)
+        for model in found
+    ]
+    ax = axes_or_new(ax)
+    bins, actual, _ = counts[0]
+    ax.bar(bins, actual, width=0.6, color="0.8", label="actual", zorder=0)
+    for i, ((_, _, expected), label) in enumerate(zip(counts, labels, strict=True)):
+        ax.plot(bins, expected, marker=_MARKERS[i % len(_MARKERS)], label=label)
+    ax.set_xticks(bins, [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"])
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("customers")
+    ax.set_title("Repeat purchases per customer: actual vs models")
+    ax.legend()
+    return ax
+
+
+def plot_tracking_comparison(
+    models: Sequence[Any] | ModelComparison,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
+    *,
+    calibration_end: Moment | None = None,
+    unit: str | float = "W",
+    period: str | float | None = None,
+    names: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Cumulative repeat purchases over time: the actual curve and one forecast per model.
+
+    Parameters
+    ----------
+    models : sequence of fitted BTYD models, or ModelComparison
+        Each needs ``expected_purchases_new(t)``, fitted in time unit ``unit``.
+    customer_ids, timestamps : array-like
+        The transaction log of the cohort (see :func:`~privtraffic.plotting.tracking_curves`).
+    calibration_end : date-like, optional
+        Drawn as a vertical line.
+    unit : {"D", "W", "M"} or float, default "W"
+        The models' time unit (or its length in days).
+    period : {"D", "W", "M"} or float, optional
+        Length of one tracking step; ``unit`` when omitted.
+    names : sequence of str, optional
+        Legend labels.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        No models, names of another length, or a log as in
+        :func:`~privtraffic.plotting.tracking_curves`.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way:
+    An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284 (Figure 3).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo, ParetoNBD
+    >>> bg = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> pnbd = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    >>> ax = plot_tracking_comparison([bg, pnbd], [1, 1, 2],
+    ...     ["2024-01-01", "2024-01-09", "2024-01-02"], calibration_end="2024-01-05",
+    ...     ax=Figure().add_subplot())
+    >>> [line.get_label() for line in ax.lines]
+    ['actual', 'BetaGeo', 'ParetoNBD', 'end of calibration']
+    """
+    found, labels = _models_and_names(models, names)
+    ax = axes_or_new(ax)
+    for i, (model, label) in enumerate(zip(found, labels, strict=True)):
+        ends, actual, expected = tracking_curves(
+            model, customer_ids, timestamps, unit=unit, period=period
+        )
+        x = ends.astype("datetime64[D]").astype(object)
+        if i == 0:
+            ax.plot(x, actual, color="black", linewidth=2.0, label="actual")
+        ax.plot(x, expected, linestyle="--", label=label)
+    if calibration_end is not None:
+        cut = as_datetime64([calibration_end], "calibration_end", unit="D")[0]
+        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label="end of calibration")
+    ax.set_ylabel("cumulative repeat purchases")
+    ax.set_title("Tracking cumulative repeat purchases: actual vs models")
+    ax.legend()
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def plot_model_comparison(
+    models: Sequence[Any] | ModelComparison,
+    frequency: ArrayLike,
+    T: ArrayLike,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
+    *,
+    calibration_end: Moment | None = None,
+    unit: str | float = "W",
+    max_frequency: int = 7,
+    names: Sequence[str] | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> tuple[Axes, Axes]:
+    """Both comparisons side by side: calibration frequencies (left) and tracking (right).
+
+    Parameters
+    ----------
+    models : sequence of fitted BTYD models, or ModelComparison
+        Fitted in time unit ``unit``.
+    frequency, T : array-like of float
+        The calibration summary (see :func:`plot_frequency_comparison`).
+    customer_ids, timestamps : array-like
+        The cohort's transaction log (see :func:`plot_tracking_comparison`).
+    calibration_end : date-like, optional
+        Drawn as a vertical line on the tracking plot.
+    unit : {"D", "W", "M"} or float, default "W"
+        The models' time unit.
+    max_frequency : int, default 7
+        First frequency pooled into the last bin.
+    names : sequence of str, optional
+        Legend labels.
+    axes : pair of matplotlib.axes.Axes, optional
+        Where to draw; a new 1 x 2 figure when omitted.
+
+    Returns
+    -------
+    (matplotlib.axes.Axes, matplotlib.axes.Axes)
+
+    Raises
+    ------
+    InvalidInputError
+        ``axes`` not a pair, or as the two plots.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from privtraffic.clv import BetaGeo, ParetoNBD, compare_models
+    >>> from privtraffic.data import load_cdnow, summarize_transactions
+    >>> log = load_cdnow("transactions")
+    >>> s = summarize_transactions(log, calibration_end="1997-09-30")
+    >>> table = compare_models([BetaGeo(), ParetoNBD()], s)
+    >>> fig = Figure(figsize=(10, 4))
+    >>> left, right = plot_model_comparison(table, s.frequency, s.T, log.customer_id,
+    ...     log.timestamp, calibration_end="1997-09-30", axes=fig.subplots(1, 2))
+    >>> len(left.lines), len(right.lines)
+    (2, 4)
+    """
+    if axes is None:
+        require_matplotlib()
+        import matplotlib.pyplot as plt
+
+        _, pair = plt.subplots(1, 2, figsize=(11, 4))
+        left, right = pair[0], pair[1]
+    else:
+        if len(axes) != 2:
+            raise InvalidInputError(f"'axes' must be a pair of Axes (got {len(axes)})")
+        left, right = axes[0], axes[1]
+    plot_frequency_comparison(
+        models, frequency, T, max_frequency=max_frequency, names=names, ax=left
+    )
+    plot_tracking_comparison(
+        models,
+        customer_ids,
+        timestamps,
+        calibration_end=calibration_end,
+        unit=unit,
+        names=names,
+        ax=right,
+    )
+    return left, right
