@@ -47,6 +47,7 @@ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
 td { font-variant-numeric: tabular-nums; }
 th { background: #f0f3f8; }
 td:first-child, th:first-child { text-align: left; }
+div.text td, div.text th { text-align: left; vertical-align: top; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; }
 figcaption { font-size: 90%; color: #555; }
@@ -259,13 +260,15 @@ class Document:
         title: str | None = None,
         max_rows: int = 50,
         notes: Mapping[str, Cell] | None = None,
+        text: bool = False,
     ) -> None:
         """An escaped table; numbers are written by :func:`format_number`.
 
         Only the first ``max_rows`` rows are shown; a last line says how many were left out.
-        ``notes`` are listed under the table as ``name: value`` lines.
+        ``notes`` are listed under the table as ``name: value`` lines. A ``text`` table (of
+        sentences rather than numbers) is aligned to the left.
         """
-        parts = ['<div class="privtraffic">']
+        parts = ['<div class="privtraffic text">' if text else '<div class="privtraffic">']
         if title:
             parts.append(f"<strong>{html.escape(title)}</strong>")
         parts.append("<table><thead><tr>")

@@ -764,7 +764,7 @@ def _compliance_table(doc: Document, plan: CommissionPlan, report: ComplianceRep
             _choice(doc, "feature", f.feature),
             _choice(doc, "status", f.status),
             detail(f),
-            t("doc.list_sep").join(source(k) for k in f.sources),
+            t("doc.source_sep").join(source(k) for k in f.sources),
         )
         for f in report.findings
     ]
@@ -772,6 +772,7 @@ def _compliance_table(doc: Document, plan: CommissionPlan, report: ComplianceRep
         rows,
         [t("comm.feature"), t("comm.status"), t("comm.detail"), t("comm.sources")],
         title=t("comm.compliance"),
+        text=True,
     )
     doc.paragraph(t("comm.not_advice"), note=True)
     if report.override_reason:
