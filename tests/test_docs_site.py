@@ -27,6 +27,8 @@ ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|data|mod|obj|exc|const|math
 MATH_ELEMENT = re.compile(
     r'<(span|div) class="arithmatex">.*?</\1>|<(pre|code)\b[^>]*>.*?</\2>', flags=re.S
 )
+# reStructuredText directives and footnotes the Markdown renderer would print as they are
+RST = re.compile(r"(?:^|>)\s*\.\. (?:[a-z-]+::|\[[^\]]+\])", flags=re.M)
 PRIVATE_ID = re.compile(r'id="(privtraffic(?:\.\w+)*\._[A-Za-z]\w*)')
 
 
@@ -60,6 +62,8 @@ def _pages(site: Path) -> dict[str, str]:
 def test_no_raw_sphinx_role_in_any_page(site: Path) -> None:
     found = {name: ROLE.findall(text) for name, text in _pages(site).items()}
     assert {name: len(hits) for name, hits in found.items() if hits} == {}
+    found = {name: RST.findall(MATH_ELEMENT.sub("", text)) for name, text in _pages(site).items()}
+    assert {name: hits[:3] for name, hits in found.items() if hits} == {}
     # the roles became links where the object has a page
     plotting = (site / "api" / "plotting" / "index.html").read_text(encoding="utf-8")
     assert plotting.count('class="autorefs autorefs-internal"') >= 10

@@ -384,3 +384,48 @@ def test_texts_replace_a_plots_words_and_refuse_unknown_keys() -> None:
     )
     with pytest.raises(ValueError, match=r"'texts' has keys this plot does not draw: 'titel'"):
         plotting.plot_funnel(["a"], [1], texts={"titel": "x"}, ax=Figure().add_subplot())
+
+
+def test_count_axes_have_thousands_separators() -> None:
+    from privtraffic.clv import BetaGeo
+
+    model = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    frequency = np.zeros(3000)
+    fig = Figure(figsize=(6, 4), dpi=96, layout="constrained")
+    ax = plotting.plot_period_transactions(
+        model, frequency, np.full(3000, 30.0), ax=fig.add_subplot()
+    )
+    _drawn(ax)
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    big = [s for s in labels if float(s.replace(",", "")) >= 1000]
+    assert big and all("," in s for s in big), labels
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_compliance_findings_follow_the_plan(lang: str) -> None:
+    from privtraffic._report.sections import commission_section
+    from privtraffic.commission import CommissionPlan, compliance_report
+
+    plans = [
+        CommissionPlan(level_rates=("0.10", "0.05")),
+        CommissionPlan(level_rates=("0.10",), rank_uplifts={1: "0.02"}, entry_fee="99"),
+    ]
+    for plan in plans:
+        doc = Document("t", plots=False, lang=lang)
+        commission_section(doc, np.array(["o1"]), np.array(["a"]), np.array(["100.00"]), plan)
+        rows = _cells(doc.render())
+        start = next(i for i, r in enumerate(rows) if r[:1] == [doc.text("comm.feature")])
+        table = rows[start:]
+        findings = compliance_report(plan).findings
+        for finding, row in zip(findings, table[1:], strict=True):
+            assert row[1] == doc.text(f"status.{finding.status}")
+            if lang == "en":
+                assert row[2] == finding.detail
+        if plan.entry_fee:
+            fee_row = table[1 + [f.feature for f in findings].index("entry_fee")]
+            assert "99.00" in fee_row[2]
+            uplift_row = table[1 + [f.feature for f in findings].index("headcount_pay")]
+            assert (
+                ("rank uplifts" in uplift_row[2]) if lang == "en" else ("等级加成" in uplift_row[2])
+            )
+            assert "也没有等级加成" not in uplift_row[2]

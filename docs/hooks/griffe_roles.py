@@ -10,7 +10,9 @@ rewritten before mkdocstrings renders them:
   full path, resolved like Sphinx does from the docstring's own scope (its class, its module,
   the package); it is a link where the object has a page, and code text where it has none
   (a private helper, another library);
-- ``:math:`x``` becomes inline math ``\\(x\\)`` for arithmatex and KaTeX.
+- ``:math:`x``` becomes inline math ``\\(x\\)`` for arithmatex and KaTeX, and a
+  ``.. math::`` directive (with its indented lines) a display block ``\\[ ... \\]``;
+- a footnote of a References section, ``.. [1] Author (year)``, becomes ``[1] Author (year)``.
 
 Nothing in the source changes: ``help()`` and the notebooks still show the numpydoc text.
 """
@@ -29,6 +31,19 @@ _OBJECT_ROLE = re.compile(
 )
 _MATH_ROLE = re.compile(r":math:`(?P<tex>[^`]+)`")
 _TITLED = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^>]+)>$")
+_MATH_DIRECTIVE = re.compile(
+    r"^(?P<indent>[ \t]*)\.\. math::[ \t]*(?P<first>.*)\n"
+    r"(?P<body>(?:(?P=indent)[ \t]+\S.*(?:\n|$)|[ \t]*\n(?=(?P=indent)[ \t]+\S))*)",
+    flags=re.M,
+)
+_FOOTNOTE = re.compile(r"^(?P<indent>[ \t]*)\.\. \[(?P<label>[^\]]+)\]", flags=re.M)
+
+
+def _math_block(match: re.Match[str]) -> str:
+    indent = match["indent"]
+    lines = [match["first"].strip()] + [line.strip() for line in match["body"].splitlines()]
+    tex = "\n".join(f"{indent}{line}" for line in lines if line)
+    return f"\n{indent}\\[\n{tex}\n{indent}\\]\n\n"
 
 
 def _scopes(obj: griffe.Object) -> list[griffe.Object]:
@@ -80,6 +95,8 @@ def _object_ref(obj: griffe.Object, match: re.Match[str]) -> str:
 
 def convert(obj: griffe.Object, text: str) -> str:
     """``text`` with its Sphinx roles rewritten (see the module docstring)."""
+    text = _MATH_DIRECTIVE.sub(_math_block, text)
+    text = _FOOTNOTE.sub(lambda m: f"\n{m['indent']}[{m['label']}]", text)  # a paragraph each
     text = _MATH_ROLE.sub(lambda m: f"\\({m['tex']}\\)", text)
     return _OBJECT_ROLE.sub(lambda m: _object_ref(obj, m), text)
 

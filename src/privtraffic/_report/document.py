@@ -48,6 +48,7 @@ td { font-variant-numeric: tabular-nums; }
 th { background: #f0f3f8; }
 td:first-child, th:first-child { text-align: left; }
 div.text td, div.text th { text-align: left; vertical-align: top; }
+div.text td:nth-child(-n+2) { white-space: nowrap; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; }
 figcaption { font-size: 90%; color: #555; }

@@ -742,7 +742,8 @@ def _compliance_table(doc: Document, plan: CommissionPlan, report: ComplianceRep
     """The compliance findings: feature, status, what triggered it, the sources.
 
     In English the detail is the finding's own text; in another language it is the catalogue's
-    explanation of the (feature, status) pair, and the sources are the catalogue's citations.
+    explanation of the (feature, status) code pair, filled in from the plan's own fields (its
+    levels, entry fee, rank uplifts), and the sources are the catalogue's citations.
     """
     from privtraffic.commission import SOURCES
 
@@ -750,9 +751,11 @@ def _compliance_table(doc: Document, plan: CommissionPlan, report: ComplianceRep
 
     def detail(f: ComplianceFinding) -> str:
         key = f"finding.{f.feature}.{f.status}"
+        if key == "finding.headcount_pay.absent" and plan.rank_uplifts:
+            key += ".uplifts"
         if doc.lang == "en" or key not in MESSAGES:
             return f.detail
-        return t(key, levels=plan.n_levels)
+        return t(key, levels=plan.n_levels, fee=_amount(plan.entry_fee, plan.currency))
 
     def source(key: str) -> str:
         if doc.lang != "en" and f"source.{key}" in MESSAGES:

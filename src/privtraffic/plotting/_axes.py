@@ -14,8 +14,9 @@ from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
-__all__ = ["axes_or_new", "require_matplotlib", "resolve_texts"]
+__all__ = ["axes_or_new", "require_matplotlib", "resolve_texts", "thousands"]
 
 _MISSING = (
     "privtraffic.plotting needs matplotlib; install it with: "
@@ -98,3 +99,29 @@ def resolve_texts(defaults: Mapping[str, str], texts: Mapping[str, str] | None) 
             f"(it draws {', '.join(map(repr, defaults))})"
         )
     return {**defaults, **{k: str(v) for k, v in texts.items()}}
+
+
+def thousands(axis: Axis) -> None:
+    """Label a count axis with thousands separators (``1,400``, never ``1400`` or ``1.4e3``).
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.yaxis`` or ``ax.xaxis`` of a plot of counts or amounts.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> thousands(ax.yaxis)
+    >>> ax.yaxis.get_major_formatter()(12500.0, 0)
+    '12,500'
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def label(value: float, _position: object) -> str:
+        if abs(value) >= 1000 or float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+    axis.set_major_formatter(FuncFormatter(label))

@@ -27,7 +27,7 @@ from privtraffic._validation import (
     unit_days,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, resolve_texts
+from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -260,6 +260,7 @@ def plot_period_transactions(
     ax.set_ylabel(text_of["ylabel"])
     ax.set_title(text_of["title"])
     ax.legend()
+    thousands(ax.yaxis)
     use_cjk_font(ax)
     return ax
 
@@ -497,6 +498,7 @@ def _draw_tracking(
     ax.set_ylabel(text_of["ylabel"])
     ax.set_title(text_of["title"])
     ax.legend()
+    thousands(ax.yaxis)
     ax.figure.autofmt_xdate()
     use_cjk_font(ax)
     return ax

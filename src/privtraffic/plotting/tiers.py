@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import check_nonempty
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, resolve_texts
+from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -140,6 +140,8 @@ def plot_tier_mix(
         ax.set_xlim(x[0], x[-1])
     ax.set_ylim(0, 1.0 if share else float(y.sum(axis=1).max()) * 1.05 or 1.0)
     ax.set_ylabel(text_of["ylabel"] if share else text_of["ylabel_count"])
+    if not share:
+        thousands(ax.yaxis)
     ax.set_title(text_of["title"])
     if _is_dates(x):
         _date_axis(ax)

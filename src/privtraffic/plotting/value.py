@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import DEFAULT_CURRENCY, check_currency, format_amount
-from privtraffic.plotting._axes import axes_or_new, resolve_texts
+from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -107,8 +107,6 @@ def plot_value_waterfall(
         return format_amount(amount, currency, symbol=False)
 
     ax = axes_or_new(ax)
-    from matplotlib.ticker import FuncFormatter
-
     if start is not None:
         ax.bar([0], [base], color="0.6", width=0.7)
         ax.text(0, max(base, 0.0), money(base), ha="center", va="bottom", fontsize=9)
@@ -132,9 +130,7 @@ def plot_value_waterfall(
     ax.set_ylim(low - (pad if low < 0 else 0.0), high + pad)
     names = [start_label, *names] if start is not None else names
     ax.set_xticks(np.arange(len(names) + 1), [*names, total_label])
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}")
-    )
+    thousands(ax.yaxis)
     ax.set_ylabel(text_of["ylabel"].format(currency=currency))
     ax.set_title(text_of["title"])
     use_cjk_font(ax)
