@@ -62,7 +62,10 @@ CITED_TITLES = ("RFM and CLV",)
 
 
 def _visible_text(page: str) -> str:
+    """The words a reader sees, less the technical details set as code (an optimiser's own
+    message, which has no translation)."""
     page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    page = re.sub(r"<code>.*?</code>", "", page, flags=re.S)
     page = re.sub(r'src="data:[^"]*"', "", page)
     return html.unescape(re.sub(r"<[^>]+>", " \n ", page))
 
@@ -429,3 +432,49 @@ def test_the_compliance_findings_follow_the_plan(lang: str) -> None:
                 ("rank uplifts" in uplift_row[2]) if lang == "en" else ("等级加成" in uplift_row[2])
             )
             assert "也没有等级加成" not in uplift_row[2]
+
+
+def test_the_chinese_report_is_fully_chinese(tmp_path: Path) -> None:
+    """Every section of ``privtraffic report --lang zh``: fits, holdout, CLV, concentration,
+    tiers, KOC leaderboard and commissions (the user ids are data and stay as they are)."""
+    import json
+
+    tx = _small_log(tmp_path)
+    ids = [f"用户{c}" for c in range(40)]
+    (tmp_path / "refs.csv").write_text(
+        "referrer,referee\n" + "".join(f"{ids[i // 3]},{ids[i]}\n" for i in range(1, 40)),
+        encoding="utf-8",
+    )
+    kinds = ("connect", "join", "purchase", "purchase", "review", "page_view")
+    (tmp_path / "events.csv").write_text(
+        "customer_id,event,timestamp\n"
+        + "".join(
+            f"{ids[i]},{kinds[(i + k) % 6]},{np.datetime64('2024-01-01') + 3 * i + 20 * k}\n"
+            for i in range(40)
+            for k in range(4)
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "orders.csv").write_text(
+        "order_id,sharer,value\n" + "".join(f"o{i},{ids[i]},{50 + i}.00\n" for i in range(10)),
+        encoding="utf-8",
+    )
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"level_rates": ["0.10", "0.05"], "total_cap": "0.15"}))
+    out = tmp_path / "报告.html"
+    args = ["report", "--transactions", str(tx), "--referrals", str(tmp_path / "refs.csv")]
+    args += ["--events", str(tmp_path / "events.csv"), "--orders", str(tmp_path / "orders.csv")]
+    args += ["--plan", str(plan), "--calibration-end", "2024-03-15", "--compare", "paretonbd"]
+    assert main([*args, "--lang", "zh", "--out", str(out), "--quiet"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    for key in ("fit.title", "holdout.title", "clv.title", "conc.title", "tiers.title"):
+        assert f">{messages.text(key, 'zh')}</h2>" in page, key
+    for key in ("koc.title", "comm.title", "comm.compliance"):
+        assert messages.text(key, "zh") in page, key
+    text = _visible_text(page).replace("tx.csv", "")  # the file name the source note gives
+    text = text.replace("page_view", "")  # an event kind of the data the ladder left out
+    for title in CITED_TITLES:
+        text = text.replace(title, "")
+    latin = set(re.findall(r"[A-Za-z]{2,}", text))
+    assert latin <= ALLOWED_LATIN, sorted(latin - ALLOWED_LATIN)

@@ -5,8 +5,11 @@ the API's numbers. What lives here:
 
 - ``reading``: CSV / Parquet exports -> checked columns (:func:`read_table`); every problem
   names the file, the row and the column.
-- ``document``: :class:`Document`, one self-contained HTML page being written (headings,
-  tables, plots embedded as base64 PNG, no external URL).
+- ``messages``: the message catalogue, every text of the page in English and Chinese
+  (``--lang en|zh``): headings, explanations, table headers, captions, tier names, plot texts.
+- ``document``: :class:`Document`, one self-contained HTML page being written in one language
+  (headings, tables without scientific notation, a caution box, plots embedded as base64 PNG,
+  no external URL).
 - ``sections``: one function per analysis (data summary, BTYD fits and holdout checks, CLV,
   concentration, tiers, KOC leaderboard, commissions, funnel, value decomposition), each
   writing its section; money is shown with :func:`privtraffic.money.format_amount` in the

@@ -230,10 +230,15 @@ class Document:
         if text:
             self.paragraph(text)
 
-    def paragraph(self, text: str, *, note: bool = False) -> None:
-        """A paragraph of escaped text; ``note`` renders it small and grey."""
+    def paragraph(self, text: str, *, note: bool = False, detail: str = "") -> None:
+        """A paragraph of escaped text; ``note`` renders it small and grey.
+
+        ``detail`` is a technical message that has no translation (an optimiser's own words),
+        set after the text as code.
+        """
         cls = ' class="note"' if note else ""
-        self._body.append(f"<p{cls}>{html.escape(text)}</p>")
+        code = f" <code>{html.escape(detail)}</code>" if detail else ""
+        self._body.append(f"<p{cls}>{html.escape(text)}{code}</p>")
 
     def caution(self, items: Sequence[str], *, title: str | None = None) -> None:
         """A caution box: a title (``caution.title`` when omitted) and one line per item.

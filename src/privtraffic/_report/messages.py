@@ -185,8 +185,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No customer has been observed for any time: nothing to fit.",
         "没有任何客户有可观察的时长，无法拟合模型。",
     ),
-    "fit.failed": ("{label} could not be fitted: {error}", "{label} 拟合失败：{error}"),
-    "fit.warning": ("Warning from the {label} fit: {message}", "{label} 拟合警告：{message}"),
+    # the optimiser's own message follows as a technical detail (in English, as code)
+    "fit.failed": ("{label} could not be fitted:", "{label} 拟合失败，优化器信息："),
+    "fit.warning": ("Warning from the {label} fit:", "{label} 拟合警告，优化器信息："),
     "fit.param": ("parameter", "参数"),
     "fit.estimate": ("estimate", "估计值"),
     "fit.se": ("standard error", "标准误"),

@@ -144,12 +144,12 @@ def _fit(doc: Document, label: str, fit: Callable[[], _Model], progress: Progres
         try:
             model = fit()
         except ConvergenceError as exc:
-            doc.paragraph(doc.text("fit.failed", label=label, error=exc), note=True)
+            doc.paragraph(doc.text("fit.failed", label=label), note=True, detail=str(exc))
             progress(f"{label} could not be fitted: {exc}")
             return None
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
-            doc.paragraph(doc.text("fit.warning", label=label, message=w.message), note=True)
+            doc.paragraph(doc.text("fit.warning", label=label), note=True, detail=str(w.message))
             progress(f"warning: {w.message}")
         else:  # pragma: no cover - other warnings pass through unchanged
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
