@@ -319,18 +319,18 @@ class Document:
             return
         from matplotlib.figure import Figure
 
-        from privtraffic.plotting import MissingFontWarning
+        from privtraffic import plotting  # as the sections draw: through the public package
 
         fig = Figure(figsize=size, dpi=96, layout="constrained")
         buffer = io.BytesIO()
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", MissingFontWarning)
+            warnings.simplefilter("always", plotting.MissingFontWarning)
             warnings.filterwarnings("always", message="Glyph .* missing from", category=UserWarning)
             draw(fig.add_subplot())
             fig.savefig(buffer, format="png")
         for w in caught:
             glyph = re.search(r"\\N\{([^}]*)\}", str(w.message))
-            if issubclass(w.category, MissingFontWarning) or glyph:
+            if issubclass(w.category, plotting.MissingFontWarning) or glyph:
                 if glyph:
                     self.missing_glyphs.add(glyph.group(1))
                 self._add_font_note()
@@ -370,6 +370,6 @@ class Document:
 
 
 def _cjk_font_installed() -> bool:
-    from privtraffic.plotting import find_cjk_font
+    from privtraffic import plotting
 
-    return find_cjk_font() is not None
+    return plotting.find_cjk_font() is not None
