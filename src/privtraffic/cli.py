@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="customers in the printed CLV table (default 10)",
     )
+    demo.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the HTML report: en (English, the default) or zh (简体中文)",
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
     report = commands.add_parser(
@@ -255,8 +261,20 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "--out", default="report.html", metavar="PATH", help="HTML file (default report.html)"
     )
-    output.add_argument("--title", default="privtraffic report", help="title of the report")
-    output.add_argument("--no-plots", action="store_true", help="leave the plots out")
+    output.add_argument(
+        "--title", help="title of the report (default: 'privtraffic report' in the language)"
+    )
+    output.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the report: en (English, the default) or zh (简体中文)",
+    )
+    output.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="leave the plots out (the report says they were left out on purpose)",
+    )
     output.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     return parser
 
@@ -304,7 +322,7 @@ def _run_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     out = None if args.no_html else Path(args.out)
     if out is not None and not out.parent.resolve().is_dir():
         raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
-    page = run_demo(stdout, progress, top=args.top, html=out is not None)
+    page = run_demo(stdout, progress, top=args.top, html=out is not None, lang=args.lang)
     if out is not None and page is not None:
         _write_atomically(out, page)
         progress(f"wrote {out}")
