@@ -493,6 +493,40 @@ def test_other_files_are_found_by_their_chinese_headers(tmp_path, capsys) -> Non
     assert "--referee-column NAME" in err
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_events_file_shorter_than_a_step_has_one_snapshot(tmp_path, capsys, lang) -> None:
+    # It used to fail: "'as_of' (...) is before every event" (a snapshot 30 days before the last)
+    from privtraffic._report.messages import text, tier_name
+    from privtraffic.lifecycle import relationship_ladder
+
+    tx = _small(tmp_path / "tx.csv")
+    rows = [
+        ("u1", "connect", "2024-06-01"),
+        ("u1", "purchase", "2024-06-03"),
+        ("u1", "purchase", "2024-06-09"),
+        ("u2", "connect", "2024-06-02"),
+        ("u2", "join", "2024-06-05"),
+        ("u3", "purchase", "2024-06-10"),
+    ]
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "用户ID,事件,时间\n" + "".join(f"{u},{k},{t}\n" for u, k, t in rows), encoding="utf-8"
+    )
+    argv = ["--transactions", str(tx), "--events", str(events), "--lang", lang, "--quiet"]
+    argv += ["--no-plots"]
+    status, page, err = _report(argv, tmp_path / "o.html", capsys)
+    assert status == 0, err
+    users, kinds, times = zip(*rows, strict=True)
+    peer = relationship_ladder(window_days=90).classify(
+        list(users), list(kinds), list(times), as_of="2024-06-10"
+    )
+    title = text("tiers.as_of", lang, date="2024-06-10")
+    shown = {row[0]: int(row[1]) for row in _table_after(page, title)[1:]}
+    assert shown == {tier_name(k, lang): v for k, v in peer.counts().items() if k is not None}
+    assert text("tiers.short", lang, days="9", step=30) in _text(page)
+    assert text("tiers.moves", lang, n="1") not in page  # no flows from a single snapshot
+
+
 # --- bad plan files end with a message and exit 2 ---------------------------------------------
 
 

@@ -599,6 +599,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} events of kinds the ladder does not use were left out: {kinds}.",
         "{n} 条事件的类型不属于关系阶梯，未纳入：{kinds}。",
     ),
+    "tiers.short": (
+        "The events span {days} days, less than one {step}-day step: there is one snapshot "
+        "and no flows between snapshots.",
+        "事件仅跨越 {days} 天，不足一个 {step} 天的周期：只有一个快照，没有快照之间的层级流转。",
+    ),
+    "tiers.no_events": (
+        "No event is of a kind the ladder uses: there are no tiers to show.",
+        "没有属于关系阶梯的事件类型，无法显示层级。",
+    ),
     "tiers.tier": ("tier", "层级"),
     "tiers.users": ("users", "用户数"),
     "tiers.share": ("share", "占比"),

@@ -981,9 +981,13 @@ def tiers_section(
         )
         doc.paragraph(t("tiers.left_out", n=_count((~known).sum()), kinds=listed), note=True)
     users, kinds, timestamps = users[known], kinds[known], timestamps[known]
+    if users.size == 0:
+        doc.paragraph(t("tiers.no_events"), note=True)
+        return
     last = timestamps.max()
     first = timestamps.min()
-    n_steps = int(min(max_snapshots, max(2, (last - first) // np.timedelta64(step_days, "D") + 1)))
+    # every snapshot on or after the first event: a log shorter than a step has one snapshot
+    n_steps = int(min(max_snapshots, (last - first) // np.timedelta64(step_days, "D") + 1))
     dates = [last - np.timedelta64(step_days * k, "D") for k in range(n_steps - 1, -1, -1)]
     tables = [machine.classify(users, kinds, timestamps, as_of=d) for d in dates]
     tiers = list(machine.tiers)
@@ -1002,6 +1006,10 @@ def tiers_section(
         [t("tiers.tier"), t("tiers.users"), t("tiers.share")],
         title=t("tiers.as_of", date=_day(dates[-1])),
     )
+    if len(tables) < 2:
+        span = (last - first) / np.timedelta64(1, "D")
+        doc.paragraph(t("tiers.short", days=format_number(float(span)), step=step_days), note=True)
+        return
     flows = transition_matrix(*tables)
     labels = [doc.tier(name) for name in tiers] + [doc.tier(None)]
     doc.table(
