@@ -535,10 +535,12 @@ def test_an_events_file_shorter_than_a_step_has_one_snapshot(tmp_path, capsys, l
     [
         (
             '{"level_rates": ["0.1"], "category_rates": 5}',
-            "field 'category_rates' (5) has the wrong",
+            "'category_rates' must map each category to its rates",
         ),
-        ('{"level_rates": ["0.1"], "rank_uplifts": 7}', "field 'rank_uplifts' (7) has the wrong"),
-        ('{"level_rates": ["0.1"], "category_rates": [5]}', "field 'category_rates' ([5])"),
+        ('{"level_rates": ["0.1"], "rank_uplifts": 7}', "'rank_uplifts' must map each rank"),
+        ('{"level_rates": ["0.1"], "category_rates": [5]}', "'category_rates[0]' must be a"),
+        ('{"level_rates": ["0.1"], "override_reason": 5}', "'override_reason' must be a string"),
+        ('{"level_rates": ["0.1"], "min_payout": "1e999999"}', "'min_payout' must be an amount"),
         ('{"level_rates": "abc"}', "'level_rates' must be a sequence"),
         ("[1, 2]", "must hold a JSON object of the plan's fields"),
         ('{"level_rates": ["0.1"],', "line 1, column 25: not valid JSON"),

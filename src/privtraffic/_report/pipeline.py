@@ -323,26 +323,5 @@ def _read_plan(path: Path, encoding: str | None = None) -> CommissionPlan:
         )
     try:
         return CommissionPlan.from_dict(fields)  # type: ignore[arg-type]  # checked when built
-    except ValueError as exc:
+    except ValueError as exc:  # every field's shape and value is checked, naming the field
         raise InvalidInputError(f"{path.name}: not a valid commission plan: {exc}") from None
-    except (TypeError, KeyError, AttributeError, ArithmeticError) as exc:
-        culprit = _plan_field_at_fault(fields, type(exc))
-        where = f"field {culprit!r} ({fields[culprit]!r})" if culprit else "a field"
-        raise InvalidInputError(
-            f"{path.name}: not a valid commission plan: {where} has the wrong shape ({exc})"
-        ) from None
-
-
-def _plan_field_at_fault(fields: dict[str, object], error: type[Exception]) -> str | None:
-    """The plan field that fails the same way on its own next to a one-level plan, if any."""
-    from privtraffic.commission import CommissionPlan
-
-    for key, value in fields.items():
-        trial: dict[str, object] = {"level_rates": ["0"], key: value}
-        try:
-            CommissionPlan.from_dict(trial)  # type: ignore[arg-type]
-        except error:
-            return key
-        except Exception:  # another problem: not the one being looked for
-            continue
-    return None
