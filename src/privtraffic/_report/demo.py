@@ -59,25 +59,26 @@ def _print_fits(stdout: TextIO, top: int, progress: Callable[[str], None]) -> No
         return format_amount(amount, CDNOW_CURRENCY, symbol=False)
 
     w = stdout.write
+    name = text("clv.kind.revenue", "en")  # the CLV is expected revenue, not margin
     w(
         "CDNOW: 2,357 customers of the first quarter of 1997, 39 weeks of calibration data\n"
         "(Fader, Hardie & Lee 2005); time in weeks.\n\n"
     )
     w(f"{bgf.summary()!r}\n\n{pnbd.summary()!r}\n\n{ggf.summary()!r}\n\n")
     w(
-        f"Top {top} customers by CLV (next {HORIZON_MONTHS:g} months, discounted at "
-        f"{DISCOUNT_RATE:.0%} a month, in {CDNOW_CURRENCY}):\n"
+        f"Top {top} customers by {name} (expected revenue over the next {HORIZON_MONTHS:g} "
+        f"months, discounted at {DISCOUNT_RATE:.0%} a month, in {CDNOW_CURRENCY}):\n"
     )
     w(
         f"{'customer':>9} {'frequency':>9} {'recency':>8} {'T':>6} {'spend':>8} "
-        f"{'P(alive)':>8} {'CLV':>10}\n"
+        f"{'P(alive)':>8} {name:>12}\n"
     )
     for i in np.argsort(-clv, kind="stable")[:top]:
         w(
             f"{int(s.customer_id[i]):>9} {int(s.frequency[i]):>9} {s.recency[i]:>8.2f} "
-            f"{s.T[i]:>6.2f} {usd(s.monetary_value[i]):>8} {alive[i]:>8.3f} {usd(clv[i]):>10}\n"
+            f"{s.T[i]:>6.2f} {usd(s.monetary_value[i]):>8} {alive[i]:>8.3f} {usd(clv[i]):>12}\n"
         )
-    w(f"\nTotal CLV of the cohort: {format_amount(float(np.sum(clv)), CDNOW_CURRENCY)}\n")
+    w(f"\nTotal {name} of the cohort: {format_amount(float(np.sum(clv)), CDNOW_CURRENCY)}\n")
 
 
 def run_demo(
