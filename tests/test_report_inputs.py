@@ -493,6 +493,31 @@ def test_other_files_are_found_by_their_chinese_headers(tmp_path, capsys) -> Non
     assert "--referee-column NAME" in err
 
 
+def test_unpaid_and_cancelled_orders_are_reported_not_counted(tmp_path, capsys) -> None:
+    rows = [f"E{k},交易成功,{m},{t},{a}" for k, (m, t, a) in enumerate(SMALL)]
+    rows += [
+        "X1,待付款,u1,2024-03-01,99",
+        "X2,交易关闭,u2,2024-03-02,50",
+        "X3,待付款,u3,2024-03-03,7",
+    ]
+    path = tmp_path / "st.csv"
+    path.write_text("订单号,订单状态,用户ID,支付时间,实付金额\n" + "\n".join(rows) + "\n", "utf-8")
+    status, page, err = _report(
+        ["--transactions", str(path), "--no-plots"], tmp_path / "o.html", capsys
+    )
+    assert status == 0, err
+    assert _facts(page)["transactions"] == str(len(SMALL))  # the three are not purchases
+    reading = _facts(page, "Reading st.csv")
+    assert reading["rows read"] == str(len(SMALL) + 3) and reading["orders used"] == str(len(SMALL))
+    assert reading["left out by their status"] == (
+        "orders whose status says they were not paid, were cancelled or closed, or were "
+        "refunded, left out of the purchases: 3 (待付款 (2), 交易关闭 (1))"
+    )
+    assert "left out of the purchases: 3 (待付款 (2), 交易关闭 (1))" in err  # progress, too
+    mapping = {row[0]: row[1] for row in _table_after(page, "Column mapping used")[1:]}
+    assert mapping["status"] == "订单状态"
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_an_events_file_shorter_than_a_step_has_one_snapshot(tmp_path, capsys, lang) -> None:
     # It used to fail: "'as_of' (...) is before every event" (a snapshot 30 days before the last)

@@ -198,7 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("order", "order id (transactions, orders): 订单号, order_id..."),
         ("quantity", "quantity (transactions): 数量, quantity..."),
         ("refund", "refund amount (transactions): 退款金额, refund..."),
-        ("status", "order status (transactions; refunds are read from it): 订单状态, status..."),
+        (
+            "status",
+            "order status (transactions; unpaid, cancelled and refunded orders are left out and "
+            "counted): 订单状态, status...",
+        ),
         ("margin", "margin rate of each order (transactions): 毛利率, margin..."),
         ("referrer", "referrer (referrals): 邀请人, referrer..."),
         ("referee", "referee (referrals): 被邀请人, referee..."),

@@ -191,6 +191,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "rows repeating an earlier order id, left out (--dedupe): {n}",
         "与前面的订单号重复而未纳入的行（--dedupe）：{n} 行",
     ),
+    "read.by_status": ("left out by their status", "按订单状态未纳入"),
+    "read.by_status_value": (
+        "orders whose status says they were not paid, were cancelled or closed, or were "
+        "refunded, left out of the purchases: {n} ({statuses})",
+        "订单状态显示未付款、已取消或已关闭、或已退款的订单，不计为购买而未纳入：{n} 笔"
+        "（{statuses}）",
+    ),
     "read.mapping.title": ("Column mapping used", "使用的列映射"),
     "read.mapping.column": ("column", "字段"),
     "read.mapping.header": ("header in the file", "文件中的表头"),

@@ -240,7 +240,8 @@ def mapping_lines(reading: ReadingReport, lang: str = "en") -> list[str]:
 
 def reading_lines(reading: ReadingReport, currency: str = "CNY", lang: str = "en") -> list[str]:
     """What reading the purchase log did, as progress lines: the file, the column mapping
-    used, and the zero-value orders, refunds and repeated order ids when there are any."""
+    used, and the zero-value orders, orders left out by their status, refunds and repeated
+    order ids when there are any."""
     how = text("doc.list_sep", lang).join(
         x
         for x in (
@@ -270,7 +271,7 @@ def reading_lines(reading: ReadingReport, currency: str = "CNY", lang: str = "en
         + text("doc.source_sep", lang).join(mapping_lines(reading, lang)),
     ]
     facts = reading_facts(reading, currency, lang)
-    for key in ("data.zero_value_label", "read.refunds", "read.duplicates"):
+    for key in ("data.zero_value_label", "read.by_status", "read.refunds", "read.duplicates"):
         label = text(key, lang)
         if label in facts:
             lines.append(facts[label])
@@ -332,6 +333,13 @@ def reading_facts(
     facts[t("read.orders")] = f"{reading.n_orders:,}"
     if zero_value and reading.n_zero_value:
         facts[t("data.zero_value_label")] = t("data.zero_value", n=f"{reading.n_zero_value:,}")
+    if reading.left_out_by_status:
+        statuses = t("doc.list_sep").join(
+            t("doc.count_of", name=status, n=f"{n:,}") for status, n in reading.left_out_by_status
+        )
+        facts[t("read.by_status")] = t(
+            "read.by_status_value", n=f"{reading.n_left_out_by_status:,}", statuses=statuses
+        )
     if reading.n_refunded_orders:
         facts[t("read.refunds")] = t(
             "read.refunds_value",
