@@ -3,11 +3,12 @@
 Each page is written by the ``privtraffic`` command and opened in Debian's Chromium (driven by
 Playwright, see ``chromium.py``) with the network cut. A page passes when it loads with no
 console error, asks for nothing off this machine, every image (every plot) decodes, and - for
-the Chinese pages - ``<html lang="zh-CN">`` holds Chinese text that Chromium draws with a CJK
-font (the DevTools protocol says which font drew each glyph) and plots whose Chinese labels were
-drawn (no "install a CJK font" note, which the page gets when a glyph is missing from every
-font). Full-page screenshots are written to a temporary folder, or to $PRIVTRAFFIC_SCREENSHOTS
-to look at them; they are never committed.
+the Chinese pages (the demo, a report of a private domain, and the report of a GBK shop export
+with its reading report and margin CLV) - ``<html lang="zh-CN">`` holds Chinese text that
+Chromium draws with a CJK font (the DevTools protocol says which font drew each glyph) and
+plots whose Chinese labels were drawn (no "install a CJK font" note, which the page gets when a
+glyph is missing from every font). Full-page screenshots are written to a temporary folder, or
+to $PRIVTRAFFIC_SCREENSHOTS to look at them; they are never committed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from chromium import Browser, require_chromium
 from privtraffic._report import messages
 from privtraffic.cli import main
+from shop_export import write_shop_export
 
 pytest.importorskip("matplotlib")
 
@@ -98,6 +100,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     args = _report_files(folder)
     out["report-zh"] = folder / "报告-zh.html"
     assert main(["report", *args, "--lang", "zh", "--out", str(out["report-zh"]), "--quiet"]) == 0
+    # the shop export of acceptance 1 (GBK, Chinese headers, zero-value orders) with a margin
+    # column and unpaid or closed orders: the reading report and the margin CLV in Chinese
+    export = write_shop_export(folder, margin=True, statuses=True)
+    out["shop-zh"] = folder / "店铺-zh.html"
+    argv = ["report", "--transactions", str(export.path), "--lang", "zh", "--quiet"]
+    assert main([*argv, "--out", str(out["shop-zh"])]) == 0
     return out
 
 
@@ -106,7 +114,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-@pytest.mark.parametrize("name", ["demo-zh", "demo-en", "report-zh"])
+#: The fewest plots each page draws.
+MIN_IMAGES = {"demo-zh": 15, "demo-en": 15, "report-zh": 8, "shop-zh": 4}
+
+
+@pytest.mark.parametrize("name", list(MIN_IMAGES))
 def test_the_page_loads_offline_without_errors(browser, pages, shots, name: str) -> None:  # type: ignore[no-untyped-def]
     loaded = browser.open(pages[name].as_uri())
     try:
@@ -117,7 +129,7 @@ def test_the_page_loads_offline_without_errors(browser, pages, shots, name: str)
             "broken images": [],
         }
         n_images = loaded.page.evaluate("document.images.length")
-        assert n_images >= (15 if name.startswith("demo") else 8)
+        assert n_images >= MIN_IMAGES[name]
         sizes = loaded.page.evaluate(
             "Array.from(document.images).map(i => [i.naturalWidth, i.naturalHeight])"
         )
@@ -128,17 +140,35 @@ def test_the_page_loads_offline_without_errors(browser, pages, shots, name: str)
         loaded.page.close()
 
 
-@pytest.mark.parametrize("name", ["demo-zh", "report-zh"])
+#: Catalogue texts each Chinese page shows.
+CHINESE_TEXTS = {
+    "demo-zh": ("doc.contents", "data.title", "fit.title", "clv.title", "koc.title"),
+    "report-zh": ("doc.contents", "data.title", "fit.title", "clv.title", "koc.title"),
+    "shop-zh": (
+        "doc.contents",
+        "data.title",
+        "fit.title",
+        "clv.title",
+        "read.mapping.title",
+        "read.by_status",
+        "data.zero_value_label",
+        "clv.kind.margin",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CHINESE_TEXTS))
 def test_the_chinese_page_is_chinese_and_drawn_with_a_cjk_font(browser, pages, name: str) -> None:  # type: ignore[no-untyped-def]
     loaded = browser.open(pages[name].as_uri())
     page = loaded.page
     try:
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         body = page.evaluate("document.body.innerText")
-        for key in ("doc.contents", "data.title", "fit.title", "clv.title", "koc.title"):
+        for key in CHINESE_TEXTS[name]:
             assert messages.text(key, "zh") in body, key
-        for tier in ("复购客户", "购买客户"):
-            assert tier in body
+        if name != "shop-zh":  # the shop export has no relationship events
+            for tier in ("复购客户", "购买客户"):
+                assert tier in body
         assert "repeat_buyer" not in body and "Data summary" not in body
         # Chromium drew the Chinese of the headings, a table and a caption with a CJK font
         for selector in ("h1", "h2", "table td", "figcaption"):

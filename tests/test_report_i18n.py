@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from privtraffic._report import messages
 from privtraffic._report.document import Document, format_number
 from privtraffic.cli import main
+from shop_export import write_shop_export
 from support import examples
 
 plt = pytest.importorskip("matplotlib")
@@ -492,3 +493,34 @@ def test_the_chinese_report_is_fully_chinese(tmp_path: Path) -> None:
     # the reading report and the column mapping are Chinese too
     assert f">{messages.text('read.mapping.title', 'zh')}</strong>" in page
     assert f">{messages.text('read.title', 'zh', source='tx.csv')}</strong>" in page
+
+
+def test_the_chinese_report_of_a_gbk_shop_export_is_fully_chinese(tmp_path: Path) -> None:
+    """Acceptance 1 and 3 together: the GBK export of a Chinese shop back-end (the file of
+    acceptance 1, with a margin column and an order status), no option but ``--lang zh``,
+    gives a page whose reading report, column mapping, zero-value orders, orders left out by
+    their status and margin CLV are all in Chinese."""
+    export = write_shop_export(tmp_path, margin=True, statuses=True, customers=800)
+    path, n_zero = export.path, sum(a == 0 for a in export.amounts)
+    out = tmp_path / "报告.html"
+    argv = ["report", "--transactions", str(path), "--quiet", "--out", str(out)]
+    assert main(argv) == 0
+    english = out.read_text(encoding="utf-8")
+    assert main([*argv, "--lang", "zh"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    latin = _latin_words(_visible_text(page).replace(path.name, ""))
+    assert latin <= ALLOWED_LATIN, sorted(latin - ALLOWED_LATIN)
+    rows = {r[0]: r[1:] for r in _cells(page) if r}
+    assert rows["文字编码"] == ["GB18030 (GBK)"] and rows["格式"] == ["CSV 文本文件"]
+    assert rows["零元订单"] == [messages.text("data.zero_value", "zh", n=f"{n_zero:,}")]
+    assert rows["客户 ID"] == ["会员ID", "按常用表头名自动识别"]
+    assert rows["订单状态"] == ["订单状态", "按常用表头名自动识别"]
+    assert rows["毛利率"] == ["毛利率", "按常用表头名自动识别"]
+    assert rows["按订单状态未纳入"][0].startswith("订单状态显示未付款")
+    assert f"：{export.n_left_out} 笔（" in rows["按订单状态未纳入"][0]
+    assert "待付款（" in rows["按订单状态未纳入"][0] and "交易关闭（" in rows["按订单状态未纳入"][0]
+    assert "毛利口径 CLV" in page and "收入口径" not in page  # the margin column makes it margin
+    # the same numbers as the English page: only the words change
+    numbers = re.compile(r"<td>([-+]?[\d,]+(?:\.\d+)?%?)</td>")
+    assert numbers.findall(page) == numbers.findall(english)

@@ -19,6 +19,7 @@ import pytest
 
 from privtraffic.cli import main
 from privtraffic.data import load_cdnow, read_orders, summarize_transactions
+from shop_export import write_shop_export
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -70,39 +71,15 @@ class _KnownSpend:
         return self.spend
 
 
-def _yuan(value: Decimal) -> str:
-    return f"￥{value:,.2f}"
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The CDNOW cohort's log as a Chinese shop would export it: GBK, Chinese headers, slash
-    dates with times, ￥ amounts with thousands separators, zero-value orders (CDNOW's own,
-    and one sample order per ten customers), and one big order of ￥1,299.00."""
-    log = load_cdnow("transactions")
+    """The CDNOW cohort's log as a Chinese shop would export it (``shop_export.py``): GBK,
+    Chinese headers, slash dates with times, ￥ amounts with thousands separators, zero-value
+    orders (CDNOW's own, and one sample order per ten customers), and one big order of
+    ￥1,299.00."""
     folder = tmp_path_factory.mktemp("shop")
-    rng = np.random.default_rng(14)
-    amounts = [Decimal(f"{v:.2f}") for v in log.value.tolist()]
-    first_rows = np.unique(log.customer_id, return_index=True)[1]
-    for i in first_rows[::10]:
-        amounts[int(i)] = Decimal("0.00")  # a free sample as the first order
-    amounts[int(first_rows[1])] = Decimal("1299.00")
-    lines = ["订单号,会员ID,下单时间,实付金额,商品数"]
-    hours = rng.integers(0, 24, size=len(log))
-    for k, (c, t, a, q) in enumerate(
-        zip(
-            log.customer_id.tolist(),
-            log.timestamp.tolist(),
-            amounts,
-            log.quantity.tolist(),
-            strict=True,
-        )
-    ):
-        when = f"{t.year}/{t.month}/{t.day} {int(hours[k])}:{k % 60:02d}"
-        lines.append(f'E{k + 1:06d},会员{c:04d},{when},"{_yuan(a)}",{q}')
-    path = folder / "订单导出.csv"
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    return {"path": path, "amounts": amounts, "folder": folder}
+    export = write_shop_export(folder)
+    return {"path": export.path, "amounts": export.amounts, "folder": folder}
 
 
 # --- acceptance 1: a GBK shop export with no options -------------------------------------------

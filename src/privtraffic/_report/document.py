@@ -48,6 +48,7 @@ th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: right; }
 td { font-variant-numeric: tabular-nums; }
 th { background: #f0f3f8; }
 td:first-child, th:first-child { text-align: left; }
+td:first-child { white-space: nowrap; }
 div.text td, div.text th { text-align: left; vertical-align: top; }
 div.text td:nth-child(-n+2) { white-space: nowrap; }
 figure { margin: 1em 0; }
