@@ -527,6 +527,12 @@ def test_an_events_file_shorter_than_a_step_has_one_snapshot(tmp_path, capsys, l
     assert shown == {tier_name(k, lang): v for k, v in peer.counts().items() if k is not None}
     assert text("tiers.short", lang, days="9", step=30) in _text(page)
     assert text("tiers.moves", lang, n="1") not in page  # no flows from a single snapshot
+    # events of kinds the ladder does not use only: said, not a crash on an empty log
+    events.write_text("用户ID,事件,时间\nu1,page_view,2024-06-01\n", encoding="utf-8")
+    status, page, err = _report(argv, tmp_path / "p.html", capsys)
+    assert status == 0, err
+    left_out = text("doc.count_of", lang, name="page_view", n="1")  # "page_view (1)"
+    assert text("tiers.no_events", lang) in _text(page) and left_out in _text(page)
 
 
 # --- bad plan files end with a message and exit 2 ---------------------------------------------
