@@ -15,15 +15,18 @@ ROOT = Path(__file__).parent
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit and property tests, doctests of every public name, and the examples."""
-    session.install("-e", ".[dev,plot,dask]")
+    """Unit and property tests, doctests of every public name, and the examples.
+
+    With the docs extra: tests/test_docs_site.py builds the site and reads every page.
+    """
+    session.install("-e", ".[dev,plot,dask,docs]")
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def deep(session: nox.Session) -> None:
     """The property tests with random seeds and 20x the examples (HYPOTHESIS_PROFILE=deep)."""
-    session.install("-e", ".[dev,plot,dask]")
+    session.install("-e", ".[dev,plot,dask,docs]")
     session.env["HYPOTHESIS_PROFILE"] = "deep"
     session.run("pytest", "tests", "-q", *session.posargs)
 
@@ -45,7 +48,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation with --strict: any warning fails."""
+    """Build the documentation with --strict: any warning fails.
+
+    The first build takes KaTeX (the math of the site, shipped with it) from the npm registry
+    with npm into .cache/ (docs/hooks/katex.py); tests/test_docs_site.py checks the pages.
+    """
     session.install("-e", ".[docs]")
     session.env["NO_MKDOCS_2_WARNING"] = "1"
     session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))

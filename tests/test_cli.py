@@ -308,7 +308,10 @@ def test_report_on_small_files_with_referrals_and_commissions(small_files, tmp_p
         as_of="2024-03-01",
     )
     shown = {row[0]: int(row[1]) for row in _table_after(page, "Tiers as of 2024-03-01")[1:]}
-    assert shown == {k: v for k, v in tiers.counts().items() if k is not None}
+    # tiers are shown as words ("repeat buyer", "KOC"), the catalogue's names of the codes
+    from privtraffic._report.messages import tier_name
+
+    assert shown == {tier_name(k, "en"): v for k, v in tiers.counts().items() if k is not None}
     assert "page_view (1)" in page  # events of unknown kinds are reported, not dropped silently
     _assert_self_contained(page)
     assert "data:image/png" not in page
@@ -579,7 +582,9 @@ def test_demo_prints_fits_and_writes_the_page(tmp_path: Path, capsys) -> None:
     assert all(m in captured.out for m in ("BetaGeo", "ParetoNBD", "GammaGamma"))
     assert f"{bgf.params_['r']:.6g}" in captured.out
     assert f"{bgf.standard_errors_['r']:.6g}" in captured.out
-    assert "Top 10 customers by CLV" in captured.out
+    assert "Top 10 customers by revenue CLV" in captured.out
+    # the CLV is expected revenue, and the printed table says so wherever it names it
+    assert re.findall(r"(?<!revenue )CLV", captured.out) == []
     assert str(out) in captured.err  # progress on stderr
     page = out.read_text(encoding="utf-8")
     _assert_self_contained(page)
@@ -610,7 +615,7 @@ def test_demo_no_html(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--no-html", "--quiet", "--top", "3"]) == 0
     out = capsys.readouterr().out
-    assert "Top 3 customers by CLV" in out
+    assert "Top 3 customers by revenue CLV" in out
     assert list(tmp_path.iterdir()) == []
 
 

@@ -212,6 +212,23 @@ def test_plan_repr_html_and_round_trip():
         ({"level_rates": ("0.1",), "min_payout": 1.0}, "'min_payout' must not be a float"),
         ({"level_rates": ("0.1",), "ineligible_upline": "x"}, "'ineligible_upline' must be one"),
         ({"level_rates": ()}, "'level_rates' must give at least one level"),
+        # badly shaped fields of a plan file (from_dict of JSON): named, never a TypeError
+        ({"level_rates": ("0.1",), "category_rates": 5}, "'category_rates' must map each cat"),
+        ({"level_rates": ("0.1",), "category_rates": "ab"}, "'category_rates' must map each"),
+        ({"level_rates": ("0.1",), "category_rates": [5]}, "'category_rates\\[0\\]' must be a"),
+        (
+            {"level_rates": ("0.1",), "category_rates": [["x", "0.1", "0.05"]]},
+            "'category_rates\\[0\\]' must be a \\(category, rates\\) pair",
+        ),
+        ({"level_rates": ("0.1",), "rank_uplifts": 7}, "'rank_uplifts' must map each rank"),
+        ({"level_rates": ("0.1",), "rank_uplifts": [[1]]}, "'rank_uplifts\\[0\\]' must be a"),
+        ({"level_rates": ("0.1",), "rank_uplifts": [[1, "0.1"], [1, "0.2"]]}, "rank 1 twice"),
+        ({"level_rates": ("0.1",), "override_reason": 5}, "'override_reason' must be a string"),
+        ({"level_rates": ("0.1",), "min_payout": "1e999999"}, "'min_payout' must be an amount"),
+        (
+            {"level_rates": ("0.1",), "override_reason": ["approved"]},
+            "'override_reason' must be a string saying why, or None \\(got \\['approved'\\]\\)",
+        ),
     ],
 )
 def test_bad_plans(kwargs, message):

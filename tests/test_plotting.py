@@ -218,8 +218,10 @@ def test_referral_tree_layout_and_depth() -> None:
     referrers = ["koc", "koc", "a", "a", "c", "x"]
     referees = ["a", "b", "c", "d", "e", "y"]
     ax = plotting.plot_referral_tree(referrers, referees, "koc", max_depth=2, ax=_axes())
-    # edges below the KOC to depth 2: koc-a, koc-b, a-c, a-d (c-e is depth 3; x-y elsewhere)
-    assert len(ax.lines) == 4
+    # edges below the KOC to depth 2: koc-a, koc-b, a-c, a-d (c-e is depth 3; x-y elsewhere),
+    # and a dotted one from c to the "+1" node standing for e
+    assert len(ax.lines) == 5 and ax.lines[-1].get_linestyle() == ":"
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("+")] == ["+1"]
     offsets = ax.collections[0].get_offsets()
     assert len(offsets) == 5
     assert sorted(-offsets[:, 1].astype(int)) == [0, 1, 1, 2, 2]
@@ -247,7 +249,7 @@ def test_lorenz_curve_matches_gini() -> None:
 def test_funnel_labels() -> None:
     ax = plotting.plot_funnel(["connected", "member", "buyer"], [1000, 400, 120], ax=_axes())
     assert [p.get_width() for p in ax.patches] == [1000, 400, 120]
-    assert ax.texts[1].get_text() == "400 (40.0% of previous, 40.0% of top)"
+    assert ax.texts[1].get_text() == "400\n40.0% of previous, 40.0% of first"
     _assert_drew(ax)
 
 

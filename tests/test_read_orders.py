@@ -567,13 +567,20 @@ def test_refund_rows_marked_in_the_status(tmp_path: Path) -> None:
     log = read_orders(path)  # 退款关闭: a refund closed without paying back, the order stands
     assert log.order_id.tolist() == ["E1", "E2"] and log.value.tolist() == [60.0, 9.0]
     assert log.reading.n_refund_rows == 2 and log.reading.n_fully_refunded == 1
+    # E2's only row says it was refunded: refunded in full, by its status, left out and counted
     alone = write(
         tmp_path / "a.csv", head + "E1,交易成功,u1,2024-01-01,100\nE2,已退款,u1,2024-01-03,40\n"
     )
+    log = read_orders(alone)
+    assert log.order_id.tolist() == ["E1"] and log.reading.left_out_by_status == (("已退款", 1),)
+    assert log.reading.n_refund_rows == 0
+    partly = write(
+        tmp_path / "p.csv", head + "E1,交易成功,u1,2024-01-01,100\nE2,部分退款,u1,2024-01-03,40\n"
+    )
     with pytest.raises(InvalidInputError) as info:
-        read_orders(alone)  # how much of E2 was refunded? nothing says
+        read_orders(partly)  # how much of E2 was refunded? nothing says
     assert str(info.value).startswith(
-        "a.csv: row 3, column '订单状态': the order is marked '已退款' (a refund), but nothing "
+        "p.csv: row 3, column '订单状态': the order is marked '部分退款' (a refund), but nothing "
         "says how much was refunded"
     )
     no_ids = write(
@@ -583,6 +590,49 @@ def test_refund_rows_marked_in_the_status(tmp_path: Path) -> None:
         InvalidInputError, match=r"n.csv: row 2, column '订单状态': the row is marked"
     ):
         read_orders(no_ids)
+
+
+@pytest.mark.parametrize("header", ["订单状态", "交易状态", "status"])
+def test_unpaid_and_cancelled_orders_are_left_out_and_counted(tmp_path: Path, header: str) -> None:
+    rows = [  # (order, status, customer, time, amount); the ones to leave out are marked x
+        ("E1", "交易成功", "u1", "2024-01-01", "100"),
+        ("E2", "待付款", "u1", "2024-01-02", "50"),  # x not paid
+        ("E3", "等待买家付款", "u2", "2024-01-02", "20"),  # x
+        ("E4", "交易关闭", "u2", "2024-01-03", "70"),  # x closed
+        ("E5", "已取消", "u2", "2024-01-04", "8"),  # x cancelled
+        ("E6", "退款成功", "u3", "2024-01-05", "30"),  # x refunded in full, its only row
+        ("E7", "退款关闭", "u3", "2024-01-06", "9"),  # a refund closed: the order stands
+        ("E8", "取消退款", "u3", "2024-01-07", "6"),  # a refund withdrawn: the order stands
+        ("E9", "Cancelled", "u4", "2024-01-08", "5"),  # x
+        ("E10", "unpaid", "u4", "2024-01-08", "4"),  # x
+        ("E11", "买家已付款，等待卖家发货", "u4", "2024-01-09", "3"),  # paid, not yet shipped
+        ("E12", "待付款", "u5", "2024-01-10", "2"),  # x
+    ]
+    text = f"订单号,{header},用户ID,下单时间,实付金额\n" + "".join(",".join(r) + "\n" for r in rows)
+    log = read_orders(write(tmp_path / "s.csv", text))
+    assert log.order_id.tolist() == ["E1", "E7", "E8", "E11"]
+    assert log.value.tolist() == [100.0, 9.0, 6.0, 3.0]
+    assert log.reading.mapping["status"] == header
+    # never silently: every status left out, with its number of orders, the commonest first
+    left_out = log.reading.left_out_by_status
+    assert left_out[0] == ("待付款", 2)
+    assert dict(left_out) == {
+        "待付款": 2,
+        "等待买家付款": 1,
+        "交易关闭": 1,
+        "已取消": 1,
+        "退款成功": 1,
+        "Cancelled": 1,
+        "unpaid": 1,
+    }
+    assert log.reading.n_left_out_by_status == 8 and log.reading.n_orders == 4
+    # a refund row of a closed order is netted into it, not refused as an unknown order
+    text += "E4,退款成功,u2,2024-01-05,-70\n"
+    log = read_orders(write(tmp_path / "r.csv", text))
+    assert log.order_id.tolist() == ["E1", "E7", "E8", "E11"] and log.reading.n_refund_rows == 1
+    # without the status column nothing is left out
+    log = read_orders(write(tmp_path / "n.csv", text), columns={"status": None})
+    assert log.reading.left_out_by_status == () and "E2" in log.order_id.tolist()
 
 
 # --- rows, blanks and ids ---------------------------------------------------------------------

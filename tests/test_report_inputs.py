@@ -19,6 +19,7 @@ import pytest
 
 from privtraffic.cli import main
 from privtraffic.data import load_cdnow, read_orders, summarize_transactions
+from shop_export import write_shop_export
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -70,39 +71,15 @@ class _KnownSpend:
         return self.spend
 
 
-def _yuan(value: Decimal) -> str:
-    return f"￥{value:,.2f}"
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The CDNOW cohort's log as a Chinese shop would export it: GBK, Chinese headers, slash
-    dates with times, ￥ amounts with thousands separators, zero-value orders (CDNOW's own,
-    and one sample order per ten customers), and one big order of ￥1,299.00."""
-    log = load_cdnow("transactions")
+    """The CDNOW cohort's log as a Chinese shop would export it (``shop_export.py``): GBK,
+    Chinese headers, slash dates with times, ￥ amounts with thousands separators, zero-value
+    orders (CDNOW's own, and one sample order per ten customers), and one big order of
+    ￥1,299.00."""
     folder = tmp_path_factory.mktemp("shop")
-    rng = np.random.default_rng(14)
-    amounts = [Decimal(f"{v:.2f}") for v in log.value.tolist()]
-    first_rows = np.unique(log.customer_id, return_index=True)[1]
-    for i in first_rows[::10]:
-        amounts[int(i)] = Decimal("0.00")  # a free sample as the first order
-    amounts[int(first_rows[1])] = Decimal("1299.00")
-    lines = ["订单号,会员ID,下单时间,实付金额,商品数"]
-    hours = rng.integers(0, 24, size=len(log))
-    for k, (c, t, a, q) in enumerate(
-        zip(
-            log.customer_id.tolist(),
-            log.timestamp.tolist(),
-            amounts,
-            log.quantity.tolist(),
-            strict=True,
-        )
-    ):
-        when = f"{t.year}/{t.month}/{t.day} {int(hours[k])}:{k % 60:02d}"
-        lines.append(f'E{k + 1:06d},会员{c:04d},{when},"{_yuan(a)}",{q}')
-    path = folder / "订单导出.csv"
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    return {"path": path, "amounts": amounts, "folder": folder}
+    export = write_shop_export(folder)
+    return {"path": export.path, "amounts": export.amounts, "folder": folder}
 
 
 # --- acceptance 1: a GBK shop export with no options -------------------------------------------
@@ -493,6 +470,71 @@ def test_other_files_are_found_by_their_chinese_headers(tmp_path, capsys) -> Non
     assert "--referee-column NAME" in err
 
 
+def test_unpaid_and_cancelled_orders_are_reported_not_counted(tmp_path, capsys) -> None:
+    rows = [f"E{k},交易成功,{m},{t},{a}" for k, (m, t, a) in enumerate(SMALL)]
+    rows += [
+        "X1,待付款,u1,2024-03-01,99",
+        "X2,交易关闭,u2,2024-03-02,50",
+        "X3,待付款,u3,2024-03-03,7",
+    ]
+    path = tmp_path / "st.csv"
+    path.write_text("订单号,订单状态,用户ID,支付时间,实付金额\n" + "\n".join(rows) + "\n", "utf-8")
+    status, page, err = _report(
+        ["--transactions", str(path), "--no-plots"], tmp_path / "o.html", capsys
+    )
+    assert status == 0, err
+    assert _facts(page)["transactions"] == str(len(SMALL))  # the three are not purchases
+    reading = _facts(page, "Reading st.csv")
+    assert reading["rows read"] == str(len(SMALL) + 3) and reading["orders used"] == str(len(SMALL))
+    assert reading["left out by their status"] == (
+        "orders whose status says they were not paid, were cancelled or closed, or were "
+        "refunded, left out of the purchases: 3 (待付款 (2), 交易关闭 (1))"
+    )
+    assert "left out of the purchases: 3 (待付款 (2), 交易关闭 (1))" in err  # progress, too
+    mapping = {row[0]: row[1] for row in _table_after(page, "Column mapping used")[1:]}
+    assert mapping["status"] == "订单状态"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_events_file_shorter_than_a_step_has_one_snapshot(tmp_path, capsys, lang) -> None:
+    # It used to fail: "'as_of' (...) is before every event" (a snapshot 30 days before the last)
+    from privtraffic._report.messages import text, tier_name
+    from privtraffic.lifecycle import relationship_ladder
+
+    tx = _small(tmp_path / "tx.csv")
+    rows = [
+        ("u1", "connect", "2024-06-01"),
+        ("u1", "purchase", "2024-06-03"),
+        ("u1", "purchase", "2024-06-09"),
+        ("u2", "connect", "2024-06-02"),
+        ("u2", "join", "2024-06-05"),
+        ("u3", "purchase", "2024-06-10"),
+    ]
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "用户ID,事件,时间\n" + "".join(f"{u},{k},{t}\n" for u, k, t in rows), encoding="utf-8"
+    )
+    argv = ["--transactions", str(tx), "--events", str(events), "--lang", lang, "--quiet"]
+    argv += ["--no-plots"]
+    status, page, err = _report(argv, tmp_path / "o.html", capsys)
+    assert status == 0, err
+    users, kinds, times = zip(*rows, strict=True)
+    peer = relationship_ladder(window_days=90).classify(
+        list(users), list(kinds), list(times), as_of="2024-06-10"
+    )
+    title = text("tiers.as_of", lang, date="2024-06-10")
+    shown = {row[0]: int(row[1]) for row in _table_after(page, title)[1:]}
+    assert shown == {tier_name(k, lang): v for k, v in peer.counts().items() if k is not None}
+    assert text("tiers.short", lang, days="9", step=30) in _text(page)
+    assert text("tiers.moves", lang, n="1") not in page  # no flows from a single snapshot
+    # events of kinds the ladder does not use only: said, not a crash on an empty log
+    events.write_text("用户ID,事件,时间\nu1,page_view,2024-06-01\n", encoding="utf-8")
+    status, page, err = _report(argv, tmp_path / "p.html", capsys)
+    assert status == 0, err
+    left_out = text("doc.count_of", lang, name="page_view", n="1")  # "page_view (1)"
+    assert text("tiers.no_events", lang) in _text(page) and left_out in _text(page)
+
+
 # --- bad plan files end with a message and exit 2 ---------------------------------------------
 
 
@@ -501,10 +543,12 @@ def test_other_files_are_found_by_their_chinese_headers(tmp_path, capsys) -> Non
     [
         (
             '{"level_rates": ["0.1"], "category_rates": 5}',
-            "field 'category_rates' (5) has the wrong",
+            "'category_rates' must map each category to its rates",
         ),
-        ('{"level_rates": ["0.1"], "rank_uplifts": 7}', "field 'rank_uplifts' (7) has the wrong"),
-        ('{"level_rates": ["0.1"], "category_rates": [5]}', "field 'category_rates' ([5])"),
+        ('{"level_rates": ["0.1"], "rank_uplifts": 7}', "'rank_uplifts' must map each rank"),
+        ('{"level_rates": ["0.1"], "category_rates": [5]}', "'category_rates[0]' must be a"),
+        ('{"level_rates": ["0.1"], "override_reason": 5}', "'override_reason' must be a string"),
+        ('{"level_rates": ["0.1"], "min_payout": "1e999999"}', "'min_payout' must be an amount"),
         ('{"level_rates": "abc"}', "'level_rates' must be a sequence"),
         ("[1, 2]", "must hold a JSON object of the plan's fields"),
         ('{"level_rates": ["0.1"],', "line 1, column 25: not valid JSON"),

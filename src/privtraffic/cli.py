@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="customers in the printed CLV table (default 10)",
     )
+    demo.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the HTML report: en (English, the default) or zh (简体中文)",
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
     report = commands.add_parser(
@@ -192,7 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("order", "order id (transactions, orders): 订单号, order_id..."),
         ("quantity", "quantity (transactions): 数量, quantity..."),
         ("refund", "refund amount (transactions): 退款金额, refund..."),
-        ("status", "order status (transactions; refunds are read from it): 订单状态, status..."),
+        (
+            "status",
+            "order status (transactions; unpaid, cancelled and refunded orders are left out and "
+            "counted): 订单状态, status...",
+        ),
         ("margin", "margin rate of each order (transactions): 毛利率, margin..."),
         ("referrer", "referrer (referrals): 邀请人, referrer..."),
         ("referee", "referee (referrals): 被邀请人, referee..."),
@@ -255,8 +265,20 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "--out", default="report.html", metavar="PATH", help="HTML file (default report.html)"
     )
-    output.add_argument("--title", default="privtraffic report", help="title of the report")
-    output.add_argument("--no-plots", action="store_true", help="leave the plots out")
+    output.add_argument(
+        "--title", help="title of the report (default: 'privtraffic report' in the language)"
+    )
+    output.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the report: en (English, the default) or zh (简体中文)",
+    )
+    output.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="leave the plots out (the report says they were left out on purpose)",
+    )
     output.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     return parser
 
@@ -304,7 +326,7 @@ def _run_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     out = None if args.no_html else Path(args.out)
     if out is not None and not out.parent.resolve().is_dir():
         raise _UsageError(f"--out: folder {str(out.parent)!r} does not exist")
-    page = run_demo(stdout, progress, top=args.top, html=out is not None)
+    page = run_demo(stdout, progress, top=args.top, html=out is not None, lang=args.lang)
     if out is not None and page is not None:
         _write_atomically(out, page)
         progress(f"wrote {out}")

@@ -5,11 +5,14 @@ the API's numbers. What lives here:
 
 - ``reading``: the input files read through :func:`privtraffic.data.read_orders` and
   :func:`privtraffic.data.read_table` (columns found by their usual Chinese and English
-  headers; every problem names the file, the row and the column), what reading them did as
-  report facts, and ``INPUT_TEXT``, the sentences about input, zero-value orders and what the
-  CLV measures.
-- ``document``: :class:`Document`, one self-contained HTML page being written (headings,
-  tables, plots embedded as base64 PNG, no external URL).
+  headers; every problem names the file, the row and the column), and what reading them did as
+  report facts and tables in the page's language.
+- ``messages``: the message catalogue, every text of the page in English and Chinese
+  (``--lang en|zh``): headings, explanations, table headers, captions, tier names, plot texts,
+  the reading facts and the column mapping.
+- ``document``: :class:`Document`, one self-contained HTML page being written in one language
+  (headings, tables without scientific notation, a caution box, plots embedded as base64 PNG,
+  no external URL).
 - ``sections``: one function per analysis (data summary, BTYD fits and holdout checks, CLV,
   concentration, tiers, KOC leaderboard, commissions, funnel, value decomposition), each
   writing its section; money is shown with :func:`privtraffic.money.format_amount` in the

@@ -7,6 +7,11 @@ them, and every problem names the file, the spreadsheet row (the header is row 1
 column, e.g. ``orders.csv: row 7, column '下单时间': must be a whole date with year, month and
 day (...) (got '2024-03')``.
 
+What reading did is shown in the page's language: every label and sentence is an entry of the
+message catalogue (:mod:`privtraffic._report.messages`, keys ``read.*``, ``data.zero_value*``
+and ``clv.kind.*`` / ``clv.intro.*``); the progress lines on stderr are English, as every
+progress line.
+
 Examples
 --------
 >>> from privtraffic.data import ReadingReport
@@ -17,18 +22,21 @@ Examples
 ["customer_id <- '用户ID' (found by its usual name)", "value <- '实付金额' (given)"]
 >>> reading_facts(r)["zero-value orders"]
 '3 zero-value orders: counted as purchases, not in average spend'
+>>> reading_facts(r, lang="zh")["零元订单"], mapping_rows(r, "zh")[0]
+('3 笔零元订单：计入购买次数，不计入平均客单价', ('客户 ID', '用户ID', '按常用表头名自动识别'))
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from privtraffic._report.messages import MESSAGES, text
 from privtraffic.data import (
     ORDER_COLUMNS,
     ExportColumn,
@@ -42,12 +50,13 @@ from privtraffic.money import format_amount
 __all__ = [
     "COLUMN_OPTIONS",
     "EVENT_COLUMNS",
-    "INPUT_TEXT",
     "REFERRAL_COLUMNS",
     "SHARED_ORDER_COLUMNS",
     "InputOptions",
+    "Margin",
     "clv_name",
     "clv_sentence",
+    "mapping_header",
     "mapping_lines",
     "mapping_rows",
     "margin_of",
@@ -58,60 +67,10 @@ __all__ = [
     "reading_lines",
 ]
 
-# --- user-facing sentences of the input side (to move into the report's message catalogue) --
-#: Every sentence and label the report shows about reading its input, zero-value orders and
-#: what its CLV measures. ``{...}`` fields are filled with ``str.format``.
-INPUT_TEXT: dict[str, str] = {
-    "mapping_title": "Column mapping used",
-    "mapping_header_column": "column",
-    "mapping_header_found": "header in the file",
-    "mapping_header_how": "found",
-    "mapping_given": "given",
-    "mapping_auto": "by its usual name",
-    "mapping_line": "{role} <- {header!r} ({how})",
-    "mapping_line_given": "given",
-    "mapping_line_auto": "found by its usual name",
-    "reading_title": "Reading {source}",
-    "how_delimiter": "delimiter {delimiter}",
-    "how_sheet": "sheet {sheet!r}",
-    "delimiter_tab": "tab",
-    "read_line": "read {source}: {rows:,} rows ({how}); times in {zone}",
-    "read_line_converted": "read {source}: {rows:,} rows ({how}); times in {zone}, {n:,} "
-    "with an offset converted to it",
-    "fact_file": "file",
-    "fact_format": "format",
-    "fact_encoding": "encoding",
-    "fact_delimiter": "delimiter",
-    "fact_sheet": "sheet",
-    "fact_time_zone": "time zone",
-    "fact_time_zone_value": "{zone} (times without an offset are local times there)",
-    "fact_time_zone_converted": "{zone} ({n:,} times with an offset converted to it)",
-    "fact_rows": "rows read",
-    "fact_orders": "orders used",
-    "fact_zero_value": "zero-value orders",
-    "zero_value": "{n:,} zero-value orders: counted as purchases, not in average spend",
-    "fact_refunds": "refunds",
-    "refunds": "orders with a refund: {n:,}, {total} in all (refund rows netted into their "
-    "orders: {rows:,}); refunded in full, not purchases, left out: {full:,}",
-    "fact_duplicates": "repeated order ids",
-    "duplicates": "rows repeating an earlier order id, left out (--dedupe): {n:,}",
-    "clv_revenue": "revenue CLV",
-    "clv_margin": "margin CLV",
-    "clv_sentence_revenue": "Revenue CLV: expected revenue over the next {months:g} months, "
-    "discounted at {rate:.2%} per month (BG/NBD purchases x Gamma-Gamma spend). Total over "
-    "all customers: {total}. This is revenue, not margin: give --margin 0.3 (or a margin "
-    "column with --margin-column) to turn it into margin.",
-    "clv_sentence_margin_rate": "Margin CLV: expected margin over the next {months:g} months, "
-    "discounted at {rate:.2%} per month (BG/NBD purchases x Gamma-Gamma spend x a margin of "
-    "{margin:.1%}). Total over all customers: {total}.",
-    "clv_sentence_margin_column": "Margin CLV: expected margin over the next {months:g} "
-    "months, discounted at {rate:.2%} per month (BG/NBD purchases x Gamma-Gamma spend x each "
-    "customer's margin rate, the value-weighted mean of their orders' margin column). Total "
-    "over all customers: {total}.",
-    "spend_model_zero_value": "{n:,} repeat purchases of value 0 count as purchases in the "
-    "models above but are not in the average spend the spend model sees.",
-}
-# --- end of the user-facing sentences ------------------------------------------------------
+
+#: What share of revenue is margin: one rate for everyone (``--margin``), (customer ids,
+#: rates) from a margin column, or None (the CLV is revenue).
+Margin: TypeAlias = "float | tuple[NDArray[Any], NDArray[np.float64]] | None"
 
 _CUSTOMER = next(c for c in ORDER_COLUMNS if c.role == "customer_id")
 _ORDER_ID = next(c for c in ORDER_COLUMNS if c.role == "order_id")
@@ -237,137 +196,199 @@ def read_input(
     return dict(table.data)
 
 
-def _delimiter_name(delimiter: str) -> str:
-    return INPUT_TEXT["delimiter_tab"] if delimiter == "\t" else repr(delimiter)
+def _delimiter_name(delimiter: str, lang: str) -> str:
+    if delimiter == "\t":
+        return text("read.delimiter_tab", lang)
+    return text("read.delimiter_char", lang, char=delimiter)
 
 
-def mapping_lines(reading: ReadingReport) -> list[str]:
+def _role_name(role: str, lang: str) -> str:
+    """A column role as the page names it: the role itself in English (as its
+    ``--*-column`` option), a word in Chinese."""
+    key = f"read.role.{role}"
+    return text(key, lang) if key in MESSAGES else role
+
+
+def _encoding_name(encoding: str, lang: str) -> str:
+    bom = " (with BOM)"
+    if encoding.endswith(bom):
+        return text("read.encoding_bom", lang, name=encoding[: -len(bom)])
+    return encoding
+
+
+def _format_name(file_format: str, lang: str) -> str:
+    key = f"read.format.{file_format}"
+    return text(key, lang) if key in MESSAGES else file_format
+
+
+def mapping_lines(reading: ReadingReport, lang: str = "en") -> list[str]:
     """One line per column read: its role, the header it came from and how it was found."""
-    t = INPUT_TEXT
     return [
-        t["mapping_line"].format(
-            role=role,
+        text(
+            "read.mapping.line",
+            lang,
+            role=_role_name(role, lang),
             header=header,
-            how=t["mapping_line_given"] if role in reading.named else t["mapping_line_auto"],
+            how=text(
+                "read.mapping.line_given" if role in reading.named else "read.mapping.line_auto",
+                lang,
+            ),
         )
         for role, header in reading.mapping.items()
     ]
 
 
-def reading_lines(reading: ReadingReport, currency: str = "CNY") -> list[str]:
+def reading_lines(reading: ReadingReport, currency: str = "CNY", lang: str = "en") -> list[str]:
     """What reading the purchase log did, as progress lines: the file, the column mapping
-    used, and the zero-value orders, refunds and repeated order ids when there are any."""
-    t = INPUT_TEXT
-    how = ", ".join(
+    used, and the zero-value orders, orders left out by their status, refunds and repeated
+    order ids when there are any."""
+    how = text("doc.list_sep", lang).join(
         x
         for x in (
-            reading.file_format,
-            reading.encoding,
+            _format_name(reading.file_format, lang),
+            None if reading.encoding is None else _encoding_name(reading.encoding, lang),
             None
             if reading.delimiter is None
-            else t["how_delimiter"].format(delimiter=_delimiter_name(reading.delimiter)),
-            None if reading.sheet is None else t["how_sheet"].format(sheet=reading.sheet),
+            else text(
+                "read.how_delimiter", lang, delimiter=_delimiter_name(reading.delimiter, lang)
+            ),
+            None if reading.sheet is None else text("read.how_sheet", lang, sheet=reading.sheet),
         )
         if x
     )
-    key = "read_line_converted" if reading.n_offsets_converted else "read_line"
+    key = "read.line_converted" if reading.n_offsets_converted else "read.line"
     lines = [
-        t[key].format(
+        text(
+            key,
+            lang,
             source=reading.source,
-            rows=reading.n_rows,
+            rows=f"{reading.n_rows:,}",
             how=how,
             zone=reading.time_zone,
-            n=reading.n_offsets_converted,
+            n=f"{reading.n_offsets_converted:,}",
         ),
-        t["mapping_title"] + ": " + "; ".join(mapping_lines(reading)),
+        text("doc.note", lang, name=text("read.mapping.title", lang), value="")
+        + text("doc.source_sep", lang).join(mapping_lines(reading, lang)),
     ]
-    facts = reading_facts(reading, currency)
-    for label in (t["fact_zero_value"], t["fact_refunds"], t["fact_duplicates"]):
+    facts = reading_facts(reading, currency, lang)
+    for key in ("data.zero_value_label", "read.by_status", "read.refunds", "read.duplicates"):
+        label = text(key, lang)
         if label in facts:
             lines.append(facts[label])
     return lines
 
 
-def mapping_rows(reading: ReadingReport) -> list[tuple[str, str, str]]:
+def mapping_rows(reading: ReadingReport, lang: str = "en") -> list[tuple[str, str, str]]:
     """The column mapping as table rows: (column, header in the file, how it was found)."""
-    t = INPUT_TEXT
     return [
-        (role, header, t["mapping_given"] if role in reading.named else t["mapping_auto"])
+        (
+            _role_name(role, lang),
+            header,
+            text("read.mapping.given" if role in reading.named else "read.mapping.auto", lang),
+        )
         for role, header in reading.mapping.items()
     ]
 
 
+def mapping_header(lang: str = "en") -> list[str]:
+    """The header of the column-mapping table.
+
+    Examples
+    --------
+    >>> mapping_header("zh")
+    ['字段', '文件中的表头', '识别方式']
+    """
+    return [text(f"read.mapping.{k}", lang) for k in ("column", "header", "how")]
+
+
 def reading_facts(
-    reading: ReadingReport, currency: str = "CNY", *, zero_value: bool = True
+    reading: ReadingReport, currency: str = "CNY", lang: str = "en", *, zero_value: bool = True
 ) -> dict[str, str]:
     """What reading the purchase log did, as the report's facts (label -> value)."""
-    t = INPUT_TEXT
-    facts = {t["fact_file"]: reading.source, t["fact_format"]: reading.file_format}
+
+    def t(key: str, **fields: object) -> str:
+        return text(key, lang, **fields)
+
+    facts = {
+        t("read.file"): reading.source,
+        t("read.format"): _format_name(reading.file_format, lang),
+    }
     if reading.encoding is not None:
-        facts[t["fact_encoding"]] = reading.encoding
+        facts[t("read.encoding")] = _encoding_name(reading.encoding, lang)
     if reading.delimiter is not None:
-        facts[t["fact_delimiter"]] = _delimiter_name(reading.delimiter)
+        facts[t("read.delimiter")] = _delimiter_name(reading.delimiter, lang)
     if reading.sheet is not None:
-        facts[t["fact_sheet"]] = reading.sheet
+        facts[t("read.sheet")] = reading.sheet
     zone = (
-        t["fact_time_zone_converted"].format(zone=reading.time_zone, n=reading.n_offsets_converted)
+        t(
+            "read.time_zone_converted",
+            zone=reading.time_zone,
+            n=f"{reading.n_offsets_converted:,}",
+        )
         if reading.n_offsets_converted
-        else t["fact_time_zone_value"].format(zone=reading.time_zone)
+        else t("read.time_zone_value", zone=reading.time_zone)
     )
-    facts[t["fact_time_zone"]] = zone
-    facts[t["fact_rows"]] = f"{reading.n_rows:,}"
-    facts[t["fact_orders"]] = f"{reading.n_orders:,}"
+    facts[t("read.time_zone")] = zone
+    facts[t("read.rows")] = f"{reading.n_rows:,}"
+    facts[t("read.orders")] = f"{reading.n_orders:,}"
     if zero_value and reading.n_zero_value:
-        facts[t["fact_zero_value"]] = t["zero_value"].format(n=reading.n_zero_value)
+        facts[t("data.zero_value_label")] = t("data.zero_value", n=f"{reading.n_zero_value:,}")
+    if reading.left_out_by_status:
+        statuses = t("doc.list_sep").join(
+            t("doc.count_of", name=status, n=f"{n:,}") for status, n in reading.left_out_by_status
+        )
+        facts[t("read.by_status")] = t(
+            "read.by_status_value", n=f"{reading.n_left_out_by_status:,}", statuses=statuses
+        )
     if reading.n_refunded_orders:
-        facts[t["fact_refunds"]] = t["refunds"].format(
-            n=reading.n_refunded_orders,
+        facts[t("read.refunds")] = t(
+            "read.refunds_value",
+            n=f"{reading.n_refunded_orders:,}",
             total=f"{format_amount(reading.refund_total, currency, symbol=False)} {currency}",
-            rows=reading.n_refund_rows,
-            full=reading.n_fully_refunded,
+            rows=f"{reading.n_refund_rows:,}",
+            full=f"{reading.n_fully_refunded:,}",
         )
     if reading.n_duplicates_dropped:
-        facts[t["fact_duplicates"]] = t["duplicates"].format(n=reading.n_duplicates_dropped)
+        facts[t("read.duplicates")] = t(
+            "read.duplicates_value", n=f"{reading.n_duplicates_dropped:,}"
+        )
     return facts
 
 
-def clv_name(margin: float | tuple[NDArray[Any], NDArray[np.float64]] | None) -> str:
+def clv_name(margin: Margin, lang: str = "en") -> str:
     """``"revenue CLV"`` or ``"margin CLV"``, as the report names the number.
 
     Examples
     --------
-    >>> clv_name(None), clv_name(0.3)
-    ('revenue CLV', 'margin CLV')
+    >>> clv_name(None), clv_name(0.3), clv_name(0.3, "zh")
+    ('revenue CLV', 'margin CLV', '毛利口径 CLV')
     """
-    return INPUT_TEXT["clv_revenue" if margin is None else "clv_margin"]
+    return text("clv.kind.revenue" if margin is None else "clv.kind.margin", lang)
 
 
-def clv_sentence(
-    margin: float | tuple[NDArray[Any], NDArray[np.float64]] | None,
-    months: int,
-    rate: float,
-    total: str,
-) -> str:
+def clv_sentence(margin: Margin, months: int, rate: float, total: str, lang: str = "en") -> str:
     """The sentence that says what the CLV is: revenue, or margin at a rate or per customer.
 
     Examples
     --------
     >>> clv_sentence(0.3, 12, 0.01, "1,000.00 CNY")[:56]
     'Margin CLV: expected margin over the next 12 months, dis'
+    >>> clv_sentence(None, 12, 0.01, "1,000.00 CNY", "zh")[:22]
+    '收入口径 CLV：未来 12 个月内预计收入'
     """
     if margin is None:
-        key = "clv_sentence_revenue"
+        key = "clv.intro.revenue"
     elif isinstance(margin, tuple):
-        key = "clv_sentence_margin_column"
+        key = "clv.intro.margin_column"
     else:
-        key = "clv_sentence_margin_rate"
+        key = "clv.intro.margin_rate"
     share = 0.0 if margin is None or isinstance(margin, tuple) else float(margin)
-    return INPUT_TEXT[key].format(months=months, rate=rate, margin=share, total=total)
+    return text(
+        key, lang, months=f"{months:g}", rate=f"{rate:.2%}", margin=f"{share:.1%}", total=total
+    )
 
 
-def margin_of(
-    margin: float | tuple[NDArray[Any], NDArray[np.float64]] | None, customers: NDArray[Any]
-) -> float | NDArray[np.float64]:
+def margin_of(margin: Margin, customers: NDArray[Any]) -> float | NDArray[np.float64]:
     """The share of revenue that is margin for each of ``customers`` (1.0 for revenue).
 
     Examples
@@ -387,9 +408,7 @@ def margin_of(
     return out
 
 
-def margin_shares(
-    log: OrderLog, rate: float | None, until: np.datetime64 | None
-) -> float | tuple[NDArray[Any], NDArray[np.float64]] | None:
+def margin_shares(log: OrderLog, rate: float | None, until: np.datetime64 | None) -> Margin:
     """What share of each customer's revenue is margin: ``rate`` for everyone (``--margin``),
     or from the log's margin column (value-weighted over the customer's orders up to
     ``until``; the log's overall share for a customer with no value there), or None."""

@@ -1,9 +1,13 @@
 """The analyses of a report, each writing its own section into a :class:`Document`.
 
 Each function computes with the public API only, so the report's numbers are the API's numbers.
-Money is shown by :func:`privtraffic.money.format_amount` with the currency's own decimals
-(JPY none, CNY and USD two): in tables as the bare number under a header naming the currency,
-in sentences and summaries as the number followed by the currency code (``"100 JPY"``).
+Every text comes from the message catalogue (:mod:`privtraffic._report.messages`) in the
+document's language, through ``doc.text(key, **fields)``; tier names and event kinds are shown
+as words (``repeat buyer``, 复购客户), never as snake_case codes. Money is shown by
+:func:`privtraffic.money.format_amount` with the currency's own decimals (JPY none, CNY and USD
+two): in tables as the bare number under a header naming the currency, in sentences and
+summaries as the number followed by the currency code (``"100 JPY"``). Counts carry thousands
+separators; no table shows a number in scientific notation.
 """
 
 from __future__ import annotations
@@ -13,20 +17,23 @@ import functools
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, SupportsInt, TypeAlias, TypeVar
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from privtraffic._report.document import Document
-from privtraffic._report.reading import INPUT_TEXT, clv_name, clv_sentence, margin_of
+from privtraffic import plotting
+from privtraffic._report import messages
+from privtraffic._report.document import Document, format_number
+from privtraffic._report.messages import MESSAGES
+from privtraffic._report.reading import Margin, clv_name, clv_sentence, margin_of
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
 from privtraffic.money import DEFAULT_CURRENCY, format_amount
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from privtraffic.clv import BetaGeo, BTYDModel, GammaGamma, ModifiedBetaGeo, ParetoNBD
-    from privtraffic.commission import CommissionPlan
+    from privtraffic.commission import CommissionPlan, ComplianceFinding, ComplianceReport
     from privtraffic.data import RFMSummary
     from privtraffic.value import Concentration
 
@@ -51,7 +58,9 @@ Amount: TypeAlias = Decimal | int | str | float | np.floating
 
 _Model = TypeVar("_Model", bound="BTYDModel")
 
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
+
+def _count(n: SupportsInt) -> str:
+    return f"{int(n):,}"
 
 
 def _as_day(value: Moment) -> np.datetime64:
@@ -86,36 +95,37 @@ def data_summary_section(
     source: str = "",
     currency: str = DEFAULT_CURRENCY,
 ) -> None:
-    """Rows, customers, dates, value (in ``currency``) and the calibration / holdout split."""
-    doc.section("Data summary")
+    """Rows, customers, dates, value (in ``currency``) and the calibration / holdout split.
+
+    ``source`` is a note printed first (e.g. ``doc.text("report.source", name=...)``).
+    """
+    t = doc.text
+    doc.section(t("data.title"))
     if source:
         doc.paragraph(source, note=True)
     days = timestamps.astype("datetime64[D]")
     customers, n_orders_per_customer = np.unique(customer_ids, return_counts=True)
+    repeat = n_orders_per_customer > 1
     facts: dict[str, str] = {
-        "transactions": f"{len(customer_ids):,}",
-        "customers": f"{len(customers):,}",
-        "first transaction": _day(days.min()),
-        "last transaction": _day(days.max()),
-        "customers with more than one transaction": (
-            f"{int(np.sum(n_orders_per_customer > 1)):,} ({np.mean(n_orders_per_customer > 1):.1%})"
+        t("data.transactions"): _count(len(customer_ids)),
+        t("data.customers"): _count(len(customers)),
+        t("data.first"): _day(days.min()),
+        t("data.last"): _day(days.max()),
+        t("data.repeat_customers"): t(
+            "data.count_share", n=_count(np.sum(repeat)), share=f"{np.mean(repeat):.1%}"
         ),
     }
     if values is not None:
-        facts["currency"] = currency
-        facts["total value"] = format_amount(float(values.sum()), currency, symbol=False)
-        facts["mean value per transaction"] = format_amount(
-            float(values.mean()), currency, symbol=False
-        )
+        facts[t("data.currency")] = currency
+        facts[t("data.total")] = format_amount(float(values.sum()), currency, symbol=False)
+        facts[t("data.mean")] = format_amount(float(values.mean()), currency, symbol=False)
         if np.any(values == 0):  # gifts, samples: purchases, but not in the average spend
-            facts[INPUT_TEXT["fact_zero_value"]] = INPUT_TEXT["zero_value"].format(
-                n=int(np.sum(values == 0))
-            )
+            facts[t("data.zero_value_label")] = t("data.zero_value", n=_count(np.sum(values == 0)))
     if calibration_end is not None:
         cut = _as_day(calibration_end)
-        facts["calibration period"] = f"{_day(days.min())} to {_day(cut)}"
-        facts["holdout period"] = f"{_day(cut + 1)} to {_day(days.max())}"
-        facts["transactions in the holdout period"] = f"{int(np.sum(days > cut)):,}"
+        facts[t("data.calibration")] = t("doc.range", start=_day(days.min()), end=_day(cut))
+        facts[t("data.holdout")] = t("doc.range", start=_day(cut + 1), end=_day(days.max()))
+        facts[t("data.holdout_transactions")] = _count(np.sum(days > cut))
     doc.facts(facts)
 
 
@@ -129,22 +139,34 @@ def _summary_rows(model: BTYDModel) -> list[tuple[str, float, float, float, floa
     ]
 
 
-def _fit(doc: Document, label: str, fit: Callable[[], _Model], progress: Progress) -> _Model | None:
-    """Run one model fit; convergence problems become notes in the report, not failures."""
+def _fit(
+    doc: Document,
+    label: str,
+    fit: Callable[[], _Model],
+    progress: Progress,
+    *,
+    name: str | None = None,
+) -> _Model | None:
+    """Run one model fit; convergence problems become notes in the report, not failures.
+
+    ``label`` names the model on the page (in its language), ``name`` in the progress lines
+    (English, as every progress line; ``label`` when omitted).
+    """
     from privtraffic.errors import ConvergenceError, ConvergenceWarning
 
-    progress(f"fitting {label}")
+    label_en = label if name is None else name
+    progress(f"fitting {label_en}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             model = fit()
         except ConvergenceError as exc:
-            doc.paragraph(f"{label} could not be fitted: {exc}", note=True)
-            progress(f"{label} could not be fitted: {exc}")
+            doc.paragraph(doc.text("fit.failed", label=label), note=True, detail=str(exc))
+            progress(f"{label_en} could not be fitted: {exc}")
             return None
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
-            doc.paragraph(f"Warning from the {label} fit: {w.message}", note=True)
+            doc.paragraph(doc.text("fit.warning", label=label), note=True, detail=str(w.message))
             progress(f"warning: {w.message}")
         else:  # pragma: no cover - other warnings pass through unchanged
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -161,10 +183,11 @@ def _fit_rfm(
 
 
 def _model_table(doc: Document, title: str, model: BTYDModel) -> None:
+    t = doc.text
     doc.table(
         _summary_rows(model),
-        ["parameter", "estimate", "standard error", "lower 95%", "upper 95%"],
-        title=f"{title}: log-likelihood {model.log_likelihood_:,.2f}",
+        [t("fit.param"), t("fit.estimate"), t("fit.se"), t("fit.lower"), t("fit.upper")],
+        title=t("fit.table", model=title, ll=f"{model.log_likelihood_:,.2f}"),
     )
 
 
@@ -182,7 +205,7 @@ def btyd_section(
     compare: tuple[str, ...] = (),
     progress: Progress,
     currency: str = DEFAULT_CURRENCY,
-    margin: float | tuple[NDArray[np.generic], NDArray[np.float64]] | None = None,
+    margin: Margin = None,
 ) -> NDArray[np.float64] | None:
     """Model fits (BG/NBD, plus the ``compare`` models), holdout checks and the CLV table.
 
@@ -192,11 +215,10 @@ def btyd_section(
     Returns each modelled customer's CLV (for the concentration section), or None when there
     is no CLV table (no values, too few repeat buyers, a fit that failed).
     """
-    from privtraffic import plotting
     from privtraffic.clv import BetaGeo
     from privtraffic.data import summarize_transactions
 
-    unit_name = _UNIT_NAMES[unit]
+    t = doc.text
     progress("summarising transactions per customer (RFM)")
     summary = summarize_transactions(
         customer_ids, timestamps, values, unit=unit, calibration_end=calibration_end
@@ -207,59 +229,60 @@ def btyd_section(
         summary = attrs.evolve(summary, **kept)  # type: ignore[arg-type]
     f, r, T = summary.frequency, summary.recency, summary.T
 
-    doc.section("Model fits")
-    doc.paragraph(
-        f"Buy-till-you-die models fitted by maximum likelihood on {len(summary):,} customers "
-        + (
-            f"over the calibration period (to {_day(calibration_end)}). "
-            if calibration_end is not None
-            else "over the whole log. "
-        )
-        + f"Time is in {unit_name}; frequency counts repeat purchases (purchases after the "
-        "first, one per day), recency and T are the customer's age at the last purchase and at "
-        "the end of the period. Standard errors come from the Hessian at the optimum; the 95% "
-        "intervals are Wald intervals on the log scale."
+    doc.section(t("fit.title"))
+    period = (
+        t("fit.period.calibration", cut=_day(calibration_end))
+        if calibration_end is not None
+        else t("fit.period.all")
     )
+    doc.paragraph(t("fit.intro", n=_count(len(summary)), period=period, unit=t(f"unit.{unit}")))
     if newborn.any():
-        doc.paragraph(
-            f"{int(newborn.sum()):,} customers whose first purchase was on the last day of the "
-            "period (T = 0) are left out of the models: they have not been observed for any "
-            "time yet.",
-            note=True,
-        )
+        doc.paragraph(t("fit.newborn", n=_count(newborn.sum())), note=True)
     if len(summary) == 0:
-        doc.paragraph("No customer has been observed for any time: nothing to fit.", note=True)
+        doc.paragraph(t("fit.nothing"), note=True)
         return None
     bgf = _fit(doc, "BG/NBD", lambda: BetaGeo().fit(f, r, T), progress)
     if bgf is None:
         return None
-    _model_table(doc, "BG/NBD (Fader, Hardie & Lee 2005)", bgf)
+    _model_table(doc, t("model.bgnbd"), bgf)
     fitted_others: dict[str, ParetoNBD | ModifiedBetaGeo] = {}
-    for label, cls in _other_transaction_models(compare):
-        model = _fit(doc, label, functools.partial(_fit_rfm, cls, f, r, T), progress)
+    for name, cls in _other_transaction_models(compare):
+        label = t(f"model.{name}")
+        model = _fit(
+            doc,
+            label,
+            functools.partial(_fit_rfm, cls, f, r, T),
+            progress,
+            name=EXTRA_MODELS[name][1],
+        )
         if model is not None:
-            fitted_others[label] = model
+            fitted_others[name] = model
             _model_table(doc, label, model)
 
     doc.figure(
-        lambda ax: plotting.plot_period_transactions(bgf, f, T, ax=ax),
-        caption="Customers by number of repeat purchases in the calibration period: actual vs "
-        "BG/NBD.",
+        lambda ax: plotting.plot_period_transactions(
+            bgf, f, T, texts=doc.plot_texts("period"), ax=ax
+        ),
+        caption=t("fit.cap.period"),
     )
     max_f = int(min(max(np.percentile(f, 99), 5), 40))
     t_matrix = float(np.max(T))
     doc.figure(
         lambda ax: plotting.plot_frequency_recency_matrix(
-            bgf, T=t_matrix, max_frequency=max_f, ax=ax
+            bgf, T=t_matrix, max_frequency=max_f, texts=doc.plot_texts("frequency_recency"), ax=ax
         ),
-        caption=f"Expected purchases in the next {unit_name[:-1]} by frequency and recency "
-        f"(customers of age {t_matrix:.4g} {unit_name}).",
+        caption=t(
+            "fit.cap.frequency_recency",
+            unit=t(f"unit.one.{unit}"),
+            T=format_number(t_matrix),
+            units=t(f"unit.{unit}"),
+        ),
     )
     doc.figure(
         lambda ax: plotting.plot_probability_alive_matrix(
-            bgf, T=t_matrix, max_frequency=max_f, ax=ax
+            bgf, T=t_matrix, max_frequency=max_f, texts=doc.plot_texts("alive"), ax=ax
         ),
-        caption="Probability that a customer is still active, by frequency and recency.",
+        caption=t("fit.cap.alive"),
     )
 
     if calibration_end is not None and summary.holdout_frequency is not None:
@@ -282,24 +305,25 @@ def btyd_section(
     )
 
 
-#: The extra transaction models a report can compare with BG/NBD: option name -> (class, label).
+#: The extra transaction models a report can compare with BG/NBD: option name -> (class, short
+#: name). The full label with its citation is the catalogue entry ``model.<option name>``.
 EXTRA_MODELS = {
-    "paretonbd": ("ParetoNBD", "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)"),
-    "mbgnbd": ("ModifiedBetaGeo", "MBG/NBD (Batislam, Denizel & Filiztekin 2007)"),
+    "paretonbd": ("ParetoNBD", "Pareto/NBD"),
+    "mbgnbd": ("ModifiedBetaGeo", "MBG/NBD"),
 }
 
 
 def _other_transaction_models(
     names: tuple[str, ...],
 ) -> list[tuple[str, type[ParetoNBD] | type[ModifiedBetaGeo]]]:
-    """The labels and classes of the requested extra models."""
+    """The option names and classes of the requested extra models."""
     from privtraffic.clv import ModifiedBetaGeo, ParetoNBD
 
     classes: dict[str, type[ParetoNBD] | type[ModifiedBetaGeo]] = {
         "ParetoNBD": ParetoNBD,
         "ModifiedBetaGeo": ModifiedBetaGeo,
     }
-    return [(EXTRA_MODELS[n][1], classes[EXTRA_MODELS[n][0]]) for n in names]
+    return [(n, classes[EXTRA_MODELS[n][0]]) for n in names]
 
 
 def _holdout_checks(
@@ -314,35 +338,31 @@ def _holdout_checks(
     *,
     others: Mapping[str, ParetoNBD | ModifiedBetaGeo],
 ) -> None:
-    from privtraffic import plotting
 
+    t = doc.text
     progress("checking the forecasts against the holdout period")
     f, r, T = summary.frequency, summary.recency, summary.T
     hf, hd = summary.holdout_frequency, summary.holdout_duration
     assert hf is not None and hd is not None  # a calibration end gives a holdout period
     predicted = bgf.expected_purchases(hd, f, r, T)
     bins, actual, expected, n = plotting.holdout_purchases_by_frequency(bgf, f, r, T, hf, hd)
-    doc.section("Holdout checks")
-    doc.paragraph(
-        f"The calibration-period fit forecasts each customer's purchases over the holdout period "
-        f"({float(hd[0]):.4g} {_UNIT_NAMES[unit]}); the table compares the mean forecast with the "
-        "mean actual purchases, grouped by calibration-period repeat purchases."
-    )
-    total: dict[str, float | int] = {
-        "actual holdout purchases": float(hf.sum()),
-        "forecast holdout purchases (BG/NBD)": float(predicted.sum()),
-        "mean absolute error per customer": float(np.mean(np.abs(predicted - hf))),
+    doc.section(t("holdout.title"))
+    doc.paragraph(t("holdout.intro", length=format_number(float(hd[0])), unit=t(f"unit.{unit}")))
+    total: dict[str, str] = {
+        t("holdout.actual"): format_number(float(hf.sum())),
+        t("holdout.forecast"): format_number(float(predicted.sum())),
+        t("holdout.mae"): format_number(float(np.mean(np.abs(predicted - hf)))),
     }
     if summary.n_new_in_holdout:
-        total["customers first seen in the holdout (not forecast)"] = summary.n_new_in_holdout
+        total[t("holdout.new")] = _count(summary.n_new_in_holdout)
     doc.facts(total)
     if others:
         rows = []
-        for label, model in [("BG/NBD", bgf), *others.items()]:
+        for name, model in [("bgnbd", bgf), *others.items()]:
             forecast = model.expected_purchases(hd, f, r, T)
             rows.append(
                 (
-                    label.split(" (")[0],
+                    "BG/NBD" if name == "bgnbd" else EXTRA_MODELS[name][1],
                     f"{model.log_likelihood_:,.2f}",
                     f"{float(forecast.sum()):,.1f}",
                     f"{float(hf.sum()):,.0f}",
@@ -352,13 +372,13 @@ def _holdout_checks(
         doc.table(
             rows,
             [
-                "model",
-                "log-likelihood",
-                "forecast purchases",
-                "actual purchases",
-                "mean absolute error",
+                t("holdout.model"),
+                t("holdout.ll"),
+                t("holdout.forecast_purchases"),
+                t("holdout.actual_purchases"),
+                t("holdout.error"),
             ],
-            title="The models on the holdout period",
+            title=t("holdout.models"),
         )
     labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
     doc.table(
@@ -367,27 +387,44 @@ def _holdout_checks(
             for lab, k, a, e in zip(labels, n, actual, expected, strict=True)
             if k > 0
         ],
-        ["calibration purchases", "customers", "actual (mean)", "forecast (mean)"],
-        title="Holdout purchases by calibration frequency",
+        [
+            t("holdout.bin"),
+            t("holdout.customers"),
+            t("holdout.actual_mean"),
+            t("holdout.forecast_mean"),
+        ],
+        title=t("holdout.by_frequency"),
     )
     doc.figure(
         lambda ax: plotting.plot_calibration_purchases_vs_holdout_purchases(
-            bgf, f, r, T, hf, hd, ax=ax
+            bgf, f, r, T, hf, hd, texts=doc.plot_texts("holdout"), ax=ax
         ),
-        caption="Mean holdout purchases by calibration purchases: actual vs BG/NBD forecast.",
+        caption=t("holdout.cap.calibration"),
     )
     progress("tracking repeat purchases over time")
     doc.figure(
         lambda ax: plotting.plot_cumulative_transactions(
-            bgf, customer_ids, timestamps, calibration_end=calibration_end, unit=unit, ax=ax
+            bgf,
+            customer_ids,
+            timestamps,
+            calibration_end=calibration_end,
+            unit=unit,
+            texts=doc.plot_texts("cumulative"),
+            ax=ax,
         ),
-        caption="Cumulative repeat purchases over calibration and holdout: actual vs BG/NBD.",
+        caption=t("holdout.cap.cumulative"),
     )
     doc.figure(
         lambda ax: plotting.plot_incremental_transactions(
-            bgf, customer_ids, timestamps, calibration_end=calibration_end, unit=unit, ax=ax
+            bgf,
+            customer_ids,
+            timestamps,
+            calibration_end=calibration_end,
+            unit=unit,
+            texts=doc.plot_texts("incremental"),
+            ax=ax,
         ),
-        caption=f"Repeat purchases per {_UNIT_NAMES[unit][:-1]}: actual vs BG/NBD.",
+        caption=t("holdout.cap.incremental", unit=t(f"unit.one.{unit}")),
     )
 
 
@@ -411,40 +448,34 @@ def _clv(
     top: int,
     progress: Progress,
     currency: str,
-    margin: float | tuple[NDArray[np.generic], NDArray[np.float64]] | None = None,
+    margin: Margin = None,
 ) -> NDArray[np.float64] | None:
     from privtraffic.clv import GammaGamma, customer_lifetime_value
 
+    t = doc.text
     f, r, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     assert m is not None  # btyd_section calls this only with values
     sf, sm = summary.spend_frequency, summary.spend_value  # zero-value purchases left out
     if sf is None or sm is None:
         sf, sm = np.where(m > 0, f, 0), m
     repeat = sf > 0
-    doc.section("Spend model and customer lifetime value")
+    doc.section(t("clv.title"))
     if repeat.sum() < 3:
-        doc.paragraph(
-            f"Only {int(repeat.sum())} customers made a repeat purchase with a positive value: "
-            "too few to fit the spend model, so there is no CLV table.",
-            note=True,
-        )
+        doc.paragraph(t("clv.too_few", n=_count(repeat.sum())), note=True)
         return None
     ggf: GammaGamma | None = _fit(
         doc,
-        f"Gamma-Gamma on {int(repeat.sum()):,} repeat buyers",
+        t("clv.gg_label", n=_count(repeat.sum())),
         lambda: GammaGamma().fit(sf[repeat], sm[repeat]),
         progress,
+        name=messages.text("clv.gg_label", "en", n=_count(repeat.sum())),
     )
     if ggf is None:
         return None
-    doc.paragraph(
-        "Gamma-Gamma (Fader, Hardie & Lee 2005, 'RFM and CLV') on the customers with at least "
-        "one repeat purchase: the mean spend per purchase varies across customers, "
-        "independently of how often they buy."
-    )
+    doc.paragraph(t("clv.gg_intro"))
     if np.any(sf < f):
-        doc.paragraph(INPUT_TEXT["spend_model_zero_value"].format(n=int(np.sum(f - sf))), note=True)
-    _model_table(doc, "Gamma-Gamma", ggf)
+        doc.paragraph(t("clv.zero_value", n=_count(np.sum(f - sf))), note=True)
+    _model_table(doc, t("model.gammagamma"), ggf)
     progress("computing CLV")
     spend = ggf.expected_spend(sf, sm)
     revenue = customer_lifetime_value(
@@ -455,19 +486,25 @@ def _clv(
     alive = bgf.probability_alive(f, r, T)
     horizon_units = horizon_months * DAYS_PER_MONTH / unit_days(unit)
     purchases = bgf.expected_purchases(horizon_units, f, r, T)
-    name = clv_name(margin)
+    name = clv_name(margin, doc.lang)
     order = np.argsort(-clv, kind="stable")[:top]
 
     def money(amount: float) -> str:
         return format_amount(float(amount), currency, symbol=False)
 
     doc.paragraph(
-        clv_sentence(margin, horizon_months, discount_rate, _amount(float(np.sum(clv)), currency))
+        clv_sentence(
+            margin,
+            horizon_months,
+            discount_rate,
+            _amount(float(np.sum(clv)), currency),
+            doc.lang,
+        )
     )
     doc.table(
         [
             (
-                summary.customer_id[i].item(),
+                str(summary.customer_id[i]),
                 int(f[i]),
                 float(r[i]),
                 float(T[i]),
@@ -480,17 +517,17 @@ def _clv(
             for i in order
         ],
         [
-            "customer_id",
-            "frequency",
-            "recency",
-            "T",
-            f"monetary_value ({currency})",
-            "P(alive)",
-            f"purchases next {horizon_months:g} months",
-            f"expected spend ({currency})",
-            f"{name} ({currency})",
+            t("clv.customer"),
+            t("clv.frequency"),
+            t("clv.recency"),
+            t("clv.T"),
+            t("clv.monetary", currency=currency),
+            t("clv.alive"),
+            t("clv.purchases", months=f"{horizon_months:g}"),
+            t("clv.spend", currency=currency),
+            t("clv.clv", name=name, currency=currency),
         ],
-        title=f"Top {len(order)} customers by {name}",
+        title=t("clv.top", n=_count(len(order)), name=name),
         max_rows=top,
     )
     return clv
@@ -502,50 +539,56 @@ def concentration_section(
     values: NDArray[np.number],
     *,
     clv: NDArray[np.float64] | None = None,
-    title: str = "Concentration",
+    title: str | None = None,
     currency: str = DEFAULT_CURRENCY,
-    clv_label: str = INPUT_TEXT["clv_revenue"],
+    clv_label: str | None = None,
 ) -> None:
-    """Gini and top-k% shares of value per customer, with the Lorenz curve."""
-    from privtraffic import plotting
+    """Gini and top-k% shares of value per customer, with the Lorenz curve.
+
+    ``title`` is the section heading (``conc.title`` of the catalogue when omitted);
+    ``clv_label`` names the CLV row (``clv.kind.revenue``, "revenue CLV", when omitted).
+    """
     from privtraffic.value import concentration
 
     customers, inverse = np.unique(customer_ids, return_inverse=True)
     per_customer = np.bincount(inverse, weights=values, minlength=customers.size)
-    doc.section(title)
+    t = doc.text
+    doc.section(title if title is not None else t("conc.title"))
     if not per_customer.sum() > 0:
-        doc.paragraph("Every transaction has value 0: there is no value to measure.", note=True)
+        doc.paragraph(t("conc.empty"), note=True)
         return
     table = concentration(per_customer)
-    doc.paragraph(
-        "How concentrated value is across customers: the Gini coefficient (0 = everyone is worth "
-        "the same) and the share of the total held by the top 1%, 5%, 10%, 20% and 50% of "
-        "customers."
-    )
+    doc.paragraph(t("conc.intro"))
 
     def row(label: str, c: Concentration) -> tuple[str, ...]:
         return (
             label,
-            f"{int(c.n_customers[0]):,}",
+            _count(c.n_customers[0]),
             format_amount(float(c.total[0]), currency, symbol=False),
             f"{float(c.gini[0]):.4f}",
             *(f"{float(x):.1%}" for x in c.top_share[0]),
         )
 
-    rows = [row("spend to date", table)]
+    rows = [row(t("conc.spend"), table)]
     if clv is not None and np.sum(clv) > 0:
-        rows.append(row(clv_label, concentration(np.clip(clv, 0.0, None))))
+        label = clv_label if clv_label is not None else t("clv.kind.revenue")
+        rows.append(row(label, concentration(np.clip(clv, 0.0, None))))
     header = [
-        "value",
-        "customers",
-        f"total ({currency})",
-        "Gini",
-        *(f"top {k:.0%}" for k in table.shares),
+        t("conc.value"),
+        t("conc.customers"),
+        t("conc.total", currency=currency),
+        t("conc.gini"),
+        *(t("conc.top", share=f"{k:.0%}") for k in table.shares),
     ]
     doc.table(rows, header)
     doc.figure(
-        lambda ax: plotting.plot_lorenz_curve(per_customer, label="spend to date", ax=ax),
-        caption="Lorenz curve of spend per customer.",
+        lambda ax: plotting.plot_lorenz_curve(
+            per_customer,
+            label=doc.plot_text("conc.spend"),
+            texts=doc.plot_texts("lorenz"),
+            ax=ax,
+        ),
+        caption=t("conc.cap"),
         size=(5.5, 5.0),
     )
 
@@ -562,33 +605,27 @@ def referral_section(
 ) -> None:
     """The KOC leaderboard from the referral log and the purchases (values in ``currency``),
     and the top KOC's tree."""
-    from privtraffic import plotting
     from privtraffic.referral import ReferralGraph
 
+    t = doc.text
     graph = ReferralGraph.from_edges(referrers, referees, on_invalid="report")
     scores = graph.koc_scores(buyer_ids, values)
     order = np.argsort(-scores.score, kind="stable")[:top]
-    doc.section("KOC leaderboard")
-    doc.paragraph(
-        "Referral graph: each referee is attributed to their first referrer (claims that were "
-        "not applied - later claims, self-referrals, cycles - are counted below). A user's score "
-        "is their own purchase value plus the value of the users they brought in, directly and "
-        "further down, halved at each generation. A KOC (key opinion consumer) is a repeat buyer "
-        "with at least one referral who bought."
-    )
+    doc.section(t("koc.title"))
+    doc.paragraph(t("koc.intro"))
     facts = {
-        "users in the referral graph": f"{graph.n_users:,}",
-        "referred users": f"{graph.n_referred:,}",
-        "referral claims not applied": f"{len(graph.rejected or ()):,}",
-        "KOCs": f"{int(np.sum(scores.is_koc)):,}",
-        "potential KOCs": f"{int(np.sum(scores.potential_koc)):,}",
-        "orders by users outside the graph (organic)": f"{scores.n_organic_orders:,}",
+        t("koc.users"): _count(graph.n_users),
+        t("koc.referred"): _count(graph.n_referred),
+        t("koc.rejected"): _count(len(graph.rejected or ())),
+        t("koc.kocs"): _count(np.sum(scores.is_koc)),
+        t("koc.potential"): _count(np.sum(scores.potential_koc)),
+        t("koc.organic"): _count(scores.n_organic_orders),
     }
     doc.facts(facts)
     doc.table(
         [
             (
-                scores.user[i].item(),
+                str(scores.user[i]),
                 format_amount(float(scores.own_value[i]), currency, symbol=False),
                 int(scores.direct_referrals[i]),
                 int(scores.converted_referrals[i]),
@@ -596,32 +633,41 @@ def referral_section(
                 format_amount(float(scores.referred_value[i]), currency, symbol=False),
                 format_amount(float(scores.network_value[i]), currency, symbol=False),
                 float(scores.score[i]),
-                "yes" if scores.is_koc[i] else "",
+                t("doc.yes") if scores.is_koc[i] else "",
             )
             for i in order
         ],
         [
-            "user",
-            f"own value ({currency})",
-            "direct referrals",
-            "referrals who bought",
-            "users below",
-            f"direct referrals' value ({currency})",
-            f"network value ({currency})",
-            "score",
-            "KOC",
+            t("koc.user"),
+            t("koc.own", currency=currency),
+            t("koc.direct"),
+            t("koc.converted"),
+            t("koc.below"),
+            t("koc.direct_value", currency=currency),
+            t("koc.network", currency=currency),
+            t("koc.score"),
+            t("koc.koc"),
         ],
-        title=f"Top {len(order)} users by KOC score",
+        title=t("koc.top", n=_count(len(order))),
         max_rows=top,
     )
-    if order.size and scores.direct_referrals[order[0]] > 0:
-        leader = scores.user[order[0]].item()
+    # The tree of the user on the board with the most users below (the first on ties).
+    widest = order[np.argmax(scores.descendants[order])] if order.size else None
+    if widest is not None and scores.direct_referrals[widest] > 0:
+        leader = scores.user[widest].item()
         own = dict(zip(scores.user.tolist(), scores.own_value.tolist(), strict=True))
         doc.figure(
             lambda ax: plotting.plot_referral_tree(
-                referrers, referees, leader, max_depth=3, values=own, ax=ax
+                referrers,
+                referees,
+                leader,
+                max_depth=3,
+                values=own,
+                texts=doc.plot_texts("referral_tree"),
+                ax=ax,
             ),
-            caption=f"Referral tree of the top user, {leader!r} (node size: own purchase value).",
+            caption=t("koc.cap", user=repr(leader)),
+            size=(8.0, 4.8),
         )
 
 
@@ -664,13 +710,10 @@ def commission_section(
     )
     total = batch.total()
     gmv = sum((Decimal(str(a)) for a in amounts), Decimal(0))
-    doc.section("Commission summary")
-    doc.paragraph(
-        "Distribution commissions computed exactly in the plan's minor currency unit: each "
-        "order's total commission is rounded once and split across the levels so that the "
-        "entries add up to it."
-    )
-    doc.raw_html(plan._repr_html_())
+    t = doc.text
+    doc.section(t("comm.title"))
+    doc.paragraph(t("comm.intro"))
+    _plan_table(doc, plan)
     rows_level = []
     for level in range(1, plan.n_levels + 1):
         mask = batch.level == level
@@ -679,25 +722,113 @@ def commission_section(
             (level, int(mask.sum()), format_amount(minor, currency, symbol=False, minor_units=True))
         )
     facts = {
-        "orders": f"{len(order_ids):,}",
-        "order value": _amount(gmv, currency),
-        "total commission": _amount(total, currency),
-        "commission / order value": f"{float(total / gmv):.2%}" if gmv else "-",
-        "distributors paid": f"{len(set(batch.beneficiary.tolist())):,}",
+        t("comm.orders"): _count(len(order_ids)),
+        t("comm.order_value"): _amount(gmv, currency),
+        t("comm.total"): _amount(total, currency),
+        t("comm.share"): f"{float(total / gmv):.2%}" if gmv else "-",
+        t("comm.paid"): _count(len(set(batch.beneficiary.tolist()))),
     }
     doc.facts(facts)
-    doc.table(rows_level, ["level", "entries", f"commission ({currency})"], title="By level")
+    doc.table(
+        rows_level,
+        [t("comm.level"), t("comm.entries"), t("comm.commission", currency=currency)],
+        title=t("comm.by_level"),
+    )
     ranked = sorted(batch.by_beneficiary().items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
     doc.table(
-        [
-            (k.item() if isinstance(k, np.generic) else k, format_amount(v, currency, symbol=False))
-            for k, v in ranked
-        ],
-        ["distributor", f"commission ({currency})"],
-        title=f"Top {len(ranked)} distributors",
+        [(str(k), format_amount(v, currency, symbol=False)) for k, v in ranked],
+        [t("comm.distributor"), t("comm.commission", currency=currency)],
+        title=t("comm.top", n=_count(len(ranked))),
         max_rows=top,
     )
-    doc.raw_html(compliance_report(plan)._repr_html_())
+    _compliance_table(doc, plan, compliance_report(plan))
+
+
+def _choice(doc: Document, group: str, value: str) -> str:
+    """An option value of the plan as a word of the page's language (unknown ones as they are)."""
+    key = f"{group}.{value}"
+    return doc.text(key) if key in MESSAGES else value
+
+
+def _plan_table(doc: Document, plan: CommissionPlan) -> None:
+    """The plan's rates and rules, in the page's language."""
+    t = doc.text
+    rows: list[tuple[str, str, str]] = [
+        (t("comm.level_n", n=i + 1), t("comm.default"), str(r))
+        for i, r in enumerate(plan.level_rates)
+    ]
+    for key, rates in plan.category_rates:
+        rows.extend(
+            (t("comm.level_n", n=i + 1), t("comm.category", name=key), str(r))
+            for i, r in enumerate(rates)
+        )
+    rows.extend((t("comm.rank", name=k), t("comm.uplift"), f"+{v}") for k, v in plan.rank_uplifts)
+    binding = _choice(doc, "binding", plan.binding)
+    if plan.binding_days:
+        binding = t("comm.binding_days", rule=binding, days=plan.binding_days)
+    rules = {
+        t("comm.cap"): str(plan.total_cap),
+        t("comm.rounding"): _choice(doc, "rounding", plan.rounding),
+        t("comm.currency"): plan.currency,
+        t("comm.holding"): _count(plan.holding_days),
+        t("comm.self"): t("doc.yes") if plan.self_purchase_earns else t("doc.no"),
+        t("comm.binding"): binding,
+        t("comm.ineligible"): _choice(doc, "ineligible", plan.ineligible_upline),
+        t("comm.min_payout"): _amount(plan.min_payout, plan.currency),
+        t("comm.max_levels"): _count(plan.max_levels),
+    }
+    if plan.override_reason:
+        rules[t("comm.override")] = plan.override_reason
+    doc.table(
+        rows,
+        [t("comm.level"), t("comm.applies"), t("comm.rate")],
+        title=t("comm.plan"),
+        notes=rules,
+    )
+
+
+def _compliance_table(doc: Document, plan: CommissionPlan, report: ComplianceReport) -> None:
+    """The compliance findings: feature, status, what triggered it, the sources.
+
+    In English the detail is the finding's own text; in another language it is the catalogue's
+    explanation of the (feature, status) code pair, filled in from the plan's own fields (its
+    levels, entry fee, rank uplifts), and the sources are the catalogue's citations.
+    """
+    from privtraffic.commission import SOURCES
+
+    t = doc.text
+
+    def detail(f: ComplianceFinding) -> str:
+        key = f"finding.{f.feature}.{f.status}"
+        if key == "finding.headcount_pay.absent" and plan.rank_uplifts:
+            key += ".uplifts"
+        if doc.lang == "en" or key not in MESSAGES:
+            return f.detail
+        return t(key, levels=plan.n_levels, fee=_amount(plan.entry_fee, plan.currency))
+
+    def source(key: str) -> str:
+        if doc.lang != "en" and f"source.{key}" in MESSAGES:
+            return t(f"source.{key}")
+        return SOURCES[key]
+
+    rows = [
+        (
+            _choice(doc, "feature", f.feature),
+            _choice(doc, "status", f.status),
+            detail(f),
+            t("doc.source_sep").join(source(k) for k in f.sources),
+        )
+        for f in report.findings
+    ]
+    doc.table(
+        rows,
+        [t("comm.feature"), t("comm.status"), t("comm.detail"), t("comm.sources")],
+        title=t("comm.compliance"),
+        text=True,
+    )
+    doc.paragraph(t("comm.not_advice"), note=True)
+    if report.override_reason:
+        doc.paragraph(f"{t('comm.override')}: {report.override_reason}", note=True)
 
 
 def funnel_section(
@@ -710,30 +841,30 @@ def funnel_section(
     window_days: float,
 ) -> None:
     """Users reaching each step within the window, with the funnel chart."""
-    from privtraffic import plotting
     from privtraffic.funnel import Funnel
 
+    t = doc.text
     result = Funnel(list(steps), window=window_days).analyze(users, kinds, timestamps)
     reached = result.n_reached
-    doc.section("Funnel")
-    doc.paragraph(
-        f"Users completing each step in order within {window_days:g} days of the first step."
-    )
+    doc.section(t("funnel.title"))
+    doc.paragraph(t("funnel.intro", days=f"{window_days:g}"))
     doc.table(
         [
             (
-                step,
-                f"{int(n):,}",
+                doc.event(step),
+                _count(n),
                 f"{n / reached[k - 1]:.1%}" if k else "",
                 f"{n / reached[0]:.1%}",
             )
             for k, (step, n) in enumerate(zip(steps, reached, strict=True))
         ],
-        ["step", "users", "of previous step", "of first step"],
+        [t("funnel.step"), t("funnel.users"), t("funnel.of_previous"), t("funnel.of_first")],
     )
     doc.figure(
-        lambda ax: plotting.plot_funnel(list(steps), reached, ax=ax),
-        caption="Funnel: users reaching each step.",
+        lambda ax: plotting.plot_funnel(
+            [doc.plot_event(s) for s in steps], reached, texts=doc.plot_texts("funnel"), ax=ax
+        ),
+        caption=t("funnel.cap"),
     )
 
 
@@ -746,12 +877,14 @@ def value_decomposition_section(
     *,
     periods: tuple[str, str],
     currency: str = DEFAULT_CURRENCY,
+    plot_periods: tuple[str, str] | None = None,
 ) -> None:
     """Pool x conversion x monetisation between two periods, by group, with the waterfall.
 
-    The contributions are money (revenue in ``currency``).
+    The contributions are money (revenue in ``currency``). ``periods`` name the two periods in
+    the page's language; ``plot_periods`` in the plots' (the same when omitted).
     """
-    from privtraffic import plotting
+    plot_periods = periods if plot_periods is None else plot_periods
     from privtraffic.value import decompose, three_factors
 
     f0 = three_factors(pool[0], buyers[0], revenue[0])
@@ -762,17 +895,28 @@ def value_decomposition_section(
         monetization=(f0["monetization"], f1["monetization"]),
         groups=groups,
     )
-    doc.section("Value decomposition")
-    doc.paragraph(
-        "Private-domain value = traffic pool x fan-conversion rate x monetisation per buyer. "
-        f"The change from {periods[0]} to {periods[1]} splits exactly (LMDI, no residual) into "
-        "the contribution of each factor, summed over the owned channels."
+    t = doc.text
+    doc.section(t("value.title"))
+    doc.paragraph(t("value.intro", before=periods[0], after=periods[1]))
+    factors = ("pool", "conversion", "monetization")
+    doc.table(
+        [
+            *((t(f"value.{k}"), _signed(float(parts[k]), currency)) for k in factors),
+            (t("value.change"), _signed(float(parts.change), currency)),
+        ],
+        [t("value.factor"), t("value.contribution", currency=currency)],
+        title=t("value.factors"),
     )
-    doc.raw_html(parts._repr_html_())
+    doc.facts(
+        {
+            t("value.in_period", period=periods[0]): _amount(float(parts.value_0), currency),
+            t("value.in_period", period=periods[1]): _amount(float(parts.value_1), currency),
+        }
+    )
     doc.table(
         [
             (
-                str(g),
+                _choice(doc, "channel", str(g)),
                 *(
                     _signed(float(parts.by_group[k][i]), currency)
                     for k in ("pool", "conversion", "monetization", "change")
@@ -780,20 +924,27 @@ def value_decomposition_section(
             )
             for i, g in enumerate(parts.groups.tolist())
         ],
-        ["channel", "pool", "conversion", "monetisation", f"change ({currency})"],
-        title="Contributions by channel",
+        [
+            t("value.channel"),
+            t("value.pool"),
+            t("value.conversion"),
+            t("value.monetization"),
+            t("value.change_cur", currency=currency),
+        ],
+        title=t("value.by_channel"),
     )
     doc.figure(
         lambda ax: plotting.plot_value_waterfall(
-            ["pool", "conversion", "monetisation"],
+            [doc.plot_text(f"value.{k}") for k in factors],
             [parts["pool"], parts["conversion"], parts["monetization"]],
             start=parts.value_0,
-            start_label=periods[0],
-            total_label=periods[1],
+            start_label=plot_periods[0],
+            total_label=plot_periods[1],
             currency=currency,
+            texts=doc.plot_texts("waterfall"),
             ax=ax,
         ),
-        caption="From the first period's value to the second's, factor by factor.",
+        caption=t("value.cap"),
     )
 
 
@@ -808,30 +959,35 @@ def tiers_section(
     max_snapshots: int = 12,
 ) -> None:
     """Relationship-ladder tiers over time (monthly snapshots) and the flows between them."""
-    from privtraffic import plotting
     from privtraffic.lifecycle import relationship_ladder, transition_matrix
 
+    t = doc.text
     machine = relationship_ladder(window_days=window_days)
     known = np.isin(kinds, machine.kinds)
-    doc.section("Tier mix and flows")
+    doc.section(t("tiers.title"))
     doc.paragraph(
-        "Relationship ladder (basic -> member -> buyer -> repeat buyer -> KOC), classified as of "
-        f"the end of each {step_days}-day step with a {window_days:g}-day window: a buyer bought "
-        "once in the window, a repeat buyer twice or more, a KOC is a repeat buyer whose review "
-        "or referral brought a purchase. Event kinds used: " + ", ".join(machine.kinds) + "."
+        t(
+            "tiers.intro",
+            step=step_days,
+            window=f"{window_days:g}",
+            kinds=doc.join(doc.event(k) for k in machine.kinds),
+        )
     )
     if not known.all():
         other, n_other = np.unique(kinds[~known], return_counts=True)
-        doc.paragraph(
-            f"{int((~known).sum()):,} events of kinds the ladder does not use were left out: "
-            + ", ".join(f"{k} ({n:,})" for k, n in zip(other.tolist(), n_other, strict=True))
-            + ".",
-            note=True,
+        listed = doc.join(
+            t("doc.count_of", name=doc.event(k), n=_count(n))
+            for k, n in zip(other.tolist(), n_other, strict=True)
         )
+        doc.paragraph(t("tiers.left_out", n=_count((~known).sum()), kinds=listed), note=True)
     users, kinds, timestamps = users[known], kinds[known], timestamps[known]
+    if users.size == 0:
+        doc.paragraph(t("tiers.no_events"), note=True)
+        return
     last = timestamps.max()
     first = timestamps.min()
-    n_steps = int(min(max_snapshots, max(2, (last - first) // np.timedelta64(step_days, "D") + 1)))
+    # every snapshot on or after the first event: a log shorter than a step has one snapshot
+    n_steps = int(min(max_snapshots, (last - first) // np.timedelta64(step_days, "D") + 1))
     dates = [last - np.timedelta64(step_days * k, "D") for k in range(n_steps - 1, -1, -1)]
     tables = [machine.classify(users, kinds, timestamps, as_of=d) for d in dates]
     tiers = list(machine.tiers)
@@ -840,27 +996,43 @@ def tiers_section(
     n_latest = sum(latest[name] for name in tiers)
     doc.table(
         [
-            (name, f"{latest[name]:,}", f"{latest[name] / n_latest:.1%}" if n_latest else "-")
+            (
+                doc.tier(name),
+                _count(latest[name]),
+                f"{latest[name] / n_latest:.1%}" if n_latest else "-",
+            )
             for name in tiers
         ],
-        ["tier", "users", "share"],
-        title=f"Tiers as of {_day(dates[-1])}",
+        [t("tiers.tier"), t("tiers.users"), t("tiers.share")],
+        title=t("tiers.as_of", date=_day(dates[-1])),
     )
+    if len(tables) < 2:
+        span = (last - first) / np.timedelta64(1, "D")
+        doc.paragraph(t("tiers.short", days=format_number(float(span)), step=step_days), note=True)
+        return
     flows = transition_matrix(*tables)
-    labels = [*tiers, "(none)"]
+    labels = [doc.tier(name) for name in tiers] + [doc.tier(None)]
     doc.table(
-        [(labels[i], *(f"{int(c):,}" for c in flows.counts[i])) for i in range(len(labels))],
-        ["from \\ to", *labels],
-        title=f"Moves between consecutive snapshots ({len(tables) - 1} steps, pooled)",
+        [(labels[i], *(_count(c) for c in flows.counts[i])) for i in range(len(labels))],
+        [t("tiers.from_to"), *labels],
+        title=t("tiers.moves", n=_count(len(tables) - 1)),
     )
     days = np.array([np.datetime64(d, "D") for d in dates])
+    plot_labels = [doc.plot_tier(name) for name in tiers] + [doc.plot_tier(None)]
     doc.figure(
-        lambda ax: plotting.plot_tier_mix(days.astype(object), counts, tiers, ax=ax),
-        caption="Share of tiered users in each tier at each snapshot.",
+        lambda ax: plotting.plot_tier_mix(
+            days.astype(object),
+            counts,
+            plot_labels[:-1],
+            texts=doc.plot_texts("tier_mix"),
+            ax=ax,
+        ),
+        caption=t("tiers.cap.mix"),
     )
     doc.figure(
-        lambda ax: plotting.plot_transition_matrix(flows.probabilities, labels, ax=ax),
-        caption=f"Probability of moving from one tier to another in {step_days} days "
-        "((none): not yet connected, or no tier).",
+        lambda ax: plotting.plot_transition_matrix(
+            flows.probabilities, plot_labels, texts=doc.plot_texts("transition"), ax=ax
+        ),
+        caption=t("tiers.cap.transitions", days=step_days, none=doc.tier(None)),
         size=(6.5, 5.0),
     )

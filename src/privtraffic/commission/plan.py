@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
 
 import attrs
 
@@ -164,10 +164,32 @@ def _convert_cap(value: RateLike) -> Decimal:
     return _rate(value, "total_cap")
 
 
+def _pairs(
+    values: object, name: str, key: str, value: str, example: str
+) -> list[tuple[object, object]]:
+    """The (key, value) pairs of a mapping or of a list of pairs; any other shape is refused
+    with the field's name (a JSON plan file can hold anything)."""
+    if isinstance(values, Mapping):
+        return list(values.items())
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidDefinitionError(
+            f"'{name}' must map each {key} to its {value}: a mapping, or a list of "
+            f"({key}, {value}) pairs, e.g. {example} (got {values!r})"
+        )
+    out: list[tuple[object, object]] = []
+    for i, item in enumerate(values):
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
+            raise InvalidDefinitionError(
+                f"'{name}[{i}]' must be a ({key}, {value}) pair, e.g. {example} (got {item!r})"
+            )
+        out.append((item[0], item[1]))
+    return out
+
+
 def _convert_category_rates(
     values: CategoryRatesLike,
 ) -> tuple[tuple[Id, tuple[Decimal, ...]], ...]:
-    items = values.items() if isinstance(values, Mapping) else values
+    items = _pairs(values, "category_rates", "category", "rates", '{"food": ["0.05", "0.02"]}')
     out: dict[Id, tuple[Decimal, ...]] = {}
     for key, rates in items:
         if isinstance(key, bool) or not isinstance(key, (str, int)):
@@ -176,7 +198,8 @@ def _convert_category_rates(
             )
         if key in out:
             raise InvalidDefinitionError(f"'category_rates' lists category {key!r} twice")
-        out[key] = _rates(rates, f"category_rates[{key!r}]")
+        # the rates' shape is checked by _rates, each rate's by _rate
+        out[key] = _rates(cast("Sequence[RateLike]", rates), f"category_rates[{key!r}]")
     kinds = {isinstance(k, str) for k in out}
     if len(kinds) > 1:
         raise InvalidDefinitionError("'category_rates' keys must be all strings or all integers")
@@ -200,15 +223,26 @@ def _convert_entry_fee(value: AmountLike) -> Decimal:
 
 
 def _convert_rank_uplifts(values: RankUpliftsLike) -> tuple[tuple[int, Decimal], ...]:
-    items = values.items() if isinstance(values, Mapping) else values
+    items = _pairs(values, "rank_uplifts", "rank", "uplift", '[[2, "0.03"]]')
     out = []
     for rank, uplift in items:
         if isinstance(rank, bool) or not isinstance(rank, int):
             raise InvalidDefinitionError(
                 f"'rank_uplifts' keys must be integer ranks (got {rank!r})"
             )
-        out.append((rank, _rate(uplift, f"rank_uplifts[{rank}]")))
+        out.append((rank, _rate(cast("RateLike", uplift), f"rank_uplifts[{rank}]")))
+    ranks = [rank for rank, _ in out]
+    if len(set(ranks)) < len(ranks):
+        twice = next(r for r in ranks if ranks.count(r) > 1)
+        raise InvalidDefinitionError(f"'rank_uplifts' lists rank {twice} twice")
     return tuple(sorted(out))
+
+
+def _check_reason(plan: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidDefinitionError(
+            f"'override_reason' must be a string saying why, or None (got {value!r})"
+        )
 
 
 def _non_negative_int(name: str) -> Callable[[object, attrs.Attribute[int], int], None]:
@@ -319,7 +353,7 @@ class CommissionPlan:
     ineligible_upline: str = "unpaid"
     max_levels: int = attrs.field(default=2, validator=_non_negative_int("max_levels"))
     allow_levels_beyond_compliance: bool = False
-    override_reason: str | None = None
+    override_reason: str | None = attrs.field(default=None, validator=_check_reason)
     rank_basis: str = "sales"
     entry_fee: Decimal = attrs.field(default=Decimal(0), converter=_convert_entry_fee)
     _places: int = attrs.field(init=False, default=0, eq=False, repr=False)
@@ -328,14 +362,19 @@ class CommissionPlan:
         try:
             check_rounding(self.rounding)
             check_currency(self.currency)
-            object.__setattr__(
-                self, "min_payout", as_amount(self.min_payout, "min_payout", currency=self.currency)
-            )
-            object.__setattr__(
-                self, "entry_fee", as_amount(self.entry_fee, "entry_fee", currency=self.currency)
-            )
         except InvalidInputError as exc:
             raise _definition_error(exc) from None
+        for name in ("min_payout", "entry_fee"):
+            value = getattr(self, name)
+            try:
+                amount = as_amount(value, name, currency=self.currency)
+            except InvalidInputError as exc:
+                raise _definition_error(exc) from None
+            except ArithmeticError:  # more digits than an exact decimal holds
+                raise InvalidDefinitionError(
+                    f"'{name}' must be an amount of {self.currency} (got {value})"
+                ) from None
+            object.__setattr__(self, name, amount)
         for name, value, options in (
             ("binding", self.binding, BINDING_MODES),
             ("ineligible_upline", self.ineligible_upline, INELIGIBLE_UPLINE_POLICIES),

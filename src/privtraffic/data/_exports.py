@@ -163,6 +163,11 @@ class ReadingReport:
     n_duplicates_dropped : int
         Rows left out because their order id repeated an earlier row's (only with
         ``dedupe=True``; without it a repeated order id is an error).
+    left_out_by_status : tuple of (str, int)
+        Orders left out of the purchases because their status says they were not paid
+        (``待付款``), were cancelled or closed (``已取消``, ``交易关闭``) or were refunded
+        (``退款成功`` on the order's only row): each status as written in the file and its
+        number of rows, most frequent first.
 
     Examples
     --------
@@ -189,6 +194,20 @@ class ReadingReport:
     n_fully_refunded: int = 0
     refund_total: Decimal = Decimal(0)
     n_duplicates_dropped: int = 0
+    left_out_by_status: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def n_left_out_by_status(self) -> int:
+        """Orders left out because of their status, in all.
+
+        Examples
+        --------
+        >>> r = ReadingReport("o.csv", "csv", "UTF-8", ",", None, {}, (), "Asia/Shanghai", 9,
+        ...                   left_out_by_status=(("待付款", 2), ("交易关闭", 1)))
+        >>> r.n_left_out_by_status
+        3
+        """
+        return sum(n for _, n in self.left_out_by_status)
 
 
 @attrs.frozen(eq=False, repr=False)

@@ -118,11 +118,43 @@ _NOT_DONE_WORDS = (
 )  # fmt: skip
 
 
+_UNPAID_WORDS = (
+    "待付款", "待支付", "未付款", "未支付", "等待买家付款", "等待付款", "支付失败", "付款失败",
+    "unpaid", "not paid", "pending payment", "awaiting payment", "payment failed",
+)  # fmt: skip
+_CANCELLED_WORDS = ("关闭", "取消", "作废", "失效", "cancel", "closed", "void")
+_PARTIAL_WORDS = ("部分", "partial")
+
+
 def _says_refund(status: str) -> bool:
     """Whether an order status says the row is a refund that happened (``退款成功``,
     ``已退款``, ``refund``), not one refused or withdrawn (``退款关闭``, ``refund rejected``)."""
     text = status.casefold()
     return any(w in text for w in _REFUND_WORDS) and not any(w in text for w in _NOT_DONE_WORDS)
+
+
+def _says_not_bought(status: str) -> bool:
+    """Whether an order status says the order was never a purchase: not paid (``待付款``,
+    ``等待买家付款``, ``unpaid``), or cancelled or closed (``已取消``, ``交易关闭``,
+    ``cancelled``) - but not a refund closed or withdrawn (``退款关闭``, ``取消退款``), after
+    which the order stands.
+
+    Examples
+    --------
+    >>> [_says_not_bought(s) for s in ("待付款", "交易关闭", "退款关闭", "交易成功", "Cancelled")]
+    [True, True, False, False, True]
+    """
+    text = status.casefold()
+    if any(w in text for w in _UNPAID_WORDS):
+        return True
+    return any(w in text for w in _CANCELLED_WORDS) and not any(w in text for w in _REFUND_WORDS)
+
+
+def _status_counts(statuses: NDArray[np.str_]) -> tuple[tuple[str, int], ...]:
+    """Each status and its number of rows, most frequent first (then by the text)."""
+    texts, counts = np.unique(statuses, return_counts=True)
+    pairs = sorted(zip(texts.tolist(), counts.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
+    return tuple((str(t), int(n)) for t, n in pairs)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -258,7 +290,8 @@ def read_orders(
         Everything ``read_table`` refuses, and: a repeated order id
         (both rows named) without ``dedupe``; a negative amount or a row marked as a refund
         that cannot be netted into its order (no order id column, no such order, another
-        customer, or more refunded than paid); a refund larger than its order.
+        customer, or more refunded than paid; an order marked as partly refunded with nothing
+        saying how much); a refund larger than its order.
 
     Notes
     -----
@@ -275,6 +308,16 @@ def read_orders(
     for the order, is refused too, since nothing says how much was refunded. An order whose
     refunds equal its amount is not a purchase and is left out
     (``reading.n_fully_refunded``).
+
+    **Order statuses.** With a status column (``订单状态``, ``交易状态``, ``status``, ...), an
+    order whose status says it was never paid (``待付款``, ``等待买家付款``, ``未支付``,
+    ``unpaid``) or was cancelled or closed (``已取消``, ``交易关闭``, ``已关闭``, ``作废``,
+    ``cancelled``, ``closed``) is not a purchase: it is left out and counted, status by status,
+    in ``reading.left_out_by_status``. So is an order marked refunded (``退款成功``,
+    ``已退款``) with a positive amount on its only row: refunded in full, by its status (a
+    status saying the refund was partial, ``部分退款``, is refused, since nothing says how much).
+    A closed or withdrawn refund (``退款关闭``, ``取消退款``) leaves the order standing, and so
+    does any other status (``交易成功``, ``已发货``, ``paid``).
 
     **Zero-value orders** (gifts, samples, fully couponed orders) stay in the log with value
     0 and are counted in ``reading.n_zero_value``: they are purchases for the purchase
@@ -378,13 +421,20 @@ def _order_rules(table: ExportTable, dedupe: bool, dedupe_hint: str) -> OrderLog
                 "the order id (订单号) or a refund amount column (退款金额), or leave refunds "
                 "out of the export",
             )
-    keep = ~refund_row
+    not_bought = (
+        np.array([_says_not_bought(s) for s in data["status"].tolist()], dtype=bool)
+        if "status" in data
+        else np.zeros(n, dtype=bool)
+    ) & ~refund_row
+    keep = ~refund_row & ~not_bought
     n_dropped = 0
     if order_ids is not None:
         keep = _duplicates(table, order_ids, keep, dedupe, dedupe_hint)
-        n_dropped = int((~refund_row).sum() - keep.sum())
+        n_dropped = int((~refund_row & ~not_bought).sum() - keep.sum())
         if refund_row.any():
-            _net_refund_rows(table, amounts, refunded, refund_row, keep)
+            alone = _net_refund_rows(table, amounts, refunded, refund_row, keep, not_bought)
+            refund_row[alone] = False  # an order refunded in full, by its status
+            not_bought[alone] = True
     value = [a - r for a, r in zip(amounts, refunded, strict=True)]
     had_refund = np.array([r > 0 for r in refunded], dtype=bool) & keep
     fully = had_refund & np.array([v == 0 for v in value], dtype=bool)
@@ -404,6 +454,7 @@ def _order_rules(table: ExportTable, dedupe: bool, dedupe_hint: str) -> OrderLog
         n_fully_refunded=int(fully.sum()),
         refund_total=sum((refunded[i] for i in np.flatnonzero(had_refund)), Decimal(0)),
         n_duplicates_dropped=n_dropped,
+        left_out_by_status=_status_counts(data["status"][not_bought]) if not_bought.any() else (),
     )
     return OrderLog(
         customer_id=data["customer_id"][idx],
@@ -421,13 +472,31 @@ def _net_refund_rows(
     refunded: list[Decimal],
     refund_row: NDArray[np.bool_],
     keep: NDArray[np.bool_],
-) -> None:
-    """Add each refund row's amount to the refunds of the order it names (in place)."""
+    not_bought: NDArray[np.bool_],
+) -> list[int]:
+    """Add each refund row's amount to the refunds of the order it names (in place).
+
+    Returns the rows marked as refunded in their status (with a positive amount) that are
+    the only row of their order: orders refunded in full, by their status.
+    """
     data = table.data
     order_ids = data["order_id"]
     customers = data["customer_id"]
     position = {str(order_ids[i]): int(i) for i in np.flatnonzero(keep)}
+    for i in np.flatnonzero(not_bought).tolist():  # a refund of an order left out by status
+        position.setdefault(str(order_ids[i]), int(i))
+    _, inverse, rows_of = np.unique(order_ids, return_inverse=True, return_counts=True)
+    alone = [  # marked refunded in the status, positive, the order's only row, not partial
+        i
+        for i in np.flatnonzero(refund_row).tolist()
+        if amounts[i] >= 0
+        and rows_of[inverse[i]] == 1
+        and not any(w in str(data["status"][i]).casefold() for w in _PARTIAL_WORDS)
+    ]
+    skip = set(alone)
     for i in np.flatnonzero(refund_row).tolist():
+        if i in skip:
+            continue
         order = str(order_ids[i])
         j = position.get(order)
         if j is None:
@@ -464,3 +533,4 @@ def _net_refund_rows(
                 f"the refunds of order {order!r} add up to {refunded[j]}, more than its amount "
                 f"{amounts[j]} (row {int(table.row[j])})",
             )
+    return alone

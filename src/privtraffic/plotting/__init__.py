@@ -23,6 +23,15 @@ What lives here, one plot family per module:
 - :mod:`~privtraffic.plotting.value`: :func:`plot_value_waterfall`, with amounts labelled in
   their currency's decimals.
 - :mod:`~privtraffic.plotting.funnel`: :func:`plot_funnel`.
+- :mod:`~privtraffic.plotting.fonts`: Chinese text in plots: :func:`find_cjk_font`,
+  :func:`use_cjk_font` (every plot calls it), :class:`MissingFontWarning`.
+
+Every plot takes ``texts=``, a mapping that replaces its title, axis labels and legend entries
+by key (each module lists its keys and English defaults, e.g.
+:data:`~privtraffic.plotting.funnel.FUNNEL_TEXTS`), so a report can draw it in another
+language. Text holding Chinese characters (a translated label, a user id such as ``用户1``) is
+drawn with an installed CJK-capable font; with none installed the plot warns with
+:data:`~privtraffic.plotting.fonts.CJK_FONT_HELP` instead of drawing boxes silently.
 - ``_axes`` (private): the lazy matplotlib import and the ``ax=None`` rule every plot shares.
 
 Examples
@@ -55,12 +64,23 @@ from privtraffic.plotting.comparison import (
     plot_tracking_comparison,
 )
 from privtraffic.plotting.concentration import plot_lorenz_curve
+from privtraffic.plotting.fonts import (
+    CJK_FONT_HELP,
+    MissingFontWarning,
+    find_cjk_font,
+    has_cjk,
+    use_cjk_font,
+)
 from privtraffic.plotting.funnel import plot_funnel
 from privtraffic.plotting.referral import plot_referral_tree
 from privtraffic.plotting.tiers import plot_tier_mix, plot_transition_matrix
 from privtraffic.plotting.value import plot_value_waterfall
 
 __all__ = [
+    "CJK_FONT_HELP",
+    "MissingFontWarning",
+    "find_cjk_font",
+    "has_cjk",
     "holdout_purchases_by_frequency",
     "period_transaction_counts",
     "plot_calibration_purchases_vs_holdout_purchases",
@@ -79,4 +99,5 @@ __all__ = [
     "plot_transition_matrix",
     "plot_value_waterfall",
     "tracking_curves",
+    "use_cjk_font",
 ]

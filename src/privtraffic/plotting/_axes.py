@@ -1,4 +1,4 @@
-"""Lazy access to matplotlib for every plot family.
+"""Lazy access to matplotlib for every plot family, and the ``texts=`` rule they share.
 
 matplotlib is imported only inside :func:`axes_or_new`, so ``import privtraffic.plotting`` stays
 cheap and works without the ``plot`` extra installed.
@@ -6,13 +6,17 @@ cheap and works without the ``plot`` extra installed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from privtraffic.errors import InvalidInputError
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
-__all__ = ["axes_or_new", "require_matplotlib"]
+__all__ = ["axes_or_new", "require_matplotlib", "resolve_texts", "thousands"]
 
 _MISSING = (
     "privtraffic.plotting needs matplotlib; install it with: "
@@ -59,3 +63,65 @@ def axes_or_new(ax: Axes | None) -> Axes:
     new_ax: Axes
     _, new_ax = plt.subplots()
     return new_ax
+
+
+def resolve_texts(defaults: Mapping[str, str], texts: Mapping[str, str] | None) -> dict[str, str]:
+    """The texts of one plot: its English ``defaults``, replaced key by key by ``texts``.
+
+    Parameters
+    ----------
+    defaults : mapping of str to str
+        Every text key of the plot with its default (a ``str.format`` template where the plot
+        fills in fields, e.g. ``"Referral tree of {root}"``).
+    texts : mapping of str to str or None
+        The caller's replacements (e.g. a translation); keys must be keys of ``defaults``.
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    InvalidInputError
+        When ``texts`` has a key the plot does not know.
+
+    Examples
+    --------
+    >>> resolve_texts({"title": "Funnel", "xlabel": "users"}, {"title": "漏斗"})
+    {'title': '漏斗', 'xlabel': 'users'}
+    """
+    if texts is None:
+        return dict(defaults)
+    unknown = sorted(set(texts) - set(defaults))
+    if unknown:
+        raise InvalidInputError(
+            f"'texts' has keys this plot does not draw: {', '.join(map(repr, unknown))} "
+            f"(it draws {', '.join(map(repr, defaults))})"
+        )
+    return {**defaults, **{k: str(v) for k, v in texts.items()}}
+
+
+def thousands(axis: Axis) -> None:
+    """Label a count axis with thousands separators (``1,400``, never ``1400`` or ``1.4e3``).
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.yaxis`` or ``ax.xaxis`` of a plot of counts or amounts.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> thousands(ax.yaxis)
+    >>> ax.yaxis.get_major_formatter()(12500.0, 0)
+    '12,500'
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def label(value: float, _position: object) -> str:
+        if abs(value) >= 1000 or float(value).is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+    axis.set_major_formatter(FuncFormatter(label))

@@ -12,7 +12,7 @@ Every function takes a fitted continuous-time model (:class:`privtraffic.clv.Bet
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import numpy as np
@@ -27,7 +27,8 @@ from privtraffic._validation import (
     unit_days,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new
+from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -36,6 +37,12 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 Moment: TypeAlias = str | datetime.date | np.datetime64
 
 __all__ = [
+    "ALIVE_MATRIX_TEXTS",
+    "CUMULATIVE_TEXTS",
+    "FREQUENCY_RECENCY_TEXTS",
+    "HOLDOUT_TEXTS",
+    "INCREMENTAL_TEXTS",
+    "PERIOD_TEXTS",
     "plot_calibration_purchases_vs_holdout_purchases",
     "plot_cumulative_transactions",
     "plot_frequency_recency_matrix",
@@ -43,6 +50,61 @@ __all__ = [
     "plot_period_transactions",
     "plot_probability_alive_matrix",
 ]
+
+
+#: The texts of :func:`plot_period_transactions`, by ``texts=`` key.
+PERIOD_TEXTS: dict[str, str] = {
+    "title": "Repeat purchases per customer: actual vs model",
+    "xlabel": "repeat purchases in the calibration period",
+    "ylabel": "customers",
+    "actual": "actual",
+    "model": "model",
+}
+
+#: The texts of :func:`plot_calibration_purchases_vs_holdout_purchases`, by ``texts=`` key.
+HOLDOUT_TEXTS: dict[str, str] = {
+    "title": "Calibration vs holdout purchases",
+    "xlabel": "purchases in the calibration period",
+    "ylabel": "mean purchases in the holdout period",
+    "actual": "actual",
+    "model": "model",
+}
+
+#: The texts of :func:`plot_cumulative_transactions`, by ``texts=`` key.
+CUMULATIVE_TEXTS: dict[str, str] = {
+    "title": "Tracking cumulative repeat purchases",
+    "ylabel": "cumulative repeat purchases",
+    "actual": "actual",
+    "model": "model",
+    "calibration_end": "end of calibration",
+}
+
+#: The texts of :func:`plot_incremental_transactions`, by ``texts=`` key.
+INCREMENTAL_TEXTS: dict[str, str] = {
+    "title": "Tracking repeat purchases per period",
+    "ylabel": "repeat purchases per period",
+    "actual": "actual",
+    "model": "model",
+    "calibration_end": "end of calibration",
+}
+
+#: The texts of :func:`plot_frequency_recency_matrix`, by ``texts=`` key (``title`` has the
+#: fields ``t`` and ``T``, formatted).
+FREQUENCY_RECENCY_TEXTS: dict[str, str] = {
+    "title": "Expected purchases in the next {t} time units, at age {T}",
+    "xlabel": "recency (age at last purchase)",
+    "ylabel": "frequency (repeat purchases)",
+    "colorbar": "expected purchases",
+}
+
+#: The texts of :func:`plot_probability_alive_matrix`, by ``texts=`` key (``title`` has the
+#: field ``T``, formatted).
+ALIVE_MATRIX_TEXTS: dict[str, str] = {
+    "title": "Probability alive at age {T}",
+    "xlabel": "recency (age at last purchase)",
+    "ylabel": "frequency (repeat purchases)",
+    "colorbar": "P(alive)",
+}
 
 
 # What each plot needs of a fitted model (BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom
@@ -144,6 +206,7 @@ def plot_period_transactions(
     T: ArrayLike,
     *,
     max_frequency: int = 7,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Bar chart of customers by repeat purchases in the calibration period: actual vs model.
@@ -156,6 +219,8 @@ def plot_period_transactions(
         Repeat purchases and age of each customer, in the model's time unit.
     max_frequency : int, default 7
         First frequency pooled into the last bar.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`PERIOD_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -185,15 +250,18 @@ def plot_period_transactions(
     bins, actual, expected = period_transaction_counts(
         model, frequency, T, max_frequency=max_frequency
     )
+    text_of = resolve_texts(PERIOD_TEXTS, texts)
     ax = axes_or_new(ax)
     width = 0.4
-    ax.bar(bins - width / 2, actual, width=width, label="actual", color="#4c72b0")
-    ax.bar(bins + width / 2, expected, width=width, label="model", color="#dd8452")
+    ax.bar(bins - width / 2, actual, width=width, label=text_of["actual"], color="#4c72b0")
+    ax.bar(bins + width / 2, expected, width=width, label=text_of["model"], color="#dd8452")
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("customers")
-    ax.set_title("Repeat purchases per customer: actual vs model")
+    ax.set_xlabel(text_of["xlabel"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
     ax.legend()
+    thousands(ax.yaxis)
+    use_cjk_font(ax)
     return ax
 
 
@@ -271,6 +339,7 @@ def plot_calibration_purchases_vs_holdout_purchases(
     holdout_duration: ArrayLike,
     *,
     max_frequency: int = 7,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Mean holdout purchases against calibration purchases: actual and the model's forecast.
@@ -285,6 +354,8 @@ def plot_calibration_purchases_vs_holdout_purchases(
         Purchases in the holdout period and its length (same unit).
     max_frequency : int, default 7
         First calibration frequency pooled into the last group.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`HOLDOUT_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -322,14 +393,16 @@ def plot_calibration_purchases_vs_holdout_purchases(
         holdout_duration,
         max_frequency=max_frequency,
     )
+    text_of = resolve_texts(HOLDOUT_TEXTS, texts)
     ax = axes_or_new(ax)
-    ax.plot(bins, actual, marker="o", label="actual")
-    ax.plot(bins, expected, marker="s", linestyle="--", label="model")
+    ax.plot(bins, actual, marker="o", label=text_of["actual"])
+    ax.plot(bins, expected, marker="s", linestyle="--", label=text_of["model"])
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel("purchases in the calibration period")
-    ax.set_ylabel("mean purchases in the holdout period")
-    ax.set_title("Calibration vs holdout purchases")
+    ax.set_xlabel(text_of["xlabel"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
     ax.legend()
+    use_cjk_font(ax)
     return ax
 
 
@@ -414,19 +487,20 @@ def _draw_tracking(
     actual: NDArray[np.float64],
     expected: NDArray[np.float64],
     calibration_end: Moment | None,
-    ylabel: str,
-    title: str,
+    text_of: Mapping[str, str],
 ) -> Axes:
     x = ends.astype("datetime64[D]").astype(object)
-    ax.plot(x, actual, label="actual")
-    ax.plot(x, expected, linestyle="--", label="model")
+    ax.plot(x, actual, label=text_of["actual"])
+    ax.plot(x, expected, linestyle="--", label=text_of["model"])
     if calibration_end is not None:
         cut = as_datetime64([calibration_end], "calibration_end", unit="D")[0]
-        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label="end of calibration")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label=text_of["calibration_end"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
     ax.legend()
+    thousands(ax.yaxis)
     ax.figure.autofmt_xdate()
+    use_cjk_font(ax)
     return ax
 
 
@@ -438,6 +512,7 @@ def plot_cumulative_transactions(
     calibration_end: Moment | None = None,
     unit: str | float = "W",
     period: str | float | None = None,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Cumulative repeat purchases over time, actual vs model, across calibration and holdout.
@@ -454,6 +529,8 @@ def plot_cumulative_transactions(
         The model's time unit (or its length in days).
     period : {"D", "W", "M"} or float, optional
         Length of one tracking step; ``unit`` when omitted.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`CUMULATIVE_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -482,19 +559,12 @@ def plot_cumulative_transactions(
     >>> len(ax.lines)
     3
     """
+    text_of = resolve_texts(CUMULATIVE_TEXTS, texts)
     ends, actual, expected = tracking_curves(
         model, customer_ids, timestamps, unit=unit, period=period
     )
     ax = axes_or_new(ax)
-    return _draw_tracking(
-        ax,
-        ends,
-        actual,
-        expected,
-        calibration_end,
-        "cumulative repeat purchases",
-        "Tracking cumulative repeat purchases",
-    )
+    return _draw_tracking(ax, ends, actual, expected, calibration_end, text_of)
 
 
 def plot_incremental_transactions(
@@ -505,6 +575,7 @@ def plot_incremental_transactions(
     calibration_end: Moment | None = None,
     unit: str | float = "W",
     period: str | float | None = None,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Repeat purchases per tracking step over time, actual vs model.
@@ -521,6 +592,8 @@ def plot_incremental_transactions(
         The model's time unit (or its length in days).
     period : {"D", "W", "M"} or float, optional
         Length of one tracking step; ``unit`` when omitted.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`INCREMENTAL_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -548,6 +621,7 @@ def plot_incremental_transactions(
     >>> len(ax.lines)
     2
     """
+    text_of = resolve_texts(INCREMENTAL_TEXTS, texts)
     ends, actual, expected = tracking_curves(
         model, customer_ids, timestamps, unit=unit, period=period
     )
@@ -558,8 +632,7 @@ def plot_incremental_transactions(
         np.diff(actual, prepend=0.0),
         np.diff(expected, prepend=0.0),
         calibration_end,
-        "repeat purchases per period",
-        "Tracking repeat purchases per period",
+        text_of,
     )
 
 
@@ -577,7 +650,7 @@ def _grid(
 
 
 def _draw_matrix(
-    ax: Axes, values: NDArray[np.float64], r: NDArray[np.float64], title: str, label: str
+    ax: Axes, values: NDArray[np.float64], r: NDArray[np.float64], text_of: Mapping[str, str]
 ) -> Axes:
     image = ax.imshow(
         values,
@@ -586,10 +659,11 @@ def _draw_matrix(
         cmap="viridis",
         extent=(-0.5, r[0, -1] + 0.5, -0.5, values.shape[0] - 0.5),
     )
-    ax.set_xlabel("recency (age at last purchase)")
-    ax.set_ylabel("frequency (repeat purchases)")
-    ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, label=label)
+    ax.set_xlabel(text_of["xlabel"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
+    ax.figure.colorbar(image, ax=ax, label=text_of["colorbar"])
+    use_cjk_font(ax)
     return ax
 
 
@@ -599,6 +673,7 @@ def plot_frequency_recency_matrix(
     T: float,
     max_frequency: int,
     t: float = 1.0,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of expected purchases in the next ``t`` by frequency and recency, at age ``T``.
@@ -615,6 +690,8 @@ def plot_frequency_recency_matrix(
         Highest frequency on the vertical axis.
     t : float, default 1.0
         Forecast horizon, in the model's time unit.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`FREQUENCY_RECENCY_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -636,23 +713,24 @@ def plot_frequency_recency_matrix(
     >>> ax.images[0].get_array().shape
     (11, 40)
     """
+    text_of = resolve_texts(FREQUENCY_RECENCY_TEXTS, texts)
     f, r, valid = _grid(float(T), int(max_frequency))
     values = np.full(f.shape, np.nan)
     values[valid] = _vectorised(
         model.expected_purchases, float(t), f[valid], r[valid], np.full(valid.sum(), float(T))
     )
     ax = axes_or_new(ax)
-    return _draw_matrix(
-        ax,
-        np.ma.masked_invalid(values),
-        r,
-        f"Expected purchases in the next {t:g} time units, at age {T:.4g}",
-        "expected purchases",
-    )
+    text_of["title"] = text_of["title"].format(t=f"{t:g}", T=f"{T:.4g}")
+    return _draw_matrix(ax, np.ma.masked_invalid(values), r, text_of)
 
 
 def plot_probability_alive_matrix(
-    model: _AliveModel, *, T: float, max_frequency: int, ax: Axes | None = None
+    model: _AliveModel,
+    *,
+    T: float,
+    max_frequency: int,
+    texts: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of P(alive) by frequency and recency, for customers of age ``T``.
 
@@ -666,6 +744,8 @@ def plot_probability_alive_matrix(
         The customers' age, in the model's time unit; recency runs from 0 to ``T``.
     max_frequency : int
         Highest frequency on the vertical axis.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`ALIVE_MATRIX_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -687,14 +767,14 @@ def plot_probability_alive_matrix(
     >>> ax.images[0].get_clim()
     (0.0, 1.0)
     """
+    text_of = resolve_texts(ALIVE_MATRIX_TEXTS, texts)
     f, r, valid = _grid(float(T), int(max_frequency))
     values = np.full(f.shape, np.nan)
     values[valid] = _vectorised(
         model.probability_alive, f[valid], r[valid], np.full(valid.sum(), float(T))
     )
     ax = axes_or_new(ax)
-    ax = _draw_matrix(
-        ax, np.ma.masked_invalid(values), r, f"Probability alive at age {T:.4g}", "P(alive)"
-    )
+    text_of["title"] = text_of["title"].format(T=f"{T:.4g}")
+    ax = _draw_matrix(ax, np.ma.masked_invalid(values), r, text_of)
     ax.images[0].set_clim(0.0, 1.0)
     return ax

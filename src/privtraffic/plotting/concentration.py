@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from numpy.typing import ArrayLike
 
-from privtraffic.plotting._axes import axes_or_new
+from privtraffic.plotting._axes import axes_or_new, resolve_texts
+from privtraffic.plotting.fonts import use_cjk_font
 from privtraffic.value import gini as gini_coefficient
 from privtraffic.value import lorenz
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-__all__ = ["plot_lorenz_curve"]
+__all__ = ["LORENZ_TEXTS", "plot_lorenz_curve"]
+
+#: The texts of :func:`plot_lorenz_curve`, by ``texts=`` key (``curve`` has the fields
+#: ``label`` and ``gini``; ``customers`` is the label when none is given).
+LORENZ_TEXTS: dict[str, str] = {
+    "title": "Lorenz curve",
+    "xlabel": "share of customers (smallest first)",
+    "ylabel": "share of value",
+    "equality": "equality",
+    "customers": "customers",
+    "curve": "{label} (Gini {gini})",
+}
 
 
 def plot_lorenz_curve(
     values: ArrayLike,
     *,
     label: str | None = None,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Plot the Lorenz curve of ``values`` (e.g. spend per customer) with its Gini coefficient.
@@ -33,6 +47,8 @@ def plot_lorenz_curve(
         One non-negative value per customer (at least one must be positive).
     label : str, optional
         Legend label of the curve; the Gini coefficient is appended to it.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`LORENZ_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -62,17 +78,20 @@ def plot_lorenz_curve(
     >>> ax.get_legend().get_texts()[0].get_text()
     'customers (Gini 0.40)'
     """
+    text_of = resolve_texts(LORENZ_TEXTS, texts)
     population, share = lorenz(values)
     gini = gini_coefficient(values)
     ax = axes_or_new(ax)
-    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="equality")
-    ax.plot(population, share, linewidth=2, label=f"{label or 'customers'} (Gini {gini:.2f})")
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label=text_of["equality"])
+    curve = text_of["curve"].format(label=label or text_of["customers"], gini=f"{gini:.2f}")
+    ax.plot(population, share, linewidth=2, label=curve)
     ax.fill_between(population, share, population, alpha=0.15)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("share of customers (smallest first)")
-    ax.set_ylabel("share of value")
-    ax.set_title("Lorenz curve")
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left")
+    ax.set_xlabel(text_of["xlabel"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], loc="upper left")
+    use_cjk_font(ax)
     return ax

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -10,12 +11,29 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import check_nonempty
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new
+from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-__all__ = ["plot_tier_mix", "plot_transition_matrix"]
+__all__ = ["TIER_MIX_TEXTS", "TRANSITION_TEXTS", "plot_tier_mix", "plot_transition_matrix"]
+
+#: The texts of :func:`plot_tier_mix`, by ``texts=`` key (``ylabel`` with ``share=True``,
+#: ``ylabel_count`` without).
+TIER_MIX_TEXTS: dict[str, str] = {
+    "title": "Tier mix over time",
+    "ylabel": "share of users",
+    "ylabel_count": "users",
+    "legend": "tier",
+}
+
+#: The texts of :func:`plot_transition_matrix`, by ``texts=`` key.
+TRANSITION_TEXTS: dict[str, str] = {
+    "title": "Tier transitions",
+    "xlabel": "tier at the end",
+    "ylabel": "tier at the start",
+}
 
 
 def _finite_nonnegative_2d(values: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -31,15 +49,44 @@ def _finite_nonnegative_2d(values: ArrayLike, name: str) -> NDArray[np.float64]:
     return arr
 
 
+def _is_dates(x: NDArray[np.generic]) -> bool:
+    if np.issubdtype(x.dtype, np.datetime64):
+        return True
+    return x.dtype == object and all(isinstance(v, (datetime.date, np.datetime64)) for v in x)
+
+
+def _date_axis(ax: Axes) -> None:
+    """Spaced, numeric, turned date labels (the same in every language)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    numeric = ["%Y", "%Y-%m", "%Y-%m-%d", "%m-%d %H:%M", "%H:%M", "%H:%M:%S"]
+    formatter = ConciseDateFormatter(
+        locator,
+        formats=numeric,
+        zero_formats=numeric,
+        offset_formats=["", "", "", "%Y", "%Y-%m-%d", "%Y-%m-%d"],
+    )
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(formatter)
+    ax.tick_params(axis="x", labelrotation=30)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+
+
 def plot_tier_mix(
     periods: ArrayLike,
     counts: ArrayLike,
     tiers: Sequence[str],
     *,
     share: bool = True,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Stacked area of how many users sit in each tier at each point in time.
+
+    Dates on the horizontal axis get a date locator that keeps the labels apart and numeric
+    labels (``2025-03``) turned so they never overlap, whatever the language.
 
     Parameters
     ----------
@@ -51,6 +98,8 @@ def plot_tier_mix(
         Tier names, one per column of ``counts``, from the lowest tier to the highest.
     share : bool, default True
         Plot each tier's share of the users at that time instead of the counts.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`TIER_MIX_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -72,6 +121,7 @@ def plot_tier_mix(
     >>> len(ax.collections), float(ax.get_ylim()[1])
     (3, 1.0)
     """
+    text_of = resolve_texts(TIER_MIX_TEXTS, texts)
     y = _finite_nonnegative_2d(counts, "counts")
     x = np.asarray(periods)
     check_nonempty(x, "periods")
@@ -89,8 +139,12 @@ def plot_tier_mix(
     if x.shape[0] > 1:
         ax.set_xlim(x[0], x[-1])
     ax.set_ylim(0, 1.0 if share else float(y.sum(axis=1).max()) * 1.05 or 1.0)
-    ax.set_ylabel("share of users" if share else "users")
-    ax.set_title("Tier mix over time")
+    ax.set_ylabel(text_of["ylabel"] if share else text_of["ylabel_count"])
+    if not share:
+        thousands(ax.yaxis)
+    ax.set_title(text_of["title"])
+    if _is_dates(x):
+        _date_axis(ax)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(
         handles[::-1],
@@ -98,8 +152,9 @@ def plot_tier_mix(
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         fontsize=8,
-        title="tier",
+        title=text_of["legend"],
     )
+    use_cjk_font(ax)
     return ax
 
 
@@ -108,6 +163,7 @@ def plot_transition_matrix(
     tiers: Sequence[str],
     *,
     to_tiers: Sequence[str] | None = None,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Heatmap of a tier transition matrix: row = tier at the start, column = tier at the end.
@@ -121,6 +177,8 @@ def plot_transition_matrix(
         Names of the rows (tier at the start).
     to_tiers : sequence of str, optional
         Names of the columns (tier at the end); the same as ``tiers`` when omitted.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`TRANSITION_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -141,6 +199,7 @@ def plot_transition_matrix(
     >>> len(ax.images), ax.texts[1].get_text()
     (1, '30%')
     """
+    text_of = resolve_texts(TRANSITION_TEXTS, texts)
     m = _finite_nonnegative_2d(matrix, "matrix")
     rows = [str(t) for t in tiers]
     cols = rows if to_tiers is None else [str(t) for t in to_tiers]
@@ -161,8 +220,9 @@ def plot_transition_matrix(
             ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
     ax.set_xticks(np.arange(len(cols)), cols, rotation=30, ha="right")
     ax.set_yticks(np.arange(len(rows)), rows)
-    ax.set_xlabel("tier at the end")
-    ax.set_ylabel("tier at the start")
-    ax.set_title("Tier transitions")
+    ax.set_xlabel(text_of["xlabel"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    use_cjk_font(ax)
     return ax

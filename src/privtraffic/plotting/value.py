@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,12 +11,17 @@ from numpy.typing import ArrayLike
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import DEFAULT_CURRENCY, check_currency, format_amount
-from privtraffic.plotting._axes import axes_or_new
+from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-__all__ = ["plot_value_waterfall"]
+__all__ = ["WATERFALL_TEXTS", "plot_value_waterfall"]
+
+#: The texts of :func:`plot_value_waterfall`, by ``texts=`` key (``ylabel`` has the field
+#: ``currency``).
+WATERFALL_TEXTS: dict[str, str] = {"title": "Value decomposition", "ylabel": "value ({currency})"}
 
 
 def plot_value_waterfall(
@@ -27,6 +32,7 @@ def plot_value_waterfall(
     start_label: str = "before",
     total_label: str = "total",
     currency: str = DEFAULT_CURRENCY,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a waterfall: each component as a floating bar, then the total.
@@ -51,6 +57,8 @@ def plot_value_waterfall(
     currency : str, default "CNY"
         The amounts' currency: the bar labels show its decimals (none for JPY, two for CNY),
         through :func:`privtraffic.money.format_amount`, and the axis names it.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`WATERFALL_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -81,6 +89,7 @@ def plot_value_waterfall(
     >>> [t.get_text() for t in ax.texts], ax.get_ylabel()
     (['+1,200', '-150', '1,050'], 'value (JPY)')
     """
+    text_of = resolve_texts(WATERFALL_TEXTS, texts)
     names = [str(s) for s in labels]
     y = as_float_array(amounts, "amounts")
     check_nonempty(y, "amounts")
@@ -121,6 +130,8 @@ def plot_value_waterfall(
     ax.set_ylim(low - (pad if low < 0 else 0.0), high + pad)
     names = [start_label, *names] if start is not None else names
     ax.set_xticks(np.arange(len(names) + 1), [*names, total_label])
-    ax.set_ylabel(f"value ({currency})")
-    ax.set_title("Value decomposition")
+    thousands(ax.yaxis)
+    ax.set_ylabel(text_of["ylabel"].format(currency=currency))
+    ax.set_title(text_of["title"])
+    use_cjk_font(ax)
     return ax
