@@ -189,7 +189,7 @@ def _pack_chunk(
         idx *= len(edges) + 1
         for edge in edges:
             idx += t <= edge
-    np.take(offsets, idx, out=part)
+    np.take(offsets, idx, out=part, mode="clip")  # idx is in range by construction
     out += part
 
 
@@ -218,20 +218,22 @@ def _count_sorted(
     counts = np.zeros(n_cells, dtype=np.int64)
     repeated: list[NDArray[np.int64]] = []
     n = keys.shape[0]
+    new_buf = np.empty(min(CHUNK, n), dtype=bool)
+    cell_buf = np.empty(min(CHUNK, n), dtype=np.int64)
     for s in range(0, n, CHUNK):
         e = min(s + CHUNK, n)
         chunk = keys[s:e]
-        new = np.empty(e - s, dtype=bool)
+        new = new_buf[: e - s]
         new[0] = s == 0 or keys[s - 1] != chunk[0]
         np.not_equal(chunk[1:], chunk[:-1], out=new[1:])
-        cells = chunk >> pack.shift
+        cells = cell_buf[: e - s]
+        np.right_shift(chunk, pack.shift, out=cells)
+        lo = int(cells[0])
+        cells -= lo
         if not new.all():
             repeated.append(chunk[~new])
             cells = cells[new]
-        if cells.size == 0:
-            continue
-        lo = int(cells[0])
-        got = np.bincount(cells - lo)
+        got = np.bincount(cells)
         counts[lo : lo + got.shape[0]] += got
     rep = np.unique(np.concatenate(repeated)) if repeated else np.zeros(0, dtype=np.int64)
     return counts, rep
