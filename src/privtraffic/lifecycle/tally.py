@@ -49,6 +49,9 @@ __all__ = ["ClassPlan", "class_plan", "count_tiers"]
 #: processor's cache.
 CHUNK = 1 << 14
 
+#: Users per block when the conditions are evaluated (the facts of a block stay in cache).
+USER_BLOCK = 1 << 15
+
 #: Keys must stay below this bound (one bit of room under the sign bit).
 _KEY_LIMIT = 1 << 62
 
@@ -348,11 +351,11 @@ class _ClassCounts:
 
     def __init__(
         self,
-        plan: ClassPlan,
+        classes: dict[Fact, list[int]],
         counts: NDArray[np.int64],
         sums: dict[Fact, NDArray[np.int64]],
     ) -> None:
-        self.plan = plan
+        self.classes = classes  # the classes each count fact sums
         self.counts = counts  # (n_classes, n_users)
         self.sums = sums
         self._values: dict[Fact, NDArray[np.int64]] = {}
@@ -363,10 +366,10 @@ class _ClassCounts:
             if fact.measure == "sum":
                 got = self.sums[fact]
             else:
-                classes = self.plan.classes_of(fact)
-                got = self.counts[classes[0]].copy()
-                for c in classes[1:]:
-                    got += self.counts[c]
+                first, *rest = self.classes[fact]
+                got = self.counts[first]
+                for c in rest:
+                    got = got + self.counts[c]
             self._values[fact] = got
         return got
 
@@ -456,12 +459,17 @@ def count_tiers(
         np.add.at(flat, more >> pack.shift, 1)
     counts = flat.reshape(n_classes, n_users)
     sums = _sum_facts(machine, users, user_lo, n_users, raw, kind_lut, t, values, q, drop_rows)
-    facts = _ClassCounts(plan, counts, sums)
-    seen = counts.sum(axis=0) > 0
+    classes = {f: plan.classes_of(f) for f in plan.facts}
     codes = np.full(n_users, -1, dtype=np.int8)
-    for i, tier in enumerate(machine.tier_rules):
-        h = seen if tier.when is None else seen & holds(tier.when, facts)
-        codes[h] = i
+    seen = np.empty(n_users, dtype=bool)
+    for a in range(0, n_users, USER_BLOCK):  # cache-sized blocks of users
+        b = min(a + USER_BLOCK, n_users)
+        block = counts[:, a:b]
+        facts = _ClassCounts(classes, block, {f: v[a:b] for f, v in sums.items()})
+        here = np.any(block, axis=0, out=seen[a:b])
+        out = codes[a:b]
+        for i, tier in enumerate(machine.tier_rules):
+            out[here if tier.when is None else here & holds(tier.when, facts)] = i
     return codes, seen
 
 
