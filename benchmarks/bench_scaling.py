@@ -8,8 +8,12 @@ data come from the other scripts' generators, scaled together:
 * referral forest, build + downline aggregates + influence: users = size (``bench_referral``).
 
 For each, the script prints the median time, the time per unit (ns per event, order or user),
-the growth factor from one size to the next (10.0 is linear), and the peak memory the call
-allocates (numpy arrays included) per unit. The fit and prediction lines of the BTYD models
+the growth factor from one size to the next (10.0 is linear), the peak memory the call
+allocates (numpy arrays included) per unit, and the time of a reference measured in the same
+interleaved rounds, with its own growth factor: the numpy floors of the other scripts, or for
+classify one ``np.sort`` of as many int64 keys as there are events. A reference that grows
+like privtraffic says the growth is the problem's (a larger network or forest no longer fits
+in the processor's cache), not the engine's. The fit and prediction lines of the BTYD models
 are measured by the CLV benchmarks.
 
 Run: ``python benchmarks/bench_scaling.py`` (``--sizes 100000 1000000`` to leave out 10M; the
@@ -30,6 +34,12 @@ from _harness import Bench, traced_peak
 from privtraffic.commission import compute_commissions
 
 
+def _sort_floor(n_keys: int):
+    """The dominant primitive of classify: one value sort of ``n_keys`` random int64 keys."""
+    keys = np.random.default_rng(1).integers(0, 2**55, n_keys)
+    return lambda: np.sort(keys)
+
+
 def classify_case(size: int):
     m = bench_lifecycle.machine_of("ladder")
     p = bench_lifecycle.KIND_P["ladder"]
@@ -40,13 +50,16 @@ def classify_case(size: int):
     at = t.astype("datetime64[s]")
     del t
     q = np.datetime64(as_of, "s")
-    return 10 * size, "event", lambda: m.classify(user, kinds, at, as_of=q)
+    run = lambda: m.classify(user, kinds, at, as_of=q)  # noqa: E731
+    return 10 * size, "event", run, ("np.sort of as many int64 keys", _sort_floor(10 * size))
 
 
 def commission_case(size: int):
     network, orders = bench_commission.make_data(size, max(size // 10, 10))
     plan = bench_commission.PLAN
-    return size, "order", lambda: compute_commissions(plan, network, orders)
+    run = lambda: compute_commissions(plan, network, orders)  # noqa: E731
+    floor = lambda: bench_commission.numpy_floor(network, orders)  # noqa: E731
+    return size, "order", run, ("the numpy int64 floor (bench_commission.py)", floor)
 
 
 def referral_case(size: int):
@@ -59,7 +72,9 @@ def referral_case(size: int):
     src, dst = parent[child][perm], child[perm]
     users = np.arange(size)
     del parent, buyers, values, child, perm
-    return size, "user", lambda: bench_referral.ours(src, dst, users, value)
+    run = lambda: bench_referral.ours(src, dst, users, value)  # noqa: E731
+    floor = lambda: bench_referral.numpy_floor(src, dst, size, value)  # noqa: E731
+    return size, "user", run, ("the numpy floor (bench_referral.py)", floor)
 
 
 CASES = {
@@ -81,19 +96,22 @@ def main() -> None:
     bench.header()
     for name, make in CASES.items():
         print(f"\n## {name}")
-        previous = None
+        previous = previous_ref = None
         for size in args.sizes:
-            units, unit, fn = make(size)
-            seconds, _ = bench.time(fn)
+            units, unit, fn, (ref_name, ref) = make(size)
+            comp = bench.compare({"privtraffic": fn, "reference": ref}, baseline="privtraffic")
+            seconds, ref_s = comp.median("privtraffic"), comp.median("reference")
             peak, _ = traced_peak(fn)
             per = seconds / units * 1e9
-            growth = f"{seconds / previous:5.1f}x the previous size" if previous else ""
+            growth = f"  {seconds / previous:5.1f}x" if previous else "       "
+            ref_growth = f" ({ref_s / previous_ref:4.1f}x)" if previous_ref else ""
             print(
-                f"  {size:>12,}: {seconds:8.3f} s  {per:7.1f} ns per {unit}  "
-                f"peak {peak / 2**30:6.2f} GiB ({peak / units:5.0f} B per {unit})  {growth}"
+                f"  {size:>12,}: {seconds:8.3f} s {per:7.1f} ns per {unit} {growth}; "
+                f"peak {peak / 2**30:5.2f} GiB ({peak / units:4.0f} B per {unit}); "
+                f"{ref_name}: {ref_s:.3f} s{ref_growth}"
             )
-            previous = seconds
-            del fn
+            previous, previous_ref = seconds, ref_s
+            del fn, ref, comp
             gc.collect()
     bench.footer()
 
