@@ -6,7 +6,7 @@ falls in one *class*: the set of the machine's count facts it adds one to, which
 its kind and on how many of the machine's windows it lies in. Events of one class are
 interchangeable, so a user's facts are sums of the user's class counts.
 
-The engine never sorts the events by user and never evaluates a fact per event:
+The engine computes no permutation of the events and evaluates no fact per event:
 
 1. one pass over cache-sized chunks writes, per event, one int64 key packing
    ``(class, user, time, kind)`` (the class comes from a small table indexed by the kind and the
@@ -16,10 +16,11 @@ The engine never sorts the events by user and never evaluates a fact per event:
 3. one pass over the sorted keys counts, per chunk, the keys of each ``(class, user)`` with a
    small :func:`numpy.bincount` of their high bits, skipping exact repeats.
 
-A user's fact is then a sum of contiguous rows of the ``(class, user)`` count matrix: memory is
-one int64 per event and one per user and class. Where repeats differ in their tie-break (event
-id or value), only the rows with a repeated key are re-examined. Sums (``total``) are added
-exactly by :func:`numpy.bincount` over the high and low bits of the values.
+A user's fact is then a sum of rows of the ``(class, user)`` count matrix, evaluated in
+cache-sized blocks of users: memory is one int64 per event and one int32 per user and class.
+Where repeats differ in their tie-break (event id or value), only the rows with a repeated key
+are re-examined. Sums (``total``) are added exactly by :func:`numpy.bincount` over the high and
+low bits of the values.
 
 Examples
 --------
