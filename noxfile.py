@@ -61,7 +61,18 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark script; each prints its ratios against the peer it is measured with."""
-    session.install("-e", ".[dev,dask]", "python-statemachine", "transitions", "pandas")
+    # the peers the scripts time privtraffic against (benchmark dependencies, not the project's)
+    session.install(
+        "-e",
+        ".[dev,dask]",
+        "python-statemachine",
+        "transitions",
+        "pandas",
+        "polars",
+        "duckdb",
+        "rustworkx",
+        "python-igraph",
+    )
     scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     for script in scripts:
         session.run("python", str(script), *session.posargs)

@@ -132,8 +132,11 @@ class IdIndex:
         if dense is not None:
             lo, table = dense
             offset = arr - lo
-            inside = (offset >= 0) & (offset < table.size)
-            pos = np.where(inside, table[np.where(inside, offset, 0)], -1)
+            if int(offset.min()) >= 0 and int(offset.max()) < table.size:  # all in range
+                pos = table[offset]
+            else:
+                inside = (offset >= 0) & (offset < table.size)
+                pos = np.where(inside, table[np.where(inside, offset, 0)], -1)
             return pos, pos >= 0
         pos = np.minimum(np.searchsorted(self.ids, arr), n - 1)
         found = self.ids[pos] == arr

@@ -3,9 +3,11 @@
 The batch path gives exactly the entries of :func:`~privtraffic.commission.split_commission`,
 order by order, but works on numpy arrays: amounts in minor units (fen) as int64 and every rate
 as an integer numerator over the common denominator ``10 ** plan.rate_places``. The rounding
-and the largest-remainder split are the per-order path's own (:func:`order_total_minor` over
-:func:`privtraffic.money.round_ratio`, then :func:`privtraffic.money.allocate_minor_rows`),
-applied to whole columns. Decimals appear only on output.
+is the per-order path's own (:func:`order_total_minor` over :func:`privtraffic.money.round_ratio`)
+applied to whole columns, and the split is the largest-remainder rule of
+:func:`privtraffic.money.allocate_minor_rows`, computed one level column at a time. Everything
+is one 1-d array per level (the network gets a sentinel position for "nobody", so walking up
+needs no tests); Decimals appear only on output.
 
 Examples
 --------
@@ -358,57 +360,116 @@ def _rate_table(plan: CommissionPlan) -> tuple[NDArray[np.int64], NDArray[np.int
     return rate_table, depth
 
 
+@attrs.frozen
+class _Levels:
+    """The batch's arithmetic, one 1-d column per level (level 1 first), all integers."""
+
+    node: list[NDArray[np.int64]]  # beneficiary position; len(network) for "nobody"
+    rate: list[NDArray[np.int64]]  # applied rate units (0: no entry)
+    amount: list[NDArray[np.int64]]  # commission in minor units
+    node_uplift: NDArray[np.int64]  # uplift units per position (the sentinel's 0)
+
+
 def _split_minor(
     plan: CommissionPlan,
     network: DistributorNetwork,
     base: NDArray[np.int64],
     sharer_idx: NDArray[np.int64],
-    rate_set: NDArray[np.int64],
+    rate_set: NDArray[np.int64] | None,
     buyer_idx: NDArray[np.int64] | None,
-) -> tuple[
-    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]
-]:
-    """The fast path: (n_orders, n_levels) matrices of beneficiary index, applied rate units,
-    amount in minor units, uplift units and capped flags, all in integer arithmetic."""
+) -> _Levels:
+    """The fast path: steps 1 to 4 of :func:`~privtraffic.commission.split_commission` for
+    every order at once, level by level, in integer arithmetic.
+
+    The network's arrays get one sentinel position, ``len(network)``, meaning "nobody": its
+    upline is itself and it holds no rights, so walking up needs no tests for ``-1``.
+    """
     n, levels = len(base), plan.n_levels
     places = plan.rate_places
     rate_table, depth = _rate_table(plan)
-    node_uplift = np.zeros(len(network), dtype=np.int64)
+    m = len(network)
+    rights = np.append(network.has_rights, False)
+    upline = np.append(np.where(network.upline >= 0, network.upline, m), m)
+    node_uplift = np.zeros(m + 1, dtype=np.int64)
     for rank_value, rank_uplift in plan.rank_uplifts:
-        node_uplift[network.rank == rank_value] = _rate_units(rank_uplift, places)
-    rights, upline = network.has_rights, network.upline
-    skip = plan.ineligible_upline == "skip"
-    near = network.nearest_with_rights() if skip else None
+        node_uplift[:m][network.rank == rank_value] = _rate_units(rank_uplift, places)
+    near = None
+    if plan.ineligible_upline == "skip":
+        nearest = network.nearest_with_rights()
+        near = np.append(np.where(nearest >= 0, nearest, m), m)
+        upline = near[upline]  # the next upline holding rights
 
-    beneficiary = np.full((n, levels), -1, dtype=np.int64)
-    nominal = np.zeros((n, levels), dtype=np.int64)
-    uplift = np.zeros((n, levels), dtype=np.int64)
-    node = near[sharer_idx] if near is not None else sharer_idx
+    # 1. and 2.: who is paid at each level, at which nominal rate (rate units)
+    node = sharer_idx if near is None else near[sharer_idx]
+    nodes, nominals = [], []
     for k in range(levels):
-        valid = node >= 0
-        safe = np.where(valid, node, 0)
-        paid = valid & rights[safe] & (k < depth[rate_set])
-        if buyer_idx is not None:
-            paid &= node != buyer_idx
-        beneficiary[:, k] = np.where(paid, node, -1)
-        uplift[:, k] = np.where(paid, node_uplift[safe], 0)
-        nominal[:, k] = np.where(paid, rate_table[rate_set, k] + uplift[:, k], 0)
-        node = np.where(valid, upline[safe], -1)
-        if near is not None:
-            node = np.where(node >= 0, near[np.maximum(node, 0)], -1)
-
+        if rate_set is None and buyer_idx is None:  # one nominal rate per position and level
+            paid_rate = rate_table[0, k] + node_uplift if k < depth[0] else np.zeros(m + 1, int)
+            nominal = np.where(rights, paid_rate, 0)[node]
+        else:
+            paid = rights[node]
+            if rate_set is not None:
+                paid &= k < depth[rate_set]
+            if buyer_idx is not None:
+                paid &= node != buyer_idx
+            level_rate = rate_table[0, k] if rate_set is None else rate_table[rate_set, k]
+            nominal = np.where(paid, level_rate + node_uplift[node], 0)
+        nodes.append(node)
+        nominals.append(nominal)
+        node = upline[node]
     remaining = np.full(n, _rate_units(plan.total_cap, places), dtype=np.int64)
-    rate = np.zeros((n, levels), dtype=np.int64)
-    for k in range(levels):
-        rate[:, k] = np.minimum(nominal[:, k], remaining)
-        remaining -= rate[:, k]
-    capped = rate < nominal
+    rates = []
+    for nominal in nominals:
+        rate = np.minimum(nominal, remaining)
+        remaining -= rate
+        rates.append(rate)
+    whole = rates[0].copy()
+    for rate in rates[1:]:
+        whole += rate
 
-    # Python integers where a product of an amount and a rate could overflow int64.
+    # 3. and 4.: the order's total rounded once, split by largest remainder
     wide = n and int(base.max()) > _INT64_MAX // (4 * 10**places)
-    total = order_total_minor(base.astype(object) if wide else base, rate.sum(axis=1), plan)
-    amount = allocate_minor_rows(total, rate.astype(total.dtype)).astype(np.int64)
-    return beneficiary, rate, amount, uplift, capped
+    if wide:  # Python integers where a product of an amount and a rate could overflow int64
+        total = order_total_minor(base.astype(object), whole, plan)
+        parts = allocate_minor_rows(total, np.stack(rates, axis=1).astype(object))
+        amounts = [parts[:, k].astype(np.int64) for k in range(levels)]
+    else:
+        total64 = cast("NDArray[np.int64]", order_total_minor(base, whole, plan))
+        amounts = _allocate_columns(total64, rates, whole)
+    return _Levels(node=nodes, rate=rates, amount=amounts, node_uplift=node_uplift)
+
+
+def _allocate_columns(
+    totals: NDArray[np.int64], weights: list[NDArray[np.int64]], whole: NDArray[np.int64]
+) -> list[NDArray[np.int64]]:
+    """:func:`privtraffic.money.allocate_minor_rows` for non-negative int64 totals, computed
+    one weight column at a time (a few levels: no sort per row).
+
+    The rule is the same: part ``j`` gets ``floor(total * w_j / W)`` (``W`` the row's weight
+    sum) and the units left over go one each to the largest remainders, ties to the lower
+    column; so part ``j`` gets one more unit when fewer than ``leftover`` parts rank before
+    it, a part ranking before ``j`` when its remainder is larger, or equal and to its left.
+    ``totals * w_j`` must fit in int64; a row of zero weights has a zero total.
+    """
+    safe = np.maximum(whole, 1)
+    floors, remainders = [], []
+    leftover = totals.copy()
+    for w in weights:
+        share = totals * w
+        floor = share // safe
+        remainders.append(share - floor * safe)
+        leftover -= floor
+        floors.append(floor)
+    out = []
+    for j, (floor, rem) in enumerate(zip(floors, remainders, strict=True)):
+        before = np.zeros(totals.shape, dtype=np.int64)
+        for i, other in enumerate(remainders):
+            if i < j:
+                before += other >= rem
+            elif i > j:
+                before += other > rem
+        out.append(floor + (before < leftover))
+    return out
 
 
 @overload
@@ -463,8 +524,9 @@ def compute_commissions(
     an integer: an amount of ``a`` fen and a rate of ``p / D`` (``D = 10 ** plan.rate_places``)
     give ``a * p / D`` fen before rounding, rounded by :func:`order_total_minor` (the same
     function, and so the same :func:`privtraffic.money.round_ratio`, as the per-order path); the
-    split is :func:`privtraffic.money.allocate_minor_rows`, the largest-remainder rule over all
-    orders at once. The integers stay in int64
+    split is the largest-remainder rule of :func:`privtraffic.money.allocate_minor_rows` over all
+    orders at once, one level column at a time (the test suite checks the two agree). The
+    integers stay in int64
     while ``4 * max(a) * D < 2 ** 63`` (amounts up to about 2.3e13 fen with six-place rates);
     beyond that the batch switches to Python integers, slower but still exact.
 
@@ -529,7 +591,7 @@ def _compute(
     check_same_length(order_id=order_id, amount=base)
     sharer_idx = network.index_of(sharer, "sharer", labels=order_id)
 
-    rate_set = np.zeros(n, dtype=np.int64)  # row of _rate_table: 0 default, k category k - 1
+    rate_set = None  # row of _rate_table per order: 0 default, k category k - 1
     raw_category = _column(orders, "category")
     if raw_category is not None and plan.category_rates:
         category = as_ids(raw_category, "category")
@@ -544,23 +606,38 @@ def _compute(
         check_same_length(order_id=order_id, buyer=buyer)
         buyer_idx = network.index_of(buyer, "buyer", missing="mark")
 
-    beneficiary, rate, amount, uplift, capped = _split_minor(
-        plan, network, base, sharer_idx, rate_set, buyer_idx
-    )
-    keep = rate > 0
-    rows, cols = np.nonzero(keep)
-    who = beneficiary[rows, cols]
+    lv = _split_minor(plan, network, base, sharer_idx, rate_set, buyer_idx)
+    levels = plan.n_levels
+    # the entries: levels with a rate, by order row then level (row-major over (order, level))
+    flat = np.flatnonzero(_interleave([r > 0 for r in lv.rate]))
+    if levels & (levels - 1) == 0:  # a power of two: shifts instead of divisions
+        rows, cols = flat >> (levels.bit_length() - 1), flat & (levels - 1)
+    else:
+        rows, cols = np.divmod(flat, levels)
+    who = _interleave(lv.node)[flat]
+    rate = _interleave(lv.rate)[flat]
+    uplift = lv.node_uplift[who]
+    rate_table, _ = _rate_table(plan)
+    level_rate = rate_table[0][cols] if rate_set is None else rate_table[rate_set[rows], cols]
     return CommissionBatch(
-        row=rows.astype(np.int64),
+        row=rows,
         order_id=order_id[rows],
         beneficiary=network.users[who],
-        level=(cols + 1).astype(np.int64),
-        base_minor=np.asarray(base, dtype=np.int64)[rows],
-        rate_units=rate[rows, cols],
-        amount_minor=amount[rows, cols],
+        level=cols + 1,
+        base_minor=base[rows],
+        rate_units=rate,
+        amount_minor=_interleave(lv.amount)[flat],
         rank=network.rank[who],
-        uplift_units=uplift[rows, cols],
-        capped=capped[rows, cols],
+        uplift_units=uplift,
+        capped=rate < level_rate + uplift,
         plan=plan,
         n_orders=n,
     )
+
+
+def _interleave(columns: list[np.ndarray]) -> np.ndarray:
+    """Columns ``c_0 .. c_(k-1)`` of length ``n`` as one array ``c_0[0], c_1[0], ..., c_0[1],
+    ...`` (row-major over (row, column))."""
+    if len(columns) == 1:
+        return columns[0]
+    return np.stack(columns, axis=1).reshape(-1)

@@ -1,14 +1,15 @@
 """Vectorised classification: the tier of every user in an event table as of one date.
 
 Two strategies give the same tiers. For a machine of counts and sums only, the ``counts`` method
-finds exact repeats with one value sort of packed (user, time, kind) keys and computes every fact
-per user with ``bincount``, without sorting the events. Otherwise the ``sorted`` method sorts the
-events once by (user, time, kind) with one ``argsort`` over a packed int64 key, drops exact
-duplicates, and makes every fact a machine needs a sorted key array; a fact at a query point
-``(user, t)`` is then two ``numpy.searchsorted`` lookups (window start and end) and, for sums, a
-difference of cumulative sums. Sticky (``ever``) conditions and scheduled machines evaluate the
-same facts at every point where a fact can change (events and window expiries) and take a
-running "any" or maximum per user.
+(:mod:`~privtraffic.lifecycle.tally`) packs each event's class (the set of facts it counts in),
+user, time and kind into one int64 key, sorts the keys by value once and counts each user's
+events per class in one pass over the sorted keys; exact repeats sit side by side there. Otherwise
+the ``sorted`` method sorts the events once by (user, time, kind) with one ``argsort`` over a
+packed int64 key, drops exact duplicates, and makes every fact a machine needs a sorted key
+array; a fact at a query point ``(user, t)`` is then two ``numpy.searchsorted`` lookups (window
+start and end) and, for sums, a difference of cumulative sums. Sticky (``ever``) conditions and
+scheduled machines evaluate the same facts at every point where a fact can change (events and
+window expiries) and take a running "any" or maximum per user.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from privtraffic.lifecycle.events import (
     as_time,
     check_lengths,
     event_times,
-    kind_codes,
+    kind_table,
     read_columns,
     secondary_keys,
+    user_ids,
     value_micros,
 )
+from privtraffic.lifecycle.tally import count_tiers
 
 if TYPE_CHECKING:
     from privtraffic.lifecycle.machine import Machine
@@ -443,10 +446,11 @@ def classify(
         ``at``.
     as_of : datetime-like
     method : {"auto", "counts", "sorted"}
-        ``counts``: per-user counts and sums by ``bincount``, one value sort to find exact
-        repeats, no argsort (machines of counts and sums only); ``sorted``: sort the events
-        once and search windows (every machine); ``auto`` picks ``counts`` when it applies.
-        Both give the same tiers; the choice is exposed for testing and benchmarking.
+        ``counts``: one value sort of packed (class, user, time, kind) keys and one counting
+        pass over them, no argsort (machines of counts and sums only; see
+        :mod:`~privtraffic.lifecycle.tally`); ``sorted``: sort the events once and search
+        windows (every machine); ``auto`` picks ``counts`` when it applies. Both give the
+        same tiers; the choice is exposed for testing and benchmarking.
 
     Returns
     -------
@@ -468,15 +472,14 @@ def classify(
     """
     users, kinds, at, values, event_ids = read_columns(users, kinds, at, values, event_ids)
     check_lengths(users=users, kinds=kinds, at=at, values=values, event_ids=event_ids)
-    ids = as_ids(users, "users")
-    kind = kind_codes(machine, kinds)
+    ids = user_ids(users)
+    raw, lookup = kind_table(machine, kinds)
     t = event_times(at)
-    value = value_micros(values, t.size)
-    secondary, has_ids = secondary_keys(event_ids, value)
+    value = value_micros(values, t.size) if values is not None else None
+    has_ids = event_ids is not None
     q = as_time(as_of, "as_of")
     if t.size == 0:
         raise InvalidInputError("'users' must not be empty")
-    labels, code = _factorize_users(ids)
     first = int(t.min())
     if q < first:
         raise InvalidInputError(
@@ -485,6 +488,29 @@ def classify(
         )
     if method not in ("auto", "counts", "sorted"):
         raise InvalidInputError(f"'method' must be 'auto', 'counts' or 'sorted' (got {method!r})")
+    counts_only = (
+        machine.refresh_days is None
+        and not machine.evers
+        and all(f.measure in ("count", "sum") for f in machine.facts)
+    )
+    if method == "counts" and not counts_only:
+        raise InvalidInputError(
+            f"'method' 'counts' needs a machine of counts and sums only ({machine.name!r} "
+            f"has latest values, active days, sticky conditions or refreshes)"
+        )
+    if method != "sorted" and counts_only:
+        # The tie-break among repeats of one (user, time, kind): the event id, else the value.
+        # Only rows that share a (user, time, kind) are compared, so the ids need no ranking.
+        tie = as_ids(event_ids, "event_ids") if has_ids else value
+        got = _by_counts(machine, ids, raw, lookup, t, first, value, tie, has_ids, q)
+        if got is not None:
+            labels, tiers = got
+            return _table(machine, labels, tiers, q)
+    if value is None:
+        value = np.zeros(t.size, dtype=np.int64)
+    secondary, _ = secondary_keys(event_ids, value)
+    labels, code = _factorize_users(ids)
+    kind = lookup[raw]
     keep = t <= q
     if keep.all():
         row = None  # rows are the caller's rows
@@ -500,42 +526,29 @@ def classify(
     )
     t_lo = min(first, refresh if refresh is not None else first) - longest - 2 * SECONDS_PER_DAY
     span = q - t_lo + 1
-    n_users = labels.size
-    n_kinds = len(machine.kinds)
-    packable = float(n_users) * float(span) * float(n_kinds) < 2.0**62
-    counts_only = (
-        refresh is None
-        and not machine.evers
-        and all(f.measure in ("count", "sum") for f in machine.facts)
+    ev = _sort_events(
+        code,
+        t,
+        kind,
+        value,
+        secondary,
+        has_ids,
+        n_kinds=len(machine.kinds),
+        t_lo=t_lo,
+        span=span,
+        row=row,
     )
-    if method == "counts" and not counts_only:
-        raise InvalidInputError(
-            f"'method' 'counts' needs a machine of counts and sums only ({machine.name!r} "
-            f"has latest values, active days, sticky conditions or refreshes)"
-        )
-    if packable and (method == "counts" or (method == "auto" and counts_only)):
-        packed = (code * span + (t - t_lo)) * n_kinds + kind
-        drop = _duplicates(packed, secondary, value, has_ids, row)
-        tiers = _count_tiers(machine, code, t, kind, value, drop, n_users, q)
-    else:
-        ev = _sort_events(
-            code,
-            t,
-            kind,
-            value,
-            secondary,
-            has_ids,
-            n_kinds=n_kinds,
-            t_lo=t_lo,
-            span=span,
-            row=row,
-        )
-        index = _FactIndex(machine, ev)
-        qu = np.arange(n_users, dtype=np.int64)
-        qt = np.full(n_users, q, dtype=np.int64)
-        tiers = _condition_tiers(index, qu, qt)
-        if refresh is not None:
-            tiers = _scheduled(index, tiers, refresh, q)
+    index = _FactIndex(machine, ev)
+    n_users = labels.size
+    qu = np.arange(n_users, dtype=np.int64)
+    qt = np.full(n_users, q, dtype=np.int64)
+    tiers = _condition_tiers(index, qu, qt)
+    if refresh is not None:
+        tiers = _scheduled(index, tiers, refresh, q)
+    return _table(machine, labels, tiers, q)
+
+
+def _table(machine: Machine, labels: np.ndarray, tiers: NDArray[np.int8], q: int) -> TierTable:
     return TierTable(
         users=labels,
         tiers=_tiers_array(tiers, machine.tiers),
@@ -545,113 +558,74 @@ def classify(
     )
 
 
+def _dense_range(ids: np.ndarray) -> tuple[int, int] | None:
+    """``(lo, hi)`` when integer ids span a compact range (then they index arrays directly)."""
+    if ids.dtype.kind != "i" or not ids.size:
+        return None
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo <= 4 * ids.size + 1_000_000:
+        return lo, hi
+    return None
+
+
+def _by_counts(
+    machine: Machine,
+    ids: np.ndarray,
+    raw: np.ndarray,
+    lookup: np.ndarray,
+    t: NDArray[np.int64],
+    first: int,
+    value: NDArray[np.int64] | None,
+    tie: np.ndarray | None,
+    has_ids: bool,
+    q: int,
+) -> tuple[np.ndarray, NDArray[np.int8]] | None:
+    """The counts method (:mod:`~privtraffic.lifecycle.tally`): (users, tier codes), or
+    ``None`` when the packed keys would not fit in int64."""
+    dense = _dense_range(ids)
+    if dense is not None:
+        lo, hi = dense
+        users, n_range = ids, hi - lo + 1
+    else:
+        labels, users = _factorize_users(ids)
+        lo, n_range = 0, labels.size
+    after = bool(int(t.max()) > q)
+    row = None
+    if after:  # events after as_of do not count (their users are listed, without a tier)
+        row = np.flatnonzero(t <= q)
+        users, raw, t = users[row], raw[row], t[row]
+        value = None if value is None else value[row]
+        tie = None if tie is None else tie[row]
+        first = int(t.min())
+    got = count_tiers(
+        machine,
+        users,
+        lo,
+        n_range,
+        raw,
+        lookup.astype(np.int64),
+        t,
+        first,
+        value,
+        tie,
+        has_ids,
+        q,
+        row,
+    )
+    if got is None:  # keys wider than 62 bits
+        return None
+    codes, seen = got
+    if dense is None:
+        return labels, codes
+    present = seen if not after else np.bincount(ids - lo, minlength=n_range) > 0
+    if present.all():
+        return np.arange(lo, hi + 1, dtype=np.int64), codes
+    where = np.flatnonzero(present)
+    return where + lo, codes[where]
+
+
 def _original_row(row: np.ndarray | None, i: int) -> int:
     return i if row is None else int(row[i])
-
-
-def _duplicates(
-    packed: np.ndarray,
-    secondary: np.ndarray,
-    value: np.ndarray,
-    has_ids: bool,
-    row: np.ndarray | None,
-) -> np.ndarray:
-    """Mask of exact repeats to drop (all but the first of each (user, at, kind, tie-break)).
-
-    One value sort of the packed (user, time, kind) keys finds the keys that occur more than
-    once (usually none); only the rows with such keys are then sorted with their tie-break and
-    compared exactly.
-    """
-    drop = np.zeros(packed.size, dtype=bool)
-    ordered = np.sort(packed)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if repeated.size == 0:
-        return drop
-    cand = np.flatnonzero(np.isin(packed, repeated))
-    sub = packed[cand]
-    sec = secondary[cand]
-    order = np.lexsort((sec, sub))
-    sub, sec, cand = sub[order], sec[order], cand[order]
-    same = (sub[1:] == sub[:-1]) & (sec[1:] == sec[:-1])
-    if has_ids and same.any():
-        vals = value[cand]
-        conflict = same & (vals[1:] != vals[:-1])
-        if conflict.any():
-            j = int(np.flatnonzero(conflict)[0]) + 1
-            a, b = sorted(_original_row(row, int(cand[i])) for i in (j - 1, j))
-            raise InvalidInputError(
-                f"'event_ids' repeat one event with different values (rows {a} and {b})"
-            )
-    drop[cand[1:][same]] = True
-    return drop
-
-
-class _CountFacts:
-    """Fact values at one time ``q`` for every user, by ``bincount`` (counts and sums only)."""
-
-    def __init__(
-        self,
-        machine: Machine,
-        code: np.ndarray,
-        t: np.ndarray,
-        kind: np.ndarray,
-        value: np.ndarray,
-        keep: np.ndarray | None,
-        n_users: int,
-        q: int,
-    ) -> None:
-        self.machine = machine
-        self.code, self.t, self.kind, self.amounts = code, t, kind, value
-        self.keep = keep
-        self.n_users = n_users
-        self.q = q
-        self._values: dict[Fact, np.ndarray] = {}
-
-    def value(self, fact: Fact) -> np.ndarray:
-        got = self._values.get(fact)
-        if got is not None:
-            return got
-        wanted = np.zeros(len(self.machine.kinds), dtype=bool)
-        wanted[[self.machine.kinds.index(k) for k in fact.kinds]] = True
-        mask = wanted[self.kind]
-        if fact.window_seconds is not None:
-            mask &= self.t > self.q - fact.window_seconds
-        if self.keep is not None:
-            mask &= self.keep
-        if fact.measure == "count":
-            out = np.bincount(self.code[mask], minlength=self.n_users)
-        else:
-            out = np.zeros(self.n_users, dtype=np.int64)
-            np.add.at(out, self.code[mask], self.amounts[mask])
-        self._values[fact] = out
-        return out
-
-    def present(self, fact: Fact) -> np.ndarray:  # pragma: no cover - no latest facts here
-        raise AssertionError("latest values need the sorted method")
-
-    def ever(self, node: Ever) -> np.ndarray:  # pragma: no cover - no sticky facts here
-        raise AssertionError("sticky conditions need the sorted method")
-
-
-def _count_tiers(
-    machine: Machine,
-    code: np.ndarray,
-    t: np.ndarray,
-    kind: np.ndarray,
-    value: np.ndarray,
-    drop: np.ndarray,
-    n_users: int,
-    q: int,
-) -> np.ndarray:
-    """The deepest tier whose condition holds at ``q`` for every user, without sorting."""
-    keep = ~drop if drop.any() else None
-    facts = _CountFacts(machine, code, t, kind, value, keep, n_users, q)
-    seen = np.bincount(code if keep is None else code[keep], minlength=n_users) > 0
-    codes = np.full(n_users, -1, dtype=np.int8)
-    for i, tier in enumerate(machine.tier_rules):
-        h = seen if tier.when is None else seen & holds(tier.when, facts)
-        codes[h] = i
-    return codes
 
 
 def _scheduled(index: _FactIndex, at_q: np.ndarray, refresh: int, q: int) -> np.ndarray:

@@ -42,8 +42,10 @@ __all__ = [
     "check_lengths",
     "event_times",
     "kind_codes",
+    "kind_table",
     "read_columns",
     "secondary_keys",
+    "user_ids",
     "value_micros",
 ]
 
@@ -53,6 +55,8 @@ MAX_ABS_VALUE = 1e12
 #: One timestamp: an ISO 8601 string, a ``date`` or ``datetime`` (a pandas ``Timestamp`` is
 #: one) or a ``numpy.datetime64``.
 Moment = Union[str, _dt.date, np.datetime64]  # noqa: UP007 (a runtime alias)
+
+_NAT = int(np.iinfo(np.int64).min)  # how NaT reads as int64
 
 #: A user's or an event's id: a string or an integer.
 Id = Union[str, int, np.int64]  # noqa: UP007 (a runtime alias)
@@ -98,7 +102,32 @@ def event_times(at: ArrayLike) -> NDArray[np.int64]:
     >>> event_times(["1970-01-01T00:00:01"]).tolist()
     [1]
     """
+    if isinstance(at, np.ndarray) and at.ndim == 1 and at.dtype == np.dtype("datetime64[s]"):
+        seconds = at.view(np.int64)
+        if not seconds.size or int(seconds.min()) != _NAT:  # no NaT: read the caller's array
+            view: NDArray[np.int64] = seconds.view()
+            view.flags.writeable = False
+            return view
     out: NDArray[np.int64] = as_datetime64(at, "at").view(np.int64)
+    return out
+
+
+def user_ids(users: ArrayLike) -> NDArray[np.int64] | NDArray[np.str_]:
+    """User ids of one kind, all integers or all strings (:func:`~privtraffic._validation.as_ids`).
+
+    A 1-d int64 array is read as it is (a read-only view, not a copy); anything else goes
+    through :func:`~privtraffic._validation.as_ids`.
+
+    Examples
+    --------
+    >>> user_ids([3, 1]).tolist(), user_ids(np.array(["u1"])).tolist()
+    ([3, 1], ['u1'])
+    """
+    if isinstance(users, np.ndarray) and users.ndim == 1 and users.dtype == np.int64:
+        view: NDArray[np.int64] = users.view()
+        view.flags.writeable = False
+        return view
+    out: NDArray[np.int64] | NDArray[np.str_] = as_ids(users, "users")
     return out
 
 
@@ -174,6 +203,44 @@ def kind_codes(machine: Machine, kinds: ArrayLike | pd.Series) -> NDArray[np.int
             f"'kinds' has an unknown event kind {str(arr[i])!r} at index {i} (known: {known})"
         )
     return codes
+
+
+def kind_table(
+    machine: Machine, kinds: ArrayLike | pd.Series
+) -> tuple[NDArray[np.integer], NDArray[np.int16]]:
+    """Event kinds as ``(raw, lookup)``: ``lookup[raw]`` is :func:`kind_codes`' answer.
+
+    For a pandas ``Categorical`` (or a Series of category dtype) ``raw`` is its own codes and
+    ``lookup`` maps each category to its position in ``machine.kinds``, so no per-event array
+    of kind codes is built; otherwise ``raw`` is :func:`kind_codes` and ``lookup`` the identity.
+    Every ``raw`` value indexes ``lookup`` to a valid kind: missing and unknown kinds raise as in
+    :func:`kind_codes`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from privtraffic.lifecycle import relationship_ladder
+    >>> raw, lookup = kind_table(relationship_ladder(), pd.Categorical(["purchase", "join"]))
+    >>> raw.tolist(), lookup.tolist(), lookup[raw].tolist()
+    ([1, 0], [2, 3], [3, 2])
+    """
+    cat = getattr(kinds, "cat", None)
+    inner = kinds.array if cat is not None and hasattr(cat, "codes") else kinds  # type: ignore[union-attr]
+    if hasattr(inner, "categories") and hasattr(inner, "codes"):
+        categories = list(inner.categories)
+        lookup = np.array(
+            [machine.kinds.index(c) if c in machine.kinds else -1 for c in categories],
+            dtype=np.int16,
+        )
+        raw = np.asarray(inner.codes)
+        if raw.ndim == 1 and (not raw.size or int(raw.min()) >= 0):
+            if lookup.size and int(lookup.min()) >= 0:
+                return raw, lookup
+            used = np.bincount(raw.astype(np.intp), minlength=lookup.size) > 0
+            if not (used & (lookup < 0)).any():
+                return raw, np.maximum(lookup, 0)
+    codes = kind_codes(machine, kinds)  # raises for missing or unknown kinds
+    return codes, np.arange(len(machine.kinds), dtype=np.int16)
 
 
 def value_micros(values: ArrayLike | None, n: int) -> NDArray[np.int64]:

@@ -31,7 +31,20 @@ from numpy.typing import NDArray
 
 from privtraffic.errors import InvalidInputError
 
-__all__ = ["ForestLevels", "children_csr", "cyclic_users", "depths", "downline_sum", "levels"]
+__all__ = [
+    "ForestLevels",
+    "children_csr",
+    "cyclic_users",
+    "depths",
+    "downline_sum",
+    "levels",
+    "reach",
+]
+
+
+def _bits(n: int) -> int:
+    """Bits that hold the integers ``0 .. n - 1``."""
+    return max(n - 1, 0).bit_length()
 
 
 def children_csr(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -49,6 +62,11 @@ def children_csr(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[
     children : numpy.ndarray
         ``int64`` child indices grouped by parent, each group in increasing index order.
 
+    Notes
+    -----
+    The grouping is one value sort of ``parent << b | child`` keys (``b`` bits per index), so
+    no permutation is computed; beyond 31 bits per index it falls back to a stable argsort.
+
     Examples
     --------
     >>> ptr, ch = children_csr(np.array([-1, 0, -1, 0, 2]))
@@ -58,15 +76,28 @@ def children_csr(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[
     parent = np.asarray(parent, dtype=np.int64)
     n = parent.shape[0]
     referred = np.flatnonzero(parent >= 0)
-    counts = np.bincount(parent[referred], minlength=n)
+    of = parent[referred]
+    counts = np.bincount(of, minlength=n)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
-    children = referred[np.argsort(parent[referred], kind="stable")]
-    return ptr, children.astype(np.int64, copy=False)
+    b = _bits(n)
+    if 2 * b <= 62:
+        keys = (of << b) | referred
+        keys.sort()
+        children = keys & ((1 << b) - 1)
+    else:  # pragma: no cover - more than 2 ** 31 users
+        children = referred[np.argsort(of, kind="stable")]
+    return ptr, children
 
 
 def _jump(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Pointer jumping: (depth, settled) where unsettled users never reach a root."""
+    """Pointer jumping: (depth, settled) where unsettled users never reach a root.
+
+    Roots point to themselves at distance 0, so a round changes nothing once every pointer is
+    at a root: the loop stops at the first round that leaves the pointers as they were (one
+    sequential comparison, no extra gather), or after ``log2 n + 1`` rounds, when the users
+    still pointing at a non-root sit on or below a cycle.
+    """
     n = parent.shape[0]
     itype = np.int32 if n < 2**31 - 1 else np.int64  # half the memory traffic
     is_root = parent < 0
@@ -74,11 +105,38 @@ def _jump(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool
     dist = (~is_root).astype(itype)
     rounds = max(1, int(np.ceil(np.log2(max(n, 2)))) + 1)
     for _ in range(rounds):
-        if is_root[anc].all():
+        nxt = anc[anc]
+        if np.array_equal(nxt, anc):
             break
         dist += dist[anc]
-        anc = anc[anc]
+        anc = nxt
     return dist.astype(np.int64), is_root[anc]
+
+
+def reach(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Depths by pointer jumping, and which users reach a root (the others sit on or below a
+    cycle; their depth is meaningless). One call answers both :func:`depths` and
+    :func:`cyclic_users`.
+
+    Parameters
+    ----------
+    parent : numpy.ndarray
+        ``int64`` parent index per user, ``-1`` for roots.
+
+    Returns
+    -------
+    depth : numpy.ndarray
+        ``int64``.
+    settled : numpy.ndarray
+        ``bool``: the user reaches a root.
+
+    Examples
+    --------
+    >>> depth, settled = reach(np.array([-1, 0, 3, 2]))   # 2 <-> 3 is a cycle
+    >>> depth[settled].tolist(), settled.tolist()
+    ([0, 1], [True, True, False, False])
+    """
+    return _jump(np.asarray(parent, dtype=np.int64))
 
 
 def cyclic_users(parent: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -221,7 +279,13 @@ def levels(
     n = parent.shape[0]
     _, kids = children_csr(parent) if children is None else children
     max_d = int(d.max()) if n else 0
-    by_depth = np.argsort(_small_uint(d[kids], max_d), kind="stable")
+    b = _bits(n)
+    if _bits(max_d + 1) + b <= 62:  # one value sort of depth << b | position among the kids
+        keys = (d[kids] << b) | np.arange(kids.size)
+        keys.sort()
+        by_depth = keys & ((1 << b) - 1)
+    else:  # pragma: no cover - deeper than 2 ** 31 with more than 2 ** 31 users
+        by_depth = np.argsort(_small_uint(d[kids], max_d), kind="stable")
     order = np.concatenate([np.flatnonzero(parent < 0), kids[by_depth]]).astype(np.int64)
     level_ptr = np.zeros(max_d + 2, dtype=np.int64)
     np.cumsum(np.bincount(d, minlength=max_d + 1), out=level_ptr[1:])
@@ -286,15 +350,18 @@ def downline_sum(
 
 def _downline_sum_1d(lv: ForestLevels, w: NDArray[np.float64], decay: float) -> NDArray[np.float64]:
     # work in level order: each level is a contiguous slice, each (parent) group too
-    w_o = w[lv.order]
-    total_o = np.zeros_like(w_o)
+    ones = bool(w.size) and bool((w == 1.0).all())  # a downline count: no gather of weights
+    w_o = None if ones else w[lv.order]
+    total_o = np.zeros(w.shape[0], dtype=np.float64)
     gstart, gparent = lv.group_start, lv.group_parent_pos
+    bounds = np.searchsorted(gstart, lv.level_ptr)  # the groups of each level
     for d in range(lv.max_depth, 0, -1):
         a, b = int(lv.level_ptr[d]), int(lv.level_ptr[d + 1])
         if a == b:
             continue
-        lo, hi = np.searchsorted(gstart, [a, b])
-        contrib = w_o[a:b] + decay * total_o[a:b]
+        lo, hi = int(bounds[d]), int(bounds[d + 1])
+        contrib = total_o[a:b] * decay if decay != 1.0 else total_o[a:b].copy()
+        contrib += 1.0 if w_o is None else w_o[a:b]
         total_o[gparent[lo:hi]] += np.add.reduceat(contrib, gstart[lo:hi] - a)
     total = np.empty_like(total_o)
     total[lv.order] = total_o

@@ -41,9 +41,9 @@ from privtraffic.referral.attribution import (
 from privtraffic.referral.forest import (
     ForestLevels,
     children_csr,
-    cyclic_users,
     depths,
     levels,
+    reach,
 )
 from privtraffic.referral.koc import KOCScores
 from privtraffic.referral.koc import koc_scores as _koc_scores
@@ -93,9 +93,13 @@ def _unique_ids(ids: UserIds) -> tuple[UserIds, NDArray[np.int64]]:
         lo, hi = int(ids.min()), int(ids.max())
         if hi - lo <= 4 * ids.size + 1024:
             present = np.zeros(hi - lo + 1, dtype=bool)
-            present[ids - lo] = True
+            shifted: NDArray[np.int64] = np.subtract(ids, lo, dtype=np.int64)
+            present[shifted] = True
+            if present.all():  # every id of lo..hi: the position is the shifted id
+                every: UserIds = np.arange(lo, hi + 1, dtype=np.int64)
+                return every, shifted
             rank = np.cumsum(present) - 1
-            return np.flatnonzero(present) + lo, rank[ids - lo]
+            return np.flatnonzero(present) + lo, rank[shifted]
     users, inverse = np.unique(ids, return_inverse=True)
     return users, inverse.reshape(-1).astype(np.int64)
 
@@ -181,13 +185,39 @@ class ReferralGraph:
             raise InvalidInputError(
                 f"'parent' must index 'users' or be -1 (got {int(self.parent[i])} at index {i})"
             )
-        depth = depths(self.parent)
+        self._derive(depths(self.parent))
+
+    def _derive(self, depth: NDArray[np.int64]) -> None:
+        """Set the derived fields from the checked parent pointers and their depths."""
         ptr, children = children_csr(self.parent)
         object.__setattr__(self, "depth", depth)
         object.__setattr__(self, "child_ptr", ptr)
         object.__setattr__(self, "children", children)
         object.__setattr__(self, "levels", levels(self.parent, depth, (ptr, children)))
         object.__setattr__(self, "_ids", IdIndex(self.users, noun="in the graph"))
+
+    @classmethod
+    def _from_forest(
+        cls,
+        users: UserIds,
+        parent: NDArray[np.int64],
+        depth: NDArray[np.int64],
+        referred_at: NDArray[np.datetime64] | None,
+        rejected: RejectedClaims,
+    ) -> Self:
+        """A graph from arrays that are right by construction (sorted unique users, an acyclic
+        int64 ``parent`` indexing them, its ``depth``): the checks and the depths of
+        ``__init__`` are not repeated."""
+        graph = cls.__new__(cls)
+        for name, value in (
+            ("users", users),
+            ("parent", parent),
+            ("referred_at", referred_at),
+            ("rejected", rejected),
+        ):
+            object.__setattr__(graph, name, value)
+        graph._derive(depth)
+        return graph
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -334,7 +364,12 @@ class ReferralGraph:
         parent[dst[applied]] = src[applied]
         edge_row = np.full(users.shape[0], -1, dtype=np.int64)
         edge_row[dst[applied]] = applied
-        cycle_rows, cycle_reasons = cls._break_cycles(parent, edge_row, at, users, on_invalid)
+        depth, settled = reach(parent)
+        cycle_rows, cycle_reasons = cls._break_cycles(
+            parent, edge_row, at, users, on_invalid, np.flatnonzero(~settled)
+        )
+        if cycle_rows.size:  # claims were taken out: the depths change
+            depth, _ = reach(parent)
         referred_at = None
         if at is not None:
             referred_at = np.full(users.shape[0], np.datetime64("NaT"), dtype="datetime64[s]")
@@ -356,7 +391,7 @@ class ReferralGraph:
             reason=rej_reason[srt].tolist(),
             applied_row=applied_row[srt],
         )
-        return cls(users=users, parent=parent, referred_at=referred_at, rejected=rejected)
+        return cls._from_forest(users, parent, depth, referred_at, rejected)
 
     @staticmethod
     def _labels(users: UserIds, idx: NDArray[np.int64]) -> NDArray[np.generic]:
@@ -374,9 +409,10 @@ class ReferralGraph:
         at: NDArray[np.datetime64] | None,
         users: UserIds,
         on_invalid: OnInvalid,
+        stuck: NDArray[np.int64],
     ) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
-        """Remove (report mode) or raise on cycles; mutates ``parent`` and ``edge_row``."""
-        stuck = cyclic_users(parent)
+        """Remove (report mode) or raise on the cycles that the ``stuck`` users (who never reach
+        a root) sit on or below; mutates ``parent`` and ``edge_row``."""
         rows: list[int] = []
         reasons: list[str] = []
         finished = np.zeros(parent.shape[0], dtype=bool)
