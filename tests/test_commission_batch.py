@@ -15,8 +15,7 @@ from privtraffic.commission import (
     compute_commissions,
     split_commission,
 )
-from privtraffic.commission.batch import _allocate_columns
-from privtraffic.money import allocate_minor_rows
+from privtraffic.money import allocate_minor_columns, allocate_minor_rows
 from support import examples
 
 RATES = st.sampled_from(["0", "0.01", "0.03", "0.05", "0.1", "0.125", "0.2"])
@@ -37,11 +36,25 @@ def allocations(draw):
 @examples(200)
 @given(allocations())
 @example((np.array([1, 2, 3]), np.array([[1, 1, 1], [1, 1, 1], [2, 0, 2]])))  # ties
-def test_column_allocation_is_the_money_modules_rule(case):
+def test_column_allocation_is_the_largest_remainder_rule(case):
     totals, weights = case
-    expected = allocate_minor_rows(totals, weights)
-    got = _allocate_columns(totals, list(weights.T.copy()), weights.sum(axis=1))
-    assert np.column_stack(got).tolist() == expected.tolist()
+
+    def brute(total: int, w: list[int]) -> list[int]:  # floor, then largest remainders first
+        whole = sum(w)
+        if whole == 0:
+            return [0] * len(w)
+        quota = [divmod(total * x, whole) for x in w]
+        parts = [q for q, _ in quota]
+        for j in sorted(range(len(w)), key=lambda j: (-quota[j][1], j))[: total - sum(parts)]:
+            parts[j] += 1
+        return parts
+
+    expected = [
+        brute(int(t), [int(x) for x in row]) for t, row in zip(totals, weights, strict=True)
+    ]
+    got = allocate_minor_columns(totals, list(weights.T.copy()), weights.sum(axis=1))
+    assert np.column_stack(got).tolist() == expected
+    assert allocate_minor_rows(totals, weights).tolist() == expected
 
 
 @st.composite

@@ -256,3 +256,27 @@ def test_format_amount_reads_minor_units_and_float_estimates():
     assert format_amount(Money("5", "USD")) == "$5.00"
     with pytest.raises(InvalidInputError, match="'locale' must be one of"):
         format_amount(1, locale="fr")
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-(10**6), 10**6),
+            st.lists(st.integers(0, 5), min_size=12, max_size=12).filter(any),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_many_parts_take_the_sorting_path_with_the_same_rule(rows):
+    import numpy as np
+
+    from privtraffic.money import allocate_minor_columns, allocate_minor_rows
+
+    totals = np.array([t for t, _ in rows], dtype=np.int64)
+    weights = np.array([w for _, w in rows], dtype=np.int64)
+    sorted_path = allocate_minor_rows(totals, weights)  # 12 parts: one stable sort per row
+    signs = np.where(totals < 0, -1, 1)
+    columns = allocate_minor_columns(totals * signs, list(weights.T.copy()))
+    assert sorted_path.tolist() == (np.stack(columns, axis=1) * signs[:, None]).tolist()

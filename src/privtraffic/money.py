@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeAlias, overload
@@ -53,6 +53,7 @@ __all__ = [
     "Money",
     "allocate",
     "allocate_minor",
+    "allocate_minor_columns",
     "allocate_minor_rows",
     "as_amount",
     "as_decimal",
@@ -100,6 +101,8 @@ ROUNDING_MODES: Mapping[str, str] = {
 _EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
 _WIDE = decimal.Context(prec=200)
 _INT64_MAX = 2**63 - 1
+#: Up to this many parts the allocation rule is evaluated column by column (no sort).
+_COLUMNWISE_MAX_PARTS = 8
 
 #: An integer, or an integer numpy array (elementwise).
 IntOrArray: TypeAlias = "int | NDArray[np.int64] | NDArray[np.object_]"
@@ -610,21 +613,81 @@ def allocate_minor_rows(totals: NDArray[Any], weights: NDArray[Any]) -> NDArray[
             f"'weights' must not all be zero where the total is not (got {totals[i]} at row {i})"
         )
     sign = np.where(totals < 0, -1, 1)
+    if k <= _COLUMNWISE_MAX_PARTS:
+        columns = allocate_minor_columns(totals * sign, [weights[:, j] for j in range(k)], whole)
+        parts: NDArray[Any] = np.stack(columns, axis=1) * sign[:, None]
+        return parts
     units = totals * sign
     safe = np.where(empty, 1, whole)
     share = units[:, None] * weights
     floor, remainder = share // safe[:, None], share % safe[:, None]
     leftover = units - floor.sum(axis=1)
-    if k == 1:
-        extra = leftover[:, None] > 0
-    else:
-        # rank of each part within its row: by remainder, largest first, ties to the lower column
-        order = np.argsort(-remainder, axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
-        extra = rank < leftover[:, None]
-    parts: NDArray[Any] = (floor + extra) * sign[:, None]
+    # The same rank as allocate_minor_columns computes pairwise (larger remainder first, ties
+    # to the lower column), found by one stable sort per row when there are many parts.
+    order = np.argsort(-remainder, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
+    parts = (floor + (rank < leftover[:, None])) * sign[:, None]
     return parts
+
+
+def allocate_minor_columns(
+    totals: NDArray[Any], weights: Sequence[NDArray[Any]], whole: NDArray[Any] | None = None
+) -> list[NDArray[Any]]:
+    """The largest-remainder rule evaluated one part (column) at a time, for non-negative totals.
+
+    Part ``j`` of row ``i`` gets ``floor(totals[i] * w_j[i] / W[i])`` (``W`` the row's weight
+    sum) plus one unit when fewer than ``leftover[i]`` parts rank before it, a part ranking
+    before ``j`` when its remainder is larger, or equal and to its left. This is the definition
+    :func:`allocate_minor_rows` and :func:`allocate_minor` apply; with a few parts (commission
+    levels) it needs no sort at all. Inputs are not validated here (see
+    :func:`allocate_minor_rows`): totals ``>= 0``, weights ``>= 0``, a row of zero weights has a
+    zero total, and ``totals * w_j`` must fit the dtype (use ``object`` arrays otherwise).
+
+    Parameters
+    ----------
+    totals : numpy.ndarray of int, shape (n,)
+        Minor units per row, non-negative.
+    weights : sequence of numpy.ndarray of int, each shape (n,)
+        One weight column per part.
+    whole : numpy.ndarray of int, optional
+        The row sums of the weights, when the caller has them.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One column of parts per weight column; each row sums to its total.
+
+    Examples
+    --------
+    >>> cols = allocate_minor_columns(np.array([10, 1]), [np.array([1, 2]), np.array([1, 1]),
+    ...                                                   np.array([1, 0])])
+    >>> [c.tolist() for c in cols]
+    [[4, 1], [3, 0], [3, 0]]
+    """
+    if whole is None:
+        whole = np.zeros(totals.shape, dtype=totals.dtype)
+        for w in weights:
+            whole = whole + w
+    safe = np.maximum(whole, 1)
+    floors, remainders = [], []
+    leftover = totals.copy()
+    for w in weights:
+        share = totals * w
+        floor = share // safe
+        remainders.append(share - floor * safe)
+        leftover = leftover - floor
+        floors.append(floor)
+    out = []
+    for j, (floor, rem) in enumerate(zip(floors, remainders, strict=True)):
+        before = np.zeros(totals.shape, dtype=np.int64)
+        for i, other in enumerate(remainders):
+            if i < j:
+                before += other >= rem
+            elif i > j:
+                before += other > rem
+        out.append(floor + (before < leftover))
+    return out
 
 
 def allocate(

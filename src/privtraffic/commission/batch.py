@@ -51,7 +51,13 @@ from privtraffic.commission.split import (
     order_total_minor,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import allocate_minor_rows, format_amount, from_minor_units, minor_exponent
+from privtraffic.money import (
+    allocate_minor_columns,
+    allocate_minor_rows,
+    format_amount,
+    from_minor_units,
+    minor_exponent,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -435,41 +441,8 @@ def _split_minor(
         amounts = [parts[:, k].astype(np.int64) for k in range(levels)]
     else:
         total64 = cast("NDArray[np.int64]", order_total_minor(base, whole, plan))
-        amounts = _allocate_columns(total64, rates, whole)
+        amounts = allocate_minor_columns(total64, rates, whole)
     return _Levels(node=nodes, rate=rates, amount=amounts, node_uplift=node_uplift)
-
-
-def _allocate_columns(
-    totals: NDArray[np.int64], weights: list[NDArray[np.int64]], whole: NDArray[np.int64]
-) -> list[NDArray[np.int64]]:
-    """:func:`privtraffic.money.allocate_minor_rows` for non-negative int64 totals, computed
-    one weight column at a time (a few levels: no sort per row).
-
-    The rule is the same: part ``j`` gets ``floor(total * w_j / W)`` (``W`` the row's weight
-    sum) and the units left over go one each to the largest remainders, ties to the lower
-    column; so part ``j`` gets one more unit when fewer than ``leftover`` parts rank before
-    it, a part ranking before ``j`` when its remainder is larger, or equal and to its left.
-    ``totals * w_j`` must fit in int64; a row of zero weights has a zero total.
-    """
-    safe = np.maximum(whole, 1)
-    floors, remainders = [], []
-    leftover = totals.copy()
-    for w in weights:
-        share = totals * w
-        floor = share // safe
-        remainders.append(share - floor * safe)
-        leftover -= floor
-        floors.append(floor)
-    out = []
-    for j, (floor, rem) in enumerate(zip(floors, remainders, strict=True)):
-        before = np.zeros(totals.shape, dtype=np.int64)
-        for i, other in enumerate(remainders):
-            if i < j:
-                before += other >= rem
-            elif i > j:
-                before += other > rem
-        out.append(floor + (before < leftover))
-    return out
 
 
 @overload
