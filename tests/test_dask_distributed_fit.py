@@ -158,6 +158,8 @@ def test_bad_rows_and_arguments_are_refused(summary: Any, customers: Any) -> Non
     bad.loc[12_345, "recency"] = bad.loc[12_345, "T"] + 1.0
     with pytest.raises(InvalidInputError, match=r"'recency' must be <= T .* partition 1"):
         pdask.fit_transaction_model(dd.from_pandas(bad, npartitions=4), max_client_rows=0)
+    with pytest.raises(InvalidInputError, match=r"'summary' must be a dask DataFrame"):
+        pdask.fit_transaction_model(customers)
     with pytest.raises(InvalidInputError, match=r"'max_client_rows' must be a whole number"):
         pdask.fit_transaction_model(summary, max_client_rows=-1)
     with pytest.raises(InvalidInputError, match=r"'model' must be a BetaGeo"):

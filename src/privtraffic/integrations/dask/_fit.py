@@ -114,6 +114,10 @@ def _checked_rows(
 
 def _histogram(summary: dd.DataFrame, likelihood: PartitionLikelihood) -> dd.DataFrame:
     """Lazy histogram: the seam's columns and ``weights``, distinct rows, on the cluster."""
+    if not hasattr(summary, "map_partitions") or not hasattr(summary, "columns"):
+        raise InvalidInputError(
+            f"'summary' must be a dask DataFrame (got {type(summary).__name__})"
+        )
     columns = tuple(likelihood.columns)
     missing = [c for c in columns if c not in list(summary.columns)]
     if missing:
@@ -561,6 +565,12 @@ def fit_transaction_model(
     ConvergenceWarning
         As the in-memory fit: a parameter at the boundary, a gradient that is not small, a
         Hessian that is not positive definite.
+
+    Notes
+    -----
+    The per-partition tasks of the map-reduce rounds are named ``privtraffic-likelihood-...``
+    (on the dashboard and in the scheduler). A worker lost mid-fit is handled by Dask: its
+    partitions are recomputed from their lineage and the fit carries on with the same numbers.
 
     Examples
     --------
