@@ -108,7 +108,12 @@ def _checked_rows(
             if check is not None:
                 check(*arrays)
         except InvalidInputError as exc:
-            raise InvalidInputError(f"{exc}{where} of the summary") from None
+            message = str(exc)
+            if message.endswith(")"):  # "... (got 5.0 > 3.0 at index 7 in partition 2 ...)"
+                message = f"{message[:-1]}{where} of the summary)"
+            else:  # pragma: no cover - every rule message ends with its offending value
+                message = f"{message}{where} of the summary"
+            raise InvalidInputError(message) from None
     return out
 
 
