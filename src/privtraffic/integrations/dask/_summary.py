@@ -132,13 +132,14 @@ def _customer_history(
     first = calibration.groupby("customer_id", sort=False)["day"].transform("min")
     repeat_value = calibration["value"].where(calibration["day"] != first, 0.0)
     history = (
-        calibration.assign(repeat_value=repeat_value)
+        calibration.assign(repeat_value=repeat_value, valued_repeat=repeat_value > 0)
         .groupby("customer_id", sort=True)
         .agg(
             first_day=("day", "min"),
             last_day=("day", "max"),
             n_purchases=("day", "size"),
             repeat_value=("repeat_value", "sum"),
+            valued_repeats=("valued_repeat", "sum"),
         )
     )
     if holdout is not None:
@@ -151,14 +152,15 @@ def _customer_history(
         new = history["n_purchases"].isna().to_numpy()
         history["first_day"] = history["first_day"].where(~new, history["holdout_first"])
         history = history.drop(columns="holdout_first").fillna(
-            {"last_day": -1, "n_purchases": 0, "repeat_value": 0.0, "holdout_purchases": 0,
-             "holdout_value": 0.0}
+            {"last_day": -1, "n_purchases": 0, "repeat_value": 0.0, "valued_repeats": 0,
+             "holdout_purchases": 0, "holdout_value": 0.0}
         )  # fmt: skip
     out: dict[str, NDArray[np.generic]] = {
         "first_day": history["first_day"].to_numpy(dtype=np.int64),
         "last_day": history["last_day"].to_numpy(dtype=np.int64),
         "n_purchases": history["n_purchases"].to_numpy(dtype=np.int64),
         "repeat_value": history["repeat_value"].to_numpy(dtype=np.float64),
+        "valued_repeats": history["valued_repeats"].to_numpy(dtype=np.int64),
     }
     if holdout is not None:
         out["holdout_purchases"] = history["holdout_purchases"].to_numpy(dtype=np.int64)
@@ -225,6 +227,7 @@ def _summary_rows(
         out["monetary_value"] = np.divide(
             repeat, frequency, out=np.zeros(len(first)), where=frequency > 0
         )
+
     if cal_day is not None:
         held = kept["holdout_purchases"].to_numpy(dtype=np.int64)
         out["holdout_frequency"] = held
@@ -234,6 +237,13 @@ def _summary_rows(
                 spend, held, out=np.zeros(len(first)), where=held > 0
             )
         out["holdout_duration"] = np.full(len(first), (end_day - cal_day) / unit)
+    if with_value:
+        # the spend model's view: repeat purchases with a value above 0 (zero-value orders are
+        # purchases, not spend), as data.summarize_transactions gives them
+        repeat = kept["repeat_value"].to_numpy(dtype=np.float64)
+        valued = kept["valued_repeats"].to_numpy(dtype=np.int64)
+        out["spend_frequency"] = valued
+        out["spend_value"] = np.divide(repeat, valued, out=np.zeros(len(first)), where=valued > 0)
     if index_output:
         keyed: pd.DataFrame = pd.DataFrame(out, index=kept.index)
         return keyed
@@ -398,6 +408,7 @@ def _histories(
         "last_day": np.zeros(0, dtype=np.int64),
         "n_purchases": np.zeros(0, dtype=np.int64),
         "repeat_value": np.zeros(0),
+        "valued_repeats": np.zeros(0, dtype=np.int64),
     }
     if cal_day is not None:
         history_columns["holdout_purchases"] = np.zeros(0, dtype=np.int64)
@@ -442,6 +453,9 @@ def _summary_meta(h: _Histories) -> pd.DataFrame:
         if h.with_value:
             columns["holdout_monetary_value"] = np.zeros(0)
         columns["holdout_duration"] = np.zeros(0)
+    if h.with_value:
+        columns["spend_frequency"] = np.zeros(0, dtype=np.int64)
+        columns["spend_value"] = np.zeros(0)
     meta: pd.DataFrame
     if h.index_output:
         meta = pd.DataFrame(columns, index=pd.Index(h.id_meta, name="customer_id"))
@@ -468,7 +482,9 @@ def summarize_transactions(
     The conventions are those of :func:`privtraffic.data.summarize_transactions` with
     ``merge_same_day=True``: purchases are distinct (customer, day) pairs with their values
     summed, ``frequency`` counts repeat purchases, ``recency`` and ``T`` are in ``unit``,
-    ``monetary_value`` is the mean value of the repeat purchases (0 without any); with
+    ``monetary_value`` is the mean value of the repeat purchases (0 without any), and
+    ``spend_frequency`` / ``spend_value`` the spend model's view of them (only repeat
+    purchases with a value above 0: a zero-value order is a purchase, not spend); with
     ``calibration_end``, the same calibration/holdout split and columns. The log is validated
     partition by partition, brought together by customer (a shuffle on the customer id,
     unless the partitions already hold whole customers) and reduced with pandas group-bys.
@@ -545,7 +561,7 @@ def summarize_transactions(
     >>> s = summarize_transactions(dd.from_pandas(frame, npartitions=2)).compute()
     >>> s.sort_values("customer_id").to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
     {'customer_id': ['a', 'b'], 'frequency': [1, 0], 'recency': [2.0, 0.0], 'T': [2.0, 1.0],
-     'monetary_value': [20.0, 0.0]}
+     'monetary_value': [20.0, 0.0], 'spend_frequency': [1, 0], 'spend_value': [20.0, 0.0]}
 
     A calibration/holdout split, as in memory (customer 3 starts in the holdout):
 
