@@ -34,7 +34,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_ages,
 )
-from privtraffic.clv._hypergeometric import one_minus_scaled_hyp2f1
+from privtraffic.clv._hypergeometric import beta_mixture_expectation
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.clv._rows import factorize
 from privtraffic.data import RFMSummary
@@ -360,18 +360,6 @@ def _probability_alive(
     return z
 
 
-def _c_safe(c: ArrayLike) -> NDArray[np.float64]:
-    # a + b - 1 == 0 (BG/NBD, x == 0) is another removable singularity: c * 2F1(.; c; z) has a
-    # finite limit as c -> 0. Step off it by 1e-9.
-    safe: NDArray[np.float64] = np.where(np.abs(c) < 1e-9, 1e-9, c)
-    return safe
-
-
-def _a_safe(a: float) -> float:
-    # (a - 1) appears in a denominator with a removable singularity at a == 1.
-    return a if abs(a - 1.0) > 1e-9 else 1.0 + 1e-9
-
-
 def conditional_expected_purchases(
     params: Params,
     t: ArrayLike,
@@ -426,14 +414,13 @@ def _conditional_expected_purchases(
 def _expected_if_alive(
     params: Params, t: NDArray[np.float64], x: NDArray[np.float64], T: NDArray[np.float64], s: int
 ) -> NDArray[np.float64]:
-    """E[X(T, T + t] | x, T, alive at T]: eq. 10 without its P(alive) denominator."""
+    """E[X(T, T + t] | x, T, alive at T]: eq. 10 without its P(alive) denominator.
+
+    Given alive at T, the purchase rate is Gamma(r + x, alpha + T) and the dropout
+    probability Beta(a, b + x + s) (``beta_mixture_expectation`` in ``clv._hypergeometric``).
+    """
     r, alpha, a, b = params
-    a = _a_safe(a)
-    z = t / (alpha + T + t)
-    c = _c_safe(a + b + x - 1.0 + s)
-    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - x - r, a - 1.0, c, z)
-    expected: NDArray[np.float64] = c / (a - 1.0) * one_minus_g
-    return expected
+    return beta_mixture_expectation(r + x, a, b + x + s, t / (alpha + T))
 
 
 def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
@@ -450,12 +437,11 @@ def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
 
 def _expected_purchases_new(params: Params, t: ArrayLike, s: int) -> NDArray[np.float64]:
     r, alpha, a, b = params
-    a = _a_safe(a)
     t = np.asarray(t, dtype=np.float64)
-    z = t / (alpha + t)
-    c = _c_safe(a + b - 1.0 + s)
-    one_minus_g = one_minus_scaled_hyp2f1(a - 1.0, c - r, a - 1.0, c, z)
-    expected: NDArray[np.float64] = (b if s else c) / (a - 1.0) * one_minus_g
+    # MBG/NBD: alive after time 0 with probability b / (a + b), then as BG/NBD with b + 1.
+    expected = beta_mixture_expectation(r, a, b + s, t / alpha)
+    if s:
+        expected = expected * (b / (a + b))
     return expected
 
 
