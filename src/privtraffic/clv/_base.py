@@ -110,6 +110,7 @@ from privtraffic.errors import (
     ConvergenceWarning,
     InvalidInputError,
     NotFittedError,
+    UnrepresentableError,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -122,6 +123,7 @@ __all__ = [
     "ParameterSummary",
     "PreparedData",
     "check_horizon",
+    "check_representable",
     "check_rfm",
     "check_whole",
     "prediction_columns",
@@ -331,6 +333,53 @@ def check_horizon(t: NDArray[np.float64]) -> None:
     i = first_index(t < 0)
     if i >= 0:
         raise InvalidInputError(f"'t' must be >= 0 (got {float(t[i])!r} at index {i})")
+
+
+def check_representable(
+    values: NDArray[np.float64], what: str, **inputs: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Return ``values`` if all are finite; else raise naming the inputs of the first bad row.
+
+    Every prediction of privtraffic is finite where its true value fits in float64; a value
+    that does not (an expectation past 1.8e308, a mean that is infinite) raises instead of
+    coming back as ``inf`` or ``NaN``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The prediction.
+    what : str
+        Its name and what the overflow means, for the message.
+    **inputs : numpy.ndarray or float
+        The inputs it was computed from (arrays of the same length, or scalars).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values``.
+
+    Raises
+    ------
+    UnrepresentableError
+        Naming ``what``, the inputs at the first non-finite row and its index.
+
+    Examples
+    --------
+    >>> check_representable(np.array([1.0, np.inf]), "expected_purchases", t=np.array([1.0, 1e308]))
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.UnrepresentableError: expected_purchases does not fit in float64 for t=1e+308 at index 1
+    """  # noqa: E501
+    i = first_index(~np.isfinite(values))
+    if i < 0:
+        return values
+    described = ", ".join(f"{name}={_value_at(v, i)!r}" for name, v in inputs.items())
+    raise UnrepresentableError(f"{what} does not fit in float64 for {described} at index {i}")
+
+
+def _value_at(values: NDArray[np.float64] | float, i: int) -> float:
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    return float(flat[i] if flat.size > 1 else flat[0])
 
 
 def check_whole(values: NDArray[np.float64], name: str, minimum: int = 0) -> None:

@@ -355,11 +355,34 @@ def probability_alive(
     >>> np.round(p, 2).tolist()
     [0.11, 0.59, 0.93]
     """
+    alpha, beta, gamma, delta = params
     x = np.asarray(frequency, dtype=np.float64)
     n = np.asarray(n_periods, dtype=np.float64)
-    ll = log_likelihood(params, x, recency, n)
-    alive: NDArray[np.float64] = np.clip(np.exp(_log_alive_term(params, x, n, 1.0) - ll), 0.0, 1.0)
+    # alive at n + 1 / likelihood = B(g, d+n+1)/B(g, d+n) * head / (head + sum of death terms)
+    # = (d + n)/(g + d + n) / (1 + sum exp(death - head)): a product of two numbers in (0, 1].
+    log_rest = _log_one_plus_death_share(params, x, np.asarray(recency, dtype=np.float64), n)
+    alive: NDArray[np.float64] = np.exp(-np.log1p(gamma / (delta + n)) - log_rest)
     return alive
+
+
+def _log_one_plus_death_share(
+    params: Params, x: NDArray[np.float64], rec: NDArray[np.float64], n: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``log(1 + sum_i exp(death_i - alive))`` per customer (>= 0 by construction)."""
+    if x.size == 0:
+        return np.empty(0)
+    x, rec, n = np.broadcast_arrays(x, rec, n)
+    base = float(n.max()) + 1.0
+    if base**3 < 2.0**53:
+        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
+        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
+    else:
+        inverse = np.arange(x.size)
+    row, i, counts = _ragged(x, rec, n)
+    head = _log_alive_term(params, x, n, 0.0)
+    tail = _log_death_terms(params, x[row], rec[row], i) - head[row]
+    share: NDArray[np.float64] = _segment_logsumexp(np.zeros_like(head), tail, counts)[inverse]
+    return share
 
 
 def _log_alive_sum(gamma: float, delta: float, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
@@ -474,8 +497,7 @@ def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDAr
         + _log_death_terms(params, nr, i, np.zeros_like(i))
     )
     out[ok] = np.exp(_segment_logsumexp(head, tail, counts))
-    probability: NDArray[np.float64] = np.clip(out, 0.0, 1.0)
-    return probability
+    return out
 
 
 def simulate(
