@@ -94,6 +94,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -103,6 +104,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
+from privtraffic.clv._diagnostics import (
+    FitDiagnostics,
+    ParameterPair,
+    diagnose,
+    hessian_is_positive_definite,
+)
 from privtraffic.clv._optimize import PreparedData, minimize_negative_log_likelihood
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import (
@@ -158,6 +165,9 @@ class ParameterSummary(ColumnarTable):
         Total log-likelihood of the fit.
     n_customers : float
         Total customer weight the model was fitted on.
+    caution : tuple of str
+        The fit diagnostics' messages (empty when the fit can be trusted); shown as
+        "caution:" lines by ``repr`` and above the HTML table.
 
     Examples
     --------
@@ -175,11 +185,13 @@ class ParameterSummary(ColumnarTable):
     model: str = ""
     log_likelihood: float = math.nan
     n_customers: float = math.nan
+    caution: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def __repr__(self) -> str:
         lines = [
             f"{self.model}: log-likelihood {self.log_likelihood:.4f}, "
             f"{self.n_customers:,.0f} customers",
+            *(f"caution: {c}" for c in self.caution),
             f"{'':>10} {'estimate':>12} {'std.err':>12} {'lower_95':>12} {'upper_95':>12}",
         ]
         for i, name in enumerate(self.parameter):
@@ -204,7 +216,7 @@ class ParameterSummary(ColumnarTable):
             self.upper_95.tolist(),
             strict=True,
         )
-        return html_table(
+        table = html_table(
             rows,
             ["parameter", "estimate", "standard_error", "lower_95", "upper_95"],
             title=self.model,
@@ -214,6 +226,17 @@ class ParameterSummary(ColumnarTable):
                 **more_notes,
             },
         )
+        if not self.caution:
+            return table
+        import html
+
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in self.caution)
+        box = (
+            '<div class="privtraffic-caution" style="border:1px solid #c9a227;'
+            'background:#fff8e1;padding:.4em .8em;margin:.4em 0">'
+            f"<strong>Caution</strong><ul>{items}</ul></div>"
+        )
+        return box + table
 
 
 def check_rfm(
@@ -573,6 +596,11 @@ class BTYDModel:
         Distinct data rows after collapsing identical ones.
     n_iter_ : int
         Optimiser iterations.
+    fit_diagnostics_ : FitDiagnostics or None
+        Whether the fit can be trusted: convergence, gradient, Hessian, parameters that ran to
+        0 or infinity or sit on a flat ridge, and sentences saying what that means (``None``
+        for a model built with :meth:`from_params`). A fit with messages also warns once
+        (:class:`~privtraffic.errors.ConvergenceWarning`) and its :meth:`summary` shows them.
 
     Examples
     --------
@@ -591,6 +619,7 @@ class BTYDModel:
     n_customers_: float
     n_rows_: int
     n_iter_: int
+    fit_diagnostics_: FitDiagnostics | None
 
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
@@ -600,6 +629,8 @@ class BTYDModel:
     _check_data: ClassVar[Callable[..., None]] = staticmethod(_accept_data)
     _prepare_data: ClassVar[Callable[..., PreparedData]] = staticmethod(_pass_through)
     _initial_log_params: ClassVar[Callable[..., list[NDArray[np.float64]]]]
+    #: The model's mixing laws, for the diagnostics' messages (see ``clv._diagnostics``).
+    _parameter_pairs: ClassVar[tuple[ParameterPair, ...]] = ()
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -684,7 +715,6 @@ class BTYDModel:
                     param_names=self._param_names,
                     model_name=self._model_name(),
                     gtol=1e-6,
-                    quiet=True,
                 )
             except ConvergenceError:
                 pass  # no warm start: the full fit below starts from scratch
@@ -713,22 +743,24 @@ class BTYDModel:
             n_rows=len(row_weights),
             n_iter=result.n_iter,
         )
+        self.fit_diagnostics_ = diagnose(
+            result, covariance, param_names=self._param_names, pairs=self._parameter_pairs
+        )
+        if self.fit_diagnostics_.messages:
+            warnings.warn(
+                f"{self._model_name()}: this fit cannot be trusted as it stands: "
+                + "; ".join(self.fit_diagnostics_.messages)
+                + " (see fit_diagnostics_)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _covariance(
         self, params: NDArray[np.float64], hessian: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         k = len(params)
-        eigenvalues = np.linalg.eigvalsh(hessian) if np.all(np.isfinite(hessian)) else None
-        if eigenvalues is None or eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues.max())):
-            import warnings
-
-            warnings.warn(
-                f"{self._model_name()}: the Hessian at the estimates is not positive definite; "
-                "standard errors are not available (NaN)",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            return np.full((k, k), np.nan)
+        if not hessian_is_positive_definite(hessian):
+            return np.full((k, k), np.nan)  # the diagnostics say so
         log_covariance = np.linalg.inv(hessian)
         covariance: NDArray[np.float64] = np.outer(params, params) * log_covariance
         return covariance
@@ -752,6 +784,7 @@ class BTYDModel:
         self.n_customers_ = float(n_customers)
         self.n_rows_ = int(n_rows)
         self.n_iter_ = int(n_iter)
+        self.fit_diagnostics_ = None
 
     def _fitted_params(self) -> tuple[float, ...]:
         """The parameters in ``_param_names`` order; raises NotFittedError before ``fit``."""
@@ -799,17 +832,22 @@ class BTYDModel:
         """
         params = np.array(self._fitted_params())
         se = np.array([self.standard_errors_[n] for n in self._param_names])
-        with np.errstate(invalid="ignore"):
+        log_params = np.log(params)
+        with np.errstate(invalid="ignore", over="ignore"):
             half_width = _Z95 * se / params
+            # on the log scale; a huge standard error gives an unbounded interval (0, inf)
+            lower, upper = np.exp(log_params - half_width), np.exp(log_params + half_width)
+        diagnostics = getattr(self, "fit_diagnostics_", None)
         return ParameterSummary(
             parameter=np.array(self._param_names),
             estimate=params,
             standard_error=se,
-            lower_95=params * np.exp(-half_width),
-            upper_95=params * np.exp(half_width),
+            lower_95=lower,
+            upper_95=upper,
             model=self._model_name(),
             log_likelihood=self.log_likelihood_,
             n_customers=self.n_customers_,
+            caution=() if diagnostics is None else diagnostics.messages,
         )
 
     def __repr__(self) -> str:
@@ -860,7 +898,7 @@ class BTYDModel:
         def clean(x: float) -> float | None:
             return None if not math.isfinite(x) else float(x)
 
-        payload = {
+        payload: dict[str, object] = {
             "model": self._model_name(),
             "privtraffic_version": __version__,
             "params": self.params_,
@@ -871,6 +909,17 @@ class BTYDModel:
             "n_rows": self.n_rows_,
             "penalizer": float(self.penalizer),
         }
+        diagnostics = getattr(self, "fit_diagnostics_", None)
+        if diagnostics is not None:
+            payload["fit_diagnostics"] = {
+                "converged": diagnostics.converged,
+                "n_iterations": diagnostics.n_iterations,
+                "gradient_norm": clean(diagnostics.gradient_norm),
+                "hessian_positive_definite": diagnostics.hessian_positive_definite,
+                "at_boundary": list(diagnostics.at_boundary),
+                "identifiable": diagnostics.identifiable,
+                "messages": list(diagnostics.messages),
+            }
         return json.dumps(payload, indent=2)
 
     @classmethod
@@ -928,6 +977,24 @@ class BTYDModel:
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = float(payload.get("n_customers", 0.0))
         model.n_rows_ = int(payload.get("n_rows", 0))
+        found = payload.get("fit_diagnostics")
+        if isinstance(found, dict):
+            try:
+                model.fit_diagnostics_ = FitDiagnostics(
+                    converged=bool(found["converged"]),
+                    n_iterations=int(found["n_iterations"]),
+                    gradient_norm=math.nan
+                    if found["gradient_norm"] is None
+                    else float(found["gradient_norm"]),
+                    hessian_positive_definite=bool(found["hessian_positive_definite"]),
+                    at_boundary=tuple(str(n) for n in found["at_boundary"]),
+                    identifiable=bool(found["identifiable"]),
+                    messages=tuple(str(m) for m in found["messages"]),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidInputError(
+                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
+                ) from None
         return model
 
     @classmethod

@@ -32,6 +32,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_column,
 )
+from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data import DiscreteRFMSummary
 from privtraffic.errors import InvalidInputError
@@ -355,7 +356,7 @@ def probability_alive(
     >>> np.round(p, 2).tolist()
     [0.11, 0.59, 0.93]
     """
-    alpha, beta, gamma, delta = params
+    gamma, delta = params[2], params[3]
     x = np.asarray(frequency, dtype=np.float64)
     n = np.asarray(n_periods, dtype=np.float64)
     # alive at n + 1 / likelihood = B(g, d+n+1)/B(g, d+n) * head / (head + sum of death terms)
@@ -593,6 +594,10 @@ class BetaGeoBetaBinom(BTYDModel):
     _check_data = staticmethod(check_discrete_rfm)
     _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (
+        ParameterPair("alpha", "beta", "beta", "transaction probability"),
+        ParameterPair("gamma", "delta", "beta", "dropout probability", "drops out"),
+    )
 
     def fit(
         self,

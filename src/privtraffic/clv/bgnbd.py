@@ -34,6 +34,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_ages,
 )
+from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import beta_mixture_expectation
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.clv._rows import factorize
@@ -582,6 +583,10 @@ class BetaGeo(BTYDModel):
     _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (
+        ParameterPair("r", "alpha", "gamma", "purchase rate"),
+        ParameterPair("a", "b", "beta", "dropout probability after a purchase", "drops out"),
+    )
 
     def fit(
         self,

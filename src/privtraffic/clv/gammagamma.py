@@ -29,6 +29,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_column,
 )
+from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.errors import InvalidInputError, UnrepresentableError
 
@@ -263,6 +264,7 @@ class GammaGamma(BTYDModel):
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(_check_fit_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (ParameterPair("q", "v", "gamma", "spend scale"),)
 
     def fit(
         self,

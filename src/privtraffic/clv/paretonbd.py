@@ -59,6 +59,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_ages,
 )
+from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import panel_quadrature
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data import RFMSummary
@@ -638,6 +639,10 @@ class ParetoNBD(BTYDModel):
     _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (
+        ParameterPair("r", "alpha", "gamma", "purchase rate"),
+        ParameterPair("s", "beta", "gamma", "dropout rate", "drops out"),
+    )
 
     def fit(
         self,
