@@ -35,6 +35,7 @@ figure { margin: 1em 0; }
 figure img { max-width: 100%; }
 figcaption { font-size: 90%; color: #555; }
 .note { color: #555; font-size: 90%; }
+.caution { border: 1px solid #c9a227; background: #fff8e1; padding: .3em .9em; margin: .6em 0; }
 nav > ul { columns: 2; }
 """
 
@@ -95,6 +96,14 @@ class Document:
         """A paragraph of escaped text; ``note`` renders it small and grey."""
         cls = ' class="note"' if note else ""
         self._body.append(f"<p{cls}>{html.escape(text)}</p>")
+
+    def caution(self, lines: Sequence[str]) -> None:
+        """A highlighted box of warnings (e.g. a fit's diagnostics messages); none if empty."""
+        if lines:
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+            self._body.append(
+                f'<div class="caution"><strong>Caution</strong><ul>{items}</ul></div>'
+            )
 
     def facts(self, items: Mapping[str, Cell], *, title: str | None = None) -> None:
         """A two-column table of named values."""

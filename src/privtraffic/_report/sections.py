@@ -156,6 +156,7 @@ def _fit_rfm(
 
 
 def _model_table(doc: Document, title: str, model: BTYDModel) -> None:
+    doc.caution(model.summary().caution)
     doc.table(
         _summary_rows(model),
         ["parameter", "estimate", "standard error", "lower 95%", "upper 95%"],

@@ -47,7 +47,7 @@ MESSAGES = {
         "on their own (predictions depend on their ratio and stay usable)"
     ),
     "generic": (
-        "{name} → {direction}: the data do not identify it (estimate {estimate:.3g}, standard "
+        "{name}{direction} is not identified by the data (estimate {estimate:.3g}, standard "
         "error {se}); predictions that depend on it are not reliable — collect more data or "
         "add a penalizer"
     ),
@@ -207,6 +207,7 @@ def diagnose(
     direction = {
         n: ("∞" if lp >= s else "0") for n, lp, s in zip(names, log_params, start, strict=True)
     }
+    far = (np.abs(log_params - start) > 3.0) | (np.abs(log_params) >= LOG_PARAM_BOUND - 1e-6)
     at_boundary = tuple(n for n, hit in zip(names, flagged, strict=True) if hit)
     messages: list[str] = []
     explained: set[str] = set()
@@ -239,7 +240,10 @@ def diagnose(
             se_text = f"{se[i]:.3g}" if np.isfinite(se[i]) else "not available"
             messages.append(
                 MESSAGES["generic"].format(
-                    name=n, direction=direction[n], estimate=params[i], se=se_text
+                    name=n,
+                    direction=f" → {direction[n]}" if far[i] else "",
+                    estimate=params[i],
+                    se=se_text,
                 )
             )
     if not positive_definite:

@@ -189,7 +189,8 @@ def _quadrature(
         log_integrand, step, v_low, v_high, extra_probes=np.stack([mode, transition], axis=1)
     )
     log_total = np.logaddexp(np.logaddexp(log_left, log_middle), log_right)
-    return np.exp(log_total)
+    total: NDArray[np.float64] = np.exp(log_total)
+    return total
 
 
 def panel_quadrature(

@@ -29,6 +29,7 @@ from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
     check_horizon,
+    check_representable,
     check_rfm,
     check_whole,
     prediction_columns,
@@ -421,7 +422,9 @@ def _expected_if_alive(
     probability Beta(a, b + x + s) (``beta_mixture_expectation`` in ``clv._hypergeometric``).
     """
     r, alpha, a, b = params
-    return beta_mixture_expectation(r + x, a, b + x + s, t / (alpha + T))
+    with np.errstate(over="ignore"):
+        u = t / (alpha + T)
+    return beta_mixture_expectation(r + x, a, b + x + s, u)
 
 
 def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
@@ -440,7 +443,9 @@ def _expected_purchases_new(params: Params, t: ArrayLike, s: int) -> NDArray[np.
     r, alpha, a, b = params
     t = np.asarray(t, dtype=np.float64)
     # MBG/NBD: alive after time 0 with probability b / (a + b), then as BG/NBD with b + 1.
-    expected = beta_mixture_expectation(r, a, b + s, t / alpha)
+    with np.errstate(over="ignore"):
+        u = t / alpha
+    expected = beta_mixture_expectation(r, a, b + s, u)
     if s:
         expected = expected * (b / (a + b))
     return expected
@@ -702,7 +707,8 @@ class BetaGeo(BTYDModel):
         else:
             t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
         check_horizon(t_arr)
-        return _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
+        expected = _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
+        return check_representable(expected, "expected_purchases", t=t_arr, frequency=x, T=T_arr)
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
@@ -732,7 +738,8 @@ class BetaGeo(BTYDModel):
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
         check_horizon(t_arr)
-        return _expected_purchases_new(params, t_arr, self._shift)
+        expected = _expected_purchases_new(params, t_arr, self._shift)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
