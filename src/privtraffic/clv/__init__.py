@@ -20,7 +20,10 @@ and the machinery they share, in private modules:
 - ``_optimize``: the optimiser (BFGS from several starts, Newton polishing, finite-difference
   Hessians) and its frozen ``FitResult``.
 - ``_rows``: factorising columns and collapsing identical customer rows into weights.
-- ``_hypergeometric``: stable Gaussian hypergeometric terms of the BG/NBD expectations.
+- ``_hypergeometric``: the BG/NBD expectations' hypergeometric term as a positive series or a
+  quadrature, and the panel quadrature Pareto/NBD's P(X(t) = n) also uses.
+- ``_diagnostics``: :class:`FitDiagnostics` (``fit_diagnostics_`` of a fitted model) and the
+  rules and sentences that decide whether a fit can be trusted.
 
 The data tables (``RFMSummary``, ``DiscreteRFMSummary``) come from :mod:`privtraffic.data`,
 the only other package of privtraffic this one imports besides the base layer.
@@ -40,6 +43,7 @@ Examples
 """
 
 from privtraffic.clv._base import BTYDModel, ParameterSummary
+from privtraffic.clv._diagnostics import FitDiagnostics
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
 from privtraffic.clv.gammagamma import GammaGamma
@@ -51,6 +55,7 @@ __all__ = [
     "BTYDModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "FitDiagnostics",
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParameterSummary",

@@ -28,6 +28,7 @@ from privtraffic._validation import first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    check_representable,
     check_whole,
     prediction_columns,
     simulation_column,
@@ -710,7 +711,9 @@ class BetaGeoBetaBinom(BTYDModel):
         params = self._fitted_params()
         t_arr, x, rec, n = self._history(frequency, recency, n_periods, t=t)
         check_whole(t_arr, "t")
-        return conditional_expected_purchases(params, t_arr, x, rec, n)
+        with np.errstate(over="ignore"):
+            expected = conditional_expected_purchases(params, t_arr, x, rec, n)
+        return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)].
@@ -740,7 +743,9 @@ class BetaGeoBetaBinom(BTYDModel):
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
         check_whole(t_arr, "t")
-        return expected_purchases_new(params, t_arr)
+        with np.errstate(over="ignore"):
+            expected = expected_purchases_new(params, t_arr)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability of ``n`` transactions in a new customer's first ``t`` chances.

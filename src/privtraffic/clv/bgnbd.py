@@ -371,10 +371,12 @@ def conditional_expected_purchases(
 ) -> NDArray[np.float64]:
     """E[X(T, T + t] | x, t_x, T] under BG/NBD (FHL 2005, eq. 10), in a stable form.
 
-    The Gaussian hypergeometric term is transformed with Euler's identity so that its first
-    two parameters no longer grow with the frequency: with ``z = t / (alpha + T + t)``,
-    ``((alpha+T)/(alpha+T+t))**(r+x) * 2F1(r+x, b+x; a+b+x-1; z)
-    = (1-z)**(a-1) * 2F1(a+b-1-r, a-1; a+b+x-1; z)``.
+    It is ``P(alive) * E[(1 - (1 + p u)**-(r+x)) / p]`` with ``p ~ Beta(a, b + x)`` and
+    ``u = t / (alpha + T)``: eq. 10's ``(a+b+x-1)/(a-1) * (1 - ... 2F1(r+x, b+x; a+b+x-1; z))``
+    evaluated without subtracting, by a positive-term (Euler-transformed) series with a
+    stopping rule where it converges fast and by quadrature elsewhere (see
+    ``privtraffic.clv._hypergeometric``), never by scipy's ``hyp2f1``. Finite, non-negative
+    and non-decreasing in ``t``; accurate to ~1e-10 against 50-digit arithmetic.
 
     Examples
     --------

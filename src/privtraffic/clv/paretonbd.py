@@ -54,6 +54,7 @@ from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
     check_horizon,
+    check_representable,
     check_rfm,
     check_whole,
     prediction_columns,
@@ -753,7 +754,9 @@ class ParetoNBD(BTYDModel):
         params = self._fitted_params()
         t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
         check_horizon(t_arr)
-        return conditional_expected_purchases(params, t_arr, x, rec, T_arr)
+        with np.errstate(over="ignore"):
+            expected = conditional_expected_purchases(params, t_arr, x, rec, T_arr)
+        return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
@@ -783,7 +786,9 @@ class ParetoNBD(BTYDModel):
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
         check_horizon(t_arr)
-        return expected_purchases_new(params, t_arr)
+        with np.errstate(over="ignore"):
+            expected = expected_purchases_new(params, t_arr)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
