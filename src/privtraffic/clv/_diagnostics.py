@@ -132,11 +132,6 @@ class FitDiagnostics:
     identifiable: bool
     messages: tuple[str, ...]
 
-    @property
-    def ok(self) -> bool:
-        """Nothing to warn about: converged, identifiable."""
-        return self.converged and self.identifiable and not self.messages
-
 
 def hessian_is_positive_definite(hessian: NDArray[np.float64]) -> bool:
     """Whether a symmetric matrix is finite and clearly positive definite.
