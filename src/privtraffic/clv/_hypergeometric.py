@@ -133,14 +133,26 @@ def _positive_series(
     term = big_a * z
     total = term.copy()
     converged = term == 0.0
+    ratio = np.empty_like(term)
+    scratch = np.empty_like(term)
     for n in range(1, _SERIES_TERMS):
-        ratio = (big_a + n) * (aa + n - 1.0) * z / ((c + n) * (n + 1.0))
-        term = term * ratio
+        # ratio = (A + n)(a + n - 1) z / ((C + n)(n + 1)), in place (this loop is the hot path
+        # of predictions for millions of customers)
+        np.add(big_a, n, out=ratio)
+        np.add(aa, n - 1.0, out=scratch)
+        ratio *= scratch
+        ratio *= z
+        np.add(c, n, out=scratch)
+        scratch *= n + 1.0
+        ratio /= scratch
+        term *= ratio
         total += term
-        q = np.maximum(ratio, z)
-        converged |= (q < 1.0) & (term * q <= 1e-17 * (1.0 - q) * total)
-        if converged.all():
-            break
+        if n % 8 == 0 or n == _SERIES_TERMS - 1:
+            # what is left is at most term * q / (1 - q), q = max(ratio, z) < 1
+            q = np.maximum(ratio, z)
+            converged |= (q < 1.0) & (term * q <= 1e-17 * (1.0 - q) * total)
+            if converged.all():
+                break
     scale = np.exp(-(aa - 1.0) * log1p_u)  # (1 - z) ** (a - 1)
     first = c * e1
     value = first - scale * total
