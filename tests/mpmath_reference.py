@@ -256,12 +256,13 @@ def paretonbd_probability_alive(params, x, tx, T):
         return 1 / (1 + ratio)
 
 
-def paretonbd_expected_purchases(params, t, x, tx, T):
-    """E[X(T, T + t] | x, t_x, T] (note 009, eq. 41)."""
+def paretonbd_expected_purchases(params, t, x, tx, T, alive=None):
+    """E[X(T, T + t] | x, t_x, T] (note 009, eq. 41); ``alive``: P(alive), if already known."""
     with mp.workdps(DPS):
+        if alive is None:
+            alive = paretonbd_probability_alive(params, x, tx, T)
         r, alpha, s, beta = _f(*params)
         t, x, T = _f(t, x, T)
-        alive = paretonbd_probability_alive(params, x, tx, T)
         if s == 1:
             life = (beta + T) * mp.log1p(t / (beta + T))
         else:

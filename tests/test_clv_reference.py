@@ -348,12 +348,14 @@ def test_bgbb_matches_mpmath(alpha, beta, gamma, delta, n_periods, x_share, rec_
     assert 0.0 <= alive <= 1.0 and close(
         alive, ref.bgbb_probability_alive(params, x, rec, n_periods)
     )
-    e = float(m.expected_purchases(t, x, rec, n_periods)[0])
-    assert e >= 0 and close(e, ref.bgbb_expected_purchases(params, t, x, rec, n_periods))
+    e = m.expected_purchases(np.array([t, t + 1]), x, rec, n_periods)
+    assert np.all(e >= 0) and e[1] >= e[0]
+    assert close(float(e[0]), ref.bgbb_expected_purchases(params, t, x, rec, n_periods))
     new = m.expected_purchases_new(np.array([t, t + 1]))
     assert close(float(new[0]), ref.bgbb_expected_purchases_new(params, t)) and new[1] >= new[0]
     p = m.probability_of_purchases(np.arange(t + 1), t)
     assert np.all((p >= 0) & (p <= 1)) and p.sum() == pytest.approx(1.0, abs=1e-9)
+    assert float(np.arange(t + 1) @ p) == pytest.approx(float(new[0]), rel=1e-7, abs=1e-12)
     k = min(n, t)
     assert close(float(p[k]), ref.bgbb_probability_of_purchases(params, k, t))
 
@@ -398,6 +400,47 @@ def test_clv_is_non_negative_and_finite(r, alpha, a, b, x, share, T, rate, horiz
         unit="W",
     )
     assert np.all(np.isfinite(clv)) and np.all(clv >= 0)
+
+
+@pytest.mark.parametrize("model", [BetaGeo, ParetoNBD])
+@examples(4)
+@given(
+    p1=st.floats(1e-2, 1e2),
+    p2=st.floats(1e-2, 1e2),
+    p3=st.floats(1e-2, 1e2),
+    p4=st.floats(1e-2, 1e2),
+    x=st.integers(0, 200),
+    share=shares,
+    T=st.floats(1.0, 100.0),
+    rate=st.floats(0.0, 0.05),
+)
+def test_clv_matches_mpmath(model, p1, p2, p3, p4, x, share, T, rate):
+    # CLV = spend * sum_k (E_k - E_{k-1}) / (1 + rate)^k over 6 months of 365.25/12 days, in
+    # weeks, each E_k from the mpmath reference (FHL 2005, "RFM and CLV", eq. 2).
+    import mpmath as mp
+
+    params = (p1, p2, p3, p4)
+    tm = model.from_params(dict(zip(model._param_names, params, strict=True)))
+    gg = GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    x, rec, T = _history(x, share, T)
+    money = 35.0 if x > 0 else 0.0
+    ours = customer_lifetime_value(
+        tm, gg, [x], [rec], [T], [money], horizon=6, discount_rate=rate, unit="W"
+    )
+    month = 365.25 / 12 / 7
+    if model is BetaGeo:
+        expected = [ref.bgnbd_expected_purchases(params, k * month, x, rec, T) for k in range(7)]
+    else:
+        alive = ref.paretonbd_probability_alive(params, x, rec, T)
+        expected = [
+            ref.paretonbd_expected_purchases(params, k * month, x, rec, T, alive) for k in range(7)
+        ]
+    with mp.workdps(ref.DPS):
+        total = mp.fsum(
+            (expected[k] - expected[k - 1]) / (1 + mp.mpf(rate)) ** k for k in range(1, 7)
+        )
+        exact = ref.gammagamma_expected_spend((6.25, 3.74, 15.44), x, money) * total
+    assert close(float(ours[0]), exact)
 
 
 def test_overflow_raises_a_named_error_instead_of_inf():
