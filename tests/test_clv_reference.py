@@ -260,14 +260,19 @@ def test_bgnbd_family_matches_mpmath(model, r, alpha, a, b, x, share, T, t):
     t=horizons,
     dt=st.floats(min_value=0.0, max_value=1e4),
 )
+# Found by `nox -s deep`: where the series and the quadrature meet (t and t + 1e-10), and where
+# the expectation has saturated (t = 645 and 4465), two evaluations differ by ~1e-12 relative.
+@example(p1=1e-4, p2=23.0, p3=0.5, p4=0.5, x=0, share=0.0, T=1.0, t=66.0, dt=1e-10)
+@example(p1=1.0, p2=6224.0, p3=1132.0, p4=1.0, x=687, share=0.0, T=3122.0, t=645.0, dt=3820.0)
 def test_expectations_are_finite_and_non_decreasing_in_t(model, p1, p2, p3, p4, x, share, T, t, dt):
+    # non-decreasing up to the accuracy of the evaluation (1e-10 relative)
     m = model.from_params(dict(zip(model._param_names, (p1, p2, p3, p4), strict=True)))
     x, rec, T = _history(x, share, T)
     e = m.expected_purchases(np.array([t, t + dt]), x, rec, T)
     new = m.expected_purchases_new(np.array([t, t + dt]))
     for values in (e, new):
         assert np.all(np.isfinite(values)) and np.all(values >= 0)
-        assert values[1] >= values[0] * (1 - 1e-12)
+        assert values[1] >= values[0] * (1 - 1e-10)
 
 
 @examples(12)

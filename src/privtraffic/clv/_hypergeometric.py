@@ -28,7 +28,7 @@ subtracting anything large and without scipy's ``hyp2f1``, by one of two methods
    eventually shrink by the factor ``z`` each; the sum stops when the geometric bound on what
    is left, ``tau_n q / (1 - q)`` with ``q = max(ratio, z)``, is below ``1e-17`` of the sum. It
    is used where ``A >= 0``, ``z <= 0.8`` and ``a u <= 100`` (at most a few hundred terms, a
-   few dozen on ordinary data) and where the subtraction loses fewer than 4 of the 16 digits.
+   few dozen on ordinary data) and where the subtraction loses fewer than 3 of the 16 digits.
 
 2. **Quadrature** everywhere else: ``H`` is an integral over ``v = logit(p)`` of
    ``exp((a - 1) log p + b log(1 - p) + log(1 - (1 + p u)**-k) - log B(a, b))``, a smooth,
@@ -58,7 +58,7 @@ __all__ = ["beta_mixture_expectation", "panel_quadrature"]
 _SERIES_Z = 0.8  # the positive series is used up to this z = u / (1 + u) ...
 _SERIES_AU = 100.0  # ... while a * u (which sets how long its terms grow) stays below this
 _SERIES_TERMS = 800
-_CANCELLATION = 1e4  # C * E1 / H above this: too many digits lost in the subtraction
+_CANCELLATION = 1e3  # C * E1 / H above this: too many digits lost in the subtraction
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
 _PROBES = 96
