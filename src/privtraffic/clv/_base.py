@@ -129,6 +129,7 @@ __all__ = [
     "DataInput",
     "ParameterSummary",
     "PreparedData",
+    "as_probability",
     "check_horizon",
     "check_representable",
     "check_rfm",
@@ -398,6 +399,32 @@ def check_representable(
         return values
     described = ", ".join(f"{name}={_value_at(v, i)!r}" for name, v in inputs.items())
     raise UnrepresentableError(f"{what} does not fit in float64 for {described} at index {i}")
+
+
+def as_probability(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Probabilities computed as sums of positive terms in log space, checked to be <= 1.
+
+    Each model computes its probabilities so that they are in [0, 1] mathematically; their
+    log-space sums can still round to slightly above 1 where the true value is 1 - 1e-14
+    (say; the log-gamma differences they are made of carry ~1e-13 absolute error for
+    parameters ~1e4). Such a value, at most 1e-10 above 1, is returned as 1.0; anything
+    further would be a defect of the formula and raises.
+
+    Raises
+    ------
+    RuntimeError
+        A value above ``1 + 1e-10`` (never expected).
+
+    Examples
+    --------
+    >>> as_probability(np.array([0.25, 1.0 + 2e-16])).tolist()
+    [0.25, 1.0]
+    """
+    i = first_index(~(values <= 1.0 + 1e-10))
+    if i >= 0:  # pragma: no cover - a defect, not an input problem
+        raise RuntimeError(f"probability {float(values[i])!r} > 1 at index {i}")
+    out: NDArray[np.float64] = np.minimum(values, 1.0)
+    return out
 
 
 def _value_at(values: NDArray[np.float64] | float, i: int) -> float:

@@ -28,6 +28,7 @@ from privtraffic._validation import first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    as_probability,
     check_representable,
     check_whole,
     prediction_columns,
@@ -499,7 +500,7 @@ def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDAr
         + _log_death_terms(params, nr, i, np.zeros_like(i))
     )
     out[ok] = np.exp(_segment_logsumexp(head, tail, counts))
-    return out
+    return as_probability(out)
 
 
 def simulate(

@@ -28,6 +28,7 @@ from scipy import special
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    as_probability,
     check_horizon,
     check_representable,
     check_rfm,
@@ -36,7 +37,11 @@ from privtraffic.clv._base import (
     simulation_ages,
 )
 from privtraffic.clv._diagnostics import ParameterPair
-from privtraffic.clv._hypergeometric import beta_mixture_expectation
+from privtraffic.clv._hypergeometric import (
+    beta_mixture_expectation,
+    log_beta_ratio,
+    log_gamma_ratio,
+)
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.clv._rows import factorize
 from privtraffic.data import RFMSummary
@@ -475,31 +480,30 @@ def _probability_of_purchases(
     r, alpha, a, b = params
     n = np.asarray(n, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
-    log_beta_ab = special.betaln(a, b)
     log_p = np.log(alpha) - np.log(alpha + t)  # log(alpha / (alpha + t))
     with np.errstate(divide="ignore", invalid="ignore"):  # t == 0: log(0), masked below
         log_q = special.xlogy(1.0, t) - np.log(alpha + t)  # log(t / (alpha + t))
+        # B(a, b+n+s)/B(a, b) and the NB coefficient as ratios (no large cancelling logs)
         first = (
-            special.betaln(a, b + n + s)
-            - log_beta_ab
-            + special.gammaln(r + n)
-            - special.gammaln(r)
+            log_beta_ratio(a, b, n + s)
+            + log_gamma_ratio(r, n)
             - special.gammaln(n + 1.0)
             + r * log_p
             + np.where(n > 0, n * log_q, 0.0)
         )
     q = t / (alpha + t)
     tail = np.where(n > 0, special.betainc(np.maximum(n, 1.0), r, q), 1.0)  # P(NBD >= n)
+    # B(a+1, b+m)/B(a, b) = a / (a + b + m) * B(a, b+m)/B(a, b), m = n - 1 + s
+    m = np.maximum(n, 1.0 - s) - 1.0 + s
     with np.errstate(divide="ignore"):
         second = np.where(
             (n > 0) | (s == 1),
-            special.betaln(a + 1.0, b + np.maximum(n, 1.0 - s) - 1.0 + s)
-            - log_beta_ab
-            + np.log(tail),
+            np.log(a) - np.log(a + b + m) + log_beta_ratio(a, b, m) + np.log(tail),
             -np.inf,
         )
-    probability: NDArray[np.float64] = np.clip(np.exp(first) + np.exp(second), 0.0, 1.0)
-    return probability
+    # both terms are positive: a probability by construction (as_probability only absorbs a
+    # rounding of 1 - 1e-16 to 1 + 2e-16)
+    return as_probability(np.exp(first) + np.exp(second))
 
 
 def simulate(

@@ -53,6 +53,7 @@ from scipy import special
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    as_probability,
     check_horizon,
     check_representable,
     check_rfm,
@@ -489,7 +490,7 @@ def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDAr
     )
     second = _log_death_term(params, n, log_t, log_nb)
     out[pos] = np.exp(np.logaddexp(first, second))
-    return out
+    return as_probability(out)
 
 
 def _log_death_term(
