@@ -48,12 +48,14 @@ Balance('bob': pending 0.00, payable 0.00, paid 20.00, clawback due 10.00 CNY)
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -76,23 +78,24 @@ from privtraffic.commission.events import (
     _instant,
     event_from_row,
     event_key,
-    event_to_row,
+    event_to_json,
 )
 from privtraffic.commission.journal import (
     POSTING_KINDS,
-    Deltas,
+    BusinessKey,
     Fold,
     Posting,
     business_key,
+    business_keys,
     id_key,
     seconds,
 )
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.commission.split import CommissionEntry, _amount_of, level_entries
-from privtraffic.commission.statement import Balance, Statement
+from privtraffic.commission.statement import Balance, Balances, Statement
 from privtraffic.errors import EventConflictError, InvalidInputError, LedgerFileError
-from privtraffic.money import format_amount, from_minor_units
+from privtraffic.money import format_amount, from_minor_units, minor_exponent
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -102,12 +105,59 @@ if TYPE_CHECKING:
 __all__ = ["POSTING_KINDS", "Ledger", "Posting"]
 
 _FORMAT_VERSION = 2
-_NO_CHANGE = Deltas()
+_ZERO = (0, 0, 0, 0)  # pending, payable, clawback, paid
 _EVENT_NAMES = ", ".join(t.__name__ for t in EVENT_TYPES)
+_EXACT_TYPES = frozenset(EVENT_TYPES)
+
+_row_text = event_to_json
 
 
-def _row_text(event: LedgerEvent) -> str:
-    return json.dumps(event_to_row(event), ensure_ascii=False)
+def _id_text(who: Id) -> str:
+    """A distributor id as the JSON text a store's balance rows are keyed by
+    (``json.dumps(who)``)."""
+    if type(who) is int:
+        return int.__repr__(who)
+    if type(who) is str:
+        return encode_basestring_ascii(who)
+    return json.dumps(who)  # pragma: no cover - ids are str or int
+
+
+def _id_of_text(text: str) -> Id:
+    """The inverse of :func:`_id_text`."""
+    if text[:1] == '"':
+        if "\\" not in text:
+            return text[1:-1]
+    elif text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+        return int(text)
+    who: Id = json.loads(text)
+    return who
+
+
+def _first(pair: tuple[BusinessKey, LedgerEvent]) -> BusinessKey:
+    return pair[0]
+
+
+def _segments(
+    events: Sequence[LedgerEvent], keys: Sequence[BusinessKey]
+) -> list[list[tuple[BusinessKey, LedgerEvent]]]:
+    """The events of one ``record`` call, in the order given, cut into parts that can each be
+    folded at once exactly as if their events were recorded one by one.
+
+    Folding a part at once folds its events in business order, so a payout sees every event
+    of the part dated before it. Recorded one by one, a payout sees only the events given
+    before it. The two agree unless an event given after a payout is dated before it: the part
+    ends just before such an event.
+    """
+    parts: list[list[tuple[BusinessKey, LedgerEvent]]] = [[]]
+    top: BusinessKey | None = None  # the latest payout of the current part
+    for key, event in zip(keys, events, strict=True):
+        if top is not None and key < top:
+            parts.append([])
+            top = None
+        parts[-1].append((key, event))
+        if isinstance(event, Payout) and (top is None or key > top):
+            top = key
+    return parts
 
 
 def _same(recorded: LedgerEvent, offered: LedgerEvent) -> bool:
@@ -124,6 +174,9 @@ def _same(recorded: LedgerEvent, offered: LedgerEvent) -> bool:
     )
 
 
+_ABSENT: Any = object()
+
+
 class _Registry:
     """What recording checks against that does not depend on business order: ids taken, who
     joined when, each order and what of it was refunded.
@@ -134,6 +187,7 @@ class _Registry:
 
     def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
         self.plan = plan
+        self.places = -minor_exponent(plan.currency)
         self.by_key: dict[tuple[Any, ...], LedgerEvent] = {}
         self.joined: dict[Id, int | None] = dict.fromkeys(network.users.tolist())
         self.kind: type | None = (
@@ -178,12 +232,16 @@ class _Registry:
         """Refuse the event if it breaks a rule; otherwise change nothing."""
         currency = self.plan.currency
         if isinstance(event, OrderPlaced):
-            what = f"order {event.order_id!r}"
-            _amount_of(what, event.amount, currency)
+            exponent = event.amount.as_tuple().exponent
+            if type(exponent) is not int or exponent < self.places:  # else exact: no rounding
+                _amount_of(f"order {event.order_id!r}", event.amount, currency)
             if event.sharer is not None:
-                self.member(event.sharer, event.at, "sharer", what)
+                who = event.sharer
+                since = self.joined.get(who, _ABSENT) if type(who) is self.kind else _ABSENT
+                if since is _ABSENT or (since is not None and since > seconds(event.at)):
+                    self.member(who, event.at, "sharer", f"order {event.order_id!r}")
             if event.buyer is not None and not self.plan.self_purchase_earns:
-                self._kind_of(event.buyer, "buyer", what)
+                self._kind_of(event.buyer, "buyer", f"order {event.order_id!r}")
         elif isinstance(event, OrderSettled):
             self.order(event, f"settlement of order {event.order_id!r}")
         elif isinstance(event, Refund):
@@ -227,8 +285,8 @@ class _Registry:
         else:  # pragma: no cover - the caller checks the type
             raise InvalidInputError(f"not a ledger event: {event!r}")
 
-    def add(self, event: LedgerEvent) -> None:
-        self.by_key[event.key] = event
+    def add(self, event: LedgerEvent, key: tuple[Any, ...] | None = None) -> None:
+        self.by_key[event.key if key is None else key] = event
         if isinstance(event, Refund):
             self.refunded[event.order_id] = (
                 self.refunded.get(event.order_id, Decimal(0)) + event.amount
@@ -264,26 +322,19 @@ class _Book:
     """The events of one ledger, their registry and the running fold (one per ledger object).
 
     :meth:`admit` is the one way in: it checks the events, folds them (incrementally when they
-    come after everything folded, otherwise from the start) and either keeps all of them or,
+    come after everything folded; otherwise from the fold's last checkpoint before the
+    earliest of them, or from the start when there is none) and either keeps all of them or,
     refusing one, leaves the book as it was.
     """
 
     def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
         self.plan = plan
         self.network = network
-        self.events: list[LedgerEvent] = []
+        self.events: list[LedgerEvent] = []  # in the order they were recorded
+        self.ordered: list[LedgerEvent] = []  # the same, in business order (folded so)
         self.registry = _Registry(plan, network)
         self.fold = Fold(plan, network)
         self.refolded = False  # whether the last admit folded from the start
-
-    def refold(self, extra: Sequence[LedgerEvent] = (), strict: frozenset = frozenset()) -> Fold:
-        fold = Fold(self.plan, self.network)
-        keyed = sorted(((business_key(e), e) for e in [*self.events, *extra]), key=lambda k: k[0])
-        fold.prepare(e for _, e in keyed)
-        for key, event in keyed:
-            fold.apply(event, strict=event.key in strict, key=key)
-        fold.parts.clear()
-        return fold
 
     def admit(self, events: Iterable[LedgerEvent], *, strict: bool = True) -> list[LedgerEvent]:
         """Check and fold ``events`` (in causal order); return those that were new.
@@ -292,21 +343,23 @@ class _Book:
         is payable); ``False`` for events recorded before (a file, a store).
         """
         registry = self.registry
+        by_key = registry.by_key
         new: list[LedgerEvent] = []
         try:
             for event in events:
-                if not isinstance(event, EVENT_TYPES):
+                if type(event) not in _EXACT_TYPES and not isinstance(event, EVENT_TYPES):
                     raise InvalidInputError(
                         f"'events' must be ledger events ({_EVENT_NAMES}) "
                         f"(got {type(event).__name__})"
                     )
-                existing = registry.by_key.get(event.key)
+                key = event.key
+                existing = by_key.get(key)
                 if existing is not None:
                     if _same(existing, event):
                         continue
                     raise _conflict(existing, event)
                 registry.check(event)
-                registry.add(event)
+                registry.add(event, key)
                 new.append(event)
         except BaseException:
             for event in reversed(new):
@@ -315,64 +368,133 @@ class _Book:
         if not new:
             self.refolded = False
             return new
-        keyed = sorted(((business_key(e), e) for e in new), key=lambda ke: ke[0])
-        fold = self.fold
-        applied = 0
+        keys = business_keys(new)
+        segments = _segments(new, keys)
+        done: list[LedgerEvent] = []  # folded by earlier parts of this call
+        position: dict[int, int] = {}  # id of a new event -> its place in `new`
+        refolded = False
         try:
-            if keyed[0][0] > fold.frontier:
-                self.refolded = False
-                if len(keyed) > 1:
-                    fold.prepare(e for _, e in keyed)
-                for key, event in keyed:
-                    fold.apply(event, strict=strict, key=key)
-                    applied += 1
-            else:
-                keys = frozenset(e.key for e in new) if strict else frozenset()
-                fold = self.refold([e for _, e in keyed], keys)
-                self.refolded = True
+            for segment in segments:
+                self._fold(sorted(segment, key=_first), strict)
+                refolded |= self.refolded
+                for key, event in segment:
+                    paid = self._resolve(key, event)
+                    if paid is not event:  # "all payable": keep the cash it paid
+                        if not position:
+                            position = {id(e): i for i, e in enumerate(new)}
+                        new[position[id(event)]] = paid
+                    if len(segments) > 1:
+                        done.append(paid)
         except BaseException:
+            if done:
+                self._unfold(done)
             for event in reversed(new):
                 registry.remove(event)
-            if applied:
-                self.fold = self.refold()
-                self.refolded = True
             raise
         finally:
-            fold.parts.clear()
-        self.fold = fold
-        if fold.resolved:  # "all payable" payouts keep the cash they paid
-            for i, event in enumerate(new):
-                if isinstance(event, Payout) and event.payout_id in fold.resolved:
-                    paid = Payout(
-                        event.payout_id, event.distributor, event.at, fold.resolved[event.payout_id]
-                    )
-                    new[i] = paid
-                    registry.replace(paid)
-            fold.resolved.clear()
+            self.fold.resolved = {}
+        self.refolded = refolded
         self.events.extend(new)
         return new
 
+    def _resolve(self, key: BusinessKey, event: LedgerEvent) -> LedgerEvent:
+        """A payout of "all payable" just folded, as the payout of the cash it paid (kept in
+        the registry and the business order in its place)."""
+        resolved = self.fold.resolved
+        if not resolved or not isinstance(event, Payout) or event.payout_id not in resolved:
+            return event
+        paid = Payout(event.payout_id, event.distributor, event.at, resolved[event.payout_id])
+        self.registry.replace(paid)
+        ordered = self.ordered
+        ordered[bisect.bisect_left(ordered, key, key=business_key)] = paid
+        return paid
+
+    def _unfold(self, events: Sequence[LedgerEvent]) -> None:
+        """Take events folded by this call out again (a later part of the call was refused):
+        the fold goes back to its last checkpoint before the earliest of them (or starts
+        again) and folds the events recorded before the call."""
+        ordered = self.ordered
+        keys = business_keys(events)
+        for key in sorted(keys, reverse=True):
+            del ordered[bisect.bisect_left(ordered, key, key=business_key)]
+        fold = self.fold
+        at = fold.mark_before(min(keys))
+        if at is None:
+            fresh = Fold(self.plan, self.network)
+            fresh.mark()
+            fresh.apply_all(list(zip(business_keys(ordered), ordered, strict=True)))
+            self.fold = fresh
+            return
+        start = bisect.bisect_right(ordered, fold.marks[at].frontier, key=business_key)
+        tail = ordered[start:]
+        fold.restore(at)
+        fold.apply_all(list(zip(business_keys(tail), tail, strict=True)))
+
+    def _fold(self, keyed: list[tuple[BusinessKey, LedgerEvent]], strict: bool) -> None:
+        """Fold new events (with their keys, in business order) into the running fold."""
+        fold = self.fold
+        first = keyed[0][0]
+        if first > fold.frontier:  # the usual case: they all come after what is folded
+            self.refolded = False
+            mark = fold.mark(pin=True)
+            try:
+                fold.apply_all(keyed, strict=strict)
+            except BaseException:
+                fold.restore(fold.marks.index(mark))  # exactly as before the call
+                raise
+            finally:
+                mark.pinned = False
+            self.ordered.extend(e for _, e in keyed)
+            return
+        mine = frozenset(e.key for _, e in keyed) if strict else frozenset()
+        at = fold.mark_before(first)
+        if at is None:  # dated before every checkpoint: fold everything again
+            folded = self.ordered
+            everything = sorted(
+                [*zip(business_keys(folded), folded, strict=True), *keyed], key=_first
+            )
+            fresh = Fold(self.plan, self.network)
+            fresh.mark()
+            fresh.apply_all(everything, strict=mine)  # on failure the book is unchanged
+            self.fold, self.ordered = fresh, [e for _, e in everything]
+            self.refolded = True
+            return
+        # back to the last checkpoint before the earliest new event, then forward again
+        self.refolded = False
+        mark = fold.marks[at]
+        start = bisect.bisect_right(self.ordered, mark.frontier, key=business_key)
+        tail = self.ordered[start:]
+        old = list(zip(business_keys(tail), tail, strict=True))
+        merged = sorted([*old, *keyed], key=_first)
+        fold.restore(at)
+        mark.pinned = True
+        try:
+            fold.apply_all(merged, strict=mine)
+        except BaseException:
+            fold.restore(fold.marks.index(mark))
+            fold.apply_all(old)  # recorded events never fail
+            raise
+        finally:
+            mark.pinned = False
+        self.ordered[start:] = [e for _, e in merged]
+
     # -- reading -----------------------------------------------------------------------------
 
-    def sums(self, as_of: np.datetime64 | None) -> dict[Id, Deltas]:
+    def sums(self, as_of: np.datetime64 | None) -> dict[Id, tuple[int, int, int, int]]:
         return self.fold.sums(None if as_of is None else seconds(as_of))
 
     def journal(self) -> tuple[Posting, ...]:
-        return (*self.fold.journal, *self.fold.future_postings())
+        return (*self.fold.postings(), *self.fold.future_postings())
 
     def network_at(self, as_of: np.datetime64) -> DistributorNetwork:
         fold = Fold(self.plan, self.network)
-        for event in sorted(
-            (
-                e
-                for e in self.events
-                if isinstance(e, (DistributorJoined, RightsGranted, RightsRevoked, RankChanged))
-            ),
-            key=business_key,
-        ):
-            if event.at > as_of:
-                break
-            fold.apply(event)
+        changes = [
+            e
+            for e in self.ordered
+            if isinstance(e, (DistributorJoined, RightsGranted, RightsRevoked, RankChanged))
+            and e.at <= as_of
+        ]
+        fold.apply_all(list(zip(business_keys(changes), changes, strict=True)))
         users = sorted(fold.upline, key=id_key)
         has_up = [u for u in users if fold.upline[u] is not None]
         return DistributorNetwork.from_edges(
@@ -633,11 +755,17 @@ class Ledger:
                 admitted = True
                 seq = tx.append(before, [(event_key(e), _row_text(e)) for e in new])
                 if store.snapshots:
-                    replace = book.refolded or not current
                     fold = book.fold
-                    who = fold.totals.keys() if replace else fold.dirty & fold.totals.keys()
-                    rows = [(json.dumps(w), *_bucket_tuple(fold.final(w))) for w in who]
-                    tx.put_balances(seq, rows, replace=replace)
+                    totals = fold.totals
+                    replace = book.refolded or not current
+                    if not replace and any(w not in totals for w in fold.dirty):
+                        replace = True  # an account that is gone: rewrite them all
+                    final = fold.final
+                    tx.put_balances(
+                        seq,
+                        [(_id_text(w), *final(w)) for w in (totals if replace else fold.dirty)],
+                        replace=replace,
+                    )
                     fold.dirty.clear()
             self._seen = seq
         except BaseException:
@@ -645,18 +773,25 @@ class Ledger:
                 self._book, self._seen = None, 0
             raise
 
-    def _read_snapshot(self, only: Id | None = None) -> dict[Id, Balance] | None:
+    def _read_snapshot(self, only: Id | None = None) -> Balances | None:
         if self._store is None or self._book is not None or not self._store.snapshots:
             return None
-        found = self._store.snapshot(None if only is None else json.dumps(only))
+        found = self._store.snapshot(None if only is None else _id_text(only))
         if found is None:
             return None
         _, rows = found
-        out = {}
-        for who_text, pending, payable, clawback, paid in rows:
-            who = json.loads(who_text)
-            out[who] = self._balance(who, Deltas(pending, payable, clawback, paid))
-        return dict(sorted(out.items(), key=lambda kv: id_key(kv[0])))
+        return self._balances({_id_of_text(r[0]): r[1:] for r in rows})
+
+    def _balances(self, sums: dict[Id, tuple[int, int, int, int]]) -> Balances:
+        """:class:`Balances` of ``(pending, payable, clawback, paid)`` minor units by id."""
+        try:
+            ids = sorted(sums)  # one kind of id: the fast way
+        except TypeError:
+            ids = sorted(sums, key=id_key)
+        if not ids:
+            return Balances(self.plan.currency, [], [], [], [], [])
+        pending, payable, clawback, paid = zip(*[sums[w] for w in ids], strict=True)
+        return Balances(self.plan.currency, ids, pending, payable, paid, clawback)
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -677,7 +812,7 @@ class Ledger:
     def _moment(self, value: TimeLike, name: str) -> np.datetime64:
         return _instant(value, "the query", name)
 
-    def balances(self, as_of: TimeLike | None = None) -> dict[Id, Balance]:
+    def balances(self, as_of: TimeLike | None = None) -> Balances:
         """Every distributor's balance at ``as_of`` (inclusive; ``None``: after all events).
 
         ``as_of`` is business time: a commission is payable in the result only if its holding
@@ -692,8 +827,12 @@ class Ledger:
 
         Returns
         -------
-        dict
-            Distributor id to :class:`~privtraffic.commission.Balance`, sorted by id.
+        Balances
+            A read-only mapping of distributor id to
+            :class:`~privtraffic.commission.Balance`, sorted by id (integer ids before string
+            ids). It keeps the amounts in minor units and builds each ``Balance`` when it is
+            read, so asking for the balances of many distributors costs little more than the
+            query.
 
         Examples
         --------
@@ -713,20 +852,18 @@ class Ledger:
                 if found is not None:
                     return found
             sums = self._current().sums(t)
-        return {
-            who: self._balance(who, s)
-            for who, s in sorted(sums.items(), key=lambda kv: id_key(kv[0]))
-        }
+        return self._balances(sums)
 
-    def _balance(self, who: Id, total: Deltas) -> Balance:
+    def _balance(self, who: Id, total: tuple[int, int, int, int]) -> Balance:
         m = self._money
+        pending, payable, clawback, paid = total
         return Balance(
             who,
             self.plan.currency,
-            pending=m(total.pending),
-            payable=m(total.payable),
-            paid=m(total.paid),
-            clawback_due=m(total.clawback),
+            pending=m(pending),
+            payable=m(payable),
+            paid=m(paid),
+            clawback_due=m(clawback),
         )
 
     def _known(self, distributor: Id) -> None:
@@ -758,10 +895,10 @@ class Ledger:
                 if distributor in stored:
                     return stored[distributor]
                 if self._network.position(distributor) >= 0:
-                    return self._balance(distributor, _NO_CHANGE)
+                    return self._balance(distributor, _ZERO)
         self._known(distributor)
         found = self.balances(as_of).get(distributor)
-        return self._balance(distributor, _NO_CHANGE) if found is None else found
+        return self._balance(distributor, _ZERO) if found is None else found
 
     def _money(self, units: int) -> Decimal:
         return from_minor_units(units, self.plan.currency)
@@ -841,28 +978,38 @@ class Ledger:
         t1 = self._moment(end, "end")
         if t1 < t0:
             raise InvalidInputError(f"'end' must be >= 'start' (got {t1} < {t0})")
+        s0, s1 = seconds(t0), seconds(t1)
         opening: dict[Id, int] = {}  # owed at start
         moved: dict[Id, dict[str, int]] = {}  # amount by kind of posting inside the period
-        closing: dict[Id, Deltas] = {}  # the buckets at end
+        closing: dict[Id, list[int]] = {}  # the buckets at end
         if only is not None:
             opening[only] = 0
-        for p in self.journal():
-            if (only is not None and p.distributor != only) or p.at >= t1:
+        with self._lock:
+            fold = self._current().fold
+            lines = [*fold.lines, *fold.future_lines()]
+        for t, who, kind, amount, _, p, q, c, d in lines:
+            if (only is not None and who != only) or t >= s1:
                 continue
-            who = p.distributor
-            if p.at < t0:
-                opening[who] = opening.get(who, 0) + p.deltas.owed
+            if t < s0:
+                opening[who] = opening.get(who, 0) + p + q - c
             else:
                 opening.setdefault(who, 0)
-                if p.kind not in ("matured", "offset", "overpaid"):
+                if kind not in ("matured", "offset", "overpaid"):
                     kinds = moved.setdefault(who, {})
-                    kinds[p.kind] = kinds.get(p.kind, 0) + p.amount_minor
-            closing[who] = closing.get(who, _NO_CHANGE) + p.deltas
+                    kinds[kind] = kinds.get(kind, 0) + amount
+            end_of = closing.get(who)
+            if end_of is None:
+                closing[who] = [p, q, c, d]
+            else:
+                end_of[0] += p
+                end_of[1] += q
+                end_of[2] += c
+                end_of[3] += d
         m = self._money
         out = []
         for who in sorted(opening, key=id_key):
             kinds = moved.get(who, {})
-            end_of = closing.get(who, _NO_CHANGE)
+            end_of = closing.get(who, [0, 0, 0, 0])
             out.append(
                 Statement(
                     who,
@@ -874,9 +1021,9 @@ class Ledger:
                     reversed=m(kinds.get("reversed", 0)),
                     clawed_back=m(kinds.get("clawed_back", 0)),
                     paid=m(kinds.get("paid", 0)),
-                    pending=m(end_of.pending),
-                    payable=m(end_of.payable),
-                    clawback_due=m(end_of.clawback),
+                    pending=m(end_of[0]),
+                    payable=m(end_of[1]),
+                    clawback_due=m(end_of[2]),
                 )
             )
         return tuple(out)
@@ -897,10 +1044,12 @@ class Ledger:
         Decimal('0.60')
         """
         with self._lock:
-            order = self._current().fold.orders.get(order_id)
+            fold = self._current().fold
+            order = fold.orders.get(order_id)
+            refunded = fold.refunded.get(order_id, 0)
         if order is None:
             raise InvalidInputError(f"'order_id' {order_id!r} is not recorded")
-        remaining = from_minor_units(order.base_minor - order.refunded_minor, self.plan.currency)
+        remaining = from_minor_units(order.base_minor - refunded, self.plan.currency)
         return level_entries(self.plan, order_id, remaining, order.served, lambda who: who)
 
     # -- JSON lines --------------------------------------------------------------------------
@@ -1025,10 +1174,6 @@ class Ledger:
             ["distributor", "pending", "payable", "paid", "clawback due"],
             title=f"Commission ledger ({len(self.events):,} events, {currency})",
         )
-
-
-def _bucket_tuple(d: Deltas) -> tuple[int, int, int, int]:
-    return (d.pending, d.payable, d.clawback, d.paid)
 
 
 def _admit(
