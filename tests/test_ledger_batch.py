@@ -187,9 +187,10 @@ def same_ledger(a: Ledger, b: Ledger) -> None:
 
 
 def fold_state(fold: journal.Fold) -> tuple:
-    """Everything a fold knows, copied into comparable form."""
+    """Everything a fold knows, copied into comparable form (the journal in business order:
+    a batch makes the postings of its orders together)."""
     return (
-        list(fold.lines),
+        sorted(fold.lines, key=lambda line: line[9]),
         {w: tuple(v) for w, v in fold.totals.items()},
         {w: v for w, v in fold.due_unpaid.items() if v},
         {w: v for w, v in fold.clawback.items() if v},

@@ -105,6 +105,11 @@ _KIND_RANK = {
 #: id part as its type's name and its value (so integer and string ids compare).
 BusinessKey: TypeAlias = "tuple[Any, ...]"
 
+#: One posting as the fold keeps it: seconds, distributor, kind, amount, ref, the four
+#: deltas (pending, payable, clawback, paid) and the business key of its cause (the event,
+#: or ``(seconds, -1, n)`` for the n-th maturity).
+Line: TypeAlias = "tuple[int, Id, PostingKind, int, Id, int, int, int, int, BusinessKey]"
+
 
 @attrs.frozen
 class Deltas:
@@ -284,15 +289,64 @@ class _Order(NamedTuple):
     time) and where its items are (``first``, ``first + 1``, ... one per level paid)."""
 
     base_minor: int
-    served: list
+    served: Sequence[tuple[int, Id, int, Decimal, bool, int]]
     first: int
     n_items: int
+
+
+class _Levels(Sequence[tuple[int, Id, int, Decimal, bool, int]]):
+    """The levels one order pays, as rows ``a:b`` of a vectorised split's columns: the
+    ``(level, who, rate, uplift, capped, rank)`` tuples of
+    :func:`~privtraffic.commission.served_levels` are built when first read (most orders are
+    never refunded or looked at again)."""
+
+    __slots__ = ("_a", "_b", "_rows", "_table")
+
+    def __init__(self, table: tuple[Any, ...], a: int, b: int) -> None:
+        self._table, self._a, self._b = table, a, b
+        self._rows: list[tuple[int, Id, int, Decimal, bool, int]] | None = None
+
+    def _built(self) -> list[tuple[int, Id, int, Decimal, bool, int]]:
+        rows = self._rows
+        if rows is None:
+            level, who, rate, rank, capped, plan, uplifts = self._table
+            a, b = self._a, self._b
+            rows = []
+            for lv, w, r, k, c in zip(
+                level[a:b], who[a:b], rate[a:b], rank[a:b], capped[a:b], strict=True
+            ):
+                uplift = uplifts.get(k)
+                if uplift is None:
+                    uplift = uplifts[k] = plan.uplift_for(k)
+                rows.append((lv, w, r, uplift, c, k))
+            self._rows = rows
+        return rows
+
+    def __len__(self) -> int:
+        return self._b - self._a
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._built()[i]
+
+    def __iter__(self) -> Iterator[tuple[int, Id, int, Decimal, bool, int]]:
+        return iter(self._built())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, _Levels)):
+            return self._built() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._built())
 
 
 _NEVER = np.iinfo(np.int64).max
 _INT64_MAX = np.iinfo(np.int64).max
 _MISSING: Any = object()  # "there was no entry": restoring a mark deletes the key
 _NETWORK_EVENTS = (DistributorJoined, RightsGranted, RightsRevoked, RankChanged, CustomerBound)
+_NETWORK_KINDS = frozenset(_NETWORK_EVENTS)
 
 #: Fewest orders of one run (between two network events) split in one vectorised call.
 _VECTOR_MIN = 24
@@ -417,9 +471,9 @@ class Fold:
         self.rights: dict[Id, bool] = dict(zip(users, network.has_rights.tolist(), strict=True))
         self.ranks: dict[Id, int] = dict(zip(users, network.rank.tolist(), strict=True))
         self.bindings: dict[Id, tuple[Id, int]] = {}  # buyer -> (distributor, binding ends)
-        # the journal: (seconds, distributor, kind, amount, ref, pending, payable, clawback,
-        # paid) per posting, turned into Posting values when asked (postings())
-        self.lines: list[tuple[int, Id, PostingKind, int, Id, int, int, int, int]] = []
+        # the journal, a Line per posting in the order they were made, turned into Posting
+        # values in business order when asked (postings())
+        self.lines: list[Line] = []
         self.totals: dict[Id, list[int]] = {}  # pending, payable, clawback, paid
         self.first_line: dict[Id, int] = {}  # where each distributor's first posting is
         self.due_unpaid: dict[Id, int] = {}  # unpaid of settled items not yet matured
@@ -434,7 +488,7 @@ class Fold:
         self.item_mature_at: list[int] = []
         self.by_person: dict[Id, list[int]] = {}  # distributor -> their items, oldest first
         self.clawback: dict[Id, int] = {}
-        self.due: list[tuple[int, int, Id]] = []  # (matures at, seq, order)
+        self.due: list[tuple[int, int, Id, BusinessKey]] = []  # (matures at, n, order, cause)
         self.seq = 0
         self.applied = 0  # events folded
         self.frontier: BusinessKey = (np.iinfo(np.int64).min, 0)
@@ -442,7 +496,8 @@ class Fold:
         self.resolved: dict[Id, Decimal] = {}  # payout id -> cash paid, for "all payable"
         self.marks: list[_Mark] = []
         self._mark: _Mark | None = None  # the newest mark, which saves what changes
-        self._splits: dict[Id, tuple[int, list, list[int]]] = {}  # see _split_orders()
+        # order -> (base, levels, who of each level, amount of each level); see _split_orders()
+        self._splits: dict[Id, tuple[int, Sequence[Any], list[Id], list[int]]] = {}
         self._refund_splits: dict[Id, list[int]] = {}  # see _split_refunds()
         self._network = network  # the network as it stands, while net_version is unchanged
         self._network_version = 0
@@ -555,7 +610,7 @@ class Fold:
     def _unpost(self, n_lines: int) -> None:
         """Take the postings after the first ``n_lines`` out of the journal and the totals."""
         lines, totals, first_line, dirty = self.lines, self.totals, self.first_line, self.dirty
-        for _, who, _, _, _, p, q, c, d in lines[n_lines:]:
+        for _, who, _, _, _, p, q, c, d, _ in lines[n_lines:]:
             tot = totals[who]
             tot[0] -= p
             tot[1] -= q
@@ -596,6 +651,7 @@ class Fold:
 
     def post(
         self,
+        cause: BusinessKey,
         t: int,
         who: Id,
         kind: PostingKind,
@@ -608,12 +664,13 @@ class Fold:
         paid: int = 0,
         dirty: bool = True,
     ) -> None:
-        """Append a posting at ``t`` seconds (none for a zero amount) and add it to ``who``'s
-        totals (``dirty``: it changes their final balance; a maturity does not)."""
+        """Append a posting at ``t`` seconds caused by the event (or maturity) at ``cause`` in
+        business order (none for a zero amount), and add it to ``who``'s totals (``dirty``: it
+        changes their final balance; a maturity does not)."""
         if not amount:
             return
         lines = self.lines
-        lines.append((t, who, kind, amount, ref, pending, payable, clawback, paid))
+        lines.append((t, who, kind, amount, ref, pending, payable, clawback, paid, cause))
         tot = self.totals.get(who)
         if tot is None:
             tot = self.totals[who] = [0, 0, 0, 0]
@@ -626,19 +683,19 @@ class Fold:
             self.dirty.add(who)
 
     def postings(self) -> list[Posting]:
-        """The journal so far as :class:`Posting` values, in the order they were posted."""
-        return _postings(self.lines)
+        """The journal so far as :class:`Posting` values, in business order: by the event or
+        maturity that caused each posting, a cause's postings in the order they were made."""
+        return _postings(sorted(self.lines, key=_cause))
 
     # -- dispatch ----------------------------------------------------------------------------
 
     def apply(
         self, event: LedgerEvent, *, strict: bool = False, key: BusinessKey | None = None
     ) -> None:
-        """Mature what is due by the event's time, then hand the event to its kind's handler.
+        """Fold one event that comes after everything folded so far in business order.
 
         ``strict``: the event is being recorded now, so an explicit payout larger than what is
-        payable is refused (:meth:`payout`). The event must come after everything folded so
-        far in business order.
+        payable is refused (:meth:`payout`).
         """
         if key is None:
             key = business_key(event)
@@ -657,11 +714,17 @@ class Fold:
         """Fold events given with their business keys, in business order, all after the
         frontier (the caller sorts them).
 
-        The orders between two network events are split first, all at once (one
-        :func:`~privtraffic.commission.compute_commissions` call over the network as it stands,
-        when there are enough of them); then every event goes to its handler in turn.
-        ``strict``: ``True`` when every event is being recorded now, or the keys
-        (``event.key``) of those that are.
+        The events are folded run by run, a run being the events between two network events
+        (at most ``MARK_SPACING`` of them). In a run the order does not matter for placing the
+        orders and settling them, so that is done for all of them at once: the orders' commission
+        is split in one vectorised :func:`~privtraffic.commission.compute_commissions` call
+        over the network as it stands (when there are enough of them), their items and
+        ``earned`` postings made together, then the settlements. Refunds, payouts and
+        maturities, which read what is paid and payable at their time, are then folded one by
+        one in business order (the refunds' splits computed together beforehand). The journal
+        comes out the same as folding event by event: each posting keeps its cause, and
+        :meth:`postings` orders them by it. ``strict``: ``True`` when every event is being
+        recorded now, or the keys (``event.key``) of those that are.
         """
         try:
             self._apply_runs(keyed, strict)
@@ -674,47 +737,71 @@ class Fold:
         keyed: Sequence[tuple[BusinessKey, LedgerEvent]],
         strict: bool | frozenset[tuple[Any, ...]],
     ) -> None:
-        handlers = _HANDLERS
+        network_kinds = _NETWORK_KINDS
         marking = self._mark is not None
+        spacing = MARK_SPACING
         n = len(keyed)
-        due = self.due
         i = 0
         while i < n:
             j = i
-            orders = []
-            refunds = []
-            while j < n:
-                kind = type(keyed[j][1])
-                if kind in _NETWORK_EVENTS:
-                    break
-                if kind is OrderPlaced:
-                    orders.append(cast("tuple[BusinessKey, OrderPlaced]", keyed[j]))
-                elif kind is Refund:
-                    refunds.append(cast(Refund, keyed[j][1]))
+            stop = min(n, i + spacing)
+            while j < stop and type(keyed[j][1]) not in network_kinds:
                 j += 1
-            if len(orders) >= _VECTOR_MIN:
-                self._split_orders(orders)
-            if len(refunds) > 1:
-                self._split_refunds(refunds)
-            end = j + 1 if j < n else n
-            for k in range(i, end):
-                key, event = keyed[k]
-                t = key[0]
-                if due and due[0][0] <= t:
-                    self.mature_until(t)
-                if isinstance(event, Payout):
-                    if type(strict) is bool:
-                        self.payout(event, t, strict=strict)
-                    else:
-                        self.payout(event, t, strict=event.key in strict)
-                else:
-                    handlers[type(event)](self, event, t)
+            if j > i:
+                self._apply_run(keyed[i:j], strict)
+            if j < n and type(keyed[j][1]) in network_kinds:
+                key, event = keyed[j]
+                if self.due and self.due[0][0] <= key[0]:
+                    self.mature_until(key[0])
+                _HANDLERS[type(event)](self, event, key)
                 self.frontier = key
                 self.applied += 1
-                if marking and self.applied - self.marks[-1].applied >= MARK_SPACING:
-                    self.mark()
-                    due = self.due
-            i = end
+                j += 1
+            i = j
+            if marking and self.applied - self.marks[-1].applied >= spacing:
+                self.mark()
+
+    def _apply_run(
+        self,
+        run: Sequence[tuple[BusinessKey, LedgerEvent]],
+        strict: bool | frozenset[tuple[Any, ...]],
+    ) -> None:
+        """Fold a run of money events (no network event among them), in business order."""
+        orders: list[tuple[BusinessKey, OrderPlaced]] = []
+        settled: list[tuple[BusinessKey, OrderSettled]] = []
+        rest: list[tuple[BusinessKey, LedgerEvent]] = []
+        for pair in run:
+            kind = type(pair[1])
+            if kind is OrderPlaced:
+                orders.append(cast("tuple[BusinessKey, OrderPlaced]", pair))
+            elif kind is OrderSettled:
+                settled.append(cast("tuple[BusinessKey, OrderSettled]", pair))
+            else:
+                rest.append(pair)
+        if orders:
+            if len(orders) >= _VECTOR_MIN:
+                self._split_orders(orders)
+            self._place(orders)
+        if settled:
+            self._settle(settled)
+        refunds = [cast(Refund, e) for _, e in rest if type(e) is Refund]
+        if len(refunds) > 1:
+            self._split_refunds(refunds)
+        everyone = type(strict) is bool  # else the keys of the events being recorded
+        recorded = frozenset() if everyone else cast("frozenset[tuple[Any, ...]]", strict)
+        for key, event in rest:
+            if self.due and self.due[0][0] <= key[0]:
+                self.mature_until(key[0])
+            if type(event) is Refund:
+                self.refund(cast(Refund, event), key)
+            else:
+                paid = cast(Payout, event)
+                self.payout(paid, key, strict=bool(strict) if everyone else paid.key in recorded)
+        last = run[-1][0]
+        if self.due and self.due[0][0] <= last[0]:
+            self.mature_until(last[0])
+        self.frontier = last
+        self.applied += len(run)
 
     def _split_orders(self, orders: Sequence[tuple[BusinessKey, OrderPlaced]]) -> None:
         """The commission of many orders over the network as it stands, in one vectorised
@@ -724,11 +811,11 @@ class Fold:
         plan, currency = self.plan, self.currency
         rows: list[tuple[OrderPlaced, Id, int]] = []
         for key, event in orders:
-            sharer = self.sharer_of(event, key[0])
+            sharer = event.sharer if event.sharer is not None else self.sharer_of(event, key[0])
             if sharer is not None:
                 rows.append((event, sharer, _minor_units(event.amount, currency)))
             else:
-                self._splits[event.order_id] = (_minor_units(event.amount, currency), [], [])
+                self._splits[event.order_id] = (_minor_units(event.amount, currency), [], [], [])
         if len(rows) < _VECTOR_MIN:
             return
         network = self._network_now(len(rows))
@@ -764,27 +851,24 @@ class Fold:
             batch = compute_commissions(plan, network, columns)
         except InvalidInputError:
             return  # an id the arrays cannot take: each order splits on its own
-        served: list[list[tuple[int, Id, int, Decimal, bool, int]]] = [[] for _ in rows]
-        amounts: list[list[int]] = [[] for _ in rows]
-        uplifts = self._uplifts
-        for r, who, level, rate, amount, rank, capped in zip(
-            batch.row.tolist(),
-            batch.beneficiary.tolist(),
+        bounds = np.searchsorted(batch.row, np.arange(len(rows) + 1)).tolist()
+        who, amount = batch.beneficiary.tolist(), batch.amount_minor.tolist()
+        table = (
             batch.level.tolist(),
+            who,
             batch.rate_units.tolist(),
-            batch.amount_minor.tolist(),
             batch.rank.tolist(),
             batch.capped.tolist(),
-            strict=True,
-        ):
-            uplift = uplifts.get(rank)
-            if uplift is None:
-                uplift = uplifts[rank] = plan.uplift_for(rank)
-            served[r].append((level, who, rate, uplift, capped, rank))
-            amounts[r].append(amount)
+            plan,
+            self._uplifts,
+        )
         splits = self._splits
-        for (event, _, base), mine, parts in zip(rows, served, amounts, strict=True):
-            splits[event.order_id] = (base, mine, parts)
+        for k, (event, _, base) in enumerate(rows):
+            a, b = bounds[k], bounds[k + 1]
+            if a == b:
+                splits[event.order_id] = (base, [], [], [])
+            else:
+                splits[event.order_id] = (base, _Levels(table, a, b), who[a:b], amount[a:b])
 
     def _split_refunds(self, refunds: Sequence[Refund]) -> None:
         """What each refund leaves of its order's commission, for many refunds at once: the
@@ -796,16 +880,9 @@ class Fold:
         groups: dict[int, list[tuple[Id, int, list[int]]]] = {}
         for event in refunds:
             order_id = event.order_id
-            order = self.orders.get(order_id)
-            if order is not None:
-                base, served = order.base_minor, order.served
-                before = refunded.get(order_id, self.refunded.get(order_id, 0))
-            else:
-                split = self._splits.get(order_id)
-                if split is None:
-                    continue  # placed in this run, split on its own: so is the refund
-                base, served = split[0], split[1]
-                before = refunded.get(order_id, 0)
+            order = self.orders[order_id]  # placed before, or earlier in the run
+            base, served = order.base_minor, order.served
+            before = refunded.get(order_id, self.refunded.get(order_id, 0))
             refunded[order_id] = after = before + _minor_units(event.amount, currency)
             rates = [level[2] for level in served]
             if not rates:
@@ -859,7 +936,7 @@ class Fold:
         matured, item_due, mature_at = self.item_matured, self.item_due, self.item_mature_at
         m = self._mark
         while due and (t is None or due[0][0] <= t):
-            at_s, _, order_id = heapq.heappop(due)
+            at_s, _, order_id, cause = heapq.heappop(due)
             order = orders[order_id]
             for i in range(order.first, order.first + order.n_items):
                 if matured[i]:
@@ -872,6 +949,7 @@ class Fold:
                     who = who_of[i]
                     self._due_change(who, -unpaid, dirty=False)
                     self.post(
+                        cause,
                         at_s,
                         who,
                         "matured",
@@ -881,8 +959,6 @@ class Fold:
                         payable=unpaid,
                         dirty=False,
                     )
-        if t is not None and (t, -1) > self.frontier:
-            self.frontier = (t, -1)
 
     def _due_change(self, who: Id, units: int, *, dirty: bool = True) -> None:
         if units:
@@ -900,7 +976,7 @@ class Fold:
 
     # -- the network as it stands ------------------------------------------------------------
 
-    def joined(self, event: DistributorJoined, t: int) -> None:
+    def joined(self, event: DistributorJoined, key: BusinessKey) -> None:
         """The distributor is in the network from now on, under their upline."""
         who = event.distributor
         self._save_network("upline", self.upline, who)
@@ -910,19 +986,19 @@ class Fold:
         self.rights[who] = event.has_rights
         self.ranks[who] = event.rank
 
-    def rights_changed(self, event: RightsGranted | RightsRevoked, t: int) -> None:
+    def rights_changed(self, event: RightsGranted | RightsRevoked, key: BusinessKey) -> None:
         """Rights start or stop from now on."""
         self._save_network("rights", self.rights, event.distributor)
         self.rights[event.distributor] = isinstance(event, RightsGranted)
 
-    def rank_changed(self, event: RankChanged, t: int) -> None:
+    def rank_changed(self, event: RankChanged, key: BusinessKey) -> None:
         """A new rank from now on."""
         self._save_network("ranks", self.ranks, event.distributor)
         self.ranks[event.distributor] = event.rank
 
-    def bound(self, event: CustomerBound, t: int) -> None:
+    def bound(self, event: CustomerBound, key: BusinessKey) -> None:
         """A link: the buyer is (re-)bound under the plan's binding mode."""
-        mode, buyer = self.plan.binding, event.buyer
+        mode, buyer, t = self.plan.binding, event.buyer, key[0]
         self._save(self.bindings, "bindings", buyer)
         if mode == "rebind":
             self.bindings[buyer] = (event.distributor, _NEVER)
@@ -960,75 +1036,102 @@ class Fold:
 
     # -- money -------------------------------------------------------------------------------
 
-    def order_placed(self, event: OrderPlaced, t: int) -> None:
+    def order_placed(self, event: OrderPlaced, key: BusinessKey) -> None:
         """Each level the order pays becomes an item, earned and pending."""
-        order_id = event.order_id
-        found = self._splits.pop(order_id, None) if self._splits else None
-        if found is None:
-            base = _minor_units(event.amount, self.currency)
-            served = self.served_for(event, t)
-            amounts = level_amounts_minor(self.plan, base, served)
-        else:
-            base, served, amounts = found
-        first = len(self.item_amount)
-        n = len(served)
-        self.orders[order_id] = tuple.__new__(_Order, (base, served, first, n))  # no checks
-        m = self._mark
-        if m is not None:
-            m.created.append(order_id)
-        if not n:
-            return
-        whos = [level[1] for level in served]
-        self.item_who.extend(whos)
-        self.item_amount.extend(amounts)
-        zeros = [0] * n
+        self._place([(key, event)])
+
+    def _place(self, orders: Sequence[tuple[BusinessKey, OrderPlaced]]) -> None:
+        """:meth:`order_placed` for the orders of a run, their items made together."""
+        splits, plan, currency = self._splits, self.plan, self.currency
+        by_person, lines, totals = self.by_person, self.lines, self.totals
+        first_line, dirty, placed = self.first_line, self.dirty, self.orders
+        whos_all: list[Id] = []
+        amounts_all: list[int] = []
+        created: list[Id] = []
+        i = first = len(self.item_amount)
+        for key, event in orders:
+            order_id = event.order_id
+            found = splits.pop(order_id, None) if splits else None
+            if found is None:
+                base = _minor_units(event.amount, currency)
+                served: Sequence[Any] = self.served_for(event, key[0])
+                whos = [level[1] for level in served]
+                amounts = level_amounts_minor(plan, base, served)
+            else:
+                base, served, whos, amounts = found
+            n = len(whos)
+            placed[order_id] = tuple.__new__(_Order, (base, served, i, n))  # no checks
+            created.append(order_id)
+            if not n:
+                continue
+            whos_all.extend(whos)
+            amounts_all.extend(amounts)
+            t = key[0]
+            for who, amount in zip(whos, amounts, strict=True):
+                mine = by_person.get(who)
+                if mine is None:
+                    by_person[who] = [i]
+                else:
+                    mine.append(i)
+                i += 1
+                if amount:  # self.post(key, t, who, "earned", amount, ...), inlined
+                    lines.append((t, who, "earned", amount, order_id, amount, 0, 0, 0, key))
+                    tot = totals.get(who)
+                    if tot is None:
+                        totals[who] = [amount, 0, 0, 0]
+                        first_line[who] = len(lines) - 1
+                    else:
+                        tot[0] += amount
+                    dirty.add(who)
+        n_new = i - first
+        self.item_who.extend(whos_all)
+        self.item_amount.extend(amounts_all)
+        zeros = [0] * n_new
         self.item_paid.extend(zeros)
         self.item_mature_at.extend(zeros)
-        self.item_matured.extend([False] * n)
-        self.item_due.extend([False] * n)
-        by_person, lines, totals, dirty = self.by_person, self.lines, self.totals, self.dirty
-        i = first
-        for who, amount in zip(whos, amounts, strict=True):
-            mine = by_person.get(who)
-            if mine is None:
-                by_person[who] = [i]
-            else:
-                mine.append(i)
-            i += 1
-            if amount:  # self.post(t, who, "earned", amount, order_id, pending=amount), inlined
-                lines.append((t, who, "earned", amount, order_id, amount, 0, 0, 0))
-                tot = totals.get(who)
-                if tot is None:
-                    totals[who] = [amount, 0, 0, 0]
-                    self.first_line[who] = len(lines) - 1
-                else:
-                    tot[0] += amount
-                dirty.add(who)
+        falses = [False] * n_new
+        self.item_matured.extend(falses)
+        self.item_due.extend(falses)
+        if self._mark is not None:
+            self._mark.created.extend(created)
 
-    def order_settled(self, event: OrderSettled, t: int) -> None:
+    def order_settled(self, event: OrderSettled, key: BusinessKey) -> None:
         """The holding period starts; the order's items mature ``holding_days`` later."""
-        order = self.orders[event.order_id]
-        due, who_of = self.item_due, self.item_who
-        amount, paid = self.item_amount, self.item_paid
-        due_unpaid, dirty = self.due_unpaid, self.dirty
-        m = self._mark
-        for i in range(order.first, order.first + order.n_items):
-            if m is not None and i < m.n_items and i not in m.items:
-                self._save_item(i)
-            due[i] = True
-            unpaid = amount[i] - paid[i]
-            if unpaid:  # self._due_change(who, unpaid), inlined
-                who = who_of[i]
-                if m is not None and who not in m.due_unpaid:
-                    m.due_unpaid[who] = due_unpaid.get(who, _MISSING)
-                due_unpaid[who] = due_unpaid.get(who, 0) + unpaid
-                dirty.add(who)
-        heapq.heappush(self.due, (t + self.hold, self.seq, event.order_id))
-        self.seq += 1
+        self._settle([(key, event)])
         if self.hold == 0:
-            self.mature_until(t)
+            self.mature_until(key[0])
 
-    def refund(self, event: Refund, t: int) -> None:
+    def _settle(self, settled: Sequence[tuple[BusinessKey, OrderSettled]]) -> None:
+        """:meth:`order_settled` for the settlements of a run, but the maturities: those come
+        when the next refund, payout or run's end passes their time (they change nothing an
+        order or a settlement reads)."""
+        orders, due, who_of = self.orders, self.item_due, self.item_who
+        amount, paid = self.item_amount, self.item_paid
+        due_unpaid, dirty, heap = self.due_unpaid, self.dirty, self.due
+        hold, seq = self.hold, self.seq
+        m = self._mark
+        for key, event in settled:
+            order = orders[event.order_id]
+            for i in range(order.first, order.first + order.n_items):
+                if m is not None and i < m.n_items and i not in m.items:
+                    self._save_item(i)
+                due[i] = True
+                unpaid = amount[i] - paid[i]
+                if unpaid:  # self._due_change(who, unpaid), inlined
+                    who = who_of[i]
+                    if m is not None and who not in m.due_unpaid:
+                        m.due_unpaid[who] = due_unpaid.get(who, _MISSING)
+                    due_unpaid[who] = due_unpaid.get(who, 0) + unpaid
+                    dirty.add(who)
+            at_s = key[0] + hold
+            # a maturity's postings come just before the first event at or after its time;
+            # with no holding period, right after the settlement
+            cause = key if hold == 0 else (at_s, -1, seq)
+            heapq.heappush(heap, (at_s, seq, event.order_id, cause))
+            seq += 1
+        self.seq = seq
+
+    def refund(self, event: Refund, key: BusinessKey) -> None:
         """The order's levels are recomputed on what remains; each item moves to its new
         amount (:meth:`_change`)."""
         order_id = event.order_id
@@ -1041,9 +1144,9 @@ class Fold:
         if amounts is None:
             amounts = level_amounts_minor(self.plan, order.base_minor - refunded, order.served)
         for i, amount in zip(range(order.first, order.first + order.n_items), amounts, strict=True):
-            self._change(i, amount, t, order_id)
+            self._change(i, amount, key, order_id)
 
-    def _change(self, i: int, new_amount: int, t: int, ref: Id) -> None:
+    def _change(self, i: int, new_amount: int, key: BusinessKey, ref: Id) -> None:
         """Item ``i``'s amount changes: a cut comes out of its unpaid part first (reversed),
         the rest was paid already and is owed back (clawed back); a rise is earned."""
         amount, paid = self.item_amount, self.item_paid
@@ -1051,6 +1154,7 @@ class Fold:
         if delta == 0:
             return
         self._save_item(i)
+        t = key[0]
         who = self.item_who[i]
         matured = self.item_matured[i]
         unpaid_before = amount[i] - paid[i]
@@ -1058,16 +1162,16 @@ class Fold:
             from_unpaid = min(delta, unpaid_before)
             claw = delta - from_unpaid
             if matured:
-                self.post(t, who, "reversed", from_unpaid, ref, payable=-from_unpaid)
+                self.post(key, t, who, "reversed", from_unpaid, ref, payable=-from_unpaid)
             else:
-                self.post(t, who, "reversed", from_unpaid, ref, pending=-from_unpaid)
+                self.post(key, t, who, "reversed", from_unpaid, ref, pending=-from_unpaid)
             if claw:
                 self._clawback_change(who, claw)
-                self.post(t, who, "clawed_back", claw, ref, clawback=claw)
+                self.post(key, t, who, "clawed_back", claw, ref, clawback=claw)
         elif matured:  # a largest-remainder split may move a unit the other way
-            self.post(t, who, "earned", -delta, ref, payable=-delta)
+            self.post(key, t, who, "earned", -delta, ref, payable=-delta)
         else:
-            self.post(t, who, "earned", -delta, ref, pending=-delta)
+            self.post(key, t, who, "earned", -delta, ref, pending=-delta)
         amount[i] = new_amount
         paid[i] = min(paid[i], new_amount)
         if self.item_due[i]:
@@ -1085,7 +1189,7 @@ class Fold:
         payable = sum(amount[i] - paid[i] for i in ready)
         return ready, payable, min(payable, self.clawback.get(who, 0))
 
-    def payout(self, event: Payout, t: int, *, strict: bool = False) -> None:
+    def payout(self, event: Payout, key: BusinessKey, *, strict: bool = False) -> None:
         """Clawbacks due are offset against the payable balance first, then cash is paid,
         oldest payable commission first.
 
@@ -1127,30 +1231,32 @@ class Fold:
             self._save_item(i)
             paid[i] += step
             take -= step
-        ref = event.payout_id
+        ref, t = event.payout_id, key[0]
         if offset:
             self._clawback_change(who, -offset)
-            self.post(t, who, "offset", offset, ref, payable=-offset, clawback=-offset)
-        self.post(t, who, "paid", cash, ref, payable=-cash, paid=cash)
+            self.post(key, t, who, "offset", offset, ref, payable=-offset, clawback=-offset)
+        self.post(key, t, who, "paid", cash, ref, payable=-cash, paid=cash)
         excess = cash - available
         if excess > 0:
             self._clawback_change(who, excess)
-            self.post(t, who, "overpaid", excess, ref, payable=excess, clawback=excess)
+            self.post(key, t, who, "overpaid", excess, ref, payable=excess, clawback=excess)
 
     # -- reading -----------------------------------------------------------------------------
 
-    def future_lines(self) -> list[tuple[int, Id, PostingKind, int, Id, int, int, int, int]]:
+    def future_lines(self) -> list[Line]:
         """The maturities still to come after the last event, as journal lines, in the order
         they would post."""
-        out: list[tuple[int, Id, PostingKind, int, Id, int, int, int, int]] = []
+        out: list[Line] = []
         amount, paid, matured = self.item_amount, self.item_paid, self.item_matured
-        for at_s, _, order_id in sorted(self.due):
+        for at_s, _, order_id, cause in sorted(self.due):
             order = self.orders[order_id]
             for i in range(order.first, order.first + order.n_items):
                 unpaid = amount[i] - paid[i]
                 if not matured[i] and unpaid:
                     who = self.item_who[i]
-                    out.append((at_s, who, "matured", unpaid, order_id, -unpaid, unpaid, 0, 0))
+                    out.append(
+                        (at_s, who, "matured", unpaid, order_id, -unpaid, unpaid, 0, 0, cause)
+                    )
         return out
 
     def future_postings(self) -> list[Posting]:
@@ -1162,7 +1268,7 @@ class Fold:
         seconds (inclusive; ``None``: after every event, maturities still to come included)."""
         if as_of is not None and as_of < self.frontier[0]:
             out: dict[Id, list[int]] = {}
-            for t, who, _, _, _, p, q, c, d in self.lines:
+            for t, who, _, _, _, p, q, c, d, _ in self.lines:
                 if t <= as_of:
                     s = out.get(who)
                     if s is None:
@@ -1178,7 +1284,7 @@ class Fold:
             moved = self.due_unpaid
         else:
             amount, paid, matured = self.item_amount, self.item_paid, self.item_matured
-            for at_s, _, order_id in self.due:
+            for at_s, _, order_id, _ in self.due:
                 if at_s <= as_of:
                     order = self.orders[order_id]
                     for i in range(order.first, order.first + order.n_items):
@@ -1198,11 +1304,8 @@ class Fold:
         return (t[0] - m, t[1] + m, t[2], t[3])
 
 
-#: The handler of each kind of event but payouts (which take ``strict``).
-_HANDLERS: dict[type, Callable[[Fold, Any, int], None]] = {
-    OrderPlaced: Fold.order_placed,
-    OrderSettled: Fold.order_settled,
-    Refund: Fold.refund,
+#: The handler of each kind of network event.
+_HANDLERS: dict[type, Callable[[Fold, Any, BusinessKey], None]] = {
     DistributorJoined: Fold.joined,
     RightsGranted: Fold.rights_changed,
     RightsRevoked: Fold.rights_changed,
@@ -1211,13 +1314,15 @@ _HANDLERS: dict[type, Callable[[Fold, Any, int], None]] = {
 }
 
 
-def _postings(
-    lines: Iterable[tuple[int, Id, PostingKind, int, Id, int, int, int, int]],
-) -> list[Posting]:
+def _postings(lines: Iterable[Line]) -> list[Posting]:
     return [
         Posting(np.datetime64(t, "s"), who, kind, amount, ref, Deltas(p, q, c, d))
-        for t, who, kind, amount, ref, p, q, c, d in lines
+        for t, who, kind, amount, ref, p, q, c, d, _ in lines
     ]
+
+
+def _cause(line: Line) -> BusinessKey:
+    return line[9]
 
 
 def _absent_id(ids: Sequence[Id]) -> Id | None:

@@ -51,12 +51,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import operator
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from json.encoder import encode_basestring_ascii
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -100,7 +100,7 @@ from privtraffic.money import format_amount, from_minor_units, minor_exponent
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from privtraffic.commission.store import LedgerStore
+    from privtraffic.commission.store import LedgerStore, LedgerWriter
 
 __all__ = ["POSTING_KINDS", "Ledger", "Posting"]
 
@@ -110,27 +110,6 @@ _EVENT_NAMES = ", ".join(t.__name__ for t in EVENT_TYPES)
 _EXACT_TYPES = frozenset(EVENT_TYPES)
 
 _row_text = event_to_json
-
-
-def _id_text(who: Id) -> str:
-    """A distributor id as the JSON text a store's balance rows are keyed by
-    (``json.dumps(who)``)."""
-    if type(who) is int:
-        return int.__repr__(who)
-    if type(who) is str:
-        return encode_basestring_ascii(who)
-    return json.dumps(who)  # pragma: no cover - ids are str or int
-
-
-def _id_of_text(text: str) -> Id:
-    """The inverse of :func:`_id_text`."""
-    if text[:1] == '"':
-        if "\\" not in text:
-            return text[1:-1]
-    elif text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
-        return int(text)
-    who: Id = json.loads(text)
-    return who
 
 
 def _first(pair: tuple[BusinessKey, LedgerEvent]) -> BusinessKey:
@@ -148,16 +127,20 @@ def _segments(
     before it. The two agree unless an event given after a payout is dated before it: the part
     ends just before such an event.
     """
-    parts: list[list[tuple[BusinessKey, LedgerEvent]]] = [[]]
+    kinds = list(map(type, events))
+    pairs = list(zip(keys, events, strict=True))
+    if Payout not in kinds:
+        return [pairs]
+    cuts: list[int] = []
     top: BusinessKey | None = None  # the latest payout of the current part
-    for key, event in zip(keys, events, strict=True):
+    for i in range(kinds.index(Payout), len(keys)):
+        key = keys[i]
         if top is not None and key < top:
-            parts.append([])
+            cuts.append(i)
             top = None
-        parts[-1].append((key, event))
-        if isinstance(event, Payout) and (top is None or key > top):
+        if kinds[i] is Payout and (top is None or key > top):
             top = key
-    return parts
+    return [pairs[a:b] for a, b in zip([0, *cuts], [*cuts, len(pairs)], strict=True)]
 
 
 def _same(recorded: LedgerEvent, offered: LedgerEvent) -> bool:
@@ -187,8 +170,9 @@ class _Registry:
 
     def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
         self.plan = plan
-        self.places = -minor_exponent(plan.currency)
+        self.unit = Decimal(1).scaleb(-minor_exponent(plan.currency))  # one minor unit
         self.by_key: dict[tuple[Any, ...], LedgerEvent] = {}
+        self.placed_at: dict[Id, int] = {}  # order -> seconds
         self.joined: dict[Id, int | None] = dict.fromkeys(network.users.tolist())
         self.kind: type | None = (
             None if len(network) == 0 else (int if network.users.dtype.kind in "iu" else str)
@@ -228,22 +212,30 @@ class _Registry:
                 f"{np.datetime64(since, 's')}, after {at}"
             )
 
-    def check(self, event: LedgerEvent) -> None:
-        """Refuse the event if it breaks a rule; otherwise change nothing."""
+    def check(self, event: LedgerEvent, t: int) -> None:
+        """Refuse the event (at ``t`` seconds) if it breaks a rule; otherwise change nothing."""
         currency = self.plan.currency
-        if isinstance(event, OrderPlaced):
-            exponent = event.amount.as_tuple().exponent
-            if type(exponent) is not int or exponent < self.places:  # else exact: no rounding
-                _amount_of(f"order {event.order_id!r}", event.amount, currency)
-            if event.sharer is not None:
-                who = event.sharer
+        kind = type(event)
+        if kind is OrderPlaced:
+            placed = cast(OrderPlaced, event)
+            try:
+                exact = placed.amount.quantize(self.unit) == placed.amount
+            except ArithmeticError:  # beyond the context's precision
+                exact = False
+            if not exact:  # refused (or too long for the quick test): the full check
+                _amount_of(f"order {placed.order_id!r}", placed.amount, currency)
+            who = placed.sharer
+            if who is not None:
                 since = self.joined.get(who, _ABSENT) if type(who) is self.kind else _ABSENT
-                if since is _ABSENT or (since is not None and since > seconds(event.at)):
-                    self.member(who, event.at, "sharer", f"order {event.order_id!r}")
-            if event.buyer is not None and not self.plan.self_purchase_earns:
-                self._kind_of(event.buyer, "buyer", f"order {event.order_id!r}")
-        elif isinstance(event, OrderSettled):
-            self.order(event, f"settlement of order {event.order_id!r}")
+                if since is _ABSENT or (since is not None and since > t):
+                    self.member(who, placed.at, "sharer", f"order {placed.order_id!r}")
+            if placed.buyer is not None and not self.plan.self_purchase_earns:
+                self._kind_of(placed.buyer, "buyer", f"order {placed.order_id!r}")
+        elif kind is OrderSettled:
+            settled = cast(OrderSettled, event)
+            placed_at = self.placed_at.get(settled.order_id)
+            if placed_at is None or t < placed_at:
+                self.order(settled, f"settlement of order {settled.order_id!r}")  # raises
         elif isinstance(event, Refund):
             what = f"refund {event.refund_id!r}"
             order = self.order(event, what)
@@ -285,20 +277,29 @@ class _Registry:
         else:  # pragma: no cover - the caller checks the type
             raise InvalidInputError(f"not a ledger event: {event!r}")
 
-    def add(self, event: LedgerEvent, key: tuple[Any, ...] | None = None) -> None:
-        self.by_key[event.key if key is None else key] = event
-        if isinstance(event, Refund):
+    def add(self, event: LedgerEvent) -> None:
+        self.by_key[event.key] = event
+        self.note(event, seconds(event.at))
+
+    def note(self, event: LedgerEvent, t: int) -> None:
+        """What :meth:`add` keeps beside the event itself (it is at ``t`` seconds)."""
+        kind = type(event)
+        if kind is OrderPlaced:
+            self.placed_at[cast(OrderPlaced, event).order_id] = t
+        elif isinstance(event, Refund):
             self.refunded[event.order_id] = (
                 self.refunded.get(event.order_id, Decimal(0)) + event.amount
             )
         elif isinstance(event, DistributorJoined):
-            self.joined[event.distributor] = seconds(event.at)
+            self.joined[event.distributor] = t
             if self.kind is None:
                 self.kind = type(event.distributor)
 
     def remove(self, event: LedgerEvent) -> None:
         del self.by_key[event.key]
-        if isinstance(event, Refund):
+        if isinstance(event, OrderPlaced):
+            del self.placed_at[event.order_id]
+        elif isinstance(event, Refund):
             self.refunded[event.order_id] -= event.amount
         elif isinstance(event, DistributorJoined):
             del self.joined[event.distributor]
@@ -344,23 +345,31 @@ class _Book:
         """
         registry = self.registry
         by_key = registry.by_key
+        events = list(events)
+        for event in events:
+            if type(event) not in _EXACT_TYPES and not isinstance(event, EVENT_TYPES):
+                raise InvalidInputError(
+                    f"'events' must be ledger events ({_EVENT_NAMES}) (got {type(event).__name__})"
+                )
+        all_keys = business_keys(events)
         new: list[LedgerEvent] = []
+        keys: list[BusinessKey] = []
+        check, note = registry.check, registry.note
         try:
-            for event in events:
-                if type(event) not in _EXACT_TYPES and not isinstance(event, EVENT_TYPES):
-                    raise InvalidInputError(
-                        f"'events' must be ledger events ({_EVENT_NAMES}) "
-                        f"(got {type(event).__name__})"
-                    )
+            for event, bkey in zip(events, all_keys, strict=True):
                 key = event.key
                 existing = by_key.get(key)
                 if existing is not None:
                     if _same(existing, event):
                         continue
                     raise _conflict(existing, event)
-                registry.check(event)
-                registry.add(event, key)
+                check(event, bkey[0])
+                by_key[key] = event
+                kind = type(event)
+                if kind is not OrderSettled:
+                    note(event, bkey[0])
                 new.append(event)
+                keys.append(bkey)
         except BaseException:
             for event in reversed(new):
                 registry.remove(event)
@@ -368,8 +377,10 @@ class _Book:
         if not new:
             self.refolded = False
             return new
-        keys = business_keys(new)
-        segments = _segments(new, keys)
+        if all(map(operator.le, keys, keys[1:])):  # given in business order: one part
+            segments = [list(zip(keys, new, strict=True))]
+        else:
+            segments = _segments(new, keys)
         done: list[LedgerEvent] = []  # folded by earlier parts of this call
         position: dict[int, int] = {}  # id of a new event -> its place in `new`
         refolded = False
@@ -377,6 +388,8 @@ class _Book:
             for segment in segments:
                 self._fold(sorted(segment, key=_first), strict)
                 refolded |= self.refolded
+                if not self.fold.resolved and len(segments) == 1:
+                    break
                 for key, event in segment:
                     paid = self._resolve(key, event)
                     if paid is not event:  # "all payable": keep the cash it paid
@@ -755,32 +768,44 @@ class Ledger:
                 admitted = True
                 seq = tx.append(before, [(event_key(e), _row_text(e)) for e in new])
                 if store.snapshots:
-                    fold = book.fold
-                    totals = fold.totals
-                    replace = book.refolded or not current
-                    if not replace and any(w not in totals for w in fold.dirty):
-                        replace = True  # an account that is gone: rewrite them all
-                    final = fold.final
-                    tx.put_balances(
-                        seq,
-                        [(_id_text(w), *final(w)) for w in (totals if replace else fold.dirty)],
-                        replace=replace,
-                    )
-                    fold.dirty.clear()
+                    self._put_balances(tx, seq, book, replace=book.refolded or not current)
             self._seen = seq
         except BaseException:
             if admitted:  # folded but perhaps not committed: fold again from the store
                 self._book, self._seen = None, 0
             raise
 
+    @staticmethod
+    def _put_balances(tx: LedgerWriter, seq: int, book: _Book, *, replace: bool) -> None:
+        """Store the balances this call changed as a new part of the snapshot; or all of them
+        as a new base, when the parts would grow longer than twice the base (and 4,096 rows),
+        or 256 of them, or an account is gone, or the stored balances were not current."""
+        fold = book.fold
+        totals, dirty = fold.totals, fold.dirty
+        if not replace:
+            base, changes, parts = tx.snapshot_size()
+            replace = (
+                changes + len(dirty) > 2 * base + 4096
+                or parts >= 256
+                or any(w not in totals for w in dirty)  # an account that is gone
+            )
+        due = fold.due_unpaid
+        rows = []
+        for who in totals if replace else dirty:
+            t = totals[who]
+            m = due.get(who, 0)
+            rows.append((who, t[0] - m, t[1] + m, t[2], t[3]))  # fold.final(who)
+        tx.put_balances(seq, rows, replace=replace)
+        dirty.clear()
+
     def _read_snapshot(self, only: Id | None = None) -> Balances | None:
         if self._store is None or self._book is not None or not self._store.snapshots:
             return None
-        found = self._store.snapshot(None if only is None else _id_text(only))
+        found = self._store.snapshot(only)
         if found is None:
             return None
         _, rows = found
-        return self._balances({_id_of_text(r[0]): r[1:] for r in rows})
+        return self._balances({r[0]: (r[1], r[2], r[3], r[4]) for r in rows})
 
     def _balances(self, sums: dict[Id, tuple[int, int, int, int]]) -> Balances:
         """:class:`Balances` of ``(pending, payable, clawback, paid)`` minor units by id."""
@@ -987,7 +1012,7 @@ class Ledger:
         with self._lock:
             fold = self._current().fold
             lines = [*fold.lines, *fold.future_lines()]
-        for t, who, kind, amount, _, p, q, c, d in lines:
+        for t, who, kind, amount, _, p, q, c, d, _ in lines:
             if (only is not None and who != only) or t >= s1:
                 continue
             if t < s0:
@@ -1204,7 +1229,7 @@ def _refused_line(book: _Book, events: Sequence[LedgerEvent], lines: Sequence[in
                     continue
                 return number
             try:
-                registry.check(event)
+                registry.check(event, seconds(event.at))
             except InvalidInputError:
                 return number
             registry.add(event)
