@@ -65,7 +65,7 @@ from privtraffic.commission.split import (
     served_levels,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.money import allocate_minor_rows, from_minor_units
+from privtraffic.money import allocate_minor_rows, from_minor_units, minor_exponent
 
 __all__ = [
     "POSTING_KINDS",
@@ -284,62 +284,24 @@ def order_entries(
     return level_entries(plan, order.order_id, amount, served, lambda who: who)
 
 
+#: The levels an order pays: the ``(level, who, rate, uplift, capped, rank)`` of
+#: :func:`~privtraffic.commission.served_levels`.
+Served: TypeAlias = "list[tuple[int, Id, int, Decimal, bool, int]]"
+
+
 class _Order(NamedTuple):
     """An order while the journal is folded: its base, the levels it pays (fixed at the order's
-    time) and where its items are (``first``, ``first + 1``, ... one per level paid)."""
+    time) and where its items are (``first``, ``first + 1``, ... one per level paid).
+
+    ``levels`` is the :data:`Served` list, or -- for an order split in a vectorised run --
+    ``(run, a, b)``: rows ``a:b`` of that run's columns (:meth:`Fold.served`), so that most
+    orders, never refunded or looked at again, keep three integers.
+    """
 
     base_minor: int
-    served: Sequence[tuple[int, Id, int, Decimal, bool, int]]
+    levels: Served | tuple[int, int, int]
     first: int
     n_items: int
-
-
-class _Levels(Sequence[tuple[int, Id, int, Decimal, bool, int]]):
-    """The levels one order pays, as rows ``a:b`` of a vectorised split's columns: the
-    ``(level, who, rate, uplift, capped, rank)`` tuples of
-    :func:`~privtraffic.commission.served_levels` are built when first read (most orders are
-    never refunded or looked at again)."""
-
-    __slots__ = ("_a", "_b", "_rows", "_table")
-
-    def __init__(self, table: tuple[Any, ...], a: int, b: int) -> None:
-        self._table, self._a, self._b = table, a, b
-        self._rows: list[tuple[int, Id, int, Decimal, bool, int]] | None = None
-
-    def _built(self) -> list[tuple[int, Id, int, Decimal, bool, int]]:
-        rows = self._rows
-        if rows is None:
-            level, who, rate, rank, capped, plan, uplifts = self._table
-            a, b = self._a, self._b
-            rows = []
-            for lv, w, r, k, c in zip(
-                level[a:b], who[a:b], rate[a:b], rank[a:b], capped[a:b], strict=True
-            ):
-                uplift = uplifts.get(k)
-                if uplift is None:
-                    uplift = uplifts[k] = plan.uplift_for(k)
-                rows.append((lv, w, r, uplift, c, k))
-            self._rows = rows
-        return rows
-
-    def __len__(self) -> int:
-        return self._b - self._a
-
-    def __getitem__(self, i: Any) -> Any:
-        return self._built()[i]
-
-    def __iter__(self) -> Iterator[tuple[int, Id, int, Decimal, bool, int]]:
-        return iter(self._built())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (list, _Levels)):
-            return self._built() == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._built())
 
 
 _NEVER = np.iinfo(np.int64).max
@@ -377,6 +339,7 @@ class _Mark:
         "items",
         "n_items",
         "n_lines",
+        "n_runs",
         "network",
         "pinned",
         "refunded",
@@ -389,6 +352,7 @@ class _Mark:
         self.seq = fold.seq
         self.n_lines = len(fold.lines)
         self.n_items = len(fold.item_amount)
+        self.n_runs = len(fold._runs)
         self.due = list(fold.due)
         self.pinned = False
         self.clear()
@@ -497,7 +461,9 @@ class Fold:
         self.marks: list[_Mark] = []
         self._mark: _Mark | None = None  # the newest mark, which saves what changes
         # order -> (base, levels, who of each level, amount of each level); see _split_orders()
-        self._splits: dict[Id, tuple[int, Sequence[Any], list[Id], list[int]]] = {}
+        self._splits: dict[Id, tuple[int, Any, Sequence[Id], Sequence[int]]] = {}
+        # the columns of each vectorised run's split: level, who, rate, rank, capped, amount
+        self._runs: list[tuple[list[Any], ...]] = []
         self._refund_splits: dict[Id, list[int]] = {}  # see _split_refunds()
         self._network = network  # the network as it stands, while net_version is unchanged
         self._network_version = 0
@@ -560,6 +526,7 @@ class Fold:
             self.item_mature_at,
         ):
             del column[n:]
+        del self._runs[target.n_runs :]
         self.due = list(target.due)
         self.seq = target.seq
         self.applied = target.applied
@@ -808,14 +775,15 @@ class Fold:
         :func:`~privtraffic.commission.compute_commissions` call; kept for
         :meth:`order_placed`. Falls back to each order's own split when the network as it
         stands would cost more to build than the call saves, or the ids do not suit arrays."""
-        plan, currency = self.plan, self.currency
+        plan = self.plan
+        scale = minor_exponent(self.currency)  # _minor_units(amount) is int(amount.scaleb(scale))
         rows: list[tuple[OrderPlaced, Id, int]] = []
         for key, event in orders:
             sharer = event.sharer if event.sharer is not None else self.sharer_of(event, key[0])
             if sharer is not None:
-                rows.append((event, sharer, _minor_units(event.amount, currency)))
+                rows.append((event, sharer, int(event.amount.scaleb(scale))))
             else:
-                self._splits[event.order_id] = (_minor_units(event.amount, currency), [], [], [])
+                self._splits[event.order_id] = (int(event.amount.scaleb(scale)), [], [], [])
         if len(rows) < _VECTOR_MIN:
             return
         network = self._network_now(len(rows))
@@ -853,14 +821,16 @@ class Fold:
             return  # an id the arrays cannot take: each order splits on its own
         bounds = np.searchsorted(batch.row, np.arange(len(rows) + 1)).tolist()
         who, amount = batch.beneficiary.tolist(), batch.amount_minor.tolist()
-        table = (
-            batch.level.tolist(),
-            who,
-            batch.rate_units.tolist(),
-            batch.rank.tolist(),
-            batch.capped.tolist(),
-            plan,
-            self._uplifts,
+        run = len(self._runs)
+        self._runs.append(
+            (
+                batch.level.tolist(),
+                who,
+                batch.rate_units.tolist(),
+                batch.rank.tolist(),
+                batch.capped.tolist(),
+                amount,
+            )
         )
         splits = self._splits
         for k, (event, _, base) in enumerate(rows):
@@ -868,7 +838,25 @@ class Fold:
             if a == b:
                 splits[event.order_id] = (base, [], [], [])
             else:
-                splits[event.order_id] = (base, _Levels(table, a, b), who[a:b], amount[a:b])
+                splits[event.order_id] = (base, (run, a, b), who[a:b], amount[a:b])
+
+    def served(self, order: _Order) -> Served:
+        """The levels ``order`` pays (over the network as it stood at its time)."""
+        levels = order.levels
+        if type(levels) is list:
+            return levels
+        run, a, b = cast("tuple[int, int, int]", levels)
+        level, who, rate, rank, capped, _ = self._runs[run]
+        uplifts, plan = self._uplifts, self.plan
+        out: Served = []
+        for lv, w, r, k, c in zip(
+            level[a:b], who[a:b], rate[a:b], rank[a:b], capped[a:b], strict=True
+        ):
+            uplift = uplifts.get(k)
+            if uplift is None:
+                uplift = uplifts[k] = plan.uplift_for(k)
+            out.append((lv, w, r, uplift, c, k))
+        return out
 
     def _split_refunds(self, refunds: Sequence[Refund]) -> None:
         """What each refund leaves of its order's commission, for many refunds at once: the
@@ -877,27 +865,30 @@ class Fold:
         :meth:`refund`. The refunds come in business order, as they will be applied."""
         plan, currency = self.plan, self.currency
         refunded: dict[Id, int] = {}
-        groups: dict[int, list[tuple[Id, int, list[int]]]] = {}
+        groups: dict[int, list[tuple[Id, int, list[int]]]] = {}  # levels -> refunds
         for event in refunds:
             order_id = event.order_id
             order = self.orders[order_id]  # placed before, or earlier in the run
-            base, served = order.base_minor, order.served
+            base, served = order.base_minor, self.served(order)
             before = refunded.get(order_id, self.refunded.get(order_id, 0))
             refunded[order_id] = after = before + _minor_units(event.amount, currency)
             rates = [level[2] for level in served]
             if not rates:
                 self._refund_splits[event.refund_id] = []
                 continue
-            total = order_total_minor(base - after, sum(rates), plan)
-            groups.setdefault(len(rates), []).append((event.refund_id, total, rates))
+            groups.setdefault(len(rates), []).append((event.refund_id, base - after, rates))
+        wide_from = _INT64_MAX // (4 * 10**plan.rate_places)
         for group in groups.values():
-            totals = [total for _, total, _ in group]
+            remaining = [r for _, r, _ in group]
             weights = [w for _, _, w in group]
-            wide = max(abs(t) for t in totals) * max(max(w) for w in weights) >= _INT64_MAX
-            dtype = object if wide or max(sum(w) for w in weights) >= _INT64_MAX else np.int64
-            parts = allocate_minor_rows(
-                np.array(totals, dtype=dtype), np.array(weights, dtype=dtype)
+            wide = max(remaining) > wide_from  # products beyond int64: Python integers
+            dtype = object if wide else np.int64
+            totals = order_total_minor(
+                np.array(remaining, dtype=dtype),
+                np.array([sum(w) for w in weights], dtype=np.int64),
+                plan,
             )
+            parts = allocate_minor_rows(totals, np.array(weights, dtype=totals.dtype))
             for (refund_id, _, _), mine in zip(group, parts.tolist(), strict=True):
                 self._refund_splits[refund_id] = [int(p) for p in mine]
 
@@ -1052,15 +1043,18 @@ class Fold:
         for key, event in orders:
             order_id = event.order_id
             found = splits.pop(order_id, None) if splits else None
+            whos: Sequence[Id]
+            amounts: Sequence[int]
             if found is None:
                 base = _minor_units(event.amount, currency)
-                served: Sequence[Any] = self.served_for(event, key[0])
+                served = self.served_for(event, key[0])
                 whos = [level[1] for level in served]
                 amounts = level_amounts_minor(plan, base, served)
+                levels: Any = served
             else:
-                base, served, whos, amounts = found
+                base, levels, whos, amounts = found
             n = len(whos)
-            placed[order_id] = tuple.__new__(_Order, (base, served, i, n))  # no checks
+            placed[order_id] = tuple.__new__(_Order, (base, levels, i, n))  # no checks
             created.append(order_id)
             if not n:
                 continue
@@ -1142,7 +1136,9 @@ class Fold:
         )
         amounts = self._refund_splits.pop(event.refund_id, None)
         if amounts is None:
-            amounts = level_amounts_minor(self.plan, order.base_minor - refunded, order.served)
+            amounts = level_amounts_minor(
+                self.plan, order.base_minor - refunded, self.served(order)
+            )
         for i, amount in zip(range(order.first, order.first + order.n_items), amounts, strict=True):
             self._change(i, amount, key, order_id)
 

@@ -354,7 +354,7 @@ class _Book:
         all_keys = business_keys(events)
         new: list[LedgerEvent] = []
         keys: list[BusinessKey] = []
-        check, note = registry.check, registry.note
+        check, note, placed_at = registry.check, registry.note, registry.placed_at
         try:
             for event, bkey in zip(events, all_keys, strict=True):
                 key = event.key
@@ -366,7 +366,9 @@ class _Book:
                 check(event, bkey[0])
                 by_key[key] = event
                 kind = type(event)
-                if kind is not OrderSettled:
+                if kind is OrderPlaced:
+                    placed_at[cast(OrderPlaced, event).order_id] = bkey[0]  # note(), inlined
+                elif kind is not OrderSettled:
                     note(event, bkey[0])
                 new.append(event)
                 keys.append(bkey)
@@ -790,12 +792,14 @@ class Ledger:
                 or any(w not in totals for w in dirty)  # an account that is gone
             )
         due = fold.due_unpaid
-        rows = []
-        for who in totals if replace else dirty:
+        ids = list(totals if replace else dirty)
+        amounts: list[int] = []
+        add = amounts.extend
+        for who in ids:  # fold.final(who), four at a time
             t = totals[who]
             m = due.get(who, 0)
-            rows.append((who, t[0] - m, t[1] + m, t[2], t[3]))  # fold.final(who)
-        tx.put_balances(seq, rows, replace=replace)
+            add((t[0] - m, t[1] + m, t[2], t[3]))
+        tx.put_balances(seq, ids, amounts, replace=replace)
         dirty.clear()
 
     def _read_snapshot(self, only: Id | None = None) -> Balances | None:
@@ -805,7 +809,18 @@ class Ledger:
         if found is None:
             return None
         _, rows = found
-        return self._balances({r[0]: (r[1], r[2], r[3], r[4]) for r in rows})
+        try:
+            rows.sort()  # by id: one kind of id, each once (the amounts never compared)
+        except TypeError:
+            rows.sort(key=lambda r: id_key(r[0]))
+        return Balances(
+            self.plan.currency,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[4] for r in rows],
+            [r[3] for r in rows],
+        )
 
     def _balances(self, sums: dict[Id, tuple[int, int, int, int]]) -> Balances:
         """:class:`Balances` of ``(pending, payable, clawback, paid)`` minor units by id."""
@@ -1075,7 +1090,7 @@ class Ledger:
         if order is None:
             raise InvalidInputError(f"'order_id' {order_id!r} is not recorded")
         remaining = from_minor_units(order.base_minor - refunded, self.plan.currency)
-        return level_entries(self.plan, order_id, remaining, order.served, lambda who: who)
+        return level_entries(self.plan, order_id, remaining, fold.served(order), lambda who: who)
 
     # -- JSON lines --------------------------------------------------------------------------
 

@@ -124,6 +124,7 @@ class Balances(Mapping[Id, Balance]):
         "_built",
         "_clawback",
         "_currency",
+        "_decimals",
         "_ids",
         "_paid",
         "_payable",
@@ -159,6 +160,7 @@ class Balances(Mapping[Id, Balance]):
                 )
         self._where: dict[Id, int] | None = None
         self._built: dict[Id, Balance] = {}
+        self._decimals: dict[int, Decimal] = {}
 
     @property
     def currency(self) -> str:
@@ -185,15 +187,23 @@ class Balances(Mapping[Id, Balance]):
         i = self._position(distributor)
         if i < 0:
             raise KeyError(distributor)
-        currency = self._currency
+        money = self._money
         found = self._built[distributor] = Balance(
             self._ids[i],
-            currency,
-            from_minor_units(self._pending[i], currency),
-            from_minor_units(self._payable[i], currency),
-            from_minor_units(self._paid[i], currency),
-            from_minor_units(self._clawback[i], currency),
+            self._currency,
+            money(self._pending[i]),
+            money(self._payable[i]),
+            money(self._paid[i]),
+            money(self._clawback[i]),
         )
+        return found
+
+    def _money(self, units: int) -> Decimal:
+        """``units`` as an amount (:func:`~privtraffic.money.from_minor_units`), each value
+        made once (most accounts share a few: zero above all)."""
+        found = self._decimals.get(units)
+        if found is None:
+            found = self._decimals[units] = from_minor_units(units, self._currency)
         return found
 
     def __contains__(self, distributor: object) -> bool:

@@ -39,7 +39,14 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 from privtraffic.commission._types import Id
 
-__all__ = ["BalanceRow", "LedgerStore", "LedgerWriter", "StoredEvent", "merge_balances"]
+__all__ = [
+    "BalanceRow",
+    "LedgerStore",
+    "LedgerWriter",
+    "StoredEvent",
+    "balances_json",
+    "merge_balances",
+]
 
 #: One stored event: its sequence number and its JSON row.
 StoredEvent: TypeAlias = "tuple[int, str]"
@@ -87,9 +94,12 @@ class LedgerWriter(Protocol):
         """
         ...  # pragma: no cover
 
-    def put_balances(self, seq: int, rows: Sequence[BalanceRow], *, replace: bool) -> None:
-        """Store balances as of event ``seq``: ``rows`` change those distributors' balances
-        (a new part), or with ``replace`` are all the balances there are (a new base)."""
+    def put_balances(
+        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
+    ) -> None:
+        """Store balances as of event ``seq``: the balances of ``ids`` (``amounts`` four per
+        id, pending, payable, clawback, paid) change (a new part), or with ``replace`` are
+        all the balances there are (a new base)."""
         ...  # pragma: no cover
 
 
@@ -186,34 +196,56 @@ class LedgerStore(Protocol):
         ...  # pragma: no cover
 
 
+def balances_json(ids: Sequence[Id], amounts: Sequence[int]) -> str:
+    """The JSON body a store keeps for one part of its snapshot: ``[ids, amounts]``, the
+    amounts flat (four per id: pending, payable, clawback, paid), which reads back without an
+    object per row (:func:`merge_balances`).
+
+    Examples
+    --------
+    >>> balances_json(["amy", 2], [1, 0, 0, 0, 5, 0, 0, 0])
+    '[["amy",2],[1,0,0,0,5,0,0,0]]'
+    """
+    if len(amounts) != 4 * len(ids):
+        raise ValueError(f"'amounts' must be four per id ({len(amounts)} for {len(ids)} ids)")
+    return json.dumps([list(ids), list(amounts)], separators=(",", ":"), ensure_ascii=False)
+
+
 def merge_balances(
     head: int, parts: Sequence[tuple[int, str]], only: Id | None = None
 ) -> tuple[int, list[BalanceRow]] | None:
     """The balances a store's snapshot parts hold, if they include event ``head``.
 
     ``parts`` are ``(last event included, JSON body)`` in the order they were written, the
-    base first; each body is a JSON array of ``[id, pending, payable, clawback, paid]``. The
-    latest row of a distributor wins. ``None`` when the parts stop before ``head`` (a writer
-    without snapshots appended since, or a store of an older layout).
+    base first; each body is :func:`balances_json` of its balances. The latest row of a
+    distributor wins. ``None`` when the parts stop before ``head`` (a writer without
+    snapshots appended since, or a store of an older layout).
 
     Examples
     --------
-    >>> merge_balances(7, [(5, '[["amy",1,0,0,0],[2,5,0,0,0]]'), (7, '[[2,0,5,0,0]]')])
+    >>> base = balances_json(["amy", 2], [1, 0, 0, 0, 5, 0, 0, 0])
+    >>> merge_balances(7, [(5, base), (7, balances_json([2], [0, 5, 0, 0]))])
     (7, [('amy', 1, 0, 0, 0), (2, 0, 5, 0, 0)])
-    >>> merge_balances(8, [(7, '[]')]) is None
+    >>> merge_balances(8, [(7, base)]) is None
     True
-    >>> merge_balances(7, [(7, '[["amy",1,0,0,0],[2,5,0,0,0]]')], only=2)
-    (7, [(2, 5, 0, 0, 0)])
+    >>> merge_balances(5, [(5, base)], only=2)
+    (5, [(2, 5, 0, 0, 0)])
     """
     if not parts:
         return (0, []) if head == 0 else None
     if parts[-1][0] != head:
         return None
-    latest: dict[Id, list[int]] = {}
+    where: dict[Id, int] = {}  # id -> its latest row in `amounts`
+    amounts: list[int] = []
     for _, body in parts:
-        for row in json.loads(body):
-            latest[row[0]] = row
+        ids, part = json.loads(body)
+        n = len(amounts) // 4
+        where.update(zip(ids, range(n, n + len(ids)), strict=True))
+        amounts += part
     if only is not None:
-        row = latest.get(only)
-        return head, [] if row is None else [(only, row[1], row[2], row[3], row[4])]
-    return head, [(r[0], r[1], r[2], r[3], r[4]) for r in latest.values()]
+        if only not in where:
+            return head, []
+        i = 4 * where[only]
+        return head, [(only, amounts[i], amounts[i + 1], amounts[i + 2], amounts[i + 3])]
+    a = amounts
+    return head, [(w, a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3]) for w, i in where.items()]

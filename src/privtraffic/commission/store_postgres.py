@@ -11,7 +11,6 @@ PostgresLedgerStore('host=/tmp dbname=shop', name='march')
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from privtraffic.commission._types import Id
-from privtraffic.commission.store import BalanceRow, StoredEvent, merge_balances
+from privtraffic.commission.store import BalanceRow, StoredEvent, balances_json, merge_balances
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 if TYPE_CHECKING:
@@ -107,9 +106,11 @@ class _Writer:
             ) from None
         return last
 
-    def put_balances(self, seq: int, rows: Sequence[BalanceRow], *, replace: bool) -> None:
+    def put_balances(
+        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
+    ) -> None:
         name = self.name
-        body = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        body = balances_json(ids, amounts)
         if replace:
             self.conn.execute("DELETE FROM privtraffic_ledger_snapshot WHERE name = %s", (name,))
             part = 0
@@ -118,7 +119,7 @@ class _Writer:
         self.conn.execute(
             "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
             "VALUES (%s, %s, %s, %s, %s)",
-            (name, part, seq, len(rows), body),
+            (name, part, seq, len(ids), body),
         )
 
 

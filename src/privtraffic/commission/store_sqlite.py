@@ -16,7 +16,6 @@ Decimal('9.90')
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -25,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from privtraffic.commission._types import Id
-from privtraffic.commission.store import BalanceRow, StoredEvent, merge_balances
+from privtraffic.commission.store import BalanceRow, StoredEvent, balances_json, merge_balances
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 __all__ = ["SQLiteLedgerStore"]
@@ -96,9 +95,11 @@ class _Writer:
             ) from None
         return last
 
-    def put_balances(self, seq: int, rows: Sequence[BalanceRow], *, replace: bool) -> None:
+    def put_balances(
+        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
+    ) -> None:
         name = self.name
-        body = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        body = balances_json(ids, amounts)
         if replace:
             self.conn.execute("DELETE FROM privtraffic_ledger_snapshot WHERE name = ?", (name,))
             part = 0
@@ -107,7 +108,7 @@ class _Writer:
         self.conn.execute(
             "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            (name, part, seq, len(rows), body),
+            (name, part, seq, len(ids), body),
         )
 
 
