@@ -697,8 +697,11 @@ class Ledger:
 
         Each event is checked against everything recorded so far (including the earlier events
         of the same call), so events must come in causal order: an order before its settlement
-        and refunds, a distributor's joining before anything naming them. If any event is
-        refused, none of the call's events is kept. With a store, the call is one database
+        and refunds, a distributor's joining before anything naming them. A call records
+        exactly what recording its events one by one, in the order given, would record; it is
+        just faster, checking, splitting and folding its events together (a payout sees the
+        events given before it, not those given after it and dated before it). If any event
+        is refused, none of the call's events is kept. With a store, the call is one database
         transaction: when it returns, every event is committed; when it raises, none is
         (see :class:`~privtraffic.errors.LedgerStoreError` for a connection lost during the
         commit itself).
