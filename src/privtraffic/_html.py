@@ -7,11 +7,11 @@ notebook or a self-contained report.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["format_cell", "html_table"]
+__all__ = ["bullet_list", "format_cell", "html_table", "table_markup"]
 
 
 def format_cell(value: object, digits: int = 4) -> str:
@@ -48,26 +48,78 @@ def html_table(
     True
     """
     parts = ['<div class="privtraffic">']
-    if title:
-        parts.append(f"<strong>{html.escape(title)}</strong>")
+    table, n = table_markup(rows, header, title=title, max_rows=max_rows)
+    parts.append(table)
+    if n > max_rows:
+        parts.append(f"<p>… {n - max_rows} more rows</p>")
+    if notes:
+        parts.append(bullet_list(f"{k}: {format_cell(v)}" for k, v in notes.items()))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def table_markup(
+    rows: Iterable[Sequence[object]],
+    header: Sequence[str],
+    *,
+    title: str | None = None,
+    max_rows: int = 20,
+    cell: Callable[[object], str] = format_cell,
+) -> tuple[str, int]:
+    """The escaped ``<table>`` of the first ``max_rows`` rows (after a bold ``title``), and how
+    many rows there were.
+
+    The one table writer of :func:`html_table` and of the report's pages, which differ only in
+    how they write a cell (``cell``) and what they say of the rows left out.
+
+    Parameters
+    ----------
+    rows : iterable of sequences
+        The table's rows, read once.
+    header : sequence of str
+        The column headings.
+    title : str, optional
+        Written in bold before the table.
+    max_rows : int, default 20
+        How many rows are written; the rest are only counted.
+    cell : callable, default :func:`format_cell`
+        The text of one value (escaped afterwards).
+
+    Returns
+    -------
+    markup : str
+    n_rows : int
+        How many rows ``rows`` had (more than ``max_rows`` when some were left out).
+
+    Examples
+    --------
+    >>> markup, n = table_markup([(1, "a<b"), (2, "c")], ["n", "text"], max_rows=1)
+    >>> markup
+    '<table><thead><tr><th>n</th><th>text</th></tr></thead><tbody><tr><td>1</td><td>a&lt;b</td></tr></tbody></table>'
+    >>> n
+    2
+    """
+    parts = [f"<strong>{html.escape(title)}</strong>"] if title else []
     parts.append("<table><thead><tr>")
     parts.extend(f"<th>{html.escape(str(h))}</th>" for h in header)
     parts.append("</tr></thead><tbody>")
     n = 0
     for row in rows:
         n += 1
-        if n > max_rows:
-            continue
-        cells = "".join(f"<td>{html.escape(format_cell(v))}</td>" for v in row)
-        parts.append(f"<tr>{cells}</tr>")
+        if n <= max_rows:
+            cells = "".join(f"<td>{html.escape(cell(v))}</td>" for v in row)
+            parts.append(f"<tr>{cells}</tr>")
     parts.append("</tbody></table>")
-    if n > max_rows:
-        parts.append(f"<p>… {n - max_rows} more rows</p>")
-    if notes:
-        items = "".join(
-            f"<li>{html.escape(str(k))}: {html.escape(format_cell(v))}</li>"
-            for k, v in notes.items()
-        )
-        parts.append(f"<ul>{items}</ul>")
-    parts.append("</div>")
-    return "".join(parts)
+    return "".join(parts), n
+
+
+def bullet_list(lines: Iterable[str]) -> str:
+    """An escaped ``<ul>`` with one item per line of text.
+
+    Examples
+    --------
+    >>> bullet_list(["a: 1", "b < 2"])
+    '<ul><li>a: 1</li><li>b &lt; 2</li></ul>'
+    """
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return f"<ul>{items}</ul>"

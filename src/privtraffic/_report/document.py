@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import numpy as np
 
 from privtraffic import plotting
+from privtraffic._html import bullet_list, table_markup
 from privtraffic._report import messages
 from privtraffic.errors import InvalidInputError
 
@@ -283,27 +284,17 @@ class Document:
         sentences rather than numbers) is aligned to the left.
         """
         parts = ['<div class="privtraffic text">' if text else '<div class="privtraffic">']
-        if title:
-            parts.append(f"<strong>{html.escape(title)}</strong>")
-        parts.append("<table><thead><tr>")
-        parts.extend(f"<th>{html.escape(str(h))}</th>" for h in header)
-        parts.append("</tr></thead><tbody>")
-        n = 0
-        for row in rows:
-            n += 1
-            if n <= max_rows:
-                cells = "".join(f"<td>{html.escape(format_number(v))}</td>" for v in row)
-                parts.append(f"<tr>{cells}</tr>")
-        parts.append("</tbody></table>")
+        table, n = table_markup(rows, header, title=title, max_rows=max_rows, cell=format_number)
+        parts.append(table)
         if n > max_rows:
             more = self.text("doc.more_rows", n=f"{n - max_rows:,}")
             parts.append(f'<p class="note">{html.escape(more)}</p>')
         if notes:
-            items = "".join(
-                f"<li>{html.escape(self.text('doc.note', name=k, value=format_number(v)))}</li>"
-                for k, v in notes.items()
+            parts.append(
+                bullet_list(
+                    self.text("doc.note", name=k, value=format_number(v)) for k, v in notes.items()
+                )
             )
-            parts.append(f"<ul>{items}</ul>")
         parts.append("</div>")
         self._body.append("".join(parts))
 
