@@ -481,6 +481,42 @@ def tracking_curves(
     return start + ends.astype("timedelta64[D]"), actual, expected
 
 
+def _dates(ends: NDArray[np.datetime64]) -> NDArray[np.object_]:
+    """Tracking-step ends as ``datetime.date`` objects, which matplotlib draws as dates."""
+    dates: NDArray[np.object_] = ends.astype("datetime64[D]").astype(object)
+    return dates
+
+
+def _calibration_line(ax: Axes, calibration_end: Moment | None, label: str) -> None:
+    """Mark the end of the calibration period with a dotted vertical line (when given)."""
+    if calibration_end is not None:
+        cut = as_datetime64([calibration_end], "calibration_end", unit="D")[0]
+        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label=label)
+
+
+def _plot_tracking(
+    model: _NewCustomerModel,
+    customer_ids: ArrayLike,
+    timestamps: ArrayLike,
+    *,
+    per_step: bool,
+    defaults: Mapping[str, str],
+    texts: Mapping[str, str] | None,
+    calibration_end: Moment | None,
+    unit: str | float,
+    period: str | float | None,
+    ax: Axes | None,
+) -> Axes:
+    """The two tracking plots: cumulative curves, or (``per_step``) their steps."""
+    text_of = resolve_texts(defaults, texts)
+    ends, actual, expected = tracking_curves(
+        model, customer_ids, timestamps, unit=unit, period=period
+    )
+    if per_step:
+        actual, expected = np.diff(actual, prepend=0.0), np.diff(expected, prepend=0.0)
+    return _draw_tracking(axes_or_new(ax), ends, actual, expected, calibration_end, text_of)
+
+
 def _draw_tracking(
     ax: Axes,
     ends: NDArray[np.datetime64],
@@ -489,12 +525,10 @@ def _draw_tracking(
     calibration_end: Moment | None,
     text_of: Mapping[str, str],
 ) -> Axes:
-    x = ends.astype("datetime64[D]").astype(object)
+    x = _dates(ends)
     ax.plot(x, actual, label=text_of["actual"])
     ax.plot(x, expected, linestyle="--", label=text_of["model"])
-    if calibration_end is not None:
-        cut = as_datetime64([calibration_end], "calibration_end", unit="D")[0]
-        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label=text_of["calibration_end"])
+    _calibration_line(ax, calibration_end, text_of["calibration_end"])
     ax.set_ylabel(text_of["ylabel"])
     ax.set_title(text_of["title"])
     ax.legend()
@@ -559,12 +593,18 @@ def plot_cumulative_transactions(
     >>> len(ax.lines)
     3
     """
-    text_of = resolve_texts(CUMULATIVE_TEXTS, texts)
-    ends, actual, expected = tracking_curves(
-        model, customer_ids, timestamps, unit=unit, period=period
+    return _plot_tracking(
+        model,
+        customer_ids,
+        timestamps,
+        per_step=False,
+        defaults=CUMULATIVE_TEXTS,
+        texts=texts,
+        calibration_end=calibration_end,
+        unit=unit,
+        period=period,
+        ax=ax,
     )
-    ax = axes_or_new(ax)
-    return _draw_tracking(ax, ends, actual, expected, calibration_end, text_of)
 
 
 def plot_incremental_transactions(
@@ -621,18 +661,17 @@ def plot_incremental_transactions(
     >>> len(ax.lines)
     2
     """
-    text_of = resolve_texts(INCREMENTAL_TEXTS, texts)
-    ends, actual, expected = tracking_curves(
-        model, customer_ids, timestamps, unit=unit, period=period
-    )
-    ax = axes_or_new(ax)
-    return _draw_tracking(
-        ax,
-        ends,
-        np.diff(actual, prepend=0.0),
-        np.diff(expected, prepend=0.0),
-        calibration_end,
-        text_of,
+    return _plot_tracking(
+        model,
+        customer_ids,
+        timestamps,
+        per_step=True,
+        defaults=INCREMENTAL_TEXTS,
+        texts=texts,
+        calibration_end=calibration_end,
+        unit=unit,
+        period=period,
+        ax=ax,
     )
 
 

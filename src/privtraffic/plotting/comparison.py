@@ -10,26 +10,27 @@ from :func:`~privtraffic.plotting.period_transaction_counts` and
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from numpy.typing import ArrayLike
 
-from privtraffic._validation import as_datetime64
 from privtraffic.clv import ModelComparison
 from privtraffic.errors import InvalidInputError
 from privtraffic.plotting._axes import axes_or_new, require_matplotlib
-from privtraffic.plotting.btyd import period_transaction_counts, tracking_curves
+from privtraffic.plotting.btyd import (
+    Moment,
+    _calibration_line,
+    _dates,
+    _set_frequency_ticks,
+    period_transaction_counts,
+    tracking_curves,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
 __all__ = ["plot_frequency_comparison", "plot_model_comparison", "plot_tracking_comparison"]
-
-#: One point in time: an ISO date string, a date or datetime, or a datetime64.
-Moment: TypeAlias = str | datetime.date | np.datetime64
 
 _MARKERS = ("s", "^", "D", "v", "P", "X", "*")
 
@@ -118,7 +119,7 @@ def plot_frequency_comparison(
     ax.bar(bins, actual, width=0.6, color="0.8", label="actual", zorder=0)
     for i, ((_, _, expected), label) in enumerate(zip(counts, labels, strict=True)):
         ax.plot(bins, expected, marker=_MARKERS[i % len(_MARKERS)], label=label)
-    ax.set_xticks(bins, [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"])
+    _set_frequency_ticks(ax, bins)
     ax.set_xlabel("repeat purchases in the calibration period")
     ax.set_ylabel("customers")
     ax.set_title("Repeat purchases per customer: actual vs models")
@@ -189,13 +190,11 @@ def plot_tracking_comparison(
         ends, actual, expected = tracking_curves(
             model, customer_ids, timestamps, unit=unit, period=period
         )
-        x = ends.astype("datetime64[D]").astype(object)
+        x = _dates(ends)
         if i == 0:
             ax.plot(x, actual, color="black", linewidth=2.0, label="actual")
         ax.plot(x, expected, linestyle="--", label=label)
-    if calibration_end is not None:
-        cut = as_datetime64([calibration_end], "calibration_end", unit="D")[0]
-        ax.axvline(cut.astype(object), color="0.4", linestyle=":", label="end of calibration")
+    _calibration_line(ax, calibration_end, "end of calibration")
     ax.set_ylabel("cumulative repeat purchases")
     ax.set_title("Tracking cumulative repeat purchases: actual vs models")
     ax.legend()
