@@ -197,20 +197,42 @@ def _pack_chunk(
     out += part
 
 
-def _pack_all(
-    users: NDArray[np.int64],
-    raw: NDArray[np.integer],
-    t: NDArray[np.int64],
-    user_lo: int,
-    plan: ClassPlan,
-    offsets: NDArray[np.int64],
-    pack: _Packing,
-) -> NDArray[np.int64]:
-    n = t.shape[0]
+@attrs.frozen(eq=False)
+class _KeySource:
+    """The events' columns and the key layout: what writes the packed keys, chunk by chunk."""
+
+    users: NDArray[np.int64]
+    raw: NDArray[np.integer]
+    t: NDArray[np.int64]
+    user_lo: int
+    edges: tuple[int, ...]
+    offsets: NDArray[np.int64]
+    pack: _Packing
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.t.shape[0])
+
+    def write(self, s: int, e: int, out: NDArray[np.int64]) -> None:
+        """Write the packed keys of rows ``s:e`` into ``out``."""
+        _pack_chunk(
+            self.users[s:e],
+            self.raw[s:e],
+            self.t[s:e],
+            self.user_lo,
+            self.edges,
+            self.offsets,
+            self.pack,
+            out,
+        )
+
+
+def _pack_all(source: _KeySource) -> NDArray[np.int64]:
+    n = source.n_rows
     keys = np.empty(n, dtype=np.int64)
     for s in range(0, n, CHUNK):
         e = min(s + CHUNK, n)
-        _pack_chunk(users[s:e], raw[s:e], t[s:e], user_lo, plan.edges, offsets, pack, keys[s:e])
+        source.write(s, e, keys[s:e])
     return keys
 
 
@@ -250,14 +272,7 @@ def _count_sorted(
 
 
 def _rows_with_keys(
-    users: NDArray[np.int64],
-    raw: NDArray[np.integer],
-    t: NDArray[np.int64],
-    user_lo: int,
-    plan: ClassPlan,
-    offsets: NDArray[np.int64],
-    pack: _Packing,
-    wanted: NDArray[np.int64],
+    source: _KeySource, wanted: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The rows whose packed key is in ``wanted`` (sorted, unique) and their keys.
 
@@ -267,14 +282,14 @@ def _rows_with_keys(
     bits = int(min(max(16, (64 * wanted.size).bit_length()), 26))
     table = np.zeros(1 << bits, dtype=bool)
     table[_hash(wanted, bits)] = True
-    n = t.shape[0]
+    n = source.n_rows
     buf = np.empty(min(CHUNK, n), dtype=np.int64)
     rows: list[NDArray[np.int64]] = []
     found: list[NDArray[np.int64]] = []
     for s in range(0, n, CHUNK):
         e = min(s + CHUNK, n)
         out = buf[: e - s]
-        _pack_chunk(users[s:e], raw[s:e], t[s:e], user_lo, plan.edges, offsets, pack, out)
+        source.write(s, e, out)
         maybe = np.flatnonzero(table[_hash(out, bits)])
         if not maybe.size:
             continue
@@ -451,8 +466,8 @@ def count_tiers(
     pack = _packing(n_classes, n_users, t0, q, len(machine.kinds))
     if pack is None:
         return None
-    offsets = _offsets(plan, kind_lut, pack)
-    keys = _pack_all(users, raw, t, user_lo, plan, offsets, pack)
+    source = _KeySource(users, raw, t, user_lo, plan.edges, _offsets(plan, kind_lut, pack), pack)
+    keys = _pack_all(source)
     keys.sort()
     n_cells = n_classes * n_users
     flat, repeated = _count_sorted(keys, pack, n_cells, want_repeats=secondary is not None)
@@ -461,7 +476,7 @@ def count_tiers(
     if repeated.size and secondary is not None:
         # Runs of one key were counted once; rows sharing a key but not their tie-break are
         # distinct events: count each distinct (key, tie-break) once.
-        cand, cand_keys = _rows_with_keys(users, raw, t, user_lo, plan, offsets, pack, repeated)
+        cand, cand_keys = _rows_with_keys(source, repeated)
         drop_rows, more = _repeat_correction(cand, cand_keys, secondary, values, has_ids, row)
         np.add.at(flat, more >> pack.shift, 1)
     counts = flat.reshape(n_classes, n_users)
