@@ -31,6 +31,7 @@ from privtraffic.lifecycle.events import (
     Moment,
     as_time,
     check_lengths,
+    check_repeat_values,
     event_times,
     kind_table,
     read_columns,
@@ -216,14 +217,7 @@ def _sort_events(
         dup = np.zeros(order.size, dtype=bool)
         dup[1:] = same & (sec[1:] == sec[:-1])
         if has_ids:
-            vals = value[order]
-            conflict = dup[1:] & (vals[1:] != vals[:-1])
-            if conflict.any():
-                j = int(np.flatnonzero(conflict)[0]) + 1
-                a, b = sorted(_original_row(row, int(order[i])) for i in (j - 1, j))
-                raise InvalidInputError(
-                    f"'event_ids' repeat one event with different values (rows {a} and {b})"
-                )
+            check_repeat_values(dup[1:], value, order, row)
         order = order[~dup]
     us, ts = user[order], t[order]
     return _Sorted(
@@ -622,10 +616,6 @@ def _by_counts(
         return np.arange(lo, hi + 1, dtype=np.int64), codes
     where = np.flatnonzero(present)
     return where + lo, codes[where]
-
-
-def _original_row(row: np.ndarray | None, i: int) -> int:
-    return i if row is None else int(row[i])
 
 
 def _scheduled(index: _FactIndex, at_q: np.ndarray, refresh: int, q: int) -> np.ndarray:

@@ -40,6 +40,7 @@ __all__ = [
     "Moment",
     "as_time",
     "check_lengths",
+    "check_repeat_values",
     "event_times",
     "kind_codes",
     "kind_table",
@@ -286,6 +287,48 @@ def secondary_keys(
     ids = as_ids(event_ids, "event_ids")
     _, inverse = np.unique(ids, return_inverse=True)
     return inverse.astype(np.int64), True
+
+
+def check_repeat_values(
+    repeats: NDArray[np.bool_],
+    values: NDArray[np.int64],
+    order: NDArray[np.integer],
+    row: NDArray[np.int64] | None,
+) -> None:
+    """Refuse an event id given twice to one event (same user, kind and instant) with two values.
+
+    Parameters
+    ----------
+    repeats : numpy.ndarray of bool
+        ``repeats[i]``: event ``order[i + 1]`` repeats event ``order[i]`` (same user, kind,
+        instant and id).
+    values : numpy.ndarray of int64
+        Every event's value, in input order.
+    order : numpy.ndarray of int
+        The events in the order ``repeats`` reads them.
+    row : numpy.ndarray of int64 or None
+        The caller's row of each event, for the message (``None``: the same positions).
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the two rows of the first such pair.
+
+    Examples
+    --------
+    >>> check_repeat_values(np.array([True]), np.array([5, 7]), np.array([1, 0]), None)
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'event_ids' repeat one event with different values (rows 0 and 1)
+    """  # noqa: E501
+    vals = values[order]
+    conflict = repeats & (vals[1:] != vals[:-1])
+    if conflict.any():
+        j = int(np.flatnonzero(conflict)[0]) + 1
+        a, b = sorted(int(order[i]) if row is None else int(row[order[i]]) for i in (j - 1, j))
+        raise InvalidInputError(
+            f"'event_ids' repeat one event with different values (rows {a} and {b})"
+        )
 
 
 def _is_table(value: object) -> bool:

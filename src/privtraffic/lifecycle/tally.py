@@ -38,8 +38,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from privtraffic.errors import InvalidInputError
 from privtraffic.lifecycle.conditions import Ever, Fact, holds
+from privtraffic.lifecycle.events import check_repeat_values
 
 if TYPE_CHECKING:
     from privtraffic.lifecycle.machine import Machine
@@ -333,20 +333,9 @@ def _repeat_correction(
     same_key = k[1:] == k[:-1]
     same = same_key & (sec[1:] == sec[:-1])
     if has_ids and values is not None and same.any():
-        vals = values[c]
-        conflict = same & (vals[1:] != vals[:-1])
-        if conflict.any():
-            j = int(np.flatnonzero(conflict)[0]) + 1
-            a, b = sorted(_original_row(row, int(c[i])) for i in (j - 1, j))
-            raise InvalidInputError(
-                f"'event_ids' repeat one event with different values (rows {a} and {b})"
-            )
+        check_repeat_values(same, values, c, row)
     more = k[1:][same_key & ~same]
     return c[1:][same], more
-
-
-def _original_row(row: NDArray[np.int64] | None, i: int) -> int:
-    return i if row is None else int(row[i])
 
 
 def _exact_sums(
