@@ -688,6 +688,19 @@ def _grid(
     return f, r, valid
 
 
+def _model_matrix(
+    function: Callable[..., ArrayLike], T: float, max_frequency: int, *leading: float
+) -> tuple[np.ma.MaskedArray[tuple[int, ...], np.dtype[np.float64]], NDArray[np.float64]]:
+    """``function(*leading, frequency, recency, T)`` on the frequency-recency grid at age
+    ``T``, the impossible cells masked; and the grid's recency."""
+    f, r, valid = _grid(float(T), int(max_frequency))
+    values = np.full(f.shape, np.nan)
+    values[valid] = _vectorised(
+        function, *leading, f[valid], r[valid], np.full(valid.sum(), float(T))
+    )
+    return np.ma.masked_invalid(values), r
+
+
 def _draw_matrix(
     ax: Axes, values: NDArray[np.float64], r: NDArray[np.float64], text_of: Mapping[str, str]
 ) -> Axes:
@@ -753,14 +766,10 @@ def plot_frequency_recency_matrix(
     (11, 40)
     """
     text_of = resolve_texts(FREQUENCY_RECENCY_TEXTS, texts)
-    f, r, valid = _grid(float(T), int(max_frequency))
-    values = np.full(f.shape, np.nan)
-    values[valid] = _vectorised(
-        model.expected_purchases, float(t), f[valid], r[valid], np.full(valid.sum(), float(T))
-    )
+    values, r = _model_matrix(model.expected_purchases, T, max_frequency, float(t))
     ax = axes_or_new(ax)
     text_of["title"] = text_of["title"].format(t=f"{t:g}", T=f"{T:.4g}")
-    return _draw_matrix(ax, np.ma.masked_invalid(values), r, text_of)
+    return _draw_matrix(ax, values, r, text_of)
 
 
 def plot_probability_alive_matrix(
@@ -807,13 +816,9 @@ def plot_probability_alive_matrix(
     (0.0, 1.0)
     """
     text_of = resolve_texts(ALIVE_MATRIX_TEXTS, texts)
-    f, r, valid = _grid(float(T), int(max_frequency))
-    values = np.full(f.shape, np.nan)
-    values[valid] = _vectorised(
-        model.probability_alive, f[valid], r[valid], np.full(valid.sum(), float(T))
-    )
+    values, r = _model_matrix(model.probability_alive, T, max_frequency)
     ax = axes_or_new(ax)
     text_of["title"] = text_of["title"].format(T=f"{T:.4g}")
-    ax = _draw_matrix(ax, np.ma.masked_invalid(values), r, text_of)
+    ax = _draw_matrix(ax, values, r, text_of)
     ax.images[0].set_clim(0.0, 1.0)
     return ax
