@@ -199,7 +199,8 @@ def _pack_chunk(
 
 @attrs.frozen(eq=False)
 class _KeySource:
-    """The events' columns and the key layout: what writes the packed keys, chunk by chunk."""
+    """The events' columns and the key layout: what writes the packed keys, chunk by chunk,
+    and what the sum facts add up."""
 
     users: NDArray[np.int64]
     raw: NDArray[np.integer]
@@ -469,7 +470,7 @@ def count_tiers(
         drop_rows, more = _repeat_correction(cand, cand_keys, secondary, values, has_ids, row)
         np.add.at(flat, more >> pack.shift, 1)
     counts = flat.reshape(n_classes, n_users)
-    sums = _sum_facts(machine, users, user_lo, n_users, raw, kind_lut, t, values, q, drop_rows)
+    sums = _sum_facts(machine, source, n_users, kind_lut, values, q, drop_rows)
     classes = {f: plan.classes_of(f) for f in plan.facts}
     codes = np.full(n_users, -1, dtype=np.int8)
     seen = np.empty(n_users, dtype=bool)
@@ -486,12 +487,9 @@ def count_tiers(
 
 def _sum_facts(
     machine: Machine,
-    users: NDArray[np.int64],
-    user_lo: int,
+    source: _KeySource,
     n_users: int,
-    raw: NDArray[np.integer],
     kind_lut: NDArray[np.int64],
-    t: NDArray[np.int64],
     values: NDArray[np.int64] | None,
     q: int,
     drop_rows: NDArray[np.int64] | None,
@@ -503,7 +501,8 @@ def _sum_facts(
         return {f: np.zeros(n_users, dtype=np.int64) for f in wanted}
     if not wanted:
         return out
-    kind = np.asarray(kind_lut, dtype=np.int64)[raw]
+    users, user_lo, t = source.users, source.user_lo, source.t
+    kind = np.asarray(kind_lut, dtype=np.int64)[source.raw]
     keep = None
     if drop_rows is not None and drop_rows.size:
         keep = np.ones(t.shape[0], dtype=bool)
