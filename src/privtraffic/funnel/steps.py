@@ -17,6 +17,7 @@ from privtraffic._validation import (
     as_ids,
     check_nonempty,
     check_same_length,
+    first_index,
 )
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
@@ -177,9 +178,8 @@ def _seconds(at: ArrayLike) -> NDArray[np.int64]:
     arr = np.asarray(raw)
     if arr.dtype.kind in "iuf":
         days = np.asarray(arr, dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(days))
-        if bad.size:
-            i = int(bad[0])
+        i = first_index(~np.isfinite(days))
+        if i >= 0:
             raise InvalidInputError(f"'at' must be finite (got {float(days[i])!r} at index {i})")
         seconds: NDArray[np.int64] = np.round(days * _SECONDS_PER_DAY).astype(np.int64)
         return seconds
@@ -463,9 +463,8 @@ def end_to_end_rate(rates: ArrayLike) -> float:
 def _rates(values: ArrayLike, name: str) -> NDArray[np.float64]:
     r: NDArray[np.float64] = as_float_array(np.atleast_1d(values), name, minimum=0)
     check_nonempty(r, name)
-    bad = np.flatnonzero(r > 1)
-    if bad.size:
-        i = int(bad[0])
+    i = first_index(r > 1)
+    if i >= 0:
         raise InvalidInputError(f"'{name}' must be <= 1 (got {float(r[i])!r} at index {i})")
     return r
 

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._deprecation import renamed_keywords
 from privtraffic._ids import IdIndex, Missing, check_same_kind
-from privtraffic._validation import as_datetime64, as_ids, check_same_length
+from privtraffic._validation import as_datetime64, as_ids, check_same_length, first_index
 from privtraffic.errors import InvalidInputError, ReferralCycleError
 from privtraffic.referral._inputs import Moment, optional_column, required_columns, sized
 from privtraffic.referral.attribution import (
@@ -179,9 +179,8 @@ class ReferralGraph:
             )
         if self.referred_at is not None:
             check_same_length(users=self.users, referred_at=self.referred_at)
-        bad = np.flatnonzero((self.parent < -1) | (self.parent >= n))
-        if bad.size:
-            i = int(bad[0])
+        i = first_index((self.parent < -1) | (self.parent >= n))
+        if i >= 0:
             raise InvalidInputError(
                 f"'parent' must index 'users' or be -1 (got {int(self.parent[i])} at index {i})"
             )

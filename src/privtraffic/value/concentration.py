@@ -7,7 +7,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_float_array, check_nonempty, check_same_length
+from privtraffic._validation import (
+    as_float_array,
+    check_nonempty,
+    check_same_length,
+    first_index,
+)
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["Concentration", "concentration", "gini", "lorenz", "top_share"]
@@ -135,9 +140,8 @@ def top_share(values: ArrayLike, k: float = 0.2) -> float:
 
 def _shares(ks: ArrayLike) -> NDArray[np.float64]:
     arr = as_float_array(np.atleast_1d(ks), "k")
-    bad = np.flatnonzero((arr <= 0) | (arr > 1))
-    if bad.size:
-        i = int(bad[0])
+    i = first_index((arr <= 0) | (arr > 1))
+    if i >= 0:
         raise InvalidInputError(f"'k' must be in (0, 1] (got {float(arr[i])!r} at index {i})")
     return arr
 

@@ -19,7 +19,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_float_array, check_nonempty, check_same_length
+from privtraffic._validation import (
+    as_float_array,
+    check_nonempty,
+    check_same_length,
+    first_index,
+)
 from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -122,15 +127,13 @@ def three_factors(
     f = as_float_array(np.atleast_1d(fans), "fans", minimum=0)
     r = as_float_array(np.atleast_1d(revenue), "revenue", minimum=0)
     check_same_length(pool=p, fans=f, revenue=r)
-    bad = np.flatnonzero(f > p)
-    if bad.size:
-        i = int(bad[0])
+    i = first_index(f > p)
+    if i >= 0:
         raise InvalidInputError(
             f"'fans' must be <= pool (got {float(f[i])!r} > {float(p[i])!r} at index {i})"
         )
-    bad = np.flatnonzero((f == 0) & (r > 0))
-    if bad.size:
-        i = int(bad[0])
+    i = first_index((f == 0) & (r > 0))
+    if i >= 0:
         raise InvalidInputError(
             f"'revenue' must be 0 where fans is 0 (got {float(r[i])!r} at index {i})"
         )
