@@ -41,7 +41,8 @@ DAYS_PER_MONTH = 365.25 / 12.0
 #: The named time units and their length in days.
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
 
-_SECONDS_PER_DAY = 86_400
+#: Seconds in a day: the one conversion between event times in seconds and days.
+SECONDS_PER_DAY = 86_400
 
 
 def first_index(mask: np.ndarray) -> int:
@@ -444,4 +445,4 @@ def day_number(moment: object, name: str) -> int:
     if not isinstance(moment, (str, _dt.date, np.datetime64)):
         raise InvalidInputError(f"'{name}' must be a timestamp (got {moment!r})")
     seconds = as_datetime64(np.array([moment], dtype=object), name)[0].astype(np.int64)
-    return int(seconds // _SECONDS_PER_DAY)
+    return int(seconds // SECONDS_PER_DAY)

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
+    SECONDS_PER_DAY,
     as_datetime64,
     as_float_array,
     as_ids,
@@ -23,7 +24,6 @@ from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 __all__ = ["Funnel", "FunnelResult", "end_to_end_rate", "split_step"]
 
-_SECONDS_PER_DAY = 86_400
 
 #: The columns of :meth:`FunnelResult.columns`, one row per step.
 STEP_COLUMNS = ("step", "reached", "conversion", "overall", "drop_off")
@@ -35,7 +35,7 @@ def _window_seconds(value: float | _dt.timedelta | np.timedelta64) -> int:
     elif isinstance(value, np.timedelta64):
         seconds = float(value / np.timedelta64(1, "s"))
     elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        seconds = float(value) * _SECONDS_PER_DAY
+        seconds = float(value) * SECONDS_PER_DAY
     else:
         raise InvalidDefinitionError(
             f"'window' must be a number of days or a timedelta (got {value!r})"
@@ -181,7 +181,7 @@ def _seconds(at: ArrayLike) -> NDArray[np.int64]:
         i = first_index(~np.isfinite(days))
         if i >= 0:
             raise InvalidInputError(f"'at' must be finite (got {float(days[i])!r} at index {i})")
-        seconds: NDArray[np.int64] = np.round(days * _SECONDS_PER_DAY).astype(np.int64)
+        seconds: NDArray[np.int64] = np.round(days * SECONDS_PER_DAY).astype(np.int64)
         return seconds
     return as_datetime64(at, "at", unit="s").astype(np.int64)
 

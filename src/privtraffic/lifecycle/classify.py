@@ -22,9 +22,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_ids
+from privtraffic._validation import SECONDS_PER_DAY, as_ids
 from privtraffic.errors import InvalidInputError
-from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
+from privtraffic.lifecycle.conditions import Ever, Fact, holds
 from privtraffic.lifecycle.events import (
     EventTable,
     Id,

@@ -30,6 +30,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from privtraffic._validation import SECONDS_PER_DAY
 from privtraffic.errors import InvalidDefinitionError
 
 __all__ = [
@@ -54,7 +55,6 @@ MICRO = 1_000_000
 
 Measure = Literal["count", "sum", "days", "last"]
 _MEASURES = ("count", "sum", "days", "last")
-SECONDS_PER_DAY = 86_400
 
 
 def _kinds(kinds: str | Iterable[str]) -> tuple[str, ...]:

@@ -21,9 +21,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from privtraffic._deprecation import renamed_keywords
-from privtraffic._validation import as_ids
+from privtraffic._validation import SECONDS_PER_DAY, as_ids
 from privtraffic.errors import InvalidInputError, TransitionNotAllowed
-from privtraffic.lifecycle.conditions import SECONDS_PER_DAY, Ever, Fact, holds
+from privtraffic.lifecycle.conditions import Ever, Fact, holds
 from privtraffic.lifecycle.events import (
     Id,
     Moment,

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
+from privtraffic._validation import SECONDS_PER_DAY
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -416,7 +417,7 @@ def attribute_claims(
                 "an attribution window needs both 'at' (share time) and 'joined_at' "
                 "(time the referee joined or first bought)"
             )
-        lag = (joined_at - at).astype("timedelta64[s]").astype(np.float64) / 86400.0
+        lag = (joined_at - at).astype("timedelta64[s]").astype(np.float64) / SECONDS_PER_DAY
         reason[(lag < 0) & (reason < 0)] = code[RejectionReason.JOINED_BEFORE_SHARE]
         reason[(lag > rule.window_days) & (reason < 0)] = code[RejectionReason.OUTSIDE_WINDOW]
 

@@ -42,6 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 from privtraffic._deprecation import renamed_keywords
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
+    SECONDS_PER_DAY,
     as_datetime64,
     as_float_array,
     as_fraction,
@@ -401,7 +402,7 @@ def _koc_scores(
         end = (times.max() if as_of is None else as_datetime64([as_of], "as_of")[0]).astype(
             "datetime64[s]"
         )
-        start = end - np.timedelta64(round(window * 86400), "s")
+        start = end - np.timedelta64(round(window * SECONDS_PER_DAY), "s")
         recent = inside & (times >= start) & (times <= end)
         k_orders = np.bincount(idx[recent], minlength=n).astype(np.int64)
         child = graph.children

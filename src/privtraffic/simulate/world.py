@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from privtraffic._tables import ColumnarTable
+from privtraffic._validation import SECONDS_PER_DAY
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import minor_exponent
 from privtraffic.simulate.config import (
@@ -54,8 +55,6 @@ EVENT_KINDS = (
     "refund",
 )
 """The event kinds the simulator emits, in the order it sorts ties."""
-
-_SECONDS_PER_DAY = 86_400
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -347,7 +346,7 @@ class PrivateDomain:
         >>> simulate_private_domain(10, days=31, rng=0).observation_end
         np.datetime64('2025-02-01T00:00:00')
         """
-        return self.start + np.timedelta64(round(self.days * _SECONDS_PER_DAY), "s")
+        return self.start + np.timedelta64(round(self.days * SECONDS_PER_DAY), "s")
 
     def __repr__(self) -> str:
         return (
@@ -662,7 +661,7 @@ def _simulate(cfg: SimulationConfig, rng: np.random.Generator) -> PrivateDomain:
 
     # --- assemble --------------------------------------------------------------------------
     def stamp(day: NDArray[np.float64]) -> NDArray[np.datetime64]:
-        return origin + np.round(day * _SECONDS_PER_DAY).astype(np.int64).astype("timedelta64[s]")
+        return origin + np.round(day * SECONDS_PER_DAY).astype(np.int64).astype("timedelta64[s]")
 
     order_id = np.arange(1, n_orders + 1, dtype=np.int64)
     kinds = {k: i for i, k in enumerate(EVENT_KINDS)}

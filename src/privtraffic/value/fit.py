@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import (
     DAYS_PER_MONTH,
+    SECONDS_PER_DAY,
     as_datetime64,
     as_ids,
     check_same_length,
@@ -22,8 +23,6 @@ __all__ = ["FitLine", "FitScorecard", "FitThresholds", "fit_assessment"]
 
 #: One point in time: an ISO string, a date or datetime (pandas Timestamps are datetimes).
 Moment: TypeAlias = str | datetime.date | np.datetime64
-
-_SECONDS_PER_DAY = 86_400.0
 
 
 def _positive(instance: FitThresholds, attribute: attrs.Attribute[float], value: float) -> None:
@@ -364,7 +363,7 @@ def _decision_line(
     pos = np.searchsorted(touched, buyers)
     pos = np.minimum(pos, touched.shape[0] - 1)
     has_touch = touched[pos] == buyers
-    gap_days = (first_buy[has_touch] - first_touch_s[pos[has_touch]]) / _SECONDS_PER_DAY
+    gap_days = (first_buy[has_touch] - first_touch_s[pos[has_touch]]) / SECONDS_PER_DAY
     before = int(np.sum(gap_days < 0))
     gap_days = gap_days[gap_days >= 0]
     evidence = {
