@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence, Sized
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -21,6 +21,10 @@ from privtraffic.errors import InvalidInputError
 #: objects (ids, timestamps) they check one by one, or ``None`` (refused with a message naming
 #: the argument).
 ColumnLike: TypeAlias = "ArrayLike | Sequence[object] | None"
+
+#: One point in time: an ISO 8601 string, a ``date`` or ``datetime`` (a pandas ``Timestamp`` is
+#: one) or a ``numpy.datetime64`` (what :func:`as_datetime64` reads, one at a time).
+Moment: TypeAlias = Union[str, _dt.date, np.datetime64]  # noqa: UP007 (a runtime alias)
 
 __all__ = [
     "as_datetime64",

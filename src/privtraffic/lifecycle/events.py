@@ -10,7 +10,6 @@ the columns has columns of those names.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Union
 
@@ -19,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._deprecation import renamed_keywords, warn_deprecated
 from privtraffic._validation import (
+    Moment,
     as_datetime64,
     as_float_array,
     as_ids,
@@ -53,9 +53,6 @@ __all__ = [
 #: Largest accepted absolute event value (so sums in millionths stay exact in int64).
 MAX_ABS_VALUE = 1e12
 
-#: One timestamp: an ISO 8601 string, a ``date`` or ``datetime`` (a pandas ``Timestamp`` is
-#: one) or a ``numpy.datetime64``.
-Moment = Union[str, _dt.date, np.datetime64]  # noqa: UP007 (a runtime alias)
 
 _NAT = int(np.iinfo(np.int64).min)  # how NaT reads as int64
 

@@ -11,14 +11,14 @@ Every function takes a fitted continuous-time model (:class:`privtraffic.clv.Bet
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import (
+    Moment,
     as_datetime64,
     as_float_array,
     as_ids,
@@ -33,8 +33,6 @@ from privtraffic.plotting.fonts import use_cjk_font
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-#: One point in time: an ISO date string, a date or datetime, or a datetime64.
-Moment: TypeAlias = str | datetime.date | np.datetime64
 
 __all__ = [
     "ALIVE_MATRIX_TEXTS",

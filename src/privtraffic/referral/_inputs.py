@@ -10,14 +10,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sized
-from typing import TYPE_CHECKING, ParamSpec, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
-import numpy as np
 from numpy.typing import ArrayLike
 
 from privtraffic._deprecation import warn_deprecated
+from privtraffic._validation import Moment
 from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -30,8 +29,6 @@ __all__ = [
     "sized",
 ]
 
-#: An instant: a timestamp string, a ``datetime`` / ``date`` or a ``numpy.datetime64``.
-Moment: TypeAlias = "str | dt.datetime | dt.date | np.datetime64"
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TypeAlias
 
 import attrs
 import numpy as np
 
-from privtraffic._validation import as_fraction
+from privtraffic._validation import Moment, as_fraction
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["OWNED_CHANNELS", "PUBLIC_CHANNELS", "Moment", "SimulationConfig"]
 
-#: One point in time: an ISO string (``"2025-01-01"``), a date or datetime, or a datetime64.
-Moment: TypeAlias = str | datetime.date | np.datetime64
 
 PUBLIC_CHANNELS = {"douyin": 0.35, "taobao": 0.25, "xiaohongshu": 0.2, "kuaishou": 0.2}
 """Default mix of the public channels users are acquired from."""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-from typing import TypeAlias
-
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -12,6 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 from privtraffic._validation import (
     DAYS_PER_MONTH,
     SECONDS_PER_DAY,
+    Moment,
     as_datetime64,
     as_ids,
     check_same_length,
@@ -20,9 +18,6 @@ from privtraffic._validation import (
 from privtraffic.errors import InvalidDefinitionError, InvalidInputError
 
 __all__ = ["FitLine", "FitScorecard", "FitThresholds", "fit_assessment"]
-
-#: One point in time: an ISO string, a date or datetime (pandas Timestamps are datetimes).
-Moment: TypeAlias = str | datetime.date | np.datetime64
 
 
 def _positive(instance: FitThresholds, attribute: attrs.Attribute[float], value: float) -> None:
