@@ -37,13 +37,59 @@ from numpy.typing import NDArray
 from privtraffic._validation import as_ids
 from privtraffic.errors import InvalidInputError
 
-__all__ = ["IdIndex", "Missing", "check_same_kind"]
+__all__ = ["IdIndex", "Missing", "check_same_kind", "unique_ids"]
 
 #: What :meth:`IdIndex.index_of` does with an id that is not present.
 Missing = Literal["raise", "mark"]
 
 #: Integer ids spanning at most ``4 n + 1024`` values are looked up through a dense table.
 _DENSE_SLACK = 1024
+
+
+def unique_ids(
+    ids: NDArray[Any], *, dense_slack: int = _DENSE_SLACK
+) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """The sorted unique ids and the position of each row's id among them.
+
+    The result of ``numpy.unique(ids, return_inverse=True)``, found without a sort when the ids
+    are integers spanning at most ``4 n + dense_slack`` values (a presence table over the span).
+
+    Parameters
+    ----------
+    ids : numpy.ndarray
+        1-d ids, integers or strings (already coerced, e.g. by ``as_ids``).
+    dense_slack : int, default 1024
+        How far beyond ``4 n`` the span of integer ids may reach for the presence table (a
+        caller whose ids are often a compact range of a few million may allow more).
+
+    Returns
+    -------
+    unique : numpy.ndarray
+        Sorted, unique; ``int64`` for integer ids.
+    inverse : numpy.ndarray of int64
+        ``unique[inverse]`` equals ``ids``.
+
+    Examples
+    --------
+    >>> unique, inverse = unique_ids(np.array([7, 3, 7, 4]))
+    >>> unique.tolist(), inverse.tolist()
+    ([3, 4, 7], [2, 0, 2, 1])
+    >>> unique, inverse = unique_ids(np.array(["b", "a", "b"]))
+    >>> unique.tolist(), inverse.tolist()
+    (['a', 'b'], [1, 0, 1])
+    """
+    if ids.dtype.kind == "i" and ids.size:
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo <= 4 * ids.size + dense_slack:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            shifted: NDArray[np.int64] = np.subtract(ids, lo, dtype=np.int64)
+            present[shifted] = True
+            if present.all():  # every id of lo..hi: the position is the shifted id
+                return np.arange(lo, hi + 1, dtype=np.int64), shifted
+            rank = np.cumsum(present) - 1
+            return np.flatnonzero(present) + lo, rank[shifted]
+    unique, inverse = np.unique(ids, return_inverse=True)
+    return unique, inverse.reshape(-1).astype(np.int64)
 
 
 class IdIndex:

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._deprecation import renamed_keywords
+from privtraffic._ids import unique_ids
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import SECONDS_PER_DAY, as_ids
 from privtraffic.errors import InvalidInputError
@@ -150,19 +151,9 @@ class TierTable(ColumnarTable):
 # --- sorting and de-duplicating the events -----------------------------------------------
 
 
-def _factorize_users(users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique sorted ids, code of each row)."""
-    if users.dtype.kind == "i" and users.size:
-        lo, hi = int(users.min()), int(users.max())
-        if hi - lo <= 4 * users.size + 1_000_000:  # dense ids: no sort needed
-            shifted = users - lo if lo else users
-            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
-            if present.all():  # ids lo..hi, each present: the code is the shifted id
-                return np.arange(lo, hi + 1, dtype=np.int64), shifted
-            rank = np.cumsum(present) - 1
-            return np.flatnonzero(present) + lo, rank[shifted]
-    uniq, inverse = np.unique(users, return_inverse=True)
-    return uniq, inverse.astype(np.int64)
+#: Integer user ids spanning up to a million values more than ``4 n`` are coded through a
+#: presence table, without a sort (:func:`~privtraffic._ids.unique_ids`).
+_USER_SLACK = 1_000_000
 
 
 @attrs.frozen
@@ -503,7 +494,7 @@ def classify(
     if value is None:
         value = np.zeros(t.size, dtype=np.int64)
     secondary, _ = secondary_keys(event_ids, value)
-    labels, code = _factorize_users(ids)
+    labels, code = unique_ids(ids, dense_slack=_USER_SLACK)
     kind = lookup[raw]
     keep = t <= q
     if keep.all():
@@ -581,7 +572,7 @@ def _by_counts(
         lo, hi = dense
         users, n_range = ids, hi - lo + 1
     else:
-        labels, users = _factorize_users(ids)
+        labels, users = unique_ids(ids, dense_slack=_USER_SLACK)
         lo, n_range = 0, labels.size
     after = bool(int(t.max()) > q)
     row = None

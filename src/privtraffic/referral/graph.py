@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._deprecation import renamed_keywords
-from privtraffic._ids import IdIndex, Missing, check_same_kind
+from privtraffic._ids import IdIndex, Missing, check_same_kind, unique_ids
 from privtraffic._validation import as_datetime64, as_ids, check_same_length, first_index
 from privtraffic.errors import InvalidInputError, ReferralCycleError
 from privtraffic.referral._inputs import Moment, optional_column, required_columns, sized
@@ -81,27 +81,6 @@ def _missing_mask(values: ArrayLike) -> NDArray[np.bool_]:
             [v is None or (isinstance(v, float) and not np.isfinite(v)) for v in arr], dtype=bool
         )
     return np.zeros(arr.shape[0], dtype=bool)
-
-
-def _unique_ids(ids: UserIds) -> tuple[UserIds, NDArray[np.int64]]:
-    """``np.unique(ids, return_inverse=True)`` — by a presence table for dense integer ids.
-
-    Integer ids spanning at most ``4 n + 1024`` values are dense (the rule of
-    :class:`~privtraffic._ids.IdIndex`).
-    """
-    if ids.dtype.kind == "i" and ids.size:
-        lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo <= 4 * ids.size + 1024:
-            present = np.zeros(hi - lo + 1, dtype=bool)
-            shifted: NDArray[np.int64] = np.subtract(ids, lo, dtype=np.int64)
-            present[shifted] = True
-            if present.all():  # every id of lo..hi: the position is the shifted id
-                every: UserIds = np.arange(lo, hi + 1, dtype=np.int64)
-                return every, shifted
-            rank = np.cumsum(present) - 1
-            return np.flatnonzero(present) + lo, rank[shifted]
-    users, inverse = np.unique(ids, return_inverse=True)
-    return users, inverse.reshape(-1).astype(np.int64)
 
 
 def _users(values: ArrayLike) -> UserIds:
@@ -346,7 +325,7 @@ class ReferralGraph:
     ) -> Self:
         parts = [src_ids, dst_ids] + ([extra] if extra is not None else [])
         all_ids = np.concatenate([p for p in parts if p.size] or [src_ids])
-        users, inverse = _unique_ids(all_ids)
+        users, inverse = unique_ids(all_ids)
         m = src_ids.shape[0]
         src_v = inverse[:m]
         dst_v = inverse[m : 2 * m]
