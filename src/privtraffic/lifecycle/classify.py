@@ -25,7 +25,7 @@ from privtraffic._ids import unique_ids
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import SECONDS_PER_DAY, as_ids
 from privtraffic.errors import InvalidInputError
-from privtraffic.lifecycle.conditions import Ever, Fact, holds
+from privtraffic.lifecycle.conditions import Ever, Fact, _first_day, holds
 from privtraffic.lifecycle.events import (
     EventTable,
     Id,
@@ -323,9 +323,7 @@ class _VectorFacts:
         if fact.window_days is None:
             lo = np.searchsorted(keys, self.ustart, side="left")
         elif fact.measure == "days":
-            d0 = (np.floor_divide(self.qt, SECONDS_PER_DAY) - (int(fact.window_days) - 1)) * (
-                SECONDS_PER_DAY
-            )
+            d0 = _first_day(fact, self.qt) * SECONDS_PER_DAY
             lo = np.searchsorted(keys, self.index.key(self.qu, d0), side="left")
             lo = np.maximum(lo, np.searchsorted(keys, self.ustart, side="left"))
         else:

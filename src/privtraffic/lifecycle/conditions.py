@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Literal, Protocol, SupportsFloat, Union
+from typing import Literal, Protocol, SupportsFloat, TypeVar, Union
 
 import attrs
 import numpy as np
@@ -54,6 +54,7 @@ __all__ = [
 MICRO = 1_000_000
 
 Measure = Literal["count", "sum", "days", "last"]
+_Time = TypeVar("_Time", int, NDArray[np.int64])
 _MEASURES = ("count", "sum", "days", "last")
 
 
@@ -166,6 +167,12 @@ class Fact:
 
     def __truediv__(self, other: Fact) -> _Quotient:
         return _Quotient(self, other)
+
+
+def _first_day(fact: Fact, t: _Time) -> _Time:
+    """The first calendar day (days since 1970-01-01) a windowed ``days`` fact counts at time
+    ``t`` (seconds): the day of ``t`` and the ``window_days - 1`` days before it."""
+    return t // SECONDS_PER_DAY - (int(fact.window_days or 0) - 1)
 
 
 @attrs.frozen(order=False)

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from privtraffic._deprecation import renamed_keywords
 from privtraffic._validation import SECONDS_PER_DAY, as_ids
 from privtraffic.errors import InvalidInputError, TransitionNotAllowed
-from privtraffic.lifecycle.conditions import Ever, Fact, holds
+from privtraffic.lifecycle.conditions import Ever, Fact, _first_day, holds
 from privtraffic.lifecycle.events import (
     Id,
     Moment,
@@ -509,7 +509,7 @@ class _Memory:
         if fact.measure == "days":
             if not _windowed(fact):
                 return int(mem[0])
-            first_day = now // SECONDS_PER_DAY - int(fact.window_days or 0) + 1
+            first_day = _first_day(fact, now)
             return sum(1 for d in mem if d >= first_day)
         return 0 if not self.present(fact) else int(mem[3])
 
@@ -553,7 +553,7 @@ class _Memory:
                 assert w is not None
                 self.facts[i] = [e for e in self.facts[i] if e[0] > now - w]
             elif fact.measure == "days":
-                first_day = now // SECONDS_PER_DAY - int(fact.window_days or 0) + 1
+                first_day = _first_day(fact, now)
                 self.facts[i] = [d for d in self.facts[i] if d >= first_day]
         self.recent = [e for e in self.recent if e[0] >= now - self.horizon]
 
