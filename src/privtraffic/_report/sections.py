@@ -28,7 +28,7 @@ from privtraffic._report import messages
 from privtraffic._report.document import Document, format_number
 from privtraffic._report.messages import MESSAGES
 from privtraffic._report.reading import Margin, clv_name, clv_sentence, margin_of
-from privtraffic._validation import DAYS_PER_MONTH, unit_days
+from privtraffic._validation import DAYS_PER_MONTH, Moment, unit_days
 from privtraffic.money import DEFAULT_CURRENCY, format_amount
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -52,7 +52,6 @@ __all__ = [
 Progress = Callable[[str], None]
 
 #: One point in time: an ISO date string, a date, or a datetime64.
-Moment: TypeAlias = str | datetime.date | np.datetime64
 #: An amount of money: exact (Decimal, int, str) or an estimate (float).
 Amount: TypeAlias = Decimal | int | str | float | np.floating
 

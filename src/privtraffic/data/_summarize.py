@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from privtraffic._validation import (
+    SECONDS_PER_DAY,
+    Moment,
     as_datetime64,
     as_float_array,
     as_ids,
@@ -22,11 +22,6 @@ from privtraffic.errors import InvalidInputError
 
 __all__ = ["Moment", "summarize_transactions"]
 
-#: One timestamp: ISO 8601 text, a ``datetime.date`` / ``datetime.datetime`` (pandas
-#: ``Timestamp`` is one) or a ``numpy.datetime64``. Only its calendar day is used.
-Moment = str | _dt.date | np.datetime64
-
-_SECONDS_PER_DAY = 86_400
 _INT64_SAFE = 2**62
 
 
@@ -42,7 +37,7 @@ def _sort_purchases(
     With ``merge_same_day`` only the day matters for the order; otherwise ties in time keep
     the input order (the sort is stable), which decides which row counts as the first purchase.
     """
-    times = seconds // _SECONDS_PER_DAY if merge_same_day else seconds
+    times = seconds // SECONDS_PER_DAY if merge_same_day else seconds
     t0 = int(times.min())
     span = int(times.max()) - t0 + 1
     if ids.dtype.kind in "iu":
@@ -290,7 +285,7 @@ def summarize_transactions(
     check_nonempty(ids, "customer_ids")
 
     seconds = stamps.astype(np.int64)
-    all_days = seconds // _SECONDS_PER_DAY
+    all_days = seconds // SECONDS_PER_DAY
     last_day = int(all_days.max())
     if observation_end is None:
         end_day = last_day
@@ -331,7 +326,7 @@ def _summarize(
 ) -> RFMSummary:
     """Fast path over validated arrays: sort by (customer, time), then run-length reductions."""
     order, codes = _sort_purchases(ids, seconds, merge_same_day)
-    days = seconds[order] // _SECONDS_PER_DAY
+    days = seconds[order] // SECONDS_PER_DAY
     sorted_ids = ids[order]
     sorted_amounts = None if amounts is None else amounts[order]
 

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from privtraffic._validation import (
+    SECONDS_PER_DAY,
     as_datetime64,
     as_float_array,
     day_number,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["new_in_holdout", "summarize_transactions"]
 
-_SECONDS_PER_DAY = 86_400
 
 #: ``assume_partitioned_by_customer``: shuffle, trust the caller, or trust and verify.
 Partitioning = bool | Literal["check"]
@@ -88,7 +88,7 @@ def _purchase_rows(
                 f"'{value}' must be >= 0: a refund is not a purchase, net it into the purchase "
                 f"it reverses before summarising (got {float(amounts[i])!r} at index {i}{where})"
             )
-    days = seconds // _SECONDS_PER_DAY
+    days = seconds // SECONDS_PER_DAY
     if end_day is not None:
         i = first_index(days > end_day)
         if i >= 0:
@@ -264,7 +264,7 @@ def _newcomer_rows(
 
     _check_split(int(end), None if first_seen is None else int(first_seen), cal_day, repeated)
     new = history[history["n_purchases"].to_numpy() == 0]
-    first = (new["first_day"].to_numpy(dtype=np.int64) * _SECONDS_PER_DAY).astype("M8[s]")
+    first = (new["first_day"].to_numpy(dtype=np.int64) * SECONDS_PER_DAY).astype("M8[s]")
     if index_output:
         keyed: pd.DataFrame = pd.DataFrame({"first_purchase": first}, index=new.index)
         return keyed
