@@ -109,6 +109,21 @@ def test_scorecard_lines_without_data_are_not_assessed(world):
     assert strict.lines[0].rating == "weak" and strict.verdict == "poor fit"
 
 
+def test_an_empty_touch_log_touches_no_buyer(world):
+    """An empty first-touch log (of integer ids) is valid: no buyer was touched, so the decision
+    cycle is not assessed and every buyer counts as without a touch (found by review)."""
+    orders = world.orders
+    card = fit_assessment(
+        orders.user_id,
+        orders.at,
+        first_touch=(np.array([], dtype=orders.user_id.dtype), np.array([], "datetime64[s]")),
+    )
+    line = card.lines[1]
+    assert line.rating == "not assessed"
+    assert line.evidence["buyers_without_touch"] == len(np.unique(orders.user_id))
+    assert line.evidence["buyers_with_touch"] == 0
+
+
 def test_scorecard_bad_input(world):
     ids, at = world.orders.user_id, world.orders.at
     with pytest.raises(InvalidInputError, match="'converted_shares' needs 'sharers'"):

@@ -355,9 +355,9 @@ def _decision_line(
     touched, tinv = np.unique(t_ids, return_inverse=True)
     first_touch_s = np.full(touched.shape[0], np.iinfo(np.int64).max)
     np.minimum.at(first_touch_s, tinv.ravel(), t_at.astype(np.int64))
-    pos = np.searchsorted(touched, buyers)
-    pos = np.minimum(pos, touched.shape[0] - 1)
-    has_touch = touched[pos] == buyers
+    pos = np.minimum(np.searchsorted(touched, buyers), max(touched.shape[0] - 1, 0))
+    # an empty touch log is a log in which no buyer was touched
+    has_touch = touched[pos] == buyers if touched.shape[0] else np.zeros(buyers.shape, bool)
     gap_days = (first_buy[has_touch] - first_touch_s[pos[has_touch]]) / SECONDS_PER_DAY
     before = int(np.sum(gap_days < 0))
     gap_days = gap_days[gap_days >= 0]
