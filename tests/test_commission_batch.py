@@ -109,8 +109,34 @@ def deep_setups(draw):
     return plan, net, orders
 
 
+# Found by ``nox -s deep`` (2026-12-01): a one-level plan with a rank uplift, an order whose
+# buyer is its sharer (self-purchase does not earn): the batch paid the uplift at level 2,
+# beyond the plan's levels, where the per-order function pays nothing.
+_SELF_PURCHASE_BEYOND_LEVELS = (
+    CommissionPlan(
+        level_rates=(Decimal("0"),),
+        total_cap=Decimal("0.15"),
+        category_rates=(("c", (Decimal("0"), Decimal("0"))),),
+        rank_uplifts=((0, Decimal("0.01")),),
+        self_purchase_earns=False,
+        ineligible_upline="unpaid",
+        max_levels=4,
+        allow_levels_beyond_compliance=True,
+        override_reason="tests of the arithmetic on deeper plans",
+    ),
+    DistributorNetwork(
+        users=np.arange(7),
+        upline=np.array([-1, 0, 0, 0, 0, 0, 0]),
+        has_rights=np.array([True] + [False] * 6),
+        rank=np.zeros(7, dtype=np.int64),
+    ),
+    {"order_id": ["o8"], "amount_minor": [0], "sharer": [1], "buyer": [1]},
+)
+
+
 @examples(80)
 @given(deep_setups())
+@example(_SELF_PURCHASE_BEYOND_LEVELS)
 def test_batch_equals_the_per_order_function_on_deeper_plans(setup):
     plan, net, orders = setup
     batch = compute_commissions(plan, net, orders)

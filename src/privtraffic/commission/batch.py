@@ -416,6 +416,8 @@ def _split_minor(
             paid = rights[node]
             if rate_set is not None:
                 paid &= k < depth[rate_set]
+            elif k >= depth[0]:  # beyond the default rates' levels nobody is paid
+                paid &= False
             if buyer_idx is not None:
                 paid &= node != buyer_idx
             level_rate = rate_table[0, k] if rate_set is None else rate_table[rate_set, k]
