@@ -262,13 +262,13 @@ class Transition:
 
 
 def _freeze(value: Thawed) -> Frozen:
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+    if type(value) is list:
+        return tuple([_freeze(v) if type(v) is list else v for v in value])
     return value
 
 
 def _freeze_all(values: list[Thawed]) -> tuple[Frozen, ...]:
-    return tuple(_freeze(v) for v in values)
+    return tuple([_freeze(v) if type(v) is list else v for v in values])
 
 
 @attrs.frozen
@@ -407,7 +407,8 @@ class TierState:
             raise InvalidInputError(
                 f"'text' holds a state of machine {data.get('machine')!r}, not {machine.name!r}"
             )
-        names = [f.describe() for f in machine.facts]
+        layout = _layout_of(machine)
+        names = list(layout.fact_names)
         if (
             data.get("fact_names") != names
             or len(data["facts"]) != len(names)
@@ -415,7 +416,7 @@ class TierState:
         ):
             raise InvalidInputError(f"'text' does not match the facts of machine {machine.name!r}")
         tier = data["tier"]
-        if tier is not None and tier not in machine.tiers:
+        if tier is not None and tier not in layout.tier_code:
             raise InvalidInputError(f"'text' names an unknown tier {tier!r}")
         at = data["at"]
         return cls(
@@ -427,7 +428,7 @@ class TierState:
             peak=int(data["peak"]),
             ever_before=tuple(bool(v) for v in data["ever_before"]),
             ever_now=tuple(bool(v) for v in data["ever_now"]),
-            fact_names=tuple(names),
+            fact_names=layout.fact_names,
             facts=_freeze_all(data["facts"]),
             recent=_freeze_all(data["recent"]),
             transitions=tuple(Transition.from_dict(t) for t in data["transitions"]),
