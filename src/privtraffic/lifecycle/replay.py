@@ -262,13 +262,13 @@ class Transition:
 
 
 def _freeze(value: Thawed) -> Frozen:
-    if type(value) is list:
-        return tuple([_freeze(v) if type(v) is list else v for v in value])
+    if isinstance(value, list):
+        return tuple([_freeze(v) if isinstance(v, list) else v for v in value])
     return value
 
 
 def _freeze_all(values: list[Thawed]) -> tuple[Frozen, ...]:
-    return tuple([_freeze(v) if type(v) is list else v for v in values])
+    return tuple([_freeze(v) if isinstance(v, list) else v for v in values])
 
 
 @attrs.frozen
