@@ -337,7 +337,9 @@ def score_sides(n_users: int) -> dict[str, Callable[[], Any]]:
         series = pd.Series(table.score, index=table.user)
         sides["pandas Series.loc"] = lambda: float(series.loc[next(c)])
     score = table.score
-    sides["array lookup (index_of), before"] = lambda: float(score[graph.index_of([next(d)])[0]])
+    sides["ReferralGraph.index_of + array read"] = lambda: float(
+        score[graph.index_of([next(d)])[0]]
+    )
     return sides
 
 
@@ -457,7 +459,7 @@ def main() -> None:
     print(
         f"# graph of {n_users:,} users and its KOC scores built in {time.perf_counter() - t0:.1f} s"
     )
-    slow = sides.pop("array lookup (index_of), before")
+    slow = sides.pop("ReferralGraph.index_of + array read")
     latency(
         f"KOC score of one user, {n_users:,}-user graph",
         sides,
@@ -469,10 +471,10 @@ def main() -> None:
     )
     before = {
         "privtraffic KOCScores.score_of": sides["privtraffic KOCScores.score_of"],
-        "array lookup (index_of), before": slow,
+        "ReferralGraph.index_of + array read": slow,
     }
     latency(
-        f"KOC score of one user, {n_users:,}-user graph: the array lookup before issue 13",
+        f"KOC score of one user, {n_users:,}-user graph: the array lookup index_of",
         before,
         baseline="privtraffic KOCScores.score_of",
         rounds=min(rounds, 5),

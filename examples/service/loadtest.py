@@ -1,12 +1,14 @@
 """Load test of the example service: concurrent clients, deliberate retries, exact balances.
 
 ``N`` client threads post distributors, orders, settlements and refunds to a running service
-(loopback addresses only), re-sending a share of their requests with the same ids the way a
-client does after a timeout: at once, from another thread at the same time, and all over again
-at the end. Afterwards every distributor's balance, read from the service at two dates, must
-equal the balance of an in-memory :class:`~privtraffic.commission.Ledger` fed the same events
-once: nothing lost, nothing doubled. Bounded in count (the script is fixed before it starts) and
-in time (``--time-limit``).
+(loopback addresses only): a shop's stream in time order, each thread taking the next request,
+a settlement or refund waiting until its order was answered. They re-send a share of their
+requests with the same ids the way a client does after a timeout: at once, from another thread
+at the same time, and all over again, in any order, at the end. Afterwards every distributor's
+balance, read from the service at two dates, must equal the balance of an in-memory
+:class:`~privtraffic.commission.Ledger` fed the same events once: nothing lost, nothing
+doubled. Bounded in count (the script is fixed before it starts) and in time
+(``--time-limit``).
 
 Run::
 
@@ -30,7 +32,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -52,25 +54,32 @@ START = datetime(2025, 1, 1)
 CHECK_DATES = ("2025-01-20T00:00:00", "2025-03-01T00:00:00")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Call:
-    """One request of the script and the ledger event it records."""
+    """One request of the script, the ledger event it records, and the request it waits for."""
 
     kind: str  # "distributor", "order", "settle", "refund"
     path: str
     body: dict[str, Any]
-    event: Any = field(compare=False)
+    event: Any
+    after: Call | None = None  # the order before its settlement and refunds
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def make_script(
     n_distributors: int, n_orders: int, seed: int
-) -> tuple[list[list[Call]], list[list[Call]]]:
-    """The distributors by depth (each level after its uplines) and one chain per order
-    (the order, then its settlement and refunds, in causal order)."""
+) -> tuple[list[list[Call]], list[Call]]:
+    """The distributors by depth (each level after its uplines), then a shop's stream in time
+    order: orders over 30 days, settlements 1 to 96 hours after their order, refunds (none,
+    one or two) after 100 hours; each settlement and refund waits for its order."""
     rnd = random.Random(seed)
     levels: list[list[Call]] = []
     depth: dict[str, int] = {}
@@ -84,30 +93,36 @@ def make_script(
         while len(levels) <= depth[who]:
             levels.append([])
         levels[depth[who]].append(Call("distributor", "/distributors", body, event))
-    chains: list[list[Call]] = []
+    stream: list[tuple[datetime, int, Call]] = []
+    step = timedelta(days=30) / max(n_orders, 1)
     for k in range(n_orders):
         oid = f"o{k}"
-        placed = START + timedelta(minutes=rnd.randrange(1, 30 * 24 * 60))
+        placed = START + timedelta(hours=1) + k * step + timedelta(seconds=rnd.randrange(60))
         cents = rnd.randrange(1, 100_000)
-        amount = f"{cents // 100}.{cents % 100:02d}"
         sharer = f"d{rnd.randrange(n_distributors)}"
-        body = {"order_id": oid, "at": _iso(placed), "amount": amount, "sharer": sharer}
-        chain = [Call("order", "/orders", body, OrderPlaced(oid, body["at"], amount, sharer))]
+        body = {"order_id": oid, "at": _iso(placed), "amount": _money(cents), "sharer": sharer}
+        order = Call("order", "/orders", body, OrderPlaced(oid, body["at"], _money(cents), sharer))
+        stream.append((placed, len(stream), order))
         if rnd.random() < 0.7:
-            at = _iso(placed + timedelta(hours=rnd.randrange(1, 96)))
-            chain.append(Call("settle", f"/orders/{oid}/settle", {"at": at}, OrderSettled(oid, at)))
+            when = placed + timedelta(hours=rnd.randrange(1, 96))
+            at = _iso(when)
+            settle = Call(
+                "settle", f"/orders/{oid}/settle", {"at": at}, OrderSettled(oid, at), after=order
+            )
+            stream.append((when, len(stream), settle))
         left = cents
         for j in range(rnd.choice([0, 0, 1, 2])):
             if left == 0:
                 break
             part = rnd.randrange(1, left + 1) if j == 0 else left
             left -= part
-            rid, at = f"r{k}-{j}", _iso(placed + timedelta(hours=100 + 24 * j))
-            money = f"{part // 100}.{part % 100:02d}"
-            body = {"refund_id": rid, "order_id": oid, "at": at, "amount": money}
-            chain.append(Call("refund", "/refunds", body, Refund(rid, oid, at, money)))
-        chains.append(chain)
-    return levels, chains
+            when = placed + timedelta(hours=100 + 24 * j)
+            rid, at = f"r{k}-{j}", _iso(when)
+            body = {"refund_id": rid, "order_id": oid, "at": at, "amount": _money(part)}
+            event = Refund(rid, oid, at, _money(part))
+            stream.append((when, len(stream), Call("refund", "/refunds", body, event, after=order)))
+    stream.sort(key=lambda item: item[:2])
+    return levels, [call for _, _, call in stream]
 
 
 @dataclass
@@ -201,7 +216,7 @@ def run(
     """Run the script against the service at ``url`` and compare every balance."""
     host, port = _loopback(url)
     plan = CommissionPlan.from_dict(json.loads(plan_path.read_text(encoding="utf-8")))
-    levels, chains = make_script(distributors, orders, seed)
+    levels, stream = make_script(distributors, orders, seed)
     rnd = random.Random(seed + 1)
     report = Report()
     lock = threading.Lock()
@@ -221,25 +236,28 @@ def run(
             if status != 200:
                 report.failures.append(f"{call.kind} {call.body} -> {status} {payload}")
 
-    def worker(tasks: queue.Queue[list[Call] | None], seed_of_thread: int) -> None:
+    def worker(tasks: queue.Queue[Call | None], seed_of_thread: int) -> None:
         mine = random.Random(seed_of_thread)
         client = Client(host, port, timeout=30.0)
         while True:
-            chain = tasks.get()
-            if chain is None:
+            call = tasks.get()
+            if call is None:
                 return
-            for call in chain:
-                if time.monotonic() > deadline:
-                    report.timed_out = True
-                    return
+            if call.after is not None:  # its order first (another thread may be posting it)
+                call.after.done.wait(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() > deadline:
+                report.timed_out = True
+                call.done.set()
+                continue
+            send(client, call)
+            call.done.set()
+            if mine.random() < retry / 2:  # the answer was "lost": the same request again
                 send(client, call)
-                if mine.random() < retry / 2:  # the answer was "lost": the same request again
-                    send(client, call)
 
-    def in_parallel(work: list[list[Call]]) -> None:
-        tasks: queue.Queue[list[Call] | None] = queue.Queue()
-        for chain in work:
-            tasks.put(chain)
+    def in_parallel(work: list[Call]) -> None:
+        tasks: queue.Queue[Call | None] = queue.Queue()
+        for call in work:
+            tasks.put(call)
         for _ in range(threads):
             tasks.put(None)
         pool = [
@@ -254,20 +272,26 @@ def run(
                 report.timed_out = True
 
     for level in levels:  # uplines before their downlines; a level in parallel
-        in_parallel([[c] for c in level])
-    # Two threads post the first request of some chains at the same moment (a client that
-    # retried on another connection while the first attempt was still in flight).
-    racing = [chains[i][:1] for i in sorted(rnd.sample(range(len(chains)), len(chains) // 10))]
-    in_parallel(chains + racing)
-    everything = [c for level in levels for c in level] + [c for ch in chains for c in ch]
+        in_parallel(level)
+    # The stream in time order; a tenth of its requests twice in a row, so that two threads
+    # post them at the same moment (a client that retried on another connection while the
+    # first attempt was still in flight).
+    doubled = set(rnd.sample(range(len(stream)), len(stream) // 10))
+    racing = []
+    for i, call in enumerate(stream):
+        racing.append(call)
+        if i in doubled:
+            racing.append(replace(call, after=call.after, done=threading.Event()))
+    in_parallel(racing)
+    everything = [c for level in levels for c in level] + stream
     again = rnd.sample(everything, int(len(everything) * retry))
-    rnd.shuffle(again)
-    in_parallel([[c] for c in again])
+    rnd.shuffle(again)  # all over again, in any order: each is already recorded
+    in_parallel([replace(c, after=None, done=threading.Event()) for c in again])
     report.seconds = time.monotonic() - started
     report.events = len(everything)
     report.retries = report.requests - report.events  # every request past an event's first
 
-    # The reference: one in-memory ledger fed every event once, in causal order.
+    # The reference: one in-memory ledger fed every event once, in the script's order.
     reference = Ledger(plan)
     reference.record(*(c.event for c in everything))
     client = Client(host, port, timeout=30.0)
