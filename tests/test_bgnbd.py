@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from privtraffic.clv import BetaGeo, ModifiedBetaGeo
@@ -230,6 +230,9 @@ positive = st.floats(min_value=1e-3, max_value=1e3)
     share=st.floats(min_value=0.0, max_value=1.0),
     t=st.floats(min_value=0.0, max_value=1e6),
 )
+# Found once by this property before the suite was derandomised (issue 11): scipy's hyp2f1 gave
+# E[X(11)] = -2.7e27 (true 2.2485).
+@example(r=172.0, alpha=1.0, a=2.0, b=1.25, x=0, T=1.0, share=0.0, t=11.0)
 def test_predictions_finite_and_in_range(model, r, alpha, a, b, x, T, share, t):
     m = model.from_params(r=r, alpha=alpha, a=a, b=b)
     tx = 0.0 if x == 0 else T * share
@@ -238,8 +241,8 @@ def test_predictions_finite_and_in_range(model, r, alpha, a, b, x, T, share, t):
     new = m.expected_purchases_new(t)
     pmf = m.probability_of_purchases(np.array([0, 1, min(x, 50), x]), t)
     assert np.all(np.isfinite(alive)) and np.all((alive >= 0) & (alive <= 1))
-    assert np.all(np.isfinite(expected)) and np.all(expected >= -1e-9 * (1 + t))
-    assert np.all(np.isfinite(new)) and np.all(new >= -1e-9 * (1 + t))
+    assert np.all(np.isfinite(expected)) and np.all(expected >= 0)
+    assert np.all(np.isfinite(new)) and np.all(new >= 0)
     assert np.all(np.isfinite(pmf)) and np.all((pmf >= 0) & (pmf <= 1))
 
 

@@ -132,6 +132,66 @@ def test_the_snapshot_answers_like_the_fold_also_after_back_dated_events(backend
     assert Ledger(PLAN, NET, store=backend.store(snapshots=False)).balances() == fresh.balances()
 
 
+def _parts(backend: Backend) -> list[tuple[int, int, int]]:
+    """(part, last event, rows) of the stored snapshot, in order."""
+    query = (
+        "SELECT part, seq, n_rows FROM privtraffic_ledger_snapshot WHERE name = {} ORDER BY part"
+    )
+    if backend.kind == "sqlite":
+        with sqlite3.connect(backend.where) as conn:
+            return [tuple(r) for r in conn.execute(query.format("?"), (backend.name,))]
+    import psycopg
+
+    with psycopg.connect(backend.where) as conn:
+        return [tuple(r) for r in conn.execute(query.format("%s"), (backend.name,))]
+
+
+def test_the_snapshot_grows_by_the_changed_balances_and_starts_a_new_base_in_time(backend):
+    ledger = Ledger(PLAN, NET, store=backend.store())
+    events = order_events(0, 150)
+    memory, changed = Ledger(PLAN, NET), []
+    for k in range(0, 60, 6):
+        ledger.record(*events[k : k + 6])
+        before = dict(memory.balances())
+        after = memory.record(*events[k : k + 6]).balances()
+        changed.append(sum(after[w] != before.get(w) for w in after))
+    parts = _parts(backend)
+    assert [p for p, _, _ in parts] == list(range(1, 11))  # one part per call on an empty base
+    assert [q for _, q, _ in parts] == list(range(6, 61, 6))
+    assert [n for _, _, n in parts] == changed  # each holds the balances its call changed
+    fresh = Ledger(PLAN, NET, store=backend.store())
+    assert fresh.balances() == reference(events[:60]).balances() and fresh._book is None
+    for event in events[60:]:  # one call each: the call that finds 256 parts writes a base
+        ledger.record(event)
+    parts = _parts(backend)
+    based_at = 60 + (256 - 10) + 1
+    assert parts[0] == (0, based_at, 4)  # every account, as of that call's event
+    assert [p for p, _, _ in parts] == list(range(len(parts)))
+    assert len(parts) == 1 + len(events) - based_at
+    assert parts[-1][1] == len(events) == len(ledger.events)
+    fresh = Ledger(PLAN, NET, store=backend.store())
+    assert fresh.balances() == reference(events).balances() and fresh._book is None
+    assert fresh.balance("dan") == reference(events).balance("dan") and fresh._book is None
+
+
+def test_a_writer_without_snapshots_makes_the_next_reader_fold_and_the_next_writer_rewrite(
+    backend,
+):
+    events = order_events(0, 20)
+    Ledger(PLAN, NET, store=backend.store()).record(*events[:30])
+    Ledger(PLAN, NET, store=backend.store(snapshots=False)).record(*events[30:])
+    assert _parts(backend)[-1][1] == 30  # the stored balances stop before the last events
+    fresh = Ledger(PLAN, NET, store=backend.store())
+    assert fresh.balances() == reference(events).balances()
+    assert fresh._book is not None  # folded: the stored balances were not current
+    Ledger(PLAN, NET, store=backend.store()).record(Payout("p-late", "bob", "2025-04-01"))
+    parts = _parts(backend)
+    assert [p for p, _, _ in parts] == [0] and parts[0][1] == len(events) + 1  # a new base
+    again = Ledger(PLAN, NET, store=backend.store())
+    assert again.balances() == fresh.record(Payout("p-late", "bob", "2025-04-01")).balances()
+    assert again._book is None
+
+
 def test_a_ledger_can_start_from_an_empty_network_in_a_store(backend):
     plan = CommissionPlan(level_rates=("0.10", "0.05"), holding_days=0)
     store = backend.store()

@@ -111,11 +111,27 @@ def demo_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_every_entry_has_both_languages_with_the_same_fields() -> None:
     for key, (en, zh) in messages.MESSAGES.items():
         assert zh, f"{key!r} has no Chinese text"
-        if key.startswith(("finding.", "source.")):
-            assert en == "", f"{key!r}: its English is the finding's own text"  # documented
+        if key.startswith(("finding.", "source.", "caution.fit.", "caution.term.")):
+            # documented: the English is the finding's own text, or the fit diagnostics' own
+            assert en == "", f"{key!r}: its English is the object's own text"
             continue
         assert en, f"{key!r} has no English text"
         assert messages.fields_of(en) == messages.fields_of(zh), key
+
+
+def test_the_catalogue_translates_every_fit_diagnostic() -> None:
+    """Each code of the diagnostics' MESSAGES has a Chinese sentence with the same fields (the
+    optimiser's own ``reason`` is set after it as code), and each mixing law a model names."""
+    from privtraffic.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD
+    from privtraffic.clv._diagnostics import MESSAGES as FIT_MESSAGES
+
+    for code, english in FIT_MESSAGES.items():
+        zh = messages.text(f"caution.fit.{code}", "zh")
+        assert messages.fields_of(zh) == messages.fields_of(english) - {"reason"}, code
+    for model in (BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNBD):
+        for pair in model._parameter_pairs:
+            for term in filter(None, (pair.what, pair.verb)):
+                assert re.search("[\u4e00-\u9fff]", messages.text(f"caution.term.{term}", "zh"))
 
 
 def test_the_catalogue_covers_every_plot_text() -> None:

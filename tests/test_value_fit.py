@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from privtraffic.errors import InvalidDefinitionError, InvalidInputError
+from privtraffic.errors import ConvergenceWarning, InvalidDefinitionError, InvalidInputError
 from privtraffic.simulate import simulate_private_domain
 from privtraffic.value import FitThresholds, fit_assessment, total_customer_value
 
@@ -90,7 +90,10 @@ def test_scorecard_follows_the_world():
         referral_share=0.01,
         share_conversion=0.02,
     )
-    g, p = _card(good), _card(poor)
+    g = _card(good)
+    # so few repeat purchases that BG/NBD's dropout parameters are not identified: the fit says so
+    with pytest.warns(ConvergenceWarning, match="not identified"):
+        p = _card(poor)
     assert [line.rating for line in g.lines] == ["strong"] * 3 and g.verdict == "good fit"
     assert [line.rating for line in p.lines] == ["weak"] * 3 and p.verdict == "poor fit"
 

@@ -31,6 +31,7 @@ __all__ = [
     "PrivTrafficError",
     "ReferralCycleError",
     "TransitionNotAllowed",
+    "UnrepresentableError",
 ]
 
 
@@ -144,6 +145,23 @@ class ConvergenceError(PrivTrafficError, RuntimeError):
     def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class UnrepresentableError(PrivTrafficError, ArithmeticError, ValueError):
+    """A prediction whose true value float64 cannot hold (it overflows, or is infinite).
+
+    Raised instead of returning ``inf`` or ``NaN``; the message names the prediction, the
+    input that made it unrepresentable and its row. It is an ``ArithmeticError`` (the number
+    does not fit) and a ``ValueError`` (that input, with these parameters, has no usable
+    answer).
+
+    Examples
+    --------
+    >>> err = UnrepresentableError("expected_spend: the mean spend is infinite when q <= 1 "
+    ...     "(q = 0.8) for 'frequency' 0 at index 3")
+    >>> isinstance(err, ArithmeticError) and isinstance(err, ValueError)
+    True
+    """
 
 
 class ConvergenceWarning(UserWarning):

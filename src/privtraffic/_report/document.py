@@ -242,16 +242,22 @@ class Document:
         code = f" <code>{html.escape(detail)}</code>" if detail else ""
         self._body.append(f"<p{cls}>{html.escape(text)}{code}</p>")
 
-    def caution(self, items: Sequence[str], *, title: str | None = None) -> None:
+    def caution(self, items: Sequence[str | tuple[str, str]], *, title: str | None = None) -> None:
         """A caution box: a title (``caution.title`` when omitted) and one line per item.
 
         The fit diagnostics put what makes a number less trustworthy here (a parameter at a
-        bound, a flat likelihood, few repeat buyers); the items are catalogue texts.
+        bound, a flat likelihood, few repeat buyers); the items are catalogue texts. An item
+        ``(text, detail)`` sets ``detail`` (an optimiser's own words) after the text as code.
         """
         if not items:
             return
         heading = html.escape(title if title is not None else self.text("caution.title"))
-        lines = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+        lines = "".join(
+            f"<li>{html.escape(item)}</li>"
+            if isinstance(item, str)
+            else f"<li>{html.escape(item[0])} <code>{html.escape(item[1])}</code></li>"
+            for item in items
+        )
         self._body.append(
             f'<div class="caution" role="note"><strong>{heading}</strong><ul>{lines}</ul></div>'
         )

@@ -103,6 +103,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Read these numbers with care:",
         "以下数字请谨慎解读：",
     ),
+    # the fit diagnostics' sentences (English: privtraffic.clv._diagnostics.MESSAGES)
+    "caution.fit.none_drop": (
+        "",
+        "{names}：数据期内几乎没有客户{verb}，因此每位客户的存活概率 P(alive) 都接近 1，"
+        "不具参考价值——请收集更长的历史数据",
+    ),
+    "caution.fit.alike": (
+        "",
+        "{names} 同时趋于 ∞：所有客户的{what}相同（{mean:.3g}）；数据看不出它在客户之间如何变化，"
+        "因此 {first} 与 {second} 单独看没有意义（预测只取决于二者之比，仍可使用）",
+    ),
+    "caution.fit.generic": (
+        "",
+        "数据无法识别 {name}{direction}（估计值 {estimate:.3g}，标准误 {se:.3g}）；"
+        "依赖它的预测不可靠——请收集更多数据或加入惩罚项",
+    ),
+    "caution.fit.not_converged": (
+        "",
+        "优化器停止时梯度为 {gradient:.3g}，估计值可能不够精确；优化器的原话：",
+    ),
+    "caution.fit.hessian": (
+        "",
+        "估计值处的 Hessian 矩阵不是正定矩阵：无法给出标准误",
+    ),
+    "caution.fit.not_available": ("", "不可用"),
+    # the mixing laws the diagnostics name (English: the models' ParameterPair.what / verb)
+    "caution.term.purchase rate": ("", "购买率"),
+    "caution.term.dropout rate": ("", "流失率"),
+    "caution.term.dropout probability after a purchase": ("", "每次购买后的流失概率"),
+    "caution.term.dropout probability": ("", "流失概率"),
+    "caution.term.transaction probability": ("", "交易概率"),
+    "caution.term.spend scale": ("", "消费金额尺度"),
+    "caution.term.drops out": ("", "流失"),
     # --- report / demo titles -------------------------------------------------------------------
     "report.title": ("privtraffic report", "privtraffic 私域分析报告"),
     "report.source": ("Source: {name}", "数据来源：{name}"),

@@ -182,8 +182,31 @@ def _fit_rfm(
     return cls().fit(f, r, T)
 
 
+def _fit_cautions(doc: Document, model: BTYDModel) -> list[str | tuple[str, str]]:
+    """The fit diagnostics' sentences in the page's language (English: the model's own)."""
+    diagnostics = model.fit_diagnostics_
+    if diagnostics is None:
+        return []
+    if doc.lang == "en":
+        return list(diagnostics.messages)
+    items: list[str | tuple[str, str]] = []
+    for note in diagnostics.notes:
+        fields = dict(note.fields)
+        translated = tuple(
+            (k, doc.text(f"caution.term.{v}")) if k in ("what", "verb") else (k, v)
+            for k, v in note.fields
+        )
+        line = attrs.evolve(note, fields=translated).format(
+            doc.text(f"caution.fit.{note.code}"),
+            not_available=doc.text("caution.fit.not_available"),
+        )
+        items.append((line, str(fields["reason"])) if "reason" in fields else line)
+    return items
+
+
 def _model_table(doc: Document, title: str, model: BTYDModel) -> None:
     t = doc.text
+    doc.caution(_fit_cautions(doc, model))
     doc.table(
         _summary_rows(model),
         [t("fit.param"), t("fit.estimate"), t("fit.se"), t("fit.lower"), t("fit.upper")],

@@ -28,7 +28,10 @@ and the machinery they share, in private modules:
 - ``_optimize``: the optimiser (BFGS from several starts, Newton polishing, finite-difference
   Hessians) and its frozen ``FitResult``.
 - ``_rows``: factorising columns and collapsing identical customer rows into weights.
-- ``_hypergeometric``: stable Gaussian hypergeometric terms of the BG/NBD expectations.
+- ``_hypergeometric``: the BG/NBD expectations' hypergeometric term as a positive series or a
+  quadrature, and the panel quadrature Pareto/NBD's P(X(t) = n) also uses.
+- ``_diagnostics``: :class:`FitDiagnostics` (``fit_diagnostics_`` of a fitted model) and the
+  rules and sentences that decide whether a fit can be trusted.
 - ``_special``: the scaled exponential integral of real order and Beta expectations by
   quadrature, behind DERT and DERL.
 
@@ -50,6 +53,7 @@ Examples
 """
 
 from privtraffic.clv._base import BTYDModel, ParameterSummary
+from privtraffic.clv._diagnostics import DiagnosticNote, FitDiagnostics
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
 from privtraffic.clv.comparison import (
@@ -70,6 +74,8 @@ __all__ = [
     "BetaGeo",
     "BetaGeoBetaBinom",
     "ContractDurations",
+    "DiagnosticNote",
+    "FitDiagnostics",
     "GammaGamma",
     "LikelihoodRatioTest",
     "ModelComparison",

@@ -94,6 +94,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -103,6 +104,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
+from privtraffic.clv._diagnostics import (
+    DiagnosticNote,
+    FitDiagnostics,
+    ParameterPair,
+    diagnose,
+    hessian_is_positive_definite,
+)
 from privtraffic.clv._optimize import PreparedData, minimize_negative_log_likelihood
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import (
@@ -110,6 +118,7 @@ from privtraffic.errors import (
     ConvergenceWarning,
     InvalidInputError,
     NotFittedError,
+    UnrepresentableError,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -121,7 +130,9 @@ __all__ = [
     "DataInput",
     "ParameterSummary",
     "PreparedData",
+    "as_probability",
     "check_horizon",
+    "check_representable",
     "check_rfm",
     "check_whole",
     "prediction_columns",
@@ -156,6 +167,9 @@ class ParameterSummary(ColumnarTable):
         Total log-likelihood of the fit.
     n_customers : float
         Total customer weight the model was fitted on.
+    caution : tuple of str
+        The fit diagnostics' messages (empty when the fit can be trusted); shown as
+        "caution:" lines by ``repr`` and above the HTML table.
 
     Examples
     --------
@@ -173,11 +187,13 @@ class ParameterSummary(ColumnarTable):
     model: str = ""
     log_likelihood: float = math.nan
     n_customers: float = math.nan
+    caution: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def __repr__(self) -> str:
         lines = [
             f"{self.model}: log-likelihood {self.log_likelihood:.4f}, "
             f"{self.n_customers:,.0f} customers",
+            *(f"caution: {c}" for c in self.caution),
             f"{'':>10} {'estimate':>12} {'std.err':>12} {'lower_95':>12} {'upper_95':>12}",
         ]
         for i, name in enumerate(self.parameter):
@@ -202,7 +218,7 @@ class ParameterSummary(ColumnarTable):
             self.upper_95.tolist(),
             strict=True,
         )
-        return html_table(
+        table = html_table(
             rows,
             ["parameter", "estimate", "standard_error", "lower_95", "upper_95"],
             title=self.model,
@@ -212,6 +228,17 @@ class ParameterSummary(ColumnarTable):
                 **more_notes,
             },
         )
+        if not self.caution:
+            return table
+        import html
+
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in self.caution)
+        box = (
+            '<div class="privtraffic-caution" style="border:1px solid #c9a227;'
+            'background:#fff8e1;padding:.4em .8em;margin:.4em 0">'
+            f"<strong>Caution</strong><ul>{items}</ul></div>"
+        )
+        return box + table
 
 
 def check_rfm(
@@ -331,6 +358,79 @@ def check_horizon(t: NDArray[np.float64]) -> None:
     i = first_index(t < 0)
     if i >= 0:
         raise InvalidInputError(f"'t' must be >= 0 (got {float(t[i])!r} at index {i})")
+
+
+def check_representable(
+    values: NDArray[np.float64], what: str, **inputs: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Return ``values`` if all are finite; else raise naming the inputs of the first bad row.
+
+    Every prediction of privtraffic is finite where its true value fits in float64; a value
+    that does not (an expectation past 1.8e308, a mean that is infinite) raises instead of
+    coming back as ``inf`` or ``NaN``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The prediction.
+    what : str
+        Its name and what the overflow means, for the message.
+    **inputs : numpy.ndarray or float
+        The inputs it was computed from (arrays of the same length, or scalars).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values``.
+
+    Raises
+    ------
+    UnrepresentableError
+        Naming ``what``, the inputs at the first non-finite row and its index.
+
+    Examples
+    --------
+    >>> check_representable(np.array([1.0, np.inf]), "expected_purchases", t=np.array([1.0, 1e308]))
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.UnrepresentableError: expected_purchases does not fit in float64 for t=1e+308 at index 1
+    """  # noqa: E501
+    i = first_index(~np.isfinite(values))
+    if i < 0:
+        return values
+    described = ", ".join(f"{name}={_value_at(v, i)!r}" for name, v in inputs.items())
+    raise UnrepresentableError(f"{what} does not fit in float64 for {described} at index {i}")
+
+
+def as_probability(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Probabilities computed as sums of positive terms in log space, checked to be <= 1.
+
+    Each model computes its probabilities so that they are in [0, 1] mathematically; their
+    log-space sums can still round to slightly above 1 where the true value is 1 - 1e-14
+    (say; the log-gamma differences they are made of carry ~1e-13 absolute error for
+    parameters ~1e4). Such a value, at most 1e-10 above 1, is returned as 1.0; anything
+    further would be a defect of the formula and raises.
+
+    Raises
+    ------
+    RuntimeError
+        A value above ``1 + 1e-10`` (never expected).
+
+    Examples
+    --------
+    >>> as_probability(np.array([0.25, 1.0 + 2e-16])).tolist()
+    [0.25, 1.0]
+    """
+    i = first_index(~(values <= 1.0 + 1e-10))
+    if i >= 0:  # pragma: no cover - a defect, not an input problem
+        raise RuntimeError(f"probability {float(values[i])!r} > 1 at index {i}")
+    out: NDArray[np.float64] = np.minimum(values, 1.0)
+    return out
+
+
+def _value_at(values: NDArray[np.float64] | float, i: int) -> float:
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    return float(flat[i] if flat.size > 1 else flat[0])
 
 
 def check_whole(values: NDArray[np.float64], name: str, minimum: int = 0) -> None:
@@ -524,6 +624,11 @@ class BTYDModel:
         Distinct data rows after collapsing identical ones.
     n_iter_ : int
         Optimiser iterations.
+    fit_diagnostics_ : FitDiagnostics or None
+        Whether the fit can be trusted: convergence, gradient, Hessian, parameters that ran to
+        0 or infinity or sit on a flat ridge, and sentences saying what that means (``None``
+        for a model built with :meth:`from_params`). A fit with messages also warns once
+        (:class:`~privtraffic.errors.ConvergenceWarning`) and its :meth:`summary` shows them.
 
     Examples
     --------
@@ -542,6 +647,7 @@ class BTYDModel:
     n_customers_: float
     n_rows_: int
     n_iter_: int
+    fit_diagnostics_: FitDiagnostics | None
 
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
@@ -551,6 +657,8 @@ class BTYDModel:
     _check_data: ClassVar[Callable[..., None]] = staticmethod(_accept_data)
     _prepare_data: ClassVar[Callable[..., PreparedData]] = staticmethod(_pass_through)
     _initial_log_params: ClassVar[Callable[..., list[NDArray[np.float64]]]]
+    #: The model's mixing laws, for the diagnostics' messages (see ``clv._diagnostics``).
+    _parameter_pairs: ClassVar[tuple[ParameterPair, ...]] = ()
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -635,7 +743,6 @@ class BTYDModel:
                     param_names=self._param_names,
                     model_name=self._model_name(),
                     gtol=1e-6,
-                    quiet=True,
                 )
             except ConvergenceError:
                 pass  # no warm start: the full fit below starts from scratch
@@ -664,22 +771,24 @@ class BTYDModel:
             n_rows=len(row_weights),
             n_iter=result.n_iter,
         )
+        self.fit_diagnostics_ = diagnose(
+            result, covariance, param_names=self._param_names, pairs=self._parameter_pairs
+        )
+        if self.fit_diagnostics_.messages:
+            warnings.warn(
+                f"{self._model_name()}: this fit cannot be trusted as it stands: "
+                + "; ".join(self.fit_diagnostics_.messages)
+                + " (see fit_diagnostics_)",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _covariance(
         self, params: NDArray[np.float64], hessian: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         k = len(params)
-        eigenvalues = np.linalg.eigvalsh(hessian) if np.all(np.isfinite(hessian)) else None
-        if eigenvalues is None or eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues.max())):
-            import warnings
-
-            warnings.warn(
-                f"{self._model_name()}: the Hessian at the estimates is not positive definite; "
-                "standard errors are not available (NaN)",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            return np.full((k, k), np.nan)
+        if not hessian_is_positive_definite(hessian):
+            return np.full((k, k), np.nan)  # the diagnostics say so
         log_covariance = np.linalg.inv(hessian)
         covariance: NDArray[np.float64] = np.outer(params, params) * log_covariance
         return covariance
@@ -703,6 +812,7 @@ class BTYDModel:
         self.n_customers_ = float(n_customers)
         self.n_rows_ = int(n_rows)
         self.n_iter_ = int(n_iter)
+        self.fit_diagnostics_ = None
 
     def _fitted_params(self) -> tuple[float, ...]:
         """The parameters in ``_param_names`` order; raises NotFittedError before ``fit``."""
@@ -750,17 +860,22 @@ class BTYDModel:
         """
         params = np.array(self._fitted_params())
         se = np.array([self.standard_errors_[n] for n in self._param_names])
-        with np.errstate(invalid="ignore"):
+        log_params = np.log(params)
+        with np.errstate(invalid="ignore", over="ignore"):
             half_width = _Z95 * se / params
+            # on the log scale; a huge standard error gives an unbounded interval (0, inf)
+            lower, upper = np.exp(log_params - half_width), np.exp(log_params + half_width)
+        diagnostics = getattr(self, "fit_diagnostics_", None)
         return ParameterSummary(
             parameter=np.array(self._param_names),
             estimate=params,
             standard_error=se,
-            lower_95=params * np.exp(-half_width),
-            upper_95=params * np.exp(half_width),
+            lower_95=lower,
+            upper_95=upper,
             model=self._model_name(),
             log_likelihood=self.log_likelihood_,
             n_customers=self.n_customers_,
+            caution=() if diagnostics is None else diagnostics.messages,
         )
 
     def __repr__(self) -> str:
@@ -811,7 +926,7 @@ class BTYDModel:
         def clean(x: float) -> float | None:
             return None if not math.isfinite(x) else float(x)
 
-        payload = {
+        payload: dict[str, object] = {
             "model": self._model_name(),
             "privtraffic_version": __version__,
             "params": self.params_,
@@ -822,6 +937,26 @@ class BTYDModel:
             "n_rows": self.n_rows_,
             "penalizer": float(self.penalizer),
         }
+        diagnostics = getattr(self, "fit_diagnostics_", None)
+        if diagnostics is not None:
+            payload["fit_diagnostics"] = {
+                "converged": diagnostics.converged,
+                "n_iterations": diagnostics.n_iterations,
+                "gradient_norm": clean(diagnostics.gradient_norm),
+                "hessian_positive_definite": diagnostics.hessian_positive_definite,
+                "at_boundary": list(diagnostics.at_boundary),
+                "identifiable": diagnostics.identifiable,
+                "messages": list(diagnostics.messages),
+                "notes": [
+                    {
+                        "code": note.code,
+                        "fields": {
+                            k: clean(v) if isinstance(v, float) else v for k, v in note.fields
+                        },
+                    }
+                    for note in diagnostics.notes
+                ],
+            }
         return json.dumps(payload, indent=2)
 
     @classmethod
@@ -879,6 +1014,34 @@ class BTYDModel:
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = float(payload.get("n_customers", 0.0))
         model.n_rows_ = int(payload.get("n_rows", 0))
+        found = payload.get("fit_diagnostics")
+        if isinstance(found, dict):
+            try:
+                model.fit_diagnostics_ = FitDiagnostics(
+                    converged=bool(found["converged"]),
+                    n_iterations=int(found["n_iterations"]),
+                    gradient_norm=math.nan
+                    if found["gradient_norm"] is None
+                    else float(found["gradient_norm"]),
+                    hessian_positive_definite=bool(found["hessian_positive_definite"]),
+                    at_boundary=tuple(str(n) for n in found["at_boundary"]),
+                    identifiable=bool(found["identifiable"]),
+                    messages=tuple(str(m) for m in found["messages"]),
+                    notes=tuple(
+                        DiagnosticNote(
+                            str(note["code"]),
+                            tuple(
+                                (str(k), math.nan if v is None else v)
+                                for k, v in dict(note["fields"]).items()
+                            ),
+                        )
+                        for note in found.get("notes", [])
+                    ),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidInputError(
+                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
+                ) from None
         return model
 
     @classmethod

@@ -11,7 +11,6 @@ gradient (forward differences at the optimum, central ones when the polishing mo
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -19,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
-from privtraffic.errors import ConvergenceError, ConvergenceWarning
+from privtraffic.errors import ConvergenceError
 
 __all__ = [
     "LOG_PARAM_BOUND",
@@ -32,7 +31,8 @@ __all__ = [
 ]
 
 #: Log-parameters are kept in [-LOG_PARAM_BOUND, LOG_PARAM_BOUND]; a fit that ends on this
-#: boundary warns, because the likelihood kept improving as a parameter ran off to 0 or infinity.
+#: boundary is flagged by the diagnostics (``privtraffic.clv._diagnostics``): the likelihood
+#: kept improving as a parameter ran off to 0 or infinity.
 LOG_PARAM_BOUND = 25.0
 
 #: A model's data as its likelihood takes them: arrays of any dtype (float64 columns, int64
@@ -176,6 +176,12 @@ class FitResult:
         Optimiser iterations, summed over starts and polishing steps.
     scipy_result : scipy.optimize.OptimizeResult
         The raw result of the best start (or of the Newton steps from ``warm_start``).
+    start : numpy.ndarray or None
+        The first (data-driven) starting point, on the log scale.
+    gradient_norm : float
+        Largest absolute gradient component of the objective at the optimum.
+    converged : bool
+        Whether that gradient met the tolerance (``1e-5 * max(1, |objective|)``).
 
     Examples
     --------
@@ -192,6 +198,9 @@ class FitResult:
     hessian: NDArray[np.float64]
     n_iter: int
     scipy_result: optimize.OptimizeResult | None
+    start: NDArray[np.float64] | None = None
+    gradient_norm: float = 0.0
+    converged: bool = True
 
 
 def minimize_negative_log_likelihood(
@@ -206,7 +215,6 @@ def minimize_negative_log_likelihood(
     warm_start: NDArray[np.float64] | None = None,
     warm_hessian: NDArray[np.float64] | None = None,
     gtol: float = 1e-9,
-    quiet: bool = False,
 ) -> FitResult:
     """Minimise ``NLL(log_params, *data, weights) / sum(weights) + penalizer * sum(params**2)``.
 
@@ -240,8 +248,6 @@ def minimize_negative_log_likelihood(
         An approximate Hessian of the objective per unit of weight at ``warm_start``.
     gtol : float
         BFGS stops when the largest gradient component is below this.
-    quiet : bool
-        Do not warn (for preliminary fits whose result is only a starting point).
 
     Returns
     -------
@@ -252,11 +258,12 @@ def minimize_negative_log_likelihood(
     ConvergenceError
         No start reached a finite optimum.
 
-    Warns
+    Notes
     -----
-    ConvergenceWarning
-        The best start stopped without meeting the tolerances, a parameter ran to the
-        boundary, or the Hessian is not positive definite.
+    It never warns: whether the optimum can be trusted (tolerance met, parameters inside the
+    box and identified, Hessian positive definite) is judged from the result by
+    ``privtraffic.clv._diagnostics.diagnose``, which the estimator shell turns into one
+    warning.
 
     Examples
     --------
@@ -358,25 +365,6 @@ def minimize_negative_log_likelihood(
         hessian = gradient_hessian(gradient, x)
 
     grad_norm = float(np.max(np.abs(gradient(x))))
-    at_bound = np.abs(x) >= LOG_PARAM_BOUND - 1e-6
-    if quiet:
-        pass
-    elif at_bound.any():
-        names = ", ".join(repr(n) for n, hit in zip(param_names, at_bound, strict=True) if hit)
-        warnings.warn(
-            f"{model_name}: parameter {names} ran to the boundary of the search space "
-            f"(|log value| = {LOG_PARAM_BOUND:g}); the data do not identify it — "
-            "consider a penalizer",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
-    elif grad_norm > 1e-5 * max(1.0, abs(fx)):
-        warnings.warn(
-            f"{model_name}: the optimiser stopped with gradient {grad_norm:.3g} "
-            f"({best.message}); the estimates may be imprecise",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
     with np.errstate(all="ignore"):
         nll_total, _ = negative_log_likelihood(x, *data, weights=weights)
     return FitResult(
@@ -386,4 +374,7 @@ def minimize_negative_log_likelihood(
         hessian=hessian * total_weight,
         n_iter=n_iter,
         scipy_result=best,
+        start=np.asarray(starts[0], dtype=np.float64) if len(starts) else None,
+        gradient_norm=grad_norm,
+        converged=grad_norm <= 1e-5 * max(1.0, abs(fx)),
     )

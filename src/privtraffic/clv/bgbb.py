@@ -28,10 +28,13 @@ from privtraffic._validation import first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    as_probability,
+    check_representable,
     check_whole,
     prediction_columns,
     simulation_column,
 )
+from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data import DiscreteRFMSummary
 from privtraffic.errors import InvalidInputError
@@ -355,11 +358,34 @@ def probability_alive(
     >>> np.round(p, 2).tolist()
     [0.11, 0.59, 0.93]
     """
+    gamma, delta = params[2], params[3]
     x = np.asarray(frequency, dtype=np.float64)
     n = np.asarray(n_periods, dtype=np.float64)
-    ll = log_likelihood(params, x, recency, n)
-    alive: NDArray[np.float64] = np.clip(np.exp(_log_alive_term(params, x, n, 1.0) - ll), 0.0, 1.0)
+    # alive at n + 1 / likelihood = B(g, d+n+1)/B(g, d+n) * head / (head + sum of death terms)
+    # = (d + n)/(g + d + n) / (1 + sum exp(death - head)): a product of two numbers in (0, 1].
+    log_rest = _log_one_plus_death_share(params, x, np.asarray(recency, dtype=np.float64), n)
+    alive: NDArray[np.float64] = np.exp(-np.log1p(gamma / (delta + n)) - log_rest)
     return alive
+
+
+def _log_one_plus_death_share(
+    params: Params, x: NDArray[np.float64], rec: NDArray[np.float64], n: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``log(1 + sum_i exp(death_i - alive))`` per customer (>= 0 by construction)."""
+    if x.size == 0:
+        return np.empty(0)
+    x, rec, n = np.broadcast_arrays(x, rec, n)
+    base = float(n.max()) + 1.0
+    if base**3 < 2.0**53:
+        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
+        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
+    else:
+        inverse = np.arange(x.size)
+    row, i, counts = _ragged(x, rec, n)
+    head = _log_alive_term(params, x, n, 0.0)
+    tail = _log_death_terms(params, x[row], rec[row], i) - head[row]
+    share: NDArray[np.float64] = _segment_logsumexp(np.zeros_like(head), tail, counts)[inverse]
+    return share
 
 
 def _log_alive_sum(gamma: float, delta: float, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
@@ -474,8 +500,7 @@ def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDAr
         + _log_death_terms(params, nr, i, np.zeros_like(i))
     )
     out[ok] = np.exp(_segment_logsumexp(head, tail, counts))
-    probability: NDArray[np.float64] = np.clip(out, 0.0, 1.0)
-    return probability
+    return as_probability(out)
 
 
 def simulate(
@@ -571,6 +596,10 @@ class BetaGeoBetaBinom(BTYDModel):
     _check_data = staticmethod(check_discrete_rfm)
     _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (
+        ParameterPair("alpha", "beta", "beta", "transaction probability"),
+        ParameterPair("gamma", "delta", "beta", "dropout probability", "drops out"),
+    )
 
     def fit(
         self,
@@ -683,7 +712,9 @@ class BetaGeoBetaBinom(BTYDModel):
         params = self._fitted_params()
         t_arr, x, rec, n = self._history(frequency, recency, n_periods, t=t)
         check_whole(t_arr, "t")
-        return conditional_expected_purchases(params, t_arr, x, rec, n)
+        with np.errstate(over="ignore"):
+            expected = conditional_expected_purchases(params, t_arr, x, rec, n)
+        return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)].
@@ -713,7 +744,9 @@ class BetaGeoBetaBinom(BTYDModel):
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
         check_whole(t_arr, "t")
-        return expected_purchases_new(params, t_arr)
+        with np.errstate(over="ignore"):
+            expected = expected_purchases_new(params, t_arr)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability of ``n`` transactions in a new customer's first ``t`` chances.

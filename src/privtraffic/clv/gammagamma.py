@@ -24,12 +24,14 @@ from privtraffic._validation import first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    check_representable,
     check_whole,
     prediction_columns,
     simulation_column,
 )
+from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.errors import InvalidInputError
+from privtraffic.errors import InvalidInputError, UnrepresentableError
 
 __all__ = [
     "GammaGamma",
@@ -144,10 +146,17 @@ def expected_spend(
     p, q, v = params
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary_value, dtype=np.float64)
-    denominator = p * x + q - 1.0
-    with np.errstate(divide="ignore"):
-        out = p * (v + x * np.where(x > 0, m, 0.0)) / denominator
-    return np.where(denominator > 0, out, np.inf)
+    denominator = p * x + (q - 1.0)
+    i = first_index(~(denominator > 0))
+    if i >= 0:
+        raise UnrepresentableError(
+            "expected_spend is infinite: the posterior mean spend exists only when "
+            f"p * frequency + q > 1 (p = {p!r}, q = {q!r}, 'frequency' "
+            f"{float(x.reshape(-1)[i] if x.size > 1 else x.reshape(-1)[0])!r} at index {i})"
+        )
+    with np.errstate(over="ignore"):
+        out: NDArray[np.float64] = p * (v + x * np.where(x > 0, m, 0.0)) / denominator
+    return check_representable(out, "expected_spend", frequency=x, monetary_value=m)
 
 
 def simulate(params: Params, frequency: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -255,6 +264,7 @@ class GammaGamma(BTYDModel):
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(_check_fit_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (ParameterPair("q", "v", "gamma", "spend scale"),)
 
     def fit(
         self,
@@ -312,8 +322,7 @@ class GammaGamma(BTYDModel):
         Returns
         -------
         numpy.ndarray
-            Posterior mean spend (the population mean for frequency 0; infinite there if
-            ``q <= 1``).
+            Posterior mean spend (the population mean for frequency 0).
 
         Raises
         ------
@@ -321,6 +330,8 @@ class GammaGamma(BTYDModel):
             Before ``fit``.
         InvalidInputError
             Negative or non-integer frequency, monetary value <= 0 with frequency > 0.
+        UnrepresentableError
+            The mean is infinite (frequency 0 and ``q <= 1``) or overflows float64.
 
         Examples
         --------

@@ -53,12 +53,16 @@ from scipy import special
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    as_probability,
     check_horizon,
+    check_representable,
     check_rfm,
     check_whole,
     prediction_columns,
     simulation_ages,
 )
+from privtraffic.clv._diagnostics import ParameterPair
+from privtraffic.clv._hypergeometric import panel_quadrature
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.data import RFMSummary
 
@@ -444,25 +448,21 @@ def expected_purchases_new(params: Params, t: ArrayLike) -> NDArray[np.float64]:
     return r / alpha * _mean_remaining_lifetime(s, np.full_like(t_arr, beta), t_arr)
 
 
-# Tanh-sinh nodes on (0, 1) for the P(X(t) = n) integral, as logs of u and 1 - u.
-_TS_T = np.arange(-3.5, 3.5 + 1e-9, 1.0 / 12.0)
-_TS_S = 0.5 * np.pi * np.sinh(_TS_T)
-_TS_LOG_U = -np.logaddexp(0.0, -2.0 * _TS_S)
-_TS_LOG_1MU = -np.logaddexp(0.0, 2.0 * _TS_S)
-_TS_LOG_W = np.log(1.0 / 12.0) + np.log(np.pi * np.cosh(_TS_T)) + _TS_LOG_U + _TS_LOG_1MU
-
-
 def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
-    """P(X(t) = n) for a just-acquired customer (Fader & Hardie 2006, note 012, eq. 6).
+    """P(X(t) = n) for a just-acquired customer (Fader & Hardie 2006, note 012).
 
-    The first term (alive at t, n purchases) is closed form. The second, the chance of
-    dying at some tau < t after n purchases, is written as
-    ``Gamma(r+n) / (Gamma(r) n!) * s beta^s alpha * int_0^{v_t} v^n (1-v)^(r+s-1)
-    (beta + (alpha - beta) v)^-(s+1) dv`` with ``v = tau / (alpha + tau)``, i.e. an incomplete
-    beta integral times the mean of a bounded smooth factor. That mean is taken by tanh-sinh
-    quadrature over the quantiles of the truncated Beta(n+1, r+s) law, which avoids the
-    alternating sum of hypergeometric terms of the published form (catastrophic cancellation
-    for large n).
+    The customer is either alive at t after n purchases,
+    ``NB(n; r, t / (alpha + t)) * (beta / (beta + t)) ** s`` (closed form), or died at some
+    ``tau < t`` after n purchases:
+    ``int_0^t g(tau) NB(n; r, tau / (alpha + tau)) dtau`` with ``g(tau) = s beta**s (beta +
+    tau) ** -(s + 1)`` the lifetime density. The published closed form of that integral is an
+    alternating sum of hypergeometric terms that cancels catastrophically (with ``s = 50,
+    beta = 1000`` it gave "probabilities" summing to 15); here it is integrated directly: in
+    ``y = log tau`` the integrand is log-concave, its peak is found by bisection on the slope
+    and the integral is taken by Gauss-Legendre panels sized to the integrand's local scale
+    (``privtraffic.clv._hypergeometric.panel_quadrature``). Both parts are positive, so the
+    result is a probability by construction (no clipping), and the probabilities sum to 1
+    over n with mean E[X(t)].
 
     Examples
     --------
@@ -472,45 +472,85 @@ def probability_of_purchases(params: Params, n: ArrayLike, t: ArrayLike) -> NDAr
     [0.5936, 0.1656, 0.0825]
     """
     r, alpha, s, beta = params
-    n = np.asarray(n, dtype=np.float64)
-    t = np.asarray(t, dtype=np.float64)
-    out = np.zeros(np.broadcast(n, t).shape)
-    n, t = np.broadcast_arrays(n, t)
+    n, t = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64))
+    out = np.zeros(n.shape)
     pos = t > 0
     out[~pos & (n == 0)] = 1.0
     if not pos.any():
         return out
     n, t = n[pos], t[pos]
     log_nb = special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1.0)
-    log_vt = np.log(t) - np.log(alpha + t)  # log(t / (alpha + t))
-    log_1mvt = np.log(alpha) - np.log(alpha + t)
-    first = log_nb + r * log_1mvt + n * log_vt + s * (np.log(beta) - np.log(beta + t))
-    # second term: incomplete beta B(n+1, r+s; v_t) times E[g(V)], V ~ Beta(n+1, r+s) | V < v_t
-    a_, b_ = n + 1.0, r + s
-    v_t = np.exp(log_vt)
-    mass = special.betainc(a_, b_, v_t)  # regularised
-    safe = mass > 0
-    mean_g = np.empty_like(t)
-    # g(v) = (beta + (alpha - beta) v) ** -(s + 1); upper bound g at the top when mass underflows
-    mean_g[~safe] = (beta + (alpha - beta) * v_t[~safe]) ** -(s + 1.0)
-    if safe.any():
-        u = np.exp(_TS_LOG_U)[None, :] * mass[safe][:, None]
-        v = special.betaincinv(a_[safe][:, None], b_, u)
-        v = np.minimum(v, v_t[safe][:, None])
-        log_g = -(s + 1.0) * np.log(beta + (alpha - beta) * v)
-        mean_g[safe] = np.exp(special.logsumexp(_TS_LOG_W[None, :] + log_g, axis=1))
-    with np.errstate(divide="ignore"):
-        second = (
-            log_nb
-            + np.log(s)
-            + s * np.log(beta)
-            + np.log(alpha)
-            + special.betaln(a_, b_)
-            + np.log(mass)
-            + np.log(mean_g)
+    log_alpha, log_beta = np.log(alpha), np.log(beta)
+    log_t = np.log(t)
+    first = (
+        log_nb
+        + r * (log_alpha - np.logaddexp(log_alpha, log_t))
+        + n * (log_t - np.logaddexp(log_alpha, log_t))
+        + s * (log_beta - np.logaddexp(log_beta, log_t))
+    )
+    second = _log_death_term(params, n, log_t, log_nb)
+    out[pos] = np.exp(np.logaddexp(first, second))
+    return as_probability(out)
+
+
+def _log_death_term(
+    params: Params, n: NDArray[np.float64], log_t: NDArray[np.float64], log_nb: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``log int_0^t g(tau) NB(n; r, tau/(alpha+tau)) dtau``, integrated in ``y = log tau``."""
+    r, alpha, s, beta = params
+    log_alpha, log_beta = np.log(alpha), np.log(beta)
+    const = np.log(s) + s * log_beta + log_nb + r * log_alpha
+
+    def slope(y: NDArray[np.float64], nn: NDArray[np.float64]) -> NDArray[np.float64]:
+        out: NDArray[np.float64] = (
+            nn
+            + 1.0
+            - (nn + r) * special.expit(y - log_alpha)
+            - (s + 1.0) * special.expit(y - log_beta)
         )
-    out[pos] = np.clip(np.exp(first) + np.exp(second), 0.0, 1.0)
-    return out
+        return out
+
+    def log_integrand(y: NDArray[np.float64], rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        nn = n[rows, None]
+        out: NDArray[np.float64] = (
+            const[rows, None]
+            + (nn + 1.0) * y
+            - (nn + r) * np.logaddexp(log_alpha, y)
+            - (s + 1.0) * np.logaddexp(log_beta, y)
+        )
+        return out
+
+    def step(y: NDArray[np.float64], rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        nn = n[rows]
+        ea, eb = special.expit(y - log_alpha), special.expit(y - log_beta)
+        curvature = (nn + r) * ea * (1.0 - ea) + (s + 1.0) * eb * (1.0 - eb)
+        width: NDArray[np.float64] = np.minimum(
+            np.minimum(1.0, 2.5 / (np.abs(slope(y, nn)) + 1.0)),
+            1.5 / np.sqrt(curvature + 1e-300),
+        )
+        return width
+
+    # The peak: slope(y) falls from n + 1 to -(r + s); bisect for its zero, capped at log t.
+    lo = np.minimum(log_alpha, log_beta) - 60.0 + np.zeros_like(n)
+    hi = np.maximum(log_alpha, log_beta) + 60.0 + np.zeros_like(n)
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        rising = slope(mid, n) > 0
+        lo = np.where(rising, mid, lo)
+        hi = np.where(rising, hi, mid)
+    peak = np.minimum(0.5 * (lo + hi), log_t)
+    # Left of the peak the log-integrand is concave and increasing: bisect for where it is
+    # 60 below the peak value.
+    rows = np.arange(n.size)
+    top = log_integrand(peak[:, None], rows)[:, 0]
+    far = peak - 1e3 / (n + 1.0) - 60.0
+    near = peak.copy()
+    for _ in range(80):
+        mid = 0.5 * (far + near)
+        low_enough = log_integrand(mid[:, None], rows)[:, 0] < top - 60.0
+        far = np.where(low_enough, mid, far)
+        near = np.where(low_enough, near, mid)
+    return panel_quadrature(log_integrand, step, far, log_t, extra_probes=peak[:, None])
 
 
 def simulate(
@@ -601,6 +641,10 @@ class ParetoNBD(BTYDModel):
     _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
+    _parameter_pairs = (
+        ParameterPair("r", "alpha", "gamma", "purchase rate"),
+        ParameterPair("s", "beta", "gamma", "dropout rate", "drops out"),
+    )
 
     def fit(
         self,
@@ -711,7 +755,9 @@ class ParetoNBD(BTYDModel):
         params = self._fitted_params()
         t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
         check_horizon(t_arr)
-        return conditional_expected_purchases(params, t_arr, x, rec, T_arr)
+        with np.errstate(over="ignore"):
+            expected = conditional_expected_purchases(params, t_arr, x, rec, T_arr)
+        return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
@@ -741,7 +787,9 @@ class ParetoNBD(BTYDModel):
         params = self._fitted_params()
         (t_arr,) = prediction_columns(t=t)
         check_horizon(t_arr)
-        return expected_purchases_new(params, t_arr)
+        with np.errstate(over="ignore"):
+            expected = expected_purchases_new(params, t_arr)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].

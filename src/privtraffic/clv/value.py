@@ -5,7 +5,10 @@ month, ``E[X(T, T + k m]] - E[X(T, T + (k-1) m]]`` with ``m`` one month in the d
 unit; the spend model gives the expected value per purchase; each month is discounted by
 ``(1 + discount_rate) ** k``:
 
-``CLV = margin * spend * sum_k (E_k - E_{k-1}) / (1 + discount_rate) ** k``.
+``CLV = margin * spend * sum_k (E_k - E_{k-1}) / (1 + discount_rate) ** k``,
+
+summed by parts (``sum_{k<H} E_k (d_k - d_{k+1}) + E_H d_H``) so that every term is
+non-negative: the CLV is >= 0 by construction, however close successive ``E_k`` are.
 
 This is the computation of lifetimes' ``GammaGammaFitter.customer_lifetime_value``, with an
 exact month (365.25 / 12 days) where lifetimes uses 4.345 weeks or 30 days.
@@ -22,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
-from privtraffic.clv._base import DataInput, table_columns
+from privtraffic.clv._base import DataInput, check_representable, table_columns
 from privtraffic.errors import InvalidInputError
 
 __all__ = [
@@ -156,6 +159,8 @@ def customer_lifetime_value(
     ------
     InvalidInputError
         Bad ``horizon``, ``discount_rate``, ``unit`` or ``margin``, or data the models reject.
+    UnrepresentableError
+        A value past the float64 range (or an infinite expected spend), naming the row.
     NotFittedError
         Either model is not fitted.
 
@@ -234,11 +239,16 @@ def customer_lifetime_value(
         )
         return float(margin) * spend * dert
     month = DAYS_PER_MONTH / days
+    # sum_k (E_k - E_{k-1}) d_k with d_k = (1 + rate)**-k, summed by parts:
+    # sum_{k<H} E_k (d_k - d_{k+1}) + E_H d_H. Every term is >= 0 (E_k >= 0, d falling), so
+    # the sum is >= 0 by construction, however small the monthly increments are.
+    growth = 1.0 + float(discount_rate)
     total = np.zeros_like(spend, dtype=np.float64)
-    previous = np.zeros_like(total)
-    for k in range(1, int(horizon or 0) + 1):
+    horizon_months = int(horizon or 0)
+    for k in range(1, horizon_months + 1):
         cumulative = transaction_model.expected_purchases(k * month, x, recency, T)
-        total += (cumulative - previous) / (1.0 + float(discount_rate)) ** k
-        previous = cumulative
-    clv: NDArray[np.float64] = float(margin) * spend * total
-    return clv
+        weight = growth**-k * (1.0 - 1.0 / growth) if k < horizon_months else growth**-k
+        total += cumulative * weight
+    with np.errstate(over="ignore"):
+        clv: NDArray[np.float64] = float(margin) * spend * total
+    return check_representable(clv, "customer_lifetime_value", monetary_value=spend)

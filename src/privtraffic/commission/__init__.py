@@ -41,7 +41,8 @@ orders)``):
     :class:`LedgerStore`, the protocol of where a ledger keeps its events, and its two
     implementations :class:`SQLiteLedgerStore` and :class:`PostgresLedgerStore`.
 ``statement``
-    :class:`Balance` and :class:`Statement`, what a distributor's account shows.
+    :class:`Balance` and :class:`Statement`, what a distributor's account shows;
+    :class:`Balances`, every distributor's balance (what ``Ledger.balances`` returns).
 ``compliance``
     :func:`compliance_report`, the regulated features a plan comes near, with the sources.
 
@@ -84,7 +85,7 @@ from privtraffic.commission.ledger import Ledger
 from privtraffic.commission.network import DistributorNetwork, NetworkData
 from privtraffic.commission.plan import CommissionPlan, PlanData
 from privtraffic.commission.split import CommissionEntry, split_commission
-from privtraffic.commission.statement import Balance, Statement
+from privtraffic.commission.statement import Balance, Balances, Statement
 from privtraffic.commission.store import LedgerStore
 from privtraffic.commission.store_postgres import PostgresLedgerStore
 from privtraffic.commission.store_sqlite import SQLiteLedgerStore
@@ -93,6 +94,7 @@ __all__ = [
     "COMPLIANCE_MAX_LEVELS",
     "SOURCES",
     "Balance",
+    "Balances",
     "CommissionBatch",
     "CommissionEntry",
     "CommissionPlan",

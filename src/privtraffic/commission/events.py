@@ -42,8 +42,10 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal, TypeAlias, TypedDict, cast
+from json.encoder import encode_basestring
+from typing import Any, Literal, TypeAlias, TypedDict, cast
 
 import attrs
 import numpy as np
@@ -69,6 +71,7 @@ __all__ = [
     "RightsRevoked",
     "event_from_row",
     "event_key",
+    "event_to_json",
     "event_to_row",
 ]
 
@@ -334,7 +337,8 @@ class Payout:
 
     Outstanding clawbacks are deducted first. With ``amount=None`` everything payable (net of
     clawbacks) at ``at`` is paid, provided it reaches the plan's ``min_payout``; otherwise
-    nothing is paid and the balance waits. The ledger resolves ``None`` when the payout is
+    nothing is paid and the balance waits (outstanding clawbacks are still deducted from what
+    is payable, as an explicit payout of zero does). The ledger resolves ``None`` when the payout is
     recorded and keeps the payout with the amount it paid, because that is the cash that left:
     events recorded later never change what a payout paid. An explicit ``amount`` must not
     exceed what is payable when it is recorded; if events recorded later and dated before it
@@ -676,7 +680,9 @@ EVENT_TYPES: tuple[type, ...] = (
 def event_key(event: LedgerEvent) -> str:
     """The event's idempotency key as one string (the unique key a store keeps).
 
-    Integer and string ids stay apart (``1`` is not ``"1"``).
+    Integer and string ids stay apart (``1`` is not ``"1"``). The text is
+    ``json.dumps(list(event.key), separators=(",", ":"), ensure_ascii=False)``, written
+    directly.
 
     Examples
     --------
@@ -685,7 +691,107 @@ def event_key(event: LedgerEvent) -> str:
     >>> event_key(RankChanged(7, 1, "2025-03-01"))
     '["rank",7,"2025-03-01T00:00:00"]'
     """
-    return json.dumps(list(event.key), separators=(",", ":"), ensure_ascii=False)
+    key = event.key
+    if len(key) == 2:
+        return f'["{key[0]}",{_json(key[1])}]'
+    return f'["{key[0]}",{_json(key[1])},"{key[2]}"]'
+
+
+def _json(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` for an id, ``None`` or a flag."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return json.dumps(value, ensure_ascii=False)  # pragma: no cover - ids are str or int
+
+
+def _order_json(e: OrderPlaced) -> str:
+    return (
+        f'{{"event": "order", "order_id": {_json(e.order_id)}, "at": "{e.at!s}", "amount": '
+        f'"{e.amount!s}", "sharer": {_json(e.sharer)}, "buyer": {_json(e.buyer)}, '
+        f'"category": {_json(e.category)}}}'
+    )
+
+
+def _settlement_json(e: OrderSettled) -> str:
+    return f'{{"event": "settlement", "order_id": {_json(e.order_id)}, "at": "{e.at!s}"}}'
+
+
+def _refund_json(e: Refund) -> str:
+    return (
+        f'{{"event": "refund", "refund_id": {_json(e.refund_id)}, "order_id": '
+        f'{_json(e.order_id)}, "at": "{e.at!s}", "amount": "{e.amount!s}"}}'
+    )
+
+
+def _payout_json(e: Payout) -> str:
+    amount = "null" if e.amount is None else f'"{e.amount!s}"'
+    return (
+        f'{{"event": "payout", "payout_id": {_json(e.payout_id)}, "distributor": '
+        f'{_json(e.distributor)}, "at": "{e.at!s}", "amount": {amount}}}'
+    )
+
+
+def _joined_json(e: DistributorJoined) -> str:
+    return (
+        f'{{"event": "joined", "distributor": {_json(e.distributor)}, "upline": '
+        f'{_json(e.upline)}, "at": "{e.at!s}", "has_rights": {_json(e.has_rights)}, '
+        f'"rank": {e.rank}}}'
+    )
+
+
+def _rights_json(e: RightsGranted | RightsRevoked) -> str:
+    kind = "rights_granted" if isinstance(e, RightsGranted) else "rights_revoked"
+    return f'{{"event": "{kind}", "distributor": {_json(e.distributor)}, "at": "{e.at!s}"}}'
+
+
+def _rank_json(e: RankChanged) -> str:
+    return (
+        f'{{"event": "rank", "distributor": {_json(e.distributor)}, "rank": {e.rank}, '
+        f'"at": "{e.at!s}"}}'
+    )
+
+
+def _binding_json(e: CustomerBound) -> str:
+    return (
+        f'{{"event": "binding", "buyer": {_json(e.buyer)}, "distributor": '
+        f'{_json(e.distributor)}, "at": "{e.at!s}"}}'
+    )
+
+
+_JSON_WRITERS: dict[type, Callable[[Any], str]] = {
+    OrderPlaced: _order_json,
+    OrderSettled: _settlement_json,
+    Refund: _refund_json,
+    Payout: _payout_json,
+    DistributorJoined: _joined_json,
+    RightsGranted: _rights_json,
+    RightsRevoked: _rights_json,
+    RankChanged: _rank_json,
+    CustomerBound: _binding_json,
+}
+
+
+def event_to_json(event: LedgerEvent) -> str:
+    """The event's row (:func:`event_to_row`) as JSON text: exactly
+    ``json.dumps(event_to_row(event), ensure_ascii=False)``, written directly (the line of a
+    JSON-lines file and the row a store keeps).
+
+    Examples
+    --------
+    >>> event_to_json(Refund("r1", "o1", "2024-05-03", "30.00"))
+    '{"event": "refund", "refund_id": "r1", "order_id": "o1", "at": "2024-05-03T00:00:00", "amount": "30.00"}'
+    >>> event_from_row(json.loads(event_to_json(Payout("p1", 7, "2024-05-31"))))
+    Payout('p1' to 7, 2024-05-31T00:00:00, all payable)
+    """  # noqa: E501
+    return _JSON_WRITERS[type(event)](event)
 
 
 class OrderRow(TypedDict):

@@ -48,13 +48,15 @@ Balance('bob': pending 0.00, payable 0.00, paid 20.00, clawback due 10.00 CNY)
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import operator
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -76,38 +78,69 @@ from privtraffic.commission.events import (
     _instant,
     event_from_row,
     event_key,
-    event_to_row,
+    event_to_json,
 )
 from privtraffic.commission.journal import (
     POSTING_KINDS,
-    Deltas,
+    BusinessKey,
     Fold,
     Posting,
     business_key,
+    business_keys,
     id_key,
     seconds,
 )
 from privtraffic.commission.network import DistributorNetwork
 from privtraffic.commission.plan import CommissionPlan
 from privtraffic.commission.split import CommissionEntry, _amount_of, level_entries
-from privtraffic.commission.statement import Balance, Statement
+from privtraffic.commission.statement import Balance, Balances, Statement
 from privtraffic.errors import EventConflictError, InvalidInputError, LedgerFileError
-from privtraffic.money import format_amount, from_minor_units
+from privtraffic.money import format_amount, from_minor_units, minor_exponent
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from privtraffic.commission.store import LedgerStore
+    from privtraffic.commission.store import LedgerStore, LedgerWriter
 
 __all__ = ["POSTING_KINDS", "Ledger", "Posting"]
 
 _FORMAT_VERSION = 2
-_NO_CHANGE = Deltas()
+_ZERO = (0, 0, 0, 0)  # pending, payable, clawback, paid
 _EVENT_NAMES = ", ".join(t.__name__ for t in EVENT_TYPES)
+_EXACT_TYPES = frozenset(EVENT_TYPES)
+
+_row_text = event_to_json
 
 
-def _row_text(event: LedgerEvent) -> str:
-    return json.dumps(event_to_row(event), ensure_ascii=False)
+def _first(pair: tuple[BusinessKey, LedgerEvent]) -> BusinessKey:
+    return pair[0]
+
+
+def _segments(
+    events: Sequence[LedgerEvent], keys: Sequence[BusinessKey]
+) -> list[list[tuple[BusinessKey, LedgerEvent]]]:
+    """The events of one ``record`` call, in the order given, cut into parts that can each be
+    folded at once exactly as if their events were recorded one by one.
+
+    Folding a part at once folds its events in business order, so a payout sees every event
+    of the part dated before it. Recorded one by one, a payout sees only the events given
+    before it. The two agree unless an event given after a payout is dated before it: the part
+    ends just before such an event.
+    """
+    kinds = list(map(type, events))
+    pairs = list(zip(keys, events, strict=True))
+    if Payout not in kinds:
+        return [pairs]
+    cuts: list[int] = []
+    top: BusinessKey | None = None  # the latest payout of the current part
+    for i in range(kinds.index(Payout), len(keys)):
+        key = keys[i]
+        if top is not None and key < top:
+            cuts.append(i)
+            top = None
+        if kinds[i] is Payout and (top is None or key > top):
+            top = key
+    return [pairs[a:b] for a, b in zip([0, *cuts], [*cuts, len(pairs)], strict=True)]
 
 
 def _same(recorded: LedgerEvent, offered: LedgerEvent) -> bool:
@@ -124,6 +157,9 @@ def _same(recorded: LedgerEvent, offered: LedgerEvent) -> bool:
     )
 
 
+_ABSENT: Any = object()
+
+
 class _Registry:
     """What recording checks against that does not depend on business order: ids taken, who
     joined when, each order and what of it was refunded.
@@ -134,7 +170,9 @@ class _Registry:
 
     def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
         self.plan = plan
+        self.unit = Decimal(1).scaleb(-minor_exponent(plan.currency))  # one minor unit
         self.by_key: dict[tuple[Any, ...], LedgerEvent] = {}
+        self.placed_at: dict[Id, int] = {}  # order -> seconds
         self.joined: dict[Id, int | None] = dict.fromkeys(network.users.tolist())
         self.kind: type | None = (
             None if len(network) == 0 else (int if network.users.dtype.kind in "iu" else str)
@@ -174,18 +212,30 @@ class _Registry:
                 f"{np.datetime64(since, 's')}, after {at}"
             )
 
-    def check(self, event: LedgerEvent) -> None:
-        """Refuse the event if it breaks a rule; otherwise change nothing."""
+    def check(self, event: LedgerEvent, t: int) -> None:
+        """Refuse the event (at ``t`` seconds) if it breaks a rule; otherwise change nothing."""
         currency = self.plan.currency
-        if isinstance(event, OrderPlaced):
-            what = f"order {event.order_id!r}"
-            _amount_of(what, event.amount, currency)
-            if event.sharer is not None:
-                self.member(event.sharer, event.at, "sharer", what)
-            if event.buyer is not None and not self.plan.self_purchase_earns:
-                self._kind_of(event.buyer, "buyer", what)
-        elif isinstance(event, OrderSettled):
-            self.order(event, f"settlement of order {event.order_id!r}")
+        kind = type(event)
+        if kind is OrderPlaced:
+            placed = cast(OrderPlaced, event)
+            try:
+                exact = placed.amount.quantize(self.unit) == placed.amount
+            except ArithmeticError:  # beyond the context's precision
+                exact = False
+            if not exact:  # refused (or too long for the quick test): the full check
+                _amount_of(f"order {placed.order_id!r}", placed.amount, currency)
+            who = placed.sharer
+            if who is not None:
+                since = self.joined.get(who, _ABSENT) if type(who) is self.kind else _ABSENT
+                if since is _ABSENT or (since is not None and since > t):
+                    self.member(who, placed.at, "sharer", f"order {placed.order_id!r}")
+            if placed.buyer is not None and not self.plan.self_purchase_earns:
+                self._kind_of(placed.buyer, "buyer", f"order {placed.order_id!r}")
+        elif kind is OrderSettled:
+            settled = cast(OrderSettled, event)
+            placed_at = self.placed_at.get(settled.order_id)
+            if placed_at is None or t < placed_at:
+                self.order(settled, f"settlement of order {settled.order_id!r}")  # raises
         elif isinstance(event, Refund):
             what = f"refund {event.refund_id!r}"
             order = self.order(event, what)
@@ -229,18 +279,27 @@ class _Registry:
 
     def add(self, event: LedgerEvent) -> None:
         self.by_key[event.key] = event
-        if isinstance(event, Refund):
+        self.note(event, seconds(event.at))
+
+    def note(self, event: LedgerEvent, t: int) -> None:
+        """What :meth:`add` keeps beside the event itself (it is at ``t`` seconds)."""
+        kind = type(event)
+        if kind is OrderPlaced:
+            self.placed_at[cast(OrderPlaced, event).order_id] = t
+        elif isinstance(event, Refund):
             self.refunded[event.order_id] = (
                 self.refunded.get(event.order_id, Decimal(0)) + event.amount
             )
         elif isinstance(event, DistributorJoined):
-            self.joined[event.distributor] = seconds(event.at)
+            self.joined[event.distributor] = t
             if self.kind is None:
                 self.kind = type(event.distributor)
 
     def remove(self, event: LedgerEvent) -> None:
         del self.by_key[event.key]
-        if isinstance(event, Refund):
+        if isinstance(event, OrderPlaced):
+            del self.placed_at[event.order_id]
+        elif isinstance(event, Refund):
             self.refunded[event.order_id] -= event.amount
         elif isinstance(event, DistributorJoined):
             del self.joined[event.distributor]
@@ -264,26 +323,19 @@ class _Book:
     """The events of one ledger, their registry and the running fold (one per ledger object).
 
     :meth:`admit` is the one way in: it checks the events, folds them (incrementally when they
-    come after everything folded, otherwise from the start) and either keeps all of them or,
+    come after everything folded; otherwise from the fold's last checkpoint before the
+    earliest of them, or from the start when there is none) and either keeps all of them or,
     refusing one, leaves the book as it was.
     """
 
     def __init__(self, plan: CommissionPlan, network: DistributorNetwork) -> None:
         self.plan = plan
         self.network = network
-        self.events: list[LedgerEvent] = []
+        self.events: list[LedgerEvent] = []  # in the order they were recorded
+        self.ordered: list[LedgerEvent] = []  # the same, in business order (folded so)
         self.registry = _Registry(plan, network)
         self.fold = Fold(plan, network)
         self.refolded = False  # whether the last admit folded from the start
-
-    def refold(self, extra: Sequence[LedgerEvent] = (), strict: frozenset = frozenset()) -> Fold:
-        fold = Fold(self.plan, self.network)
-        keyed = sorted(((business_key(e), e) for e in [*self.events, *extra]), key=lambda k: k[0])
-        fold.prepare(e for _, e in keyed)
-        for key, event in keyed:
-            fold.apply(event, strict=event.key in strict, key=key)
-        fold.parts.clear()
-        return fold
 
     def admit(self, events: Iterable[LedgerEvent], *, strict: bool = True) -> list[LedgerEvent]:
         """Check and fold ``events`` (in causal order); return those that were new.
@@ -292,22 +344,34 @@ class _Book:
         is payable); ``False`` for events recorded before (a file, a store).
         """
         registry = self.registry
+        by_key = registry.by_key
+        events = list(events)
+        for event in events:
+            if type(event) not in _EXACT_TYPES and not isinstance(event, EVENT_TYPES):
+                raise InvalidInputError(
+                    f"'events' must be ledger events ({_EVENT_NAMES}) (got {type(event).__name__})"
+                )
+        all_keys = business_keys(events)
         new: list[LedgerEvent] = []
+        keys: list[BusinessKey] = []
+        check, note, placed_at = registry.check, registry.note, registry.placed_at
         try:
-            for event in events:
-                if not isinstance(event, EVENT_TYPES):
-                    raise InvalidInputError(
-                        f"'events' must be ledger events ({_EVENT_NAMES}) "
-                        f"(got {type(event).__name__})"
-                    )
-                existing = registry.by_key.get(event.key)
+            for event, bkey in zip(events, all_keys, strict=True):
+                key = event.key
+                existing = by_key.get(key)
                 if existing is not None:
                     if _same(existing, event):
                         continue
                     raise _conflict(existing, event)
-                registry.check(event)
-                registry.add(event)
+                check(event, bkey[0])
+                by_key[key] = event
+                kind = type(event)
+                if kind is OrderPlaced:
+                    placed_at[cast(OrderPlaced, event).order_id] = bkey[0]  # note(), inlined
+                elif kind is not OrderSettled:
+                    note(event, bkey[0])
                 new.append(event)
+                keys.append(bkey)
         except BaseException:
             for event in reversed(new):
                 registry.remove(event)
@@ -315,64 +379,137 @@ class _Book:
         if not new:
             self.refolded = False
             return new
-        keyed = sorted(((business_key(e), e) for e in new), key=lambda ke: ke[0])
-        fold = self.fold
-        applied = 0
+        if all(map(operator.le, keys, keys[1:])):  # given in business order: one part
+            segments = [list(zip(keys, new, strict=True))]
+        else:
+            segments = _segments(new, keys)
+        done: list[LedgerEvent] = []  # folded by earlier parts of this call
+        position: dict[int, int] = {}  # id of a new event -> its place in `new`
+        refolded = False
         try:
-            if keyed[0][0] > fold.frontier:
-                self.refolded = False
-                if len(keyed) > 1:
-                    fold.prepare(e for _, e in keyed)
-                for key, event in keyed:
-                    fold.apply(event, strict=strict, key=key)
-                    applied += 1
-            else:
-                keys = frozenset(e.key for e in new) if strict else frozenset()
-                fold = self.refold([e for _, e in keyed], keys)
-                self.refolded = True
+            for segment in segments:
+                self._fold(sorted(segment, key=_first), strict)
+                refolded |= self.refolded
+                if not self.fold.resolved and len(segments) == 1:
+                    break
+                for key, event in segment:
+                    paid = self._resolve(key, event)
+                    if paid is not event:  # "all payable": keep the cash it paid
+                        if not position:
+                            position = {id(e): i for i, e in enumerate(new)}
+                        new[position[id(event)]] = paid
+                    if len(segments) > 1:
+                        done.append(paid)
         except BaseException:
+            if done:
+                self._unfold(done)
             for event in reversed(new):
                 registry.remove(event)
-            if applied:
-                self.fold = self.refold()
-                self.refolded = True
             raise
         finally:
-            fold.parts.clear()
-        self.fold = fold
-        if fold.resolved:  # "all payable" payouts keep the cash they paid
-            for i, event in enumerate(new):
-                if isinstance(event, Payout) and event.payout_id in fold.resolved:
-                    paid = Payout(
-                        event.payout_id, event.distributor, event.at, fold.resolved[event.payout_id]
-                    )
-                    new[i] = paid
-                    registry.replace(paid)
-            fold.resolved.clear()
+            self.fold.resolved = {}
+        self.refolded = refolded
         self.events.extend(new)
         return new
 
+    def _resolve(self, key: BusinessKey, event: LedgerEvent) -> LedgerEvent:
+        """A payout of "all payable" just folded, as the payout of the cash it paid (kept in
+        the registry and the business order in its place)."""
+        resolved = self.fold.resolved
+        if not resolved or not isinstance(event, Payout) or event.payout_id not in resolved:
+            return event
+        paid = Payout(event.payout_id, event.distributor, event.at, resolved[event.payout_id])
+        self.registry.replace(paid)
+        ordered = self.ordered
+        ordered[bisect.bisect_left(ordered, key, key=business_key)] = paid
+        return paid
+
+    def _unfold(self, events: Sequence[LedgerEvent]) -> None:
+        """Take events folded by this call out again (a later part of the call was refused):
+        the fold goes back to its last checkpoint before the earliest of them (or starts
+        again) and folds the events recorded before the call."""
+        ordered = self.ordered
+        keys = business_keys(events)
+        for key in sorted(keys, reverse=True):
+            del ordered[bisect.bisect_left(ordered, key, key=business_key)]
+        fold = self.fold
+        at = fold.mark_before(min(keys))
+        if at is None:
+            fresh = Fold(self.plan, self.network)
+            fresh.mark()
+            fresh.apply_all(list(zip(business_keys(ordered), ordered, strict=True)))
+            self.fold = fresh
+            return
+        start = bisect.bisect_right(ordered, fold.marks[at].frontier, key=business_key)
+        tail = ordered[start:]
+        fold.restore(at)
+        fold.apply_all(list(zip(business_keys(tail), tail, strict=True)))
+
+    def _fold(self, keyed: list[tuple[BusinessKey, LedgerEvent]], strict: bool) -> None:
+        """Fold new events (with their keys, in business order) into the running fold."""
+        fold = self.fold
+        first = keyed[0][0]
+        if first > fold.frontier:  # the usual case: they all come after what is folded
+            self.refolded = False
+            mark = fold.mark(pin=True)
+            try:
+                fold.apply_all(keyed, strict=strict)
+            except BaseException:
+                fold.restore(fold.marks.index(mark))  # exactly as before the call
+                raise
+            finally:
+                mark.pinned = False
+            self.ordered.extend(e for _, e in keyed)
+            return
+        mine = frozenset(e.key for _, e in keyed) if strict else frozenset()
+        at = fold.mark_before(first)
+        if at is None:  # dated before every checkpoint: fold everything again
+            folded = self.ordered
+            everything = sorted(
+                [*zip(business_keys(folded), folded, strict=True), *keyed], key=_first
+            )
+            fresh = Fold(self.plan, self.network)
+            fresh.mark()
+            fresh.apply_all(everything, strict=mine)  # on failure the book is unchanged
+            self.fold, self.ordered = fresh, [e for _, e in everything]
+            self.refolded = True
+            return
+        # back to the last checkpoint before the earliest new event, then forward again
+        self.refolded = False
+        mark = fold.marks[at]
+        start = bisect.bisect_right(self.ordered, mark.frontier, key=business_key)
+        tail = self.ordered[start:]
+        old = list(zip(business_keys(tail), tail, strict=True))
+        merged = sorted([*old, *keyed], key=_first)
+        fold.restore(at)
+        mark.pinned = True
+        try:
+            fold.apply_all(merged, strict=mine)
+        except BaseException:
+            fold.restore(fold.marks.index(mark))
+            fold.apply_all(old)  # recorded events never fail
+            raise
+        finally:
+            mark.pinned = False
+        self.ordered[start:] = [e for _, e in merged]
+
     # -- reading -----------------------------------------------------------------------------
 
-    def sums(self, as_of: np.datetime64 | None) -> dict[Id, Deltas]:
+    def sums(self, as_of: np.datetime64 | None) -> dict[Id, tuple[int, int, int, int]]:
         return self.fold.sums(None if as_of is None else seconds(as_of))
 
     def journal(self) -> tuple[Posting, ...]:
-        return (*self.fold.journal, *self.fold.future_postings())
+        return (*self.fold.postings(), *self.fold.future_postings())
 
     def network_at(self, as_of: np.datetime64) -> DistributorNetwork:
         fold = Fold(self.plan, self.network)
-        for event in sorted(
-            (
-                e
-                for e in self.events
-                if isinstance(e, (DistributorJoined, RightsGranted, RightsRevoked, RankChanged))
-            ),
-            key=business_key,
-        ):
-            if event.at > as_of:
-                break
-            fold.apply(event)
+        changes = [
+            e
+            for e in self.ordered
+            if isinstance(e, (DistributorJoined, RightsGranted, RightsRevoked, RankChanged))
+            and e.at <= as_of
+        ]
+        fold.apply_all(list(zip(business_keys(changes), changes, strict=True)))
         users = sorted(fold.upline, key=id_key)
         has_up = [u for u in users if fold.upline[u] is not None]
         return DistributorNetwork.from_edges(
@@ -560,8 +697,11 @@ class Ledger:
 
         Each event is checked against everything recorded so far (including the earlier events
         of the same call), so events must come in causal order: an order before its settlement
-        and refunds, a distributor's joining before anything naming them. If any event is
-        refused, none of the call's events is kept. With a store, the call is one database
+        and refunds, a distributor's joining before anything naming them. A call records
+        exactly what recording its events one by one, in the order given, would record; it is
+        just faster, checking, splitting and folding its events together (a payout sees the
+        events given before it, not those given after it and dated before it). If any event
+        is refused, none of the call's events is kept. With a store, the call is one database
         transaction: when it returns, every event is committed; when it raises, none is
         (see :class:`~privtraffic.errors.LedgerStoreError` for a connection lost during the
         commit itself).
@@ -633,30 +773,68 @@ class Ledger:
                 admitted = True
                 seq = tx.append(before, [(event_key(e), _row_text(e)) for e in new])
                 if store.snapshots:
-                    replace = book.refolded or not current
-                    fold = book.fold
-                    who = fold.totals.keys() if replace else fold.dirty & fold.totals.keys()
-                    rows = [(json.dumps(w), *_bucket_tuple(fold.final(w))) for w in who]
-                    tx.put_balances(seq, rows, replace=replace)
-                    fold.dirty.clear()
+                    self._put_balances(tx, seq, book, replace=book.refolded or not current)
             self._seen = seq
         except BaseException:
             if admitted:  # folded but perhaps not committed: fold again from the store
                 self._book, self._seen = None, 0
             raise
 
-    def _read_snapshot(self, only: Id | None = None) -> dict[Id, Balance] | None:
+    @staticmethod
+    def _put_balances(tx: LedgerWriter, seq: int, book: _Book, *, replace: bool) -> None:
+        """Store the balances this call changed as a new part of the snapshot; or all of them
+        as a new base, when the parts would grow longer than twice the base (and 4,096 rows),
+        or 256 of them, or an account is gone, or the stored balances were not current."""
+        fold = book.fold
+        totals, dirty = fold.totals, fold.dirty
+        if not replace:
+            base, changes, parts = tx.snapshot_size()
+            replace = (
+                changes + len(dirty) > 2 * base + 4096
+                or parts >= 256
+                or any(w not in totals for w in dirty)  # an account that is gone
+            )
+        due = fold.due_unpaid
+        ids = list(totals if replace else dirty)
+        amounts: list[int] = []
+        add = amounts.extend
+        for who in ids:  # fold.final(who), four at a time
+            t = totals[who]
+            m = due.get(who, 0)
+            add((t[0] - m, t[1] + m, t[2], t[3]))
+        tx.put_balances(seq, ids, amounts, replace=replace)
+        dirty.clear()
+
+    def _read_snapshot(self, only: Id | None = None) -> Balances | None:
         if self._store is None or self._book is not None or not self._store.snapshots:
             return None
-        found = self._store.snapshot(None if only is None else json.dumps(only))
+        found = self._store.snapshot(only)
         if found is None:
             return None
         _, rows = found
-        out = {}
-        for who_text, pending, payable, clawback, paid in rows:
-            who = json.loads(who_text)
-            out[who] = self._balance(who, Deltas(pending, payable, clawback, paid))
-        return dict(sorted(out.items(), key=lambda kv: id_key(kv[0])))
+        try:
+            rows.sort()  # by id: one kind of id, each once (the amounts never compared)
+        except TypeError:
+            rows.sort(key=lambda r: id_key(r[0]))
+        return Balances(
+            self.plan.currency,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[4] for r in rows],
+            [r[3] for r in rows],
+        )
+
+    def _balances(self, sums: dict[Id, tuple[int, int, int, int]]) -> Balances:
+        """:class:`Balances` of ``(pending, payable, clawback, paid)`` minor units by id."""
+        try:
+            ids = sorted(sums)  # one kind of id: the fast way
+        except TypeError:
+            ids = sorted(sums, key=id_key)
+        if not ids:
+            return Balances(self.plan.currency, [], [], [], [], [])
+        pending, payable, clawback, paid = zip(*[sums[w] for w in ids], strict=True)
+        return Balances(self.plan.currency, ids, pending, payable, paid, clawback)
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -677,7 +855,7 @@ class Ledger:
     def _moment(self, value: TimeLike, name: str) -> np.datetime64:
         return _instant(value, "the query", name)
 
-    def balances(self, as_of: TimeLike | None = None) -> dict[Id, Balance]:
+    def balances(self, as_of: TimeLike | None = None) -> Balances:
         """Every distributor's balance at ``as_of`` (inclusive; ``None``: after all events).
 
         ``as_of`` is business time: a commission is payable in the result only if its holding
@@ -692,8 +870,12 @@ class Ledger:
 
         Returns
         -------
-        dict
-            Distributor id to :class:`~privtraffic.commission.Balance`, sorted by id.
+        Balances
+            A read-only mapping of distributor id to
+            :class:`~privtraffic.commission.Balance`, sorted by id (integer ids before string
+            ids). It keeps the amounts in minor units and builds each ``Balance`` when it is
+            read, so asking for the balances of many distributors costs little more than the
+            query.
 
         Examples
         --------
@@ -713,20 +895,18 @@ class Ledger:
                 if found is not None:
                     return found
             sums = self._current().sums(t)
-        return {
-            who: self._balance(who, s)
-            for who, s in sorted(sums.items(), key=lambda kv: id_key(kv[0]))
-        }
+        return self._balances(sums)
 
-    def _balance(self, who: Id, total: Deltas) -> Balance:
+    def _balance(self, who: Id, total: tuple[int, int, int, int]) -> Balance:
         m = self._money
+        pending, payable, clawback, paid = total
         return Balance(
             who,
             self.plan.currency,
-            pending=m(total.pending),
-            payable=m(total.payable),
-            paid=m(total.paid),
-            clawback_due=m(total.clawback),
+            pending=m(pending),
+            payable=m(payable),
+            paid=m(paid),
+            clawback_due=m(clawback),
         )
 
     def _known(self, distributor: Id) -> None:
@@ -758,10 +938,10 @@ class Ledger:
                 if distributor in stored:
                     return stored[distributor]
                 if self._network.position(distributor) >= 0:
-                    return self._balance(distributor, _NO_CHANGE)
+                    return self._balance(distributor, _ZERO)
         self._known(distributor)
         found = self.balances(as_of).get(distributor)
-        return self._balance(distributor, _NO_CHANGE) if found is None else found
+        return self._balance(distributor, _ZERO) if found is None else found
 
     def _money(self, units: int) -> Decimal:
         return from_minor_units(units, self.plan.currency)
@@ -841,28 +1021,38 @@ class Ledger:
         t1 = self._moment(end, "end")
         if t1 < t0:
             raise InvalidInputError(f"'end' must be >= 'start' (got {t1} < {t0})")
+        s0, s1 = seconds(t0), seconds(t1)
         opening: dict[Id, int] = {}  # owed at start
         moved: dict[Id, dict[str, int]] = {}  # amount by kind of posting inside the period
-        closing: dict[Id, Deltas] = {}  # the buckets at end
+        closing: dict[Id, list[int]] = {}  # the buckets at end
         if only is not None:
             opening[only] = 0
-        for p in self.journal():
-            if (only is not None and p.distributor != only) or p.at >= t1:
+        with self._lock:
+            fold = self._current().fold
+            lines = [*fold.lines, *fold.future_lines()]
+        for t, who, kind, amount, _, p, q, c, d, _ in lines:
+            if (only is not None and who != only) or t >= s1:
                 continue
-            who = p.distributor
-            if p.at < t0:
-                opening[who] = opening.get(who, 0) + p.deltas.owed
+            if t < s0:
+                opening[who] = opening.get(who, 0) + p + q - c
             else:
                 opening.setdefault(who, 0)
-                if p.kind not in ("matured", "offset", "overpaid"):
+                if kind not in ("matured", "offset", "overpaid"):
                     kinds = moved.setdefault(who, {})
-                    kinds[p.kind] = kinds.get(p.kind, 0) + p.amount_minor
-            closing[who] = closing.get(who, _NO_CHANGE) + p.deltas
+                    kinds[kind] = kinds.get(kind, 0) + amount
+            end_of = closing.get(who)
+            if end_of is None:
+                closing[who] = [p, q, c, d]
+            else:
+                end_of[0] += p
+                end_of[1] += q
+                end_of[2] += c
+                end_of[3] += d
         m = self._money
         out = []
         for who in sorted(opening, key=id_key):
             kinds = moved.get(who, {})
-            end_of = closing.get(who, _NO_CHANGE)
+            end_of = closing.get(who, [0, 0, 0, 0])
             out.append(
                 Statement(
                     who,
@@ -874,9 +1064,9 @@ class Ledger:
                     reversed=m(kinds.get("reversed", 0)),
                     clawed_back=m(kinds.get("clawed_back", 0)),
                     paid=m(kinds.get("paid", 0)),
-                    pending=m(end_of.pending),
-                    payable=m(end_of.payable),
-                    clawback_due=m(end_of.clawback),
+                    pending=m(end_of[0]),
+                    payable=m(end_of[1]),
+                    clawback_due=m(end_of[2]),
                 )
             )
         return tuple(out)
@@ -897,11 +1087,13 @@ class Ledger:
         Decimal('0.60')
         """
         with self._lock:
-            order = self._current().fold.orders.get(order_id)
+            fold = self._current().fold
+            order = fold.orders.get(order_id)
+            refunded = fold.refunded.get(order_id, 0)
         if order is None:
             raise InvalidInputError(f"'order_id' {order_id!r} is not recorded")
-        remaining = from_minor_units(order.base_minor - order.refunded_minor, self.plan.currency)
-        return level_entries(self.plan, order_id, remaining, order.served, lambda who: who)
+        remaining = from_minor_units(order.base_minor - refunded, self.plan.currency)
+        return level_entries(self.plan, order_id, remaining, fold.served(order), lambda who: who)
 
     # -- JSON lines --------------------------------------------------------------------------
 
@@ -1027,10 +1219,6 @@ class Ledger:
         )
 
 
-def _bucket_tuple(d: Deltas) -> tuple[int, int, int, int]:
-    return (d.pending, d.payable, d.clawback, d.paid)
-
-
 def _admit(
     book: _Book, events: Iterable[LedgerEvent], *, strict: bool, lines: Sequence[int] | None
 ) -> list[LedgerEvent]:
@@ -1059,7 +1247,7 @@ def _refused_line(book: _Book, events: Sequence[LedgerEvent], lines: Sequence[in
                     continue
                 return number
             try:
-                registry.check(event)
+                registry.check(event, seconds(event.at))
             except InvalidInputError:
                 return number
             registry.add(event)

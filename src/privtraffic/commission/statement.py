@@ -14,15 +14,16 @@ Decimal('3.00')
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 
 from privtraffic._html import html_table
 from privtraffic.commission._types import Id
-from privtraffic.money import format_amount
+from privtraffic.money import format_amount, from_minor_units
 
-__all__ = ["Balance", "Statement"]
+__all__ = ["Balance", "Balances", "Statement"]
 
 
 @attrs.frozen(repr=False)
@@ -85,6 +86,155 @@ class Balance:
             f"{show(self.payable)}, paid {show(self.paid)}, clawback due "
             f"{show(self.clawback_due)} {self.currency})"
         )
+
+
+class Balances(Mapping[Id, Balance]):
+    """Every distributor's balance: a read-only mapping of distributor id to :class:`Balance`.
+
+    What :meth:`~privtraffic.commission.Ledger.balances` returns, in the order of the
+    ``distributors`` given (the ledger sorts them by id). The amounts are kept as integer
+    minor units, one sequence per bucket, and each :class:`Balance` is built (exact
+    :class:`~decimal.Decimal` amounts in ``currency``) the first time it is read, so a query
+    over many distributors costs little more than reading their rows.
+
+    Two ``Balances`` are equal when they hold the same distributors with the same amounts; a
+    ``Balances`` equals a plain ``dict`` of the same balances.
+
+    Parameters
+    ----------
+    currency : str
+        The currency of the amounts.
+    distributors : sequence of int or str
+        Whose balances, without repeats.
+    pending, payable, paid, clawback_due : sequence of int
+        Aligned with ``distributors``: each bucket in minor units (see :class:`Balance`).
+
+    Examples
+    --------
+    >>> b = Balances("CNY", ["amy", "bob"], [100, 0], [250, 50], [0, 0], [0, 20])
+    >>> b["bob"]
+    Balance('bob': pending 0.00, payable 0.50, paid 0.00, clawback due 0.20 CNY)
+    >>> list(b), len(b), "zed" in b
+    (['amy', 'bob'], 2, False)
+    >>> b == {"amy": b["amy"], "bob": b["bob"]}
+    True
+    """
+
+    __slots__ = (
+        "_built",
+        "_clawback",
+        "_currency",
+        "_decimals",
+        "_ids",
+        "_paid",
+        "_payable",
+        "_pending",
+        "_where",
+    )
+
+    def __init__(
+        self,
+        currency: str,
+        distributors: Sequence[Id],
+        pending: Sequence[int],
+        payable: Sequence[int],
+        paid: Sequence[int],
+        clawback_due: Sequence[int],
+    ) -> None:
+        self._currency = currency
+        self._ids = tuple(distributors)
+        self._pending = tuple(pending)
+        self._payable = tuple(payable)
+        self._paid = tuple(paid)
+        self._clawback = tuple(clawback_due)
+        n = len(self._ids)
+        for name, column in (
+            ("pending", self._pending),
+            ("payable", self._payable),
+            ("paid", self._paid),
+            ("clawback_due", self._clawback),
+        ):
+            if len(column) != n:
+                raise ValueError(
+                    f"{name!r} must have one amount per distributor ({len(column)} != {n})"
+                )
+        self._where: dict[Id, int] | None = None
+        self._built: dict[Id, Balance] = {}
+        self._decimals: dict[int, Decimal] = {}
+
+    @property
+    def currency(self) -> str:
+        """The currency of the amounts.
+
+        Examples
+        --------
+        >>> Balances("CNY", [], [], [], [], []).currency
+        'CNY'
+        """
+        return self._currency
+
+    def _position(self, distributor: object) -> int:
+        where = self._where
+        if where is None:
+            where = self._where = {who: i for i, who in enumerate(self._ids)}
+        found: int = where.get(distributor, -1)  # type: ignore[call-overload]
+        return found
+
+    def __getitem__(self, distributor: Id) -> Balance:
+        found = self._built.get(distributor)
+        if found is not None:
+            return found
+        i = self._position(distributor)
+        if i < 0:
+            raise KeyError(distributor)
+        money = self._money
+        found = self._built[distributor] = Balance(
+            self._ids[i],
+            self._currency,
+            money(self._pending[i]),
+            money(self._payable[i]),
+            money(self._paid[i]),
+            money(self._clawback[i]),
+        )
+        return found
+
+    def _money(self, units: int) -> Decimal:
+        """``units`` as an amount (:func:`~privtraffic.money.from_minor_units`), each value
+        made once (most accounts share a few: zero above all)."""
+        found = self._decimals.get(units)
+        if found is None:
+            found = self._decimals[units] = from_minor_units(units, self._currency)
+        return found
+
+    def __contains__(self, distributor: object) -> bool:
+        try:
+            return self._position(distributor) >= 0
+        except TypeError:  # an unhashable key is in no mapping
+            return False
+
+    def __iter__(self) -> Iterator[Id]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Balances):
+            if self._currency != other._currency:
+                return False
+            mine = dict(zip(self._ids, self._rows(), strict=True))
+            return mine == dict(zip(other._ids, other._rows(), strict=True))
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _rows(self) -> Iterator[tuple[int, int, int, int]]:
+        return zip(self._pending, self._payable, self._paid, self._clawback, strict=True)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{who!r}: {self[who]!r}" for who in self._ids[:8])
+        more = f", ... {len(self) - 8} more" if len(self) > 8 else ""
+        return f"Balances({{{shown}{more}}})"
 
 
 @attrs.frozen(repr=False)

@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from privtraffic.commission.store import BalanceRow, StoredEvent
+from privtraffic.commission._types import Id
+from privtraffic.commission.store import BalanceRow, StoredEvent, balances_json, merge_balances
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 if TYPE_CHECKING:
@@ -38,14 +39,13 @@ _SCHEMA = (
         row TEXT NOT NULL,
         PRIMARY KEY (name, seq),
         UNIQUE (name, key))""",
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_balance (
+    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_snapshot (
         name TEXT NOT NULL,
-        distributor TEXT NOT NULL,
-        pending BIGINT NOT NULL,
-        payable BIGINT NOT NULL,
-        clawback BIGINT NOT NULL,
-        paid BIGINT NOT NULL,
-        PRIMARY KEY (name, distributor))""",
+        part BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        n_rows BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (name, part))""",
 )
 
 # One advisory lock key serialises creating the tables (CREATE TABLE IF NOT EXISTS races).
@@ -65,16 +65,19 @@ def _psycopg() -> Any:
 class _Writer:
     """The write transaction of :meth:`PostgresLedgerStore.writing`."""
 
-    def __init__(self, conn: psycopg.Connection[Any], name: str, snapshot_seq: int) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], name: str) -> None:
         self.conn = conn
         self.name = name
-        self._snapshot_seq = snapshot_seq
 
     def read(self, after: int) -> list[StoredEvent]:
         return _read(self.conn, self.name, after)
 
     def snapshot_seq(self) -> int:
-        return self._snapshot_seq
+        return _parts(self.conn, self.name)[0]
+
+    def snapshot_size(self) -> tuple[int, int, int]:
+        _, base, changes, parts = _parts(self.conn, self.name)
+        return base, changes, parts
 
     def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
         psycopg = _psycopg()
@@ -103,22 +106,35 @@ class _Writer:
             ) from None
         return last
 
-    def put_balances(self, seq: int, rows: Sequence[BalanceRow], *, replace: bool) -> None:
+    def put_balances(
+        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
+    ) -> None:
         name = self.name
+        body = balances_json(ids, amounts)
         if replace:
-            self.conn.execute("DELETE FROM privtraffic_ledger_balance WHERE name = %s", (name,))
-        with self.conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO privtraffic_ledger_balance "
-                "(name, distributor, pending, payable, clawback, paid) "
-                "VALUES (%s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (name, distributor) DO UPDATE SET pending = excluded.pending, "
-                "payable = excluded.payable, clawback = excluded.clawback, paid = excluded.paid",
-                [(name, *row) for row in rows],
-            )
+            self.conn.execute("DELETE FROM privtraffic_ledger_snapshot WHERE name = %s", (name,))
+            part = 0
+        else:
+            part = _parts(self.conn, name)[3] + 1
         self.conn.execute(
-            "UPDATE privtraffic_ledger SET snapshot_seq = %s WHERE name = %s", (seq, name)
+            "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (name, part, seq, len(ids), body),
         )
+
+
+def _parts(conn: psycopg.Connection[Any], name: str) -> tuple[int, int, int, int]:
+    """The stored balances' last event, rows in the base, rows in the changes since, and the
+    number of the last part."""
+    found = conn.execute(
+        "SELECT max(seq), sum(CASE WHEN part = 0 THEN n_rows ELSE 0 END), "
+        "sum(CASE WHEN part > 0 THEN n_rows ELSE 0 END), max(part) "
+        "FROM privtraffic_ledger_snapshot WHERE name = %s",
+        (name,),
+    ).fetchone()
+    assert found is not None  # an aggregate always has a row
+    seq, base, changes, last = found
+    return int(seq or 0), int(base or 0), int(changes or 0), int(last or 0)
 
 
 def _read(conn: psycopg.Connection[Any], name: str, after: int) -> list[StoredEvent]:
@@ -273,9 +289,9 @@ class PostgresLedgerStore:
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
-    def snapshot(self, only: str | None = None) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances (``only``: of one distributor, its id as JSON) if they include the
-        last event, else ``None``.
+    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of that one distributor) if they include the last
+        event, else ``None``.
 
         Examples
         --------
@@ -287,22 +303,15 @@ class PostgresLedgerStore:
         with self._transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             found = conn.execute(
-                "SELECT head, snapshot_seq FROM privtraffic_ledger WHERE name = %s", (self.name,)
+                "SELECT head FROM privtraffic_ledger WHERE name = %s", (self.name,)
             ).fetchone()
             if found is None:
                 raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-            head, seq = found
-            if head != seq:
-                return None
-            query = (
-                "SELECT distributor, pending, payable, clawback, paid "
-                "FROM privtraffic_ledger_balance WHERE name = %s"
-            )
-            if only is None:
-                rows = conn.execute(query, (self.name,)).fetchall()
-            else:
-                rows = conn.execute(query + " AND distributor = %s", (self.name, only)).fetchall()
-        return int(seq), [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+            parts = conn.execute(
+                "SELECT seq, body FROM privtraffic_ledger_snapshot WHERE name = %s ORDER BY part",
+                (self.name,),
+            ).fetchall()
+        return merge_balances(int(found[0]), [(int(q), str(b)) for q, b in parts], only)
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -318,9 +327,9 @@ class PostgresLedgerStore:
         """  # noqa: E501
         with self._transaction() as conn:
             row = conn.execute(
-                "SELECT snapshot_seq FROM privtraffic_ledger WHERE name = %s FOR UPDATE",
+                "SELECT head FROM privtraffic_ledger WHERE name = %s FOR UPDATE",
                 (self.name,),
             ).fetchone()
             if row is None:
                 raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-            yield _Writer(conn, self.name, int(row[0]))
+            yield _Writer(conn, self.name)

@@ -23,7 +23,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from privtraffic.commission.store import BalanceRow, StoredEvent
+from privtraffic.commission._types import Id
+from privtraffic.commission.store import BalanceRow, StoredEvent, balances_json, merge_balances
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 __all__ = ["SQLiteLedgerStore"]
@@ -41,14 +42,13 @@ _SCHEMA = (
         row TEXT NOT NULL,
         PRIMARY KEY (name, seq),
         UNIQUE (name, key))""",
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_balance (
+    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_snapshot (
         name TEXT NOT NULL,
-        distributor TEXT NOT NULL,
-        pending INTEGER NOT NULL,
-        payable INTEGER NOT NULL,
-        clawback INTEGER NOT NULL,
-        paid INTEGER NOT NULL,
-        PRIMARY KEY (name, distributor))""",
+        part INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        n_rows INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (name, part))""",
 )
 
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
@@ -65,10 +65,11 @@ class _Writer:
         return _read(self.conn, self.name, after)
 
     def snapshot_seq(self) -> int:
-        row = self.conn.execute(
-            "SELECT snapshot_seq FROM privtraffic_ledger WHERE name = ?", (self.name,)
-        ).fetchone()
-        return int(row[0])
+        return _parts(self.conn, self.name)[0]
+
+    def snapshot_size(self) -> tuple[int, int, int]:
+        _, base, changes, parts = _parts(self.conn, self.name)
+        return base, changes, parts
 
     def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
         name = self.name
@@ -94,20 +95,34 @@ class _Writer:
             ) from None
         return last
 
-    def put_balances(self, seq: int, rows: Sequence[BalanceRow], *, replace: bool) -> None:
+    def put_balances(
+        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
+    ) -> None:
         name = self.name
+        body = balances_json(ids, amounts)
         if replace:
-            self.conn.execute("DELETE FROM privtraffic_ledger_balance WHERE name = ?", (name,))
-        self.conn.executemany(
-            "INSERT INTO privtraffic_ledger_balance "
-            "(name, distributor, pending, payable, clawback, paid) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (name, distributor) DO UPDATE SET pending = excluded.pending, "
-            "payable = excluded.payable, clawback = excluded.clawback, paid = excluded.paid",
-            [(name, *row) for row in rows],
-        )
+            self.conn.execute("DELETE FROM privtraffic_ledger_snapshot WHERE name = ?", (name,))
+            part = 0
+        else:
+            part = _parts(self.conn, name)[3] + 1
         self.conn.execute(
-            "UPDATE privtraffic_ledger SET snapshot_seq = ? WHERE name = ?", (seq, name)
+            "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (name, part, seq, len(ids), body),
         )
+
+
+def _parts(conn: sqlite3.Connection, name: str) -> tuple[int, int, int, int]:
+    """The stored balances' last event, rows in the base, rows in the changes since, and the
+    number of the last part."""
+    found = conn.execute(
+        "SELECT max(seq), sum(CASE WHEN part = 0 THEN n_rows ELSE 0 END), "
+        "sum(CASE WHEN part > 0 THEN n_rows ELSE 0 END), max(part) "
+        "FROM privtraffic_ledger_snapshot WHERE name = ?",
+        (name,),
+    ).fetchone()
+    seq, base, changes, last = found
+    return int(seq or 0), int(base or 0), int(changes or 0), int(last or 0)
 
 
 def _read(conn: sqlite3.Connection, name: str, after: int) -> list[StoredEvent]:
@@ -286,9 +301,9 @@ class SQLiteLedgerStore:
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
-    def snapshot(self, only: str | None = None) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances (``only``: of one distributor, its id as JSON) if they include the
-        last event, else ``None``.
+    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of that one distributor) if they include the last
+        event, else ``None``.
 
         Examples
         --------
@@ -299,20 +314,14 @@ class SQLiteLedgerStore:
         (0, [])
         """
         with self._transaction("BEGIN") as conn:
-            head, seq = conn.execute(
-                "SELECT head, snapshot_seq FROM privtraffic_ledger WHERE name = ?", (self.name,)
+            (head,) = conn.execute(
+                "SELECT head FROM privtraffic_ledger WHERE name = ?", (self.name,)
             ).fetchone()
-            if head != seq:
-                return None
-            query = (
-                "SELECT distributor, pending, payable, clawback, paid "
-                "FROM privtraffic_ledger_balance WHERE name = ?"
-            )
-            if only is None:
-                rows = conn.execute(query, (self.name,)).fetchall()
-            else:
-                rows = conn.execute(query + " AND distributor = ?", (self.name, only)).fetchall()
-        return int(seq), [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+            parts = conn.execute(
+                "SELECT seq, body FROM privtraffic_ledger_snapshot WHERE name = ? ORDER BY part",
+                (self.name,),
+            ).fetchall()
+        return merge_balances(int(head), [(int(seq), str(body)) for seq, body in parts], only)
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
