@@ -129,12 +129,13 @@ def _call(task: tuple[Any, ...], ledger: Ledger | None) -> Any:
     kind = task[0]
     if kind == "btyd":
         _, f, r, t, m = task
-        return (
-            float(BG.probability_alive([f], [r], [t])[0]),
-            float(BG.expected_purchases(52.0, [f], [r], [t])[0]),
+        return (  # one customer as numbers (the scalar path), and as columns of one
+            float(BG.probability_alive(f, r, t)[0]),
+            float(BG.expected_purchases(52.0, f, r, t)[0]),
             float(customer_lifetime_value(
-                BG, GG, [f], [r], [t], [m], horizon=12, discount_rate=0.01, unit="W"
+                BG, GG, f, r, t, m, horizon=12, discount_rate=0.01, unit="W"
             )[0]),
+            float(BG.probability_alive([f], [r], [t])[0]),
         )  # fmt: skip
     if kind == "step":
         _, s, k, day, value = task

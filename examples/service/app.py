@@ -267,8 +267,11 @@ def create_app() -> FastAPI:
     @app.post("/clv")
     def clv(body: CustomerIn, request: Request) -> dict[str, Any]:
         s = service(request)
-        # one customer as columns of one: the library checks them as it checks any column
-        f, r, t, m = [body.frequency], [body.recency], [body.T], [body.monetary_value]
+        # one customer as numbers: the models' scalar path, with the rules and messages of
+        # their batch path (a refused customer gets its 422 with the same words)
+        f, r, t, m = body.frequency, body.recency, body.T, body.monetary_value
+        if any(isinstance(v, (list, dict)) for v in (f, r, t, m)):
+            f, r, t, m = [f], [r], [t], [m]  # not one customer: the library refuses it
         horizon = s.horizon_months * DAYS_PER_MONTH / s.unit_days  # in the model's time unit
         alive = s.purchases.probability_alive(f, r, t)
         expected = s.purchases.expected_purchases(horizon, f, r, t)
