@@ -50,3 +50,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         if reason.startswith("could not import") or "CI=true" in reason:
             report.outcome = "failed"
             report.longrepr = f"skipped in CI, where it must run: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-untyped-def]
+    """The same for a whole module skipped while it is collected (a module-level
+    ``pytest.importorskip``): in CI that is a failure of the module."""
+    outcome = yield
+    report = outcome.get_result()
+    if _IN_CI and report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        if "could not import" in reason or "CI=true" in reason:
+            report.outcome = "failed"
+            report.longrepr = f"skipped in CI, where it must run: {reason}"

@@ -456,11 +456,13 @@ def test_per_order_path_rounds_and_allocates_with_the_money_functions(monkeypatc
         return wrapped
 
     monkeypatch.setattr(split_module, "round_ratio", spy("round_ratio", money.round_ratio))
-    monkeypatch.setattr(split_module, "allocate_minor", spy("allocate_minor", money.allocate_minor))
+    monkeypatch.setattr(
+        split_module, "allocate_minor_ints", spy("allocate_minor_ints", money.allocate_minor_ints)
+    )
     entries = split_commission(PLAN, NET, "o1", "99.99", "carol")
     assert [e.amount for e in entries] == [Decimal("10.00"), Decimal("5.00")]
     # the total rounded with the plan's mode, the cap ceiling rounded down, one allocation
-    assert calls == ["round_ratio", "round_ratio", "allocate_minor"]
+    assert calls == ["round_ratio", "round_ratio", "allocate_minor_ints"]
 
 
 def test_old_argument_orders_still_work_with_a_deprecation_warning():

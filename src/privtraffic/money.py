@@ -54,6 +54,7 @@ __all__ = [
     "allocate",
     "allocate_minor",
     "allocate_minor_columns",
+    "allocate_minor_ints",
     "allocate_minor_rows",
     "as_amount",
     "as_decimal",
@@ -547,11 +548,7 @@ def allocate_minor(total: int, weights: Iterable[ExactNumber | Fraction]) -> lis
     """
     if isinstance(total, bool) or not isinstance(total, int):
         raise InvalidInputError(f"'total' must be an integer number of minor units (got {total!r})")
-    w = _integer_weights(weights)
-    wide = abs(total) * max(w) >= _INT64_MAX or sum(w) >= _INT64_MAX
-    dtype = object if wide else np.int64
-    parts = allocate_minor_rows(np.array([total], dtype=dtype), np.array([w], dtype=dtype))
-    return [int(p) for p in parts[0].tolist()]
+    return allocate_minor_ints(total, _integer_weights(weights))
 
 
 def allocate_minor_rows(totals: NDArray[Any], weights: NDArray[Any]) -> NDArray[Any]:
@@ -688,6 +685,56 @@ def allocate_minor_columns(
                 before += other > rem
         out.append(floor + (before < leftover))
     return out
+
+
+def allocate_minor_ints(total: int, weights: Sequence[int]) -> list[int]:
+    """The largest-remainder rule for one total, evaluated in Python integers (no arrays).
+
+    The same rule as :func:`allocate_minor_rows` and :func:`allocate_minor_columns` (the one
+    definition; the test suite checks all three agree on random inputs), for the one-order
+    path, where setting up arrays would cost more than the arithmetic: part ``j`` gets
+    ``floor(|total| * w_j / W)`` plus one unit when it is among the first ``leftover`` parts
+    in the order of larger remainder first, ties to the lower index (a stable sort); a
+    negative total is split as its absolute value and negated. Python integers never
+    overflow, so there is no wide case. :func:`allocate_minor` validates and calls this.
+
+    Parameters
+    ----------
+    total : int
+        Minor units (fen).
+    weights : sequence of int
+        Non-negative integer weights; all zero only when ``total`` is zero. Not validated
+        here (see :func:`allocate_minor`).
+
+    Returns
+    -------
+    list of int
+        The parts; they sum to ``total``.
+
+    Examples
+    --------
+    >>> allocate_minor_ints(10, [1, 1, 1]), allocate_minor_ints(-10, [1, 1, 1])
+    ([4, 3, 3], [-4, -3, -3])
+    >>> allocate_minor_ints(7, [2, 1, 0, 1])  # quotas 3.5, 1.75, 0, 1.75
+    [3, 2, 0, 2]
+    """
+    whole = sum(weights)
+    if whole == 0:
+        return [0] * len(weights)
+    units = -total if total < 0 else total
+    parts, remainders = [], []
+    for w in weights:
+        floor, remainder = divmod(units * w, whole)
+        parts.append(floor)
+        remainders.append(remainder)
+    leftover = units - sum(parts)
+    if leftover:
+        order = sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)
+        # sorted(reverse=True) keeps equal keys in their original order, as a stable sort
+        # of the negated remainders does: ties to the lower index.
+        for j in order[:leftover]:
+            parts[j] += 1
+    return [-p for p in parts] if total < 0 else parts
 
 
 def allocate(

@@ -12,13 +12,16 @@ gradient (forward differences at the optimum, central ones when the polishing mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize
 
 from privtraffic.errors import ConvergenceError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; fitting imports it (a predicting process never)
+    from scipy import optimize
 
 __all__ = [
     "LOG_PARAM_BOUND",
@@ -150,6 +153,8 @@ def _newton(
             hessian = None  # the approximate curvature is not good enough: measure it
         x, fx, g = candidate, f_new, g_new
         if float(np.max(np.abs(shrink * step))) < 1e-10 or float(np.max(np.abs(g))) < 1e-13:
+            from scipy import optimize
+
             result = optimize.OptimizeResult(
                 x=x, fun=fx, jac=g, nit=iteration, success=True, message="Newton converged"
             )
@@ -304,6 +309,8 @@ def minimize_negative_log_likelihood(
         return value + 0.5 * wall * float(excess @ excess), np.where(
             excess == 0, grad, wall * excess
         )
+
+    from scipy import optimize  # here, not at the top: loading a model and predicting never fits
 
     best: optimize.OptimizeResult | None = None
     n_iter = 0

@@ -19,12 +19,14 @@ Model. http://brucehardie.com/notes/021/
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
@@ -673,6 +675,9 @@ class BetaGeo(BTYDModel):
         [1.0, 0.7266]
         """
         params = self._fitted_params()
+        one = _scalar.rfm(frequency, recency, T)
+        if one is not None:  # one customer as numbers: Python floats, the same formula
+            return np.array([_scalar.bgnbd_probability_alive(params, *one, self._shift)])
         x, rec, T_arr = self._history(frequency, recency, T)
         return _probability_alive(params, x, rec, T_arr, self._shift)
 
@@ -707,6 +712,11 @@ class BetaGeo(BTYDModel):
         1.226
         """
         params = self._fitted_params()
+        one, horizon = _scalar.rfm(frequency, recency, T), _scalar.horizon(t)
+        if one is not None and horizon is not None:  # one customer as numbers
+            value = _scalar.bgnbd_expected_purchases(params, horizon, *one, self._shift)
+            if math.isfinite(value):  # else the batch path below raises, naming the inputs
+                return np.array([value])
         if np.ndim(t) == 0:  # one horizon for everyone: keep it a scalar
             (t_arr,) = prediction_columns(t=t)
             x, rec, T_arr = self._history(frequency, recency, T)

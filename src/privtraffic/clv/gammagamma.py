@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from privtraffic._validation import first_index
+from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
@@ -340,6 +341,9 @@ class GammaGamma(BTYDModel):
         [35.22, 35.04, 35.01]
         """
         params = self._fitted_params()
+        one = _scalar.expected_spend(params, frequency, monetary_value)
+        if one is not None:  # one customer as numbers: Python floats, the same formula
+            return np.array([one])
         x, m = prediction_columns(frequency=frequency, monetary_value=monetary_value)
         _check_prediction_data(x, m)
         return expected_spend(params, x, m)

@@ -50,6 +50,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
@@ -720,6 +721,9 @@ class ParetoNBD(BTYDModel):
         [0.9979, 0.2950]
         """
         params = self._fitted_params()
+        one = _scalar.rfm(frequency, recency, T)
+        if one is not None:  # one customer as numbers: scalar checks, the same evaluator
+            return probability_alive(params, *_scalar.columns(*one))
         return probability_alive(params, *self._history(frequency, recency, T))
 
     def expected_purchases(
@@ -753,6 +757,12 @@ class ParetoNBD(BTYDModel):
         25.45
         """
         params = self._fitted_params()
+        one, horizon = _scalar.rfm(frequency, recency, T), _scalar.horizon(t)
+        if one is not None and horizon is not None:  # one customer as numbers
+            with np.errstate(over="ignore"):
+                value = conditional_expected_purchases(params, *_scalar.columns(horizon, *one))
+            if np.isfinite(value[0]):  # else the batch path below raises, naming the inputs
+                return value
         t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
         check_horizon(t_arr)
         with np.errstate(over="ignore"):

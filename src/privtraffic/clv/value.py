@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
+from privtraffic.clv import _scalar
 from privtraffic.clv._base import DataInput, check_representable, table_columns
 from privtraffic.errors import InvalidInputError
 
@@ -225,6 +226,13 @@ def customer_lifetime_value(
     if recency is None or T is None or monetary_value is None:
         missing = "recency" if recency is None else "T" if T is None else "monetary_value"
         raise InvalidInputError(f"'{missing}' is required")
+    if method == "monthly" and _scalar.numbers(x, recency, T, monetary_value) is not None:
+        one = _one_customer(
+            transaction_model, spend_model, (x, recency, T, monetary_value), int(horizon or 0),
+            float(discount_rate), float(margin), days,
+        )  # fmt: skip
+        if one is not None:  # else the batch path below raises, naming the inputs
+            return np.array([one])
     spend = spend_model.expected_spend(x, monetary_value)
     if method == "dert":
         from privtraffic.clv.dert import discounted_residual_transactions
@@ -252,3 +260,27 @@ def customer_lifetime_value(
     with np.errstate(over="ignore"):
         clv: NDArray[np.float64] = float(margin) * spend * total
     return check_representable(clv, "customer_lifetime_value", monetary_value=spend)
+
+
+def _one_customer(
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
+    customer: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike],
+    horizon: int,
+    discount_rate: float,
+    margin: float,
+    days: float,
+) -> float | None:
+    """The monthly CLV of one customer given as numbers, in Python floats (``None`` if it is
+    not finite): the models' one-customer calls and the batch sum, term by term."""
+    x, recency, T, monetary_value = customer
+    spend = float(spend_model.expected_spend(x, monetary_value)[0])
+    month = DAYS_PER_MONTH / days
+    growth = 1.0 + discount_rate
+    total = 0.0
+    for k in range(1, horizon + 1):
+        cumulative = float(transaction_model.expected_purchases(k * month, x, recency, T)[0])
+        weight = growth**-k * (1.0 - 1.0 / growth) if k < horizon else growth**-k
+        total += cumulative * weight
+    value = margin * spend * total
+    return value if math.isfinite(value) else None

@@ -2,10 +2,12 @@
 
 The arithmetic is integers throughout, the same as the batch path's: the order amount in minor
 units (fen), every rate in units of ``10 ** -plan.rate_places``, the total rounded once with
-:func:`privtraffic.money.round_ratio` and split with :func:`privtraffic.money.allocate_minor`.
-Those two functions are the one definition of the rounding and largest-remainder rules; the
-batch path (:mod:`privtraffic.commission.batch`) calls the same functions, and the step that
-combines them (:func:`order_total_minor`) is shared by both.
+:func:`privtraffic.money.round_ratio` and split by the largest-remainder rule of
+:mod:`privtraffic.money` (evaluated in Python integers for one order,
+:func:`~privtraffic.money.allocate_minor_ints`, and column by column for a batch,
+:func:`~privtraffic.money.allocate_minor_columns`; the test suite checks the two agree). Those
+are the one definition of the rounding and largest-remainder rules; the step that combines them
+(:func:`order_total_minor`) is shared by both paths.
 
 Examples
 --------
@@ -36,7 +38,7 @@ from privtraffic.commission.plan import CommissionPlan
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import (
     DEFAULT_CURRENCY,
-    allocate_minor,
+    allocate_minor_ints,
     as_amount,
     format_amount,
     from_minor_units,
@@ -148,7 +150,7 @@ def _rate_units(rate: Decimal, places: int) -> int:
 
 def _rate_of_units(units: int, places: int) -> Decimal:
     """The inverse of :func:`_rate_units`, with exactly ``places`` decimals."""
-    return Decimal(units).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+    return Decimal(units).scaleb(-places)  # an integer's exponent 0 becomes exactly -places
 
 
 @overload
@@ -262,8 +264,8 @@ def split_commission(
        rounding mode, but never above ``amount * total_cap`` rounded down
        (:func:`order_total_minor`, which calls :func:`privtraffic.money.round_ratio`).
     4. The total is split across the levels in proportion to their rates with the
-       largest-remainder method (:func:`privtraffic.money.allocate_minor`; ties to the lower
-       level), so the entries sum to the total exactly.
+       largest-remainder method (:func:`privtraffic.money.allocate_minor_ints`; ties to the
+       lower level), so the entries sum to the total exactly.
 
     Parameters
     ----------
@@ -361,8 +363,9 @@ def _split(
     served = served_levels(plan, category, _array_path(network, node), buyer_node)
     if not served:
         return ()
-    users = network.users
-    return level_entries(plan, order_id, base, served, lambda who: users[who].item())
+    nodes = [s[1] for s in served]
+    ids = dict(zip(nodes, network.users[nodes].tolist(), strict=True))  # one array read
+    return level_entries(plan, order_id, base, served, ids.__getitem__)
 
 
 def _array_path(network: DistributorNetwork, node: int) -> Iterator[tuple[int, bool, int]]:
@@ -437,8 +440,8 @@ def level_amounts_minor(
     """
     if not served:
         return []
-    total = order_total_minor(base_minor, sum(s[2] for s in served), plan)
-    return allocate_minor(total, [s[2] for s in served])
+    rates = [s[2] for s in served]  # positive integers by construction (served_levels)
+    return allocate_minor_ints(order_total_minor(base_minor, sum(rates), plan), rates)
 
 
 def level_entries(

@@ -10,6 +10,7 @@ the columns has columns of those names.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Union
 
@@ -79,6 +80,25 @@ def as_time(value: Moment, name: str) -> int:
     """
     if value is None or isinstance(value, (bool, int, float)):
         raise InvalidInputError(f"'{name}' must be a timestamp (got {value!r})")
+    kind = type(value)
+    if (
+        kind is np.datetime64
+        or kind is str
+        or kind is _dt.date
+        or (
+            kind is _dt.datetime and value.tzinfo is None  # type: ignore[union-attr]
+        )
+    ):
+        # One value of the usual types: numpy reads it as the column path does (ISO strings,
+        # naive dates and datetimes, datetime64 of any unit, truncated to seconds); anything
+        # else, and anything numpy cannot read, takes the column path below and its messages.
+        try:
+            seconds = int(np.datetime64(value).astype("datetime64[s]").astype(np.int64))
+        except (ValueError, TypeError):
+            pass
+        else:
+            if seconds != _NAT:
+                return seconds
     try:
         arr = as_datetime64(np.array([value], dtype=object), name)
     except InvalidInputError:

@@ -13,8 +13,11 @@ checks on random event streams.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import TYPE_CHECKING, Any, TypedDict, Union
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypedDict, Union, cast
 
 import attrs
 import numpy as np
@@ -23,8 +26,17 @@ from numpy.typing import ArrayLike
 from privtraffic._deprecation import renamed_keywords
 from privtraffic._validation import SECONDS_PER_DAY, as_ids
 from privtraffic.errors import InvalidInputError, TransitionNotAllowed
-from privtraffic.lifecycle.conditions import Ever, Fact, _first_day, holds
+from privtraffic.lifecycle.conditions import (
+    MICRO,
+    AllOf,
+    Condition,
+    Ever,
+    Fact,
+    Ratio,
+    Threshold,
+)
 from privtraffic.lifecycle.events import (
+    MAX_ABS_VALUE,
     Id,
     Moment,
     as_time,
@@ -250,22 +262,12 @@ class Transition:
 
 def _freeze(value: Thawed) -> Frozen:
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _thaw(value: Frozen) -> Thawed:
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
+        return tuple([_freeze(v) if isinstance(v, list) else v for v in value])
     return value
 
 
 def _freeze_all(values: list[Thawed]) -> tuple[Frozen, ...]:
-    return tuple(_freeze(v) for v in values)
-
-
-def _thaw_all(values: tuple[Frozen, ...]) -> list[Thawed]:
-    return [_thaw(v) for v in values]
+    return tuple([_freeze(v) if isinstance(v, list) else v for v in values])
 
 
 @attrs.frozen
@@ -366,8 +368,9 @@ class TierState:
             "ever_before": list(self.ever_before),
             "ever_now": list(self.ever_now),
             "fact_names": list(self.fact_names),
-            "facts": _thaw_all(self.facts),
-            "recent": _thaw_all(self.recent),
+            # nested tuples, which JSON writes as the nested lists a record holds
+            "facts": cast("list[Thawed]", list(self.facts)),
+            "recent": cast("list[Thawed]", list(self.recent)),
             "transitions": [t.to_dict() for t in self.transitions],
         }
         return json.dumps(data, ensure_ascii=False)
@@ -403,7 +406,8 @@ class TierState:
             raise InvalidInputError(
                 f"'text' holds a state of machine {data.get('machine')!r}, not {machine.name!r}"
             )
-        names = [f.describe() for f in machine.facts]
+        layout = _layout_of(machine)
+        names = list(layout.fact_names)
         if (
             data.get("fact_names") != names
             or len(data["facts"]) != len(names)
@@ -411,7 +415,7 @@ class TierState:
         ):
             raise InvalidInputError(f"'text' does not match the facts of machine {machine.name!r}")
         tier = data["tier"]
-        if tier is not None and tier not in machine.tiers:
+        if tier is not None and tier not in layout.tier_code:
             raise InvalidInputError(f"'text' names an unknown tier {tier!r}")
         at = data["at"]
         return cls(
@@ -423,7 +427,7 @@ class TierState:
             peak=int(data["peak"]),
             ever_before=tuple(bool(v) for v in data["ever_before"]),
             ever_now=tuple(bool(v) for v in data["ever_now"]),
-            fact_names=tuple(names),
+            fact_names=layout.fact_names,
             facts=_freeze_all(data["facts"]),
             recent=_freeze_all(data["recent"]),
             transitions=tuple(Transition.from_dict(t) for t in data["transitions"]),
@@ -449,127 +453,273 @@ class Replay:
 
 # --- the working memory behind a state ----------------------------------------------------
 
+#: How a fact is kept, as a small code: (the measure, whether it has a window).
+_COUNT, _SUM, _COUNT_W, _SUM_W, _DAYS, _DAYS_W, _LAST, _LAST_W = range(8)
 
-def _windowed(fact: Fact) -> bool:
-    return fact.window_days is not None
+#: A compiled condition: fact values, ``last`` presence and sticky flags -> whether it holds.
+_Test = Callable[[list[int], list[bool], list[bool]], bool]
+
+
+def _compile(condition: Condition, facts: tuple[Fact, ...], evers: tuple[Ever, ...]) -> _Test:
+    """``condition`` as a closure over positions, with the same truth as
+    :func:`~privtraffic.lifecycle.conditions.holds` (which :class:`_Memory` used to call per
+    node): bounds scaled once (:meth:`Threshold.scaled_bounds`), ratios compared exactly as
+    integers (:attr:`Ratio.fraction`), ``ever`` read from the sticky flags."""
+    if isinstance(condition, Threshold):
+        i = facts.index(condition.fact)
+        lo, hi = condition.scaled_bounds()
+        last = condition.fact.measure == "last"
+        if hi is None and not last:
+            return lambda v, p, e: v[i] >= lo  # type: ignore[operator]
+        return lambda v, p, e: (
+            (lo is None or v[i] >= lo) and (hi is None or v[i] < hi) and (not last or p[i])
+        )
+    if isinstance(condition, Ratio):
+        num, q = condition.fraction
+        a, b = facts.index(condition.numerator), facts.index(condition.denominator)
+        return lambda v, p, e: v[b] > 0 and v[a] * q >= v[b] * num
+    if isinstance(condition, Ever):
+        j = evers.index(condition)
+        return lambda v, p, e: e[j]
+    parts = [_compile(c, facts, evers) for c in condition.items]
+    if isinstance(condition, AllOf):
+        return functools.reduce(_both, parts)
+    return functools.reduce(_either, parts)
+
+
+def _both(a: _Test, b: _Test) -> _Test:
+    return lambda v, p, e: a(v, p, e) and b(v, p, e)
+
+
+def _either(a: _Test, b: _Test) -> _Test:
+    return lambda v, p, e: a(v, p, e) or b(v, p, e)
+
+
+class _Layout:
+    """What :class:`_Memory` reads of a machine, worked out once per machine: the kind codes,
+    how each fact is kept, which facts each kind feeds, and the conditions compiled.
+
+    Immutable after it is built, so one layout serves every thread (:func:`_layout_of`).
+    """
+
+    __slots__ = (
+        "ever_tests",
+        "fact_names",
+        "feeds",
+        "horizon",
+        "kind_code",
+        "scheduled",
+        "specs",
+        "tests",
+        "tier_code",
+        "tiers",
+        "windowed",
+    )
+
+    def __init__(self, machine: Machine) -> None:
+        facts, evers = machine.facts, machine.evers
+        self.kind_code = {k: i for i, k in enumerate(machine.kinds)}
+        self.fact_names = tuple(f.describe() for f in facts)
+        specs = []
+        for f in facts:
+            windowed = f.window_days is not None
+            if f.measure == "last":
+                code = _LAST_W if windowed else _LAST
+            elif f.measure == "days":
+                code = _DAYS_W if windowed else _DAYS
+            elif f.measure == "count":
+                code = _COUNT_W if windowed else _COUNT
+            else:
+                code = _SUM_W if windowed else _SUM
+            specs.append((code, f.window_seconds or 0, int(f.window_days or 0)))
+        #: Per fact: how it is kept, its window in seconds and in days (0: none).
+        self.specs: tuple[tuple[int, int, int], ...] = tuple(specs)
+        self.windowed = tuple(i for i, f in enumerate(facts) if f.window_days is not None)
+        self.feeds = tuple(
+            tuple(i for i, f in enumerate(facts) if kind in f.kinds) for kind in machine.kinds
+        )
+        windows = [f.window_seconds or 0 for f in facts]
+        windows += [int(f.window_days or 0) * SECONDS_PER_DAY for f in facts]
+        self.horizon = max(windows, default=0)
+        self.tiers = machine.tiers
+        self.tier_code = {name: i for i, name in enumerate(self.tiers)}
+        self.tests: tuple[_Test | None, ...] = tuple(
+            None if t.when is None else _compile(t.when, facts, evers) for t in machine.tier_rules
+        )
+        self.ever_tests = tuple(_compile(e.condition, facts, evers) for e in evers)
+        self.scheduled = machine.refresh_days is not None
+
+
+#: Layouts by ``id(machine)``, each with a weak reference to its machine: a layout is dropped
+#: with its machine, and a new machine at a recycled address never finds a stale one.
+_LAYOUTS: dict[int, tuple[weakref.ref[Machine], _Layout]] = {}
+
+
+def _layout_of(machine: Machine) -> _Layout:
+    """The machine's layout, built on first use (two threads racing build equal ones)."""
+    key = id(machine)
+    found = _LAYOUTS.get(key)
+    if found is not None and found[0]() is machine:
+        return found[1]
+    layout = _Layout(machine)
+
+    def forget(_: weakref.ref[Machine]) -> None:
+        _LAYOUTS.pop(key, None)
+
+    _LAYOUTS[key] = (weakref.ref(machine, forget), layout)
+    return layout
 
 
 class _Memory:
-    """Mutable working copy of a :class:`TierState` (never escapes this module)."""
+    """Working copy of a :class:`TierState` (never escapes this module).
 
-    def __init__(self, machine: Machine, state: TierState) -> None:
+    The facts stay in the state's own form, nested tuples, and a fact is replaced (never
+    changed in place) when an event or a lapse changes it, so a step copies only what it
+    changes and the state it returns shares the rest with the state it was given.
+    """
+
+    __slots__ = (
+        "at",
+        "ever_before",
+        "ever_now",
+        "facts",
+        "layout",
+        "level",
+        "log",
+        "machine",
+        "peak",
+        "recent",
+        "tier",
+        "user",
+    )
+
+    def __init__(self, machine: Machine, state: TierState, layout: _Layout) -> None:
         self.machine = machine
+        self.layout = layout
         self.user = state.user
         self.at = state.at
-        self.tier = -1 if state.tier is None else machine.tier_index(state.tier)
+        tier = state.tier
+        self.tier = -1 if tier is None else layout.tier_code.get(tier, -1)
+        if tier is not None and self.tier < 0:
+            machine.tier_index(tier)  # raises, naming the tiers there are
         self.level = state.level
         self.peak = state.peak
         self.ever_before = list(state.ever_before)
         self.ever_now = list(state.ever_now)
-        self.fact_names = state.fact_names
-        # Working copies, changed in place: one list per fact, one [at, kind, key, value] per
-        # recent event (their shapes are set by _empty_facts and apply).
-        self.facts: list[Any] = _thaw_all(state.facts)
-        self.recent: list[Any] = _thaw_all(state.recent)
+        self.facts: list[Any] = list(state.facts)
+        self.recent: tuple[Any, ...] = state.recent
         self.log: list[Transition] = []
-        windows = [f.window_seconds or 0 for f in machine.facts]
-        windows += [int(f.window_days or 0) * SECONDS_PER_DAY for f in machine.facts]
-        self.horizon = max(windows, default=0)
 
     def freeze(self) -> TierState:
+        layout = self.layout
         return TierState(
             machine=self.machine.name,
             user=self.user,
             at=self.at,
-            tier=None if self.tier < 0 else self.machine.tiers[self.tier],
+            tier=None if self.tier < 0 else layout.tiers[self.tier],
             level=self.level,
             peak=self.peak,
             ever_before=tuple(self.ever_before),
             ever_now=tuple(self.ever_now),
-            fact_names=self.fact_names,
-            facts=_freeze_all(self.facts),
-            recent=_freeze_all(self.recent),
+            fact_names=layout.fact_names,
+            facts=tuple(self.facts),
+            recent=self.recent,
             transitions=tuple(self.log),
         )
 
     # facts -----------------------------------------------------------------------------
 
-    def value(self, fact: Fact) -> int:
-        i = self.machine.facts.index(fact)
-        mem = self.facts[i]
+    def values(self) -> tuple[list[int], list[bool]]:
+        """Every fact's value now (millionths for sums and latest values) and, for ``last``
+        facts, whether there is an event in the window."""
         now = self.at
         assert now is not None
-        if fact.measure in ("count", "sum"):
-            if not _windowed(fact):
-                return int(mem[0] if fact.measure == "count" else mem[1])
-            w = fact.window_seconds
-            assert w is not None
-            inside = [v for t, v in mem if t > now - w]
-            return len(inside) if fact.measure == "count" else sum(inside)
-        if fact.measure == "days":
-            if not _windowed(fact):
-                return int(mem[0])
-            first_day = _first_day(fact, now)
-            return sum(1 for d in mem if d >= first_day)
-        return 0 if not self.present(fact) else int(mem[3])
+        values: list[int] = []
+        present: list[bool] = []
+        for (code, w, wd), mem in zip(self.layout.specs, self.facts, strict=True):
+            there = True
+            if code == _COUNT:
+                v = mem[0]
+            elif code == _SUM:
+                v = mem[1]
+            elif code == _COUNT_W:
+                edge = now - w
+                v = len(mem) if not mem or mem[0][0] > edge else sum(1 for e in mem if e[0] > edge)
+            elif code == _SUM_W:
+                edge = now - w
+                v = sum(e[1] for e in mem if e[0] > edge)
+            elif code == _DAYS:
+                v = mem[0]
+            elif code == _DAYS_W:
+                first_day = now // SECONDS_PER_DAY - wd + 1
+                v = sum(1 for d in mem if d >= first_day)
+            else:  # _LAST, _LAST_W
+                there = mem is not None and (code == _LAST or mem[0] > now - w)
+                v = mem[3] if there else 0
+            values.append(int(v))
+            present.append(there)
+        return values, present
 
-    def present(self, fact: Fact) -> bool:
-        mem = self.facts[self.machine.facts.index(fact)]
-        if mem is None:
-            return False
-        w = fact.window_seconds
-        assert self.at is not None
-        return w is None or mem[0] > self.at - w
-
-    def ever(self, node: Ever) -> bool:
-        i = self.machine.evers.index(node)
-        return self.ever_before[i] or self.ever_now[i]
-
-    def expiries(self) -> set[int]:
+    def expiries(self, after: int, upto: int) -> set[int]:
+        """The instants in ``(after, upto]`` at which an event stops counting."""
         out: set[int] = set()
-        for fact, mem in zip(self.machine.facts, self.facts, strict=True):
-            if not _windowed(fact):
-                continue
-            if fact.measure in ("count", "sum"):
-                w = fact.window_seconds
-                assert w is not None
-                out.update(t + w for t, _ in mem)
-            elif fact.measure == "days":
-                out.update((d + int(fact.window_days or 0)) * SECONDS_PER_DAY for d in mem)
-            elif mem is not None:
-                w = fact.window_seconds
-                assert w is not None
+        for i in self.layout.windowed:
+            code, w, wd = self.layout.specs[i]
+            mem = self.facts[i]
+            if code in (_COUNT_W, _SUM_W):
+                out.update(t + w for t, _ in mem if after < t + w <= upto)
+            elif code == _DAYS_W:
+                out.update(
+                    p for p in ((d + wd) * SECONDS_PER_DAY for d in mem) if after < p <= upto
+                )
+            elif mem is not None and after < mem[0] + w <= upto:  # _LAST_W
                 out.add(mem[0] + w)
         return out
 
     def prune(self) -> None:
+        """Forget what no longer counts at the memory's time (a fact kept as it was when
+        nothing in it expired)."""
         now = self.at
         assert now is not None
-        for i, fact in enumerate(self.machine.facts):
-            if not _windowed(fact):
+        facts = self.facts
+        for i in self.layout.windowed:
+            code, w, wd = self.layout.specs[i]
+            mem = facts[i]
+            if not mem or code == _LAST_W:
                 continue
-            if fact.measure in ("count", "sum"):
-                w = fact.window_seconds
-                assert w is not None
-                self.facts[i] = [e for e in self.facts[i] if e[0] > now - w]
-            elif fact.measure == "days":
-                first_day = _first_day(fact, now)
-                self.facts[i] = [d for d in self.facts[i] if d >= first_day]
-        self.recent = [e for e in self.recent if e[0] >= now - self.horizon]
+            if code == _DAYS_W:
+                first_day = now // SECONDS_PER_DAY - wd + 1
+                if min(mem) < first_day:
+                    facts[i] = tuple(d for d in mem if d >= first_day)
+            else:
+                edge = now - w
+                if any(e[0] <= edge for e in mem):
+                    facts[i] = tuple(e for e in mem if e[0] > edge)
+        edge = now - self.layout.horizon
+        recent = self.recent
+        if recent and any(e[0] < edge for e in recent):
+            self.recent = tuple(e for e in recent if e[0] >= edge)
 
     # evaluation ------------------------------------------------------------------------
 
     def evaluate(self) -> int:
         """Update the sticky flags and ``level``; return the tier now."""
-        for i, node in enumerate(self.machine.evers):
-            self.ever_now[i] = bool(holds(node.condition, self))
+        layout = self.layout
+        values, present = self.values() if self.at is not None else ([], [])
+        before, now = self.ever_before, self.ever_now
+        flags = [b or n for b, n in zip(before, now, strict=True)]
+        for i, test in enumerate(layout.ever_tests):  # innermost first
+            now[i] = held = bool(test(values, present, flags))
+            flags[i] = before[i] or held
         level = -1
         if self.at is not None:
-            for i, tier in enumerate(self.machine.tier_rules):
-                if tier.when is None or holds(tier.when, self):
+            for i in range(len(layout.tests) - 1, -1, -1):  # the deepest tier that holds
+                rule = layout.tests[i]
+                if rule is None or rule(values, present, flags):
                     level = i
+                    break
         self.level = level
-        if self.machine.refresh_days is None:
+        if not layout.scheduled:
             return level
         return max(self.peak, level)
 
@@ -577,7 +727,7 @@ class _Memory:
         self, new_tier: int, cause: str, event: str | None = None, eid: str | int | None = None
     ) -> None:
         if new_tier != self.tier:
-            names = self.machine.tiers
+            names = self.layout.tiers
             assert self.at is not None
             self.log.append(
                 Transition(
@@ -595,9 +745,13 @@ class _Memory:
     def advance(self, to: int) -> None:
         if self.at is None or to <= self.at:
             return
-        points = {p for p in self.expiries() if self.at < p <= to}
-        refreshes = _refreshes(self.machine, self.at, to)
+        points = self.expiries(self.at, to)
+        refreshes = _refreshes(self.machine, self.at, to) if self.layout.scheduled else set()
         points |= refreshes
+        # At ``to`` itself, unless something expires or a refresh falls there, every fact has
+        # the value it had at the last point, so the evaluation there would find the same
+        # flags, level and tier: it is skipped, the bookkeeping of passing time is not.
+        quiet = to not in points
         points.add(to)
         for p in sorted(points):
             self.peak = max(self.peak, self.level)
@@ -607,7 +761,8 @@ class _Memory:
                 self.peak = -1
             self.at = p
             self.prune()
-            self.move(self.evaluate(), "refresh" if p in refreshes else "lapse")
+            if p != to or not quiet:
+                self.move(self.evaluate(), "refresh" if p in refreshes else "lapse")
 
     def seen(self, kind: int, t: int, value: int, secondary: str | int, has_id: bool) -> bool:
         """Whether this event was applied already (an exact repeat counts once).
@@ -635,29 +790,27 @@ class _Memory:
             self.level = self.peak = -1
         else:
             self.advance(t)
-        name = self.machine.kinds[kind]
-        for i, fact in enumerate(self.machine.facts):
-            if name not in fact.kinds:
-                continue
-            mem = self.facts[i]
-            if fact.measure in ("count", "sum"):
-                if _windowed(fact):
-                    mem.append([t, value])
-                else:
-                    mem[0] += 1
-                    mem[1] += value
-            elif fact.measure == "days":
+        facts = self.facts
+        specs = self.layout.specs
+        for i in self.layout.feeds[kind]:
+            code = specs[i][0]
+            mem = facts[i]
+            if code in (_COUNT, _SUM):
+                facts[i] = (mem[0] + 1, mem[1] + value)
+            elif code in (_COUNT_W, _SUM_W):
+                facts[i] = (*mem, (t, value))
+            elif code == _DAYS_W:
                 day = t // SECONDS_PER_DAY
-                if _windowed(fact):
-                    if day not in mem:
-                        mem.append(day)
-                elif mem[1] != day:
-                    mem[0] += 1
-                    mem[1] = day
+                if day not in mem:
+                    facts[i] = (*mem, day)
+            elif code == _DAYS:
+                day = t // SECONDS_PER_DAY
+                if mem[1] != day:
+                    facts[i] = (mem[0] + 1, day)
             elif mem is None or (mem[0], mem[1], mem[2]) < (t, kind, secondary):
-                self.facts[i] = [t, kind, secondary, value]
-        self.recent.append([t, kind, secondary, value])
-        self.move(self.evaluate(), "event", name, eid)
+                facts[i] = (t, kind, secondary, value)
+        self.recent = (*self.recent, (t, kind, secondary, value))
+        self.move(self.evaluate(), "event", self.machine.kinds[kind], eid)
 
 
 def _refreshes(machine: Machine, after: int, upto: int) -> set[int]:
@@ -682,7 +835,7 @@ def _empty_facts(machine: Machine) -> list[Thawed]:
     for fact in machine.facts:
         if fact.measure == "last":
             out.append(None)
-        elif _windowed(fact):
+        elif fact.window_days is not None:
             out.append([])
         else:
             out.append([0, 0] if fact.measure != "days" else [0, None])
@@ -714,16 +867,39 @@ def new_state(machine: Machine, user: Id | None = None) -> TierState:
     )
 
 
-def _check_state(machine: Machine, state: TierState) -> None:
+def _check_state(machine: Machine, state: TierState, layout: _Layout) -> None:
     if not isinstance(state, TierState):
         raise InvalidInputError(f"'state' must be a TierState (got {type(state).__name__})")
-    if state.machine != machine.name or state.fact_names != tuple(
-        f.describe() for f in machine.facts
-    ):
+    if state.machine != machine.name or state.fact_names != layout.fact_names:
         raise InvalidInputError(
             f"'state' belongs to machine {state.machine!r}, not {machine.name!r} "
             f"(or to a version of it with other facts)"
         )
+
+
+def _event_parts(
+    machine: Machine, layout: _Layout, event: Event
+) -> tuple[int, int, int, str | int | None]:
+    """``(kind code, time in seconds, value in millionths, event id)`` of one event, read by
+    the rules of the event columns (:func:`~privtraffic.lifecycle.events.kind_codes`,
+    :func:`~privtraffic.lifecycle.events.value_micros`, :func:`~privtraffic._validation.as_ids`)
+    with cheap checks for the usual types; anything else goes through those functions."""
+    kind = event.kind
+    code = layout.kind_code.get(kind, -1) if type(kind) is str else -1
+    if code < 0:
+        code = int(kind_codes(machine, [kind])[0])  # raises for unknown kinds, as a column does
+    value = event.value
+    if type(value) in (float, int) and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
+        micros = round(float(value) * MICRO)  # np.rint: the nearest, ties to even
+    else:
+        micros = int(value_micros([value], 1)[0])
+    t = int(event.at.astype(np.int64))
+    eid = event.event_id
+    if eid is not None and not (
+        (type(eid) is str and eid[-1:] != "\x00") or (type(eid) is int and -(2**63) <= eid < 2**63)
+    ):
+        eid = _plain(as_ids([eid], "event_id")[0])
+    return code, t, micros, eid
 
 
 def step(machine: Machine, state: TierState, event: Event) -> TierState:
@@ -746,16 +922,14 @@ def step(machine: Machine, state: TierState, event: Event) -> TierState:
     ...
     privtraffic.errors.TransitionNotAllowed: 'at' (2024-01-01T00:00:00) is before the state's time (2024-01-02T00:00:00); step takes events in time order, replay sorts them
     """  # noqa: E501
-    _check_state(machine, state)
+    layout = _layout_of(machine)
+    _check_state(machine, state, layout)
     if not isinstance(event, Event):
         raise InvalidInputError(f"'event' must be an Event (got {type(event).__name__})")
-    kind = int(kind_codes(machine, [event.kind])[0])
-    value = int(value_micros([event.value], 1)[0])
-    t = int(np.asarray(event.at, dtype="datetime64[s]").view(np.int64))
-    has_id = event.event_id is not None
-    eid = _plain(as_ids([event.event_id], "event_id")[0]) if has_id else None
+    kind, t, value, eid = _event_parts(machine, layout, event)
+    has_id = eid is not None
     secondary = eid if eid is not None else value
-    mem = _Memory(machine, state)
+    mem = _Memory(machine, state, layout)
     if not mem.seen(kind, t, value, secondary, has_id):
         if state.at is not None and t < state.at:
             raise TransitionNotAllowed(
@@ -780,14 +954,15 @@ def advance(machine: Machine, state: TierState, to: Moment) -> TierState:
     >>> [t.to_tier for t in advance(m, s, "2024-03-01").transitions]
     ['member']
     """
-    _check_state(machine, state)
+    layout = _layout_of(machine)
+    _check_state(machine, state, layout)
     t = as_time(to, "to")
     if state.at is not None and t < state.at:
         raise InvalidInputError(
             f"'to' ({np.datetime64(t, 's')}) is before the state's time "
             f"({np.datetime64(state.at, 's')})"
         )
-    mem = _Memory(machine, state)
+    mem = _Memory(machine, state, layout)
     mem.advance(t)
     return mem.freeze()
 
@@ -829,7 +1004,7 @@ def replay(
     secondary = ids if ids is not None else value
     order = np.lexsort((secondary, kind, t))
     order = order[t[order] <= q]
-    mem = _Memory(machine, new_state(machine, user))
+    mem = _Memory(machine, new_state(machine, user), _layout_of(machine))
     for i in order.tolist():
         eid = _plain(ids[i]) if ids is not None else None
         v, k, at_i = int(value[i]), int(kind[i]), int(t[i])

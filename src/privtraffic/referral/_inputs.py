@@ -4,7 +4,9 @@
   the arrays (``ReferralGraph.from_edges(log_df)``, ``koc_scores(graph, orders_df)``);
 * old column names of such a DataFrame keep working for one release, through
   :func:`privtraffic._deprecation.warn_deprecated` (renamed keywords go through
-  :func:`privtraffic._deprecation.renamed_keywords`).
+  :func:`privtraffic._deprecation.renamed_keywords`);
+* :func:`user_position` — one user id looked up by the rule of
+  :meth:`privtraffic._ids.IdIndex.index_of`, in O(1).
 
 """
 
@@ -13,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sized
 from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from privtraffic._deprecation import warn_deprecated
+from privtraffic._ids import IdIndex, Missing
 from privtraffic._validation import Moment
 from privtraffic.errors import InvalidInputError
 
@@ -27,6 +31,7 @@ __all__ = [
     "optional_column",
     "required_columns",
     "sized",
+    "user_position",
 ]
 
 
@@ -129,3 +134,37 @@ def required_columns(
             raise InvalidInputError(f"the {table} DataFrame must have a {col!r} column")
         found.append(df[col])
     return df, found[0], found[1]
+
+
+def user_position(index: IdIndex, user: object, name: str, missing: Missing = "raise") -> int:
+    """The position of one id in ``index``, by the rule the many-id lookup follows.
+
+    A string or integer id (numpy's included) is one dictionary lookup
+    (:meth:`~privtraffic._ids.IdIndex.position`, the table built once per index). Anything
+    else, and an id that is not found there, goes through
+    :meth:`~privtraffic._ids.IdIndex.index_of` with ``missing="mark"``, which raises for a
+    missing id (``None``, NaN), a boolean or an id of the other kind exactly as it does for a
+    column, and reads ``2.0`` as ``2``; what is then still absent raises (or, with
+    ``missing="mark"``, gives ``-1``).
+
+    Examples
+    --------
+    >>> index = IdIndex(np.array(["a", "b"]), noun="in the graph")
+    >>> user_position(index, "b", "user"), user_position(index, "z", "user", "mark")
+    (1, -1)
+    >>> user_position(index, "z", "user")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'user' 'z' is not in the graph
+    """
+    if missing != "raise" and missing != "mark":
+        raise InvalidInputError(f"'missing' must be 'raise' or 'mark' (got {missing!r})")
+    pos = -1
+    if isinstance(user, (str, int, np.integer)) and not isinstance(user, bool):
+        pos = index.position(user)
+    if pos < 0:
+        pos = int(index.index_of([user], name, missing="mark")[0])
+    if pos < 0 and missing == "raise":
+        shown = user.item() if isinstance(user, np.generic) else user
+        raise InvalidInputError(f"'{name}' {shown!r} is not {index.noun}")
+    return pos

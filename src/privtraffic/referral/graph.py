@@ -29,7 +29,13 @@ from privtraffic._deprecation import renamed_keywords
 from privtraffic._ids import IdIndex, Missing, check_same_kind, unique_ids
 from privtraffic._validation import as_datetime64, as_ids, check_same_length, first_index
 from privtraffic.errors import InvalidInputError, ReferralCycleError
-from privtraffic.referral._inputs import Moment, optional_column, required_columns, sized
+from privtraffic.referral._inputs import (
+    Moment,
+    optional_column,
+    required_columns,
+    sized,
+    user_position,
+)
 from privtraffic.referral.attribution import (
     AttributionRule,
     OnInvalid,
@@ -566,6 +572,44 @@ class ReferralGraph:
         privtraffic.errors.InvalidInputError: 'users' 'zed' (row 1) is not in the graph
         """
         return self._ids.index_of(ids, name, missing=missing)
+
+    def position(self, user: int | str, name: str = "user", *, missing: Missing = "raise") -> int:
+        """Index into :attr:`users` of one id, in O(1): the one-id form of :meth:`index_of`.
+
+        The same rule as :meth:`index_of` (an id of the other kind, a missing id or a boolean
+        raises; an id not in the graph raises unless ``missing="mark"``, which gives ``-1``),
+        through a hash table built once per graph and shared by every thread, so a request
+        handler can look users up without array set-up.
+
+        Parameters
+        ----------
+        user : int or str
+            A user id of the graph's kind.
+        name : str
+            The argument's name for messages.
+        missing : {"raise", "mark"}
+            What an id that is not in the graph does.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        InvalidInputError
+            As :meth:`index_of`.
+
+        Examples
+        --------
+        >>> g = ReferralGraph.from_edges(["a"], ["b"])
+        >>> g.position("b"), g.position("zed", missing="mark")
+        (1, -1)
+        >>> g.position(7)
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'user' must be the same kind of id as the index (strings); got 7 at index 0
+        """  # noqa: E501
+        return user_position(self._ids, user, name, missing)
 
     def referrer_of(self, ids: ArrayLike) -> NDArray[np.object_]:
         """The referrer of each id (``None`` for roots and unknown ids).

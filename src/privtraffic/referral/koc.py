@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._deprecation import renamed_keywords
+from privtraffic._ids import IdIndex
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import (
     SECONDS_PER_DAY,
@@ -50,7 +51,7 @@ from privtraffic._validation import (
     check_same_length,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.referral._inputs import Moment, optional_column, required_columns
+from privtraffic.referral._inputs import Moment, optional_column, required_columns, user_position
 from privtraffic.referral.aggregates import _direct_aggregates
 from privtraffic.referral.forest import downline_sum
 from privtraffic.referral.influence import _check_damping, _influence
@@ -131,6 +132,94 @@ class KOCScores(ColumnarTable):
     decay: float = 0.5
     alpha: float = 0.85
     window_days: float | None = None
+    # user id -> row, built on first lookup (or shared with the graph the table was scored on):
+    # the index over the ids in sorted order, and the rows in that order when they are not.
+    _rows: tuple[IdIndex, NDArray[np.int64] | None] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+
+    def _row_of(self, user: int | str) -> int:
+        """The row of one user (O(1) after the first lookup), by the one rule for ids."""
+        rows = self._rows
+        if rows is None:
+            ids = self.user
+            order = None
+            if ids.size > 1 and not bool(np.all(np.greater(ids[1:], ids[:-1]))):
+                order = np.argsort(ids, kind="stable")
+                ids = ids[order]
+                repeated = np.flatnonzero(ids[1:] == ids[:-1])
+                if repeated.size:
+                    raise InvalidInputError(
+                        f"'user' repeats {ids[repeated[0]].item()!r}: no row to look up by id"
+                    )
+            rows = (IdIndex(ids, noun="in the scores"), order)
+            object.__setattr__(self, "_rows", rows)  # the same value whoever builds it first
+        index, order = rows
+        i = user_position(index, user, "user")
+        return i if order is None else int(order[i])
+
+    def score_of(self, user: int | str) -> float:
+        """The ``score`` of one user, in O(1): a hash lookup, no array set-up.
+
+        The index is the graph's own when the table came from
+        :func:`koc_scores` (built once, shared by every thread), else built on the first call.
+        Unknown ids follow the library's one rule (:meth:`ReferralGraph.index_of
+        <privtraffic.referral.ReferralGraph.index_of>`): an id of the other kind or an id not
+        in the table raises.
+
+        Parameters
+        ----------
+        user : int or str
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        InvalidInputError
+            ``user`` is missing, of the other kind, or not in the table.
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> t = ReferralGraph.from_edges([1], [2]).koc_scores([1, 1, 2], [5.0, 5.0, 3.0])
+        >>> t.score_of(1), t.score_of(2)
+        (13.0, 3.0)
+        >>> t.score_of(3)
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'user' 3 is not in the graph
+        """
+        return float(self.score[self._row_of(user)])
+
+    def row(self, user: int | str) -> dict[str, int | float | bool | str]:
+        """Every column of one user's row, as plain Python values (JSON-ready), in O(1).
+
+        Parameters
+        ----------
+        user : int or str
+
+        Returns
+        -------
+        dict
+            Column name to value.
+
+        Raises
+        ------
+        InvalidInputError
+            As :meth:`score_of`.
+
+        Examples
+        --------
+        >>> from privtraffic.referral import ReferralGraph
+        >>> t = ReferralGraph.from_edges([1], [2]).koc_scores([1, 1, 2], [5.0, 5.0, 3.0])
+        >>> r = t.row(1)
+        >>> r["orders"], r["converted_referrals"], r["is_koc"], r["score"]
+        (2, 1, True, 13.0)
+        """
+        i = self._row_of(user)
+        return {name: col[i].item() for name, col in self.columns().items()}
 
     def _take(self, rows: NDArray[np.int64]) -> KOCScores:
         rows_of = {k: v[rows] for k, v in self.columns().items()}
@@ -220,7 +309,9 @@ class KOCScores(ColumnarTable):
         """
         cols = self.columns()
         return {
-            f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name not in cols
+            f.name: getattr(self, f.name)
+            for f in attrs.fields(type(self))
+            if f.name not in cols and f.init
         }
 
     def _repr_html_(self) -> str:
@@ -417,7 +508,7 @@ def _koc_scores(
     share = np.where(k_conv >= 1, 1.0, direct / (direct + 1.0) / 2.0)
     closeness = (buy + share) / 2.0
     n_org_buyers = int(np.unique(ids[organic]).shape[0])
-    return KOCScores(
+    table = KOCScores(
         user=graph.users,
         orders=n_orders,
         own_value=own,
@@ -440,3 +531,6 @@ def _koc_scores(
         alpha=alpha,
         window_days=window,
     )
+    # one row per user of the graph, in its order: the graph's id index serves the table
+    object.__setattr__(table, "_rows", (graph._ids, None))
+    return table

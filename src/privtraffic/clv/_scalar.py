@@ -1,0 +1,260 @@
+"""One customer's predictions in Python floats: the path a request handler takes.
+
+A request handler asks for P(alive), expected purchases or the CLV of **one** customer, given
+as numbers. The batch methods would coerce them to arrays, run the column checks
+(:func:`~privtraffic.clv._base.check_rfm`: a pass per rule) and evaluate the formulas on
+length-1 arrays; for one row that set-up is most of the time. Here the same formulas run on
+Python floats, in the same order of operations as the batch code, and the same rules are
+checked with scalar comparisons.
+
+Nothing here raises. Each function returns ``None`` when its inputs are not plain numbers
+(``int``, ``float``, ``numpy.float64``, ``numpy.int64``), break a rule, or give a value that is
+not finite: the caller then takes the batch path, which raises the error it always raises, with
+its message. So both paths accept the same inputs and refuse the same ones, with the same
+words; where a value is computed it is the batch path's value (checked by
+``tests/test_scalar_paths.py`` on random inputs, extreme ones included).
+
+Where the BG/NBD expectation needs more than its positive series (method 2 of
+:mod:`privtraffic.clv._hypergeometric`: quadrature), the scalar path calls that module's
+evaluator with one row: the same code as the batch path.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from privtraffic.clv._hypergeometric import (
+    _CANCELLATION,
+    _SERIES_AU,
+    _SERIES_TERMS,
+    _SERIES_Z,
+    _TAIL,
+    beta_mixture_expectation,
+)
+
+__all__ = [
+    "bgnbd_expected_purchases",
+    "bgnbd_probability_alive",
+    "columns",
+    "expected_spend",
+    "horizon",
+    "mixture_expectation",
+    "numbers",
+    "rfm",
+]
+
+_PLAIN = (float, int, np.float64, np.int64)
+#: The series' term numbers n as floats, n - 1, n + 1, and whether the batch loop tests for
+#: convergence after term n (every 8th and the last).
+_STEPS = tuple(
+    (float(n), n - 1.0, n + 1.0, n % 8 == 0 or n == _SERIES_TERMS - 1)
+    for n in range(1, _SERIES_TERMS)
+)
+_INT_LIMIT = 2**63
+
+
+def numbers(*values: object) -> tuple[float, ...] | None:
+    """``values`` as finite Python floats, or ``None`` unless each is a plain finite number.
+
+    Plain means of type ``float``, ``int``, ``numpy.float64`` or ``numpy.int64`` exactly (not
+    ``bool``, a string, ``None``, a list or an array): everything else goes to the batch path.
+
+    Examples
+    --------
+    >>> numbers(2, 30.43, np.float64(38.86))
+    (2.0, 30.43, 38.86)
+    >>> numbers(1.0, float("nan")) is None, numbers(True) is None, numbers([1.0]) is None
+    (True, True, True)
+    """
+    out = []
+    for v in values:
+        f = _plain(v)
+        if f is None:
+            return None
+        out.append(f)
+    return tuple(out)
+
+
+def columns(*values: float) -> tuple[NDArray[np.float64], ...]:
+    """Each value as a length-1 float64 array, for an evaluator that takes columns.
+
+    Examples
+    --------
+    >>> [c.tolist() for c in columns(2.0, 30.43)]
+    [[2.0], [30.43]]
+    """
+    return tuple(np.array([v]) for v in values)
+
+
+def _plain(v: object) -> float | None:
+    """``v`` as a finite float if it is a plain number (see :func:`numbers`), else ``None``."""
+    kind = type(v)
+    if kind is float or kind is np.float64:
+        f: float = v  # type: ignore[assignment]
+    elif kind is int or kind is np.int64:
+        if not -_INT_LIMIT < v < _INT_LIMIT:  # type: ignore[operator]
+            return None
+        f = float(v)  # type: ignore[arg-type]
+    else:
+        return None
+    return float(f) if f - f == 0.0 else None  # f - f is nan for nan and inf
+
+
+def rfm(frequency: object, recency: object, T: object) -> tuple[float, float, float] | None:
+    """One customer's ``(frequency, recency, T)`` if they are plain numbers that keep the rules
+    of :func:`~privtraffic.clv._base.check_rfm`, else ``None``.
+
+    Examples
+    --------
+    >>> rfm(2, 30.43, 38.86)
+    (2.0, 30.43, 38.86)
+    >>> rfm(2, 40.0, 38.86) is None  # recency > T: the batch path raises
+    True
+    """
+    x, rec, age = _plain(frequency), _plain(recency), _plain(T)
+    if x is None or rec is None or age is None:
+        return None
+    if x < 0 or x != math.floor(x) or rec < 0 or age <= 0 or rec > age or (x == 0 and rec != 0):
+        return None
+    return x, rec, age
+
+
+def horizon(t: object) -> float | None:
+    """A prediction horizon ``t`` if it is a plain number >= 0, else ``None``.
+
+    Examples
+    --------
+    >>> horizon(52), horizon(-1.0), horizon("52")
+    (52.0, None, None)
+    """
+    f = _plain(t)
+    return f if f is not None and f >= 0 else None
+
+
+def _exp(z: float) -> float:
+    try:
+        return math.exp(z)
+    except OverflowError:
+        return math.inf
+
+
+def bgnbd_probability_alive(
+    params: tuple[float, ...], x: float, recency: float, T: float, s: int
+) -> float:
+    """P(alive) of one BG/NBD (``s == 0``) or MBG/NBD (``s == 1``) customer.
+
+    The batch formula step by step: ``z = (r + x) log((alpha + T) / (alpha + t_x)) - log(b + x
+    - 1 + s) + log(a)``, ``1 / (1 + exp(z))``; 1 for BG/NBD customers without a repeat purchase.
+
+    Examples
+    --------
+    >>> round(bgnbd_probability_alive((0.243, 4.414, 0.793, 2.426), 2.0, 30.43, 38.86, 0), 4)
+    0.7266
+    """
+    r, alpha, a, b = params
+    if s == 0 and x == 0:
+        return 1.0
+    z = math.log(T + alpha) - math.log(recency + alpha)
+    z *= x + r
+    z -= math.log(x + (b - 1.0 + s))
+    z += math.log(a)
+    return 1.0 / (_exp(z) + 1.0)
+
+
+def _exprel(v: float) -> float:
+    """``(exp(v) - 1) / v``, 1 at 0: scipy's ``exprel``."""
+    if abs(v) < 1e-16:
+        return 1.0
+    if v > 717.0:
+        return math.inf
+    return math.expm1(v) / v
+
+
+def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
+    """``E[(1 - (1 + p u)**-k) / p]``, ``p ~ Beta(a, b)``: one value of
+    :func:`~privtraffic.clv._hypergeometric.beta_mixture_expectation`.
+
+    Its positive series (method 1) in Python floats, term by term and with the stopping test
+    at the same terms as the batch loop; where the series does not apply, that function itself.
+
+    Examples
+    --------
+    >>> round(mixture_expectation(1.0, 1.0, 1.0, 3.0) - math.log1p(3.0), 14)  # p uniform
+    0.0
+    """
+    if (k + 1.0) * u <= _TAIL:
+        return k * u
+    c = a + b - 1.0
+    big_a = c - k
+    z = u / (1.0 + u)
+    if big_a >= 0.0 and z <= _SERIES_Z and a * u <= _SERIES_AU:
+        log1p_u = math.log1p(u)
+        e1 = log1p_u * _exprel(-(a - 1.0) * log1p_u)
+        term = big_a * z
+        total = term
+        converged = term == 0.0
+        for n, n_less, n_more, check in _STEPS:
+            ratio = (big_a + n) * (a + n_less) * z / ((c + n) * n_more)
+            term *= ratio
+            total += term
+            if check:
+                q = max(ratio, z)
+                converged = converged or (q < 1.0 and term * q <= 1e-17 * (1.0 - q) * total)
+                if converged:
+                    break
+        first = c * e1
+        value = first - _exp(-(a - 1.0) * log1p_u) * total
+        if converged and math.isfinite(value) and value > 0.0 and first <= _CANCELLATION * value:
+            return value
+    return float(beta_mixture_expectation(k, a, b, u))
+
+
+def bgnbd_expected_purchases(
+    params: tuple[float, ...], t: float, x: float, recency: float, T: float, s: int
+) -> float:
+    """E[X(T, T + t] | x, t_x, T] of one BG/NBD or MBG/NBD customer (FHL 2005, eq. 10).
+
+    ``H(r + x, a, b + x + s, t / (alpha + T)) * P(alive)``, as the batch path computes it.
+
+    Examples
+    --------
+    >>> round(bgnbd_expected_purchases((0.243, 4.414, 0.793, 2.426), 39.0, 2.0, 30.43, 38.86, 0), 4)
+    1.226
+    """
+    r, alpha, a, b = params
+    u = t / (alpha + T)
+    if_alive = mixture_expectation(r + x, a, b + x + s, u)
+    return if_alive * bgnbd_probability_alive(params, x, recency, T, s)
+
+
+def expected_spend(
+    params: tuple[float, ...], frequency: object, monetary_value: object
+) -> float | None:
+    """Gamma-Gamma expected spend per transaction of one customer, or ``None`` (batch path).
+
+    The rules of the batch path (``frequency`` a whole number >= 0, ``monetary_value`` >= 0 and
+    > 0 when ``frequency`` > 0, ``p * frequency + q > 1``) and its formula
+    ``p (v + x m) / (p x + q - 1)``.
+
+    Examples
+    --------
+    >>> round(expected_spend((6.25, 3.74, 15.44), 2, 35.0), 4)
+    35.0394
+    >>> expected_spend((6.25, 3.74, 15.44), 2, 0.0) is None
+    True
+    """
+    row = numbers(frequency, monetary_value)
+    if row is None:
+        return None
+    x, m = row
+    if x < 0 or x != math.floor(x) or m < 0 or (x > 0 and m <= 0):
+        return None
+    p, q, v = params
+    denominator = p * x + (q - 1.0)
+    if not denominator > 0:
+        return None
+    out = p * (v + x * (m if x > 0 else 0.0)) / denominator
+    return out if math.isfinite(out) else None
