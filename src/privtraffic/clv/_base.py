@@ -111,7 +111,11 @@ from privtraffic.clv._diagnostics import (
     diagnose,
     hessian_is_positive_definite,
 )
-from privtraffic.clv._optimize import PreparedData, minimize_negative_log_likelihood
+from privtraffic.clv._optimize import (
+    NegativeLogLikelihoodHessian,
+    PreparedData,
+    minimize_negative_log_likelihood,
+)
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import (
     ConvergenceError,
@@ -146,6 +150,7 @@ DataInput = ArrayLike | ColumnarTable | Mapping[str, ArrayLike]
 
 _Z95 = 1.959963984540054
 _SUBSAMPLE_ROWS = 20_000  # above this many distinct rows, warm-start from a subsample fit
+_CHECK_CHUNK = 32768  # rows per chunk of the fused input checks (their temporaries stay in cache)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -266,6 +271,17 @@ def check_rfm(
     ...
     privtraffic.errors.InvalidInputError: 'recency' must be <= T (got 5.0 > 3.0 at index 0)
     """
+    # One pass over cache-sized chunks with every rule fused; the rule-by-rule passes below,
+    # which find the first offending row of the first rule broken, run only when one is.
+    n = len(frequency)
+    for lo in range(0, n, _CHECK_CHUNK):
+        f, rec, t = (c[lo : lo + _CHECK_CHUNK] for c in (frequency, recency, T))
+        ok = (f >= 0) & (f == np.floor(f)) & (rec >= 0) & (t > 0) & (rec <= t)
+        ok &= (f != 0) | (rec == 0)
+        if not ok.all():
+            break
+    else:
+        return
     i = first_index(frequency < 0)
     if i >= 0:
         raise InvalidInputError(
@@ -654,6 +670,8 @@ class BTYDModel:
 
     # Model hooks (see the module docstring); plain functions stored as staticmethods.
     _negative_log_likelihood: ClassVar[Callable[..., tuple[float, NDArray[np.float64]]]]
+    #: Optional: the same with its exact Hessian (see ``_optimize.NegativeLogLikelihoodHessian``).
+    _negative_log_likelihood_hessian: ClassVar[NegativeLogLikelihoodHessian | None] = None
     _check_data: ClassVar[Callable[..., None]] = staticmethod(_accept_data)
     _prepare_data: ClassVar[Callable[..., PreparedData]] = staticmethod(_pass_through)
     _initial_log_params: ClassVar[Callable[..., list[NDArray[np.float64]]]]
@@ -743,6 +761,7 @@ class BTYDModel:
                     param_names=self._param_names,
                     model_name=self._model_name(),
                     gtol=1e-6,
+                    hessian=type(self)._negative_log_likelihood_hessian,
                 )
             except ConvergenceError:
                 pass  # no warm start: the full fit below starts from scratch
@@ -760,6 +779,7 @@ class BTYDModel:
             model_name=self._model_name(),
             warm_start=warm_start,
             warm_hessian=warm_hessian,
+            hessian=type(self)._negative_log_likelihood_hessian,
         )
         params = np.exp(result.log_params)
         covariance = self._covariance(params, result.hessian)

@@ -25,7 +25,12 @@ from privtraffic.clv._base import DataInput
 from privtraffic.clv.bgnbd import BetaGeo, IndexedData, Params
 from privtraffic.data import RFMSummary
 
-__all__ = ["ModifiedBetaGeo", "log_likelihood", "negative_log_likelihood"]
+__all__ = [
+    "ModifiedBetaGeo",
+    "log_likelihood",
+    "negative_log_likelihood",
+    "negative_log_likelihood_hessian",
+]
 
 
 def log_likelihood(
@@ -87,6 +92,39 @@ def negative_log_likelihood(
     return bgnbd._negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1)
 
 
+def negative_log_likelihood_hessian(
+    log_params: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    xi: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    ti: NDArray[np.intp],
+    rs: NDArray[np.float64],
+    ri: NDArray[np.intp],
+    active: NDArray[np.intp],
+    *,
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`negative_log_likelihood` with its exact Hessian in ``log(params)``.
+
+    As :func:`privtraffic.clv.bgnbd.negative_log_likelihood_hessian`, with the beta-geometric
+    terms shifted by one purchase.
+
+    Returns
+    -------
+    (float, numpy.ndarray, numpy.ndarray)
+
+    Examples
+    --------
+    >>> from privtraffic.clv.bgnbd import index_data
+    >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
+    >>> value, grad, hess = negative_log_likelihood_hessian(np.log([0.5, 5.0, 0.8, 2.5]),
+    ...     *index_data(x, rec, T, dropout_at_start=True), weights=np.ones(2))
+    >>> hess.shape, bool(np.allclose(hess, hess.T))
+    ((4, 4), True)
+    """
+    return bgnbd._nll_terms(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1, True)
+
+
 def _prepare_data(
     frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
 ) -> IndexedData:
@@ -124,6 +162,7 @@ class ModifiedBetaGeo(BetaGeo):
 
     _shift = 1
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
+    _negative_log_likelihood_hessian = staticmethod(negative_log_likelihood_hessian)
     _prepare_data = staticmethod(_prepare_data)
 
     def fit(
