@@ -43,7 +43,7 @@ from privtraffic.clv._hypergeometric import (
     log_gamma_ratio,
 )
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.clv._rows import factorize
+from privtraffic.clv._rows import cell_values, factorize, row_cells
 from privtraffic.data import RFMSummary
 
 __all__ = [
@@ -76,6 +76,8 @@ IndexedData = tuple[
 # Below this many customers, evaluating every row is as fast as factorising the grid of
 # distinct (frequency, T) cells first.
 _DISTINCT_MIN_ROWS = 20000
+# Customers per chunk of the prediction loops: their temporaries stay in the processor's cache.
+_CHUNK = 16384
 
 
 # ---------------------------------------------------------------------------------- likelihood
@@ -446,28 +448,54 @@ def _probability_alive(
     T: ArrayLike,
     s: int,
 ) -> NDArray[np.float64]:
-    r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
-    # z = log(a / (b + x - 1 + s)) + (r + x) * log((alpha + T) / (alpha + recency));
-    # P(alive) = 1 / (1 + exp(z)). Computed in place: this runs over millions of customers.
+    rec = np.asarray(recency, dtype=np.float64)
+    T_arr = np.asarray(T, dtype=np.float64)
+    x, rec, T_arr = np.broadcast_arrays(x, rec, T_arr)
+    out = np.empty(x.shape)
+    flat = out.reshape(-1)
+    xf, rf, tf = (c.reshape(-1) for c in (x, rec, T_arr))
+    scratch = np.empty(min(flat.size, _CHUNK))
+    for lo in range(0, flat.size, _CHUNK):
+        hi = lo + _CHUNK
+        _probability_alive_into(params, xf[lo:hi], rf[lo:hi], tf[lo:hi], s, flat[lo:hi], scratch)
+    return out
+
+
+def _probability_alive_into(
+    params: Params,
+    x: NDArray[np.float64],
+    recency: NDArray[np.float64],
+    T: NDArray[np.float64],
+    s: int,
+    out: NDArray[np.float64],
+    scratch: NDArray[np.float64],
+) -> None:
+    """P(alive) of one chunk of customers, written into ``out`` (``scratch``: a work array).
+
+    ``z = log(a / (b + x - 1 + s)) + (r + x) log((alpha + T) / (alpha + t_x))`` and
+    ``P(alive) = 1 / (1 + exp(z))``: in place, over chunks that stay in the processor's
+    cache, with the ratio of the two ages taken before its logarithm (one logarithm, not
+    two; the ratio is >= 1 and finite, so nothing is lost).
+    """
+    r, alpha, a, b = params
+    u = scratch[: out.size]
     with np.errstate(all="ignore"):
-        z: NDArray[np.float64] = np.add(T, alpha, dtype=np.float64)
-        np.log(z, out=z)
-        tmp = np.add(recency, alpha, dtype=np.float64)
-        np.log(tmp, out=tmp)
-        z -= tmp
-        np.add(x, r, out=tmp)
-        z *= tmp
-        np.add(x, b - 1.0 + s, out=tmp)
-        np.log(tmp, out=tmp)
-        z -= tmp
-        z += np.log(a)
-        np.exp(z, out=z)
-        z += 1.0
-        np.reciprocal(z, out=z)
+        np.add(T, alpha, out=out)
+        np.add(recency, alpha, out=u)
+        np.divide(out, u, out=out)
+        np.log(out, out=out)
+        np.add(x, r, out=u)
+        out *= u
+        np.add(x, b - 1.0 + s, out=u)
+        np.log(u, out=u)
+        out -= u
+        out += np.log(a)
+        np.exp(out, out=out)
+        out += 1.0
+        np.reciprocal(out, out=out)
     if s == 0:
-        z[x == 0] = 1.0
-    return z
+        out[x == 0] = 1.0
 
 
 def conditional_expected_purchases(
@@ -507,19 +535,24 @@ def _conditional_expected_purchases(
     x = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
-    if x.size >= _DISTINCT_MIN_ROWS and (t.size == 1 or np.all(t == t.flat[0])):
+    if x.ndim == 1 and x.size >= _DISTINCT_MIN_ROWS and (t.size == 1 or np.all(t == t.flat[0])):
         # The hypergeometric factor depends on (x, T) only: evaluate it once per cell of the
-        # grid of distinct frequencies and ages, and look each customer's cell up.
-        xu, xc = factorize(x)
-        tu, tc = factorize(T)
-        if xu.size * tu.size <= x.size // 4:
-            grid_x = np.repeat(xu, tu.size)
-            grid_t = np.tile(tu, xu.size)
-            grid = _expected_if_alive(params, np.full(grid_x.size, t.flat[0]), grid_x, grid_t, s)
-            xc *= tu.size
-            xc += tc
-            by_cell: NDArray[np.float64] = grid[xc]
-            return by_cell * _probability_alive(params, x, recency, T, s)
+        # grid of distinct frequencies and ages, then per chunk of customers multiply
+        # P(alive) by their cells' values (the cells are the one array of their length
+        # besides the result).
+        coded, cells, n_cells = row_cells([x, T])
+        if cells is not None and n_cells <= x.size // 4:
+            grid_x, grid_t = cell_values(np.arange(n_cells), coded)
+            grid = _expected_if_alive(params, np.full(n_cells, float(t.flat[0])), grid_x, grid_t, s)
+            rec = np.asarray(recency, dtype=np.float64)
+            out = np.empty(x.size)
+            scratch = np.empty(min(x.size, _CHUNK))
+            for lo in range(0, x.size, _CHUNK):
+                hi = lo + _CHUNK
+                chunk = out[lo:hi]
+                _probability_alive_into(params, x[lo:hi], rec[lo:hi], T[lo:hi], s, chunk, scratch)
+                chunk *= grid[cells[lo:hi]]
+            return out
     return _expected_if_alive(params, t, x, T, s) * _probability_alive(params, x, recency, T, s)
 
 
