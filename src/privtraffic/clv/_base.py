@@ -112,6 +112,7 @@ from privtraffic.clv._diagnostics import (
     hessian_is_positive_definite,
 )
 from privtraffic.clv._optimize import (
+    FitResult,
     NegativeLogLikelihoodHessian,
     PreparedData,
     minimize_negative_log_likelihood,
@@ -781,19 +782,8 @@ class BTYDModel:
             warm_hessian=warm_hessian,
             hessian=type(self)._negative_log_likelihood_hessian,
         )
-        params = np.exp(result.log_params)
-        covariance = self._covariance(params, result.hessian)
-        self._set_fitted(
-            params,
-            covariance,
-            log_likelihood=-result.negative_log_likelihood,
-            n_customers=float(row_weights.sum()),
-            n_rows=len(row_weights),
-            n_iter=result.n_iter,
-        )
-        self.fit_diagnostics_ = diagnose(
-            result, covariance, param_names=self._param_names, pairs=self._parameter_pairs
-        )
+        self._adopt(result, n_customers=float(row_weights.sum()), n_rows=len(row_weights))
+        assert self.fit_diagnostics_ is not None
         if self.fit_diagnostics_.messages:
             warnings.warn(
                 f"{self._model_name()}: this fit cannot be trusted as it stands: "
@@ -802,6 +792,111 @@ class BTYDModel:
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _adopt(self, result: FitResult, *, n_customers: float, n_rows: int) -> None:
+        """Set the fitted attributes and ``fit_diagnostics_`` from an optimiser's result."""
+        params = np.exp(result.log_params)
+        covariance = self._covariance(params, result.hessian)
+        self._set_fitted(
+            params,
+            covariance,
+            log_likelihood=-result.negative_log_likelihood,
+            n_customers=n_customers,
+            n_rows=n_rows,
+            n_iter=result.n_iter,
+        )
+        self.fit_diagnostics_ = diagnose(
+            result, covariance, param_names=self._param_names, pairs=self._parameter_pairs
+        )
+
+    def set_fitted_state(
+        self,
+        log_params: ArrayLike,
+        hessian: ArrayLike,
+        *,
+        negative_log_likelihood: float,
+        n_customers: float,
+        n_rows: int,
+        n_iter: int,
+        gradient_norm: float,
+        start: ArrayLike | None = None,
+    ) -> Self:
+        """Give the model the state ``fit`` leaves, from an optimum found elsewhere.
+
+        For fits computed outside :meth:`fit`, such as the map-reduce fit of
+        :mod:`privtraffic.integrations.dask`: it sets ``params_``, ``covariance_`` and
+        ``standard_errors_`` (the delta method on the inverse Hessian; NaN when the Hessian is
+        not positive definite), ``log_likelihood_``, ``n_customers_``, ``n_rows_``,
+        ``n_iter_`` and ``fit_diagnostics_``, judged by the same rules as ``fit``'s. It does
+        not warn: the caller reports ``fit_diagnostics_.messages`` as it sees fit.
+
+        Parameters
+        ----------
+        log_params : array-like
+            The optimum, ``log`` of the parameters in the model's order (see
+            :meth:`from_params` for the names).
+        hessian : array-like
+            Hessian of the total penalised negative log-likelihood with respect to the
+            log-parameters at the optimum.
+        negative_log_likelihood : float
+            The total negative log-likelihood there (without the penalty).
+        n_customers : float
+            Total customer weight of the data.
+        n_rows : int
+            Distinct data rows.
+        n_iter : int
+            Optimiser iterations.
+        gradient_norm : float
+            Largest absolute gradient component of the penalised negative log-likelihood
+            per unit of customer weight at the optimum (``fit`` calls it converged below
+            ``1e-5 * max(1, |objective|)``).
+        start : array-like, optional
+            The data-driven starting point on the log scale (the diagnostics judge how far
+            the estimates moved from it).
+
+        Returns
+        -------
+        BTYDModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Arrays of the wrong shape or non-finite log-parameters.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo
+        >>> from privtraffic.data import load_cdnow
+        >>> fitted = BetaGeo().fit(load_cdnow("summary"))
+        >>> lp = np.log([fitted.params_[k] for k in ("r", "alpha", "a", "b")])
+        >>> hess = np.linalg.inv(fitted.covariance_ / np.outer(np.exp(lp), np.exp(lp)))
+        >>> m = BetaGeo().set_fitted_state(lp, hess, negative_log_likelihood=9582.43,
+        ...     n_customers=2357, n_rows=1, n_iter=1, gradient_norm=0.0)
+        >>> m.fit_diagnostics_.converged, round(m.standard_errors_["r"], 4)
+        (True, 0.0125)
+        """
+        k = len(self._param_names)
+        x = np.asarray(log_params, dtype=np.float64)
+        h = np.asarray(hessian, dtype=np.float64)
+        if x.shape != (k,) or not np.all(np.isfinite(x)):
+            raise InvalidInputError(f"'log_params' must be {k} finite numbers (got {x.tolist()!r})")
+        if h.shape != (k, k):
+            raise InvalidInputError(f"'hessian' must be a {k} x {k} matrix (got shape {h.shape})")
+        objective = float(negative_log_likelihood) / max(float(n_customers), 1e-300)
+        result = FitResult(
+            log_params=x,
+            objective=objective,
+            negative_log_likelihood=float(negative_log_likelihood),
+            hessian=h,
+            n_iter=int(n_iter),
+            scipy_result=None,
+            start=None if start is None else np.asarray(start, dtype=np.float64),
+            gradient_norm=float(gradient_norm),
+            converged=float(gradient_norm) <= 1e-5 * max(1.0, abs(objective)),
+        )
+        self._adopt(result, n_customers=float(n_customers), n_rows=int(n_rows))
+        return self
 
     def _covariance(
         self, params: NDArray[np.float64], hessian: NDArray[np.float64]

@@ -44,6 +44,7 @@ __all__ = [
     "check_discrete_rfm",
     "conditional_expected_purchases",
     "expected_purchases_new",
+    "index_data",
     "log_likelihood",
     "negative_log_likelihood",
     "probability_alive",
@@ -53,7 +54,7 @@ __all__ = [
 
 Params = tuple[float, ...]
 
-#: What ``_prepare_data`` returns and :func:`negative_log_likelihood` takes:
+#: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(x, recency, n, row, m, j, counts)``, all integer arrays.
 IndexedData = tuple[
     NDArray[np.intp],
@@ -232,13 +233,30 @@ def log_likelihood(
     return _segment_logsumexp(head, tail, counts)[inverse]
 
 
-def _prepare_data(
+def index_data(
     frequency: NDArray[np.float64], recency: NDArray[np.float64], n_periods: NDArray[np.float64]
 ) -> IndexedData:
-    """Integer indexes for the likelihood: every term is a gather from per-integer tables.
+    """Integer indexes for :func:`negative_log_likelihood`: every term is a gather from
+    per-integer tables.
 
-    Returns the rows' x, t_x and n as integers, the ragged death terms' row, opportunity
-    ``m = t_x + i`` and ``m - x``, and the per-row term counts.
+    Parameters
+    ----------
+    frequency, recency, n_periods : numpy.ndarray
+        The (usually already collapsed) customer rows, whole numbers as floats.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, recency, n, row, m, j, counts)``: the rows' x, t_x and n as integers, the
+        ragged death terms' row, opportunity ``m = t_x + i`` and ``j = m - x``, and the
+        per-row term counts.
+
+    Examples
+    --------
+    >>> x, rec, n, row, m, j, counts = index_data(np.array([1.0]), np.array([2.0]),
+    ...     np.array([4.0]))
+    >>> row.tolist(), m.tolist(), counts.tolist()
+    ([0, 0], [2, 3], [2])
     """
     x = frequency.astype(np.int64)
     rec = recency.astype(np.int64)
@@ -267,7 +285,7 @@ def negative_log_likelihood(
     log_params : numpy.ndarray
         ``log((alpha, beta, gamma, delta))``.
     x, recency, n, row, m, j, counts : numpy.ndarray
-        The (collapsed) data as integers and the ragged death terms (see ``_prepare_data``).
+        The (collapsed) data as integers and the ragged death terms (see :func:`index_data`).
     weights : numpy.ndarray
         Customers per row.
 
@@ -280,7 +298,7 @@ def negative_log_likelihood(
     --------
     >>> from privtraffic.data import load_donations
     >>> d = load_donations()
-    >>> data = _prepare_data(d.frequency * 1.0, d.recency * 1.0, d.n_periods * 1.0)
+    >>> data = index_data(d.frequency * 1.0, d.recency * 1.0, d.n_periods * 1.0)
     >>> value, grad = negative_log_likelihood(np.log([1.204, 0.750, 0.657, 2.783]), *data,
     ...     weights=d.weights * 1.0)
     >>> round(value, 1)
@@ -594,7 +612,7 @@ class BetaGeoBetaBinom(BTYDModel):
     _data_names = ("frequency", "recency", "n_periods")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(check_discrete_rfm)
-    _prepare_data = staticmethod(_prepare_data)
+    _prepare_data = staticmethod(index_data)
     _initial_log_params = staticmethod(_initial_log_params)
     _parameter_pairs = (
         ParameterPair("alpha", "beta", "beta", "transaction probability"),

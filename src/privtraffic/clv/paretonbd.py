@@ -70,6 +70,7 @@ __all__ = [
     "ParetoNBD",
     "conditional_expected_purchases",
     "expected_purchases_new",
+    "index_data",
     "log_likelihood",
     "negative_log_likelihood",
     "probability_alive",
@@ -79,7 +80,7 @@ __all__ = [
 
 Params = tuple[float, ...]
 
-#: What ``_prepare_data`` returns and :func:`negative_log_likelihood` takes:
+#: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``.
 IndexedData = tuple[
     NDArray[np.float64],
@@ -194,7 +195,7 @@ def _log_survival_terms(
     r, alpha, s, beta = params
     log_c = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    pair_x, pair_t, index_recency, index_T, *_ = _prepare_data(x, recency, T)
+    pair_x, pair_t, index_recency, index_T, *_ = index_data(x, recency, T)
     log_j, _ = _log_tail_integral(params, pair_x, pair_t)  # once per distinct (x, t)
     l2 = np.log(s) + _log_difference(log_j[index_recency], log_j[index_T], recency < T)
     return log_c, l1, l2
@@ -244,14 +245,31 @@ def log_likelihood(
     return loglik
 
 
-def _prepare_data(
+def index_data(
     frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
 ) -> IndexedData:
-    """Index the data so that each likelihood call works on small tables.
+    """Index customer rows for :func:`negative_log_likelihood`: each call then works on small
+    tables.
 
-    Returns the distinct (x, t) pairs at which the integral J is needed (t = recency or T) with
-    each row's index into them, the distinct frequencies and ages with each row's index, and
-    whether ``recency < T``.
+    Parameters
+    ----------
+    frequency, recency, T : numpy.ndarray
+        The (usually already collapsed) customer rows.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``: the distinct
+        (x, t) pairs at which the integral J is needed (t = recency or T) with each row's
+        index into them for both, the distinct frequencies and ages with each row's index,
+        and whether ``recency < T``.
+
+    Examples
+    --------
+    >>> pair_x, pair_t, i_rec, i_T, *_, open_ = index_data(np.array([0.0, 2.0]),
+    ...     np.array([0.0, 30.43]), np.array([38.86, 38.86]))
+    >>> pair_t.tolist(), i_rec.tolist(), i_T.tolist(), open_.tolist()
+    ([0.0, 38.86, 30.43, 38.86], [0, 2], [1, 3], [True, True])
     """
     n = frequency.shape[0]
     pair_x = np.concatenate([frequency, frequency])
@@ -295,7 +313,7 @@ def negative_log_likelihood(
     xs, xi, ts, ti : numpy.ndarray
         The distinct frequencies and ages and each row's index into them.
     open_ : numpy.ndarray
-        Whether ``recency < T`` (see ``_prepare_data``).
+        Whether ``recency < T`` (see :func:`index_data`).
     weights : numpy.ndarray
         Customers per row.
 
@@ -308,7 +326,7 @@ def negative_log_likelihood(
     --------
     >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
     >>> value, grad = negative_log_likelihood(np.log([0.553, 10.578, 0.606, 11.669]),
-    ...     *_prepare_data(x, rec, T), weights=np.ones(2))
+    ...     *index_data(x, rec, T), weights=np.ones(2))
     >>> round(value, 4)
     10.0753
     """
@@ -639,7 +657,7 @@ class ParetoNBD(BTYDModel):
     _data_names = ("frequency", "recency", "T")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(check_rfm)
-    _prepare_data = staticmethod(_prepare_data)
+    _prepare_data = staticmethod(index_data)
     _initial_log_params = staticmethod(_initial_log_params)
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
