@@ -283,27 +283,44 @@ def check_rfm(
             break
     else:
         return
-    i = first_index(frequency < 0)
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be >= 0 (got {float(frequency[i])!r} at index {i})"
-        )
-    i = first_index(frequency != np.floor(frequency))
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be whole numbers (got {float(frequency[i])!r} at index {i})"
-        )
-    i = first_index(recency < 0)
-    if i >= 0:
-        raise InvalidInputError(f"'recency' must be >= 0 (got {float(recency[i])!r} at index {i})")
+    check_nonnegative(frequency, "frequency", whole=True)
+    check_nonnegative(recency, "recency")
     i = first_index(T <= 0)
     if i >= 0:
         raise InvalidInputError(f"'T' must be > 0 (got {float(T[i])!r} at index {i})")
-    i = first_index(recency > T)
+    check_at_most(recency, T, "recency", "T")
+    check_no_recency_without_purchases(frequency, recency)
+
+
+def check_nonnegative(values: NDArray[np.float64], name: str, *, whole: bool = False) -> None:
+    """Refuse negative values (and, when ``whole``, fractions) of the column ``name``."""
+    i = first_index(values < 0)
+    if i >= 0:
+        raise InvalidInputError(f"'{name}' must be >= 0 (got {float(values[i])!r} at index {i})")
+    if whole:
+        i = first_index(values != np.floor(values))
+        if i >= 0:
+            raise InvalidInputError(
+                f"'{name}' must be whole numbers (got {float(values[i])!r} at index {i})"
+            )
+
+
+def check_at_most(
+    lower: NDArray[np.float64], upper: NDArray[np.float64], lower_name: str, upper_name: str
+) -> None:
+    """Refuse rows where ``lower > upper``, e.g. ``'recency' must be <= T``."""
+    i = first_index(lower > upper)
     if i >= 0:
         raise InvalidInputError(
-            f"'recency' must be <= T (got {float(recency[i])!r} > {float(T[i])!r} at index {i})"
+            f"'{lower_name}' must be <= {upper_name} (got {float(lower[i])!r} > "
+            f"{float(upper[i])!r} at index {i})"
         )
+
+
+def check_no_recency_without_purchases(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64]
+) -> None:
+    """Refuse a customer with no repeat purchase whose recency is not 0."""
     i = first_index((frequency == 0) & (recency != 0))
     if i >= 0:
         raise InvalidInputError(
@@ -948,6 +965,39 @@ class BTYDModel:
         arrays = prediction_columns(**more, **data)
         type(self)._check_data(*arrays[len(more) :])
         return arrays
+
+    def _horizon(
+        self, t: ArrayLike, *, whole: bool = False
+    ) -> tuple[tuple[float, ...], NDArray[np.float64]]:
+        """The parameters and a checked horizon (``whole``: in whole periods) for a new customer."""
+        params = self._fitted_params()
+        (t_arr,) = prediction_columns(t=t)
+        if whole:
+            check_whole(t_arr, "t")
+        else:
+            check_horizon(t_arr)
+        return params, t_arr
+
+    def _counts_and_horizon(
+        self, n: ArrayLike, t: ArrayLike, *, whole: bool = False
+    ) -> tuple[tuple[float, ...], NDArray[np.float64], NDArray[np.float64]]:
+        """The parameters, checked purchase counts ``n`` and horizons ``t``, broadcast."""
+        params = self._fitted_params()
+        n_arr, t_arr = prediction_columns(n=n, t=t)
+        check_whole(n_arr, "n")
+        if whole:
+            check_whole(t_arr, "t")
+        else:
+            check_horizon(t_arr)
+        return params, n_arr, t_arr
+
+    def _simulation_inputs(
+        self, n: int, T: ArrayLike, rng: np.random.Generator | None
+    ) -> tuple[tuple[float, ...], NDArray[np.float64], np.random.Generator]:
+        """The parameters, the checked ages of ``n`` simulated customers and the generator."""
+        params = self._fitted_params()
+        T_arr = simulation_ages(n, T)
+        return params, T_arr, np.random.default_rng() if rng is None else rng
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> ParameterSummary:

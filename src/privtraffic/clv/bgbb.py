@@ -29,9 +29,11 @@ from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
     as_probability,
+    check_at_most,
+    check_no_recency_without_purchases,
+    check_nonnegative,
     check_representable,
     check_whole,
-    prediction_columns,
     simulation_column,
 )
 from privtraffic.clv._diagnostics import ParameterPair
@@ -98,37 +100,15 @@ def check_discrete_rfm(
     privtraffic.errors.InvalidInputError: 'recency' must be <= n_periods (got 7.0 > 6.0 at index 0)
     """
     for name, col in (("frequency", frequency), ("recency", recency), ("n_periods", n_periods)):
-        i = first_index(col < 0)
-        if i >= 0:
-            raise InvalidInputError(f"'{name}' must be >= 0 (got {float(col[i])!r} at index {i})")
-        i = first_index(col != np.floor(col))
-        if i >= 0:
-            raise InvalidInputError(
-                f"'{name}' must be whole numbers (got {float(col[i])!r} at index {i})"
-            )
+        check_nonnegative(col, name, whole=True)
     i = first_index(n_periods < 1)
     if i >= 0:
         raise InvalidInputError(
             f"'n_periods' must be >= 1 (got {float(n_periods[i])!r} at index {i})"
         )
-    i = first_index(recency > n_periods)
-    if i >= 0:
-        raise InvalidInputError(
-            f"'recency' must be <= n_periods (got {float(recency[i])!r} > "
-            f"{float(n_periods[i])!r} at index {i})"
-        )
-    i = first_index((frequency == 0) & (recency != 0))
-    if i >= 0:
-        raise InvalidInputError(
-            "'recency' must be 0 when frequency == 0 "
-            f"(got recency {float(recency[i])!r} at index {i})"
-        )
-    i = first_index(frequency > recency)
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be <= recency (got {float(frequency[i])!r} > "
-            f"{float(recency[i])!r} at index {i})"
-        )
+    check_at_most(recency, n_periods, "recency", "n_periods")
+    check_no_recency_without_purchases(frequency, recency)
+    check_at_most(frequency, recency, "frequency", "recency")
 
 
 # ---------------------------------------------------------------------------------- likelihood
@@ -759,9 +739,7 @@ class BetaGeoBetaBinom(BTYDModel):
         >>> np.round(m.expected_purchases_new([1, 6]), 4).tolist()
         [0.4985, 2.2196]
         """
-        params = self._fitted_params()
-        (t_arr,) = prediction_columns(t=t)
-        check_whole(t_arr, "t")
+        params, t_arr = self._horizon(t, whole=True)
         with np.errstate(over="ignore"):
             expected = expected_purchases_new(params, t_arr)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
@@ -795,10 +773,7 @@ class BetaGeoBetaBinom(BTYDModel):
         >>> round(float(p.sum()), 6), round(float(p[0]), 4)
         (1.0, 0.3112)
         """
-        params = self._fitted_params()
-        n_arr, t_arr = prediction_columns(n=n, t=t)
-        check_whole(n_arr, "n")
-        check_whole(t_arr, "t")
+        params, n_arr, t_arr = self._counts_and_horizon(n, t, whole=True)
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(

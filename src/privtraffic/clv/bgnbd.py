@@ -32,9 +32,7 @@ from privtraffic.clv._base import (
     check_horizon,
     check_representable,
     check_rfm,
-    check_whole,
     prediction_columns,
-    simulation_ages,
 )
 from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import (
@@ -229,22 +227,8 @@ def negative_log_likelihood(
     >>> round(value, 4)
     10.0133
     """
-    return _negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 0)
-
-
-def _negative_log_likelihood(
-    log_params: NDArray[np.float64],
-    xs: NDArray[np.float64],
-    xi: NDArray[np.intp],
-    ts: NDArray[np.float64],
-    ti: NDArray[np.intp],
-    rs: NDArray[np.float64],
-    ri: NDArray[np.intp],
-    active: NDArray[np.intp],
-    weights: NDArray[np.float64],
-    s: int,
-) -> tuple[float, NDArray[np.float64]]:
-    value, grad, _ = _nll_terms(log_params, xs, xi, ts, ti, rs, ri, active, weights, s, False)
+    data = (xs, xi, ts, ti, rs, ri, active)
+    value, grad, _ = _nll_terms(log_params, data, weights, 0, False)
     return value, grad
 
 
@@ -291,24 +275,22 @@ def negative_log_likelihood_hessian(
     >>> round(value, 4), hess.shape, bool(np.allclose(hess, hess.T))
     (10.0133, (4, 4), True)
     """
-    return _nll_terms(log_params, xs, xi, ts, ti, rs, ri, active, weights, 0, True)
+    return _nll_terms(log_params, (xs, xi, ts, ti, rs, ri, active), weights, 0, True)
 
 
 def _nll_terms(
     log_params: NDArray[np.float64],
-    xs: NDArray[np.float64],
-    xi: NDArray[np.intp],
-    ts: NDArray[np.float64],
-    ti: NDArray[np.intp],
-    rs: NDArray[np.float64],
-    ri: NDArray[np.intp],
-    active: NDArray[np.intp],
+    data: IndexedData,
     weights: NDArray[np.float64],
     s: int,
     hessian: bool,
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """Value, gradient and (when ``hessian``) Hessian of the BG/NBD (``s = 0``) or MBG/NBD
-    (``s = 1``) total negative log-likelihood in the log-parameters (else a zero Hessian)."""
+    (``s = 1``) total negative log-likelihood in the log-parameters (else a zero Hessian).
+
+    ``data`` is what :func:`index_data` returned.
+    """
+    xs, xi, ts, ti, rs, ri, active = data
     r, alpha, a, b = np.exp(log_params)
     # Weights per distinct frequency and per distinct T.
     w_x = np.bincount(xi, weights=weights, minlength=xs.size)
@@ -878,9 +860,7 @@ class BetaGeo(BTYDModel):
         >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
         [1.1967, 1.8605]
         """
-        params = self._fitted_params()
-        (t_arr,) = prediction_columns(t=t)
-        check_horizon(t_arr)
+        params, t_arr = self._horizon(t)
         expected = _expected_purchases_new(params, t_arr, self._shift)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
 
@@ -912,10 +892,7 @@ class BetaGeo(BTYDModel):
         >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
         [0.5738, 0.1994, 0.0854]
         """
-        params = self._fitted_params()
-        n_arr, t_arr = prediction_columns(n=n, t=t)
-        check_whole(n_arr, "n")
-        check_horizon(t_arr)
+        params, n_arr, t_arr = self._counts_and_horizon(n, t)
         return _probability_of_purchases(params, n_arr, t_arr, self._shift)
 
     def simulate(
@@ -951,8 +928,6 @@ class BetaGeo(BTYDModel):
         >>> len(s), bool((s.recency <= s.T).all())
         (1000, True)
         """
-        params = self._fitted_params()
-        T_arr = simulation_ages(n, T)
-        rng = np.random.default_rng() if rng is None else rng
+        params, T_arr, rng = self._simulation_inputs(n, T, rng)
         x, rec = simulate(params, T_arr, rng, dropout_at_start=bool(self._shift))
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)

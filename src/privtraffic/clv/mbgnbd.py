@@ -89,7 +89,9 @@ def negative_log_likelihood(
     >>> bool(value > 0) and grad.shape
     (4,)
     """
-    return bgnbd._negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1)
+    data = (xs, xi, ts, ti, rs, ri, active)
+    value, grad, _ = bgnbd._nll_terms(log_params, data, weights, 1, False)
+    return value, grad
 
 
 def negative_log_likelihood_hessian(
@@ -122,7 +124,7 @@ def negative_log_likelihood_hessian(
     >>> hess.shape, bool(np.allclose(hess, hess.T))
     ((4, 4), True)
     """
-    return bgnbd._nll_terms(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1, True)
+    return bgnbd._nll_terms(log_params, (xs, xi, ts, ti, rs, ri, active), weights, 1, True)
 
 
 def _prepare_data(

@@ -57,9 +57,6 @@ from privtraffic.clv._base import (
     check_horizon,
     check_representable,
     check_rfm,
-    check_whole,
-    prediction_columns,
-    simulation_ages,
 )
 from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import panel_quadrature
@@ -802,9 +799,7 @@ class ParetoNBD(BTYDModel):
         >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
         [1.213, 1.9094]
         """
-        params = self._fitted_params()
-        (t_arr,) = prediction_columns(t=t)
-        check_horizon(t_arr)
+        params, t_arr = self._horizon(t)
         with np.errstate(over="ignore"):
             expected = expected_purchases_new(params, t_arr)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
@@ -837,10 +832,7 @@ class ParetoNBD(BTYDModel):
         >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
         [0.5935, 0.1656, 0.0825]
         """
-        params = self._fitted_params()
-        n_arr, t_arr = prediction_columns(n=n, t=t)
-        check_whole(n_arr, "n")
-        check_horizon(t_arr)
+        params, n_arr, t_arr = self._counts_and_horizon(n, t)
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
@@ -883,8 +875,6 @@ class ParetoNBD(BTYDModel):
         >>> len(s), bool((s.recency <= s.T).all())
         (1000, True)
         """
-        params = self._fitted_params()
-        T_arr = simulation_ages(n, T)
-        rng = np.random.default_rng() if rng is None else rng
+        params, T_arr, rng = self._simulation_inputs(n, T, rng)
         x, rec = simulate(params, T_arr, rng)
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
