@@ -307,27 +307,14 @@ def _unique_rows(coded: Sequence[_Column]) -> tuple[list[np.ndarray], np.ndarray
 def row_cells(
     columns: Sequence[NDArray[np.float64]],
 ) -> tuple[list[_Column], NDArray[np.int64] | None, int]:
-    """Each row's cell in the grid of its columns' distinct values (or of their steps).
+    """Each row's cell in the grid of its columns' distinct values (or of their steps):
+    ``(coded, cells, n_cells)``, with ``cells`` ``None`` when the grid is too large to count
+    on (more than ``4 n + 2**20`` cells); :func:`cell_values` gives a cell's values. A grid
+    may hold cells no row falls in (the steps between values).
 
-    Parameters
-    ----------
-    columns : sequence of numpy.ndarray
-        Equal-length 1-d float columns.
-
-    Returns
-    -------
-    (list, numpy.ndarray or None, int)
-        The coded columns (for :func:`cell_values`), the int64 cell of every row (``None``
-        when the grid is too large to count on: more than ``4 n + 2**20`` cells) and the
-        number of cells. A grid may hold cells no row falls in (the steps between values).
-
-    Examples
-    --------
     >>> coded, cells, n_cells = row_cells([np.array([0.0, 2.0, 2.0]), np.array([1.0, 1.0, 3.0])])
-    >>> cells.tolist(), n_cells
-    ([0, 6, 8], 9)
-    >>> [c.tolist() for c in cell_values(cells, coded)]
-    [[0.0, 2.0, 2.0], [1.0, 1.0, 3.0]]
+    >>> cells.tolist(), n_cells, [c.tolist() for c in cell_values(cells, coded)]
+    ([0, 6, 8], 9, [[0.0, 2.0, 2.0], [1.0, 1.0, 3.0]])
     """
     return _row_cells(columns)
 

@@ -112,6 +112,18 @@ def check_discrete_rfm(
 
 
 # ---------------------------------------------------------------------------------- likelihood
+def _distinct_histories(
+    x: NDArray[np.float64], rec: NDArray[np.float64], n: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
+    """The distinct ``(x, t_x, n)`` histories and each customer's index into them (one key
+    per history while the keys stay exact in float64; else every customer as they are)."""
+    base = float(n.max()) + 1.0
+    if base**3 >= 2.0**53:
+        return x, rec, n, np.arange(x.size)
+    keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
+    return keys // (base * base), (keys // base) % base, keys % base, inverse
+
+
 def _ragged(
     x: NDArray[np.float64], recency: NDArray[np.float64], n: NDArray[np.float64]
 ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
@@ -201,12 +213,7 @@ def log_likelihood(
     if x.size == 0:
         return np.empty(0)
     # many customers share a history: evaluate each distinct (x, t_x, n) once
-    base = float(n.max()) + 1.0
-    if base**3 < 2.0**53:
-        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
-        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
-    else:
-        inverse = np.arange(x.size)
+    x, rec, n, inverse = _distinct_histories(x, rec, n)
     row, i, counts = _ragged(x, rec, n)
     head = _log_alive_term(params, x, n, 0.0)
     tail = _log_death_terms(params, x[row], rec[row], i)
@@ -373,12 +380,7 @@ def _log_one_plus_death_share(
     if x.size == 0:
         return np.empty(0)
     x, rec, n = np.broadcast_arrays(x, rec, n)
-    base = float(n.max()) + 1.0
-    if base**3 < 2.0**53:
-        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
-        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
-    else:
-        inverse = np.arange(x.size)
+    x, rec, n, inverse = _distinct_histories(x, rec, n)
     row, i, counts = _ragged(x, rec, n)
     head = _log_alive_term(params, x, n, 0.0)
     tail = _log_death_terms(params, x[row], rec[row], i) - head[row]

@@ -19,7 +19,7 @@ Model. http://brucehardie.com/notes/021/
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -234,14 +234,7 @@ def negative_log_likelihood(
 
 def negative_log_likelihood_hessian(
     log_params: NDArray[np.float64],
-    xs: NDArray[np.float64],
-    xi: NDArray[np.intp],
-    ts: NDArray[np.float64],
-    ti: NDArray[np.intp],
-    rs: NDArray[np.float64],
-    ri: NDArray[np.intp],
-    active: NDArray[np.intp],
-    *,
+    *data: NDArray[np.generic],
     weights: NDArray[np.float64],
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """:func:`negative_log_likelihood` with its exact Hessian in ``log(params)``.
@@ -257,8 +250,8 @@ def negative_log_likelihood_hessian(
     ----------
     log_params : numpy.ndarray
         ``log((r, alpha, a, b))``.
-    xs, xi, ts, ti, rs, ri, active : numpy.ndarray
-        What :func:`index_data` returned.
+    *data : numpy.ndarray
+        What :func:`index_data` returned: ``xs, xi, ts, ti, rs, ri, active``.
     weights : numpy.ndarray
         Customers per row.
 
@@ -275,7 +268,7 @@ def negative_log_likelihood_hessian(
     >>> round(value, 4), hess.shape, bool(np.allclose(hess, hess.T))
     (10.0133, (4, 4), True)
     """
-    return _nll_terms(log_params, (xs, xi, ts, ti, rs, ri, active), weights, 0, True)
+    return _nll_terms(log_params, cast(IndexedData, data), weights, 0, True)
 
 
 def _nll_terms(

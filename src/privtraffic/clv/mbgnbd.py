@@ -17,6 +17,8 @@ Research in Marketing* 25(3), 225-226.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -96,14 +98,7 @@ def negative_log_likelihood(
 
 def negative_log_likelihood_hessian(
     log_params: NDArray[np.float64],
-    xs: NDArray[np.float64],
-    xi: NDArray[np.intp],
-    ts: NDArray[np.float64],
-    ti: NDArray[np.intp],
-    rs: NDArray[np.float64],
-    ri: NDArray[np.intp],
-    active: NDArray[np.intp],
-    *,
+    *data: NDArray[np.generic],
     weights: NDArray[np.float64],
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
     """:func:`negative_log_likelihood` with its exact Hessian in ``log(params)``.
@@ -124,7 +119,7 @@ def negative_log_likelihood_hessian(
     >>> hess.shape, bool(np.allclose(hess, hess.T))
     ((4, 4), True)
     """
-    return bgnbd._nll_terms(log_params, (xs, xi, ts, ti, rs, ri, active), weights, 1, True)
+    return bgnbd._nll_terms(log_params, cast(IndexedData, data), weights, 1, True)
 
 
 def _prepare_data(
