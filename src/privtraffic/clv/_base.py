@@ -35,6 +35,10 @@ and these static methods (pure functions from the model module):
 ``_prepare_data(*columns) -> tuple`` (optional)
     Turns the collapsed columns into whatever ``_negative_log_likelihood`` wants (for example
     precomputed per-frequency tables). The default passes the columns through.
+``_negative_log_likelihood_hessian`` (optional, a staticmethod)
+    ``f(log_params, *data, weights) -> (value, gradient, hessian)``: the same total with its
+    exact Hessian in ``log_params``. When given, the fit takes Newton steps with it and the
+    standard errors come from it (no finite differences).
 
 and the public methods, each with its own numpydoc docstring and example:
 
@@ -67,9 +71,12 @@ What the shell provides
 - Optimisation on the log-parameters (:func:`minimize_negative_log_likelihood` in
   ``privtraffic.clv._optimize``): scipy's BFGS with the analytic gradient and a quadratic wall
   at ``|log(param)| = 25``, from each start in turn until one converges, then guarded Newton
-  steps on a finite-difference Hessian of the gradient. Above 20,000 distinct rows a fit on a
-  systematic subsample (every k-th row, 5,000 to 10,000 rows) gives the starting point and
-  curvature of damped Newton steps on all rows; BFGS on all rows runs only if those fail.
+  steps on a finite-difference Hessian of the gradient; a model with the exact Hessian takes
+  Newton steps with it instead (eigenvalues floored, a trust radius), BFGS only if they fail.
+  Above 20,000 distinct rows a fit on a systematic subsample (every k-th row, 5,000 to 10,000
+  rows) gives the starting point and curvature of damped Newton steps on all rows; BFGS on all
+  rows runs only if those fail. :meth:`BTYDModel.set_fitted_state` gives a model the state a
+  fit leaves from an optimum found elsewhere.
   :class:`~privtraffic.errors.ConvergenceError` when nothing finite is found,
   :class:`~privtraffic.errors.ConvergenceWarning` when a parameter runs to the boundary, the
   gradient is not small or the Hessian is not positive definite.

@@ -5,8 +5,9 @@ Everything here is a pure function of arrays and callables; the estimator shell 
 :mod:`privtraffic.clv._rows`). Parameters are optimised on the log scale (every BTYD
 parameter is positive), the objective is the negative log-likelihood *per unit of customer
 weight* plus the L2 penalty, and the covariance of the estimates comes from the Hessian of the
-total penalised negative log-likelihood, obtained by finite differences of the analytic
-gradient (forward differences at the optimum, central ones when the polishing moved it).
+total penalised negative log-likelihood: the exact one when the model gives it (then the fit
+is Newton's method with it), else by finite differences of the analytic gradient (forward
+differences at the optimum, central ones when the polishing moved it).
 """
 
 from __future__ import annotations
