@@ -1,4 +1,4 @@
-"""BTYD estimators: privtraffic against lifetimes 0.11.3, measured in one run on the same data.
+"""BG/NBD: privtraffic against lifetimes 0.11.3 and a closed-form numpy floor, in one run.
 
 Data: 1,000,000 customers (``--quick``: 100,000) drawn from BG/NBD with the published CDNOW
 parameters (r=0.243, alpha=4.414, a=0.793, b=2.426; weeks). Each customer is acquired on one
@@ -6,31 +6,41 @@ of 84 days and observed until a common end date, so T is a whole number of days 
 weeks; purchase times are simulated in continuous time and the last one is floored to its day,
 as ``summarize_transactions(unit="W")`` reports day-resolution data.
 
-The two sides are interleaved (ours, lifetimes, ours, lifetimes, ...) and each ratio is the
-median of the paired ratios of ``--repeats`` rounds (default 5), so a load spike on the shared
-machine hits both sides of a pair; the medians of each side's times are printed too. Every
-timing includes what the caller would run: privtraffic's fit collapses identical rows itself;
-for "lifetimes fed pre-collapsed weights" the pandas groupby that collapses the rows is timed
-together with the fit.
+Every comparison runs through ``benchmarks/_harness.py``: the sides are interleaved (A B C,
+C B A, ...) for ``--repeats`` rounds (default 5) after one untimed round, and each ratio is the
+median of the per-round ratios. Every timing includes what the caller would run:
+privtraffic's fit checks the inputs and collapses identical rows itself; for "lifetimes fed
+pre-collapsed weights" the pandas groupby that collapses the rows is timed with the fit.
 
-Run: ``python benchmarks/bench_clv.py [--quick] [--repeats N]``.
+Predictions (``expected_purchases(39)`` + ``probability_alive``) are timed on the same
+customers and on ``--predict-size`` customers (default 10,000,000: the 1M data repeated ten
+times) against two numpy floors: the closed-form P(alive) alone (Fader, Hardie & Lee 2008,
+note 021, eq. 2; one expression per customer, the least any E[X] + P(alive) must compute) and
+the closed forms of both (eq. 2 and FHL 2005 eq. 10 with scipy's ``hyp2f1`` per customer).
+The memory the two calls allocate beyond their inputs (``tracemalloc``, numpy included) is
+printed per customer.
+
+btyd (the lifetimes successor on PyPI, 0.1b3) is timed when it imports; its release needs
+``inspect.getargspec`` (removed in Python 3.11) through its pinned autograd.
+
+Run: ``python benchmarks/bench_clv.py [--quick] [--repeats N] [--predict-size N]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
-import time
 import warnings
 
 import numpy as np
+from _harness import Bench, traced_peak
 
 from privtraffic.clv import BetaGeo
 
 PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+NAMES = tuple(PARAMS)
 
 
 def make_data(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,35 +50,6 @@ def make_data(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray
     sim = model.simulate(n, age_days / 7.0, rng=rng)
     recency = np.floor(sim.recency * 7.0) / 7.0
     return sim.frequency, recency, sim.T
-
-
-def paired(ours_fn, peer_fns, repeats: int) -> tuple[float, list[float], list[float], object]:
-    """Interleave ``ours_fn`` with each of ``peer_fns`` for ``repeats`` rounds.
-
-    Returns the median time of ours, the median time of each peer, the median of the paired
-    ratios (peer / ours) for each peer, and ours' last result.
-    """
-    ours_times: list[float] = []
-    peer_times: list[list[float]] = [[] for _ in peer_fns]
-    ratios: list[list[float]] = [[] for _ in peer_fns]
-    out = None
-    for _ in range(repeats):
-        for j, peer in enumerate(peer_fns):
-            start = time.perf_counter()
-            out = ours_fn()
-            mine = time.perf_counter() - start
-            start = time.perf_counter()
-            peer()
-            theirs = time.perf_counter() - start
-            ours_times.append(mine)
-            peer_times[j].append(theirs)
-            ratios[j].append(theirs / mine)
-    return (
-        statistics.median(ours_times),
-        [statistics.median(t) for t in peer_times],
-        [statistics.median(r) for r in ratios],
-        out,
-    )
 
 
 def import_time(repeats: int = 7) -> float:
@@ -86,14 +67,6 @@ def import_time(repeats: int = 7) -> float:
     return statistics.median(times)
 
 
-def load_average() -> str:
-    """The machine's load averages: the benchmark shares a small machine with other jobs."""
-    try:
-        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    except OSError:  # not available on this platform
-        return "n/a"
-
-
 def collapse_with_pandas(x, rec, T):
     import pandas as pd
 
@@ -101,19 +74,97 @@ def collapse_with_pandas(x, rec, T):
     return df.groupby(["frequency", "recency", "T"], sort=False).size().reset_index(name="weights")
 
 
+def palive_floor(params, x, rec, T):
+    """Closed-form P(alive) (FHL 2008, eq. 2), one numpy expression per customer."""
+    r, alpha, a, b = params
+    with np.errstate(all="ignore"):
+        odds = a / (b + x - 1.0) * ((alpha + T) / (alpha + rec)) ** (r + x)
+        return np.where(x > 0, 1.0 / (1.0 + odds), 1.0)
+
+
+def closed_form_floor(params, t, x, rec, T):
+    """E[X(T, T + t] | x, t_x, T] (FHL 2005, eq. 10, scipy hyp2f1 per customer) and P(alive)."""
+    from scipy.special import hyp2f1
+
+    r, alpha, a, b = params
+    p = palive_floor(params, x, rec, T)
+    z = t / (alpha + T + t)
+    h = hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+    e = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * h)
+    return e * p, p
+
+
+def btyd_fitter():
+    try:
+        from btyd import BetaGeoFitter  # type: ignore[import-not-found]
+    except Exception as exc:  # any import failure: not timed
+        print(f"btyd not timed: {type(exc).__name__}: {exc}")
+        return None
+    return BetaGeoFitter
+
+
+def rel_diff(ours, other) -> float:
+    return max(abs(ours.params_[k] - other.params_[k]) / abs(other.params_[k]) for k in NAMES)
+
+
+def bench_predictions(bench, params, x, rec, T, peer=None, label=""):
+    n = len(x)
+    m = BetaGeo.from_params(dict(zip(NAMES, params, strict=True)))
+    sides = {
+        "privtraffic": lambda: (
+            m.expected_purchases(39.0, x, rec, T),
+            m.probability_alive(x, rec, T),
+        ),
+        "floor: closed-form P(alive) alone": lambda: palive_floor(params, x, rec, T),
+        "floor: closed forms of both": lambda: closed_form_floor(params, 39.0, x, rec, T),
+    }
+    if peer is not None:
+        sides["lifetimes"] = lambda: (
+            peer.conditional_expected_number_of_purchases_up_to_time(39.0, x, rec, T),
+            peer.conditional_probability_alive(x, rec, T),
+        )
+    comp = bench.compare(
+        sides,
+        baseline="privtraffic",
+        title=f"expected_purchases(39) + probability_alive, {n:,} customers{label}",
+    )
+    comp.print()
+    ours = comp.outputs["privtraffic"]
+    e_floor, p_floor = comp.outputs["floor: closed forms of both"]
+    ok = np.isfinite(e_floor)
+    print(
+        "  largest relative difference to the closed forms: "
+        f"E[X] {np.max(np.abs(ours[0][ok] / e_floor[ok] - 1.0)):.1e}, "
+        f"P(alive) {np.max(np.abs(ours[1] - p_floor)):.1e} (absolute)"
+    )
+    peak, _ = traced_peak(
+        lambda: (m.expected_purchases(39.0, x, rec, T), m.probability_alive(x, rec, T))
+    )
+    ratio = comp.ratio("floor: closed-form P(alive) alone")
+    print(
+        f"  memory beyond the inputs (both outputs included): {peak / n:.1f} bytes per customer "
+        f"(target <= 32); privtraffic / P(alive)-alone floor = {1 / ratio:.2f}x, "
+        f"/ closed forms of both = {1 / comp.ratio('floor: closed forms of both'):.2f}x "
+        "(target <= 2x)"
+    )
+    return comp
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 customers")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (>= 5)")
+    parser.add_argument("--predict-size", type=int, default=10_000_000)
+    parser.add_argument("--no-raw-lifetimes", action="store_true", help="skip lifetimes' raw fit")
     args = parser.parse_args()
     n = 100_000 if args.quick else 1_000_000
 
     warnings.simplefilter("ignore")
     from lifetimes import BetaGeoFitter
 
-    print(f"privtraffic vs lifetimes 0.11.3 — BG/NBD, {n:,} simulated customers")
-    print("(day-resolution ages in weeks; CDNOW parameters; 2-core machine)")
-    print(f"load average at start (1, 5, 15 min): {load_average()}")
+    bench = Bench(f"BG/NBD, {n:,} simulated customers (benchmarks/bench_clv.py)", args.repeats)
+    bench.header()
+    print("privtraffic vs lifetimes 0.11.3; day-resolution ages in weeks; CDNOW parameters")
     x, rec, T = make_data(n)
     print(f"distinct (frequency, recency, T) rows: {len(collapse_with_pandas(x, rec, T)):,}")
 
@@ -121,47 +172,33 @@ def main() -> None:
         df = collapse_with_pandas(x, rec, T)
         return BetaGeoFitter().fit(df["frequency"], df["recency"], df["T"], weights=df["weights"])
 
-    peer = lifetimes_collapsed()
-    raw_peer = BetaGeoFitter().fit(x, rec, T)
-    ours_fit, (raw_time, collapsed_time), (raw_ratio, collapsed_ratio), ours = paired(
-        lambda: BetaGeo().fit(x, rec, T),
-        [lambda: BetaGeoFitter().fit(x, rec, T), lifetimes_collapsed],
-        args.repeats,
-    )
-    print(f"\nprivtraffic BetaGeo().fit (incl. collapsing): {ours_fit:8.3f} s   {ours}")
-    print(f"lifetimes BetaGeoFitter().fit on the same {n:,} raw rows: {raw_time:8.3f} s")
-    print(f"lifetimes collapse (pandas groupby) + fit with weights: {collapsed_time:8.3f} s")
-    rel = max(
-        abs(ours.params_[k] - other.params_[k]) / abs(other.params_[k])
-        for k in PARAMS
-        for other in (peer, raw_peer)
-    )
-    print(f"largest relative parameter difference vs both lifetimes fits: {rel:.2e}")
+    sides = {"privtraffic": lambda: BetaGeo().fit(x, rec, T)}
+    if not args.no_raw_lifetimes:
+        sides["lifetimes (raw rows)"] = lambda: BetaGeoFitter().fit(x, rec, T)
+    sides["lifetimes (pre-collapsed)"] = lifetimes_collapsed
+    btyd = btyd_fitter()
+    if btyd is not None:
+        sides["btyd (raw rows)"] = lambda: btyd().fit(x, rec, T)
+    fit = bench.compare(sides, baseline="privtraffic", title=f"fit, {n:,} customers")
+    fit.print(target={"lifetimes (raw rows)": 150.0, "lifetimes (pre-collapsed)": 15.0})
+    ours = fit.outputs["privtraffic"]
+    print(f"  privtraffic: {ours} ({ours.n_iter_} Newton iterations on all rows)")
+    rel = max(rel_diff(ours, fit.outputs[s]) for s in fit.outputs if s.startswith("lifetimes"))
+    print(f"  largest relative parameter difference vs the lifetimes fits: {rel:.1e}")
+    peer = fit.outputs["lifetimes (pre-collapsed)"]
 
-    m = BetaGeo.from_params(ours.params_)
-    ours_pred, (peer_pred,), (pred_ratio,), _ = paired(
-        lambda: (m.expected_purchases(39.0, x, rec, T), m.probability_alive(x, rec, T)),
-        [
-            lambda: (
-                peer.conditional_expected_number_of_purchases_up_to_time(39.0, x, rec, T),
-                peer.conditional_probability_alive(x, rec, T),
-            )
-        ],
-        args.repeats,
-    )
-    print(f"\nexpected_purchases(39) + probability_alive on {n:,} customers:")
-    print(f"  privtraffic {ours_pred:.3f} s, lifetimes {peer_pred:.3f} s")
+    params = tuple(ours.params_[k] for k in NAMES)
+    print()
+    bench_predictions(bench, params, x, rec, T, peer=peer)
+    if args.predict_size > n:
+        k = -(-args.predict_size // n)
+        big = [np.tile(c, k)[: args.predict_size] for c in (x, rec, T)]
+        print()
+        bench_predictions(bench, params, *big, label=" (the data repeated)")
+        del big
 
-    imp = import_time()
-    print(f"import privtraffic (fresh interpreter, median of 7): {imp:.3f} s")
-
-    print(f"\nratio (median of {args.repeats} paired ratios)             measured   target")
-    print(f"fit vs lifetimes on raw rows                       {raw_ratio:8.1f}x   >= 100x")
-    print(f"fit vs lifetimes on pre-collapsed weights          {collapsed_ratio:8.1f}x   >= 2x")
-    print(f"same parameters (max relative difference)          {rel:8.1e}    <= 1e-4")
-    print(f"expected_purchases + probability_alive             {pred_ratio:8.1f}x   >= 5x")
-    print(f"import privtraffic                                 {imp:8.3f}s   < 0.5 s")
-    print(f"\nload average at end (1, 5, 15 min): {load_average()}")
+    print(f"\nimport privtraffic (fresh interpreter, median of 7): {import_time():.3f} s")
+    bench.footer()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""Scaling: classify, commissions and the referral forest at 100k, 1M and 10M.
+"""Scaling: BTYD fit and predictions, classify, commissions and the referral forest at 100k-10M.
 
 Issue 16, item 5: the time at three sizes, ten times apart, and whether it grows linearly. The
 data come from the other scripts' generators, scaled together:
 
 * classify (relationship ladder): users = size, events = 10 x size (``bench_lifecycle``);
 * compute_commissions: orders = size over size / 10 distributors (``bench_commission``);
-* referral forest, build + downline aggregates + influence: users = size (``bench_referral``).
+* referral forest, build + downline aggregates + influence: users = size (``bench_referral``);
+* BG/NBD fit and predictions (``expected_purchases(39)`` + ``probability_alive``): customers =
+  size (``bench_clv``), against one per-row log-likelihood and the closed-form P(alive).
 
 For each, the script prints the median time, the time per unit (ns per event, order or user),
 the growth factor from one size to the next (10.0 is linear), the peak memory the call
@@ -13,8 +15,8 @@ allocates (numpy arrays included) per unit, and the time of a reference measured
 interleaved rounds, with its own growth factor: the numpy floors of the other scripts, or for
 classify one ``np.sort`` of as many int64 keys as there are events. A reference that grows
 like privtraffic says the growth is the problem's (a larger network or forest no longer fits
-in the processor's cache), not the engine's. The fit and prediction lines of the BTYD models
-are measured by the CLV benchmarks.
+in the processor's cache), not the engine's. ``--only fit predict`` runs the cases whose name
+contains one of the words.
 
 Run: ``python benchmarks/bench_scaling.py`` (``--sizes 100000 1000000`` to leave out 10M; the
 10M run needs about 6 GiB and a few minutes here).
@@ -77,7 +79,44 @@ def referral_case(size: int):
     return size, "user", run, ("the numpy floor (bench_referral.py)", floor)
 
 
+def btyd_data(size: int):
+    import bench_clv
+
+    return bench_clv.make_data(size)
+
+
+def fit_case(size: int):
+    from privtraffic.clv import BetaGeo, bgnbd
+
+    x, rec, T = btyd_data(size)
+    params = tuple(bench_clv_params())
+    run = lambda: BetaGeo().fit(x, rec, T)  # noqa: E731
+    ref = lambda: bgnbd.log_likelihood(params, x, rec, T)  # noqa: E731
+    return size, "customer", run, ("one BG/NBD log-likelihood per row (bgnbd.log_likelihood)", ref)
+
+
+def predict_case(size: int):
+    import bench_clv
+
+    from privtraffic.clv import BetaGeo
+
+    x, rec, T = btyd_data(size)
+    params = tuple(bench_clv_params())
+    m = BetaGeo.from_params(bench_clv.PARAMS)
+    run = lambda: (m.expected_purchases(39.0, x, rec, T), m.probability_alive(x, rec, T))  # noqa: E731
+    ref = lambda: bench_clv.palive_floor(params, x, rec, T)  # noqa: E731
+    return size, "customer", run, ("the closed-form P(alive) floor (bench_clv.py)", ref)
+
+
+def bench_clv_params():
+    import bench_clv
+
+    return bench_clv.PARAMS.values()
+
+
 CASES = {
+    "BG/NBD fit (BetaGeo().fit)": fit_case,
+    "BG/NBD predict: expected_purchases(39) + probability_alive": predict_case,
     "classify (ladder; 10 events per user)": classify_case,
     "compute_commissions (2 levels)": commission_case,
     "referral build + aggregates + influence": referral_case,
@@ -89,12 +128,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="sizes 10,000 and 100,000")
+    parser.add_argument("--only", nargs="+", default=None, help="cases whose name has a word")
     args = parser.parse_args()
     if args.quick:
         args.sizes = [10_000, 100_000]
     bench = Bench("scaling (benchmarks/bench_scaling.py)", args.repeats)
     bench.header()
     for name, make in CASES.items():
+        if args.only and not any(w.lower() in name.lower() for w in args.only):
+            continue
         print(f"\n## {name}")
         previous = previous_ref = None
         for size in args.sizes:

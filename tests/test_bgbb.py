@@ -273,7 +273,7 @@ def test_not_fitted():
 
 
 def test_gradient_matches_finite_differences(donations):
-    data = bgbb._prepare_data(*_history(donations))
+    data = bgbb.index_data(*_history(donations))
     w = donations.weights * 1.0
     for params in [(1.204, 0.750, 0.657, 2.783), (0.3, 4.0, 2.0, 0.5), (5.0, 0.2, 0.05, 30.0)]:
         lp = np.log(params)

@@ -230,3 +230,139 @@ def test_table_columns_reads_every_kind_of_table_the_same_way():
     assert table_columns(np.ones(3), names) is None
     with pytest.raises(InvalidInputError, match="must have a column 'T'"):
         table_columns(pd.DataFrame({"frequency": [1], "recency": [0.0]}), names)
+
+
+@pytest.mark.parametrize("dropout_at_start", [False, True], ids=["BG/NBD", "MBG/NBD"])
+def test_exact_hessian_equals_finite_differences_of_the_gradient(dropout_at_start):
+    # The Newton fit and the standard errors use the analytic Hessian: it must be the
+    # derivative of the analytic gradient (checked against central differences of it) at
+    # points near and far from the optimum, on the CDNOW data with weights.
+    from privtraffic.clv import bgnbd, mbgnbd
+    from privtraffic.data import load_cdnow
+
+    d = load_cdnow("summary")
+    data = bgnbd.index_data(
+        d.frequency * 1.0, d.recency * 1.0, d.T * 1.0, dropout_at_start=dropout_at_start
+    )
+    w = np.random.default_rng(0).integers(1, 5, len(d.frequency)).astype(float)
+    module = mbgnbd if dropout_at_start else bgnbd
+    for params in ([0.243, 4.414, 0.793, 2.426], [2.0, 0.5, 5.0, 0.1], [0.01, 40.0, 0.2, 30.0]):
+        lp = np.log(params)
+        value, grad, hess = module.negative_log_likelihood_hessian(lp, *data, weights=w)
+        v2, g2 = module.negative_log_likelihood(lp, *data, weights=w)
+        assert value == v2 and np.array_equal(grad, g2)
+        fd = gradient_hessian(
+            lambda x: module.negative_log_likelihood(x, *data, weights=w)[1], lp, 1e-5
+        )
+        assert np.allclose(hess, hess.T)
+        assert np.max(np.abs(hess - fd)) <= 1e-6 * np.max(np.abs(hess))
+
+
+def test_set_fitted_state_gives_what_fit_gives():
+    from privtraffic.data import load_cdnow
+
+    fitted = BetaGeo().fit(load_cdnow("summary"))
+    names = ("r", "alpha", "a", "b")
+    lp = np.log([fitted.params_[k] for k in names])
+    theta = np.exp(lp)
+    hess = np.linalg.inv(fitted.covariance_ / np.outer(theta, theta))
+    m = BetaGeo().set_fitted_state(
+        lp,
+        hess,
+        negative_log_likelihood=-fitted.log_likelihood_,
+        n_customers=fitted.n_customers_,
+        n_rows=fitted.n_rows_,
+        n_iter=fitted.n_iter_,
+        gradient_norm=fitted.fit_diagnostics_.gradient_norm,
+    )
+    assert m.params_ == pytest.approx(fitted.params_, rel=1e-14)
+    assert m.standard_errors_ == pytest.approx(fitted.standard_errors_, rel=1e-8)
+    assert m.log_likelihood_ == fitted.log_likelihood_
+    assert m.fit_diagnostics_.converged and m.fit_diagnostics_.messages == ()
+    # a Hessian that is not positive definite: NaN standard errors, and the diagnostics say so
+    bad = BetaGeo().set_fitted_state(
+        lp,
+        -hess,
+        negative_log_likelihood=1.0,
+        n_customers=1.0,
+        n_rows=1,
+        n_iter=1,
+        gradient_norm=0.0,
+    )
+    assert np.isnan(bad.standard_errors_["r"])
+    assert not bad.fit_diagnostics_.hessian_positive_definite and bad.fit_diagnostics_.messages
+    with pytest.raises(InvalidInputError, match=r"'log_params' must be 4 finite numbers"):
+        BetaGeo().set_fitted_state(
+            lp[:3],
+            hess,
+            negative_log_likelihood=1.0,
+            n_customers=1.0,
+            n_rows=1,
+            n_iter=1,
+            gradient_norm=0.0,
+        )
+    with pytest.raises(InvalidInputError, match=r"'hessian' must be a 4 x 4 matrix"):
+        BetaGeo().set_fitted_state(
+            lp,
+            hess[:3],
+            negative_log_likelihood=1.0,
+            n_customers=1.0,
+            n_rows=1,
+            n_iter=1,
+            gradient_norm=0.0,
+        )
+
+
+def test_chunked_predictions_equal_the_closed_forms_across_chunks():
+    # P(alive) and E[X] run over chunks of 16,384 customers and, above 20,000, through the
+    # grid of (frequency, T) cells: the results equal the closed forms of FHL (2005, eq. 10)
+    # and FHL (2008, eq. 2) written directly (scipy's hyp2f1 is accurate at these values).
+    from scipy.special import hyp2f1
+
+    params = (0.243, 4.414, 0.793, 2.426)
+    truth = BetaGeo.from_params(dict(zip(("r", "alpha", "a", "b"), params, strict=True)))
+    s = truth.simulate(50_000, np.arange(50_000) % 84 / 7.0 + 27.0, rng=np.random.default_rng(3))
+    x, rec, T = s.frequency, np.floor(s.recency * 7.0) / 7.0, s.T
+    r, alpha, a, b = params
+    odds = a / (b + x - 1.0) * ((alpha + T) / (alpha + rec)) ** (r + x)
+    p = np.where(x > 0, 1.0 / (1.0 + odds), 1.0)
+    z = 39.0 / (alpha + T + 39.0)
+    e = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (
+            1
+            - ((alpha + T) / (alpha + T + 39.0)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        )
+    )
+    got_p = truth.probability_alive(x, rec, T)
+    got_e = truth.expected_purchases(39.0, x, rec, T)
+    assert np.max(np.abs(got_p - p)) < 1e-14
+    assert np.max(np.abs(got_e / (e * p) - 1.0)) < 1e-10
+    # the same customers one by one and in a short array agree with the long array
+    assert np.array_equal(truth.probability_alive(x[:100], rec[:100], T[:100]), got_p[:100])
+    assert np.allclose(
+        truth.expected_purchases(39.0, x[:100], rec[:100], T[:100]), got_e[:100], rtol=1e-12, atol=0
+    )
+
+
+def test_fused_rfm_check_reports_what_the_rule_by_rule_check_reports():
+    # The fused pass runs over chunks of 32,768 rows; the message names the first rule
+    # broken (in the documented order) at its first row, wherever the chunks fall.
+    n = 100_000
+    x, rec, T = np.ones(n), np.full(n, 2.0), np.full(n, 3.0)
+    check_rfm(x, rec, T)
+    late_rec = rec.copy()
+    late_rec[70_000] = 5.0
+    with pytest.raises(
+        InvalidInputError, match=r"'recency' must be <= T \(got 5.0 > 3.0 at index 70000\)"
+    ):
+        check_rfm(x, late_rec, T)
+    late_x = x.copy()
+    late_x[90_000] = 1.5  # a later row breaks an earlier rule: that rule is reported
+    with pytest.raises(InvalidInputError, match=r"whole numbers \(got 1.5 at index 90000\)"):
+        check_rfm(late_x, late_rec, T)
+    zero = x.copy()
+    zero[40_000] = 0.0
+    with pytest.raises(InvalidInputError, match=r"'recency' must be 0 when frequency == 0"):
+        check_rfm(zero, rec, T)

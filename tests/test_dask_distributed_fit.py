@@ -104,9 +104,15 @@ def test_map_reduce_fit_equals_the_in_memory_fit(
     assert fitted.log_likelihood_ == pytest.approx(local.log_likelihood_, rel=1e-12)
     assert fitted.n_customers_ == local.n_customers_ == N_CUSTOMERS
     assert fitted.n_rows_ == local.n_rows_
-    # Standard errors come from finite-difference Hessians on both sides.
+    # Standard errors: exact Hessians on both sides for BG/NBD and MBG/NBD, finite
+    # differences of the gradient for Pareto/NBD.
     assert relative(fitted.standard_errors_, local.standard_errors_) < 1e-4
     assert model_type.from_json(fitted.to_json()).params_ == fitted.params_
+    # The fit diagnostics carry over (set_fitted_state judges them by fit's rules).
+    assert fitted.fit_diagnostics_ is not None and local.fit_diagnostics_ is not None
+    assert fitted.fit_diagnostics_.converged and local.fit_diagnostics_.converged
+    assert fitted.fit_diagnostics_.messages == local.fit_diagnostics_.messages == ()
+    assert fitted.fit_diagnostics_.at_boundary == local.fit_diagnostics_.at_boundary
 
 
 def test_small_histograms_are_fitted_on_the_client(summary: Any, customers: Any) -> None:
@@ -131,7 +137,7 @@ def test_gamma_gamma_log_likelihoods_agree(summary: Any, customers: Any) -> None
     assert max(mean) / min(mean) - 1 < 1e-8
 
 
-def test_bg_bb_by_finite_differences(client: Any) -> None:
+def test_bg_bb_map_reduce_fit(client: Any) -> None:
     donations = load_donations()
     rows = np.repeat(np.arange(len(donations)), donations.weights.astype(np.int64))
     frame = pd.DataFrame(
@@ -147,9 +153,10 @@ def test_bg_bb_by_finite_differences(client: Any) -> None:
     local = BetaGeoBetaBinom().fit(
         donations.frequency, donations.recency, donations.n_periods, weights=donations.weights
     )
-    # BG/BB's seam has no analytic gradient yet: central differences of the per-row
-    # likelihood, precise to ~1e-10 in the gradient.
+    # BG/BB's seam: its analytic gradient on bgbb.index_data's indexes (the Hessian by
+    # forward differences of it, as in memory).
     assert relative(fitted.params_, local.params_) < 1e-7
+    assert fitted.fit_diagnostics_ is not None and fitted.fit_diagnostics_.converged
     assert fitted.log_likelihood_ == pytest.approx(local.log_likelihood_, rel=1e-12)
 
 

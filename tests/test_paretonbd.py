@@ -246,7 +246,7 @@ def test_log_likelihood_and_alive_match_high_precision(params, x, t_x, T):
 
 
 def test_gradient_matches_finite_differences(cdnow):
-    data = pn._prepare_data(*_rfm(cdnow))
+    data = pn.index_data(*_rfm(cdnow))
     w = np.ones(len(cdnow))
     for params in [(0.553, 10.578, 0.606, 11.669), (2.0, 1.0, 0.3, 50.0), (0.3, 40.0, 3.0, 2.0)]:
         lp = np.log(params)

@@ -52,7 +52,7 @@ Examples
 ((2357,), True)
 """
 
-from privtraffic.clv._base import BTYDModel, ParameterSummary
+from privtraffic.clv._base import BTYDModel, ParameterSummary, check_rfm
 from privtraffic.clv._diagnostics import DiagnosticNote, FitDiagnostics
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
@@ -83,6 +83,7 @@ __all__ = [
     "ParameterSummary",
     "ParetoNBD",
     "ShiftedBetaGeo",
+    "check_rfm",
     "compare_models",
     "customer_lifetime_value",
     "discounted_residual_transactions",

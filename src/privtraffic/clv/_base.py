@@ -35,6 +35,10 @@ and these static methods (pure functions from the model module):
 ``_prepare_data(*columns) -> tuple`` (optional)
     Turns the collapsed columns into whatever ``_negative_log_likelihood`` wants (for example
     precomputed per-frequency tables). The default passes the columns through.
+``_negative_log_likelihood_hessian`` (optional, a staticmethod)
+    ``f(log_params, *data, weights) -> (value, gradient, hessian)``: the same total with its
+    exact Hessian in ``log_params``. When given, the fit takes Newton steps with it and the
+    standard errors come from it (no finite differences).
 
 and the public methods, each with its own numpydoc docstring and example:
 
@@ -67,9 +71,12 @@ What the shell provides
 - Optimisation on the log-parameters (:func:`minimize_negative_log_likelihood` in
   ``privtraffic.clv._optimize``): scipy's BFGS with the analytic gradient and a quadratic wall
   at ``|log(param)| = 25``, from each start in turn until one converges, then guarded Newton
-  steps on a finite-difference Hessian of the gradient. Above 20,000 distinct rows a fit on a
-  systematic subsample (every k-th row, 5,000 to 10,000 rows) gives the starting point and
-  curvature of damped Newton steps on all rows; BFGS on all rows runs only if those fail.
+  steps on a finite-difference Hessian of the gradient; a model with the exact Hessian takes
+  Newton steps with it instead (eigenvalues floored, a trust radius), BFGS only if they fail.
+  Above 20,000 distinct rows a fit on a systematic subsample (every k-th row, 5,000 to 10,000
+  rows) gives the starting point and curvature of damped Newton steps on all rows; BFGS on all
+  rows runs only if those fail. :meth:`BTYDModel.set_fitted_state` gives a model the state a
+  fit leaves from an optimum found elsewhere.
   :class:`~privtraffic.errors.ConvergenceError` when nothing finite is found,
   :class:`~privtraffic.errors.ConvergenceWarning` when a parameter runs to the boundary, the
   gradient is not small or the Hessian is not positive definite.
@@ -111,7 +118,12 @@ from privtraffic.clv._diagnostics import (
     diagnose,
     hessian_is_positive_definite,
 )
-from privtraffic.clv._optimize import PreparedData, minimize_negative_log_likelihood
+from privtraffic.clv._optimize import (
+    FitResult,
+    NegativeLogLikelihoodHessian,
+    PreparedData,
+    minimize_negative_log_likelihood,
+)
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import (
     ConvergenceError,
@@ -146,6 +158,7 @@ DataInput = ArrayLike | ColumnarTable | Mapping[str, ArrayLike]
 
 _Z95 = 1.959963984540054
 _SUBSAMPLE_ROWS = 20_000  # above this many distinct rows, warm-start from a subsample fit
+_CHECK_CHUNK = 32768  # rows per chunk of the fused input checks (their temporaries stay in cache)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -266,27 +279,55 @@ def check_rfm(
     ...
     privtraffic.errors.InvalidInputError: 'recency' must be <= T (got 5.0 > 3.0 at index 0)
     """
-    i = first_index(frequency < 0)
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be >= 0 (got {float(frequency[i])!r} at index {i})"
-        )
-    i = first_index(frequency != np.floor(frequency))
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be whole numbers (got {float(frequency[i])!r} at index {i})"
-        )
-    i = first_index(recency < 0)
-    if i >= 0:
-        raise InvalidInputError(f"'recency' must be >= 0 (got {float(recency[i])!r} at index {i})")
+    # One pass over cache-sized chunks with every rule fused; the rule-by-rule passes below,
+    # which find the first offending row of the first rule broken, run only when one is.
+    n = len(frequency)
+    for lo in range(0, n, _CHECK_CHUNK):
+        f, rec, t = (c[lo : lo + _CHECK_CHUNK] for c in (frequency, recency, T))
+        ok = (f >= 0) & (f == np.floor(f)) & (rec >= 0) & (t > 0) & (rec <= t)
+        ok &= (f != 0) | (rec == 0)
+        if not ok.all():
+            break
+    else:
+        return
+    check_nonnegative(frequency, "frequency", whole=True)
+    check_nonnegative(recency, "recency")
     i = first_index(T <= 0)
     if i >= 0:
         raise InvalidInputError(f"'T' must be > 0 (got {float(T[i])!r} at index {i})")
-    i = first_index(recency > T)
+    check_at_most(recency, T, "recency", "T")
+    check_no_recency_without_purchases(frequency, recency)
+
+
+def check_nonnegative(values: NDArray[np.float64], name: str, *, whole: bool = False) -> None:
+    """Refuse negative values (and, when ``whole``, fractions) of the column ``name``."""
+    i = first_index(values < 0)
+    if i >= 0:
+        raise InvalidInputError(f"'{name}' must be >= 0 (got {float(values[i])!r} at index {i})")
+    if whole:
+        i = first_index(values != np.floor(values))
+        if i >= 0:
+            raise InvalidInputError(
+                f"'{name}' must be whole numbers (got {float(values[i])!r} at index {i})"
+            )
+
+
+def check_at_most(
+    lower: NDArray[np.float64], upper: NDArray[np.float64], lower_name: str, upper_name: str
+) -> None:
+    """Refuse rows where ``lower > upper``, e.g. ``'recency' must be <= T``."""
+    i = first_index(lower > upper)
     if i >= 0:
         raise InvalidInputError(
-            f"'recency' must be <= T (got {float(recency[i])!r} > {float(T[i])!r} at index {i})"
+            f"'{lower_name}' must be <= {upper_name} (got {float(lower[i])!r} > "
+            f"{float(upper[i])!r} at index {i})"
         )
+
+
+def check_no_recency_without_purchases(
+    frequency: NDArray[np.float64], recency: NDArray[np.float64]
+) -> None:
+    """Refuse a customer with no repeat purchase whose recency is not 0."""
     i = first_index((frequency == 0) & (recency != 0))
     if i >= 0:
         raise InvalidInputError(
@@ -654,6 +695,8 @@ class BTYDModel:
 
     # Model hooks (see the module docstring); plain functions stored as staticmethods.
     _negative_log_likelihood: ClassVar[Callable[..., tuple[float, NDArray[np.float64]]]]
+    #: Optional: the same with its exact Hessian (see ``_optimize.NegativeLogLikelihoodHessian``).
+    _negative_log_likelihood_hessian: ClassVar[NegativeLogLikelihoodHessian | None] = None
     _check_data: ClassVar[Callable[..., None]] = staticmethod(_accept_data)
     _prepare_data: ClassVar[Callable[..., PreparedData]] = staticmethod(_pass_through)
     _initial_log_params: ClassVar[Callable[..., list[NDArray[np.float64]]]]
@@ -743,6 +786,7 @@ class BTYDModel:
                     param_names=self._param_names,
                     model_name=self._model_name(),
                     gtol=1e-6,
+                    hessian=type(self)._negative_log_likelihood_hessian,
                 )
             except ConvergenceError:
                 pass  # no warm start: the full fit below starts from scratch
@@ -760,20 +804,10 @@ class BTYDModel:
             model_name=self._model_name(),
             warm_start=warm_start,
             warm_hessian=warm_hessian,
+            hessian=type(self)._negative_log_likelihood_hessian,
         )
-        params = np.exp(result.log_params)
-        covariance = self._covariance(params, result.hessian)
-        self._set_fitted(
-            params,
-            covariance,
-            log_likelihood=-result.negative_log_likelihood,
-            n_customers=float(row_weights.sum()),
-            n_rows=len(row_weights),
-            n_iter=result.n_iter,
-        )
-        self.fit_diagnostics_ = diagnose(
-            result, covariance, param_names=self._param_names, pairs=self._parameter_pairs
-        )
+        self._adopt(result, n_customers=float(row_weights.sum()), n_rows=len(row_weights))
+        assert self.fit_diagnostics_ is not None
         if self.fit_diagnostics_.messages:
             warnings.warn(
                 f"{self._model_name()}: this fit cannot be trusted as it stands: "
@@ -782,6 +816,111 @@ class BTYDModel:
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _adopt(self, result: FitResult, *, n_customers: float, n_rows: int) -> None:
+        """Set the fitted attributes and ``fit_diagnostics_`` from an optimiser's result."""
+        params = np.exp(result.log_params)
+        covariance = self._covariance(params, result.hessian)
+        self._set_fitted(
+            params,
+            covariance,
+            log_likelihood=-result.negative_log_likelihood,
+            n_customers=n_customers,
+            n_rows=n_rows,
+            n_iter=result.n_iter,
+        )
+        self.fit_diagnostics_ = diagnose(
+            result, covariance, param_names=self._param_names, pairs=self._parameter_pairs
+        )
+
+    def set_fitted_state(
+        self,
+        log_params: ArrayLike,
+        hessian: ArrayLike,
+        *,
+        negative_log_likelihood: float,
+        n_customers: float,
+        n_rows: int,
+        n_iter: int,
+        gradient_norm: float,
+        start: ArrayLike | None = None,
+    ) -> Self:
+        """Give the model the state ``fit`` leaves, from an optimum found elsewhere.
+
+        For fits computed outside :meth:`fit`, such as the map-reduce fit of
+        :mod:`privtraffic.integrations.dask`: it sets ``params_``, ``covariance_`` and
+        ``standard_errors_`` (the delta method on the inverse Hessian; NaN when the Hessian is
+        not positive definite), ``log_likelihood_``, ``n_customers_``, ``n_rows_``,
+        ``n_iter_`` and ``fit_diagnostics_``, judged by the same rules as ``fit``'s. It does
+        not warn: the caller reports ``fit_diagnostics_.messages`` as it sees fit.
+
+        Parameters
+        ----------
+        log_params : array-like
+            The optimum, ``log`` of the parameters in the model's order (see
+            :meth:`from_params` for the names).
+        hessian : array-like
+            Hessian of the total penalised negative log-likelihood with respect to the
+            log-parameters at the optimum.
+        negative_log_likelihood : float
+            The total negative log-likelihood there (without the penalty).
+        n_customers : float
+            Total customer weight of the data.
+        n_rows : int
+            Distinct data rows.
+        n_iter : int
+            Optimiser iterations.
+        gradient_norm : float
+            Largest absolute gradient component of the penalised negative log-likelihood
+            per unit of customer weight at the optimum (``fit`` calls it converged below
+            ``1e-5 * max(1, |objective|)``).
+        start : array-like, optional
+            The data-driven starting point on the log scale (the diagnostics judge how far
+            the estimates moved from it).
+
+        Returns
+        -------
+        BTYDModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Arrays of the wrong shape or non-finite log-parameters.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo
+        >>> from privtraffic.data import load_cdnow
+        >>> fitted = BetaGeo().fit(load_cdnow("summary"))
+        >>> lp = np.log([fitted.params_[k] for k in ("r", "alpha", "a", "b")])
+        >>> hess = np.linalg.inv(fitted.covariance_ / np.outer(np.exp(lp), np.exp(lp)))
+        >>> m = BetaGeo().set_fitted_state(lp, hess, negative_log_likelihood=9582.43,
+        ...     n_customers=2357, n_rows=1, n_iter=1, gradient_norm=0.0)
+        >>> m.fit_diagnostics_.converged, round(m.standard_errors_["r"], 4)
+        (True, 0.0125)
+        """
+        k = len(self._param_names)
+        x = np.asarray(log_params, dtype=np.float64)
+        h = np.asarray(hessian, dtype=np.float64)
+        if x.shape != (k,) or not np.all(np.isfinite(x)):
+            raise InvalidInputError(f"'log_params' must be {k} finite numbers (got {x.tolist()!r})")
+        if h.shape != (k, k):
+            raise InvalidInputError(f"'hessian' must be a {k} x {k} matrix (got shape {h.shape})")
+        objective = float(negative_log_likelihood) / max(float(n_customers), 1e-300)
+        result = FitResult(
+            log_params=x,
+            objective=objective,
+            negative_log_likelihood=float(negative_log_likelihood),
+            hessian=h,
+            n_iter=int(n_iter),
+            scipy_result=None,
+            start=None if start is None else np.asarray(start, dtype=np.float64),
+            gradient_norm=float(gradient_norm),
+            converged=float(gradient_norm) <= 1e-5 * max(1.0, abs(objective)),
+        )
+        self._adopt(result, n_customers=float(n_customers), n_rows=int(n_rows))
+        return self
 
     def _covariance(
         self, params: NDArray[np.float64], hessian: NDArray[np.float64]
@@ -833,6 +972,39 @@ class BTYDModel:
         arrays = prediction_columns(**more, **data)
         type(self)._check_data(*arrays[len(more) :])
         return arrays
+
+    def _horizon(
+        self, t: ArrayLike, *, whole: bool = False
+    ) -> tuple[tuple[float, ...], NDArray[np.float64]]:
+        """The parameters and a checked horizon (``whole``: in whole periods) for a new customer."""
+        params = self._fitted_params()
+        (t_arr,) = prediction_columns(t=t)
+        if whole:
+            check_whole(t_arr, "t")
+        else:
+            check_horizon(t_arr)
+        return params, t_arr
+
+    def _counts_and_horizon(
+        self, n: ArrayLike, t: ArrayLike, *, whole: bool = False
+    ) -> tuple[tuple[float, ...], NDArray[np.float64], NDArray[np.float64]]:
+        """The parameters, checked purchase counts ``n`` and horizons ``t``, broadcast."""
+        params = self._fitted_params()
+        n_arr, t_arr = prediction_columns(n=n, t=t)
+        check_whole(n_arr, "n")
+        if whole:
+            check_whole(t_arr, "t")
+        else:
+            check_horizon(t_arr)
+        return params, n_arr, t_arr
+
+    def _simulation_inputs(
+        self, n: int, T: ArrayLike, rng: np.random.Generator | None
+    ) -> tuple[tuple[float, ...], NDArray[np.float64], np.random.Generator]:
+        """The parameters, the checked ages of ``n`` simulated customers and the generator."""
+        params = self._fitted_params()
+        T_arr = simulation_ages(n, T)
+        return params, T_arr, np.random.default_rng() if rng is None else rng
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> ParameterSummary:

@@ -5,8 +5,9 @@ Everything here is a pure function of arrays and callables; the estimator shell 
 :mod:`privtraffic.clv._rows`). Parameters are optimised on the log scale (every BTYD
 parameter is positive), the objective is the negative log-likelihood *per unit of customer
 weight* plus the L2 penalty, and the covariance of the estimates comes from the Hessian of the
-total penalised negative log-likelihood, obtained by finite differences of the analytic
-gradient (forward differences at the optimum, central ones when the polishing moved it).
+total penalised negative log-likelihood: the exact one when the model gives it (then the fit
+is Newton's method with it), else by finite differences of the analytic gradient (forward
+differences at the optimum, central ones when the polishing moved it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "LOG_PARAM_BOUND",
     "FitResult",
     "NegativeLogLikelihood",
+    "NegativeLogLikelihoodHessian",
     "PreparedData",
     "gradient_hessian",
     "minimize_negative_log_likelihood",
@@ -45,8 +47,14 @@ PreparedData = tuple[NDArray[np.generic], ...]
 #: ``f(log_params, *data, weights=weights) -> (total weighted NLL, gradient in log_params)``.
 NegativeLogLikelihood = Callable[..., tuple[float, NDArray[np.float64]]]
 
+#: ``f(log_params, *data, weights=weights) -> (total NLL, gradient, Hessian in log_params)``.
+NegativeLogLikelihoodHessian = Callable[..., tuple[float, NDArray[np.float64], NDArray[np.float64]]]
+
 _Objective = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
 _Gradient = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+_FullObjective = Callable[
+    [NDArray[np.float64]], tuple[float, NDArray[np.float64], NDArray[np.float64]]
+]
 
 
 def weighted_sum(
@@ -162,6 +170,60 @@ def _newton(
     return None
 
 
+def _exact_newton(
+    full: _FullObjective, x: NDArray[np.float64], max_iter: int = 60
+) -> tuple[optimize.OptimizeResult, NDArray[np.float64]] | None:
+    """Newton's method with the exact Hessian; ``None`` unless it converges cleanly.
+
+    Each step solves with the Hessian's eigen-decomposition, its eigenvalues replaced by
+    their absolute values (floored at ``1e-8`` of the largest), so that a step goes downhill
+    even where the objective is not convex, and no step is longer than a trust radius
+    (2 on the log scale, halved after a rejected step, doubled after a full Newton step
+    accepted); a step is accepted when the objective decreases. Near the optimum every step
+    is the plain Newton step and convergence is quadratic: from a subsample's optimum two
+    or three evaluations on all rows suffice. Stops when the next step would move no
+    log-parameter by more than ``1e-10`` at a positive definite Hessian; returns that point's
+    result and its Hessian.
+    """
+    from scipy import optimize  # here, not at the top: loading a model never fits
+
+    if np.any(np.abs(x) >= LOG_PARAM_BOUND):
+        return None
+    fx, g, h = full(x)
+    if not np.isfinite(fx):
+        return None
+    radius = 2.0
+    for iteration in range(1, max_iter + 1):
+        values, vectors = np.linalg.eigh(h)
+        if not np.all(np.isfinite(values)):
+            return None
+        floor = 1e-8 * max(1e-300, float(np.max(np.abs(values))))
+        definite = bool(values.min() > floor)
+        step = -(vectors @ ((vectors.T @ g) / np.maximum(np.abs(values), floor)))
+        length = float(np.sqrt(step @ step))
+        if definite and float(np.max(np.abs(step))) < 1e-10:
+            result = optimize.OptimizeResult(
+                x=x, fun=fx, jac=g, nit=iteration - 1, success=True, message="Newton converged"
+            )
+            return result, h
+        full_step = length <= radius
+        if not full_step:
+            step *= radius / length
+        candidate = x + step
+        if np.any(np.abs(candidate) >= LOG_PARAM_BOUND):
+            return None
+        f_new, g_new, h_new = full(candidate)
+        if np.isfinite(f_new) and f_new <= fx + 1e-15 * max(1.0, abs(fx)):
+            x, fx, g, h = candidate, f_new, g_new, h_new
+            if full_step and definite:
+                radius = min(2.0 * radius, 8.0)
+        else:
+            radius = 0.5 * min(radius, length)
+            if radius < 1e-12:
+                return None
+    return None
+
+
 @attrs.frozen(eq=False)
 class FitResult:
     """What :func:`minimize_negative_log_likelihood` found (a frozen value).
@@ -220,6 +282,7 @@ def minimize_negative_log_likelihood(
     warm_start: NDArray[np.float64] | None = None,
     warm_hessian: NDArray[np.float64] | None = None,
     gtol: float = 1e-9,
+    hessian: NegativeLogLikelihoodHessian | None = None,
 ) -> FitResult:
     """Minimise ``NLL(log_params, *data, weights) / sum(weights) + penalizer * sum(params**2)``.
 
@@ -253,6 +316,11 @@ def minimize_negative_log_likelihood(
         An approximate Hessian of the objective per unit of weight at ``warm_start``.
     gtol : float
         BFGS stops when the largest gradient component is below this.
+    hessian : callable, optional
+        ``f(log_params, *data, weights=weights) -> (total_nll, gradient, hessian)``: the exact
+        Hessian. Then Newton steps with it (see ``_exact_newton``) run from ``warm_start``, or
+        else from each start in turn, and the Hessian returned is the exact one at the
+        optimum; BFGS runs only if they all fail.
 
     Returns
     -------
@@ -315,7 +383,31 @@ def minimize_negative_log_likelihood(
     best: optimize.OptimizeResult | None = None
     n_iter = 0
     newton_hessian = None
-    if warm_start is not None:
+    if hessian is not None:
+
+        def full(
+            log_params: NDArray[np.float64],
+        ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+            with np.errstate(all="ignore"):
+                value, grad, hess = hessian(log_params, *data, weights=weights)
+                params = np.exp(log_params)
+                value = float(value) / total_weight + lam * float(np.sum(params**2))
+                grad = np.asarray(grad, dtype=np.float64) / total_weight + 2.0 * lam * params**2
+                hess = np.asarray(hess, dtype=np.float64) / total_weight + np.diag(
+                    4.0 * lam * params**2
+                )
+            if not (np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+                return np.inf, np.zeros_like(log_params), np.zeros((log_params.size,) * 2)
+            return value, grad, hess
+
+        points = [warm_start] if warm_start is not None else []
+        for x0 in [*points, *starts]:
+            found = _exact_newton(full, np.asarray(x0, dtype=np.float64))
+            if found is not None:
+                best, newton_hessian = found
+                n_iter += int(best.nit)
+                break
+    if best is None and warm_start is not None:
         found = _newton(objective, gradient, np.asarray(warm_start, dtype=np.float64), warm_hessian)
         if found is not None:
             best, newton_hessian = found
@@ -344,41 +436,40 @@ def minimize_negative_log_likelihood(
 
     x = np.asarray(best.x, dtype=np.float64)
     fx = float(best.fun)
-    g = gradient(x)
-    largest_step = 0.0
-    if newton_hessian is not None:
-        hessian = newton_hessian
+    if newton_hessian is not None:  # Newton with the exact Hessian converged at x
+        curvature = newton_hessian
+        g = np.asarray(best.jac, dtype=np.float64)
     else:
-        hessian = gradient_hessian(gradient, x, 1e-6, at=g)
-    for _ in range(
-        0 if newton_hessian is not None else 8
-    ):  # guarded Newton polish (the Hessian barely changes this close)
-        try:
-            step = np.linalg.solve(hessian, g)
-        except np.linalg.LinAlgError:
-            break
-        if not np.all(np.isfinite(step)) or float(g @ step) <= 0:
-            break
-        candidate = np.clip(x - step, -LOG_PARAM_BOUND, LOG_PARAM_BOUND)
-        f_new, g_new = objective(candidate)
-        if not f_new <= fx + 1e-15 * max(1.0, abs(fx)):
-            break
-        x, fx, g = candidate, f_new, g_new
-        largest_step = max(largest_step, float(np.max(np.abs(step))))
-        n_iter += 1
-        if float(np.max(np.abs(step))) < 1e-10:
-            break
-    if largest_step > 1e-4:  # moved far enough for the curvature to differ: measure again
-        hessian = gradient_hessian(gradient, x)
+        g = gradient(x)
+        curvature = gradient_hessian(gradient, x, 1e-6, at=g)
+        largest_step = 0.0
+        for _ in range(8):  # guarded Newton polish (the Hessian barely changes this close)
+            try:
+                step = np.linalg.solve(curvature, g)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)) or float(g @ step) <= 0:
+                break
+            candidate = np.clip(x - step, -LOG_PARAM_BOUND, LOG_PARAM_BOUND)
+            f_new, g_new = objective(candidate)
+            if not f_new <= fx + 1e-15 * max(1.0, abs(fx)):
+                break
+            x, fx, g = candidate, f_new, g_new
+            largest_step = max(largest_step, float(np.max(np.abs(step))))
+            n_iter += 1
+            if float(np.max(np.abs(step))) < 1e-10:
+                break
+        if largest_step > 1e-4:  # moved far enough for the curvature to differ: measure again
+            curvature = gradient_hessian(gradient, x)
 
-    grad_norm = float(np.max(np.abs(gradient(x))))
-    with np.errstate(all="ignore"):
-        nll_total, _ = negative_log_likelihood(x, *data, weights=weights)
+    grad_norm = float(np.max(np.abs(g)))
+    # the objective is the NLL per unit of weight plus the penalty: undo both
+    nll_total = (fx - lam * float(np.sum(np.exp(2.0 * x)))) * total_weight
     return FitResult(
         log_params=x,
         objective=fx,
         negative_log_likelihood=float(nll_total),
-        hessian=hessian * total_weight,
+        hessian=curvature * total_weight,
         n_iter=n_iter,
         scipy_result=best,
         start=np.asarray(starts[0], dtype=np.float64) if len(starts) else None,

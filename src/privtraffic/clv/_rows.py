@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["collapse_rows", "distinct_rows", "factorize"]
+__all__ = ["cell_values", "collapse_rows", "distinct_rows", "factorize", "row_cells"]
 
 _SAMPLE = 16384
 _SMALL_SAMPLE = 1024  # values sorted to guess a column's step
@@ -302,6 +302,26 @@ def _unique_rows(coded: Sequence[_Column]) -> tuple[list[np.ndarray], np.ndarray
     occupied_rows, inverse = np.unique(stacked, axis=0, return_inverse=True)
     rows = [table[occupied_rows[:, j]] for j, (_, table, _) in enumerate(coded)]
     return rows, inverse.reshape(-1).astype(np.int64)
+
+
+def row_cells(
+    columns: Sequence[NDArray[np.float64]],
+) -> tuple[list[_Column], NDArray[np.int64] | None, int]:
+    """Each row's cell in the grid of its columns' distinct values (or of their steps):
+    ``(coded, cells, n_cells)``, with ``cells`` ``None`` when the grid is too large to count
+    on (more than ``4 n + 2**20`` cells); :func:`cell_values` gives a cell's values. A grid
+    may hold cells no row falls in (the steps between values).
+
+    >>> coded, cells, n_cells = row_cells([np.array([0.0, 2.0, 2.0]), np.array([1.0, 1.0, 3.0])])
+    >>> cells.tolist(), n_cells, [c.tolist() for c in cell_values(cells, coded)]
+    ([0, 6, 8], 9, [[0.0, 2.0, 2.0], [1.0, 1.0, 3.0]])
+    """
+    return _row_cells(columns)
+
+
+def cell_values(cells: NDArray[np.int64], coded: Sequence[_Column]) -> list[NDArray[np.float64]]:
+    """The column values of grid cells numbered by :func:`row_cells`."""
+    return _decode(cells, coded)
 
 
 def distinct_rows(

@@ -29,9 +29,11 @@ from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
     as_probability,
+    check_at_most,
+    check_no_recency_without_purchases,
+    check_nonnegative,
     check_representable,
     check_whole,
-    prediction_columns,
     simulation_column,
 )
 from privtraffic.clv._diagnostics import ParameterPair
@@ -44,6 +46,7 @@ __all__ = [
     "check_discrete_rfm",
     "conditional_expected_purchases",
     "expected_purchases_new",
+    "index_data",
     "log_likelihood",
     "negative_log_likelihood",
     "probability_alive",
@@ -53,7 +56,7 @@ __all__ = [
 
 Params = tuple[float, ...]
 
-#: What ``_prepare_data`` returns and :func:`negative_log_likelihood` takes:
+#: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(x, recency, n, row, m, j, counts)``, all integer arrays.
 IndexedData = tuple[
     NDArray[np.intp],
@@ -97,40 +100,30 @@ def check_discrete_rfm(
     privtraffic.errors.InvalidInputError: 'recency' must be <= n_periods (got 7.0 > 6.0 at index 0)
     """
     for name, col in (("frequency", frequency), ("recency", recency), ("n_periods", n_periods)):
-        i = first_index(col < 0)
-        if i >= 0:
-            raise InvalidInputError(f"'{name}' must be >= 0 (got {float(col[i])!r} at index {i})")
-        i = first_index(col != np.floor(col))
-        if i >= 0:
-            raise InvalidInputError(
-                f"'{name}' must be whole numbers (got {float(col[i])!r} at index {i})"
-            )
+        check_nonnegative(col, name, whole=True)
     i = first_index(n_periods < 1)
     if i >= 0:
         raise InvalidInputError(
             f"'n_periods' must be >= 1 (got {float(n_periods[i])!r} at index {i})"
         )
-    i = first_index(recency > n_periods)
-    if i >= 0:
-        raise InvalidInputError(
-            f"'recency' must be <= n_periods (got {float(recency[i])!r} > "
-            f"{float(n_periods[i])!r} at index {i})"
-        )
-    i = first_index((frequency == 0) & (recency != 0))
-    if i >= 0:
-        raise InvalidInputError(
-            "'recency' must be 0 when frequency == 0 "
-            f"(got recency {float(recency[i])!r} at index {i})"
-        )
-    i = first_index(frequency > recency)
-    if i >= 0:
-        raise InvalidInputError(
-            f"'frequency' must be <= recency (got {float(frequency[i])!r} > "
-            f"{float(recency[i])!r} at index {i})"
-        )
+    check_at_most(recency, n_periods, "recency", "n_periods")
+    check_no_recency_without_purchases(frequency, recency)
+    check_at_most(frequency, recency, "frequency", "recency")
 
 
 # ---------------------------------------------------------------------------------- likelihood
+def _distinct_histories(
+    x: NDArray[np.float64], rec: NDArray[np.float64], n: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
+    """The distinct ``(x, t_x, n)`` histories and each customer's index into them (one key
+    per history while the keys stay exact in float64; else every customer as they are)."""
+    base = float(n.max()) + 1.0
+    if base**3 >= 2.0**53:
+        return x, rec, n, np.arange(x.size)
+    keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
+    return keys // (base * base), (keys // base) % base, keys % base, inverse
+
+
 def _ragged(
     x: NDArray[np.float64], recency: NDArray[np.float64], n: NDArray[np.float64]
 ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
@@ -220,25 +213,37 @@ def log_likelihood(
     if x.size == 0:
         return np.empty(0)
     # many customers share a history: evaluate each distinct (x, t_x, n) once
-    base = float(n.max()) + 1.0
-    if base**3 < 2.0**53:
-        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
-        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
-    else:
-        inverse = np.arange(x.size)
+    x, rec, n, inverse = _distinct_histories(x, rec, n)
     row, i, counts = _ragged(x, rec, n)
     head = _log_alive_term(params, x, n, 0.0)
     tail = _log_death_terms(params, x[row], rec[row], i)
     return _segment_logsumexp(head, tail, counts)[inverse]
 
 
-def _prepare_data(
+def index_data(
     frequency: NDArray[np.float64], recency: NDArray[np.float64], n_periods: NDArray[np.float64]
 ) -> IndexedData:
-    """Integer indexes for the likelihood: every term is a gather from per-integer tables.
+    """Integer indexes for :func:`negative_log_likelihood`: every term is a gather from
+    per-integer tables.
 
-    Returns the rows' x, t_x and n as integers, the ragged death terms' row, opportunity
-    ``m = t_x + i`` and ``m - x``, and the per-row term counts.
+    Parameters
+    ----------
+    frequency, recency, n_periods : numpy.ndarray
+        The (usually already collapsed) customer rows, whole numbers as floats.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, recency, n, row, m, j, counts)``: the rows' x, t_x and n as integers, the
+        ragged death terms' row, opportunity ``m = t_x + i`` and ``j = m - x``, and the
+        per-row term counts.
+
+    Examples
+    --------
+    >>> x, rec, n, row, m, j, counts = index_data(np.array([1.0]), np.array([2.0]),
+    ...     np.array([4.0]))
+    >>> row.tolist(), m.tolist(), counts.tolist()
+    ([0, 0], [2, 3], [2])
     """
     x = frequency.astype(np.int64)
     rec = recency.astype(np.int64)
@@ -267,7 +272,7 @@ def negative_log_likelihood(
     log_params : numpy.ndarray
         ``log((alpha, beta, gamma, delta))``.
     x, recency, n, row, m, j, counts : numpy.ndarray
-        The (collapsed) data as integers and the ragged death terms (see ``_prepare_data``).
+        The (collapsed) data as integers and the ragged death terms (see :func:`index_data`).
     weights : numpy.ndarray
         Customers per row.
 
@@ -280,7 +285,7 @@ def negative_log_likelihood(
     --------
     >>> from privtraffic.data import load_donations
     >>> d = load_donations()
-    >>> data = _prepare_data(d.frequency * 1.0, d.recency * 1.0, d.n_periods * 1.0)
+    >>> data = index_data(d.frequency * 1.0, d.recency * 1.0, d.n_periods * 1.0)
     >>> value, grad = negative_log_likelihood(np.log([1.204, 0.750, 0.657, 2.783]), *data,
     ...     weights=d.weights * 1.0)
     >>> round(value, 1)
@@ -375,12 +380,7 @@ def _log_one_plus_death_share(
     if x.size == 0:
         return np.empty(0)
     x, rec, n = np.broadcast_arrays(x, rec, n)
-    base = float(n.max()) + 1.0
-    if base**3 < 2.0**53:
-        keys, inverse = np.unique((x * base + rec) * base + n, return_inverse=True)
-        x, rec, n = keys // (base * base), (keys // base) % base, keys % base
-    else:
-        inverse = np.arange(x.size)
+    x, rec, n, inverse = _distinct_histories(x, rec, n)
     row, i, counts = _ragged(x, rec, n)
     head = _log_alive_term(params, x, n, 0.0)
     tail = _log_death_terms(params, x[row], rec[row], i) - head[row]
@@ -594,7 +594,7 @@ class BetaGeoBetaBinom(BTYDModel):
     _data_names = ("frequency", "recency", "n_periods")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(check_discrete_rfm)
-    _prepare_data = staticmethod(_prepare_data)
+    _prepare_data = staticmethod(index_data)
     _initial_log_params = staticmethod(_initial_log_params)
     _parameter_pairs = (
         ParameterPair("alpha", "beta", "beta", "transaction probability"),
@@ -741,9 +741,7 @@ class BetaGeoBetaBinom(BTYDModel):
         >>> np.round(m.expected_purchases_new([1, 6]), 4).tolist()
         [0.4985, 2.2196]
         """
-        params = self._fitted_params()
-        (t_arr,) = prediction_columns(t=t)
-        check_whole(t_arr, "t")
+        params, t_arr = self._horizon(t, whole=True)
         with np.errstate(over="ignore"):
             expected = expected_purchases_new(params, t_arr)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
@@ -777,10 +775,7 @@ class BetaGeoBetaBinom(BTYDModel):
         >>> round(float(p.sum()), 6), round(float(p[0]), 4)
         (1.0, 0.3112)
         """
-        params = self._fitted_params()
-        n_arr, t_arr = prediction_columns(n=n, t=t)
-        check_whole(n_arr, "n")
-        check_whole(t_arr, "t")
+        params, n_arr, t_arr = self._counts_and_horizon(n, t, whole=True)
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(

@@ -20,7 +20,7 @@ Model. http://brucehardie.com/notes/021/
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,9 +34,7 @@ from privtraffic.clv._base import (
     check_horizon,
     check_representable,
     check_rfm,
-    check_whole,
     prediction_columns,
-    simulation_ages,
 )
 from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import (
@@ -45,7 +43,7 @@ from privtraffic.clv._hypergeometric import (
     log_gamma_ratio,
 )
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.clv._rows import factorize
+from privtraffic.clv._rows import cell_values, factorize, row_cells
 from privtraffic.data import RFMSummary
 
 __all__ = [
@@ -56,6 +54,7 @@ __all__ = [
     "index_data",
     "log_likelihood",
     "negative_log_likelihood",
+    "negative_log_likelihood_hessian",
     "probability_alive",
     "probability_of_purchases",
     "simulate",
@@ -77,6 +76,8 @@ IndexedData = tuple[
 # Below this many customers, evaluating every row is as fast as factorising the grid of
 # distinct (frequency, T) cells first.
 _DISTINCT_MIN_ROWS = 20000
+# Customers per chunk of the prediction loops: their temporaries stay in the processor's cache.
+_CHUNK = 16384
 
 
 # ---------------------------------------------------------------------------------- likelihood
@@ -228,21 +229,63 @@ def negative_log_likelihood(
     >>> round(value, 4)
     10.0133
     """
-    return _negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 0)
+    data = (xs, xi, ts, ti, rs, ri, active)
+    value, grad, _ = _nll_terms(log_params, data, weights, 0, False)
+    return value, grad
 
 
-def _negative_log_likelihood(
+def negative_log_likelihood_hessian(
     log_params: NDArray[np.float64],
-    xs: NDArray[np.float64],
-    xi: NDArray[np.intp],
-    ts: NDArray[np.float64],
-    ti: NDArray[np.intp],
-    rs: NDArray[np.float64],
-    ri: NDArray[np.intp],
-    active: NDArray[np.intp],
+    *data: NDArray[np.generic],
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`negative_log_likelihood` with its exact Hessian in ``log(params)``.
+
+    Differentiating the terms of :func:`negative_log_likelihood` once more: trigamma
+    functions per distinct frequency, rational terms per distinct T, and for the dropout
+    branch ``softplus(z)'' = pi (1 - pi) dz dz' + pi d2z`` with ``pi = expit(z)``, summed per
+    row with a repeat purchase. The fit takes Newton steps with it, so a handful of
+    evaluations reach the optimum, and its standard errors come from it (no finite
+    differences).
+
+    Parameters
+    ----------
+    log_params : numpy.ndarray
+        ``log((r, alpha, a, b))``.
+    *data : numpy.ndarray
+        What :func:`index_data` returned: ``xs, xi, ts, ti, rs, ri, active``.
+    weights : numpy.ndarray
+        Customers per row.
+
+    Returns
+    -------
+    (float, numpy.ndarray, numpy.ndarray)
+        ``-sum(weights * loglik)``, its gradient and its ``(4, 4)`` Hessian.
+
+    Examples
+    --------
+    >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
+    >>> value, grad, hess = negative_log_likelihood_hessian(np.log([0.243, 4.414, 0.793, 2.426]),
+    ...     *index_data(x, rec, T), weights=np.ones(2))
+    >>> round(value, 4), hess.shape, bool(np.allclose(hess, hess.T))
+    (10.0133, (4, 4), True)
+    """
+    return _nll_terms(log_params, cast(IndexedData, data), weights, 0, True)
+
+
+def _nll_terms(
+    log_params: NDArray[np.float64],
+    data: IndexedData,
     weights: NDArray[np.float64],
     s: int,
-) -> tuple[float, NDArray[np.float64]]:
+    hessian: bool,
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Value, gradient and (when ``hessian``) Hessian of the BG/NBD (``s = 0``) or MBG/NBD
+    (``s = 1``) total negative log-likelihood in the log-parameters (else a zero Hessian).
+
+    ``data`` is what :func:`index_data` returned.
+    """
+    xs, xi, ts, ti, rs, ri, active = data
     r, alpha, a, b = np.exp(log_params)
     # Weights per distinct frequency and per distinct T.
     w_x = np.bincount(xi, weights=weights, minlength=xs.size)
@@ -266,10 +309,22 @@ def _negative_log_likelihood(
     inv_t_tab = 1.0 / (alpha + ts)
     rx_t = r * w_t + xw_t  # sum of weights * (r + x) per distinct T
     ll = _dot(w_x, base_x) + w_total * r * np.log(alpha) - _dot(rx_t, log_t_tab)
-    g_r = _dot(w_x, dr_x) + w_total * np.log(alpha) - _dot(w_t, log_t_tab)
-    g_alpha = w_total * r / alpha - _dot(rx_t, inv_t_tab)
-    g_a = _dot(w_x, da_x)
-    g_b = _dot(w_x, db_x)
+    g = np.array(
+        [
+            _dot(w_x, dr_x) + w_total * np.log(alpha) - _dot(w_t, log_t_tab),
+            w_total * r / alpha - _dot(rx_t, inv_t_tab),
+            _dot(w_x, da_x),
+            _dot(w_x, db_x),
+        ]
+    )
+    h = np.zeros((4, 4))  # second derivatives in (r, alpha, a, b)
+    if hessian:
+        ta_x = special.polygamma(1, a + b) - special.polygamma(1, a + b + xs + s)
+        h[0, 0] = _dot(w_x, special.polygamma(1, r + xs)) - w_total * special.polygamma(1, r)
+        h[0, 1] = w_total / alpha - _dot(w_t, inv_t_tab)
+        h[1, 1] = -w_total * r / alpha**2 + _dot(rx_t, inv_t_tab**2)
+        h[2, 2] = h[2, 3] = _dot(w_x, ta_x)
+        h[3, 3] = h[2, 2] + _dot(w_x, special.polygamma(1, b + xs + s) - special.polygamma(1, b))
     # The dropout branch, per row with one: softplus(z), z = log(a / (b + x - 1 + s))
     # + (r + x) log((alpha + T) / (alpha + t_x)).
     if active.size:
@@ -289,14 +344,39 @@ def _negative_log_likelihood(
         softplus = np.maximum(z, 0.0) + np.log1p(e)
         pi = np.where(z >= 0, 1.0, e) / (1.0 + e)  # expit(z)
         wpi = aw * pi
+        c = inv_t_tab[ati] - inv_r_tab[ari]  # d z / d alpha = (r + x) c
         ll += _dot(aw, softplus)
-        g_r += _dot(wpi, d)
-        g_alpha += _dot(wpi, rx * (inv_t_tab[ati] - inv_r_tab[ari]))
+        g[0] += _dot(wpi, d)
+        g[1] += _dot(wpi, rx * c)
         wpi_x = np.bincount(axi, weights=wpi, minlength=xs.size)
-        g_a += float(wpi_x.sum()) / a
-        g_b -= _dot(wpi_x, 1.0 / bx)
-    grad = -np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
-    return -float(ll), grad
+        g[2] += float(wpi_x.sum()) / a
+        g[3] -= _dot(wpi_x, 1.0 / bx)
+        if hessian:
+            # softplus'' = pi (1 - pi) dz dz^T + pi d2z, dz = (d, (r + x) c, 1 / a, -1 / bx)
+            wq = wpi * (1.0 - pi)
+            dz1 = rx * c
+            wq_x = np.bincount(axi, weights=wq, minlength=xs.size)
+            wqd_x = np.bincount(axi, weights=wq * d, minlength=xs.size)
+            wqc_x = np.bincount(axi, weights=wq * dz1, minlength=xs.size)
+            inv_bx = 1.0 / bx
+            h[0, 0] += _dot(wq * d, d)
+            h[0, 1] += _dot(wq * d, dz1) + _dot(wpi, c)
+            h[1, 1] += _dot(wq * dz1, dz1) + _dot(
+                wpi, rx * (inv_r_tab[ari] ** 2 - inv_t_tab[ati] ** 2)
+            )
+            h[0, 2] += float(wqd_x.sum()) / a
+            h[0, 3] -= _dot(wqd_x, inv_bx)
+            h[1, 2] += float(wqc_x.sum()) / a
+            h[1, 3] -= _dot(wqc_x, inv_bx)
+            h[2, 2] += (float(wq_x.sum()) - float(wpi_x.sum())) / a**2
+            h[2, 3] -= _dot(wq_x, inv_bx) / a
+            h[3, 3] += _dot(wq_x + wpi_x, inv_bx**2)
+    theta = np.array([r, alpha, a, b])
+    grad = -g * theta
+    if hessian:
+        h = np.triu(h) + np.triu(h, 1).T
+        h = -(h * np.outer(theta, theta)) + np.diag(grad)
+    return -float(ll), grad, h
 
 
 def _initial_log_params(
@@ -345,28 +425,54 @@ def _probability_alive(
     T: ArrayLike,
     s: int,
 ) -> NDArray[np.float64]:
-    r, alpha, a, b = params
     x = np.asarray(frequency, dtype=np.float64)
-    # z = log(a / (b + x - 1 + s)) + (r + x) * log((alpha + T) / (alpha + recency));
-    # P(alive) = 1 / (1 + exp(z)). Computed in place: this runs over millions of customers.
+    rec = np.asarray(recency, dtype=np.float64)
+    T_arr = np.asarray(T, dtype=np.float64)
+    x, rec, T_arr = np.broadcast_arrays(x, rec, T_arr)
+    out = np.empty(x.shape)
+    flat = out.reshape(-1)
+    xf, rf, tf = (c.reshape(-1) for c in (x, rec, T_arr))
+    scratch = np.empty(min(flat.size, _CHUNK))
+    for lo in range(0, flat.size, _CHUNK):
+        hi = lo + _CHUNK
+        _probability_alive_into(params, xf[lo:hi], rf[lo:hi], tf[lo:hi], s, flat[lo:hi], scratch)
+    return out
+
+
+def _probability_alive_into(
+    params: Params,
+    x: NDArray[np.float64],
+    recency: NDArray[np.float64],
+    T: NDArray[np.float64],
+    s: int,
+    out: NDArray[np.float64],
+    scratch: NDArray[np.float64],
+) -> None:
+    """P(alive) of one chunk of customers, written into ``out`` (``scratch``: a work array).
+
+    ``z = log(a / (b + x - 1 + s)) + (r + x) log((alpha + T) / (alpha + t_x))`` and
+    ``P(alive) = 1 / (1 + exp(z))``: in place, over chunks that stay in the processor's
+    cache, with the ratio of the two ages taken before its logarithm (one logarithm, not
+    two; the ratio is >= 1 and finite, so nothing is lost).
+    """
+    r, alpha, a, b = params
+    u = scratch[: out.size]
     with np.errstate(all="ignore"):
-        z: NDArray[np.float64] = np.add(T, alpha, dtype=np.float64)
-        np.log(z, out=z)
-        tmp = np.add(recency, alpha, dtype=np.float64)
-        np.log(tmp, out=tmp)
-        z -= tmp
-        np.add(x, r, out=tmp)
-        z *= tmp
-        np.add(x, b - 1.0 + s, out=tmp)
-        np.log(tmp, out=tmp)
-        z -= tmp
-        z += np.log(a)
-        np.exp(z, out=z)
-        z += 1.0
-        np.reciprocal(z, out=z)
+        np.add(T, alpha, out=out)
+        np.add(recency, alpha, out=u)
+        np.divide(out, u, out=out)
+        np.log(out, out=out)
+        np.add(x, r, out=u)
+        out *= u
+        np.add(x, b - 1.0 + s, out=u)
+        np.log(u, out=u)
+        out -= u
+        out += np.log(a)
+        np.exp(out, out=out)
+        out += 1.0
+        np.reciprocal(out, out=out)
     if s == 0:
-        z[x == 0] = 1.0
-    return z
+        out[x == 0] = 1.0
 
 
 def conditional_expected_purchases(
@@ -406,19 +512,24 @@ def _conditional_expected_purchases(
     x = np.asarray(frequency, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
-    if x.size >= _DISTINCT_MIN_ROWS and (t.size == 1 or np.all(t == t.flat[0])):
+    if x.ndim == 1 and x.size >= _DISTINCT_MIN_ROWS and (t.size == 1 or np.all(t == t.flat[0])):
         # The hypergeometric factor depends on (x, T) only: evaluate it once per cell of the
-        # grid of distinct frequencies and ages, and look each customer's cell up.
-        xu, xc = factorize(x)
-        tu, tc = factorize(T)
-        if xu.size * tu.size <= x.size // 4:
-            grid_x = np.repeat(xu, tu.size)
-            grid_t = np.tile(tu, xu.size)
-            grid = _expected_if_alive(params, np.full(grid_x.size, t.flat[0]), grid_x, grid_t, s)
-            xc *= tu.size
-            xc += tc
-            by_cell: NDArray[np.float64] = grid[xc]
-            return by_cell * _probability_alive(params, x, recency, T, s)
+        # grid of distinct frequencies and ages, then per chunk of customers multiply
+        # P(alive) by their cells' values (the cells are the one array of their length
+        # besides the result).
+        coded, cells, n_cells = row_cells([x, T])
+        if cells is not None and n_cells <= x.size // 4:
+            grid_x, grid_t = cell_values(np.arange(n_cells), coded)
+            grid = _expected_if_alive(params, np.full(n_cells, float(t.flat[0])), grid_x, grid_t, s)
+            rec = np.asarray(recency, dtype=np.float64)
+            out = np.empty(x.size)
+            scratch = np.empty(min(x.size, _CHUNK))
+            for lo in range(0, x.size, _CHUNK):
+                hi = lo + _CHUNK
+                chunk = out[lo:hi]
+                _probability_alive_into(params, x[lo:hi], rec[lo:hi], T[lo:hi], s, chunk, scratch)
+                chunk *= grid[cells[lo:hi]]
+            return out
     return _expected_if_alive(params, t, x, T, s) * _probability_alive(params, x, recency, T, s)
 
 
@@ -593,6 +704,7 @@ class BetaGeo(BTYDModel):
     _data_names = ("frequency", "recency", "T")
     _shift: ClassVar[int] = 0  # 1 in MBG/NBD: a customer may also drop out at time 0
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
+    _negative_log_likelihood_hessian = staticmethod(negative_log_likelihood_hessian)
     _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(_prepare_data)
     _initial_log_params = staticmethod(_initial_log_params)
@@ -751,9 +863,7 @@ class BetaGeo(BTYDModel):
         >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
         [1.1967, 1.8605]
         """
-        params = self._fitted_params()
-        (t_arr,) = prediction_columns(t=t)
-        check_horizon(t_arr)
+        params, t_arr = self._horizon(t)
         expected = _expected_purchases_new(params, t_arr, self._shift)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
 
@@ -785,10 +895,7 @@ class BetaGeo(BTYDModel):
         >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
         [0.5738, 0.1994, 0.0854]
         """
-        params = self._fitted_params()
-        n_arr, t_arr = prediction_columns(n=n, t=t)
-        check_whole(n_arr, "n")
-        check_horizon(t_arr)
+        params, n_arr, t_arr = self._counts_and_horizon(n, t)
         return _probability_of_purchases(params, n_arr, t_arr, self._shift)
 
     def simulate(
@@ -824,8 +931,6 @@ class BetaGeo(BTYDModel):
         >>> len(s), bool((s.recency <= s.T).all())
         (1000, True)
         """
-        params = self._fitted_params()
-        T_arr = simulation_ages(n, T)
-        rng = np.random.default_rng() if rng is None else rng
+        params, T_arr, rng = self._simulation_inputs(n, T, rng)
         x, rec = simulate(params, T_arr, rng, dropout_at_start=bool(self._shift))
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)

@@ -17,6 +17,8 @@ Research in Marketing* 25(3), 225-226.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -25,7 +27,12 @@ from privtraffic.clv._base import DataInput
 from privtraffic.clv.bgnbd import BetaGeo, IndexedData, Params
 from privtraffic.data import RFMSummary
 
-__all__ = ["ModifiedBetaGeo", "log_likelihood", "negative_log_likelihood"]
+__all__ = [
+    "ModifiedBetaGeo",
+    "log_likelihood",
+    "negative_log_likelihood",
+    "negative_log_likelihood_hessian",
+]
 
 
 def log_likelihood(
@@ -84,7 +91,35 @@ def negative_log_likelihood(
     >>> bool(value > 0) and grad.shape
     (4,)
     """
-    return bgnbd._negative_log_likelihood(log_params, xs, xi, ts, ti, rs, ri, active, weights, 1)
+    data = (xs, xi, ts, ti, rs, ri, active)
+    value, grad, _ = bgnbd._nll_terms(log_params, data, weights, 1, False)
+    return value, grad
+
+
+def negative_log_likelihood_hessian(
+    log_params: NDArray[np.float64],
+    *data: NDArray[np.generic],
+    weights: NDArray[np.float64],
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`negative_log_likelihood` with its exact Hessian in ``log(params)``.
+
+    As :func:`privtraffic.clv.bgnbd.negative_log_likelihood_hessian`, with the beta-geometric
+    terms shifted by one purchase.
+
+    Returns
+    -------
+    (float, numpy.ndarray, numpy.ndarray)
+
+    Examples
+    --------
+    >>> from privtraffic.clv.bgnbd import index_data
+    >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
+    >>> value, grad, hess = negative_log_likelihood_hessian(np.log([0.5, 5.0, 0.8, 2.5]),
+    ...     *index_data(x, rec, T, dropout_at_start=True), weights=np.ones(2))
+    >>> hess.shape, bool(np.allclose(hess, hess.T))
+    ((4, 4), True)
+    """
+    return bgnbd._nll_terms(log_params, cast(IndexedData, data), weights, 1, True)
 
 
 def _prepare_data(
@@ -124,6 +159,7 @@ class ModifiedBetaGeo(BetaGeo):
 
     _shift = 1
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
+    _negative_log_likelihood_hessian = staticmethod(negative_log_likelihood_hessian)
     _prepare_data = staticmethod(_prepare_data)
 
     def fit(

@@ -58,9 +58,6 @@ from privtraffic.clv._base import (
     check_horizon,
     check_representable,
     check_rfm,
-    check_whole,
-    prediction_columns,
-    simulation_ages,
 )
 from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import panel_quadrature
@@ -71,6 +68,7 @@ __all__ = [
     "ParetoNBD",
     "conditional_expected_purchases",
     "expected_purchases_new",
+    "index_data",
     "log_likelihood",
     "negative_log_likelihood",
     "probability_alive",
@@ -80,7 +78,7 @@ __all__ = [
 
 Params = tuple[float, ...]
 
-#: What ``_prepare_data`` returns and :func:`negative_log_likelihood` takes:
+#: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``.
 IndexedData = tuple[
     NDArray[np.float64],
@@ -195,7 +193,7 @@ def _log_survival_terms(
     r, alpha, s, beta = params
     log_c = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    pair_x, pair_t, index_recency, index_T, *_ = _prepare_data(x, recency, T)
+    pair_x, pair_t, index_recency, index_T, *_ = index_data(x, recency, T)
     log_j, _ = _log_tail_integral(params, pair_x, pair_t)  # once per distinct (x, t)
     l2 = np.log(s) + _log_difference(log_j[index_recency], log_j[index_T], recency < T)
     return log_c, l1, l2
@@ -245,14 +243,31 @@ def log_likelihood(
     return loglik
 
 
-def _prepare_data(
+def index_data(
     frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
 ) -> IndexedData:
-    """Index the data so that each likelihood call works on small tables.
+    """Index customer rows for :func:`negative_log_likelihood`: each call then works on small
+    tables.
 
-    Returns the distinct (x, t) pairs at which the integral J is needed (t = recency or T) with
-    each row's index into them, the distinct frequencies and ages with each row's index, and
-    whether ``recency < T``.
+    Parameters
+    ----------
+    frequency, recency, T : numpy.ndarray
+        The (usually already collapsed) customer rows.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``: the distinct
+        (x, t) pairs at which the integral J is needed (t = recency or T) with each row's
+        index into them for both, the distinct frequencies and ages with each row's index,
+        and whether ``recency < T``.
+
+    Examples
+    --------
+    >>> pair_x, pair_t, i_rec, i_T, *_, open_ = index_data(np.array([0.0, 2.0]),
+    ...     np.array([0.0, 30.43]), np.array([38.86, 38.86]))
+    >>> pair_t.tolist(), i_rec.tolist(), i_T.tolist(), open_.tolist()
+    ([0.0, 38.86, 30.43, 38.86], [0, 2], [1, 3], [True, True])
     """
     n = frequency.shape[0]
     pair_x = np.concatenate([frequency, frequency])
@@ -296,7 +311,7 @@ def negative_log_likelihood(
     xs, xi, ts, ti : numpy.ndarray
         The distinct frequencies and ages and each row's index into them.
     open_ : numpy.ndarray
-        Whether ``recency < T`` (see ``_prepare_data``).
+        Whether ``recency < T`` (see :func:`index_data`).
     weights : numpy.ndarray
         Customers per row.
 
@@ -309,7 +324,7 @@ def negative_log_likelihood(
     --------
     >>> x, rec, T = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
     >>> value, grad = negative_log_likelihood(np.log([0.553, 10.578, 0.606, 11.669]),
-    ...     *_prepare_data(x, rec, T), weights=np.ones(2))
+    ...     *index_data(x, rec, T), weights=np.ones(2))
     >>> round(value, 4)
     10.0753
     """
@@ -640,7 +655,7 @@ class ParetoNBD(BTYDModel):
     _data_names = ("frequency", "recency", "T")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _check_data = staticmethod(check_rfm)
-    _prepare_data = staticmethod(_prepare_data)
+    _prepare_data = staticmethod(index_data)
     _initial_log_params = staticmethod(_initial_log_params)
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
@@ -794,9 +809,7 @@ class ParetoNBD(BTYDModel):
         >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
         [1.213, 1.9094]
         """
-        params = self._fitted_params()
-        (t_arr,) = prediction_columns(t=t)
-        check_horizon(t_arr)
+        params, t_arr = self._horizon(t)
         with np.errstate(over="ignore"):
             expected = expected_purchases_new(params, t_arr)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
@@ -829,10 +842,7 @@ class ParetoNBD(BTYDModel):
         >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
         [0.5935, 0.1656, 0.0825]
         """
-        params = self._fitted_params()
-        n_arr, t_arr = prediction_columns(n=n, t=t)
-        check_whole(n_arr, "n")
-        check_horizon(t_arr)
+        params, n_arr, t_arr = self._counts_and_horizon(n, t)
         return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
@@ -875,8 +885,6 @@ class ParetoNBD(BTYDModel):
         >>> len(s), bool((s.recency <= s.T).all())
         (1000, True)
         """
-        params = self._fitted_params()
-        T_arr = simulation_ages(n, T)
-        rng = np.random.default_rng() if rng is None else rng
+        params, T_arr, rng = self._simulation_inputs(n, T, rng)
         x, rec = simulate(params, T_arr, rng)
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)

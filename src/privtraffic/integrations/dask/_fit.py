@@ -349,11 +349,8 @@ def _partition_sample(
     return tuple(c[::every] for c in part.columns), part.weights[::every]
 
 
-def _covariance(
-    params: NDArray[np.float64], hessian: NDArray[np.float64] | None, model_name: str
-) -> NDArray[np.float64]:
-    """The in-memory fit's rule: the delta method on the inverse Hessian, NaN when not PD."""
-    k = params.shape[0]
+def _warn_unless_definite(hessian: NDArray[np.float64] | None, model_name: str) -> None:
+    """Warn when the Hessian at the estimates is not positive definite (no standard errors)."""
     ok = hessian is not None and bool(np.all(np.isfinite(hessian)))
     eigenvalues = np.linalg.eigvalsh(hessian) if ok and hessian is not None else None
     if (
@@ -367,9 +364,6 @@ def _covariance(
             ConvergenceWarning,
             stacklevel=5,
         )
-        return np.full((k, k), np.nan)
-    covariance: NDArray[np.float64] = np.outer(params, params) * np.linalg.inv(hessian)
-    return covariance
 
 
 def _fit_partitions(parts: Sequence[Any], model: Any, likelihood: PartitionLikelihood) -> Any:
@@ -421,49 +415,21 @@ def _fit_partitions(parts: Sequence[Any], model: Any, likelihood: PartitionLikel
             ConvergenceWarning,
             stacklevel=4,
         )
-    params = np.exp(point.x)
     hessian = None if point.hessian is None else point.hessian * total_weight
-    covariance = _covariance(params, hessian, model_name)
-    _set_fitted(
-        model,
-        dict(zip(names, (float(p) for p in params), strict=True)),
-        covariance,
-        log_likelihood=-point.negative_log_likelihood,
+    _warn_unless_definite(hessian, model_name)
+    k = len(names)
+    # The fitted state as fit leaves it, fit_diagnostics_ included (the clv models' rules).
+    model.set_fitted_state(
+        point.x,
+        np.full((k, k), np.nan) if hessian is None else hessian,
+        negative_log_likelihood=point.negative_log_likelihood,
         n_customers=total_weight,
         n_rows=n_rows,
         n_iter=int(getattr(start, "n_iter_", 0)) + objective.rounds,
+        gradient_norm=grad_norm,
+        start=x0,
     )
     return model
-
-
-def _set_fitted(
-    model: Any,
-    params: dict[str, float],
-    covariance: NDArray[np.float64],
-    *,
-    log_likelihood: float,
-    n_customers: float,
-    n_rows: int,
-    n_iter: int,
-) -> None:
-    """Give ``model`` the fitted attributes ``fit`` would have given it.
-
-    The model class's public ``from_params`` builds a fitted instance (so that every fitted
-    attribute the class defines exists); its fitted attributes (names ending in ``_``) are
-    copied onto ``model`` and the fit's statistics set.
-    """
-    fitted = type(model).from_params(params, penalizer=model.penalizer)
-    for name, value in vars(fitted).items():
-        if name.endswith("_") and not name.startswith("_"):
-            setattr(model, name, value)
-    target = model
-    target.covariance_ = covariance
-    se = np.sqrt(np.diag(covariance))
-    target.standard_errors_ = {n: float(v) for n, v in zip(params, se, strict=True)}
-    target.log_likelihood_ = float(log_likelihood)
-    target.n_customers_ = float(n_customers)
-    target.n_rows_ = int(n_rows)
-    target.n_iter_ = int(n_iter)
 
 
 def _check_max_rows(max_client_rows: object) -> int:

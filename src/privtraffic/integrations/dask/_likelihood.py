@@ -317,20 +317,6 @@ def _finite_difference_terms(
 
 
 # ------------------------------------------------------------------ the models' seams
-def _continuous_rfm_rules(
-    frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
-) -> None:
-    """The continuous-time RFM rules of the transaction models' ``fit``.
-
-    ``privtraffic.clv`` does not export its rule checker; its models' prediction methods
-    check their input with the same rules as ``fit`` and raise the same messages, so one of
-    them runs the check.
-    """
-    from privtraffic.clv import BetaGeo
-
-    BetaGeo.from_params(r=1.0, alpha=1.0, a=1.0, b=1.0).probability_alive(frequency, recency, T)
-
-
 def _spend_rules(frequency: NDArray[np.float64], monetary_value: NDArray[np.float64]) -> None:
     """Gamma-Gamma's rules for repeat buyers: whole frequencies >= 1, mean spend > 0."""
     from privtraffic.clv import GammaGamma
@@ -353,63 +339,53 @@ def _index_dropout_at_start(
     return bgnbd.index_data(frequency, recency, T, dropout_at_start=True)
 
 
-def _index_pareto_nbd(
-    frequency: NDArray[np.float64], recency: NDArray[np.float64], T: NDArray[np.float64]
-) -> tuple[NDArray[np.generic], ...]:
-    """The arguments of :func:`privtraffic.clv.paretonbd.negative_log_likelihood` after the
-    log-parameters, as its docstring defines them.
+def _exact_hessian(
+    nll_hessian: Callable[..., tuple[float, NDArray[np.float64], NDArray[np.float64]]],
+) -> Callable[..., NDArray[np.float64]]:
+    """The Hessian alone of a model's ``negative_log_likelihood_hessian``."""
 
-    The distinct ``(x, t)`` pairs at which the integral is needed (``t`` = recency and
-    ``t`` = T) with each row's index into them for both, the distinct frequencies and ages
-    with each row's index, and whether ``recency < T``. (The module's own preparation of
-    these arrays is private; see the integration notes in docs/guide/scale-out.md.)
-    """
-    n = frequency.shape[0]
-    pair_x = np.concatenate([frequency, frequency])
-    pair_t = np.concatenate([recency, T])
-    order = np.lexsort((pair_t, pair_x))
-    sx, st = pair_x[order], pair_t[order]
-    new = np.ones(2 * n, dtype=bool)
-    new[1:] = (sx[1:] != sx[:-1]) | (st[1:] != st[:-1])
-    inverse = np.empty(2 * n, dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    xs, xi = np.unique(frequency, return_inverse=True)
-    ts, ti = np.unique(T, return_inverse=True)
-    return sx[new], st[new], inverse[:n], inverse[n:], xs, xi, ts, ti, recency < T
+    def hessian(
+        log_params: NDArray[np.float64], *data: NDArray[np.generic], weights: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        return nll_hessian(log_params, *data, weights=weights)[2]
+
+    return hessian
 
 
 def _seams() -> dict[str, PartitionLikelihood]:
-    from privtraffic.clv import bgbb, bgnbd, gammagamma, mbgnbd, paretonbd
+    from privtraffic.clv import bgbb, bgnbd, check_rfm, gammagamma, mbgnbd, paretonbd
 
     rfm = ("frequency", "recency", "T")
     return {
         "BetaGeo": PartitionLikelihood(
             rfm,
             bgnbd.log_likelihood,
-            check=_continuous_rfm_rules,
+            check=check_rfm,
             negative_log_likelihood=bgnbd.negative_log_likelihood,
             prepare=bgnbd.index_data,
+            hessian=_exact_hessian(bgnbd.negative_log_likelihood_hessian),
         ),
         "ModifiedBetaGeo": PartitionLikelihood(
             rfm,
             mbgnbd.log_likelihood,
-            check=_continuous_rfm_rules,
+            check=check_rfm,
             negative_log_likelihood=mbgnbd.negative_log_likelihood,
             prepare=_index_dropout_at_start,
+            hessian=_exact_hessian(mbgnbd.negative_log_likelihood_hessian),
         ),
         "ParetoNBD": PartitionLikelihood(
             rfm,
             paretonbd.log_likelihood,
-            check=_continuous_rfm_rules,
+            check=check_rfm,
             negative_log_likelihood=paretonbd.negative_log_likelihood,
-            prepare=_index_pareto_nbd,
+            prepare=paretonbd.index_data,
         ),
-        # No public preparation of BG/BB's ragged data for its analytic gradient yet:
-        # finite differences of the per-row likelihood (its histograms are tiny anyway).
         "BetaGeoBetaBinom": PartitionLikelihood(
             ("frequency", "recency", "n_periods"),
             bgbb.log_likelihood,
             check=bgbb.check_discrete_rfm,
+            negative_log_likelihood=bgbb.negative_log_likelihood,
+            prepare=bgbb.index_data,
         ),
         "GammaGamma": PartitionLikelihood(
             ("frequency", "monetary_value"),
