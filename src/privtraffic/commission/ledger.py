@@ -430,22 +430,19 @@ class _Book:
         else:
             segments = _segments(new, keys)
         done: list[LedgerEvent] = []  # folded by earlier parts of this call
-        position: dict[int, int] = {}  # id of a new event -> its place in `new`
+        start = 0  # where the segment starts in `new` (the segments cut it in order)
         refolded = False
         try:
             for segment in segments:
                 self._fold(sorted(segment, key=_first), strict)
                 refolded |= self.refolded
-                if not self.fold.resolved and len(segments) == 1:
-                    break
-                for key, event in segment:
-                    paid = self._resolve(key, event)
-                    if paid is not event:  # "all payable": keep the cash it paid
-                        if not position:
-                            position = {id(e): i for i, e in enumerate(new)}
-                        new[position[id(event)]] = paid
-                    if len(segments) > 1:
-                        done.append(paid)
+                if self.fold.resolved:  # payouts of "all payable": keep the cash each paid
+                    for i, (key, event) in enumerate(segment, start=start):
+                        if isinstance(event, Payout):
+                            new[i] = self._resolve(key, event)
+                if len(segments) > 1:
+                    done.extend(new[start : start + len(segment)])
+                start += len(segment)
         except BaseException:
             if done:
                 self._unfold(done)
