@@ -289,6 +289,45 @@ def balance_columns(
     return head, (ids, *columns)
 
 
+class _SQLStore:
+    """What the stores whose database speaks SQL share above their connections: reading the
+    snapshot. A store adds ``_parts()``, the ledger's last event and its snapshot parts read
+    in one transaction (:func:`_snapshot_parts`)."""
+
+    def _parts(self) -> tuple[int, list[tuple[int, str]]]:
+        raise NotImplementedError  # pragma: no cover - each store reads its own way
+
+    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of that one distributor) if they include the last
+        event, else ``None`` (:func:`merge_balances`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from privtraffic.commission import SQLiteLedgerStore
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> _ = store.open("{}")
+        >>> store.snapshot()
+        (0, [])
+        """
+        return merge_balances(*self._parts(), only)
+
+    def snapshot_columns(self, only: Id | None = None) -> tuple[int, BalanceColumns] | None:
+        """:meth:`snapshot` column by column (:func:`balance_columns`), which is how
+        :meth:`~privtraffic.commission.Ledger.balances` reads it.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from privtraffic.commission import SQLiteLedgerStore
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
+        >>> _ = store.open("{}")
+        >>> store.snapshot_columns()
+        (0, ([], (), (), (), ()))
+        """
+        return balance_columns(*self._parts(), only)
+
+
 class _SQLWriter:
     """The write transaction of a store whose database speaks SQL (SQLite, PostgreSQL): the
     statements both stores run, written once with ``?`` for a parameter (``placeholder``

@@ -17,18 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from privtraffic.commission._types import Id
 from privtraffic.commission.store import (
-    BalanceColumns,
-    BalanceRow,
     StoredEvent,
     _duplicate_key,
     _read_events,
     _snapshot_parts,
     _sql_schema,
+    _SQLStore,
     _SQLWriter,
-    balance_columns,
-    merge_balances,
 )
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
@@ -71,7 +67,7 @@ class _Writer(_SQLWriter):
             raise _duplicate_key(self.name, exc) from None
 
 
-class PostgresLedgerStore:
+class PostgresLedgerStore(_SQLStore):
     """A ledger store in a PostgreSQL database (``psycopg`` 3, the ``postgres`` extra).
 
     Each :meth:`~privtraffic.commission.Ledger.record` is one transaction (READ COMMITTED)
@@ -222,31 +218,6 @@ class PostgresLedgerStore:
             if found is None:
                 raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
         return found
-
-    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances (``only``: of that one distributor) if they include the last
-        event, else ``None``.
-
-        Examples
-        --------
-        >>> PostgresLedgerStore("host=/nowhere connect_timeout=1").snapshot()
-        Traceback (most recent call last):
-        ...
-        privtraffic.errors.LedgerStoreError: PostgreSQL ledger store ('default'): could not connect: ...
-        """  # noqa: E501
-        return merge_balances(*self._parts(), only)
-
-    def snapshot_columns(self, only: Id | None = None) -> tuple[int, BalanceColumns] | None:
-        """:meth:`snapshot` column by column (:func:`~privtraffic.commission.store.balance_columns`).
-
-        Examples
-        --------
-        >>> PostgresLedgerStore("host=/nowhere connect_timeout=1").snapshot_columns()
-        Traceback (most recent call last):
-        ...
-        privtraffic.errors.LedgerStoreError: PostgreSQL ledger store ('default'): could not connect: ...
-        """  # noqa: E501
-        return balance_columns(*self._parts(), only)
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:

@@ -23,18 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from privtraffic.commission._types import Id
 from privtraffic.commission.store import (
-    BalanceColumns,
-    BalanceRow,
     StoredEvent,
     _duplicate_key,
     _read_events,
     _snapshot_parts,
     _sql_schema,
+    _SQLStore,
     _SQLWriter,
-    balance_columns,
-    merge_balances,
 )
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
@@ -58,7 +54,7 @@ class _Writer(_SQLWriter):
             raise _duplicate_key(self.name, exc) from None
 
 
-class SQLiteLedgerStore:
+class SQLiteLedgerStore(_SQLStore):
     """A ledger store in one SQLite file: the embedded default (standard library ``sqlite3``).
 
     The file is in WAL mode, so readers never wait for the writer; every
@@ -232,33 +228,6 @@ class SQLiteLedgerStore:
                 f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
             )
         return found
-
-    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances (``only``: of that one distributor) if they include the last
-        event, else ``None``.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.snapshot()
-        (0, [])
-        """
-        return merge_balances(*self._parts(), only)
-
-    def snapshot_columns(self, only: Id | None = None) -> tuple[int, BalanceColumns] | None:
-        """:meth:`snapshot` column by column (:func:`~privtraffic.commission.store.balance_columns`).
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.snapshot_columns()
-        (0, ([], (), (), (), ()))
-        """  # noqa: E501
-        return balance_columns(*self._parts(), only)
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
