@@ -304,11 +304,14 @@ class _SQLStore:
         Examples
         --------
         >>> import tempfile, pathlib
-        >>> from privtraffic.commission import SQLiteLedgerStore
-        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.snapshot()
-        (0, [])
+        >>> from privtraffic.commission import (CommissionPlan, DistributorNetwork, Ledger,
+        ...     OrderPlaced, SQLiteLedgerStore)
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "kept.sqlite")
+        >>> _ = Ledger(CommissionPlan(level_rates=("0.1",)),
+        ...            DistributorNetwork.from_edges([], [], users=["kol", "amy"]),
+        ...            store=store).record(OrderPlaced("o1", "2025-03-01", "10.00", "kol"))
+        >>> store.snapshot(), store.snapshot(only="amy")
+        ((1, [('kol', 100, 0, 0, 0)]), (1, []))
         """
         return merge_balances(*self._parts(), only)
 
@@ -319,10 +322,11 @@ class _SQLStore:
         Examples
         --------
         >>> import tempfile, pathlib
-        >>> from privtraffic.commission import SQLiteLedgerStore
-        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.snapshot_columns()
+        >>> from privtraffic.commission import CommissionPlan, Ledger, SQLiteLedgerStore
+        >>> where = pathlib.Path(tempfile.mkdtemp()) / "columns.sqlite"
+        >>> Ledger(CommissionPlan(level_rates=("0.1",)), store=SQLiteLedgerStore(where)).events
+        ()
+        >>> SQLiteLedgerStore(where).snapshot_columns()
         (0, ([], (), (), (), ()))
         """
         return balance_columns(*self._parts(), only)
@@ -449,6 +453,27 @@ def _read_events(conn: Any, name: str, after: int, placeholder: str) -> list[Sto
             (name, after),
         )
     ]
+
+
+def _open_ledger(
+    conn: Any, name: str, header: str | None, schema: Sequence[str], placeholder: str
+) -> str | None:
+    """Create the tables if missing, and the ledger ``name`` with ``header`` if there is none
+    (in the caller's transaction); the stored header (``None``: no ledger and no header)."""
+    for statement in schema:
+        conn.execute(statement)
+    row = conn.execute(
+        f"SELECT header FROM privtraffic_ledger WHERE name = {placeholder}", (name,)
+    ).fetchone()
+    if row is not None:
+        return str(row[0])
+    if header is None:
+        return None
+    conn.execute(
+        f"INSERT INTO privtraffic_ledger (name, header) VALUES ({placeholder}, {placeholder})",
+        (name, header),
+    )
+    return header
 
 
 def _snapshot_parts(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from privtraffic.commission.store import (
     StoredEvent,
     _duplicate_key,
+    _open_ledger,
     _read_events,
     _snapshot_parts,
     _sql_schema,
@@ -180,20 +181,10 @@ class PostgresLedgerStore(_SQLStore):
         """  # noqa: E501
         with self._transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            row = conn.execute(
-                "SELECT header FROM privtraffic_ledger WHERE name = %s", (self.name,)
-            ).fetchone()
-            if row is not None:
-                return str(row[0])
-            if header is None:
+            stored = _open_ledger(conn, self.name, header, _SCHEMA, "%s")
+            if stored is None:
                 raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-            conn.execute(
-                "INSERT INTO privtraffic_ledger (name, header) VALUES (%s, %s)",
-                (self.name, header),
-            )
-            return header
+            return stored
 
     def read(self, after: int) -> list[StoredEvent]:
         """Events after ``after``, in order (one statement: one consistent read).

@@ -26,6 +26,7 @@ from pathlib import Path
 from privtraffic.commission.store import (
     StoredEvent,
     _duplicate_key,
+    _open_ledger,
     _read_events,
     _snapshot_parts,
     _sql_schema,
@@ -188,21 +189,12 @@ class SQLiteLedgerStore(_SQLStore):
         ('{"plan": 1}', '{"plan": 1}')
         """
         with self._transaction("BEGIN IMMEDIATE") as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            row = conn.execute(
-                "SELECT header FROM privtraffic_ledger WHERE name = ?", (self.name,)
-            ).fetchone()
-            if row is not None:
-                return str(row[0])
-            if header is None:
+            stored = _open_ledger(conn, self.name, header, _SCHEMA, "?")
+            if stored is None:
                 raise InvalidInputError(
                     f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
                 )
-            conn.execute(
-                "INSERT INTO privtraffic_ledger (name, header) VALUES (?, ?)", (self.name, header)
-            )
-            return header
+            return stored
 
     def read(self, after: int) -> list[StoredEvent]:
         """Events after ``after``, in order (one consistent read).
