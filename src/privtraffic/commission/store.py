@@ -343,6 +343,14 @@ class _SQLWriter:
     def __init__(self, conn: Any, name: str) -> None:
         self.conn = conn
         self.name = name
+        self._size: tuple[int, int, int, int] | None = None  # the snapshot's, until written
+
+    def _snapshot_size(self) -> tuple[int, int, int, int]:
+        """:func:`_snapshot_parts_size`, read once per transaction (only :meth:`put_balances`
+        changes it, and the ledger's write lock keeps other writers out)."""
+        if self._size is None:
+            self._size = _snapshot_parts_size(self.conn, self.name, self.placeholder)
+        return self._size
 
     def _sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
@@ -351,10 +359,10 @@ class _SQLWriter:
         return _read_events(self.conn, self.name, after, self.placeholder)
 
     def snapshot_seq(self) -> int:
-        return _snapshot_parts_size(self.conn, self.name, self.placeholder)[0]
+        return self._snapshot_size()[0]
 
     def snapshot_size(self) -> tuple[int, int, int]:
-        _, base, changes, parts = _snapshot_parts_size(self.conn, self.name, self.placeholder)
+        _, base, changes, parts = self._snapshot_size()
         return base, changes, parts
 
     def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
@@ -389,7 +397,8 @@ class _SQLWriter:
             )
             part = 0
         else:
-            part = _snapshot_parts_size(self.conn, name, self.placeholder)[3] + 1
+            part = self._snapshot_size()[3] + 1
+        self._size = None
         self.conn.execute(
             self._sql(
                 "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
