@@ -258,18 +258,24 @@ class _Registry:
                 f"{np.datetime64(since, 's')}, after {at}"
             )
 
+    def amount(self, value: Decimal, what: str) -> Decimal:
+        """``value`` (an event's amount, >= 0) at the currency's precision: the quick test
+        (it has no more places than the currency), else the full check, which raises naming
+        ``what`` (or passes a value too long for the quick test)."""
+        try:
+            exact = value.quantize(self.unit)
+            if exact == value:
+                return exact
+        except ArithmeticError:  # beyond the context's precision
+            pass
+        return _amount_of(what, value, self.plan.currency)
+
     def check(self, event: LedgerEvent, t: int) -> None:
         """Refuse the event (at ``t`` seconds) if it breaks a rule; otherwise change nothing."""
-        currency = self.plan.currency
         kind = type(event)
         if kind is OrderPlaced:
             placed = cast(OrderPlaced, event)
-            try:
-                exact = placed.amount.quantize(self.unit) == placed.amount
-            except ArithmeticError:  # beyond the context's precision
-                exact = False
-            if not exact:  # refused (or too long for the quick test): the full check
-                _amount_of(f"order {placed.order_id!r}", placed.amount, currency)
+            self.amount(placed.amount, f"order {placed.order_id!r}")
             who = placed.sharer
             if who is not None:
                 since = self.joined.get(who, _ABSENT) if type(who) is self.kind else _ABSENT
@@ -285,8 +291,8 @@ class _Registry:
         elif isinstance(event, Refund):
             what = f"refund {event.refund_id!r}"
             order = self.order(event, what)
-            amount = _amount_of(what, event.amount, currency)
-            whole = _amount_of(f"order {order.order_id!r}", order.amount, currency)
+            amount = self.amount(event.amount, what)
+            whole = self.amount(order.amount, f"order {order.order_id!r}")
             left = whole - self.refunded.get(order.order_id, Decimal(0))
             if amount > left:
                 raise InvalidInputError(
@@ -297,7 +303,7 @@ class _Registry:
             what = f"payout {event.payout_id!r}"
             self.member(event.distributor, event.at, "distributor", what)
             if event.amount is not None:
-                _amount_of(what, event.amount, currency)
+                self.amount(event.amount, what)
         elif isinstance(event, DistributorJoined):
             what = f"joining of distributor {event.distributor!r}"
             self._kind_of(event.distributor, "distributor", what)
