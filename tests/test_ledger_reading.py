@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ledger_worker import NET, PLAN, order_events
 from privtraffic.commission import Balances, Ledger, OrderPlaced, Refund, SQLiteLedgerStore
-from privtraffic.commission.ledger import _GC_PAUSE_MIN
+from privtraffic.commission._collector import GC_PAUSE_MIN
 from privtraffic.commission.store import balance_columns, balances_json, merge_balances
 from privtraffic.errors import InvalidInputError
 from privtraffic.money import from_minor_units
@@ -88,8 +88,26 @@ def test_a_new_ledger_reads_the_same_balances_from_the_columns_as_from_the_fold(
     assert dict(got.items()) == dict(folded.items())
 
 
+def test_reading_every_balance_pauses_the_collector_for_many_only(monkeypatch):
+    import privtraffic.commission.statement as statement
+
+    seen = []
+    real = statement.Balance
+
+    def probe(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(statement, "Balance", probe)
+    many = Balances("CNY", list(range(GC_PAUSE_MIN)), *([[0] * GC_PAUSE_MIN] * 4))
+    assert len(list(many.values())) == GC_PAUSE_MIN and gc.isenabled()
+    few = Balances("CNY", [1], [5], [0], [0], [0])
+    assert next(iter(few.values())).pending == decimal.Decimal("0.05") and gc.isenabled()
+    assert seen == [False] * GC_PAUSE_MIN + [True]
+
+
 def test_a_large_call_pauses_the_collector_and_always_restores_it():
-    events = order_events(0, _GC_PAUSE_MIN)  # several events per order: a large call
+    events = order_events(0, GC_PAUSE_MIN)  # several events per order: a large call
     seen = []
     ledger = Ledger(PLAN, NET)
     original = ledger._book.admit

@@ -49,21 +49,20 @@ Balance('bob': pending 0.00, payable 0.00, paid 20.00, clawback due 10.00 CNY)
 from __future__ import annotations
 
 import bisect
-import gc
 import hashlib
 import json
 import operator
 import threading
 import warnings
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from privtraffic._html import html_table
+from privtraffic.commission._collector import gc_paused as _gc_paused
 from privtraffic.commission._types import Id, TimeLike
 from privtraffic.commission.events import (
     EVENT_TYPES,
@@ -119,43 +118,6 @@ _HEADERS: weakref.WeakKeyDictionary[DistributorNetwork, tuple[CommissionPlan, st
     weakref.WeakKeyDictionary()
 )
 _HEADERS_LOCK = threading.Lock()
-
-#: Fewest events of one call folded with the cyclic garbage collector paused.
-_GC_PAUSE_MIN = 256
-_gc_pauses = 0  # calls inside _gc_paused() that paused the collector
-_gc_lock = threading.Lock()
-
-
-@contextmanager
-def _gc_paused(n_events: int) -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a call folds ``n_events`` events (at
-    least :data:`_GC_PAUSE_MIN`).
-
-    Folding a batch makes several small containers per event (keys, postings, items), none
-    of them garbage until the fold ends; each 700 of them start a collection that walks the
-    young objects, and every tenth of those an older generation, so that on a batch of
-    thousands of events the collector took a quarter of the time, re-reading the same live
-    objects. Paused, it runs at the next allocation after the call, and collects then whatever
-    garbage the call left (cycles included). It is enabled again when the last paused call
-    of any thread ends, however it ends; a collector that was disabled before stays so.
-    """
-    global _gc_pauses
-    if n_events < _GC_PAUSE_MIN:
-        yield
-        return
-    with _gc_lock:
-        paused = _gc_pauses > 0 or gc.isenabled()
-        if paused:
-            _gc_pauses += 1
-            gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            with _gc_lock:
-                _gc_pauses -= 1
-                if _gc_pauses == 0:
-                    gc.enable()
 
 
 def _first(pair: tuple[BusinessKey, LedgerEvent]) -> BusinessKey:
