@@ -471,21 +471,8 @@ def _dated_key(kind: EventKind, who: Id, at: np.datetime64) -> tuple[EventKind, 
 
 
 @attrs.frozen(repr=False, init=False)
-class RightsGranted:
-    """``distributor`` holds distribution rights from ``at`` (for example on qualifying).
-
-    Parameters
-    ----------
-    distributor : int or str
-        Whose rights.
-    at : datetime-like
-        From when.
-
-    Examples
-    --------
-    >>> RightsGranted("bob", "2025-03-01").key
-    ('rights', 'bob', '2025-03-01T00:00:00')
-    """
+class _RightsChange:
+    """What granting and revoking distribution rights share: the fields, the checks, the key."""
 
     distributor: Id
     at: np.datetime64
@@ -503,15 +490,37 @@ class RightsGranted:
         --------
         >>> RightsGranted(1, "2025-03-01T10:00").key
         ('rights', 1, '2025-03-01T10:00:00')
+        >>> RightsRevoked(1, "2025-03-01T10:00").key == RightsGranted(1, "2025-03-01T10:00").key
+        True
         """
         return _dated_key("rights", self.distributor, self.at)
 
     def __repr__(self) -> str:
-        return f"RightsGranted({self.distributor!r}, {self.at})"
+        return f"{type(self).__name__}({self.distributor!r}, {self.at})"
 
 
 @attrs.frozen(repr=False, init=False)
-class RightsRevoked:
+class RightsGranted(_RightsChange):
+    """``distributor`` holds distribution rights from ``at`` (for example on qualifying).
+
+    Parameters
+    ----------
+    distributor : int or str
+        Whose rights.
+    at : datetime-like
+        From when.
+
+    Examples
+    --------
+    >>> RightsGranted("bob", "2025-03-01").key
+    ('rights', 'bob', '2025-03-01T00:00:00')
+    >>> RightsGranted("bob", "2025-03-01")
+    RightsGranted('bob', 2025-03-01T00:00:00)
+    """
+
+
+@attrs.frozen(repr=False, init=False)
+class RightsRevoked(_RightsChange):
     """``distributor`` loses distribution rights from ``at``; their levels are then left unpaid
     or skipped under the plan's ``ineligible_upline`` policy.
 
@@ -527,27 +536,6 @@ class RightsRevoked:
     >>> RightsRevoked("bob", "2025-04-01")
     RightsRevoked('bob', 2025-04-01T00:00:00)
     """
-
-    distributor: Id
-    at: np.datetime64
-
-    def __init__(self, distributor: Id, at: TimeLike) -> None:
-        distributor = _id(distributor, "distributor")
-        self.__attrs_init__(distributor, _instant(at, f"rights of {distributor!r}"))
-
-    @property
-    def key(self) -> tuple[EventKind, Id, str]:
-        """Idempotency key: ``("rights", distributor, at)`` (shared with :class:`RightsGranted`).
-
-        Examples
-        --------
-        >>> RightsRevoked(1, "2025-03-01").key
-        ('rights', 1, '2025-03-01T00:00:00')
-        """
-        return _dated_key("rights", self.distributor, self.at)
-
-    def __repr__(self) -> str:
-        return f"RightsRevoked({self.distributor!r}, {self.at})"
 
 
 @attrs.frozen(repr=False, init=False)
@@ -890,62 +878,67 @@ ROW_KINDS = (
 )
 
 
+#: Each kind of event's row: its ``"event"`` value, and how many of its fields (in the
+#: order of the class's fields) a row must hold; the others may be left out (their default).
+_ROW_FORMS: dict[type, tuple[str, int]] = {
+    OrderPlaced: ("order", 3),
+    OrderSettled: ("settlement", 2),
+    Refund: ("refund", 4),
+    Payout: ("payout", 4),
+    DistributorJoined: ("joined", 3),
+    RightsGranted: ("rights_granted", 2),
+    RightsRevoked: ("rights_revoked", 2),
+    RankChanged: ("rank", 3),
+    CustomerBound: ("binding", 3),
+}
+
+#: Per kind of row: the event class, the fields a row must hold, and the others with their
+#: defaults (passed by name).
+_RowReader: TypeAlias = "tuple[type, tuple[str, ...], tuple[tuple[str, Any], ...]]"
+
+
+def _row_readers() -> dict[str, _RowReader]:
+    out: dict[str, _RowReader] = {}
+    for cls, (kind, needed) in _ROW_FORMS.items():
+        fields = attrs.fields(cls)
+        out[kind] = (
+            cls,
+            tuple(f.name for f in fields[:needed]),
+            tuple(
+                (f.name, None if f.default is attrs.NOTHING else f.default) for f in fields[needed:]
+            ),
+        )
+    assert tuple(out) == ROW_KINDS
+    return out
+
+
+_ROW_READERS = _row_readers()
+
+
+def _row_form(event: object) -> tuple[str, int]:
+    for kind in type(event).__mro__:
+        form = _ROW_FORMS.get(kind)
+        if form is not None:
+            return form
+    raise InvalidInputError(f"not a ledger event: {event!r}")
+
+
 def event_to_row(event: LedgerEvent) -> EventRow:
     """An event as a JSON-ready row; :func:`event_from_row` inverts it exactly.
+
+    The row holds the event's kind under ``"event"``, then its fields in order, timestamps as
+    ISO 8601 and amounts as decimal strings.
 
     Examples
     --------
     >>> event_to_row(Refund("r1", "o1", "2024-05-03", "30.00"))
     {'event': 'refund', 'refund_id': 'r1', 'order_id': 'o1', 'at': '2024-05-03T00:00:00', 'amount': '30.00'}
     """  # noqa: E501
-    if isinstance(event, OrderPlaced):
-        return OrderRow(
-            event="order",
-            order_id=event.order_id,
-            at=str(event.at),
-            amount=str(event.amount),
-            sharer=event.sharer,
-            buyer=event.buyer,
-            category=event.category,
-        )
-    if isinstance(event, OrderSettled):
-        return SettlementRow(event="settlement", order_id=event.order_id, at=str(event.at))
-    if isinstance(event, Refund):
-        return RefundRow(
-            event="refund",
-            refund_id=event.refund_id,
-            order_id=event.order_id,
-            at=str(event.at),
-            amount=str(event.amount),
-        )
-    if isinstance(event, Payout):
-        return PayoutRow(
-            event="payout",
-            payout_id=event.payout_id,
-            distributor=event.distributor,
-            at=str(event.at),
-            amount=None if event.amount is None else str(event.amount),
-        )
-    if isinstance(event, DistributorJoined):
-        return JoinedRow(
-            event="joined",
-            distributor=event.distributor,
-            upline=event.upline,
-            at=str(event.at),
-            has_rights=event.has_rights,
-            rank=event.rank,
-        )
-    if isinstance(event, RightsGranted):
-        return RightsRow(event="rights_granted", distributor=event.distributor, at=str(event.at))
-    if isinstance(event, RightsRevoked):
-        return RightsRow(event="rights_revoked", distributor=event.distributor, at=str(event.at))
-    if isinstance(event, RankChanged):
-        return RankRow(
-            event="rank", distributor=event.distributor, rank=event.rank, at=str(event.at)
-        )
-    return BindingRow(
-        event="binding", buyer=event.buyer, distributor=event.distributor, at=str(event.at)
-    )
+    row: dict[str, Any] = {"event": _row_form(event)[0]}
+    for field in attrs.fields(type(event)):
+        value = getattr(event, field.name)
+        row[field.name] = str(value) if isinstance(value, (np.datetime64, Decimal)) else value
+    return cast(EventRow, row)
 
 
 def event_from_row(row: EventRow) -> LedgerEvent:
@@ -964,39 +957,13 @@ def event_from_row(row: EventRow) -> LedgerEvent:
     OrderSettled('o1', 2024-05-04T00:00:00)
     """
     kind = row["event"]
-    if kind == "order":
-        o = cast(OrderRow, row)
-        return OrderPlaced(
-            o["order_id"], o["at"], o["amount"], o.get("sharer"), o.get("buyer"), o.get("category")
-        )
-    if kind == "settlement":
-        s = cast(SettlementRow, row)
-        return OrderSettled(s["order_id"], s["at"])
-    if kind == "refund":
-        r = cast(RefundRow, row)
-        return Refund(r["refund_id"], r["order_id"], r["at"], r["amount"])
-    if kind == "payout":
-        p = cast(PayoutRow, row)
-        return Payout(p["payout_id"], p["distributor"], p["at"], p["amount"])
-    if kind == "joined":
-        j = cast(JoinedRow, row)
-        return DistributorJoined(
-            j["distributor"],
-            j["upline"],
-            j["at"],
-            has_rights=j.get("has_rights", True),
-            rank=j.get("rank", 0),
-        )
-    if kind == "rights_granted":
-        g = cast(RightsRow, row)
-        return RightsGranted(g["distributor"], g["at"])
-    if kind == "rights_revoked":
-        v = cast(RightsRow, row)
-        return RightsRevoked(v["distributor"], v["at"])
-    if kind == "rank":
-        k = cast(RankRow, row)
-        return RankChanged(k["distributor"], k["rank"], k["at"])
-    if kind == "binding":
-        n = cast(BindingRow, row)
-        return CustomerBound(n["buyer"], n["distributor"], n["at"])
-    raise InvalidInputError(f"unknown event kind {kind!r}")
+    reader = _ROW_READERS.get(kind)
+    if reader is None:
+        raise InvalidInputError(f"unknown event kind {kind!r}")
+    cls, needed, optional = reader
+    fields = cast("dict[str, Any]", row)
+    event: LedgerEvent = cls(
+        *[fields[name] for name in needed],
+        **{name: fields.get(name, default) for name, default in optional},
+    )
+    return event

@@ -734,15 +734,15 @@ class Fold:
         strict: bool | frozenset[tuple[Any, ...]],
     ) -> None:
         """Fold a run of money events (no network event among them), in business order."""
-        orders: list[tuple[BusinessKey, OrderPlaced]] = []
-        settled: list[tuple[BusinessKey, OrderSettled]] = []
+        orders: list[Any] = []  # (key, OrderPlaced) pairs
+        settled: list[Any] = []  # (key, OrderSettled) pairs
         rest: list[tuple[BusinessKey, LedgerEvent]] = []
         for pair in run:
             kind = type(pair[1])
             if kind is OrderPlaced:
-                orders.append(cast("tuple[BusinessKey, OrderPlaced]", pair))
+                orders.append(pair)
             elif kind is OrderSettled:
-                settled.append(cast("tuple[BusinessKey, OrderSettled]", pair))
+                settled.append(pair)
             else:
                 rest.append(pair)
         if orders:

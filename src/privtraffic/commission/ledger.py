@@ -54,6 +54,7 @@ import json
 import operator
 import threading
 import warnings
+import weakref
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -61,6 +62,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from privtraffic._html import html_table
+from privtraffic.commission._collector import gc_paused as _gc_paused
 from privtraffic.commission._types import Id, TimeLike
 from privtraffic.commission.events import (
     EVENT_TYPES,
@@ -110,6 +112,12 @@ _EVENT_NAMES = ", ".join(t.__name__ for t in EVENT_TYPES)
 _EXACT_TYPES = frozenset(EVENT_TYPES)
 
 _row_text = event_to_json
+
+# The store header of a starting network (and the plan it was last written with).
+_HEADERS: weakref.WeakKeyDictionary[DistributorNetwork, tuple[CommissionPlan, str]] = (
+    weakref.WeakKeyDictionary()
+)
+_HEADERS_LOCK = threading.Lock()
 
 
 def _first(pair: tuple[BusinessKey, LedgerEvent]) -> BusinessKey:
@@ -212,18 +220,24 @@ class _Registry:
                 f"{np.datetime64(since, 's')}, after {at}"
             )
 
+    def amount(self, value: Decimal, what: str) -> Decimal:
+        """``value`` (an event's amount, >= 0) at the currency's precision: the quick test
+        (it has no more places than the currency), else the full check, which raises naming
+        ``what`` (or passes a value too long for the quick test)."""
+        try:
+            exact = value.quantize(self.unit)
+            if exact == value:
+                return exact
+        except ArithmeticError:  # beyond the context's precision
+            pass
+        return _amount_of(what, value, self.plan.currency)
+
     def check(self, event: LedgerEvent, t: int) -> None:
         """Refuse the event (at ``t`` seconds) if it breaks a rule; otherwise change nothing."""
-        currency = self.plan.currency
         kind = type(event)
         if kind is OrderPlaced:
             placed = cast(OrderPlaced, event)
-            try:
-                exact = placed.amount.quantize(self.unit) == placed.amount
-            except ArithmeticError:  # beyond the context's precision
-                exact = False
-            if not exact:  # refused (or too long for the quick test): the full check
-                _amount_of(f"order {placed.order_id!r}", placed.amount, currency)
+            self.amount(placed.amount, f"order {placed.order_id!r}")
             who = placed.sharer
             if who is not None:
                 since = self.joined.get(who, _ABSENT) if type(who) is self.kind else _ABSENT
@@ -239,8 +253,8 @@ class _Registry:
         elif isinstance(event, Refund):
             what = f"refund {event.refund_id!r}"
             order = self.order(event, what)
-            amount = _amount_of(what, event.amount, currency)
-            whole = _amount_of(f"order {order.order_id!r}", order.amount, currency)
+            amount = self.amount(event.amount, what)
+            whole = self.amount(order.amount, f"order {order.order_id!r}")
             left = whole - self.refunded.get(order.order_id, Decimal(0))
             if amount > left:
                 raise InvalidInputError(
@@ -251,7 +265,7 @@ class _Registry:
             what = f"payout {event.payout_id!r}"
             self.member(event.distributor, event.at, "distributor", what)
             if event.amount is not None:
-                _amount_of(what, event.amount, currency)
+                self.amount(event.amount, what)
         elif isinstance(event, DistributorJoined):
             what = f"joining of distributor {event.distributor!r}"
             self._kind_of(event.distributor, "distributor", what)
@@ -384,22 +398,19 @@ class _Book:
         else:
             segments = _segments(new, keys)
         done: list[LedgerEvent] = []  # folded by earlier parts of this call
-        position: dict[int, int] = {}  # id of a new event -> its place in `new`
+        start = 0  # where the segment starts in `new` (the segments cut it in order)
         refolded = False
         try:
             for segment in segments:
                 self._fold(sorted(segment, key=_first), strict)
                 refolded |= self.refolded
-                if not self.fold.resolved and len(segments) == 1:
-                    break
-                for key, event in segment:
-                    paid = self._resolve(key, event)
-                    if paid is not event:  # "all payable": keep the cash it paid
-                        if not position:
-                            position = {id(e): i for i, e in enumerate(new)}
-                        new[position[id(event)]] = paid
-                    if len(segments) > 1:
-                        done.append(paid)
+                if self.fold.resolved:  # payouts of "all payable": keep the cash each paid
+                    for i, (key, event) in enumerate(segment, start=start):
+                        if isinstance(event, Payout):
+                            new[i] = self._resolve(key, event)
+                if len(segments) > 1:
+                    done.extend(new[start : start + len(segment)])
+                start += len(segment)
         except BaseException:
             if done:
                 self._unfold(done)
@@ -592,11 +603,21 @@ class Ledger:
                 )
 
     def _header_text(self) -> str:
-        return json.dumps(
-            {"plan": self._plan.to_dict(), "network": self._network.to_dict()},
+        """The plan and starting network as the store keeps them (made once per network and
+        plan: both are frozen, and a large network takes milliseconds to write)."""
+        network, plan = self._network, self._plan
+        with _HEADERS_LOCK:
+            cached = _HEADERS.get(network)
+        if cached is not None and cached[0] is plan:
+            return cached[1]
+        text = json.dumps(
+            {"plan": plan.to_dict(), "network": network.to_dict()},
             sort_keys=True,
             ensure_ascii=False,
         )
+        with _HEADERS_LOCK:
+            _HEADERS[network] = (plan, text)
+        return text
 
     @classmethod
     def open(cls, store: LedgerStore) -> Self:
@@ -659,8 +680,9 @@ class Ledger:
     def _fold_rows(self, rows: Sequence[tuple[int, str]]) -> _Book:
         book = self._book if self._book is not None else _Book(self._plan, self._network)
         if rows:
-            events = [event_from_row(json.loads(text)) for _, text in rows]
-            book.admit(events, strict=False)
+            with _gc_paused(len(rows)):
+                events = [event_from_row(json.loads(text)) for _, text in rows]
+                book.admit(events, strict=False)
             self._seen = rows[-1][0]
         self._book = book
         return book
@@ -746,7 +768,7 @@ class Ledger:
         ...
         privtraffic.errors.InvalidInputError: refund 'r1' of order 'o1' is larger than what remains of the order (12.00 > 10.00 remaining of 10.00)
         """  # noqa: E501
-        with self._lock:
+        with self._lock, _gc_paused(len(events)):
             if self._store is None:
                 assert self._book is not None
                 self._book.admit(events)
@@ -792,38 +814,55 @@ class Ledger:
             replace = (
                 changes + len(dirty) > 2 * base + 4096
                 or parts >= 256
-                or any(w not in totals for w in dirty)  # an account that is gone
+                or not dirty <= totals.keys()  # an account that is gone
             )
-        due = fold.due_unpaid
-        ids = list(totals if replace else dirty)
+        due = fold.due_unpaid.get
+        if replace:  # a base in id order, so that reading it back needs no sort
+            try:
+                ids = sorted(totals)
+            except TypeError:
+                ids = sorted(totals, key=id_key)
+        else:
+            ids = list(dirty)
         amounts: list[int] = []
         add = amounts.extend
-        for who in ids:  # fold.final(who), four at a time
-            t = totals[who]
-            m = due.get(who, 0)
+        for who, t in zip(ids, map(totals.__getitem__, ids), strict=True):
+            m = due(who, 0)  # fold.final(who), four at a time
             add((t[0] - m, t[1] + m, t[2], t[3]))
         tx.put_balances(seq, ids, amounts, replace=replace)
         dirty.clear()
 
     def _read_snapshot(self, only: Id | None = None) -> Balances | None:
-        if self._store is None or self._book is not None or not self._store.snapshots:
+        store = self._store
+        if store is None or self._book is not None or not store.snapshots:
             return None
-        found = self._store.snapshot(only)
-        if found is None:
-            return None
-        _, rows = found
+        columns = getattr(store, "snapshot_columns", None)  # optional in LedgerStore
+        if columns is not None:
+            found = columns(only)
+            if found is None:
+                return None
+            ids, pending, payable, clawback, paid = found[1]
+        else:
+            rows_found = store.snapshot(only)
+            if rows_found is None:
+                return None
+            ids, pending, payable, clawback, paid = tuple(zip(*rows_found[1], strict=True)) or (
+                (),
+                (),
+                (),
+                (),
+                (),
+            )
         try:
-            rows.sort()  # by id: one kind of id, each once (the amounts never compared)
+            order = sorted(range(len(ids)), key=ids.__getitem__)  # one kind of id: the fast way
         except TypeError:
-            rows.sort(key=lambda r: id_key(r[0]))
-        return Balances(
-            self.plan.currency,
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [r[2] for r in rows],
-            [r[4] for r in rows],
-            [r[3] for r in rows],
-        )
+            order = sorted(range(len(ids)), key=lambda i: id_key(ids[i]))
+        if len(order) > 1 and any(map(operator.gt, order, order[1:])):
+            pick = operator.itemgetter(*order)
+            ids, pending, payable, clawback, paid = (
+                pick(c) for c in (ids, pending, payable, clawback, paid)
+            )
+        return Balances(self.plan.currency, ids, pending, payable, paid, clawback)
 
     def _balances(self, sums: dict[Id, tuple[int, int, int, int]]) -> Balances:
         """:class:`Balances` of ``(pending, payable, clawback, paid)`` minor units by id."""
@@ -1180,7 +1219,7 @@ class Ledger:
             ) from None
         ledger = cls(plan, network, store=store)
         lines = [number for number, _ in numbered]
-        with ledger._lock:
+        with ledger._lock, _gc_paused(len(events)):
             if store is None:
                 assert ledger._book is not None
                 _admit(ledger._book, events, strict=False, lines=lines)

@@ -14,14 +14,20 @@ Decimal('3.00')
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import decimal
+from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from decimal import Decimal
 
 import attrs
 
 from privtraffic._html import html_table
+from privtraffic.commission._collector import gc_paused
 from privtraffic.commission._types import Id
-from privtraffic.money import format_amount, from_minor_units
+from privtraffic.money import format_amount, minor_exponent
+
+# Moving the decimal point of an integer is exact in a context this wide, whatever the
+# caller's context is.
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 __all__ = ["Balance", "Balances", "Statement"]
 
@@ -121,10 +127,12 @@ class Balances(Mapping[Id, Balance]):
     """
 
     __slots__ = (
+        "_all",
         "_built",
         "_clawback",
         "_currency",
         "_decimals",
+        "_exponent",
         "_ids",
         "_paid",
         "_payable",
@@ -160,7 +168,9 @@ class Balances(Mapping[Id, Balance]):
                 )
         self._where: dict[Id, int] | None = None
         self._built: dict[Id, Balance] = {}
+        self._all: tuple[Balance, ...] | None = None
         self._decimals: dict[int, Decimal] = {}
+        self._exponent = -minor_exponent(currency)
 
     @property
     def currency(self) -> str:
@@ -199,12 +209,57 @@ class Balances(Mapping[Id, Balance]):
         return found
 
     def _money(self, units: int) -> Decimal:
-        """``units`` as an amount (:func:`~privtraffic.money.from_minor_units`), each value
-        made once (most accounts share a few: zero above all)."""
+        """``units`` as an amount, exactly :func:`~privtraffic.money.from_minor_units`
+        (``Decimal(units)`` with the point moved, in an exact context), each value made once
+        (most accounts share a few: zero above all)."""
         found = self._decimals.get(units)
         if found is None:
-            found = self._decimals[units] = from_minor_units(units, self._currency)
+            found = Decimal(int(units)).scaleb(self._exponent, _EXACT)
+            self._decimals[units] = found
         return found
+
+    def _every(self) -> tuple[Balance, ...]:
+        """Every :class:`Balance`, in order, built in one pass (and kept)."""
+        every = self._all
+        if every is None:
+            decimals, exponent = self._decimals, self._exponent
+            columns = (self._pending, self._payable, self._paid, self._clawback)
+            for column in columns:
+                for units in set(column).difference(decimals):
+                    decimals[units] = Decimal(int(units)).scaleb(exponent, _EXACT)
+            pending, payable, paid, clawback = (list(map(decimals.__getitem__, c)) for c in columns)
+            currency, built = self._currency, self._built
+            with gc_paused(len(self._ids)):  # none of them garbage: nothing to look for
+                every = self._all = tuple(
+                    [
+                        built.get(who) or Balance(who, currency, p, q, d, c)
+                        for who, p, q, d, c in zip(
+                            self._ids, pending, payable, paid, clawback, strict=True
+                        )
+                    ]
+                )
+            built.update(zip(self._ids, every, strict=True))
+        return every
+
+    def values(self) -> ValuesView[Balance]:
+        """The balances, in order (each built once, all in one pass when first iterated).
+
+        Examples
+        --------
+        >>> [b.payable for b in Balances("CNY", [1, 2], [0, 0], [5, 7], [0, 0], [0, 0]).values()]
+        [Decimal('0.05'), Decimal('0.07')]
+        """
+        return _Values(self)
+
+    def items(self) -> ItemsView[Id, Balance]:
+        """``(distributor, balance)`` pairs, in order (see :meth:`values`).
+
+        Examples
+        --------
+        >>> dict(Balances("CNY", ["amy"], [100], [0], [0], [0]).items())["amy"].pending
+        Decimal('1.00')
+        """
+        return _Items(self)
 
     def __contains__(self, distributor: object) -> bool:
         try:
@@ -235,6 +290,21 @@ class Balances(Mapping[Id, Balance]):
         shown = ", ".join(f"{who!r}: {self[who]!r}" for who in self._ids[:8])
         more = f", ... {len(self) - 8} more" if len(self) > 8 else ""
         return f"Balances({{{shown}{more}}})"
+
+
+class _Values(ValuesView[Balance]):
+    _mapping: Balances
+
+    def __iter__(self) -> Iterator[Balance]:
+        return iter(self._mapping._every())
+
+
+class _Items(ItemsView[Id, Balance]):
+    _mapping: Balances
+
+    def __iter__(self) -> Iterator[tuple[Id, Balance]]:
+        balances = self._mapping
+        return zip(balances._ids, balances._every(), strict=True)
 
 
 @attrs.frozen(repr=False)

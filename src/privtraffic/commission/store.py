@@ -35,15 +35,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol, TypeAlias, runtime_checkable
+from operator import itemgetter
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from privtraffic.commission._types import Id
+from privtraffic.errors import LedgerStoreError
 
 __all__ = [
+    "BalanceColumns",
     "BalanceRow",
     "LedgerStore",
     "LedgerWriter",
     "StoredEvent",
+    "balance_columns",
     "balances_json",
     "merge_balances",
 ]
@@ -54,6 +58,12 @@ StoredEvent: TypeAlias = "tuple[int, str]"
 #: One distributor's snapshot: the id, then pending, payable, clawback and paid in minor
 #: units.
 BalanceRow: TypeAlias = "tuple[Id, int, int, int, int]"
+
+#: A snapshot column by column: the ids, then pending, payable, clawback and paid in minor
+#: units, aligned with the ids.
+BalanceColumns: TypeAlias = (
+    "tuple[Sequence[Id], Sequence[int], Sequence[int], Sequence[int], Sequence[int]]"
+)
 
 
 @runtime_checkable
@@ -231,8 +241,28 @@ def merge_balances(
     >>> merge_balances(5, [(5, base)], only=2)
     (5, [(2, 5, 0, 0, 0)])
     """
+    found = balance_columns(head, parts, only)
+    if found is None:
+        return None
+    return head, list(zip(*found[1], strict=True))
+
+
+def balance_columns(
+    head: int, parts: Sequence[tuple[int, str]], only: Id | None = None
+) -> tuple[int, BalanceColumns] | None:
+    """:func:`merge_balances` column by column: the ids (in the order they were first
+    stored) and one sequence per bucket, without a tuple per distributor.
+
+    Examples
+    --------
+    >>> base = balances_json(["amy", 2], [1, 0, 0, 0, 5, 0, 0, 0])
+    >>> balance_columns(7, [(5, base), (7, balances_json([2], [0, 5, 0, 0]))])
+    (7, (['amy', 2], (1, 0), (0, 5), (0, 0), (0, 0)))
+    >>> balance_columns(0, [])
+    (0, ([], (), (), (), ()))
+    """
     if not parts:
-        return (0, []) if head == 0 else None
+        return (0, ([], (), (), (), ())) if head == 0 else None
     if parts[-1][0] != head:
         return None
     where: dict[Id, int] = {}  # id -> its latest row in `amounts`
@@ -244,8 +274,230 @@ def merge_balances(
         amounts += part
     if only is not None:
         if only not in where:
-            return head, []
-        i = 4 * where[only]
-        return head, [(only, amounts[i], amounts[i + 1], amounts[i + 2], amounts[i + 3])]
-    a = amounts
-    return head, [(w, a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3]) for w, i in where.items()]
+            return head, ([], (), (), (), ())
+        where = {only: where[only]}
+    ids = list(where)
+    rows = list(where.values())
+    if len(parts) == 1 and only is None:  # the base alone: every row, in order
+        return head, (ids, *(tuple(amounts[k::4]) for k in range(4)))  # type: ignore[return-value]
+    if not rows:
+        return head, ([], (), (), (), ())
+    pick = itemgetter(*rows)
+    columns = [pick(amounts[k::4]) for k in range(4)]
+    if len(rows) == 1:  # itemgetter of one index gives the item, not a tuple
+        columns = [(c,) for c in columns]
+    return head, (ids, *columns)
+
+
+class _SQLStore:
+    """What the stores whose database speaks SQL share above their connections: reading the
+    snapshot. A store adds ``_parts()``, the ledger's last event and its snapshot parts read
+    in one transaction (:func:`_snapshot_parts`)."""
+
+    def _parts(self) -> tuple[int, list[tuple[int, str]]]:
+        raise NotImplementedError  # pragma: no cover - each store reads its own way
+
+    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
+        """The stored balances (``only``: of that one distributor) if they include the last
+        event, else ``None`` (:func:`merge_balances`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from privtraffic.commission import (CommissionPlan, DistributorNetwork, Ledger,
+        ...     OrderPlaced, SQLiteLedgerStore)
+        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "kept.sqlite")
+        >>> _ = Ledger(CommissionPlan(level_rates=("0.1",)),
+        ...            DistributorNetwork.from_edges([], [], users=["kol", "amy"]),
+        ...            store=store).record(OrderPlaced("o1", "2025-03-01", "10.00", "kol"))
+        >>> store.snapshot(), store.snapshot(only="amy")
+        ((1, [('kol', 100, 0, 0, 0)]), (1, []))
+        """
+        return merge_balances(*self._parts(), only)
+
+    def snapshot_columns(self, only: Id | None = None) -> tuple[int, BalanceColumns] | None:
+        """:meth:`snapshot` column by column (:func:`balance_columns`), which is how
+        :meth:`~privtraffic.commission.Ledger.balances` reads it.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from privtraffic.commission import CommissionPlan, Ledger, SQLiteLedgerStore
+        >>> where = pathlib.Path(tempfile.mkdtemp()) / "columns.sqlite"
+        >>> Ledger(CommissionPlan(level_rates=("0.1",)), store=SQLiteLedgerStore(where)).events
+        ()
+        >>> SQLiteLedgerStore(where).snapshot_columns()
+        (0, ([], (), (), (), ()))
+        """
+        return balance_columns(*self._parts(), only)
+
+
+class _SQLWriter:
+    """The write transaction of a store whose database speaks SQL (SQLite, PostgreSQL): the
+    statements both stores run, written once with ``?`` for a parameter (``placeholder``
+    replaces it). A store's writer adds :meth:`_insert`, how many events go in at once.
+    """
+
+    placeholder = "?"
+
+    def __init__(self, conn: Any, name: str) -> None:
+        self.conn = conn
+        self.name = name
+        self._size: tuple[int, int, int, int] | None = None  # the snapshot's, until written
+
+    def _snapshot_size(self) -> tuple[int, int, int, int]:
+        """:func:`_snapshot_parts_size`, read once per transaction (only :meth:`put_balances`
+        changes it, and the ledger's write lock keeps other writers out)."""
+        if self._size is None:
+            self._size = _snapshot_parts_size(self.conn, self.name, self.placeholder)
+        return self._size
+
+    def _sql(self, text: str) -> str:
+        return text if self.placeholder == "?" else text.replace("?", self.placeholder)
+
+    def read(self, after: int) -> list[StoredEvent]:
+        return _read_events(self.conn, self.name, after, self.placeholder)
+
+    def snapshot_seq(self) -> int:
+        return self._snapshot_size()[0]
+
+    def snapshot_size(self) -> tuple[int, int, int]:
+        _, base, changes, parts = self._snapshot_size()
+        return base, changes, parts
+
+    def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
+        name = self.name
+        last = after + len(rows)
+        moved = self.conn.execute(
+            self._sql("UPDATE privtraffic_ledger SET head = ? WHERE name = ? AND head = ?"),
+            (last, name, after),
+        ).rowcount
+        if moved != 1:
+            raise LedgerStoreError(
+                f"ledger {name!r}: the last stored event is not {after}: another writer "
+                "appended without the ledger's write lock"
+            )
+        self._insert([(name, after + i, key, row) for i, (key, row) in enumerate(rows, start=1)])
+        return last
+
+    def _insert(self, rows: list[tuple[str, int, str, str]]) -> None:
+        """Insert ``(name, seq, key, row)`` rows into ``privtraffic_ledger_event``; a key
+        already stored is a :class:`~privtraffic.errors.LedgerStoreError`
+        (:func:`_duplicate_key`)."""
+        raise NotImplementedError  # pragma: no cover - each store's writer has its own
+
+    def put_balances(
+        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
+    ) -> None:
+        name = self.name
+        body = balances_json(ids, amounts)
+        if replace:
+            self.conn.execute(
+                self._sql("DELETE FROM privtraffic_ledger_snapshot WHERE name = ?"), (name,)
+            )
+            part = 0
+        else:
+            part = self._snapshot_size()[3] + 1
+        self._size = None
+        self.conn.execute(
+            self._sql(
+                "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
+                "VALUES (?, ?, ?, ?, ?)"
+            ),
+            (name, part, seq, len(ids), body),
+        )
+
+
+def _duplicate_key(name: str, exc: Exception) -> LedgerStoreError:
+    return LedgerStoreError(
+        f"ledger {name!r}: an event key is already stored ({exc}): another writer "
+        "appended without the ledger's write lock"
+    )
+
+
+def _sql_schema(integer: str) -> tuple[str, ...]:
+    """The tables of an SQL store (``integer``: the database's type for event numbers)."""
+    return (
+        f"""CREATE TABLE IF NOT EXISTS privtraffic_ledger (
+        name TEXT PRIMARY KEY,
+        header TEXT NOT NULL,
+        head {integer} NOT NULL DEFAULT 0,
+        snapshot_seq {integer} NOT NULL DEFAULT 0)""",
+        f"""CREATE TABLE IF NOT EXISTS privtraffic_ledger_event (
+        name TEXT NOT NULL,
+        seq {integer} NOT NULL,
+        key TEXT NOT NULL,
+        row TEXT NOT NULL,
+        PRIMARY KEY (name, seq),
+        UNIQUE (name, key))""",
+        f"""CREATE TABLE IF NOT EXISTS privtraffic_ledger_snapshot (
+        name TEXT NOT NULL,
+        part {integer} NOT NULL,
+        seq {integer} NOT NULL,
+        n_rows {integer} NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (name, part))""",
+    )
+
+
+def _snapshot_parts_size(conn: Any, name: str, placeholder: str) -> tuple[int, int, int, int]:
+    """The stored balances' last event, rows in the base, rows in the changes since, and the
+    number of the last part."""
+    found = conn.execute(
+        "SELECT max(seq), sum(CASE WHEN part = 0 THEN n_rows ELSE 0 END), "
+        "sum(CASE WHEN part > 0 THEN n_rows ELSE 0 END), max(part) "
+        f"FROM privtraffic_ledger_snapshot WHERE name = {placeholder}",
+        (name,),
+    ).fetchone()
+    seq, base, changes, last = found  # an aggregate always has a row
+    return int(seq or 0), int(base or 0), int(changes or 0), int(last or 0)
+
+
+def _read_events(conn: Any, name: str, after: int, placeholder: str) -> list[StoredEvent]:
+    return [
+        (int(seq), str(row))
+        for seq, row in conn.execute(
+            "SELECT seq, row FROM privtraffic_ledger_event WHERE name = "
+            f"{placeholder} AND seq > {placeholder} ORDER BY seq",
+            (name, after),
+        )
+    ]
+
+
+def _open_ledger(
+    conn: Any, name: str, header: str | None, schema: Sequence[str], placeholder: str
+) -> str | None:
+    """Create the tables if missing, and the ledger ``name`` with ``header`` if there is none
+    (in the caller's transaction); the stored header (``None``: no ledger and no header)."""
+    for statement in schema:
+        conn.execute(statement)
+    row = conn.execute(
+        f"SELECT header FROM privtraffic_ledger WHERE name = {placeholder}", (name,)
+    ).fetchone()
+    if row is not None:
+        return str(row[0])
+    if header is None:
+        return None
+    conn.execute(
+        f"INSERT INTO privtraffic_ledger (name, header) VALUES ({placeholder}, {placeholder})",
+        (name, header),
+    )
+    return header
+
+
+def _snapshot_parts(
+    conn: Any, name: str, placeholder: str
+) -> tuple[int, list[tuple[int, str]]] | None:
+    """The ledger's last event and its snapshot parts, read in the caller's transaction
+    (``None``: the store holds no such ledger)."""
+    found = conn.execute(
+        f"SELECT head FROM privtraffic_ledger WHERE name = {placeholder}", (name,)
+    ).fetchone()
+    if found is None:
+        return None
+    parts = conn.execute(
+        "SELECT seq, body FROM privtraffic_ledger_snapshot WHERE name = "
+        f"{placeholder} ORDER BY part",
+        (name,),
+    ).fetchall()
+    return int(found[0]), [(int(seq), str(body)) for seq, body in parts]

@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from privtraffic.commission._types import Id
-from privtraffic.commission.store import BalanceRow, StoredEvent, balances_json, merge_balances
+from privtraffic.commission.store import (
+    StoredEvent,
+    _duplicate_key,
+    _open_ledger,
+    _read_events,
+    _snapshot_parts,
+    _sql_schema,
+    _SQLStore,
+    _SQLWriter,
+)
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 if TYPE_CHECKING:
@@ -26,27 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresLedgerStore"]
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger (
-        name TEXT PRIMARY KEY,
-        header TEXT NOT NULL,
-        head BIGINT NOT NULL DEFAULT 0,
-        snapshot_seq BIGINT NOT NULL DEFAULT 0)""",
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_event (
-        name TEXT NOT NULL,
-        seq BIGINT NOT NULL,
-        key TEXT NOT NULL,
-        row TEXT NOT NULL,
-        PRIMARY KEY (name, seq),
-        UNIQUE (name, key))""",
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_snapshot (
-        name TEXT NOT NULL,
-        part BIGINT NOT NULL,
-        seq BIGINT NOT NULL,
-        n_rows BIGINT NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (name, part))""",
-)
+_SCHEMA = _sql_schema("BIGINT")
 
 # One advisory lock key serialises creating the tables (CREATE TABLE IF NOT EXISTS races).
 _SCHEMA_LOCK = 0x70726976  # "priv"
@@ -62,90 +50,25 @@ def _psycopg() -> Any:
     return psycopg
 
 
-class _Writer:
+class _Writer(_SQLWriter):
     """The write transaction of :meth:`PostgresLedgerStore.writing`."""
 
-    def __init__(self, conn: psycopg.Connection[Any], name: str) -> None:
-        self.conn = conn
-        self.name = name
+    placeholder = "%s"
 
-    def read(self, after: int) -> list[StoredEvent]:
-        return _read(self.conn, self.name, after)
-
-    def snapshot_seq(self) -> int:
-        return _parts(self.conn, self.name)[0]
-
-    def snapshot_size(self) -> tuple[int, int, int]:
-        _, base, changes, parts = _parts(self.conn, self.name)
-        return base, changes, parts
-
-    def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
+    def _insert(self, rows: list[tuple[str, int, str, str]]) -> None:
         psycopg = _psycopg()
-        name = self.name
-        last = after + len(rows)
-        cur = self.conn.execute(
-            "UPDATE privtraffic_ledger SET head = %s WHERE name = %s AND head = %s",
-            (last, name, after),
-        )
-        if cur.rowcount != 1:
-            raise LedgerStoreError(
-                f"ledger {name!r}: the last stored event is not {after}: another writer "
-                "appended without the ledger's write lock"
-            )
         try:
             with self.conn.cursor() as cursor:
                 with cursor.copy(
                     "COPY privtraffic_ledger_event (name, seq, key, row) FROM STDIN"
                 ) as copy:
-                    for i, (key, row) in enumerate(rows, start=1):
-                        copy.write_row((name, after + i, key, row))
+                    for row in rows:
+                        copy.write_row(row)
         except psycopg.errors.UniqueViolation as exc:
-            raise LedgerStoreError(
-                f"ledger {name!r}: an event key is already stored ({exc}): another writer "
-                "appended without the ledger's write lock"
-            ) from None
-        return last
-
-    def put_balances(
-        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
-    ) -> None:
-        name = self.name
-        body = balances_json(ids, amounts)
-        if replace:
-            self.conn.execute("DELETE FROM privtraffic_ledger_snapshot WHERE name = %s", (name,))
-            part = 0
-        else:
-            part = _parts(self.conn, name)[3] + 1
-        self.conn.execute(
-            "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            (name, part, seq, len(ids), body),
-        )
+            raise _duplicate_key(self.name, exc) from None
 
 
-def _parts(conn: psycopg.Connection[Any], name: str) -> tuple[int, int, int, int]:
-    """The stored balances' last event, rows in the base, rows in the changes since, and the
-    number of the last part."""
-    found = conn.execute(
-        "SELECT max(seq), sum(CASE WHEN part = 0 THEN n_rows ELSE 0 END), "
-        "sum(CASE WHEN part > 0 THEN n_rows ELSE 0 END), max(part) "
-        "FROM privtraffic_ledger_snapshot WHERE name = %s",
-        (name,),
-    ).fetchone()
-    assert found is not None  # an aggregate always has a row
-    seq, base, changes, last = found
-    return int(seq or 0), int(base or 0), int(changes or 0), int(last or 0)
-
-
-def _read(conn: psycopg.Connection[Any], name: str, after: int) -> list[StoredEvent]:
-    cur = conn.execute(
-        "SELECT seq, row FROM privtraffic_ledger_event WHERE name = %s AND seq > %s ORDER BY seq",
-        (name, after),
-    )
-    return [(int(seq), str(row)) for seq, row in cur]
-
-
-class PostgresLedgerStore:
+class PostgresLedgerStore(_SQLStore):
     """A ledger store in a PostgreSQL database (``psycopg`` 3, the ``postgres`` extra).
 
     Each :meth:`~privtraffic.commission.Ledger.record` is one transaction (READ COMMITTED)
@@ -258,20 +181,10 @@ class PostgresLedgerStore:
         """  # noqa: E501
         with self._transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            row = conn.execute(
-                "SELECT header FROM privtraffic_ledger WHERE name = %s", (self.name,)
-            ).fetchone()
-            if row is not None:
-                return str(row[0])
-            if header is None:
+            stored = _open_ledger(conn, self.name, header, _SCHEMA, "%s")
+            if stored is None:
                 raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-            conn.execute(
-                "INSERT INTO privtraffic_ledger (name, header) VALUES (%s, %s)",
-                (self.name, header),
-            )
-            return header
+            return stored
 
     def read(self, after: int) -> list[StoredEvent]:
         """Events after ``after``, in order (one statement: one consistent read).
@@ -285,33 +198,17 @@ class PostgresLedgerStore:
         """  # noqa: E501
         psycopg = _psycopg()
         try:
-            return _read(self._conn(), self.name, after)
+            return _read_events(self._conn(), self.name, after, "%s")
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
-    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances (``only``: of that one distributor) if they include the last
-        event, else ``None``.
-
-        Examples
-        --------
-        >>> PostgresLedgerStore("host=/nowhere connect_timeout=1").snapshot()
-        Traceback (most recent call last):
-        ...
-        privtraffic.errors.LedgerStoreError: PostgreSQL ledger store ('default'): could not connect: ...
-        """  # noqa: E501
+    def _parts(self) -> tuple[int, list[tuple[int, str]]]:
         with self._transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = conn.execute(
-                "SELECT head FROM privtraffic_ledger WHERE name = %s", (self.name,)
-            ).fetchone()
+            found = _snapshot_parts(conn, self.name, "%s")
             if found is None:
                 raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-            parts = conn.execute(
-                "SELECT seq, body FROM privtraffic_ledger_snapshot WHERE name = %s ORDER BY part",
-                (self.name,),
-            ).fetchall()
-        return merge_balances(int(found[0]), [(int(q), str(b)) for q, b in parts], only)
+        return found
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:

@@ -19,123 +19,43 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from privtraffic.commission._types import Id
-from privtraffic.commission.store import BalanceRow, StoredEvent, balances_json, merge_balances
+from privtraffic.commission.store import (
+    StoredEvent,
+    _duplicate_key,
+    _open_ledger,
+    _read_events,
+    _snapshot_parts,
+    _sql_schema,
+    _SQLStore,
+    _SQLWriter,
+)
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 __all__ = ["SQLiteLedgerStore"]
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger (
-        name TEXT PRIMARY KEY,
-        header TEXT NOT NULL,
-        head INTEGER NOT NULL DEFAULT 0,
-        snapshot_seq INTEGER NOT NULL DEFAULT 0)""",
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_event (
-        name TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        key TEXT NOT NULL,
-        row TEXT NOT NULL,
-        PRIMARY KEY (name, seq),
-        UNIQUE (name, key))""",
-    """CREATE TABLE IF NOT EXISTS privtraffic_ledger_snapshot (
-        name TEXT NOT NULL,
-        part INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        n_rows INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (name, part))""",
-)
+_SCHEMA = _sql_schema("INTEGER")
 
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 
 
-class _Writer:
+class _Writer(_SQLWriter):
     """The write transaction of :meth:`SQLiteLedgerStore.writing`."""
 
-    def __init__(self, conn: sqlite3.Connection, name: str) -> None:
-        self.conn = conn
-        self.name = name
-
-    def read(self, after: int) -> list[StoredEvent]:
-        return _read(self.conn, self.name, after)
-
-    def snapshot_seq(self) -> int:
-        return _parts(self.conn, self.name)[0]
-
-    def snapshot_size(self) -> tuple[int, int, int]:
-        _, base, changes, parts = _parts(self.conn, self.name)
-        return base, changes, parts
-
-    def append(self, after: int, rows: Sequence[tuple[str, str]]) -> int:
-        name = self.name
-        last = after + len(rows)
-        moved = self.conn.execute(
-            "UPDATE privtraffic_ledger SET head = ? WHERE name = ? AND head = ?",
-            (last, name, after),
-        ).rowcount
-        if moved != 1:
-            raise LedgerStoreError(
-                f"ledger {name!r}: the last stored event is not {after}: another writer "
-                "appended without the ledger's write lock"
-            )
+    def _insert(self, rows: list[tuple[str, int, str, str]]) -> None:
         try:
             self.conn.executemany(
                 "INSERT INTO privtraffic_ledger_event (name, seq, key, row) VALUES (?, ?, ?, ?)",
-                [(name, after + i, key, row) for i, (key, row) in enumerate(rows, start=1)],
+                rows,
             )
         except sqlite3.IntegrityError as exc:
-            raise LedgerStoreError(
-                f"ledger {name!r}: an event key is already stored ({exc}): another writer "
-                "appended without the ledger's write lock"
-            ) from None
-        return last
-
-    def put_balances(
-        self, seq: int, ids: Sequence[Id], amounts: Sequence[int], *, replace: bool
-    ) -> None:
-        name = self.name
-        body = balances_json(ids, amounts)
-        if replace:
-            self.conn.execute("DELETE FROM privtraffic_ledger_snapshot WHERE name = ?", (name,))
-            part = 0
-        else:
-            part = _parts(self.conn, name)[3] + 1
-        self.conn.execute(
-            "INSERT INTO privtraffic_ledger_snapshot (name, part, seq, n_rows, body) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (name, part, seq, len(ids), body),
-        )
+            raise _duplicate_key(self.name, exc) from None
 
 
-def _parts(conn: sqlite3.Connection, name: str) -> tuple[int, int, int, int]:
-    """The stored balances' last event, rows in the base, rows in the changes since, and the
-    number of the last part."""
-    found = conn.execute(
-        "SELECT max(seq), sum(CASE WHEN part = 0 THEN n_rows ELSE 0 END), "
-        "sum(CASE WHEN part > 0 THEN n_rows ELSE 0 END), max(part) "
-        "FROM privtraffic_ledger_snapshot WHERE name = ?",
-        (name,),
-    ).fetchone()
-    seq, base, changes, last = found
-    return int(seq or 0), int(base or 0), int(changes or 0), int(last or 0)
-
-
-def _read(conn: sqlite3.Connection, name: str, after: int) -> list[StoredEvent]:
-    return [
-        (int(seq), str(row))
-        for seq, row in conn.execute(
-            "SELECT seq, row FROM privtraffic_ledger_event WHERE name = ? AND seq > ? ORDER BY seq",
-            (name, after),
-        )
-    ]
-
-
-class SQLiteLedgerStore:
+class SQLiteLedgerStore(_SQLStore):
     """A ledger store in one SQLite file: the embedded default (standard library ``sqlite3``).
 
     The file is in WAL mode, so readers never wait for the writer; every
@@ -269,21 +189,12 @@ class SQLiteLedgerStore:
         ('{"plan": 1}', '{"plan": 1}')
         """
         with self._transaction("BEGIN IMMEDIATE") as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            row = conn.execute(
-                "SELECT header FROM privtraffic_ledger WHERE name = ?", (self.name,)
-            ).fetchone()
-            if row is not None:
-                return str(row[0])
-            if header is None:
+            stored = _open_ledger(conn, self.name, header, _SCHEMA, "?")
+            if stored is None:
                 raise InvalidInputError(
                     f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
                 )
-            conn.execute(
-                "INSERT INTO privtraffic_ledger (name, header) VALUES (?, ?)", (self.name, header)
-            )
-            return header
+            return stored
 
     def read(self, after: int) -> list[StoredEvent]:
         """Events after ``after``, in order (one consistent read).
@@ -297,31 +208,18 @@ class SQLiteLedgerStore:
         []
         """
         try:
-            return _read(self._conn(), self.name, after)
+            return _read_events(self._conn(), self.name, after, "?")
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
-    def snapshot(self, only: Id | None = None) -> tuple[int, list[BalanceRow]] | None:
-        """The stored balances (``only``: of that one distributor) if they include the last
-        event, else ``None``.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.snapshot()
-        (0, [])
-        """
+    def _parts(self) -> tuple[int, list[tuple[int, str]]]:
         with self._transaction("BEGIN") as conn:
-            (head,) = conn.execute(
-                "SELECT head FROM privtraffic_ledger WHERE name = ?", (self.name,)
-            ).fetchone()
-            parts = conn.execute(
-                "SELECT seq, body FROM privtraffic_ledger_snapshot WHERE name = ? ORDER BY part",
-                (self.name,),
-            ).fetchall()
-        return merge_balances(int(head), [(int(seq), str(body)) for seq, body in parts], only)
+            found = _snapshot_parts(conn, self.name, "?")
+        if found is None:
+            raise InvalidInputError(
+                f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
+            )
+        return found
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
