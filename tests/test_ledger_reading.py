@@ -1,12 +1,10 @@
 """Reading a ledger fast without changing what it reads: the stored snapshot read column by
-column, ``Balances`` making its amounts without ``from_minor_units``, and the garbage
-collector paused while a large call folds.
+column and ``Balances`` making its amounts without ``from_minor_units``.
 """
 
 from __future__ import annotations
 
 import decimal
-import gc
 import random
 
 import pytest
@@ -14,10 +12,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ledger_worker import NET, PLAN, order_events
-from privtraffic.commission import Balances, Ledger, OrderPlaced, Refund, SQLiteLedgerStore
-from privtraffic.commission._collector import GC_PAUSE_MIN
+from privtraffic.commission import Balances, Ledger, SQLiteLedgerStore
 from privtraffic.commission.store import balance_columns, balances_json, merge_balances
-from privtraffic.errors import InvalidInputError
 from privtraffic.money import from_minor_units
 from support import examples
 
@@ -86,47 +82,3 @@ def test_a_new_ledger_reads_the_same_balances_from_the_columns_as_from_the_fold(
     folded = Ledger(PLAN, NET, store=SQLiteLedgerStore(path, snapshots=False)).balances()
     assert got == folded and list(got) == list(folded)  # same balances, same (id) order
     assert dict(got.items()) == dict(folded.items())
-
-
-def test_reading_every_balance_pauses_the_collector_for_many_only(monkeypatch):
-    import privtraffic.commission.statement as statement
-
-    seen = []
-    real = statement.Balance
-
-    def probe(*args):
-        seen.append(gc.isenabled())
-        return real(*args)
-
-    monkeypatch.setattr(statement, "Balance", probe)
-    many = Balances("CNY", list(range(GC_PAUSE_MIN)), *([[0] * GC_PAUSE_MIN] * 4))
-    assert len(list(many.values())) == GC_PAUSE_MIN and gc.isenabled()
-    few = Balances("CNY", [1], [5], [0], [0], [0])
-    assert next(iter(few.values())).pending == decimal.Decimal("0.05") and gc.isenabled()
-    assert seen == [False] * GC_PAUSE_MIN + [True]
-
-
-def test_a_large_call_pauses_the_collector_and_always_restores_it():
-    events = order_events(0, GC_PAUSE_MIN)  # several events per order: a large call
-    seen = []
-    ledger = Ledger(PLAN, NET)
-    original = ledger._book.admit
-
-    def admit(batch, **kwargs):
-        seen.append(gc.isenabled())
-        return original(batch, **kwargs)
-
-    ledger._book.admit = admit
-    assert gc.isenabled()
-    ledger.record(*events)
-    ledger.record(OrderPlaced("small", "2025-03-01T10:00", "1.00", "bob"))
-    assert seen == [False, True] and gc.isenabled()  # paused for the large call only
-    with pytest.raises(InvalidInputError):  # refused: enabled again all the same
-        Ledger(PLAN, NET).record(*events, Refund("too-much", "o0", "2025-03-02", "9999.00"))
-    assert gc.isenabled()
-    gc.disable()
-    try:  # a collector the caller disabled stays disabled
-        Ledger(PLAN, NET).record(*events)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

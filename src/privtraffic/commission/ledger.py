@@ -62,7 +62,6 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from privtraffic._html import html_table
-from privtraffic.commission._collector import gc_paused as _gc_paused
 from privtraffic.commission._types import Id, TimeLike
 from privtraffic.commission.events import (
     EVENT_TYPES,
@@ -680,9 +679,8 @@ class Ledger:
     def _fold_rows(self, rows: Sequence[tuple[int, str]]) -> _Book:
         book = self._book if self._book is not None else _Book(self._plan, self._network)
         if rows:
-            with _gc_paused(len(rows)):
-                events = [event_from_row(json.loads(text)) for _, text in rows]
-                book.admit(events, strict=False)
+            events = [event_from_row(json.loads(text)) for _, text in rows]
+            book.admit(events, strict=False)
             self._seen = rows[-1][0]
         self._book = book
         return book
@@ -768,7 +766,7 @@ class Ledger:
         ...
         privtraffic.errors.InvalidInputError: refund 'r1' of order 'o1' is larger than what remains of the order (12.00 > 10.00 remaining of 10.00)
         """  # noqa: E501
-        with self._lock, _gc_paused(len(events)):
+        with self._lock:
             if self._store is None:
                 assert self._book is not None
                 self._book.admit(events)
@@ -1219,7 +1217,7 @@ class Ledger:
             ) from None
         ledger = cls(plan, network, store=store)
         lines = [number for number, _ in numbered]
-        with ledger._lock, _gc_paused(len(events)):
+        with ledger._lock:
             if store is None:
                 assert ledger._book is not None
                 _admit(ledger._book, events, strict=False, lines=lines)

@@ -21,7 +21,6 @@ from decimal import Decimal
 import attrs
 
 from privtraffic._html import html_table
-from privtraffic.commission._collector import gc_paused
 from privtraffic.commission._types import Id
 from privtraffic.money import format_amount, minor_exponent
 
@@ -229,15 +228,14 @@ class Balances(Mapping[Id, Balance]):
                     decimals[units] = Decimal(int(units)).scaleb(exponent, _EXACT)
             pending, payable, paid, clawback = (list(map(decimals.__getitem__, c)) for c in columns)
             currency, built = self._currency, self._built
-            with gc_paused(len(self._ids)):  # none of them garbage: nothing to look for
-                every = self._all = tuple(
-                    [
-                        built.get(who) or Balance(who, currency, p, q, d, c)
-                        for who, p, q, d, c in zip(
-                            self._ids, pending, payable, paid, clawback, strict=True
-                        )
-                    ]
-                )
+            every = self._all = tuple(
+                [
+                    built.get(who) or Balance(who, currency, p, q, d, c)
+                    for who, p, q, d, c in zip(
+                        self._ids, pending, payable, paid, clawback, strict=True
+                    )
+                ]
+            )
             built.update(zip(self._ids, every, strict=True))
         return every
 
