@@ -16,6 +16,10 @@ simulation) plus a thin estimator class:
   transaction model with a spend model.
 - :mod:`~privtraffic.clv.dert`: :func:`discounted_residual_transactions` (DERT) of
   Pareto/NBD, BG/NBD and MBG/NBD customers, continuous discounting without a horizon.
+- :mod:`~privtraffic.clv.covariates`: time-invariant covariates in CLVTools'
+  parameterisation (:func:`encode_covariates`, :class:`CovariateEncoding`), and the models
+  :class:`ParetoNBDWithCovariates` (``paretonbd_cov``), :class:`BetaGeoWithCovariates`
+  (``bgnbd_cov``) and :class:`GammaGammaWithCovariates` (``gammagamma_cov``).
 - :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
   likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
   (:class:`LikelihoodRatioTest`).
@@ -56,16 +60,20 @@ from privtraffic.clv._base import BTYDModel, ParameterSummary
 from privtraffic.clv._diagnostics import DiagnosticNote, FitDiagnostics
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.bgnbd_cov import BetaGeoWithCovariates
 from privtraffic.clv.comparison import (
     LikelihoodRatioTest,
     ModelComparison,
     compare_models,
     likelihood_ratio_test,
 )
+from privtraffic.clv.covariates import CovariateEncoding, CovariateModel, encode_covariates
 from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
+from privtraffic.clv.gammagamma_cov import GammaGammaWithCovariates
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
+from privtraffic.clv.paretonbd_cov import ParetoNBDWithCovariates
 from privtraffic.clv.sbg import ContractDurations, ShiftedBetaGeo, durations_from_counts
 from privtraffic.clv.value import customer_lifetime_value
 
@@ -73,19 +81,25 @@ __all__ = [
     "BTYDModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "BetaGeoWithCovariates",
     "ContractDurations",
+    "CovariateEncoding",
+    "CovariateModel",
     "DiagnosticNote",
     "FitDiagnostics",
     "GammaGamma",
+    "GammaGammaWithCovariates",
     "LikelihoodRatioTest",
     "ModelComparison",
     "ModifiedBetaGeo",
     "ParameterSummary",
     "ParetoNBD",
+    "ParetoNBDWithCovariates",
     "ShiftedBetaGeo",
     "compare_models",
     "customer_lifetime_value",
     "discounted_residual_transactions",
     "durations_from_counts",
+    "encode_covariates",
     "likelihood_ratio_test",
 ]
