@@ -20,6 +20,9 @@ simulation) plus a thin estimator class:
   parameterisation (:func:`encode_covariates`, :class:`CovariateEncoding`), and the models
   :class:`ParetoNBDWithCovariates` (``paretonbd_cov``), :class:`BetaGeoWithCovariates`
   (``bgnbd_cov``) and :class:`GammaGammaWithCovariates` (``gammagamma_cov``).
+- :mod:`~privtraffic.clv.intervals`: :func:`prediction_interval` (:class:`PredictionInterval`) and
+  :func:`value_interval`, posterior predictive intervals of future purchases and their value,
+  per customer and in total.
 - :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
   likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
   (:class:`LikelihoodRatioTest`).
@@ -71,6 +74,7 @@ from privtraffic.clv.covariates import CovariateEncoding, CovariateModel, encode
 from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.gammagamma_cov import GammaGammaWithCovariates
+from privtraffic.clv.intervals import PredictionInterval, prediction_interval, value_interval
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
 from privtraffic.clv.paretonbd_cov import ParetoNBDWithCovariates
@@ -95,6 +99,7 @@ __all__ = [
     "ParameterSummary",
     "ParetoNBD",
     "ParetoNBDWithCovariates",
+    "PredictionInterval",
     "ShiftedBetaGeo",
     "compare_models",
     "customer_lifetime_value",
@@ -102,4 +107,6 @@ __all__ = [
     "durations_from_counts",
     "encode_covariates",
     "likelihood_ratio_test",
+    "prediction_interval",
+    "value_interval",
 ]
