@@ -23,6 +23,8 @@ simulation) plus a thin estimator class:
 - :mod:`~privtraffic.clv.intervals`: :func:`prediction_interval` (:class:`PredictionInterval`) and
   :func:`value_interval`, posterior predictive intervals of future purchases and their value,
   per customer and in total.
+- :mod:`~privtraffic.clv.conditional`: :func:`conditional_probability_of_purchases`
+  (P(X(T, T+t] = n | history)) and :func:`probability_alive_history` (:class:`AliveHistory`).
 - :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
   likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
   (:class:`LikelihoodRatioTest`).
@@ -70,6 +72,11 @@ from privtraffic.clv.comparison import (
     compare_models,
     likelihood_ratio_test,
 )
+from privtraffic.clv.conditional import (
+    AliveHistory,
+    conditional_probability_of_purchases,
+    probability_alive_history,
+)
 from privtraffic.clv.covariates import CovariateEncoding, CovariateModel, encode_covariates
 from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
@@ -82,6 +89,7 @@ from privtraffic.clv.sbg import ContractDurations, ShiftedBetaGeo, durations_fro
 from privtraffic.clv.value import customer_lifetime_value
 
 __all__ = [
+    "AliveHistory",
     "BTYDModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
@@ -102,11 +110,13 @@ __all__ = [
     "PredictionInterval",
     "ShiftedBetaGeo",
     "compare_models",
+    "conditional_probability_of_purchases",
     "customer_lifetime_value",
     "discounted_residual_transactions",
     "durations_from_counts",
     "encode_covariates",
     "likelihood_ratio_test",
     "prediction_interval",
+    "probability_alive_history",
     "value_interval",
 ]
