@@ -25,6 +25,8 @@ simulation) plus a thin estimator class:
   per customer and in total.
 - :mod:`~privtraffic.clv.conditional`: :func:`conditional_probability_of_purchases`
   (P(X(T, T+t] = n | history)) and :func:`probability_alive_history` (:class:`AliveHistory`).
+- :mod:`~privtraffic.clv.groups`: :func:`fit_by_group` (:class:`GroupFits`), one model per
+  cohort or acquisition channel.
 - :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
   likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
   (:class:`LikelihoodRatioTest`).
@@ -81,6 +83,7 @@ from privtraffic.clv.covariates import CovariateEncoding, CovariateModel, encode
 from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
 from privtraffic.clv.gammagamma_cov import GammaGammaWithCovariates
+from privtraffic.clv.groups import GroupFits, fit_by_group
 from privtraffic.clv.intervals import PredictionInterval, prediction_interval, value_interval
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
@@ -101,6 +104,7 @@ __all__ = [
     "FitDiagnostics",
     "GammaGamma",
     "GammaGammaWithCovariates",
+    "GroupFits",
     "LikelihoodRatioTest",
     "ModelComparison",
     "ModifiedBetaGeo",
@@ -115,6 +119,7 @@ __all__ = [
     "discounted_residual_transactions",
     "durations_from_counts",
     "encode_covariates",
+    "fit_by_group",
     "likelihood_ratio_test",
     "prediction_interval",
     "probability_alive_history",
