@@ -142,3 +142,60 @@ def test_fit_by_group_refuses_bad_input() -> None:
         fit_by_group(BetaGeo(), s, ["a"])
     with pytest.raises(InvalidInputError, match="'summary' must be a table"):
         fit_by_group(BetaGeo(), [1, 2], ["a", "b"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_section_shows_the_value_of_a_new_customer_by_channel(lang) -> None:
+    from privtraffic._report import sections
+    from privtraffic._report.document import Document
+    from privtraffic.clv import ParetoNBDWithCovariates
+    from privtraffic.data import summarize_transactions
+    from privtraffic.money import format_amount
+    from privtraffic.simulate import simulate_private_domain
+
+    world = simulate_private_domain(3000, days=365.0, rng=np.random.default_rng(2025))
+    cut = world.start.astype("datetime64[D]") + np.timedelta64(272, "D")
+    o = world.orders
+    doc = Document("t", plots=False, lang=lang)
+    sections.acquisition_section(
+        doc,
+        o.user_id,
+        o.at,
+        o.amount_cny,
+        world.users.user_id,
+        world.users.source_channel,
+        calibration_end=cut,
+        progress=lambda _: None,
+        currency="CNY",
+    )
+    page = doc.render(footer="")
+    # the same models fitted here give the numbers on the page
+    s = summarize_transactions(o.user_id, o.at, o.amount_cny, unit="W", calibration_end=cut)
+    s = RFMSummary(  # the section leaves out customers first seen on the last day (T = 0)
+        customer_id=s.customer_id[s.T > 0],
+        frequency=s.frequency[s.T > 0],
+        recency=s.recency[s.T > 0],
+        T=s.T[s.T > 0],
+        monetary_value=s.monetary_value[s.T > 0],
+    )
+    of = dict(zip(world.users.user_id.tolist(), world.users.source_channel.tolist(), strict=True))
+    channel = np.array([of[c] for c in s.customer_id.tolist()])
+    z = {"channel": channel}
+    pnbd = ParetoNBDWithCovariates().fit(
+        s, purchase_covariates=z, attrition_covariates=z, reference={"channel": "douyin"}
+    )
+    b = s.frequency > 0
+    gg = GammaGammaWithCovariates().fit(
+        s.frequency[b],
+        s.monetary_value[b],
+        spend_covariates={"channel": channel[b]},
+        reference={"channel": "douyin"},
+    )
+    table = value_by_channel(
+        pnbd, gg, sorted(set(channel.tolist())), horizon=12, discount_rate=0.01, unit="W"
+    )
+    for v in table.value:
+        assert format_amount(float(v), "CNY", symbol=False) in page
+    heading = "Value by acquisition channel" if lang == "en" else "按获客渠道的客户价值"
+    assert heading in page
+    assert ("抖音" in page) == (lang == "zh")

@@ -551,10 +551,16 @@ class CovariateModel:
         self.n_rows_ = len(row_weights)
         self.n_groups_ = len(groups)
         self.n_iter_ = int(result.n_iter)
+        # The diagnostics speak of the plain parameters: their block of the Hessian when the
+        # whole is positive definite, else a matrix that says it is not (every one flagged).
+        block = result.hessian[:n_model, :n_model]
         model_part = attrs.evolve(
             result,
             log_params=theta[:n_model],
             start=None if result.start is None else result.start[:n_model],
+            hessian=block
+            if hessian_is_positive_definite(result.hessian)
+            else np.full_like(block, np.nan),
         )
         self.fit_diagnostics_ = diagnose(
             model_part,
