@@ -429,3 +429,16 @@ def test_bad_covariates_are_refused_with_the_argument_and_the_row() -> None:
     with pytest.raises(NotFittedError):
         ParetoNBDWithCovariates().probability_alive(1, 2.0, 3.0)
     assert "not fitted" in repr(BetaGeoWithCovariates())
+
+
+def test_missing_levels_and_misnamed_references_are_refused() -> None:
+    with pytest.raises(InvalidInputError, match="has a missing value at index 1"):
+        encode_covariates({"channel": ["douyin", None, "store"]})
+    z, enc = encode_covariates({"wecom": [True, False, True]})  # booleans are numbers
+    assert z.ravel().tolist() == [1.0, 0.0, 1.0] and enc.levels == ()
+    with pytest.raises(InvalidInputError, match=r"'reference' names columns that are not"):
+        ParetoNBDWithCovariates().fit(
+            CDNOW,
+            purchase_covariates={"channel": np.where(CDNOW.frequency > 1, "a", "b")},
+            reference={"chanel": "a"},
+        )

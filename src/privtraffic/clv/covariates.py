@@ -300,6 +300,14 @@ def encode_covariates(
     for column, values in found.items():
         if _is_categorical(values):
             categories = getattr(getattr(values, "cat", None), "categories", None)
+            objects = np.asarray(values, dtype=object)
+            missing = np.array([v is None or (isinstance(v, float) and v != v) for v in objects])
+            i = first_index(missing)
+            if i >= 0:
+                raise InvalidInputError(
+                    f"'{argument}' column '{column}' has a missing value at index {i}: give "
+                    "every customer a level (e.g. 'unknown')"
+                )
             raw = np.asarray(values).astype(str)
             present = sorted(set(raw.tolist()))
             if categories is not None:
@@ -474,6 +482,13 @@ class CovariateModel:
                 )
             matrices.append(z)
             encodings[process.argument] = enc
+        used = {c for enc in encodings.values() for c, _, _ in enc.levels}
+        unknown = sorted(set(reference or {}) - used)
+        if unknown:
+            raise InvalidInputError(
+                f"'reference' names columns that are not categorical covariates of this fit: "
+                f"{unknown} (categorical columns {sorted(used)})"
+            )
         all_z = np.column_stack(matrices) if matrices else np.zeros((n, 0))
         k_z = all_z.shape[1]
         rows, row_weights = collapse_rows([*columns, *(all_z[:, j].copy() for j in range(k_z))], w)
