@@ -239,3 +239,56 @@ def test_value_interval_refuses_a_non_spend_model() -> None:
     gg = GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
     with pytest.raises(InvalidInputError, match="'margin' must be a number > 0"):
         value_interval(bg, gg, 1.0, [1], [1.0], [2.0], [10.0], margin=0)
+
+
+def test_bootstrap_refits_spread_like_the_asymptotic_normal() -> None:
+    # CLVTools' bootstrap: refits on resampled customers. Their spread of log(r), log(alpha)
+    # should match the fit's asymptotic standard errors (se / estimate on the log scale).
+    from privtraffic.clv.intervals import _bootstrap_refits
+
+    rng = np.random.default_rng(31)
+    x, rec, T, hold = _simulate_bgnbd((0.25, 4.4, 0.8, 2.4), 2000, 39.0, 39.0, rng)
+    m = BetaGeo().fit(x, rec, T)
+    refits = _bootstrap_refits(m, x, rec, T, np.zeros((2000, 0)), 60, np.random.default_rng(2))
+    for j, name in enumerate(("r", "alpha")):
+        asymptotic = m.standard_errors_[name] / m.params_[name]
+        assert 0.7 < float(np.std(refits[:, j], ddof=1)) / asymptotic < 1.4, name
+    boot = prediction_interval(
+        m,
+        39.0,
+        x,
+        rec,
+        T,
+        n_draws=120,
+        method="bootstrap",
+        n_bootstrap=40,
+        rng=np.random.default_rng(3),
+    )
+    normal = prediction_interval(m, 39.0, x, rec, T, n_draws=120, rng=np.random.default_rng(3))
+    width = lambda p: p.total_upper - p.total_lower  # noqa: E731
+    assert 0.6 < width(boot) / width(normal) < 1.6
+    assert boot.total_lower < hold.sum() * 1.5 and boot.total_upper > hold.sum() / 1.5
+    with pytest.raises(InvalidInputError, match="'method' must be 'normal' or 'bootstrap'"):
+        prediction_interval(m, 1.0, x, rec, T, method="boots")
+    with pytest.raises(InvalidInputError, match="'n_bootstrap' must be a whole number >= 2"):
+        prediction_interval(m, 1.0, x, rec, T, method="bootstrap", n_bootstrap=1)
+
+
+def test_bootstrap_of_a_covariate_model_refits_with_the_encoded_covariates() -> None:
+    rng = np.random.default_rng(32)
+    channel = np.array(["douyin", "store"])[rng.integers(0, 2, 1200)]
+    x, rec, T, _ = _simulate_pareto((0.55, 10.6, 0.6, 11.7), 1200, 39.0, 39.0, rng)
+    m = ParetoNBDWithCovariates().fit(x, rec, T, purchase_covariates={"channel": channel})
+    p = prediction_interval(
+        m,
+        39.0,
+        x,
+        rec,
+        T,
+        n_draws=20,
+        method="bootstrap",
+        n_bootstrap=5,
+        rng=np.random.default_rng(4),
+        purchase_covariates={"channel": channel},
+    )
+    assert p.total_lower <= p.total_mean <= p.total_upper

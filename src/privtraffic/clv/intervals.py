@@ -158,6 +158,8 @@ def prediction_interval(
     n_draws: int = 1000,
     rng: np.random.Generator | None = None,
     parameter_uncertainty: bool = True,
+    method: str = "normal",
+    n_bootstrap: int = 100,
     **covariates: Any,
 ) -> PredictionInterval:
     """Posterior predictive intervals of each customer's and the total purchases in ``(T, T + t]``.
@@ -177,8 +179,15 @@ def prediction_interval(
     rng : numpy.random.Generator, optional
         Source of randomness (default: a fresh unseeded generator).
     parameter_uncertainty : bool, default True
-        Draw the parameters from their asymptotic normal; ``False`` keeps them at the
-        estimates (the customers' own uncertainty only).
+        Draw the parameters (see ``method``); ``False`` keeps them at the estimates (the
+        customers' own uncertainty only).
+    method : {"normal", "bootstrap"}, default "normal"
+        Where the parameter draws come from: the fit's asymptotic normal, or (CLVTools'
+        ``uncertainty = "boots"``) ``n_bootstrap`` refits of the model on customers drawn with
+        replacement from those given — so give the customers the model was fitted on. The
+        draws cycle through the refits.
+    n_bootstrap : int, default 100
+        Refits for ``method="bootstrap"`` (>= 2; a refit that fails is left out).
     **covariates
         A covariate model's covariates (``purchase_covariates=...``), as at fit.
 
@@ -211,8 +220,25 @@ def prediction_interval(
     True
     """
     _check_level(level, n_draws)
+    if method not in ("normal", "bootstrap"):
+        raise InvalidInputError(f"'method' must be 'normal' or 'bootstrap' (got {method!r})")
+    if method == "bootstrap" and (
+        isinstance(n_bootstrap, bool)
+        or not isinstance(n_bootstrap, (int, np.integer))
+        or n_bootstrap < 2
+    ):
+        raise InvalidInputError(f"'n_bootstrap' must be a whole number >= 2 (got {n_bootstrap!r})")
     counts, _ = _purchase_draws(
-        model, t, frequency, recency, T, int(n_draws), rng, parameter_uncertainty, covariates
+        model,
+        t,
+        frequency,
+        recency,
+        T,
+        int(n_draws),
+        rng,
+        parameter_uncertainty,
+        covariates,
+        bootstrap=int(n_bootstrap) if method == "bootstrap" else 0,
     )
     return _summarise(counts, float(level))
 
@@ -374,8 +400,14 @@ def _purchase_draws(
     rng: np.random.Generator | None,
     parameter_uncertainty: bool,
     covariates: dict[str, Any],
+    *,
+    bootstrap: int = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``(n_draws, n)`` predictive draws of the purchases in ``(T, T + t]``, and ``frequency``."""
+    """``(n_draws, n)`` predictive draws of the purchases in ``(T, T + t]``, and ``frequency``.
+
+    ``bootstrap > 0``: the parameter draws cycle through that many refits on resampled
+    customers instead of coming from the asymptotic normal.
+    """
     if getattr(model, "params_", None) is None:
         raise NotFittedError(f"this {type(model).__name__} is not fitted yet: call fit(...) first")
     kind, shift = _kind(model)
@@ -399,7 +431,10 @@ def _purchase_draws(
     group = np.asarray(group).reshape(-1)
     members = [np.flatnonzero(group == g) for g in range(unique_z.shape[0])]
     k_plain = len(names)
-    if parameter_uncertainty:
+    if parameter_uncertainty and bootstrap:
+        refits = _bootstrap_refits(model, x, rec, T_arr, z, bootstrap, rng)
+        draws = refits[np.arange(int(n_draws)) % len(refits)]
+    elif parameter_uncertainty:
         draws = _parameter_draws(model, int(n_draws), rng)
     else:
         values = np.array(list(model.params_.values()))
@@ -425,6 +460,52 @@ def _purchase_draws(
             kind, shift, per_customer, alive_prob, t_arr, x, T_arr, rng, stop - start
         )
     return counts, x
+
+
+def _bootstrap_refits(
+    model: BTYDModel | CovariateModel,
+    x: NDArray[np.float64],
+    rec: NDArray[np.float64],
+    T: NDArray[np.float64],
+    z: NDArray[np.float64],
+    n_bootstrap: int,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """Estimation-scale parameters of refits on customers resampled with replacement."""
+    import warnings
+
+    from privtraffic.errors import ConvergenceError, ConvergenceWarning
+
+    names = list(model.params_)
+    k_plain = len(model._plain._param_names) if isinstance(model, CovariateModel) else len(names)
+    n = len(x)
+    out = []
+    for _ in range(n_bootstrap):
+        idx = rng.integers(0, n, n)
+        covariates: dict[str, dict[str, NDArray[np.float64]]] = {}
+        if isinstance(model, CovariateModel):
+            column = 0
+            for process in model._processes:
+                encoded = model.encodings_[process.argument].names
+                if encoded:
+                    covariates[process.argument] = {
+                        name: z[idx, column + j] for j, name in enumerate(encoded)
+                    }
+                column += len(encoded)
+        fresh = type(model)(penalizer=model.penalizer)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fresh.fit(x[idx], rec[idx], T[idx], **covariates)  # type: ignore[union-attr]
+            values = np.array([fresh.params_[name] for name in names])
+        except (ConvergenceError, InvalidInputError, KeyError):
+            continue  # e.g. a resample without a level of a covariate: no refit
+        out.append(np.concatenate([np.log(values[:k_plain]), values[k_plain:]]))
+    if len(out) < 2:
+        raise InvalidInputError(
+            f"only {len(out)} of {n_bootstrap} bootstrap refits succeeded: use method='normal'"
+        )
+    return np.array(out)
 
 
 def _posterior_inputs(
