@@ -166,7 +166,7 @@ def test_report_file_has_the_usual_permissions(small_files, tmp_path: Path) -> N
 
 def test_report_is_self_contained_with_plots(cdnow_report: str) -> None:
     _assert_self_contained(cdnow_report)
-    assert cdnow_report.count('src="data:image/png;base64,') == 7
+    assert cdnow_report.count('src="data:image/png;base64,') == 8  # with the P(alive) history
     for heading in (
         "Data summary",
         "Model fits",

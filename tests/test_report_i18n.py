@@ -33,7 +33,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from privtraffic import plotting  # noqa: E402
-from privtraffic.plotting import btyd, concentration, funnel, referral, tiers, value  # noqa: E402
+from privtraffic.plotting import (  # noqa: E402
+    alive,
+    btyd,
+    concentration,
+    funnel,
+    referral,
+    tiers,
+    value,
+)
 
 # Which plotting defaults each catalogue plot name translates.
 PLOT_DEFAULTS = {
@@ -43,6 +51,7 @@ PLOT_DEFAULTS = {
     "incremental": btyd.INCREMENTAL_TEXTS,
     "frequency_recency": btyd.FREQUENCY_RECENCY_TEXTS,
     "alive": btyd.ALIVE_MATRIX_TEXTS,
+    "alive_history": alive.ALIVE_HISTORY_TEXTS,
     "lorenz": concentration.LORENZ_TEXTS,
     "referral_tree": referral.REFERRAL_TREE_TEXTS,
     "funnel": funnel.FUNNEL_TEXTS,
@@ -59,6 +68,7 @@ ALLOWED_LATIN = {
     *("Denizel", "Filiztekin", "CDNOW", "CNY", "USD", "App", "privtraffic", "demo", "report"),
     *("simulate", "alpha", "beta", "frequency", "recency", "alive"),
     *("CSV", "TSV", "Excel", "xlsx", "Parquet", "UTF", "GB", "GBK", "BOM", "ID"),
+    *("AIC", "BIC", "CLVTools"),  # the information criteria and the R package, by name
 }
 # The one English phrase allowed: the title of a cited paper.
 CITED_TITLES = ("RFM and CLV",)

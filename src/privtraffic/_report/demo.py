@@ -176,6 +176,20 @@ def _private_domain_part(doc: Document, progress: Callable[[str], None]) -> None
         currency=CURRENCY,
     )
     sections.concentration_section(doc, ids, amounts, clv=clv, currency=CURRENCY)
+    sections.acquisition_section(
+        doc,
+        ids,
+        times,
+        amounts,
+        world.users.user_id,
+        world.users.source_channel,
+        unit="W",
+        calibration_end=cut,
+        horizon_months=HORIZON_MONTHS,
+        discount_rate=DISCOUNT_RATE,
+        progress=progress,
+        currency=CURRENCY,
+    )
     progress("scoring referrers (KOC leaderboard)")
     referrals = world.referrals
     sections.referral_section(

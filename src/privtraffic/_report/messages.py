@@ -326,6 +326,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Probability that a customer is still active, by frequency and recency.",
         "按复购次数与最近购买时点划分的客户仍然活跃（未流失）的概率。",
     ),
+    "fit.cap.alive_history": (
+        "P(alive) over the history of the customer with the most repeat purchases ({n}), by "
+        "age in {units} since the first purchase: it decays while they are silent and jumps at "
+        "each purchase (ticks).",
+        "复购次数最多的客户（{n} 次复购）的存活概率随时间的变化，横轴为自首次购买起的{units}数："
+        "沉默期间逐渐下降，每次购买（刻度）时跳升。",
+    ),
     # --- holdout checks ---------------------------------------------------------------------
     "holdout.title": ("Holdout checks", "验证期检验"),
     "holdout.intro": (
@@ -348,6 +355,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "holdout.forecast_purchases": ("forecast purchases", "预测购买次数"),
     "holdout.actual_purchases": ("actual purchases", "实际购买次数"),
     "holdout.error": ("mean absolute error", "平均绝对误差"),
+    "holdout.rmse": ("root mean squared error", "均方根误差"),
+    "holdout.bias": ("bias of the total", "总量偏差"),
+    "holdout.conditional_mae": (
+        "error of the means by calibration purchases",
+        "按校准期复购次数分组均值的误差",
+    ),
+    "holdout.compare": (
+        "All models fitted on the same calibration data ({actual} actual holdout purchases). "
+        "Lower AIC and BIC mean a better fit to the calibration period ({bic} has the lowest "
+        "BIC); the last column compares the mean holdout purchases of customers grouped by "
+        "their calibration purchases (Fader, Hardie & Lee 2005, Figure 4), where {conditional} "
+        "forecasts best.",
+        "所有模型都在同一校准期数据上拟合（验证期实际购买 {actual} 次）。AIC 与 BIC 越低，对校准期"
+        "的拟合越好（{bic} 的 BIC 最低）；最后一列比较按校准期复购次数分组后各组验证期平均购买次数"
+        "的预测误差（Fader、Hardie 与 Lee 2005，图 4），其中 {conditional} 预测最准。",
+    ),
     "holdout.by_frequency": (
         "Holdout purchases by calibration frequency",
         "按校准期复购次数分组的验证期购买次数",
@@ -596,6 +619,64 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "funnel.of_first": ("of first step", "占第一步"),
     "funnel.cap": ("Funnel: users reaching each step.", "转化漏斗：到达各步骤的用户数。"),
     # --- value decomposition ----------------------------------------------------------------
+    # --- value by acquisition channel -------------------------------------------------------
+    "acq.title": ("Value by acquisition channel", "按获客渠道的客户价值"),
+    "acq.intro": (
+        "Pareto/NBD with the acquisition channel as a covariate of the purchase and the dropout "
+        "rate, and Gamma-Gamma with it as a covariate of spend (CLVTools' parameterisation), "
+        "fitted on {n} customers from {k} channels; effects are relative to {reference}.",
+        "以获客渠道作为购买率与流失率协变量的 Pareto/NBD 模型，以及以其作为消费金额协变量的 "
+        "Gamma-Gamma 模型（与 CLVTools 的参数化一致），基于 {k} 个渠道的 {n} 位客户拟合；各渠道效应"
+        "相对于{reference}。",
+    ),
+    "acq.nothing": (
+        "Fewer than two acquisition channels among the modelled customers: nothing to compare.",
+        "建模客户中获客渠道不足两个，无可比较。",
+    ),
+    "acq.model": ("Pareto/NBD with channel covariates", "含渠道协变量的 Pareto/NBD"),
+    "acq.spend_model": ("Gamma-Gamma with channel covariates", "含渠道协变量的 Gamma-Gamma"),
+    "acq.no_spend": (
+        "The spend model could not be fitted by channel (a channel has too few repeat buyers).",
+        "无法按渠道拟合消费金额模型（某渠道的复购客户太少）。",
+    ),
+    "acq.lr.title": (
+        "Do the channels differ? Likelihood-ratio test against Pareto/NBD without covariates",
+        "渠道之间是否有差异？与不含协变量的 Pareto/NBD 的似然比检验",
+    ),
+    "acq.lr.statistic": ("statistic", "检验统计量"),
+    "acq.lr.df": ("degrees of freedom", "自由度"),
+    "acq.lr.p": ("p-value", "p 值"),
+    "acq.effects": (
+        "Channel effects (γ ± 95% interval): purchase > 0 buys more often, dropout > 0 "
+        "drops out sooner, spend > 0 spends more per purchase",
+        "渠道效应（γ ± 95% 区间）：购买效应 > 0 表示购买更频繁，流失效应 > 0 表示流失更快，"
+        "消费效应 > 0 表示客单价更高",
+    ),
+    "acq.channel": ("channel", "渠道"),
+    "acq.customers": ("customers", "客户数"),
+    "acq.purchase": ("purchase", "购买效应"),
+    "acq.attrition": ("dropout", "流失效应"),
+    "acq.spend": ("spend", "消费效应"),
+    "acq.reference": ("reference", "基准"),
+    "acq.value.title": (
+        "Value of one newly acquired customer over {months} months",
+        "新获取的一位客户在 {months} 个月内的价值",
+    ),
+    "acq.repeat": ("repeat purchases in {months} months", "{months} 个月内的复购次数"),
+    "acq.mean_spend": ("mean spend per purchase ({currency})", "平均客单价（{currency}）"),
+    "acq.value": ("expected value ({currency})", "预期价值（{currency}）"),
+    "acq.reading": (
+        "A new customer from {best} is worth {best_value}, one from {worst} {worst_value} "
+        "(first purchase included, repeat purchases discounted monthly): the figure to set "
+        "against each channel's acquisition cost.",
+        "来自{best}的新客户价值 {best_value}，来自{worst}的为 {worst_value}"
+        "（含首单，复购按月贴现）：可与各渠道的获客成本对照。",
+    ),
+    "channel.douyin": ("Douyin", "抖音"),
+    "channel.taobao": ("Taobao", "淘宝"),
+    "channel.xiaohongshu": ("Xiaohongshu", "小红书"),
+    "channel.kuaishou": ("Kuaishou", "快手"),
+    "channel.referral": ("referral", "转介绍"),
     "value.title": ("Value decomposition", "私域价值分解"),
     "value.intro": (
         "Private-domain value = traffic pool x fan-conversion rate x monetisation per buyer. "
@@ -716,6 +797,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plot.alive.xlabel": ("recency (age at last purchase)", "最近购买时点（recency）"),
     "plot.alive.ylabel": ("frequency (repeat purchases)", "复购次数（frequency）"),
     "plot.alive.colorbar": ("P(alive)", "存活概率"),
+    "plot.alive_history.title": ("P(alive) over the customer's history", "客户存活概率的变化"),
+    "plot.alive_history.xlabel": ("age since the first purchase", "自首次购买起的时长"),
+    "plot.alive_history.ylabel": ("P(alive)", "存活概率"),
+    "plot.alive_history.curve": ("P(alive)", "存活概率"),
+    "plot.alive_history.purchases": ("repeat purchases", "复购"),
     "plot.lorenz.title": ("Lorenz curve", "洛伦兹曲线"),
     "plot.lorenz.xlabel": ("share of customers (smallest first)", "客户累计占比（由小到大）"),
     "plot.lorenz.ylabel": ("share of value", "价值累计占比"),

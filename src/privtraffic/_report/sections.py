@@ -32,13 +32,21 @@ from privtraffic._validation import DAYS_PER_MONTH, Moment, unit_days
 from privtraffic.money import DEFAULT_CURRENCY, format_amount
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from privtraffic.clv import BetaGeo, BTYDModel, GammaGamma, ModifiedBetaGeo, ParetoNBD
+    from privtraffic.clv import (
+        BetaGeo,
+        BTYDModel,
+        CovariateModel,
+        GammaGamma,
+        ModifiedBetaGeo,
+        ParetoNBD,
+    )
     from privtraffic.commission import CommissionPlan, ComplianceFinding, ComplianceReport
     from privtraffic.data import RFMSummary
     from privtraffic.value import Concentration
 
 __all__ = [
     "EXTRA_MODELS",
+    "acquisition_section",
     "btyd_section",
     "commission_section",
     "concentration_section",
@@ -55,7 +63,7 @@ Progress = Callable[[str], None]
 #: An amount of money: exact (Decimal, int, str) or an estimate (float).
 Amount: TypeAlias = Decimal | int | str | float | np.floating
 
-_Model = TypeVar("_Model", bound="BTYDModel")
+_Model = TypeVar("_Model", bound="BTYDModel | CovariateModel")
 
 
 def _count(n: SupportsInt) -> str:
@@ -306,6 +314,7 @@ def btyd_section(
         ),
         caption=t("fit.cap.alive"),
     )
+    _alive_history_figure(doc, bgf, summary, customer_ids, timestamps, unit)
 
     if calibration_end is not None and summary.holdout_frequency is not None:
         _holdout_checks(
@@ -324,6 +333,34 @@ def btyd_section(
         return None
     return _clv(
         doc, bgf, summary, unit, horizon_months, discount_rate, top, progress, currency, margin
+    )
+
+
+def _alive_history_figure(
+    doc: Document,
+    model: BetaGeo,
+    summary: RFMSummary,
+    customer_ids: NDArray[np.generic],
+    timestamps: NDArray[np.generic],
+    unit: str,
+) -> None:
+    """P(alive) along the history of the customer with the most repeat purchases."""
+    if len(summary) == 0 or float(summary.frequency.max()) < 1:
+        return
+    i = int(np.argmax(summary.frequency))
+    who = summary.customer_id[i]
+    days = np.asarray(timestamps, dtype="datetime64[s]")[np.asarray(customer_ids) == who]
+    days = np.unique(days.astype("datetime64[D]"))  # a day's purchases are one, as in the RFM
+    ages = (days - days[0]).astype(np.float64) / unit_days(unit)
+    ages = ages[1:][ages[1:] <= float(summary.T[i])]  # repeat purchases within the fit's data
+    end = float(summary.T[i])
+    doc.figure(
+        lambda ax: plotting.plot_probability_alive_history(
+            model, ages, end, texts=doc.plot_texts("alive_history"), ax=ax
+        ),
+        caption=doc.text(
+            "fit.cap.alive_history", n=_count(len(ages)), units=doc.text(f"unit.{unit}")
+        ),
     )
 
 
@@ -379,28 +416,54 @@ def _holdout_checks(
         total[t("holdout.new")] = _count(summary.n_new_in_holdout)
     doc.facts(total)
     if others:
-        rows = []
-        for name, model in [("bgnbd", bgf), *others.items()]:
-            forecast = model.expected_purchases(hd, f, r, T)
-            rows.append(
-                (
-                    "BG/NBD" if name == "bgnbd" else EXTRA_MODELS[name][1],
-                    f"{model.log_likelihood_:,.2f}",
-                    f"{float(forecast.sum()):,.1f}",
-                    f"{float(hf.sum()):,.0f}",
-                    f"{float(np.mean(np.abs(forecast - hf))):.4f}",
-                )
-            )
+        from privtraffic.clv import BetaGeo, compare_models
+
+        names = ["BG/NBD", *(EXTRA_MODELS[name][1] for name in others)]
+        progress("comparing the models (likelihood, AIC, BIC, holdout errors)")
+        with warnings.catch_warnings():
+            from privtraffic.errors import ConvergenceWarning
+
+            warnings.simplefilter("ignore", ConvergenceWarning)  # each fit noted above
+            table = compare_models([BetaGeo(), *(type(m)() for m in others.values())], summary)
         doc.table(
-            rows,
+            [
+                (
+                    label,
+                    f"{table.log_likelihood[i]:,.2f}",
+                    f"{table.total_predicted[i]:,.1f}",
+                    f"{table.total_actual:,.0f}",
+                    f"{table.holdout_mae[i]:.4f}",
+                    f"{table.aic[i]:,.2f}",
+                    f"{table.bic[i]:,.2f}",
+                    f"{table.holdout_rmse[i]:.4f}",
+                    f"{table.total_bias[i]:+,.1f}",
+                    f"{table.conditional_mae[i]:.4f}",
+                )
+                for i, label in enumerate(names)
+            ],
             [
                 t("holdout.model"),
                 t("holdout.ll"),
                 t("holdout.forecast_purchases"),
                 t("holdout.actual_purchases"),
                 t("holdout.error"),
+                "AIC",
+                "BIC",
+                t("holdout.rmse"),
+                t("holdout.bias"),
+                t("holdout.conditional_mae"),
             ],
             title=t("holdout.models"),
+        )
+        best_fit = names[int(np.argmin(table.bic))]
+        best_forecast = names[int(np.argmin(table.conditional_mae))]
+        doc.paragraph(
+            t(
+                "holdout.compare",
+                actual=format_number(float(table.total_actual)),
+                bic=best_fit,
+                conditional=best_forecast,
+            )
         )
     labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
     doc.table(
@@ -1057,4 +1120,171 @@ def tiers_section(
         ),
         caption=t("tiers.cap.transitions", days=step_days, none=doc.tier(None)),
         size=(6.5, 5.0),
+    )
+
+
+def acquisition_section(
+    doc: Document,
+    customer_ids: NDArray[np.generic],
+    timestamps: NDArray[np.generic],
+    values: NDArray[np.number],
+    channel_ids: NDArray[np.generic],
+    channels: NDArray[np.str_],
+    *,
+    unit: str = "W",
+    calibration_end: Moment | None = None,
+    horizon_months: int = 12,
+    discount_rate: float = 0.01,
+    progress: Progress,
+    currency: str = DEFAULT_CURRENCY,
+    margin: float = 1.0,
+) -> None:
+    """Value by acquisition channel: covariate Pareto/NBD and Gamma-Gamma, a new customer's value.
+
+    ``channel_ids`` and ``channels`` give each customer's acquisition channel (a customer
+    missing from them is not modelled here).
+    """
+    from privtraffic.clv import (
+        GammaGammaWithCovariates,
+        ParetoNBD,
+        ParetoNBDWithCovariates,
+        likelihood_ratio_test,
+    )
+    from privtraffic.data import summarize_transactions
+    from privtraffic.errors import InvalidInputError
+    from privtraffic.value import value_by_channel
+
+    t = doc.text
+    progress("modelling value by acquisition channel")
+    summary = summarize_transactions(
+        customer_ids, timestamps, values, unit=unit, calibration_end=calibration_end
+    )
+    channel_of = dict(
+        zip(np.asarray(channel_ids).tolist(), np.asarray(channels).tolist(), strict=True)
+    )
+    keep = np.array(
+        [
+            c in channel_of and T > 0
+            for c, T in zip(summary.customer_id.tolist(), summary.T.tolist(), strict=True)
+        ]
+    )
+    f, r, T = summary.frequency[keep], summary.recency[keep], summary.T[keep]
+    channel = np.array([channel_of[c] for c in summary.customer_id[keep].tolist()])
+    doc.section(t("acq.title"))
+    found, counts = np.unique(channel, return_counts=True)
+    if len(found) < 2:
+        doc.paragraph(t("acq.nothing"), note=True)
+        return
+    reference = str(found[int(np.argmax(counts))])
+    doc.paragraph(
+        t(
+            "acq.intro",
+            n=_count(len(f)),
+            k=_count(len(found)),
+            reference=t(f"channel.{reference}"),
+        )
+    )
+    z = {"channel": channel}
+    plain = _fit(doc, "Pareto/NBD", lambda: ParetoNBD().fit(f, r, T), progress)
+    bg = _fit(
+        doc,
+        t("acq.model"),
+        lambda: ParetoNBDWithCovariates().fit(
+            f, r, T, purchase_covariates=z, attrition_covariates=z, reference={"channel": reference}
+        ),
+        progress,
+        name="Pareto/NBD with channel covariates",
+    )
+    monetary = summary.monetary_value
+    if plain is None or bg is None or monetary is None:
+        return
+    buyers = f > 0
+    m = monetary[keep]
+    try:
+        gg = _fit(
+            doc,
+            t("acq.spend_model"),
+            lambda: GammaGammaWithCovariates().fit(
+                f[buyers],
+                m[buyers],
+                spend_covariates={"channel": channel[buyers]},
+                reference={"channel": reference},
+            ),
+            progress,
+            name="Gamma-Gamma with channel covariates",
+        )
+    except InvalidInputError as exc:  # e.g. a channel without repeat buyers
+        doc.paragraph(t("acq.no_spend"), note=True, detail=str(exc))
+        return
+    if gg is None:
+        return
+    test = likelihood_ratio_test(plain, bg)
+    doc.facts(
+        {
+            t("acq.lr.statistic"): format_number(test.statistic),
+            t("acq.lr.df"): _count(test.df),
+            t("acq.lr.p"): f"{test.p_value:.4g}",
+        },
+        title=t("acq.lr.title"),
+    )
+    effects = []
+    for c in found.tolist():
+        name = f"channel_{c}"
+        row = [t(f"channel.{c}"), _count(int(np.sum(channel == c)))]
+        for process, model in (("purchase", bg), ("attrition", bg), ("spend", gg)):
+            key = f"{process}:{name}"
+            if c == reference:
+                row.append(t("acq.reference"))
+            else:
+                half = 1.959963984540054 * model.standard_errors_[key]
+                row.append(f"{model.params_[key]:+.3f} ± {half:.3f}")
+        effects.append(tuple(row))
+    doc.table(
+        effects,
+        [
+            t("acq.channel"),
+            t("acq.customers"),
+            t("acq.purchase"),
+            t("acq.attrition"),
+            t("acq.spend"),
+        ],
+        title=t("acq.effects"),
+    )
+    table = value_by_channel(
+        bg,
+        gg,
+        found.tolist(),
+        horizon=horizon_months,
+        discount_rate=discount_rate,
+        unit=unit,
+        margin=margin,
+    )
+    order = np.argsort(-table.value)
+    doc.table(
+        [
+            (
+                t(f"channel.{table.channel[i]}"),
+                format_number(float(table.expected_purchases[i])),
+                format_amount(float(table.mean_spend[i]), currency, symbol=False),
+                format_amount(float(table.value[i]), currency, symbol=False),
+            )
+            for i in order
+        ],
+        [
+            t("acq.channel"),
+            t("acq.repeat", months=_count(horizon_months)),
+            t("acq.mean_spend", currency=currency),
+            t("acq.value", currency=currency),
+        ],
+        title=t("acq.value.title", months=_count(horizon_months)),
+    )
+    best, worst = int(order[0]), int(order[-1])
+    doc.paragraph(
+        t(
+            "acq.reading",
+            best=t(f"channel.{table.channel[best]}"),
+            best_value=_amount(float(table.value[best]), currency),
+            worst=t(f"channel.{table.channel[worst]}"),
+            worst_value=_amount(float(table.value[worst]), currency),
+        )
     )

@@ -16,6 +16,17 @@ simulation) plus a thin estimator class:
   transaction model with a spend model.
 - :mod:`~privtraffic.clv.dert`: :func:`discounted_residual_transactions` (DERT) of
   Pareto/NBD, BG/NBD and MBG/NBD customers, continuous discounting without a horizon.
+- :mod:`~privtraffic.clv.covariates`: time-invariant covariates in CLVTools'
+  parameterisation (:func:`encode_covariates`, :class:`CovariateEncoding`), and the models
+  :class:`ParetoNBDWithCovariates` (``paretonbd_cov``), :class:`BetaGeoWithCovariates`
+  (``bgnbd_cov``) and :class:`GammaGammaWithCovariates` (``gammagamma_cov``).
+- :mod:`~privtraffic.clv.intervals`: :func:`prediction_interval` (:class:`PredictionInterval`) and
+  :func:`value_interval`, posterior predictive intervals of future purchases and their value,
+  per customer and in total.
+- :mod:`~privtraffic.clv.conditional`: :func:`conditional_probability_of_purchases`
+  (P(X(T, T+t] = n | history)) and :func:`probability_alive_history` (:class:`AliveHistory`).
+- :mod:`~privtraffic.clv.groups`: :func:`fit_by_group` (:class:`GroupFits`), one model per
+  cohort or acquisition channel.
 - :mod:`~privtraffic.clv.comparison`: :func:`compare_models` (:class:`ModelComparison`:
   likelihood, AIC, BIC and holdout errors) and :func:`likelihood_ratio_test`
   (:class:`LikelihoodRatioTest`).
@@ -56,37 +67,62 @@ from privtraffic.clv._base import BTYDModel, ParameterSummary, check_rfm
 from privtraffic.clv._diagnostics import DiagnosticNote, FitDiagnostics
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
+from privtraffic.clv.bgnbd_cov import BetaGeoWithCovariates
 from privtraffic.clv.comparison import (
     LikelihoodRatioTest,
     ModelComparison,
     compare_models,
     likelihood_ratio_test,
 )
+from privtraffic.clv.conditional import (
+    AliveHistory,
+    conditional_probability_of_purchases,
+    probability_alive_history,
+)
+from privtraffic.clv.covariates import CovariateEncoding, CovariateModel, encode_covariates
 from privtraffic.clv.dert import discounted_residual_transactions
 from privtraffic.clv.gammagamma import GammaGamma
+from privtraffic.clv.gammagamma_cov import GammaGammaWithCovariates
+from privtraffic.clv.groups import GroupFits, fit_by_group
+from privtraffic.clv.intervals import PredictionInterval, prediction_interval, value_interval
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
 from privtraffic.clv.paretonbd import ParetoNBD
+from privtraffic.clv.paretonbd_cov import ParetoNBDWithCovariates
 from privtraffic.clv.sbg import ContractDurations, ShiftedBetaGeo, durations_from_counts
 from privtraffic.clv.value import customer_lifetime_value
 
 __all__ = [
+    "AliveHistory",
     "BTYDModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "BetaGeoWithCovariates",
     "ContractDurations",
+    "CovariateEncoding",
+    "CovariateModel",
     "DiagnosticNote",
     "FitDiagnostics",
     "GammaGamma",
+    "GammaGammaWithCovariates",
+    "GroupFits",
     "LikelihoodRatioTest",
     "ModelComparison",
     "ModifiedBetaGeo",
     "ParameterSummary",
     "ParetoNBD",
+    "ParetoNBDWithCovariates",
+    "PredictionInterval",
     "ShiftedBetaGeo",
     "check_rfm",
     "compare_models",
+    "conditional_probability_of_purchases",
     "customer_lifetime_value",
     "discounted_residual_transactions",
     "durations_from_counts",
+    "encode_covariates",
+    "fit_by_group",
     "likelihood_ratio_test",
+    "prediction_interval",
+    "probability_alive_history",
+    "value_interval",
 ]

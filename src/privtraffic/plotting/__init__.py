@@ -15,6 +15,8 @@ What lives here, one plot family per module:
 - :mod:`~privtraffic.plotting.comparison`: several fitted models against the same data:
   :func:`plot_frequency_comparison`, :func:`plot_tracking_comparison` and both side by side,
   :func:`plot_model_comparison`.
+- :mod:`~privtraffic.plotting.alive`: one customer's P(alive) along their history:
+  :func:`plot_probability_alive_history`.
 - :mod:`~privtraffic.plotting.tiers`: relationship tiers: :func:`plot_tier_mix`,
   :func:`plot_transition_matrix`.
 - :mod:`~privtraffic.plotting.referral`: :func:`plot_referral_tree`.
@@ -47,6 +49,7 @@ True
 2
 """
 
+from privtraffic.plotting.alive import plot_probability_alive_history
 from privtraffic.plotting.btyd import (
     holdout_purchases_by_frequency,
     period_transaction_counts,
@@ -92,6 +95,7 @@ __all__ = [
     "plot_lorenz_curve",
     "plot_model_comparison",
     "plot_period_transactions",
+    "plot_probability_alive_history",
     "plot_probability_alive_matrix",
     "plot_referral_tree",
     "plot_tier_mix",

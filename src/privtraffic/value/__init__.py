@@ -15,6 +15,9 @@ What lives here:
 - :mod:`~privtraffic.value.customer_value`: :func:`total_customer_value` adds CLV and customer
   referral value and places each customer in the CLV × CRV quadrant
   (:class:`TotalCustomerValue`).
+- :mod:`~privtraffic.value.acquisition`: :func:`value_by_channel`, the expected value of a
+  newly acquired customer per acquisition channel from covariate CLV models
+  (:class:`ChannelValue`).
 - :mod:`~privtraffic.value.fit`: :func:`fit_assessment` scores whether a business suits a
   private domain (:class:`FitScorecard` of :class:`FitLine`, with the cut-offs in
   :class:`FitThresholds`).
@@ -36,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+from privtraffic.value.acquisition import ChannelValue, value_by_channel
 from privtraffic.value.concentration import Concentration, concentration, gini, lorenz, top_share
 from privtraffic.value.customer_value import TotalCustomerValue, total_customer_value
 from privtraffic.value.decomposition import (
@@ -48,6 +52,7 @@ from privtraffic.value.decomposition import (
 from privtraffic.value.fit import FitLine, FitScorecard, FitThresholds, fit_assessment
 
 __all__ = [
+    "ChannelValue",
     "Concentration",
     "FitLine",
     "FitScorecard",
@@ -64,4 +69,5 @@ __all__ = [
     "three_factors",
     "top_share",
     "total_customer_value",
+    "value_by_channel",
 ]
