@@ -210,8 +210,8 @@ def test_eight_threads_recording_the_same_300_events_keep_exactly_300(backend):
     errors: list[BaseException] = []
 
     def run() -> None:
-        ledger = Ledger(PLAN, NET, store=backend.store())
-        try:
+        try:  # opening the ledger too: eight threads open one file at once
+            ledger = Ledger(PLAN, NET, store=backend.store())
             for event in events:
                 ledger.record(event)
         except BaseException as exc:  # pragma: no cover - reported below

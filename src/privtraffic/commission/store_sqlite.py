@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,28 @@ class _Writer(_SQLWriter):
             )
         except sqlite3.IntegrityError as exc:
             raise _duplicate_key(self.name, exc) from None
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the database in write-ahead-log mode (once per file; later connections find it so).
+
+    Switching the mode needs the database to itself, and SQLite answers "database is locked"
+    at once, without waiting, when another connection holds it; so a connection that finds the
+    file not yet in WAL mode retries for up to ``timeout`` seconds. A file already in WAL mode
+    (every connection after the first) takes no lock for this.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class SQLiteLedgerStore(_SQLStore):
@@ -137,7 +160,7 @@ class SQLiteLedgerStore(_SQLStore):
             conn = sqlite3.connect(
                 self.path, timeout=self.timeout, isolation_level=None, check_same_thread=True
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn, self.timeout)
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
         except sqlite3.Error as exc:
             raise self._error(exc) from None
