@@ -97,6 +97,6 @@ def plot_probability_alive_history(
     ax.set_xlabel(text_of["xlabel"])
     ax.set_ylabel(text_of["ylabel"])
     ax.set_title(text_of["title"])
-    ax.legend(loc="lower left")
+    ax.legend(loc="best")  # away from the curve and the purchase marks
     use_cjk_font(ax)
     return ax
