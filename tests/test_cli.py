@@ -177,6 +177,31 @@ def test_report_is_self_contained_with_plots(cdnow_report: str) -> None:
         assert f">{heading}</h2>" in cdnow_report
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_with_compare_draws_the_model_comparison(
+    cdnow_csv: Path, tmp_path: Path, lang: str
+) -> None:
+    """``--compare`` adds one figure to the eight of the plain report: the models' frequency
+    distributions and tracking curves side by side, captioned in the page's language, after
+    the table of the models on the holdout period."""
+    import html
+
+    from privtraffic._report import messages
+
+    out = tmp_path / "compare.html"
+    args = ["report", "--transactions", str(cdnow_csv), "--calibration-end"]
+    args += [CDNOW_CALIBRATION_END, "--compare", "paretonbd", "mbgnbd", "--lang", lang]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    page = out.read_text(encoding="utf-8")
+    _assert_self_contained(page)
+    assert page.count('src="data:image/png;base64,') == 9
+    caption = html.escape(messages.text("holdout.cap.models", lang))
+    assert page.count(f'<img alt="{caption}"') == 1
+    figure = page.index(f'<img alt="{caption}"')
+    assert page.index(messages.text("holdout.models", lang)) < figure
+    assert figure < page.index(html.escape(messages.text("holdout.by_frequency", lang)))
+
+
 def test_report_numbers_equal_the_api(cdnow_report: str) -> None:
     from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value
     from privtraffic.value import gini

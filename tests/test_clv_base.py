@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+import unicodedata
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from privtraffic.clv import BetaGeo, BTYDModel, GammaGamma, ParameterSummary
 from privtraffic.clv._base import check_rfm, prediction_columns
 from privtraffic.clv._optimize import gradient_hessian, minimize_negative_log_likelihood
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.errors import ConvergenceError, ConvergenceWarning, InvalidInputError
+from support import examples
 
 
 def test_collapse_rows_matches_brute_force_counting():
@@ -113,6 +119,84 @@ def test_summary_table_and_html():
     assert "<table>" in s._repr_html_()
     assert isinstance(BetaGeo(), BTYDModel)
     assert "not fitted" in BetaGeo()._repr_html_()
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide (Chinese) character, one otherwise."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table_columns(line: str) -> list[tuple[int, int]]:
+    """(start, end) terminal columns of each whitespace-separated cell of ``line``."""
+    return [
+        (_display_width(line[: m.start()]), _display_width(line[: m.end()]))
+        for m in re.finditer(r"\S+", line)
+    ]
+
+
+def _assert_table_lines_up(summary: ParameterSummary) -> None:
+    lines = repr(summary).splitlines()
+    table = lines[1 + len(summary.caution) :]
+    assert len(table) == 1 + len(summary.parameter)
+    header = _table_columns(table[0])
+    assert [table[0].split()] == [["estimate", "std.err", "lower_95", "upper_95"]]
+    number_ends = [end for _, end in header]
+    name_end = min(start for start, _ in header) - 1  # names end before the first column
+    for i, (line, name) in enumerate(zip(table[1:], summary.parameter.tolist(), strict=True)):
+        assert line.startswith(f"{name} ")  # the whole name, left-aligned
+        cells = _table_columns(line)
+        assert _display_width(name) <= name_end
+        assert [end for _, end in cells[-4:]] == number_ends, (name, line)
+        values = (summary.estimate, summary.standard_error, summary.lower_95, summary.upper_95)
+        for cell, value in zip(line.split()[-4:], values, strict=True):
+            shown = float(cell)
+            assert (np.isnan(shown) and np.isnan(value[i])) or shown == pytest.approx(
+                value[i], rel=1e-5
+            )
+
+
+_NAMES = st.text(
+    st.characters(whitelist_categories=("L", "N", "P", "S"), max_codepoint=0x9FFF),
+    min_size=1,
+    max_size=40,
+)
+_VALUES = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@given(st.lists(st.tuples(_NAMES, _VALUES, _VALUES, _VALUES, _VALUES), min_size=1, max_size=8))
+@examples(100)
+@example([("gamma_purchase[channel=douyin]", -0.31, 0.05, -1.0, 2.0), ("r", 0.553, 0.04, 0.4, 0.6)])
+@example([("attrition:渠道=抖音", 1e-300, -1.5e300, math.nan, math.inf), ("b", 2.0, 0.1, 1.8, 2.2)])
+def test_summary_repr_columns_line_up_whatever_the_names(rows) -> None:
+    names, estimate, se, lower, upper = (list(c) for c in zip(*rows, strict=True))
+    summary = ParameterSummary(
+        parameter=names,
+        estimate=estimate,
+        standard_error=se,
+        lower_95=lower,
+        upper_95=upper,
+        model="Toy",
+        log_likelihood=-1.0,
+        n_customers=5.0,
+        caution=["a caution line"],
+    )
+    _assert_table_lines_up(summary)
+
+
+def test_a_covariate_fits_summary_lines_up() -> None:
+    """The table of a real covariate fit, a categorical channel among its names."""
+    from privtraffic.clv import ParetoNBD, ParetoNBDWithCovariates
+
+    rng = np.random.default_rng(2)  # as test_covariates' JSON round trip
+    channel = rng.choice(["douyin", "taobao", "store"], 1200)
+    data = ParetoNBD.from_params(r=0.6, alpha=9.0, s=0.6, beta=10.0).simulate(1200, 30.0, rng=rng)
+    m = ParetoNBDWithCovariates().fit(
+        data, purchase_covariates={"channel": channel}, reference={"channel": "store"}
+    )
+    summary = m.summary()
+    assert max(len(n) for n in summary.parameter.tolist()) > 10
+    _assert_table_lines_up(summary)
+    _assert_table_lines_up(GammaGamma.from_params(p=6.25, q=3.74, v=15.44).summary())
 
 
 def test_check_rfm_and_prediction_columns():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 
+import attrs
 import numpy as np
 import pytest
 
@@ -362,6 +363,51 @@ def test_json_round_trip_keeps_encodings_and_predictions() -> None:
     assert payload["encodings"]["purchase_covariates"]["levels"][0][2] == "store"
     with pytest.raises(InvalidInputError, match="holds a 'ParetoNBDWithCovariates'"):
         BetaGeoWithCovariates.from_json(m.to_json())
+
+
+def test_json_round_trip_keeps_the_fit_diagnostics_and_their_notes() -> None:
+    """A covariate fit's ``fit_diagnostics_`` survive to_json/from_json, notes included, in the
+    plain models' format. The 200-customer CDNOW subsample of seed 23 (as in
+    test_clv_reference.py) puts a and b on a ridge: a "none_drop" note, a caution line."""
+    import warnings
+
+    from privtraffic.clv._diagnostics import FitDiagnostics
+
+    idx = np.random.default_rng(23).choice(len(CDNOW), 200, replace=False)
+    f, r, T = CDNOW.frequency[idx], CDNOW.recency[idx], CDNOW.T[idx]
+    z = {"wecom": np.random.default_rng(1).integers(0, 2, 200).astype(float)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ridge is warned about: the point of the fit
+        m = BetaGeoWithCovariates().fit(f, r, T, purchase_covariates=z)
+        plain = BetaGeo().fit(f, r, T)
+    d = m.fit_diagnostics_
+    assert d is not None and [n.code for n in d.notes] == ["none_drop"] and d.messages
+    back = BetaGeoWithCovariates.from_json(m.to_json())
+    assert back.fit_diagnostics_ == d
+    assert back.summary().caution == m.summary().caution and back.summary().caution
+    # the same entry as the plain models write (clv/_base.py), so one reader reads both
+    entry = json.loads(m.to_json())["fit_diagnostics"]
+    assert entry == json.loads(json.dumps(d.to_dict()))
+    plain_entry = json.loads(plain.to_json())["fit_diagnostics"]
+    assert set(plain_entry) == set(entry)
+    assert FitDiagnostics.from_dict(plain_entry) == plain.fit_diagnostics_
+    assert BetaGeo.from_json(plain.to_json()).fit_diagnostics_ == plain.fit_diagnostics_
+    # a standard error that does not exist is null in the JSON and NaN again after it
+    nan_note = attrs.evolve(d.notes[0], fields=(("name", "a"), ("se", float("nan"))))
+    m.fit_diagnostics_ = attrs.evolve(d, notes=(nan_note,))
+    text = m.to_json()
+    assert json.loads(text)["fit_diagnostics"]["notes"][0]["fields"]["se"] is None
+    (name, se) = BetaGeoWithCovariates.from_json(text).fit_diagnostics_.notes[0].fields
+    assert name == ("name", "a") and se[0] == "se" and np.isnan(se[1])
+    # a model never fitted has none, before and after
+    given = _bgnbd_truth()
+    assert "fit_diagnostics" not in json.loads(given.to_json())
+    assert BetaGeoWithCovariates.from_json(given.to_json()).fit_diagnostics_ is None
+    # a damaged entry is refused, naming it
+    broken = json.loads(text)
+    del broken["fit_diagnostics"]["converged"]
+    with pytest.raises(InvalidInputError, match="malformed 'fit_diagnostics' entry"):
+        BetaGeoWithCovariates.from_json(json.dumps(broken))
 
 
 def test_plain_model_of_a_group_and_the_summary_rows() -> None:

@@ -254,3 +254,67 @@ def test_model_comparison_side_by_side_renders(table, split, log) -> None:
             log.timestamp,
             axes=[Figure().add_subplot()],
         )
+
+
+def test_model_comparison_texts_replace_every_word_on_both_plots(table, split, log) -> None:
+    """Each key of MODEL_COMPARISON_TEXTS lands where its side's plot draws it; the model names
+    stay the legend entries; an unknown key is refused before anything is drawn."""
+    from privtraffic.plotting.comparison import (
+        FREQUENCY_COMPARISON_TEXTS,
+        MODEL_COMPARISON_TEXTS,
+        TRACKING_COMPARISON_TEXTS,
+    )
+
+    assert set(MODEL_COMPARISON_TEXTS) == {
+        *(f"frequency_{k}" for k in FREQUENCY_COMPARISON_TEXTS),
+        *(f"tracking_{k}" for k in TRACKING_COMPARISON_TEXTS),
+    }
+    texts = {key: f"<{key}>" for key in MODEL_COMPARISON_TEXTS}
+    fig = Figure(figsize=(10, 4))
+    left, right = plotting.plot_model_comparison(
+        table,
+        split.frequency,
+        split.T,
+        log.customer_id,
+        log.timestamp,
+        calibration_end="1997-09-30",
+        names=["BG", "MBG", "PNBD"],
+        texts=texts,
+        axes=fig.subplots(1, 2),
+    )
+    assert left.get_title() == "<frequency_title>"
+    assert left.get_xlabel() == "<frequency_xlabel>"
+    assert left.get_ylabel() == "<frequency_ylabel>"
+    assert left.containers[0].get_label() == "<frequency_actual>"  # the bars
+    assert [line.get_label() for line in left.lines] == ["BG", "MBG", "PNBD"]
+    legend = [t.get_text() for t in left.get_legend().get_texts()]
+    assert sorted(legend) == sorted(["BG", "MBG", "PNBD", "<frequency_actual>"])
+    assert right.get_title() == "<tracking_title>"
+    assert right.get_ylabel() == "<tracking_ylabel>"
+    assert [line.get_label() for line in right.lines] == [
+        "<tracking_actual>",
+        "BG",
+        "MBG",
+        "PNBD",
+        "<tracking_calibration_end>",
+    ]
+    # the dates of the right plot are turned; the frequencies of the left one are not
+    fig.canvas.draw()
+    assert {t.get_rotation() for t in right.get_xticklabels()} == {30.0}
+    assert {t.get_rotation() for t in left.get_xticklabels()} == {0.0}
+    # each single plot takes its own keys
+    ax = plotting.plot_frequency_comparison(
+        table, split.frequency, split.T, texts={"title": "复购次数"}, ax=Figure().add_subplot()
+    )
+    assert ax.get_title() == "复购次数" and ax.get_ylabel() == "customers"
+    unknown = r"'texts' has keys this plot does not draw: 'title'"
+    with pytest.raises(InvalidInputError, match=unknown):
+        plotting.plot_model_comparison(
+            table,
+            split.frequency,
+            split.T,
+            log.customer_id,
+            log.timestamp,
+            texts={"title": "x"},
+            axes=Figure().subplots(1, 2),
+        )

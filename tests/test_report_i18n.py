@@ -36,6 +36,7 @@ from privtraffic import plotting  # noqa: E402
 from privtraffic.plotting import (  # noqa: E402
     alive,
     btyd,
+    comparison,
     concentration,
     funnel,
     referral,
@@ -52,6 +53,7 @@ PLOT_DEFAULTS = {
     "frequency_recency": btyd.FREQUENCY_RECENCY_TEXTS,
     "alive": btyd.ALIVE_MATRIX_TEXTS,
     "alive_history": alive.ALIVE_HISTORY_TEXTS,
+    "model_comparison": comparison.MODEL_COMPARISON_TEXTS,
     "lorenz": concentration.LORENZ_TEXTS,
     "referral_tree": referral.REFERRAL_TREE_TEXTS,
     "funnel": funnel.FUNNEL_TEXTS,

@@ -23,6 +23,7 @@ from privtraffic.errors import InvalidInputError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["NO_PLOTS_REASONS", "Cell", "Document", "format_number", "matplotlib_available"]
 
@@ -314,6 +315,27 @@ class Document:
         Characters no installed font can draw are collected in :attr:`missing_glyphs` (and
         the page says how to install a CJK font) instead of passing as warnings.
         """
+        self._embed(lambda fig: draw(fig.add_subplot()), caption=caption, size=size)
+
+    def figure_pair(
+        self,
+        draw: Callable[[Axes, Axes], object],
+        *,
+        caption: str,
+        size: tuple[float, float] = (11.0, 4.2),
+    ) -> None:
+        """Draw two plots side by side (one figure, one caption), as :meth:`figure` draws one."""
+
+        def both(fig: Figure) -> object:
+            left, right = fig.subplots(1, 2)
+            return draw(left, right)
+
+        self._embed(both, caption=caption, size=size)
+
+    def _embed(
+        self, draw: Callable[[Figure], object], *, caption: str, size: tuple[float, float]
+    ) -> None:
+        """Draw on a fresh figure and embed it as a base64 PNG with its caption."""
         if not self.plots:
             return
         from matplotlib.figure import Figure
@@ -323,7 +345,7 @@ class Document:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", plotting.MissingFontWarning)
             warnings.filterwarnings("always", message="Glyph .* missing from", category=UserWarning)
-            draw(fig.add_subplot())
+            draw(fig)
             fig.savefig(buffer, format="png")
         for w in caught:
             glyph = re.search(r"\\N\{([^}]*)\}", str(w.message))

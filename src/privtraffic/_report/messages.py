@@ -391,6 +391,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Repeat purchases per {unit}: actual vs BG/NBD.",
         "每{unit}复购次数：实际值与 BG/NBD 模型对比。",
     ),
+    "holdout.cap.models": (
+        "The models side by side: customers by repeat purchases in the calibration period "
+        "(bars: actual; one line per model, left) and cumulative repeat purchases over "
+        "calibration and holdout (right), each model fitted on the calibration period.",
+        "各模型对比：左图为校准期按复购次数分组的客户数（柱：实际；每个模型一条线），右图为校准期与"
+        "验证期的累计复购次数；各模型均在校准期数据上拟合。",
+    ),
     # --- spend model and CLV ----------------------------------------------------------------
     "clv.title": (
         "Spend model and customer lifetime value",
@@ -786,6 +793,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plot.incremental.actual": ("actual", "实际"),
     "plot.incremental.model": ("model", "模型"),
     "plot.incremental.calibration_end": ("end of calibration", "校准期结束"),
+    "plot.model_comparison.frequency_title": (
+        "Repeat purchases per customer: actual vs models",
+        "每位客户的复购次数：实际与各模型",
+    ),
+    "plot.model_comparison.frequency_xlabel": (
+        "repeat purchases in the calibration period",
+        "校准期复购次数",
+    ),
+    "plot.model_comparison.frequency_ylabel": ("customers", "客户数"),
+    "plot.model_comparison.frequency_actual": ("actual", "实际"),
+    "plot.model_comparison.tracking_title": (
+        "Tracking cumulative repeat purchases: actual vs models",
+        "累计复购次数跟踪：实际与各模型",
+    ),
+    "plot.model_comparison.tracking_ylabel": ("cumulative repeat purchases", "累计复购次数"),
+    "plot.model_comparison.tracking_actual": ("actual", "实际"),
+    "plot.model_comparison.tracking_calibration_end": ("end of calibration", "校准期结束"),
     "plot.frequency_recency.title": (
         "Expected purchases in the next {t} time units, at age {T}",
         "下 {t} 个时间单位内的预计购买次数（观察时长 {T}）",

@@ -465,6 +465,21 @@ def _holdout_checks(
                 conditional=best_forecast,
             )
         )
+        doc.figure_pair(
+            lambda left, right: plotting.plot_model_comparison(
+                table,
+                f,
+                T,
+                customer_ids,
+                timestamps,
+                calibration_end=calibration_end,
+                unit=unit,
+                names=names,
+                texts=doc.plot_texts("model_comparison"),
+                axes=(left, right),
+            ),
+            caption=t("holdout.cap.models"),
+        )
     labels = [str(b) for b in bins[:-1]] + [f"{bins[-1]}+"]
     doc.table(
         [

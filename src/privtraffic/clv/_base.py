@@ -203,17 +203,39 @@ class ParameterSummary(ColumnarTable):
     caution: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def __repr__(self) -> str:
+        # Names left-aligned in a column as wide as the longest (covariate names such as
+        # "purchase:channel_douyin" are long), numbers right-aligned in columns as wide as
+        # their longest cell, so every row lines up with the header. Widths are as a terminal
+        # shows them: a Chinese character (a level such as "channel=抖音") takes two columns.
+        import unicodedata
+
+        def shown(text: str) -> int:
+            return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+        names = [str(n) for n in self.parameter.tolist()]
+        columns = [
+            (header, [f"{float(v):.6g}" for v in values])
+            for header, values in (
+                ("estimate", self.estimate),
+                ("std.err", self.standard_error),
+                ("lower_95", self.lower_95),
+                ("upper_95", self.upper_95),
+            )
+        ]
+        name_width = max([10, *(shown(n) for n in names)])
+        widths = [max([12, len(header), *(len(c) for c in cells)]) for header, cells in columns]
+        header = " ".join(
+            [" " * name_width, *(h.rjust(w) for (h, _), w in zip(columns, widths, strict=True))]
+        )
         lines = [
             f"{self.model}: log-likelihood {self.log_likelihood:.4f}, "
             f"{self.n_customers:,.0f} customers",
             *(f"caution: {c}" for c in self.caution),
-            f"{'':>10} {'estimate':>12} {'std.err':>12} {'lower_95':>12} {'upper_95':>12}",
+            header,
         ]
-        for i, name in enumerate(self.parameter):
-            lines.append(
-                f"{name!s:>10} {self.estimate[i]:>12.6g} {self.standard_error[i]:>12.6g} "
-                f"{self.lower_95[i]:>12.6g} {self.upper_95[i]:>12.6g}"
-            )
+        for i, name in enumerate(names):
+            cells = [c[i].rjust(w) for (_, c), w in zip(columns, widths, strict=True)]
+            lines.append(" ".join([name + " " * (name_width - shown(name)), *cells]))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

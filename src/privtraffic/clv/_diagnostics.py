@@ -21,7 +21,9 @@ All user-facing sentences of the diagnostics are in :data:`MESSAGES`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -198,6 +200,96 @@ class FitDiagnostics:
     identifiable: bool
     messages: tuple[str, ...]
     notes: tuple[DiagnosticNote, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """The diagnostics as JSON-ready data: the ``"fit_diagnostics"`` entry of ``to_json``.
+
+        A float that is not finite (a gradient or standard error that does not exist) is
+        written as None; :meth:`from_dict` reads it back as NaN.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> d = FitDiagnostics(True, 12, 3e-7, False, ("b",), False, ("b is not identified",),
+        ...     (DiagnosticNote("generic", (("name", "b"), ("se", float("nan")))),))
+        >>> d.to_dict()["notes"]
+        [{'code': 'generic', 'fields': {'name': 'b', 'se': None}}]
+        >>> FitDiagnostics.from_dict(d.to_dict()).notes[0].fields
+        (('name', 'b'), ('se', nan))
+        """
+        return {
+            "converged": self.converged,
+            "n_iterations": self.n_iterations,
+            "gradient_norm": _finite_or_none(self.gradient_norm),
+            "hessian_positive_definite": self.hessian_positive_definite,
+            "at_boundary": list(self.at_boundary),
+            "identifiable": self.identifiable,
+            "messages": list(self.messages),
+            "notes": [
+                {
+                    "code": note.code,
+                    "fields": {
+                        k: _finite_or_none(v) if isinstance(v, float) else v for k, v in note.fields
+                    },
+                }
+                for note in self.notes
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FitDiagnostics:
+        """Rebuild diagnostics written by :meth:`to_dict` (None reads back as NaN).
+
+        Parameters
+        ----------
+        data : mapping
+            The ``"fit_diagnostics"`` entry of a model's JSON (``notes`` may be absent).
+
+        Returns
+        -------
+        FitDiagnostics
+
+        Raises
+        ------
+        KeyError, TypeError, ValueError
+            An entry is missing or of the wrong kind (``from_json`` reports it as an
+            ``InvalidInputError`` naming the entry).
+
+        Examples
+        --------
+        >>> FitDiagnostics.from_dict({"converged": True, "n_iterations": 3,
+        ...     "gradient_norm": None, "hessian_positive_definite": True, "at_boundary": [],
+        ...     "identifiable": True, "messages": []}).gradient_norm
+        nan
+        """
+        gradient = data["gradient_norm"]
+        return cls(
+            converged=bool(data["converged"]),
+            n_iterations=int(data["n_iterations"]),
+            gradient_norm=math.nan if gradient is None else float(gradient),
+            hessian_positive_definite=bool(data["hessian_positive_definite"]),
+            at_boundary=tuple(str(n) for n in data["at_boundary"]),
+            identifiable=bool(data["identifiable"]),
+            messages=tuple(str(m) for m in data["messages"]),
+            notes=tuple(
+                DiagnosticNote(
+                    str(note["code"]),
+                    tuple(
+                        (str(k), math.nan if v is None else v)
+                        for k, v in dict(note["fields"]).items()
+                    ),
+                )
+                for note in data.get("notes", [])
+            ),
+        )
+
+
+def _finite_or_none(x: float) -> float | None:
+    """``x`` as a float, or None (JSON's null) when it is NaN or infinite."""
+    return float(x) if math.isfinite(x) else None
 
 
 def hessian_is_positive_definite(hessian: NDArray[np.float64]) -> bool:

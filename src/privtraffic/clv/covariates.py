@@ -944,7 +944,8 @@ class CovariateModel:
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> str:
-        """The fitted model as JSON: parameters, covariance, covariate encodings, statistics.
+        """The fitted model as JSON: parameters, covariance, covariate encodings, statistics and
+        ``fit_diagnostics_`` (its notes included), as the plain models write them.
 
         Returns
         -------
@@ -980,6 +981,9 @@ class CovariateModel:
             "n_customers": self.n_customers_,
             "penalizer": float(self.penalizer),
         }
+        diagnostics = getattr(self, "fit_diagnostics_", None)
+        if diagnostics is not None:
+            payload["fit_diagnostics"] = diagnostics.to_dict()
         return json.dumps(payload, indent=2)
 
     @classmethod
@@ -1032,6 +1036,14 @@ class CovariateModel:
         ll = payload.get("log_likelihood")
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = float(payload.get("n_customers", 0.0))
+        found = payload.get("fit_diagnostics")
+        if isinstance(found, dict):
+            try:
+                model.fit_diagnostics_ = FitDiagnostics.from_dict(found)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidInputError(
+                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
+                ) from None
         return model
 
     @classmethod

@@ -10,14 +10,14 @@ from :func:`~privtraffic.plotting.period_transaction_counts` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from numpy.typing import ArrayLike
 
 from privtraffic.clv import ModelComparison
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, require_matplotlib
+from privtraffic.plotting._axes import axes_or_new, require_matplotlib, resolve_texts, thousands
 from privtraffic.plotting.btyd import (
     Moment,
     _calibration_line,
@@ -26,11 +26,48 @@ from privtraffic.plotting.btyd import (
     period_transaction_counts,
     tracking_curves,
 )
+from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-__all__ = ["plot_frequency_comparison", "plot_model_comparison", "plot_tracking_comparison"]
+__all__ = [
+    "FREQUENCY_COMPARISON_TEXTS",
+    "MODEL_COMPARISON_TEXTS",
+    "TRACKING_COMPARISON_TEXTS",
+    "plot_frequency_comparison",
+    "plot_model_comparison",
+    "plot_tracking_comparison",
+]
+
+#: The texts of :func:`plot_frequency_comparison`, by ``texts=`` key (the models' own legend
+#: entries are their ``names``).
+FREQUENCY_COMPARISON_TEXTS: dict[str, str] = {
+    "title": "Repeat purchases per customer: actual vs models",
+    "xlabel": "repeat purchases in the calibration period",
+    "ylabel": "customers",
+    "actual": "actual",
+}
+
+#: The texts of :func:`plot_tracking_comparison`, by ``texts=`` key.
+TRACKING_COMPARISON_TEXTS: dict[str, str] = {
+    "title": "Tracking cumulative repeat purchases: actual vs models",
+    "ylabel": "cumulative repeat purchases",
+    "actual": "actual",
+    "calibration_end": "end of calibration",
+}
+
+#: The texts of :func:`plot_model_comparison`, by ``texts=`` key: those of the left plot
+#: (:data:`FREQUENCY_COMPARISON_TEXTS`) prefixed ``frequency_``, those of the right plot
+#: (:data:`TRACKING_COMPARISON_TEXTS`) prefixed ``tracking_``.
+MODEL_COMPARISON_TEXTS: dict[str, str] = {
+    f"{side}_{key}": text
+    for side, defaults in (
+        ("frequency", FREQUENCY_COMPARISON_TEXTS),
+        ("tracking", TRACKING_COMPARISON_TEXTS),
+    )
+    for key, text in defaults.items()
+}
 
 _MARKERS = ("s", "^", "D", "v", "P", "X", "*")
 
@@ -66,6 +103,7 @@ def plot_frequency_comparison(
     *,
     max_frequency: int = 7,
     names: Sequence[str] | None = None,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Customers by repeat purchases in the calibration period: actual bars, one line per model.
@@ -80,6 +118,8 @@ def plot_frequency_comparison(
         First frequency pooled into the last bin.
     names : sequence of str, optional
         Legend labels; the class names (or the comparison's names) by default.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`FREQUENCY_COMPARISON_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -90,8 +130,8 @@ def plot_frequency_comparison(
     Raises
     ------
     InvalidInputError
-        No models, names of another length, or data as in
-        :func:`~privtraffic.plotting.period_transaction_counts`.
+        No models, names of another length, a ``texts`` key the plot does not draw, or data
+        as in :func:`~privtraffic.plotting.period_transaction_counts`.
 
     References
     ----------
@@ -110,20 +150,23 @@ def plot_frequency_comparison(
     (8, ['BetaGeo', 'ParetoNBD'])
     """
     found, labels = _models_and_names(models, names)
+    text_of = resolve_texts(FREQUENCY_COMPARISON_TEXTS, texts)
     counts = [
         period_transaction_counts(model, frequency, T, max_frequency=max_frequency)
         for model in found
     ]
     ax = axes_or_new(ax)
     bins, actual, _ = counts[0]
-    ax.bar(bins, actual, width=0.6, color="0.8", label="actual", zorder=0)
+    ax.bar(bins, actual, width=0.6, color="0.8", label=text_of["actual"], zorder=0)
     for i, ((_, _, expected), label) in enumerate(zip(counts, labels, strict=True)):
         ax.plot(bins, expected, marker=_MARKERS[i % len(_MARKERS)], label=label)
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel("repeat purchases in the calibration period")
-    ax.set_ylabel("customers")
-    ax.set_title("Repeat purchases per customer: actual vs models")
+    ax.set_xlabel(text_of["xlabel"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
     ax.legend()
+    thousands(ax.yaxis)
+    use_cjk_font(ax)
     return ax
 
 
@@ -136,6 +179,7 @@ def plot_tracking_comparison(
     unit: str | float = "W",
     period: str | float | None = None,
     names: Sequence[str] | None = None,
+    texts: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Cumulative repeat purchases over time: the actual curve and one forecast per model.
@@ -154,6 +198,8 @@ def plot_tracking_comparison(
         Length of one tracking step; ``unit`` when omitted.
     names : sequence of str, optional
         Legend labels.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`TRACKING_COMPARISON_TEXTS` (e.g. a translation).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made when omitted.
 
@@ -164,8 +210,8 @@ def plot_tracking_comparison(
     Raises
     ------
     InvalidInputError
-        No models, names of another length, or a log as in
-        :func:`~privtraffic.plotting.tracking_curves`.
+        No models, names of another length, a ``texts`` key the plot does not draw, or a log
+        as in :func:`~privtraffic.plotting.tracking_curves`.
 
     References
     ----------
@@ -185,6 +231,7 @@ def plot_tracking_comparison(
     ['actual', 'BetaGeo', 'ParetoNBD', 'end of calibration']
     """
     found, labels = _models_and_names(models, names)
+    text_of = resolve_texts(TRACKING_COMPARISON_TEXTS, texts)
     ax = axes_or_new(ax)
     for i, (model, label) in enumerate(zip(found, labels, strict=True)):
         ends, actual, expected = tracking_curves(
@@ -192,13 +239,17 @@ def plot_tracking_comparison(
         )
         x = _dates(ends)
         if i == 0:
-            ax.plot(x, actual, color="black", linewidth=2.0, label="actual")
+            ax.plot(x, actual, color="black", linewidth=2.0, label=text_of["actual"])
         ax.plot(x, expected, linestyle="--", label=label)
-    _calibration_line(ax, calibration_end, "end of calibration")
-    ax.set_ylabel("cumulative repeat purchases")
-    ax.set_title("Tracking cumulative repeat purchases: actual vs models")
+    _calibration_line(ax, calibration_end, text_of["calibration_end"])
+    ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
     ax.legend()
-    ax.figure.autofmt_xdate()
+    thousands(ax.yaxis)
+    for tick in ax.get_xticklabels():  # this plot's dates only: not a neighbour's ticks
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+    use_cjk_font(ax)
     return ax
 
 
@@ -213,6 +264,7 @@ def plot_model_comparison(
     unit: str | float = "W",
     max_frequency: int = 7,
     names: Sequence[str] | None = None,
+    texts: Mapping[str, str] | None = None,
     axes: Sequence[Axes] | None = None,
 ) -> tuple[Axes, Axes]:
     """Both comparisons side by side: calibration frequencies (left) and tracking (right).
@@ -233,6 +285,9 @@ def plot_model_comparison(
         First frequency pooled into the last bin.
     names : sequence of str, optional
         Legend labels.
+    texts : mapping of str to str, optional
+        Replacements for the texts of :data:`MODEL_COMPARISON_TEXTS` (e.g. a translation):
+        ``frequency_title`` is the left plot's ``title``, ``tracking_title`` the right one's.
     axes : pair of matplotlib.axes.Axes, optional
         Where to draw; a new 1 x 2 figure when omitted.
 
@@ -243,7 +298,7 @@ def plot_model_comparison(
     Raises
     ------
     InvalidInputError
-        ``axes`` not a pair, or as the two plots.
+        ``axes`` not a pair, a ``texts`` key the plot does not draw, or as the two plots.
 
     Examples
     --------
@@ -258,7 +313,20 @@ def plot_model_comparison(
     ...     log.timestamp, calibration_end="1997-09-30", axes=fig.subplots(1, 2))
     >>> len(left.lines), len(right.lines)
     (2, 4)
+    >>> left, right = plot_model_comparison(table, s.frequency, s.T, log.customer_id,
+    ...     log.timestamp, texts={"frequency_title": "Repeat purchases by model"},
+    ...     axes=Figure(figsize=(10, 4)).subplots(1, 2))
+    >>> left.get_title(), right.get_title()
+    ('Repeat purchases by model', 'Tracking cumulative repeat purchases: actual vs models')
     """
+    text_of = resolve_texts(MODEL_COMPARISON_TEXTS, texts)
+    side_texts = {
+        side: {key: text_of[f"{side}_{key}"] for key in defaults}
+        for side, defaults in (
+            ("frequency", FREQUENCY_COMPARISON_TEXTS),
+            ("tracking", TRACKING_COMPARISON_TEXTS),
+        )
+    }
     if axes is None:
         require_matplotlib()
         import matplotlib.pyplot as plt
@@ -270,7 +338,13 @@ def plot_model_comparison(
             raise InvalidInputError(f"'axes' must be a pair of Axes (got {len(axes)})")
         left, right = axes[0], axes[1]
     plot_frequency_comparison(
-        models, frequency, T, max_frequency=max_frequency, names=names, ax=left
+        models,
+        frequency,
+        T,
+        max_frequency=max_frequency,
+        names=names,
+        texts=side_texts["frequency"],
+        ax=left,
     )
     plot_tracking_comparison(
         models,
@@ -279,6 +353,7 @@ def plot_model_comparison(
         calibration_end=calibration_end,
         unit=unit,
         names=names,
+        texts=side_texts["tracking"],
         ax=right,
     )
     return left, right
