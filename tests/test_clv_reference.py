@@ -359,6 +359,31 @@ def test_pmf_sums_to_one_with_the_right_mean(model, p1, p2, p3, p4, mean, scale)
     t=1,
     n=0,
 )
+# found by `nox -s deep` (2026-12-01): with gamma >> delta almost everyone has dropped out after
+# the first period, E[X(140)] - E[X(139)] is far below an ulp of E[X(139)], and the two
+# evaluations round one ulp apart in either direction
+@example(
+    alpha=1.0,
+    beta=1.0,
+    gamma=2823.0,
+    delta=232.6875,
+    n_periods=1,
+    x_share=0.0,
+    rec_share=0.0,
+    t=139,
+    n=0,
+)
+@example(
+    alpha=1.0,
+    beta=1.0,
+    gamma=2823.0,
+    delta=232.0,
+    n_periods=1,
+    x_share=0.0,
+    rec_share=0.0,
+    t=139,
+    n=0,
+)
 def test_bgbb_matches_mpmath(alpha, beta, gamma, delta, n_periods, x_share, rec_share, t, n):
     params = (alpha, beta, gamma, delta)
     m = BetaGeoBetaBinom.from_params(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
@@ -371,10 +396,13 @@ def test_bgbb_matches_mpmath(alpha, beta, gamma, delta, n_periods, x_share, rec_
         alive, ref.bgbb_probability_alive(params, x, rec, n_periods)
     )
     e = m.expected_purchases(np.array([t, t + 1]), x, rec, n_periods)
-    assert np.all(e >= 0) and e[1] >= e[0]
+    # non-decreasing in t up to the accuracy of the evaluation (1e-12 relative; the true step
+    # can be far below an ulp)
+    assert np.all(e >= 0) and e[1] >= e[0] * (1 - 1e-12)
     assert close(float(e[0]), ref.bgbb_expected_purchases(params, t, x, rec, n_periods))
     new = m.expected_purchases_new(np.array([t, t + 1]))
-    assert close(float(new[0]), ref.bgbb_expected_purchases_new(params, t)) and new[1] >= new[0]
+    assert close(float(new[0]), ref.bgbb_expected_purchases_new(params, t))
+    assert new[1] >= new[0] * (1 - 1e-12)
     p = m.probability_of_purchases(np.arange(t + 1), t)
     assert np.all((p >= 0) & (p <= 1)) and p.sum() == pytest.approx(1.0, abs=1e-9)
     assert float(np.arange(t + 1) @ p) == pytest.approx(float(new[0]), rel=1e-7, abs=1e-12)
