@@ -112,7 +112,6 @@ from numpy.typing import ArrayLike, NDArray
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
 from privtraffic.clv._diagnostics import (
-    DiagnosticNote,
     FitDiagnostics,
     ParameterPair,
     diagnose,
@@ -657,7 +656,76 @@ def _pass_through(*columns: NDArray[np.float64]) -> PreparedData:
     return columns
 
 
-class BTYDModel:
+class FittedModelView:
+    """What every estimator shell shows of itself: its name, a one-line ``repr``, the summary
+    table of its estimates and the notebook view of that table.
+
+    Mixed into :class:`BTYDModel` and the covariate models
+    (:class:`~privtraffic.clv.covariates.CovariateModel`); a class using it sets the
+    attributes below when it is fitted.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo
+    >>> repr(BetaGeo())
+    'BetaGeo(penalizer=0.0) (not fitted)'
+    """
+
+    penalizer: float
+    params_: dict[str, float]
+    log_likelihood_: float
+    n_customers_: float
+    fit_diagnostics_: FitDiagnostics | None
+
+    @classmethod
+    def _model_name(cls) -> str:
+        return cls.__name__
+
+    def _parameter_summary(
+        self,
+        names: Sequence[str],
+        estimate: NDArray[np.float64],
+        standard_error: NDArray[np.float64],
+        lower: NDArray[np.float64],
+        upper: NDArray[np.float64],
+    ) -> ParameterSummary:
+        """The summary table of the estimates, with the fit diagnostics' caution lines."""
+        diagnostics = getattr(self, "fit_diagnostics_", None)
+        return ParameterSummary(
+            parameter=np.array(names),
+            estimate=estimate,
+            standard_error=standard_error,
+            lower_95=lower,
+            upper_95=upper,
+            model=self._model_name(),
+            log_likelihood=self.log_likelihood_,
+            n_customers=self.n_customers_,
+            caution=() if diagnostics is None else diagnostics.messages,
+        )
+
+    def summary(self) -> ParameterSummary:  # pragma: no cover - each shell defines it
+        """The estimates with standard errors and 95% intervals."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        name = self._model_name()
+        if getattr(self, "params_", None) is None:
+            return f"{name}(penalizer={self.penalizer!r}) (not fitted)"
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return (
+            f"{name}({params}; {self.n_customers_:,.0f} customers, "
+            f"log-likelihood {self.log_likelihood_:.4f})"
+        )
+
+    def _repr_html_(self) -> str:
+        from privtraffic._html import html_table
+
+        if getattr(self, "params_", None) is None:
+            return html_table([], ["parameter"], title=f"{self._model_name()} (not fitted)")
+        return self.summary()._html_table(penalizer=self.penalizer)
+
+
+class BTYDModel(FittedModelView):
     """Base class of the BTYD estimators: fitting, standard errors, summary, JSON.
 
     Not used directly: instantiate :class:`~privtraffic.clv.BetaGeo`,
@@ -726,10 +794,6 @@ class BTYDModel:
     _parameter_pairs: ClassVar[tuple[ParameterPair, ...]] = ()
 
     # ------------------------------------------------------------------ fitting
-    @classmethod
-    def _model_name(cls) -> str:
-        return cls.__name__
-
     def _coerce_fit_data(
         self, values: Mapping[str, DataInput | None], weights: ArrayLike | None
     ) -> tuple[list[NDArray[np.float64]], NDArray[np.float64] | None]:
@@ -1059,35 +1123,7 @@ class BTYDModel:
             half_width = _Z95 * se / params
             # on the log scale; a huge standard error gives an unbounded interval (0, inf)
             lower, upper = np.exp(log_params - half_width), np.exp(log_params + half_width)
-        diagnostics = getattr(self, "fit_diagnostics_", None)
-        return ParameterSummary(
-            parameter=np.array(self._param_names),
-            estimate=params,
-            standard_error=se,
-            lower_95=lower,
-            upper_95=upper,
-            model=self._model_name(),
-            log_likelihood=self.log_likelihood_,
-            n_customers=self.n_customers_,
-            caution=() if diagnostics is None else diagnostics.messages,
-        )
-
-    def __repr__(self) -> str:
-        name = self._model_name()
-        if getattr(self, "params_", None) is None:
-            return f"{name}(penalizer={self.penalizer!r}) (not fitted)"
-        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return (
-            f"{name}({params}; {self.n_customers_:,.0f} customers, "
-            f"log-likelihood {self.log_likelihood_:.4f})"
-        )
-
-    def _repr_html_(self) -> str:
-        from privtraffic._html import html_table
-
-        if getattr(self, "params_", None) is None:
-            return html_table([], ["parameter"], title=f"{self._model_name()} (not fitted)")
-        return self.summary()._html_table(penalizer=self.penalizer)
+        return self._parameter_summary(self._param_names, params, se, lower, upper)
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> str:
@@ -1133,24 +1169,7 @@ class BTYDModel:
         }
         diagnostics = getattr(self, "fit_diagnostics_", None)
         if diagnostics is not None:
-            payload["fit_diagnostics"] = {
-                "converged": diagnostics.converged,
-                "n_iterations": diagnostics.n_iterations,
-                "gradient_norm": clean(diagnostics.gradient_norm),
-                "hessian_positive_definite": diagnostics.hessian_positive_definite,
-                "at_boundary": list(diagnostics.at_boundary),
-                "identifiable": diagnostics.identifiable,
-                "messages": list(diagnostics.messages),
-                "notes": [
-                    {
-                        "code": note.code,
-                        "fields": {
-                            k: clean(v) if isinstance(v, float) else v for k, v in note.fields
-                        },
-                    }
-                    for note in diagnostics.notes
-                ],
-            }
+            payload["fit_diagnostics"] = diagnostics.to_dict()
         return json.dumps(payload, indent=2)
 
     @classmethod
@@ -1211,27 +1230,7 @@ class BTYDModel:
         found = payload.get("fit_diagnostics")
         if isinstance(found, dict):
             try:
-                model.fit_diagnostics_ = FitDiagnostics(
-                    converged=bool(found["converged"]),
-                    n_iterations=int(found["n_iterations"]),
-                    gradient_norm=math.nan
-                    if found["gradient_norm"] is None
-                    else float(found["gradient_norm"]),
-                    hessian_positive_definite=bool(found["hessian_positive_definite"]),
-                    at_boundary=tuple(str(n) for n in found["at_boundary"]),
-                    identifiable=bool(found["identifiable"]),
-                    messages=tuple(str(m) for m in found["messages"]),
-                    notes=tuple(
-                        DiagnosticNote(
-                            str(note["code"]),
-                            tuple(
-                                (str(k), math.nan if v is None else v)
-                                for k, v in dict(note["fields"]).items()
-                            ),
-                        )
-                        for note in found.get("notes", [])
-                    ),
-                )
+                model.fit_diagnostics_ = FitDiagnostics.from_dict(found)
             except (KeyError, TypeError, ValueError) as exc:
                 raise InvalidInputError(
                     f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"

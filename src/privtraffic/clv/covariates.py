@@ -55,7 +55,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import as_float_array, first_index
-from privtraffic.clv._base import BTYDModel, DataInput, ParameterSummary, prediction_columns
+from privtraffic.clv._base import (
+    BTYDModel,
+    DataInput,
+    FittedModelView,
+    ParameterSummary,
+    prediction_columns,
+)
 from privtraffic.clv._diagnostics import FitDiagnostics, diagnose, hessian_is_positive_definite
 from privtraffic.clv._optimize import minimize_negative_log_likelihood
 from privtraffic.clv._rows import collapse_rows
@@ -438,7 +444,7 @@ def _groups(
     return out
 
 
-class CovariateModel:
+class CovariateModel(FittedModelView):
     """Estimator shell of the covariate models (see the module docstring).
 
     Not used directly: instantiate :class:`~privtraffic.clv.ParetoNBDWithCovariates`,
@@ -497,10 +503,6 @@ class CovariateModel:
 
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
-
-    @classmethod
-    def _model_name(cls) -> str:
-        return cls.__name__
 
     # ------------------------------------------------------------------ fitting
     def _fit(
@@ -912,35 +914,7 @@ class CovariateModel:
             upper[:k] = np.exp(np.log(estimate[:k]) + half)
         lower[k:] = estimate[k:] - _Z95 * se[k:]
         upper[k:] = estimate[k:] + _Z95 * se[k:]
-        diagnostics = getattr(self, "fit_diagnostics_", None)
-        return ParameterSummary(
-            parameter=np.array(names),
-            estimate=estimate,
-            standard_error=se,
-            lower_95=lower,
-            upper_95=upper,
-            model=self._model_name(),
-            log_likelihood=self.log_likelihood_,
-            n_customers=self.n_customers_,
-            caution=() if diagnostics is None else diagnostics.messages,
-        )
-
-    def __repr__(self) -> str:
-        name = self._model_name()
-        if getattr(self, "params_", None) is None:
-            return f"{name}(penalizer={self.penalizer!r}) (not fitted)"
-        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return (
-            f"{name}({params}; {self.n_customers_:,.0f} customers, "
-            f"log-likelihood {self.log_likelihood_:.4f})"
-        )
-
-    def _repr_html_(self) -> str:
-        from privtraffic._html import html_table
-
-        if getattr(self, "params_", None) is None:
-            return html_table([], ["parameter"], title=f"{self._model_name()} (not fitted)")
-        return self.summary()._html_table(penalizer=self.penalizer)
+        return self._parameter_summary(names, estimate, se, lower, upper)
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> str:
