@@ -34,7 +34,8 @@ simulation) plus a thin estimator class:
 and the machinery they share, in private modules:
 
 - ``_base``: the estimator shell :class:`BTYDModel` (input checks, fitting, standard errors,
-  :class:`ParameterSummary`, JSON persistence), the contract a model module satisfies, and
+  :class:`ParameterSummary`, the predictions table :class:`PurchasePredictions`, JSON
+  persistence), the contract a model module satisfies, and
   the one reader of data tables (``table_columns``).
 - ``_optimize``: the optimiser (BFGS from several starts, Newton polishing, finite-difference
   Hessians) and its frozen ``FitResult``.
@@ -63,7 +64,7 @@ Examples
 ((2357,), True)
 """
 
-from privtraffic.clv._base import BTYDModel, ParameterSummary, check_rfm
+from privtraffic.clv._base import BTYDModel, ParameterSummary, PurchasePredictions, check_rfm
 from privtraffic.clv._diagnostics import DiagnosticNote, FitDiagnostics
 from privtraffic.clv.bgbb import BetaGeoBetaBinom
 from privtraffic.clv.bgnbd import BetaGeo
@@ -112,6 +113,7 @@ __all__ = [
     "ParetoNBD",
     "ParetoNBDWithCovariates",
     "PredictionInterval",
+    "PurchasePredictions",
     "ShiftedBetaGeo",
     "check_rfm",
     "compare_models",

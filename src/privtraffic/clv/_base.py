@@ -141,6 +141,7 @@ __all__ = [
     "DataInput",
     "ParameterSummary",
     "PreparedData",
+    "PurchasePredictions",
     "as_probability",
     "check_horizon",
     "check_representable",
@@ -273,6 +274,46 @@ class ParameterSummary(ColumnarTable):
             f"<strong>Caution</strong><ul>{items}</ul></div>"
         )
         return box + table
+
+
+def _float_column(values: ArrayLike) -> NDArray[np.float64]:
+    out: NDArray[np.float64] = np.asarray(values, dtype=np.float64)  # no copy of float64 arrays
+    return out
+
+
+@attrs.frozen(eq=False, repr=False)
+class PurchasePredictions(ColumnarTable):
+    """Each customer's expected purchases in ``(T, T + t]`` and probability of being alive at T.
+
+    What ``predict`` of a transaction model returns: the two predictions of one call, which
+    checks the inputs once and (for BG/NBD and MBG/NBD) computes P(alive) once.
+
+    Attributes
+    ----------
+    expected_purchases : numpy.ndarray
+        E[X(T, T + t] | history], as ``expected_purchases(t, ...)`` gives it.
+    probability_alive : numpy.ndarray
+        P(alive at T | history), as ``probability_alive(...)`` gives it (broadcast to the
+        length of ``expected_purchases`` when ``t`` is the longer input).
+
+    Examples
+    --------
+    >>> p = PurchasePredictions(expected_purchases=[1.25, 0.5], probability_alive=[0.75, 1.0])
+    >>> len(p), p["probability_alive"].tolist()
+    (2, [0.75, 1.0])
+    """
+
+    expected_purchases: NDArray[np.float64] = attrs.field(converter=_float_column)
+    probability_alive: NDArray[np.float64] = attrs.field(converter=_float_column)
+
+    def __repr__(self) -> str:
+        n = len(self.expected_purchases)
+        total = float(np.sum(self.expected_purchases))
+        alive = float(np.sum(self.probability_alive))
+        return (
+            f"PurchasePredictions({n:,} customers; expected purchases {total:.6g} in all, "
+            f"{alive:.6g} expected alive)"
+        )
 
 
 def check_rfm(

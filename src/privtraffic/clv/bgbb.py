@@ -28,6 +28,7 @@ from privtraffic._validation import first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    PurchasePredictions,
     as_probability,
     check_at_most,
     check_no_recency_without_purchases,
@@ -715,6 +716,46 @@ class BetaGeoBetaBinom(BTYDModel):
         with np.errstate(over="ignore"):
             expected = conditional_expected_purchases(params, t_arr, x, rec, n)
         return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
+
+    def predict(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
+    ) -> PurchasePredictions:
+        """Expected purchases in the next ``t`` opportunities and P(alive), in one call.
+
+        For BG/BB this is :meth:`expected_purchases` and :meth:`probability_alive` called one
+        after the other (the same numbers; no work is shared yet). BG/NBD and MBG/NBD share
+        it: see :meth:`privtraffic.clv.BetaGeo.predict`.
+
+        Parameters
+        ----------
+        t : array-like or int
+            Future opportunities (whole numbers >= 0).
+        frequency, recency, n_periods : array-like or int
+            The customers' history (scalars broadcast).
+
+        Returns
+        -------
+        PurchasePredictions
+            Columns ``expected_purchases`` and ``probability_alive`` (broadcast along ``t``
+            when ``t`` is the longer input).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            As :meth:`expected_purchases`.
+
+        Examples
+        --------
+        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> p = m.predict(5, [0, 2, 6], [0, 4, 6], 6)
+        >>> np.round(p.expected_purchases, 4).tolist()
+        [0.0728, 1.0573, 3.7521]
+        """
+        expected = self.expected_purchases(t, frequency, recency, n_periods)
+        alive = self.probability_alive(frequency, recency, n_periods)
+        return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)].

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic.clv import bgnbd
-from privtraffic.clv._base import DataInput
+from privtraffic.clv._base import DataInput, PurchasePredictions
 from privtraffic.clv.bgnbd import BetaGeo, IndexedData, Params
 from privtraffic.data import RFMSummary
 
@@ -267,6 +267,45 @@ class ModifiedBetaGeo(BetaGeo):
         1.263
         """
         return super().expected_purchases(t, frequency, recency, T)
+
+    def predict(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> PurchasePredictions:
+        """Expected purchases in the next ``t`` time units and P(alive), in one call.
+
+        The same numbers as :meth:`expected_purchases` and :meth:`probability_alive` (bit for
+        bit): the inputs are checked once and P(alive) is computed once (see
+        :meth:`BetaGeo.predict`).
+
+        Parameters
+        ----------
+        t : array-like or float
+            Length of the future period (>= 0).
+        frequency, recency, T : array-like or float
+            The customers' history (scalars broadcast).
+
+        Returns
+        -------
+        PurchasePredictions
+            Columns ``expected_purchases`` and ``probability_alive``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative ``t`` or data that break the rules listed in :meth:`BetaGeo.fit`.
+        UnrepresentableError
+            An expectation that does not fit in float64.
+
+        Examples
+        --------
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> p = m.predict(39, [0, 2], [0, 30.43], 38.86)
+        >>> np.round(p.expected_purchases, 4).tolist(), np.round(p.probability_alive, 4).tolist()
+        ([0.154, 1.263], [0.3897, 0.7062])
+        """
+        return super().predict(t, frequency, recency, T)
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].

@@ -54,6 +54,7 @@ from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    PurchasePredictions,
     as_probability,
     check_horizon,
     check_representable,
@@ -783,6 +784,46 @@ class ParetoNBD(BTYDModel):
         with np.errstate(over="ignore"):
             expected = conditional_expected_purchases(params, t_arr, x, rec, T_arr)
         return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
+
+    def predict(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> PurchasePredictions:
+        """Expected purchases in the next ``t`` time units and P(alive), in one call.
+
+        For Pareto/NBD this is :meth:`expected_purchases` and :meth:`probability_alive` called one
+        after the other (the same numbers; no work is shared yet). BG/NBD and MBG/NBD share
+        it: see :meth:`privtraffic.clv.BetaGeo.predict`.
+
+        Parameters
+        ----------
+        t : array-like or float
+            Length of the future period (>= 0).
+        frequency, recency, T : array-like or float
+            The customers' history (scalars broadcast).
+
+        Returns
+        -------
+        PurchasePredictions
+            Columns ``expected_purchases`` and ``probability_alive`` (broadcast along ``t``
+            when ``t`` is the longer input).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            As :meth:`expected_purchases`.
+
+        Examples
+        --------
+        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
+        >>> p = m.predict(39, [26, 0], [30.86, 0], [31, 38.86])
+        >>> np.round(p.expected_purchases, 4).tolist()
+        [20.1146, 0.107]
+        """
+        expected = self.expected_purchases(t, frequency, recency, T)
+        alive = self.probability_alive(frequency, recency, T)
+        return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
 
     def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
