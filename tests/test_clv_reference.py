@@ -464,6 +464,18 @@ def test_clv_is_non_negative_and_finite(r, alpha, a, b, x, share, T, rate, horiz
     T=st.floats(1.0, 100.0),
     rate=st.floats(0.0, 0.05),
 )
+# found by `nox -s deep` (2026-12-01): the reference's tanh-sinh quadrature divided by a
+# panel's value of exactly 0 (now Gauss-Legendre there); P(alive) 6.4e-36
+@example(
+    p1=51.02734375,
+    p2=51.02734375,
+    p3=52.20911166370262,
+    p4=52.20911166370262,
+    x=100,
+    share=0.0,
+    T=25.665894930987093,
+    rate=0.0,
+)
 def test_clv_matches_mpmath(model, p1, p2, p3, p4, x, share, T, rate):
     # CLV = spend * sum_k (E_k - E_{k-1}) / (1 + rate)^k over 6 months of 365.25/12 days, in
     # weeks, each E_k from the mpmath reference (FHL 2005, "RFM and CLV", eq. 2).

@@ -148,6 +148,8 @@ def bgnbd_probability_alive(
 
     The batch formula step by step: ``z = (r + x) log((alpha + T) / (alpha + t_x)) - log(b + x
     - 1 + s) + log(a)``, ``1 / (1 + exp(z))``; 1 for BG/NBD customers without a repeat purchase.
+    The ratio of the two ages is taken before its logarithm: a difference of two logarithms
+    loses digits when ``t_x`` is close to ``T``, and ``r + x`` multiplies that loss.
 
     Examples
     --------
@@ -157,7 +159,7 @@ def bgnbd_probability_alive(
     r, alpha, a, b = params
     if s == 0 and x == 0:
         return 1.0
-    z = math.log(T + alpha) - math.log(recency + alpha)
+    z = math.log((T + alpha) / (recency + alpha))  # one logarithm of the ratio, as the batch
     z *= x + r
     z -= math.log(x + (b - 1.0 + s))
     z += math.log(a)
