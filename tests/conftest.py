@@ -41,15 +41,19 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 _IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _fail_if_it_must_run(report: pytest.TestReport | pytest.CollectReport, reason: str) -> None:
+    """In CI, turn a skip for a missing import (or one that says ``CI=true``) into a failure."""
+    if reason.startswith("could not import") or "CI=true" in reason:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where it must run: {reason}"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     outcome = yield
     report = outcome.get_result()
     if _IN_CI and report.skipped and call.excinfo is not None:
-        reason = str(call.excinfo.value)
-        if reason.startswith("could not import") or "CI=true" in reason:
-            report.outcome = "failed"
-            report.longrepr = f"skipped in CI, where it must run: {reason}"
+        _fail_if_it_must_run(report, str(call.excinfo.value))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -58,8 +62,5 @@ def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-
     ``pytest.importorskip``): in CI that is a failure of the module."""
     outcome = yield
     report = outcome.get_result()
-    if _IN_CI and report.skipped:
-        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
-        if "could not import" in reason or "CI=true" in reason:
-            report.outcome = "failed"
-            report.longrepr = f"skipped in CI, where it must run: {reason}"
+    if _IN_CI and report.skipped and isinstance(report.longrepr, tuple):
+        _fail_if_it_must_run(report, str(report.longrepr[2]).removeprefix("Skipped: "))
