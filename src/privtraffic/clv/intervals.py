@@ -15,11 +15,21 @@ purchases in ``(T, T + t]``, which holds two kinds of uncertainty:
    MBG/NBD), ``K ~ Poisson(lambda t)`` purchase opportunities and dropout after each purchase
    with probability ``p``, so ``X = min(K, G)`` with ``G ~ Geometric(p)``.
 
-The interval is the equal-tailed ``level`` interval of the draws. Counts are whole numbers,
-so a customer's interval covers at least ``level`` of their predictive distribution and often
-more (a customer with ``P(X = 0) = 0.95`` gets ``[0, 0]`` at level 0.9). The total over all
-customers is nearly continuous and its interval close to exact: it is where the parameters'
-uncertainty shows, since every customer shares them.
+How the interval is read off the draws (``coverage``):
+
+- ``"at_least"``: the equal-tailed ``level`` interval of the draws. Counts are whole numbers, so
+  it holds at least ``level`` of a customer's predictive distribution and often much more: a
+  customer with ``P(X = 0) = 0.95`` gets ``[0, 0]`` at level 0.9, one with ``P(X = 0) = 0.85``
+  and ``P(X = 1) = 0.12`` gets ``[0, 1]`` (0.97). Over many customers such intervals cover their
+  holdout counts well above ``level`` (about 96% for a 90% level on CDNOW-like data).
+- ``"nearest"`` (the default): of that interval and the ones a whole count shorter at either
+  end or both, the one whose predictive probability is nearest ``level`` (the second customer
+  above gets ``[0, 0]``, 0.85). A single customer's interval may then hold a little less than
+  ``level``, but over customers the intervals cover about ``level`` of the holdout counts, which
+  is what a 90% interval is read as.
+
+The total over all customers is nearly continuous, and both rules give nearly the same interval
+for it: it is where the parameters' uncertainty shows, since every customer shares them.
 
 What the interval does not cover: a model that is wrong (the models' assumptions: time-invariant
 rates, no seasonality), and customers acquired after ``T``.
@@ -55,14 +65,16 @@ class PredictionInterval(ColumnarTable):
     Attributes
     ----------
     mean, lower, upper : numpy.ndarray
-        Per customer: the mean of the predictive draws and the equal-tailed ``level``
-        interval (whole numbers).
+        Per customer: the mean of the predictive draws and the ``level`` interval read off
+        them by the ``coverage`` rule (whole numbers for purchases).
     level : float
         The interval's probability.
     n_draws : int
         Draws behind each interval.
     total_mean, total_lower, total_upper : float
         The same for the sum over all customers.
+    coverage : {"nearest", "at_least"}
+        The rule that read the intervals off the draws (see the module's documentation).
 
     Examples
     --------
@@ -80,6 +92,7 @@ class PredictionInterval(ColumnarTable):
     total_mean: float = math.nan
     total_lower: float = math.nan
     total_upper: float = math.nan
+    coverage: str = "nearest"
 
     def columns(self) -> dict[str, NDArray[Any]]:
         """The per-customer columns ``mean``, ``lower``, ``upper``.
@@ -93,7 +106,8 @@ class PredictionInterval(ColumnarTable):
 
     def __repr__(self) -> str:
         return (
-            f"PredictionInterval({len(self.mean)} customers, level {self.level:g}, "
+            f"PredictionInterval({len(self.mean)} customers, level {self.level:g} "
+            f"({self.coverage}), "
             f"{self.n_draws} draws; total {self.total_mean:.6g} "
             f"[{self.total_lower:.6g}, {self.total_upper:.6g}])"
         )
@@ -155,6 +169,7 @@ def prediction_interval(
     T: ArrayLike,
     *,
     level: float = 0.9,
+    coverage: str = "nearest",
     n_draws: int = 1000,
     rng: np.random.Generator | None = None,
     parameter_uncertainty: bool = True,
@@ -174,6 +189,11 @@ def prediction_interval(
         The customers' histories.
     level : float, default 0.9
         Probability of the interval, in (0, 1).
+    coverage : {"nearest", "at_least"}, default "nearest"
+        How the interval is read off the draws of whole counts: the one whose predictive
+        probability is nearest ``level`` (so that over customers about ``level`` of the holdout
+        counts fall inside), or the equal-tailed one, which holds at least ``level`` for every
+        customer (see the module's documentation).
     n_draws : int, default 1000
         Predictive draws (each with its own parameter draw).
     rng : numpy.random.Generator, optional
@@ -219,7 +239,7 @@ def prediction_interval(
     >>> bool(np.all(p.lower <= p.upper))
     True
     """
-    _check_level(level, n_draws)
+    _check_level(level, n_draws, coverage)
     if method not in ("normal", "bootstrap"):
         raise InvalidInputError(f"'method' must be 'normal' or 'bootstrap' (got {method!r})")
     if method == "bootstrap" and (
@@ -240,7 +260,7 @@ def prediction_interval(
         covariates,
         bootstrap=int(n_bootstrap) if method == "bootstrap" else 0,
     )
-    return _summarise(counts, float(level))
+    return _summarise(counts, float(level), coverage)
 
 
 def value_interval(
@@ -254,6 +274,7 @@ def value_interval(
     *,
     margin: float = 1.0,
     level: float = 0.9,
+    coverage: str = "nearest",
     n_draws: int = 1000,
     rng: np.random.Generator | None = None,
     parameter_uncertainty: bool = True,
@@ -282,8 +303,9 @@ def value_interval(
         The customers' histories and mean spend (ignored where frequency is 0).
     margin : float, default 1.0
         Share of spend that is value (> 0).
-    level, n_draws, rng, parameter_uncertainty :
-        As :func:`prediction_interval`.
+    level, coverage, n_draws, rng, parameter_uncertainty :
+        As :func:`prediction_interval` (a value is continuous but for the customers who buy
+        nothing, so the rules differ only where the draws pile up at 0).
     spend_covariates : optional
         The spend model's covariates, as at its fit.
     **covariates
@@ -317,7 +339,7 @@ def value_interval(
     """
     from privtraffic.clv.gammagamma import GammaGamma
 
-    _check_level(level, n_draws)
+    _check_level(level, n_draws, coverage)
     spend_plain = (
         spend_model._plain if isinstance(spend_model, CovariateModel) else type(spend_model)
     )
@@ -362,22 +384,58 @@ def value_interval(
         bought = k > 0
         total[bought] = rng.gamma(p * k[bought], 1.0 / nu[bought])
         values_out[d] = margin * total
-    return _summarise(values_out, float(level))
+    return _summarise(values_out, float(level), coverage)
 
 
-def _check_level(level: float, n_draws: int) -> None:
+def _check_level(level: float, n_draws: int, coverage: str) -> None:
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise InvalidInputError(f"'level' must be a number in (0, 1) (got {level!r})")
+    if coverage not in ("nearest", "at_least"):
+        raise InvalidInputError(f"'coverage' must be 'nearest' or 'at_least' (got {coverage!r})")
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
         raise InvalidInputError(f"'n_draws' must be a whole number >= 2 (got {n_draws!r})")
 
 
-def _summarise(draws: NDArray[np.float64], level: float) -> PredictionInterval:
-    """Mean and equal-tailed interval per customer and of the total, from ``(draws, n)``."""
+def _bounds(
+    draws: NDArray[np.float64], level: float, coverage: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The ``level`` interval of each column of ``draws`` (``(n_draws, n)``) by ``coverage``.
+
+    Starts from the equal-tailed interval ``[lower, upper]`` (quantiles of the inverted
+    empirical distribution, so it holds at least ``level`` of the draws); for ``"nearest"``,
+    also weighs the intervals without the draws at ``lower``, at ``upper`` or at both (each
+    end moved to the next value drawn inside) and keeps the one holding the share of draws
+    nearest ``level``, the wider one on a tie.
+    """
     q = (1.0 - level) / 2.0
     lower, upper = np.quantile(draws, [q, 1.0 - q], axis=0, method="inverted_cdf")
+    if coverage == "at_least":
+        return lower, upper
+    held = np.mean((draws >= lower) & (draws <= upper), axis=0)
+    at_lower = np.mean(draws == lower, axis=0)
+    at_upper = np.mean(draws == upper, axis=0)
+    next_lower = np.where(draws > lower, draws, np.inf).min(axis=0)
+    next_upper = np.where(draws < upper, draws, -np.inf).max(axis=0)
+    best_lower, best_upper, best_held = lower, upper, held
+    for new_lower, new_upper, new_held in (
+        (next_lower, upper, held - at_lower),
+        (lower, next_upper, held - at_upper),
+        (next_lower, next_upper, held - at_lower - at_upper),
+    ):
+        closer = (new_lower <= new_upper) & (
+            np.abs(new_held - level) < np.abs(best_held - level) - 1e-12
+        )
+        best_lower = np.where(closer, new_lower, best_lower)
+        best_upper = np.where(closer, new_upper, best_upper)
+        best_held = np.where(closer, new_held, best_held)
+    return best_lower, best_upper
+
+
+def _summarise(draws: NDArray[np.float64], level: float, coverage: str) -> PredictionInterval:
+    """Mean and ``level`` interval per customer and of the total, from ``(draws, n)``."""
+    lower, upper = _bounds(draws, level, coverage)
     totals = draws.sum(axis=1)
-    total_lower, total_upper = np.quantile(totals, [q, 1.0 - q])
+    total_lower, total_upper = _bounds(totals[:, None], level, coverage)
     return PredictionInterval(
         mean=draws.mean(axis=0),
         lower=lower,
@@ -385,8 +443,9 @@ def _summarise(draws: NDArray[np.float64], level: float) -> PredictionInterval:
         level=level,
         n_draws=draws.shape[0],
         total_mean=float(totals.mean()),
-        total_lower=float(total_lower),
-        total_upper=float(total_upper),
+        total_lower=float(total_lower[0]),
+        total_upper=float(total_upper[0]),
+        coverage=coverage,
     )
 
 
