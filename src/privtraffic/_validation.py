@@ -382,6 +382,7 @@ def unit_days(unit: str | float, name: str = "unit") -> float:
     Returns
     -------
     float
+        The unit's length in days.
 
     Raises
     ------
@@ -425,6 +426,7 @@ def day_number(moment: object, name: str) -> int:
     Returns
     -------
     int
+        Whole days since 1970-01-01 (negative before it).
 
     Raises
     ------

@@ -374,10 +374,6 @@ class Tags(ColumnarTable):
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """One boolean column per tag, in rule order.
 
-        Returns
-        -------
-        dict of str to numpy.ndarray
-
         Examples
         --------
         >>> list(TagSet({"a": "x > 1", "b": "x < 0"}).evaluate({"x": [0, 2]}).columns())
