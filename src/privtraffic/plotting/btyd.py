@@ -27,7 +27,7 @@ from privtraffic._validation import (
     unit_days,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting._axes import axes_or_new, label_axes, resolve_texts
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -254,11 +254,7 @@ def plot_period_transactions(
     ax.bar(bins - width / 2, actual, width=width, label=text_of["actual"], color="#4c72b0")
     ax.bar(bins + width / 2, expected, width=width, label=text_of["model"], color="#dd8452")
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
+    label_axes(ax, text_of, counts=True)
     use_cjk_font(ax)
     return ax
 
@@ -396,10 +392,7 @@ def plot_calibration_purchases_vs_holdout_purchases(
     ax.plot(bins, actual, marker="o", label=text_of["actual"])
     ax.plot(bins, expected, marker="s", linestyle="--", label=text_of["model"])
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
+    label_axes(ax, text_of)
     use_cjk_font(ax)
     return ax
 
@@ -527,11 +520,8 @@ def _draw_tracking(
     ax.plot(x, actual, label=text_of["actual"])
     ax.plot(x, expected, linestyle="--", label=text_of["model"])
     _calibration_line(ax, calibration_end, text_of["calibration_end"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
     ax.figure.autofmt_xdate()
+    label_axes(ax, text_of, counts=True)
     use_cjk_font(ax)
     return ax
 
@@ -709,10 +699,8 @@ def _draw_matrix(
         cmap="viridis",
         extent=(-0.5, r[0, -1] + 0.5, -0.5, values.shape[0] - 0.5),
     )
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
     ax.figure.colorbar(image, ax=ax, label=text_of["colorbar"])
+    label_axes(ax, text_of, legend=False)
     use_cjk_font(ax)
     return ax
 

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from privtraffic.clv import ModelComparison
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, require_matplotlib, resolve_texts, thousands
+from privtraffic.plotting._axes import axes_or_new, label_axes, require_matplotlib, resolve_texts
 from privtraffic.plotting.btyd import (
     Moment,
     _calibration_line,
@@ -161,11 +161,7 @@ def plot_frequency_comparison(
     for i, ((_, _, expected), label) in enumerate(zip(counts, labels, strict=True)):
         ax.plot(bins, expected, marker=_MARKERS[i % len(_MARKERS)], label=label)
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
+    label_axes(ax, text_of, counts=True)
     use_cjk_font(ax)
     return ax
 
@@ -242,10 +238,7 @@ def plot_tracking_comparison(
             ax.plot(x, actual, color="black", linewidth=2.0, label=text_of["actual"])
         ax.plot(x, expected, linestyle="--", label=label)
     _calibration_line(ax, calibration_end, text_of["calibration_end"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
+    label_axes(ax, text_of, counts=True)
     for tick in ax.get_xticklabels():  # this plot's dates only: not a neighbour's ticks
         tick.set_rotation(30)
         tick.set_horizontalalignment("right")

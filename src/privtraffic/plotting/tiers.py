@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import check_nonempty
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting._axes import axes_or_new, label_axes, resolve_texts, thousands
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -220,9 +220,7 @@ def plot_transition_matrix(
             ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
     ax.set_xticks(np.arange(len(cols)), cols, rotation=30, ha="right")
     ax.set_yticks(np.arange(len(rows)), rows)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    label_axes(ax, text_of, legend=False)
     use_cjk_font(ax)
     return ax
