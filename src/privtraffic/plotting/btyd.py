@@ -608,31 +608,9 @@ def plot_incremental_transactions(
 ) -> Axes:
     """Repeat purchases per tracking step over time, actual vs model.
 
-    Parameters
-    ----------
-    model : fitted BTYD model
-        Needs ``expected_purchases_new(t)``, fitted in time unit ``unit``.
-    customer_ids, timestamps : array-like
-        The transaction log (see :func:`tracking_curves`).
-    calibration_end : date-like, optional
-        Drawn as a vertical line.
-    unit : {"D", "W", "M"} or float, default "W"
-        The model's time unit (or its length in days).
-    period : {"D", "W", "M"} or float, optional
-        Length of one tracking step; ``unit`` when omitted.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`INCREMENTAL_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Raises
-    ------
-    InvalidInputError
-        As :func:`tracking_curves`.
+    The steps of :func:`plot_cumulative_transactions`'s curves, drawn from the same arguments
+    (see its parameters, return value and errors); ``texts`` replaces the texts of
+    :data:`INCREMENTAL_TEXTS`.
 
     References
     ----------
