@@ -309,6 +309,7 @@ def as_rate(value: object, name: str = "rate") -> Decimal:
     Returns
     -------
     decimal.Decimal
+        The rate as a Decimal, unrounded.
 
     Raises
     ------
@@ -459,6 +460,7 @@ def to_decimal(x: ExactNumber | float, places: int, rounding: str = "half_even")
     Returns
     -------
     decimal.Decimal
+        ``x`` rounded to ``places`` decimals.
 
     Raises
     ------

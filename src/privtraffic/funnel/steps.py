@@ -319,10 +319,12 @@ class FunnelResult(ColumnarTable):
         Parameters
         ----------
         step : str or int
+            A step's name, or its index (negative indices count from the last step).
 
         Returns
         -------
         int
+            The step's position in :attr:`steps`, from 0.
 
         Raises
         ------

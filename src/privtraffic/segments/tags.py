@@ -387,6 +387,7 @@ class Tags(ColumnarTable):
         Returns
         -------
         dict of str to int
+            Tag name -> users with the tag, in rule order.
 
         Examples
         --------
