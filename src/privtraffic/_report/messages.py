@@ -14,12 +14,13 @@ distribution, ...).
 An entry whose English is ``""`` has its English elsewhere and is only translated here: a
 compliance finding's own text (``finding.*``, ``source.*``), the fit diagnostics' sentences
 ``caution.fit.*`` (English: ``privtraffic.clv._diagnostics.MESSAGES``) and the mixing laws they
-name, ``caution.term.*`` (English: the models' ``ParameterPair.what`` / ``verb``). The progress lines on stderr (``read.mapping.line*``, ``read.line``, ...) are
-written in English, as every progress line; the optimiser's own message follows
-``fit.failed`` / ``fit.warning`` as a technical detail, in English, as code. The
-``read.role.*`` names of the input columns are, in English, the roles as the ``--*-column``
-options name them. What a CLV measures (``clv.kind.*``) is revenue, unless a margin is given
-(``--margin``, ``--margin-column``).
+name, ``caution.term.*`` (English: the models' ``ParameterPair.what`` / ``verb``). On stderr,
+the reading lines (``read.mapping.line*``, ``read.line``, ...) are in English, as every progress
+line (the page shows them in its language); the optimiser's own message follows ``fit.failed`` /
+``fit.warning`` as a technical detail, in English, as code. The ``read.role.*`` names of the
+input columns are, in English, the roles as the ``--*-column`` options name them. What a CLV
+measures (``clv.kind.*``) is revenue, unless a margin is given (``--margin``, ``--margin-
+column``).
 
 Keys are grouped by prefix: ``doc.`` (the page frame), ``caution.`` (the caution box of the fit
 diagnostics), one prefix per section (``data.``, ``fit.``, ``holdout.``, ``clv.``, ``conc.``,
