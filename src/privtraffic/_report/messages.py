@@ -19,8 +19,8 @@ the reading lines (``read.mapping.line*``, ``read.line``, ...) are in English, a
 line (the page shows them in its language); the optimiser's own message follows ``fit.failed`` /
 ``fit.warning`` as a technical detail, in English, as code. The ``read.role.*`` names of the
 input columns are, in English, the roles as the ``--*-column`` options name them. What a CLV
-measures (``clv.kind.*``) is revenue, unless a margin is given (``--margin``, ``--margin-
-column``).
+measures (``clv.kind.*``) is revenue, unless a margin is given (``--margin``,
+``--margin-column``).
 
 Keys are grouped by prefix: ``doc.`` (the page frame), ``caution.`` (the caution box of the fit
 diagnostics), one prefix per section (``data.``, ``fit.``, ``holdout.``, ``clv.``, ``conc.``,
