@@ -54,16 +54,11 @@ def plot_probability_alive_history(
         Last age shown, e.g. the customer's ``T``.
     n_points : int, default 200
         Evenly spaced ages (the purchases are added).
-    texts : dict, optional
-        Replacements for :data:`ALIVE_HISTORY_TEXTS`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
+    texts, ax : optional
+        The replacements of :data:`ALIVE_HISTORY_TEXTS` and the Axes to draw on, as for every
+        plot.
     **covariates
         A covariate model's covariates for this customer (one row).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
 
     Raises
     ------

@@ -217,14 +217,8 @@ def plot_period_transactions(
         Repeat purchases and age of each customer, in the model's time unit.
     max_frequency : int, default 7
         First frequency pooled into the last bar.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`PERIOD_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`PERIOD_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -348,14 +342,8 @@ def plot_calibration_purchases_vs_holdout_purchases(
         Purchases in the holdout period and its length (same unit).
     max_frequency : int, default 7
         First calibration frequency pooled into the last group.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`HOLDOUT_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`HOLDOUT_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -551,14 +539,8 @@ def plot_cumulative_transactions(
         The model's time unit (or its length in days).
     period : {"D", "W", "M"} or float, optional
         Length of one tracking step; ``unit`` when omitted.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`CUMULATIVE_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`CUMULATIVE_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -706,14 +688,9 @@ def plot_frequency_recency_matrix(
         Highest frequency on the vertical axis.
     t : float, default 1.0
         Forecast horizon, in the model's time unit.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`FREQUENCY_RECENCY_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`FREQUENCY_RECENCY_TEXTS` and the Axes to draw on, as for
+        every plot.
 
     Raises
     ------
@@ -756,14 +733,8 @@ def plot_probability_alive_matrix(
         The customers' age, in the model's time unit; recency runs from 0 to ``T``.
     max_frequency : int
         Highest frequency on the vertical axis.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`ALIVE_MATRIX_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`ALIVE_MATRIX_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------

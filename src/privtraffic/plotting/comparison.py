@@ -118,14 +118,9 @@ def plot_frequency_comparison(
         First frequency pooled into the last bin.
     names : sequence of str, optional
         Legend labels; the class names (or the comparison's names) by default.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`FREQUENCY_COMPARISON_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`FREQUENCY_COMPARISON_TEXTS` and the Axes to draw on, as for
+        every plot.
 
     Raises
     ------
@@ -194,14 +189,9 @@ def plot_tracking_comparison(
         Length of one tracking step; ``unit`` when omitted.
     names : sequence of str, optional
         Legend labels.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`TRACKING_COMPARISON_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`TRACKING_COMPARISON_TEXTS` and the Axes to draw on, as for
+        every plot.
 
     Raises
     ------

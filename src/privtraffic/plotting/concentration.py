@@ -47,14 +47,8 @@ def plot_lorenz_curve(
         One non-negative value per customer (at least one must be positive).
     label : str, optional
         Legend label of the curve; the Gini coefficient is appended to it.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`LORENZ_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`LORENZ_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------

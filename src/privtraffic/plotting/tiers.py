@@ -98,14 +98,8 @@ def plot_tier_mix(
         Tier names, one per column of ``counts``, from the lowest tier to the highest.
     share : bool, default True
         Plot each tier's share of the users at that time instead of the counts.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`TIER_MIX_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`TIER_MIX_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -177,14 +171,8 @@ def plot_transition_matrix(
         Names of the rows (tier at the start).
     to_tiers : sequence of str, optional
         Names of the columns (tier at the end); the same as ``tiers`` when omitted.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`TRANSITION_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`TRANSITION_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
