@@ -125,6 +125,7 @@ def check_currency(currency: object, name: str = "currency") -> str:
     Returns
     -------
     str
+        ``currency`` itself.
 
     Raises
     ------
