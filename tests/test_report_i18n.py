@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import re
 import sys
 import warnings
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from privtraffic._report import messages
 from privtraffic._report.document import Document, format_number
 from privtraffic.cli import main
+from privtraffic.errors import InvalidDefinitionError
 from shop_export import write_shop_export
 from support import examples
 
@@ -129,6 +131,17 @@ def test_every_entry_has_both_languages_with_the_same_fields() -> None:
             continue
         assert en, f"{key!r} has no English text"
         assert messages.fields_of(en) == messages.fields_of(zh), key
+
+
+def test_the_catalogue_file_holds_pairs_of_texts_under_unique_keys() -> None:
+    """messages.json is read as key -> (English, Chinese); a key written twice is refused."""
+    assert all(isinstance(en, str) and isinstance(zh, str) for en, zh in messages.MESSAGES.values())
+    assert messages.MESSAGES["doc.contents"] == ("Contents", "目录")
+    with pytest.raises(InvalidDefinitionError, match=r"'doc\.yes' twice"):
+        json.loads(
+            '{"doc.yes": ["yes", "是"], "doc.yes": ["y", "是"]}',
+            object_pairs_hook=messages._unique_keys,
+        )
 
 
 def test_the_catalogue_translates_every_fit_diagnostic() -> None:

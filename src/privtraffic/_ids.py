@@ -215,7 +215,7 @@ class IdIndex:
         Returns
         -------
         numpy.ndarray
-            ``int64``.
+            The position of each id (``int64``; ``-1`` for an id marked missing).
 
         Raises
         ------

@@ -33,6 +33,7 @@ __all__ = [
     "as_ids",
     "as_int_array",
     "check_nonempty",
+    "check_range",
     "check_same_length",
     "day_number",
     "first_index",
@@ -140,23 +141,66 @@ def as_float_array(
     i = first_index(~np.isfinite(out))
     if i >= 0:
         raise InvalidInputError(f"'{name}' must be finite (got {_fmt(out[i])} at index {i})")
+    check_range(out, name, minimum=minimum, strictly_positive=strictly_positive, integer=integer)
+    return out
+
+
+def check_range(
+    values: NDArray[np.float64],
+    name: str,
+    *,
+    minimum: float | None = None,
+    strictly_positive: bool = False,
+    integer: bool = False,
+) -> None:
+    """Refuse the first value of a float column that breaks a rule, naming it and its index.
+
+    The range rules of :func:`as_float_array`, for a column that is already a float array (a
+    model's ``frequency``, say): the rules are checked in the order of the keywords and the
+    first row that breaks one is named.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of float
+        The column.
+    name : str
+        The argument's name, used in messages.
+    minimum : float, optional
+        Reject values below it.
+    strictly_positive : bool
+        Reject values ``<= 0``.
+    integer : bool
+        Reject values with a fractional part.
+
+    Raises
+    ------
+    InvalidInputError
+        The first value out of range.
+
+    Examples
+    --------
+    >>> check_range(np.array([0.0, 2.0]), "frequency", minimum=0, integer=True)
+    >>> check_range(np.array([1.0, 2.5]), "frequency", minimum=0, integer=True)
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'frequency' must be whole numbers (got 2.5 at index 1)
+    """
     if minimum is not None:
-        i = first_index(out < minimum)
+        i = first_index(values < minimum)
         if i >= 0:
             raise InvalidInputError(
-                f"'{name}' must be >= {minimum:g} (got {_fmt(out[i])} at index {i})"
+                f"'{name}' must be >= {minimum:g} (got {float(values[i])!r} at index {i})"
             )
     if strictly_positive:
-        i = first_index(out <= 0)
+        i = first_index(values <= 0)
         if i >= 0:
-            raise InvalidInputError(f"'{name}' must be > 0 (got {_fmt(out[i])} at index {i})")
+            raise InvalidInputError(f"'{name}' must be > 0 (got {float(values[i])!r} at index {i})")
     if integer:
-        i = first_index(out != np.round(out))
+        i = first_index(values != np.round(values))
         if i >= 0:
             raise InvalidInputError(
-                f"'{name}' must be whole numbers (got {_fmt(out[i])} at index {i})"
+                f"'{name}' must be whole numbers (got {float(values[i])!r} at index {i})"
             )
-    return out
 
 
 def as_int_array(values: ColumnLike, name: str, *, minimum: int | None = None) -> NDArray[np.int64]:
@@ -382,6 +426,7 @@ def unit_days(unit: str | float, name: str = "unit") -> float:
     Returns
     -------
     float
+        The unit's length in days.
 
     Raises
     ------
@@ -425,6 +470,7 @@ def day_number(moment: object, name: str) -> int:
     Returns
     -------
     int
+        Whole days since 1970-01-01 (negative before it).
 
     Raises
     ------

@@ -125,6 +125,7 @@ def check_currency(currency: object, name: str = "currency") -> str:
     Returns
     -------
     str
+        ``currency`` itself.
 
     Raises
     ------
@@ -309,6 +310,7 @@ def as_rate(value: object, name: str = "rate") -> Decimal:
     Returns
     -------
     decimal.Decimal
+        The rate as a Decimal, unrounded.
 
     Raises
     ------
@@ -459,6 +461,7 @@ def to_decimal(x: ExactNumber | float, places: int, rounding: str = "half_even")
     Returns
     -------
     decimal.Decimal
+        ``x`` rounded to ``places`` decimals.
 
     Raises
     ------

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypedDict
 
 import attrs
 import numpy as np
@@ -144,6 +144,16 @@ COLUMN_OPTIONS = {
 }
 
 
+class _ReaderOptions(TypedDict):
+    """The keywords every input file is read with (:meth:`InputOptions.reader_options`)."""
+
+    encoding: str | None
+    delimiter: str | None
+    timezone: str
+    currency: str
+    hints: Mapping[str, str]
+
+
 @attrs.frozen
 class InputOptions:
     """How to read the report's files: the names given on the command line and the options."""
@@ -164,18 +174,25 @@ class InputOptions:
                 out[c.role] = given
         return out
 
+    def reader_options(self, currency: str) -> _ReaderOptions:
+        """The keywords of :func:`~privtraffic.data.read_orders` and
+        :func:`~privtraffic.data.read_table` that are the same for every input file."""
+        return _ReaderOptions(
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            timezone=self.timezone,
+            currency=currency,
+            hints=COLUMN_OPTIONS,
+        )
+
 
 def read_purchases(path: Path, options: InputOptions, currency: str) -> OrderLog:
     """The purchase log, by :func:`privtraffic.data.read_orders`."""
     return read_orders(
         path,
         columns=options.names_for(ORDER_COLUMNS),
-        encoding=options.encoding,
-        delimiter=options.delimiter,
-        timezone=options.timezone,
-        currency=currency,
         dedupe=options.dedupe,
-        hints=COLUMN_OPTIONS,
+        **options.reader_options(currency),
     )
 
 
@@ -184,14 +201,7 @@ def read_input(
 ) -> dict[str, NDArray[Any]]:
     """Another input file's columns (referrals, events, distribution orders), by role."""
     table = read_table(
-        path,
-        columns,
-        names=options.names_for(columns),
-        encoding=options.encoding,
-        delimiter=options.delimiter,
-        timezone=options.timezone,
-        currency=currency,
-        hints=COLUMN_OPTIONS,
+        path, columns, names=options.names_for(columns), **options.reader_options(currency)
     )
     return dict(table.data)
 

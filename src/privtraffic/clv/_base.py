@@ -110,7 +110,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
-from privtraffic._validation import as_float_array, check_nonempty, check_same_length, first_index
+from privtraffic._validation import (
+    as_float_array,
+    check_nonempty,
+    check_range,
+    check_same_length,
+    first_index,
+)
 from privtraffic.clv._diagnostics import (
     FitDiagnostics,
     ParameterPair,
@@ -363,15 +369,7 @@ def check_rfm(
 
 def check_nonnegative(values: NDArray[np.float64], name: str, *, whole: bool = False) -> None:
     """Refuse negative values (and, when ``whole``, fractions) of the column ``name``."""
-    i = first_index(values < 0)
-    if i >= 0:
-        raise InvalidInputError(f"'{name}' must be >= 0 (got {float(values[i])!r} at index {i})")
-    if whole:
-        i = first_index(values != np.floor(values))
-        if i >= 0:
-            raise InvalidInputError(
-                f"'{name}' must be whole numbers (got {float(values[i])!r} at index {i})"
-            )
+    check_range(values, name, minimum=0.0, integer=whole)
 
 
 def check_at_most(

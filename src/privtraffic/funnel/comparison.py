@@ -101,6 +101,8 @@ def compare_proportions(
     Returns
     -------
     ProportionComparison
+        Both rates with their Wilson intervals, and the difference with its Wald interval and
+        the test's z and two-sided p-value.
 
     Raises
     ------
@@ -193,6 +195,7 @@ def compare_variants(
     Returns
     -------
     ProportionComparison
+        As :func:`compare_proportions` of ``a``'s and ``b``'s entrants and reach of ``step``.
 
     Raises
     ------

@@ -281,10 +281,6 @@ class FunnelResult(ColumnarTable):
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """The per-step table: ``step, reached, conversion, overall, drop_off``, one row per step.
 
-        Returns
-        -------
-        dict of str to numpy.ndarray
-
         Examples
         --------
         >>> r = FunnelResult(("a", "b"), np.arange(2), np.array([2, 1]))
@@ -323,10 +319,12 @@ class FunnelResult(ColumnarTable):
         Parameters
         ----------
         step : str or int
+            A step's name, or its index (negative indices count from the last step).
 
         Returns
         -------
         int
+            The step's position in :attr:`steps`, from 0.
 
         Raises
         ------
@@ -445,6 +443,7 @@ def end_to_end_rate(rates: ArrayLike) -> float:
     Returns
     -------
     float
+        The share of those entering the first step who complete the last, in [0, 1].
 
     Raises
     ------

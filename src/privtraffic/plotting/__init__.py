@@ -1,8 +1,9 @@
 """Plots of every privtraffic analysis, drawn with matplotlib (extra ``plot``).
 
 matplotlib is imported only when a plot is drawn, so ``import privtraffic.plotting`` is cheap.
-Every function returns the matplotlib ``Axes`` it drew on and takes ``ax=`` to draw on an
-existing one (a new pyplot figure is made when it is omitted).
+Every plot function returns the matplotlib ``Axes`` it drew on and takes ``ax=`` to draw on an
+existing one (a new pyplot figure is made when it is omitted) and ``texts=`` (below); their
+parameter lists name these two "as for every plot".
 
 What lives here, one plot family per module:
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
 
-__all__ = ["axes_or_new", "require_matplotlib", "resolve_texts", "thousands"]
+__all__ = ["axes_or_new", "label_axes", "require_matplotlib", "resolve_texts", "thousands"]
 
 _MISSING = (
     "privtraffic.plotting needs matplotlib; install it with: "
@@ -125,3 +125,44 @@ def thousands(axis: Axis) -> None:
         return f"{value:,.6f}".rstrip("0").rstrip(".")
 
     axis.set_major_formatter(FuncFormatter(label))
+
+
+def label_axes(
+    ax: Axes, text_of: Mapping[str, str], *, legend: bool = True, counts: bool = False
+) -> None:
+    """Write a drawn plot's axis labels, title and legend from its texts.
+
+    The texts ``xlabel`` and ``ylabel`` label the axes where the plot has them (a plot over
+    dates has no ``xlabel``); ``title`` is the title. The plot then adds the CJK font last
+    (:func:`~privtraffic.plotting.use_cjk_font`), once every text is drawn.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The drawn plot.
+    text_of : mapping of str to str
+        The plot's resolved texts (:func:`resolve_texts`).
+    legend : bool, default True
+        Draw the legend of the labelled artists (a plot that orders its legend draws it itself).
+    counts : bool, default False
+        The y axis counts customers or purchases: label it with thousands separators
+        (:func:`thousands`).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.plot([0, 1], [0, 2000], label="actual")
+    >>> label_axes(ax, {"title": "Purchases", "ylabel": "customers"}, counts=True)
+    >>> ax.get_title(), ax.get_ylabel(), ax.get_xlabel(), ax.get_legend() is not None
+    ('Purchases', 'customers', '', True)
+    """
+    if "xlabel" in text_of:
+        ax.set_xlabel(text_of["xlabel"])
+    if "ylabel" in text_of:
+        ax.set_ylabel(text_of["ylabel"])
+    ax.set_title(text_of["title"])
+    if legend:
+        ax.legend()
+    if counts:
+        thousands(ax.yaxis)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from numpy.typing import ArrayLike
 
 from privtraffic.clv import probability_alive_history
-from privtraffic.plotting._axes import axes_or_new, resolve_texts
+from privtraffic.plotting._axes import axes_or_new, label_axes, resolve_texts
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -54,16 +54,11 @@ def plot_probability_alive_history(
         Last age shown, e.g. the customer's ``T``.
     n_points : int, default 200
         Evenly spaced ages (the purchases are added).
-    texts : dict, optional
-        Replacements for :data:`ALIVE_HISTORY_TEXTS`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
+    texts, ax : optional
+        The replacements of :data:`ALIVE_HISTORY_TEXTS` and the Axes to draw on, as for every
+        plot.
     **covariates
         A covariate model's covariates for this customer (one row).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
 
     Raises
     ------
@@ -94,9 +89,7 @@ def plot_probability_alive_history(
     )
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(0.0, float(history.age[-1]))
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
     ax.legend(loc="best")  # away from the curve and the purchase marks
+    label_axes(ax, text_of, legend=False)
     use_cjk_font(ax)
     return ax

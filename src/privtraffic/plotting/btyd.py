@@ -27,7 +27,7 @@ from privtraffic._validation import (
     unit_days,
 )
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting._axes import axes_or_new, label_axes, resolve_texts
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -217,14 +217,8 @@ def plot_period_transactions(
         Repeat purchases and age of each customer, in the model's time unit.
     max_frequency : int, default 7
         First frequency pooled into the last bar.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`PERIOD_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`PERIOD_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -254,11 +248,7 @@ def plot_period_transactions(
     ax.bar(bins - width / 2, actual, width=width, label=text_of["actual"], color="#4c72b0")
     ax.bar(bins + width / 2, expected, width=width, label=text_of["model"], color="#dd8452")
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
+    label_axes(ax, text_of, counts=True)
     use_cjk_font(ax)
     return ax
 
@@ -352,14 +342,8 @@ def plot_calibration_purchases_vs_holdout_purchases(
         Purchases in the holdout period and its length (same unit).
     max_frequency : int, default 7
         First calibration frequency pooled into the last group.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`HOLDOUT_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`HOLDOUT_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -396,10 +380,7 @@ def plot_calibration_purchases_vs_holdout_purchases(
     ax.plot(bins, actual, marker="o", label=text_of["actual"])
     ax.plot(bins, expected, marker="s", linestyle="--", label=text_of["model"])
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
+    label_axes(ax, text_of)
     use_cjk_font(ax)
     return ax
 
@@ -527,11 +508,8 @@ def _draw_tracking(
     ax.plot(x, actual, label=text_of["actual"])
     ax.plot(x, expected, linestyle="--", label=text_of["model"])
     _calibration_line(ax, calibration_end, text_of["calibration_end"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
     ax.figure.autofmt_xdate()
+    label_axes(ax, text_of, counts=True)
     use_cjk_font(ax)
     return ax
 
@@ -561,14 +539,8 @@ def plot_cumulative_transactions(
         The model's time unit (or its length in days).
     period : {"D", "W", "M"} or float, optional
         Length of one tracking step; ``unit`` when omitted.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`CUMULATIVE_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`CUMULATIVE_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -618,31 +590,9 @@ def plot_incremental_transactions(
 ) -> Axes:
     """Repeat purchases per tracking step over time, actual vs model.
 
-    Parameters
-    ----------
-    model : fitted BTYD model
-        Needs ``expected_purchases_new(t)``, fitted in time unit ``unit``.
-    customer_ids, timestamps : array-like
-        The transaction log (see :func:`tracking_curves`).
-    calibration_end : date-like, optional
-        Drawn as a vertical line.
-    unit : {"D", "W", "M"} or float, default "W"
-        The model's time unit (or its length in days).
-    period : {"D", "W", "M"} or float, optional
-        Length of one tracking step; ``unit`` when omitted.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`INCREMENTAL_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Raises
-    ------
-    InvalidInputError
-        As :func:`tracking_curves`.
+    The steps of :func:`plot_cumulative_transactions`'s curves, drawn from the same arguments
+    (see its parameters, return value and errors); ``texts`` replaces the texts of
+    :data:`INCREMENTAL_TEXTS`.
 
     References
     ----------
@@ -709,10 +659,8 @@ def _draw_matrix(
         cmap="viridis",
         extent=(-0.5, r[0, -1] + 0.5, -0.5, values.shape[0] - 0.5),
     )
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
     ax.figure.colorbar(image, ax=ax, label=text_of["colorbar"])
+    label_axes(ax, text_of, legend=False)
     use_cjk_font(ax)
     return ax
 
@@ -740,14 +688,9 @@ def plot_frequency_recency_matrix(
         Highest frequency on the vertical axis.
     t : float, default 1.0
         Forecast horizon, in the model's time unit.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`FREQUENCY_RECENCY_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`FREQUENCY_RECENCY_TEXTS` and the Axes to draw on, as for
+        every plot.
 
     Raises
     ------
@@ -790,14 +733,8 @@ def plot_probability_alive_matrix(
         The customers' age, in the model's time unit; recency runs from 0 to ``T``.
     max_frequency : int
         Highest frequency on the vertical axis.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`ALIVE_MATRIX_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`ALIVE_MATRIX_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------

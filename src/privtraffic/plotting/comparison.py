@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from privtraffic.clv import ModelComparison
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, require_matplotlib, resolve_texts, thousands
+from privtraffic.plotting._axes import axes_or_new, label_axes, require_matplotlib, resolve_texts
 from privtraffic.plotting.btyd import (
     Moment,
     _calibration_line,
@@ -118,14 +118,9 @@ def plot_frequency_comparison(
         First frequency pooled into the last bin.
     names : sequence of str, optional
         Legend labels; the class names (or the comparison's names) by default.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`FREQUENCY_COMPARISON_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`FREQUENCY_COMPARISON_TEXTS` and the Axes to draw on, as for
+        every plot.
 
     Raises
     ------
@@ -161,11 +156,7 @@ def plot_frequency_comparison(
     for i, ((_, _, expected), label) in enumerate(zip(counts, labels, strict=True)):
         ax.plot(bins, expected, marker=_MARKERS[i % len(_MARKERS)], label=label)
     _set_frequency_ticks(ax, bins)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
+    label_axes(ax, text_of, counts=True)
     use_cjk_font(ax)
     return ax
 
@@ -198,14 +189,9 @@ def plot_tracking_comparison(
         Length of one tracking step; ``unit`` when omitted.
     names : sequence of str, optional
         Legend labels.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`TRACKING_COMPARISON_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`TRACKING_COMPARISON_TEXTS` and the Axes to draw on, as for
+        every plot.
 
     Raises
     ------
@@ -242,10 +228,7 @@ def plot_tracking_comparison(
             ax.plot(x, actual, color="black", linewidth=2.0, label=text_of["actual"])
         ax.plot(x, expected, linestyle="--", label=label)
     _calibration_line(ax, calibration_end, text_of["calibration_end"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
-    ax.legend()
-    thousands(ax.yaxis)
+    label_axes(ax, text_of, counts=True)
     for tick in ax.get_xticklabels():  # this plot's dates only: not a neighbour's ticks
         tick.set_rotation(30)
         tick.set_horizontalalignment("right")

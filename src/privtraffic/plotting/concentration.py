@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from numpy.typing import ArrayLike
 
-from privtraffic.plotting._axes import axes_or_new, resolve_texts
+from privtraffic.plotting._axes import axes_or_new, label_axes, resolve_texts
 from privtraffic.plotting.fonts import use_cjk_font
 from privtraffic.value import gini as gini_coefficient
 from privtraffic.value import lorenz
@@ -47,14 +47,8 @@ def plot_lorenz_curve(
         One non-negative value per customer (at least one must be positive).
     label : str, optional
         Legend label of the curve; the Gini coefficient is appended to it.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`LORENZ_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`LORENZ_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -88,10 +82,8 @@ def plot_lorenz_curve(
     ax.fill_between(population, share, population, alpha=0.15)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
     handles, names = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], names[::-1], loc="upper left")
+    label_axes(ax, text_of, legend=False)
     use_cjk_font(ax)
     return ax

@@ -50,14 +50,8 @@ def plot_funnel(
         Stage names, from the top of the funnel (e.g. ``"connected"``) to the bottom.
     counts : array-like of float
         Users reaching each stage; must not increase from one stage to the next.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`FUNNEL_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`FUNNEL_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------

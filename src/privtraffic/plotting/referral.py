@@ -165,14 +165,8 @@ def plot_referral_tree(
         Users below the root to draw at most (summary nodes not counted).
     values : mapping of id to float, optional
         A value per user (e.g. spend); nodes are sized by it.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`REFERRAL_TREE_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`REFERRAL_TREE_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._validation import check_nonempty
 from privtraffic.errors import InvalidInputError
-from privtraffic.plotting._axes import axes_or_new, resolve_texts, thousands
+from privtraffic.plotting._axes import axes_or_new, label_axes, resolve_texts, thousands
 from privtraffic.plotting.fonts import use_cjk_font
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -98,14 +98,8 @@ def plot_tier_mix(
         Tier names, one per column of ``counts``, from the lowest tier to the highest.
     share : bool, default True
         Plot each tier's share of the users at that time instead of the counts.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`TIER_MIX_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`TIER_MIX_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -177,14 +171,8 @@ def plot_transition_matrix(
         Names of the rows (tier at the start).
     to_tiers : sequence of str, optional
         Names of the columns (tier at the end); the same as ``tiers`` when omitted.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`TRANSITION_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`TRANSITION_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------
@@ -220,9 +208,7 @@ def plot_transition_matrix(
             ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8)
     ax.set_xticks(np.arange(len(cols)), cols, rotation=30, ha="right")
     ax.set_yticks(np.arange(len(rows)), rows)
-    ax.set_xlabel(text_of["xlabel"])
-    ax.set_ylabel(text_of["ylabel"])
-    ax.set_title(text_of["title"])
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    label_axes(ax, text_of, legend=False)
     use_cjk_font(ax)
     return ax

@@ -57,14 +57,8 @@ def plot_value_waterfall(
     currency : str, default "CNY"
         The amounts' currency: the bar labels show its decimals (none for JPY, two for CNY),
         through :func:`privtraffic.money.format_amount`, and the axis names it.
-    texts : mapping of str to str, optional
-        Replacements for the texts of :data:`WATERFALL_TEXTS` (e.g. a translation).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is made when omitted.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    texts, ax : optional
+        The replacements of :data:`WATERFALL_TEXTS` and the Axes to draw on, as for every plot.
 
     Raises
     ------

@@ -72,9 +72,17 @@ def _check_op(instance: Condition, attribute: attrs.Attribute[str], op: str) -> 
         )
 
 
-def _check_feature(instance: Condition, attribute: attrs.Attribute[str], feature: str) -> None:
-    if not isinstance(feature, str) or not feature:
-        raise InvalidDefinitionError(f"'feature' must be a non-empty name (got {feature!r})")
+def _name_validator(label: str, what: str) -> Callable[[object, attrs.Attribute[str], str], None]:
+    """The attrs validator of a name field: a non-empty string, else ``{label} must be ...``."""
+
+    def check(instance: object, attribute: attrs.Attribute[str], name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise InvalidDefinitionError(f"{label} must be a non-empty {what} (got {name!r})")
+
+    return check
+
+
+_check_feature = _name_validator("'feature'", "name")
 
 
 @attrs.frozen
@@ -176,9 +184,7 @@ def _check_rule(instance: TagRule, attribute: attrs.Attribute[str], value: str) 
         )
 
 
-def _check_name(instance: TagRule, attribute: attrs.Attribute[str], name: str) -> None:
-    if not isinstance(name, str) or not name:
-        raise InvalidDefinitionError(f"a tag's 'name' must be a non-empty string (got {name!r})")
+_check_name = _name_validator("a tag's 'name'", "string")
 
 
 @attrs.frozen
@@ -374,10 +380,6 @@ class Tags(ColumnarTable):
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """One boolean column per tag, in rule order.
 
-        Returns
-        -------
-        dict of str to numpy.ndarray
-
         Examples
         --------
         >>> list(TagSet({"a": "x > 1", "b": "x < 0"}).evaluate({"x": [0, 2]}).columns())
@@ -391,6 +393,7 @@ class Tags(ColumnarTable):
         Returns
         -------
         dict of str to int
+            Tag name -> users with the tag, in rule order.
 
         Examples
         --------
@@ -411,6 +414,7 @@ class Tags(ColumnarTable):
         Returns
         -------
         list of str
+            The names of the user's tags, in rule order.
 
         Examples
         --------
@@ -430,6 +434,7 @@ class Tags(ColumnarTable):
         Returns
         -------
         list of str
+            ``"<tag>: <conditions that held> (<feature> = <value>)"``, in rule order.
 
         Examples
         --------

@@ -77,6 +77,7 @@ def gini(values: ArrayLike) -> float:
     Returns
     -------
     float
+        The Gini coefficient, in [0, 1).
 
     Raises
     ------
@@ -121,6 +122,7 @@ def top_share(values: ArrayLike, k: float = 0.2) -> float:
     Returns
     -------
     float
+        The top ``k``'s share of the total, in (0, 1].
 
     Raises
     ------
@@ -193,10 +195,6 @@ class Concentration(ColumnarTable):
 
     def columns(self) -> dict[str, NDArray[np.generic]]:
         """The table's columns: group, customers, total, Gini, then one top share per ``k``.
-
-        Returns
-        -------
-        dict of str to numpy.ndarray
 
         Examples
         --------

@@ -16,6 +16,7 @@ gradient or Hessian plugs in by filling the corresponding field, nothing else ch
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import attrs
@@ -352,47 +353,44 @@ def _exact_hessian(
     return hessian
 
 
+def _seam(
+    model: ModuleType,
+    columns: tuple[str, ...],
+    *,
+    check: Callable[..., None],
+    prepare: Callable[..., tuple[NDArray[np.generic], ...]] | None = None,
+    exact_hessian: bool = False,
+) -> PartitionLikelihood:
+    """The seam of one model's module: its ``log_likelihood``, its ``negative_log_likelihood``
+    (with the analytic gradient) and, with ``exact_hessian``, its
+    ``negative_log_likelihood_hessian``."""
+    return PartitionLikelihood(
+        columns,
+        model.log_likelihood,
+        check=check,
+        negative_log_likelihood=model.negative_log_likelihood,
+        prepare=prepare,
+        hessian=_exact_hessian(model.negative_log_likelihood_hessian) if exact_hessian else None,
+    )
+
+
 def _seams() -> dict[str, PartitionLikelihood]:
     from privtraffic.clv import bgbb, bgnbd, check_rfm, gammagamma, mbgnbd, paretonbd
 
     rfm = ("frequency", "recency", "T")
     return {
-        "BetaGeo": PartitionLikelihood(
-            rfm,
-            bgnbd.log_likelihood,
-            check=check_rfm,
-            negative_log_likelihood=bgnbd.negative_log_likelihood,
-            prepare=bgnbd.index_data,
-            hessian=_exact_hessian(bgnbd.negative_log_likelihood_hessian),
+        "BetaGeo": _seam(bgnbd, rfm, check=check_rfm, prepare=bgnbd.index_data, exact_hessian=True),
+        "ModifiedBetaGeo": _seam(
+            mbgnbd, rfm, check=check_rfm, prepare=_index_dropout_at_start, exact_hessian=True
         ),
-        "ModifiedBetaGeo": PartitionLikelihood(
-            rfm,
-            mbgnbd.log_likelihood,
-            check=check_rfm,
-            negative_log_likelihood=mbgnbd.negative_log_likelihood,
-            prepare=_index_dropout_at_start,
-            hessian=_exact_hessian(mbgnbd.negative_log_likelihood_hessian),
-        ),
-        "ParetoNBD": PartitionLikelihood(
-            rfm,
-            paretonbd.log_likelihood,
-            check=check_rfm,
-            negative_log_likelihood=paretonbd.negative_log_likelihood,
-            prepare=paretonbd.index_data,
-        ),
-        "BetaGeoBetaBinom": PartitionLikelihood(
+        "ParetoNBD": _seam(paretonbd, rfm, check=check_rfm, prepare=paretonbd.index_data),
+        "BetaGeoBetaBinom": _seam(
+            bgbb,
             ("frequency", "recency", "n_periods"),
-            bgbb.log_likelihood,
             check=bgbb.check_discrete_rfm,
-            negative_log_likelihood=bgbb.negative_log_likelihood,
             prepare=bgbb.index_data,
         ),
-        "GammaGamma": PartitionLikelihood(
-            ("frequency", "monetary_value"),
-            gammagamma.log_likelihood,
-            check=_spend_rules,
-            negative_log_likelihood=gammagamma.negative_log_likelihood,
-        ),
+        "GammaGamma": _seam(gammagamma, ("frequency", "monetary_value"), check=_spend_rules),
     }
 
 
