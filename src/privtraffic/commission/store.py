@@ -154,11 +154,13 @@ class LedgerStore(Protocol):
         Examples
         --------
         >>> import tempfile, pathlib
+        >>> from privtraffic.commission import CommissionPlan, DistributorJoined, Ledger
         >>> from privtraffic.commission import SQLiteLedgerStore
         >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.read(0)
-        []
+        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",)), store=store)
+        >>> _ = ledger.record(DistributorJoined("kol", None, "2025-03-01"))
+        >>> [seq for seq, _ in store.read(0)], store.read(1)
+        ([1], [])
         """
         ...  # pragma: no cover
 
@@ -186,7 +188,8 @@ class LedgerStore(Protocol):
         >>> import tempfile, pathlib
         >>> from privtraffic.commission import SQLiteLedgerStore
         >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
+        >>> store.open("{}")
+        '{}'
         >>> with store.writing() as tx:
         ...     tx.read(0)
         []
