@@ -45,7 +45,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import Any, ClassVar, Literal, TypeAlias, TypedDict, cast
+from typing import Any, ClassVar, Literal, TypeAlias, TypedDict, cast, get_args
 
 import attrs
 import numpy as np
@@ -608,19 +608,31 @@ NetworkEvent: TypeAlias = (
 )
 """The events that change the network or the bindings, effective from their ``at``."""
 
+# The order events of one instant are folded in, as groups of classes of one rank: the network
+# as it stands at an instant first, then orders, settlements, refunds, payouts. Granting and
+# revoking rights share a rank (and a key: a distributor's rights change once per instant).
+_FOLD_ORDER: tuple[tuple[type, ...], ...] = (
+    (DistributorJoined,),
+    (RightsGranted, RightsRevoked),
+    (RankChanged,),
+    (CustomerBound,),
+    (OrderPlaced,),
+    (OrderSettled,),
+    (Refund,),
+    (Payout,),
+)
+
 #: Every event class a ledger records, in the order events of one instant are folded:
 #: the network as it stands at an instant first, then orders, settlements, refunds, payouts.
-EVENT_TYPES: tuple[type, ...] = (
-    DistributorJoined,
-    RightsGranted,
-    RightsRevoked,
-    RankChanged,
-    CustomerBound,
-    OrderPlaced,
-    OrderSettled,
-    Refund,
-    Payout,
-)
+EVENT_TYPES: tuple[type, ...] = tuple(kind for group in _FOLD_ORDER for kind in group)
+
+# Each event class's rank in the fold order of one instant (the second part of a business key).
+_FOLD_RANK: dict[type, int] = {
+    kind: rank for rank, group in enumerate(_FOLD_ORDER) for kind in group
+}
+
+# The classes of :data:`NetworkEvent` (folded before the money events of an instant).
+_NETWORK_TYPES: tuple[type, ...] = get_args(NetworkEvent)
 
 
 def event_key(event: LedgerEvent) -> str:
