@@ -45,7 +45,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import Any, Literal, TypeAlias, TypedDict, cast
+from typing import Any, ClassVar, Literal, TypeAlias, TypedDict, cast, get_args
 
 import attrs
 import numpy as np
@@ -165,8 +165,59 @@ def _flag(value: object, what: str, field: str) -> bool:
     return bool(value)
 
 
+#: An event's idempotency key: its kind, its id and, for a change that may recur, its instant.
+EventKey: TypeAlias = tuple[EventKind, Id] | tuple[EventKind, Id, str]
+# How a kind of event makes its key: (kind, the field holding the id, whether ``at`` is part).
+_KeyRule: TypeAlias = tuple[EventKind, str, bool]
+
+
+class _Keyed:
+    """What every ledger event shares: the idempotency ``key`` its class's ``_KEY`` rule makes."""
+
+    __slots__ = ()
+    _KEY: ClassVar[_KeyRule]
+    at: np.datetime64
+
+    @property
+    def key(self) -> EventKey:
+        """Idempotency key: the event's kind and id, and for a network change also its instant.
+
+        ``("order", order_id)``, ``("settlement", order_id)``, ``("refund", refund_id)`` and
+        ``("payout", payout_id)``; ``("joined", distributor)`` (a distributor joins once);
+        ``("rights", distributor, at)``, shared by granting and revoking, so a distributor's
+        rights change at most once per instant; ``("rank", distributor, at)``;
+        ``("binding", buyer, at)`` (one link per buyer per instant).
+
+        Examples
+        --------
+        >>> OrderPlaced("o1", "2024-05-01", "10.00", "kol").key
+        ('order', 'o1')
+        >>> OrderSettled("o1", "2024-05-03").key
+        ('settlement', 'o1')
+        >>> Refund("r1", "o1", "2024-05-04", "4.00").key
+        ('refund', 'r1')
+        >>> Payout("p1", "kol", "2024-05-31", "1.00").key
+        ('payout', 'p1')
+        >>> DistributorJoined(2, 1, "2025-03-01").key
+        ('joined', 2)
+        >>> RightsGranted(1, "2025-03-01T10:00").key
+        ('rights', 1, '2025-03-01T10:00:00')
+        >>> RightsRevoked(1, "2025-03-01T10:00").key == RightsGranted(1, "2025-03-01T10:00").key
+        True
+        >>> RankChanged(1, 3, "2025-03-01").key
+        ('rank', 1, '2025-03-01T00:00:00')
+        >>> CustomerBound("u1", "kol", "2025-03-01").key
+        ('binding', 'u1', '2025-03-01T00:00:00')
+        """
+        kind, field, dated = self._KEY
+        who: Id = getattr(self, field)
+        if dated:
+            return (kind, who, str(self.at))
+        return (kind, who)
+
+
 @attrs.frozen(repr=False, init=False)
-class OrderPlaced:
+class OrderPlaced(_Keyed):
     """An order credited to ``sharer``: its commission is computed and held as pending.
 
     Parameters
@@ -194,6 +245,7 @@ class OrderPlaced:
     True
     """
 
+    _KEY: ClassVar[_KeyRule] = ("order", "order_id", False)
     order_id: Id
     at: np.datetime64
     amount: Decimal
@@ -225,24 +277,13 @@ class OrderPlaced:
             _optional_id(category, "category"),
         )
 
-    @property
-    def key(self) -> tuple[EventKind, Id]:
-        """Idempotency key: ``("order", order_id)``.
-
-        Examples
-        --------
-        >>> OrderPlaced("o1", "2024-05-01", "10.00", "kol").key
-        ('order', 'o1')
-        """
-        return ("order", self.order_id)
-
     def __repr__(self) -> str:
         who = f"by {self.sharer!r}" if self.sharer is not None else f"buyer {self.buyer!r}"
         return f"OrderPlaced({self.order_id!r}, {self.at}, {self.amount} {who})"
 
 
 @attrs.frozen(repr=False, init=False)
-class OrderSettled:
+class OrderSettled(_Keyed):
     """The order was delivered or confirmed; its commission matures ``holding_days`` later.
 
     At most one settlement per order; recording the same one again is a no-op.
@@ -260,6 +301,7 @@ class OrderSettled:
     OrderSettled('o1', 2024-05-04T00:00:00)
     """
 
+    _KEY: ClassVar[_KeyRule] = ("settlement", "order_id", False)
     order_id: Id
     at: np.datetime64
 
@@ -267,23 +309,12 @@ class OrderSettled:
         order_id = _id(order_id, "order_id")
         self.__attrs_init__(order_id, _instant(at, f"settlement of order {order_id!r}"))
 
-    @property
-    def key(self) -> tuple[EventKind, Id]:
-        """Idempotency key: ``("settlement", order_id)``.
-
-        Examples
-        --------
-        >>> OrderSettled("o1", "2024-05-03").key
-        ('settlement', 'o1')
-        """
-        return ("settlement", self.order_id)
-
     def __repr__(self) -> str:
         return f"OrderSettled({self.order_id!r}, {self.at})"
 
 
 @attrs.frozen(repr=False, init=False)
-class Refund:
+class Refund(_Keyed):
     """Part (or all) of an order's amount refunded; its commission is recomputed on the rest.
 
     Parameters
@@ -303,6 +334,7 @@ class Refund:
     Decimal('30.00')
     """
 
+    _KEY: ClassVar[_KeyRule] = ("refund", "refund_id", False)
     refund_id: Id
     order_id: Id
     at: np.datetime64
@@ -316,23 +348,12 @@ class Refund:
             raise InvalidInputError(f"'amount' of {what} must be > 0 (got 0)")
         self.__attrs_init__(refund_id, _id(order_id, "order_id"), _instant(at, what), value)
 
-    @property
-    def key(self) -> tuple[EventKind, Id]:
-        """Idempotency key: ``("refund", refund_id)``.
-
-        Examples
-        --------
-        >>> Refund("r1", "o1", "2024-05-04", "4.00").key
-        ('refund', 'r1')
-        """
-        return ("refund", self.refund_id)
-
     def __repr__(self) -> str:
         return f"Refund({self.refund_id!r} of {self.order_id!r}, {self.at}, {self.amount})"
 
 
 @attrs.frozen(repr=False, init=False)
-class Payout:
+class Payout(_Keyed):
     """Cash paid to ``distributor`` out of their payable balance.
 
     Outstanding clawbacks are deducted first. With ``amount=None`` everything payable (net of
@@ -362,6 +383,7 @@ class Payout:
     Payout('p1' to 'bob', 2024-05-31T00:00:00, all payable)
     """
 
+    _KEY: ClassVar[_KeyRule] = ("payout", "payout_id", False)
     payout_id: Id
     distributor: Id
     at: np.datetime64
@@ -379,24 +401,13 @@ class Payout:
             None if amount is None else _decimal(what, amount),
         )
 
-    @property
-    def key(self) -> tuple[EventKind, Id]:
-        """Idempotency key: ``("payout", payout_id)``.
-
-        Examples
-        --------
-        >>> Payout("p1", "kol", "2024-05-31", "1.00").key
-        ('payout', 'p1')
-        """
-        return ("payout", self.payout_id)
-
     def __repr__(self) -> str:
         what = "all payable" if self.amount is None else str(self.amount)
         return f"Payout({self.payout_id!r} to {self.distributor!r}, {self.at}, {what})"
 
 
 @attrs.frozen(repr=False, init=False)
-class DistributorJoined:
+class DistributorJoined(_Keyed):
     """``distributor`` joins the network under ``upline`` (``None``: at the top) at ``at``.
 
     A distributor joins once. The upline must be in the ledger's starting network or have
@@ -422,6 +433,7 @@ class DistributorJoined:
     DistributorJoined('bob' under 'alice', 2025-03-01T00:00:00)
     """
 
+    _KEY: ClassVar[_KeyRule] = ("joined", "distributor", False)
     distributor: Id
     upline: Id | None
     at: np.datetime64
@@ -450,50 +462,22 @@ class DistributorJoined:
             _rank(rank, what),
         )
 
-    @property
-    def key(self) -> tuple[EventKind, Id]:
-        """Idempotency key: ``("joined", distributor)`` (a distributor joins once).
-
-        Examples
-        --------
-        >>> DistributorJoined(2, 1, "2025-03-01").key
-        ('joined', 2)
-        """
-        return ("joined", self.distributor)
-
     def __repr__(self) -> str:
         where = "at the top" if self.upline is None else f"under {self.upline!r}"
         return f"DistributorJoined({self.distributor!r} {where}, {self.at})"
 
 
-def _dated_key(kind: EventKind, who: Id, at: np.datetime64) -> tuple[EventKind, Id, str]:
-    return (kind, who, str(at))
-
-
 @attrs.frozen(repr=False, init=False)
-class _RightsChange:
+class _RightsChange(_Keyed):
     """What granting and revoking distribution rights share: the fields, the checks, the key."""
 
+    _KEY: ClassVar[_KeyRule] = ("rights", "distributor", True)
     distributor: Id
     at: np.datetime64
 
     def __init__(self, distributor: Id, at: TimeLike) -> None:
         distributor = _id(distributor, "distributor")
         self.__attrs_init__(distributor, _instant(at, f"rights of {distributor!r}"))
-
-    @property
-    def key(self) -> tuple[EventKind, Id, str]:
-        """Idempotency key: ``("rights", distributor, at)``; granting and revoking share it,
-        so a distributor's rights change at most once per instant.
-
-        Examples
-        --------
-        >>> RightsGranted(1, "2025-03-01T10:00").key
-        ('rights', 1, '2025-03-01T10:00:00')
-        >>> RightsRevoked(1, "2025-03-01T10:00").key == RightsGranted(1, "2025-03-01T10:00").key
-        True
-        """
-        return _dated_key("rights", self.distributor, self.at)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.distributor!r}, {self.at})"
@@ -522,14 +506,8 @@ class RightsGranted(_RightsChange):
 @attrs.frozen(repr=False, init=False)
 class RightsRevoked(_RightsChange):
     """``distributor`` loses distribution rights from ``at``; their levels are then left unpaid
-    or skipped under the plan's ``ineligible_upline`` policy.
-
-    Parameters
-    ----------
-    distributor : int or str
-        Whose rights.
-    at : datetime-like
-        From when.
+    or skipped under the plan's ``ineligible_upline`` policy. The parameters are those of
+    :class:`RightsGranted`.
 
     Examples
     --------
@@ -539,7 +517,7 @@ class RightsRevoked(_RightsChange):
 
 
 @attrs.frozen(repr=False, init=False)
-class RankChanged:
+class RankChanged(_Keyed):
     """``distributor`` has ``rank`` from ``at`` (the plan's rank uplifts follow it).
 
     Parameters
@@ -557,6 +535,7 @@ class RankChanged:
     RankChanged('bob' -> rank 2, 2025-03-15T00:00:00)
     """
 
+    _KEY: ClassVar[_KeyRule] = ("rank", "distributor", True)
     distributor: Id
     rank: int
     at: np.datetime64
@@ -566,23 +545,12 @@ class RankChanged:
         what = f"rank change of {distributor!r}"
         self.__attrs_init__(distributor, _rank(rank, what), _instant(at, what))
 
-    @property
-    def key(self) -> tuple[EventKind, Id, str]:
-        """Idempotency key: ``("rank", distributor, at)``.
-
-        Examples
-        --------
-        >>> RankChanged(1, 3, "2025-03-01").key
-        ('rank', 1, '2025-03-01T00:00:00')
-        """
-        return _dated_key("rank", self.distributor, self.at)
-
     def __repr__(self) -> str:
         return f"RankChanged({self.distributor!r} -> rank {self.rank}, {self.at})"
 
 
 @attrs.frozen(repr=False, init=False)
-class CustomerBound:
+class CustomerBound(_Keyed):
     """``buyer`` arrived through ``distributor``'s link at ``at``.
 
     What the link does depends on the plan's ``binding`` mode (see
@@ -607,6 +575,7 @@ class CustomerBound:
     CustomerBound('u1' via 'kol', 2025-03-01T09:00:00)
     """
 
+    _KEY: ClassVar[_KeyRule] = ("binding", "buyer", True)
     buyer: Id
     distributor: Id
     at: np.datetime64
@@ -616,17 +585,6 @@ class CustomerBound:
         self.__attrs_init__(
             buyer, _id(distributor, "distributor"), _instant(at, f"binding of buyer {buyer!r}")
         )
-
-    @property
-    def key(self) -> tuple[EventKind, Id, str]:
-        """Idempotency key: ``("binding", buyer, at)`` (one link per buyer per instant).
-
-        Examples
-        --------
-        >>> CustomerBound("u1", "kol", "2025-03-01").key
-        ('binding', 'u1', '2025-03-01T00:00:00')
-        """
-        return _dated_key("binding", self.buyer, self.at)
 
     def __repr__(self) -> str:
         return f"CustomerBound({self.buyer!r} via {self.distributor!r}, {self.at})"
@@ -650,19 +608,31 @@ NetworkEvent: TypeAlias = (
 )
 """The events that change the network or the bindings, effective from their ``at``."""
 
+# The order events of one instant are folded in, as groups of classes of one rank: the network
+# as it stands at an instant first, then orders, settlements, refunds, payouts. Granting and
+# revoking rights share a rank (and a key: a distributor's rights change once per instant).
+_FOLD_ORDER: tuple[tuple[type, ...], ...] = (
+    (DistributorJoined,),
+    (RightsGranted, RightsRevoked),
+    (RankChanged,),
+    (CustomerBound,),
+    (OrderPlaced,),
+    (OrderSettled,),
+    (Refund,),
+    (Payout,),
+)
+
 #: Every event class a ledger records, in the order events of one instant are folded:
 #: the network as it stands at an instant first, then orders, settlements, refunds, payouts.
-EVENT_TYPES: tuple[type, ...] = (
-    DistributorJoined,
-    RightsGranted,
-    RightsRevoked,
-    RankChanged,
-    CustomerBound,
-    OrderPlaced,
-    OrderSettled,
-    Refund,
-    Payout,
-)
+EVENT_TYPES: tuple[type, ...] = tuple(kind for group in _FOLD_ORDER for kind in group)
+
+# Each event class's rank in the fold order of one instant (the second part of a business key).
+_FOLD_RANK: dict[type, int] = {
+    kind: rank for rank, group in enumerate(_FOLD_ORDER) for kind in group
+}
+
+# The classes of :data:`NetworkEvent` (folded before the money events of an instant).
+_NETWORK_TYPES: tuple[type, ...] = get_args(NetworkEvent)
 
 
 def event_key(event: LedgerEvent) -> str:

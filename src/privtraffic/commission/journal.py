@@ -43,6 +43,8 @@ import numpy as np
 from privtraffic.commission._types import Id
 from privtraffic.commission.batch import compute_commissions
 from privtraffic.commission.events import (
+    _FOLD_RANK,
+    _NETWORK_TYPES,
     CustomerBound,
     DistributorJoined,
     LedgerEvent,
@@ -87,19 +89,6 @@ POSTING_KINDS = ("earned", "matured", "reversed", "clawed_back", "offset", "paid
 PostingKind: TypeAlias = Literal[
     "earned", "matured", "reversed", "clawed_back", "offset", "paid", "overpaid"
 ]
-
-# Events of one moment are folded network first, then orders, settlements, refunds, payouts.
-_KIND_RANK = {
-    DistributorJoined: 0,
-    RightsGranted: 1,
-    RightsRevoked: 1,
-    RankChanged: 2,
-    CustomerBound: 3,
-    OrderPlaced: 4,
-    OrderSettled: 5,
-    Refund: 6,
-    Payout: 7,
-}
 
 #: A position in business order: ``(seconds since 1970, rank of the kind, *id parts)``, each
 #: id part as its type's name and its value (so integer and string ids compare).
@@ -237,9 +226,9 @@ def business_key(event: LedgerEvent) -> BusinessKey:
     """
     key = event.key
     if len(key) == 2:
-        return (seconds(event.at), _KIND_RANK[type(event)], type(key[1]).__name__, key[1])
+        return (seconds(event.at), _FOLD_RANK[type(event)], type(key[1]).__name__, key[1])
     who = key[1]
-    return (seconds(event.at), _KIND_RANK[type(event)], type(who).__name__, who, "str", key[2])
+    return (seconds(event.at), _FOLD_RANK[type(event)], type(who).__name__, who, "str", key[2])
 
 
 def business_keys(events: Sequence[LedgerEvent]) -> list[BusinessKey]:
@@ -255,7 +244,7 @@ def business_keys(events: Sequence[LedgerEvent]) -> list[BusinessKey]:
     if len(events) < 8:
         return [business_key(e) for e in events]
     times = np.array([e.at for e in events], dtype="datetime64[s]").astype(np.int64).tolist()
-    rank = _KIND_RANK
+    rank = _FOLD_RANK
     out: list[BusinessKey] = []
     for t, e in zip(times, events, strict=True):
         key = e.key
@@ -307,8 +296,7 @@ class _Order(NamedTuple):
 _NEVER = np.iinfo(np.int64).max
 _INT64_MAX = np.iinfo(np.int64).max
 _MISSING: Any = object()  # "there was no entry": restoring a mark deletes the key
-_NETWORK_EVENTS = (DistributorJoined, RightsGranted, RightsRevoked, RankChanged, CustomerBound)
-_NETWORK_KINDS = frozenset(_NETWORK_EVENTS)
+_NETWORK_KINDS = frozenset(_NETWORK_TYPES)
 
 #: Fewest orders of one run (between two network events) split in one vectorised call.
 _VECTOR_MIN = 24

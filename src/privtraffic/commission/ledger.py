@@ -642,10 +642,10 @@ class Ledger:
 
         Examples
         --------
-        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
-        >>> Ledger(CommissionPlan(level_rates=("0.1",)),
-        ...        DistributorNetwork.from_edges([], [], users=[1])).plan.holding_days
-        7
+        >>> from privtraffic.commission import CommissionPlan
+        >>> plan = CommissionPlan(level_rates=("0.1",))
+        >>> Ledger(plan).plan is plan, Ledger(plan).plan.holding_days
+        (True, 7)
         """
         return self._plan
 
@@ -656,9 +656,9 @@ class Ledger:
         Examples
         --------
         >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
-        >>> Ledger(CommissionPlan(level_rates=("0.1",)),
-        ...        DistributorNetwork.from_edges([], [], users=[1])).network.users.tolist()
-        [1]
+        >>> start = DistributorNetwork.from_edges(["kol"], ["fan"])
+        >>> Ledger(CommissionPlan(level_rates=("0.1",)), start).network.users.tolist()
+        ['fan', 'kol']
         """
         return self._network
 
@@ -1114,12 +1114,14 @@ class Ledger:
 
         Examples
         --------
-        >>> from privtraffic.commission import (CommissionPlan, DistributorNetwork, OrderPlaced,
-        ...     Refund)
-        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",)),
-        ...                 DistributorNetwork.from_edges([], [], users=["kol"]))
-        >>> _ = ledger.record(OrderPlaced("o1", "2024-05-01", "10.00", "kol"),
-        ...                   Refund("r1", "o1", "2024-05-02", "4.00"))
+        >>> from privtraffic.commission import CommissionPlan, DistributorNetwork
+        >>> from privtraffic.commission import OrderPlaced, Refund
+        >>> kol_only = DistributorNetwork.from_edges([], [], users=["kol"])
+        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",)), kol_only)
+        >>> _ = ledger.record(OrderPlaced("o1", "2024-05-01", "10.00", "kol"))
+        >>> ledger.entries("o1")[0].amount
+        Decimal('1.00')
+        >>> _ = ledger.record(Refund("r1", "o1", "2024-05-02", "4.00"))
         >>> ledger.entries("o1")[0].amount
         Decimal('0.60')
         """

@@ -36,10 +36,10 @@ import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from operator import itemgetter
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 from privtraffic.commission._types import Id
-from privtraffic.errors import LedgerStoreError
+from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 __all__ = [
     "BalanceColumns",
@@ -154,11 +154,13 @@ class LedgerStore(Protocol):
         Examples
         --------
         >>> import tempfile, pathlib
+        >>> from privtraffic.commission import CommissionPlan, DistributorJoined, Ledger
         >>> from privtraffic.commission import SQLiteLedgerStore
         >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
-        >>> store.read(0)
-        []
+        >>> ledger = Ledger(CommissionPlan(level_rates=("0.1",)), store=store)
+        >>> _ = ledger.record(DistributorJoined("kol", None, "2025-03-01"))
+        >>> [seq for seq, _ in store.read(0)], store.read(1)
+        ([1], [])
         """
         ...  # pragma: no cover
 
@@ -186,7 +188,8 @@ class LedgerStore(Protocol):
         >>> import tempfile, pathlib
         >>> from privtraffic.commission import SQLiteLedgerStore
         >>> store = SQLiteLedgerStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite")
-        >>> _ = store.open("{}")
+        >>> store.open("{}")
+        '{}'
         >>> with store.writing() as tx:
         ...     tx.read(0)
         []
@@ -290,9 +293,40 @@ def balance_columns(
 
 
 class _SQLStore:
-    """What the stores whose database speaks SQL share above their connections: reading the
-    snapshot. A store adds ``_parts()``, the ledger's last event and its snapshot parts read
-    in one transaction (:func:`_snapshot_parts`)."""
+    """What the stores whose database speaks SQL share above their connections: the
+    statements that open a ledger and read its events and snapshot (each store runs them in
+    its own transactions, with its ``_placeholder`` for a parameter and its ``_schema``), the
+    error for a ledger the store does not hold, and reading the snapshot. A store adds
+    ``_parts()``, the ledger's last event and its snapshot parts read in one transaction
+    (:meth:`_parts_in`)."""
+
+    name: str
+    _placeholder: ClassVar[str]
+    _schema: ClassVar[tuple[str, ...]]
+
+    def _where(self) -> str:
+        """The store as an error message names it (``SQLite ledger store '/path'``)."""
+        raise NotImplementedError  # pragma: no cover - each store names itself
+
+    def _no_ledger(self) -> InvalidInputError:
+        return InvalidInputError(f"{self._where()} holds no ledger {self.name!r}")
+
+    def _open_in(self, conn: Any, header: str | None) -> str:
+        """:func:`_open_ledger` in the caller's transaction; no ledger and no header raises."""
+        stored = _open_ledger(conn, self.name, header, self._schema, self._placeholder)
+        if stored is None:
+            raise self._no_ledger()
+        return stored
+
+    def _read_in(self, conn: Any, after: int) -> list[StoredEvent]:
+        return _read_events(conn, self.name, after, self._placeholder)
+
+    def _parts_in(self, conn: Any) -> tuple[int, list[tuple[int, str]]]:
+        """:func:`_snapshot_parts` in the caller's transaction; no ledger raises."""
+        found = _snapshot_parts(conn, self.name, self._placeholder)
+        if found is None:
+            raise self._no_ledger()
+        return found
 
     def _parts(self) -> tuple[int, list[tuple[int, str]]]:
         raise NotImplementedError  # pragma: no cover - each store reads its own way

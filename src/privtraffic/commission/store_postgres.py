@@ -20,9 +20,6 @@ from typing import TYPE_CHECKING, Any
 from privtraffic.commission.store import (
     StoredEvent,
     _duplicate_key,
-    _open_ledger,
-    _read_events,
-    _snapshot_parts,
     _sql_schema,
     _SQLStore,
     _SQLWriter,
@@ -33,8 +30,6 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = ["PostgresLedgerStore"]
-
-_SCHEMA = _sql_schema("BIGINT")
 
 # One advisory lock key serialises creating the tables (CREATE TABLE IF NOT EXISTS races).
 _SCHEMA_LOCK = 0x70726976  # "priv"
@@ -120,8 +115,14 @@ class PostgresLedgerStore(_SQLStore):
         self.connect_timeout = int(connect_timeout)
         self._local = threading.local()
 
+    _placeholder = "%s"
+    _schema = _sql_schema("BIGINT")
+
     def __repr__(self) -> str:
         return f"PostgresLedgerStore({self.dsn!r}, name={self.name!r})"
+
+    def _where(self) -> str:
+        return "PostgreSQL ledger store"
 
     def _error(self, exc: Exception) -> LedgerStoreError:
         self._drop()
@@ -181,10 +182,7 @@ class PostgresLedgerStore(_SQLStore):
         """  # noqa: E501
         with self._transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            stored = _open_ledger(conn, self.name, header, _SCHEMA, "%s")
-            if stored is None:
-                raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-            return stored
+            return self._open_in(conn, header)
 
     def read(self, after: int) -> list[StoredEvent]:
         """Events after ``after``, in order (one statement: one consistent read).
@@ -198,17 +196,14 @@ class PostgresLedgerStore(_SQLStore):
         """  # noqa: E501
         psycopg = _psycopg()
         try:
-            return _read_events(self._conn(), self.name, after, "%s")
+            return self._read_in(self._conn(), after)
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
     def _parts(self) -> tuple[int, list[tuple[int, str]]]:
         with self._transaction() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = _snapshot_parts(conn, self.name, "%s")
-            if found is None:
-                raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
-        return found
+            return self._parts_in(conn)
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
@@ -228,5 +223,5 @@ class PostgresLedgerStore(_SQLStore):
                 (self.name,),
             ).fetchone()
             if row is None:
-                raise InvalidInputError(f"PostgreSQL ledger store holds no ledger {self.name!r}")
+                raise self._no_ledger()
             yield _Writer(conn, self.name)

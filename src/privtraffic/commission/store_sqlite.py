@@ -27,9 +27,6 @@ from pathlib import Path
 from privtraffic.commission.store import (
     StoredEvent,
     _duplicate_key,
-    _open_ledger,
-    _read_events,
-    _snapshot_parts,
     _sql_schema,
     _SQLStore,
     _SQLWriter,
@@ -37,8 +34,6 @@ from privtraffic.commission.store import (
 from privtraffic.errors import InvalidInputError, LedgerStoreError
 
 __all__ = ["SQLiteLedgerStore"]
-
-_SCHEMA = _sql_schema("INTEGER")
 
 _SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 
@@ -140,8 +135,14 @@ class SQLiteLedgerStore(_SQLStore):
         self.synchronous = synchronous
         self._local = threading.local()
 
+    _placeholder = "?"
+    _schema = _sql_schema("INTEGER")
+
     def __repr__(self) -> str:
         return f"SQLiteLedgerStore({str(self.path)!r}, name={self.name!r})"
+
+    def _where(self) -> str:
+        return f"SQLite ledger store {str(self.path)!r}"
 
     def _error(self, exc: sqlite3.Error) -> LedgerStoreError:
         text = str(exc)
@@ -212,12 +213,7 @@ class SQLiteLedgerStore(_SQLStore):
         ('{"plan": 1}', '{"plan": 1}')
         """
         with self._transaction("BEGIN IMMEDIATE") as conn:
-            stored = _open_ledger(conn, self.name, header, _SCHEMA, "?")
-            if stored is None:
-                raise InvalidInputError(
-                    f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
-                )
-            return stored
+            return self._open_in(conn, header)
 
     def read(self, after: int) -> list[StoredEvent]:
         """Events after ``after``, in order (one consistent read).
@@ -231,18 +227,13 @@ class SQLiteLedgerStore(_SQLStore):
         []
         """
         try:
-            return _read_events(self._conn(), self.name, after, "?")
+            return self._read_in(self._conn(), after)
         except sqlite3.Error as exc:
             raise self._error(exc) from None
 
     def _parts(self) -> tuple[int, list[tuple[int, str]]]:
         with self._transaction("BEGIN") as conn:
-            found = _snapshot_parts(conn, self.name, "?")
-        if found is None:
-            raise InvalidInputError(
-                f"SQLite ledger store {str(self.path)!r} holds no ledger {self.name!r}"
-            )
-        return found
+            return self._parts_in(conn)
 
     @contextmanager
     def writing(self) -> Iterator[_Writer]:

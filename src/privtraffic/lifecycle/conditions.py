@@ -209,21 +209,9 @@ def count(*kinds: str, window_days: float | None = None) -> Fact:
 def total(*kinds: str, window_days: float | None = None) -> Fact:
     """The summed values (amounts) of events of ``kinds`` in the window (or ever).
 
-    Parameters
-    ----------
-    *kinds : str
-        Event kinds.
-    window_days : float, optional
-        Rolling window ``(t - window, t]``; ``None`` for all history up to ``t``.
-
-    Returns
-    -------
-    Fact
-
-    Notes
-    -----
-    Values are summed exactly in integer millionths (:data:`MICRO`), so a threshold such as
-    ``total("spend") >= 500`` holds for 200.1 + 299.9 whichever way the engine adds them.
+    The parameters and the result are those of :func:`count`. Values are summed exactly in
+    integer millionths (:data:`MICRO`), so a threshold such as ``total("spend") >= 500`` holds
+    for 200.1 + 299.9 whichever way the engine adds them.
 
     Examples
     --------
@@ -236,17 +224,8 @@ def total(*kinds: str, window_days: float | None = None) -> Fact:
 def distinct_days(*kinds: str, window_days: int | None = None) -> Fact:
     """The number of distinct calendar days with an event of ``kinds``.
 
-    Parameters
-    ----------
-    *kinds : str
-        Event kinds.
-    window_days : int, optional
-        Look at the last ``window_days`` calendar days, the day of ``t`` included (events up to
-        ``t``); ``None`` for all history.
-
-    Returns
-    -------
-    Fact
+    As :func:`count`, except that ``window_days`` (whole days) looks at the last
+    ``window_days`` calendar days, the day of ``t`` included (events up to ``t``).
 
     Examples
     --------
@@ -259,20 +238,10 @@ def distinct_days(*kinds: str, window_days: int | None = None) -> Fact:
 def latest(*kinds: str, window_days: float | None = None) -> Fact:
     """The value of the latest event of ``kinds`` (a reported metric such as a group size).
 
-    A comparison with a latest value holds only when there is such an event in the window.
-    Among events at the same instant the latest is the one with the greatest kind name, then
-    event id (or value).
-
-    Parameters
-    ----------
-    *kinds : str
-        Event kinds.
-    window_days : float, optional
-        Only an event in ``(t - window, t]`` counts; ``None`` for any event up to ``t``.
-
-    Returns
-    -------
-    Fact
+    The parameters and the result are those of :func:`count`: only an event in the window
+    counts, and a comparison with a latest value holds only when there is such an event. Among
+    events at the same instant the latest is the one with the greatest kind name, then event id
+    (or value).
 
     Examples
     --------
@@ -314,7 +283,31 @@ class _ConditionOps:
         return AnyOf((self, other))
 
     def describe(self) -> str:
-        """The condition as text."""
+        """The condition as text (what ``str(condition)`` prints).
+
+        Returns
+        -------
+        str
+            Comparisons joined by ``and`` / ``or``; an any-of inside an all-of is put in
+            parentheses.
+
+        Examples
+        --------
+        >>> (count("purchase", window_days=90) >= 2).describe()
+        'count(purchase, 90d) ≥ 2'
+        >>> (count("redeem", window_days=30) / count("claim", window_days=30) >= 0.3).describe()
+        'count(redeem, 30d) / count(claim, 30d) ≥ 0.3'
+        >>> ((count("purchase") >= 1) & (count("review") >= 1)).describe()
+        'count(purchase, ever) ≥ 1 and count(review, ever) ≥ 1'
+        >>> ((count("purchase") >= 1) | (count("review") >= 1)).describe()
+        'count(purchase, ever) ≥ 1 or count(review, ever) ≥ 1'
+        >>> ever(count("purchase") >= 1).describe()
+        'ever(count(purchase, ever) ≥ 1)'
+        """
+        return self._text()
+
+    def _text(self) -> str:
+        """The text of :meth:`describe`, written by each kind of condition."""
         raise NotImplementedError
 
     def __str__(self) -> str:
@@ -349,18 +342,7 @@ class Threshold(_ConditionOps):
         if self.at_least is None and self.below is None:
             raise InvalidDefinitionError(f"a threshold on {self.fact} needs 'at_least' or 'below'")
 
-    def describe(self) -> str:
-        """The condition as text.
-
-        Returns
-        -------
-        str
-
-        Examples
-        --------
-        >>> (count("purchase", window_days=90) >= 2).describe()
-        'count(purchase, 90d) ≥ 2'
-        """
+    def _text(self) -> str:
         if self.below is None:
             return f"{self.fact} ≥ {self.at_least:g}"
         if self.at_least is None:
@@ -435,18 +417,7 @@ class Ratio(_ConditionOps):
         frac = Fraction(repr(self.at_least)).limit_denominator(10**9)
         return frac.numerator, frac.denominator
 
-    def describe(self) -> str:
-        """The condition as text.
-
-        Returns
-        -------
-        str
-
-        Examples
-        --------
-        >>> (count("redeem", window_days=30) / count("claim", window_days=30) >= 0.3).describe()
-        'count(redeem, 30d) / count(claim, 30d) ≥ 0.3'
-        """
+    def _text(self) -> str:
         return f"{self.numerator} / {self.denominator} ≥ {self.at_least:g}"
 
 
@@ -483,18 +454,7 @@ class AllOf(_ConditionOps):
 
     items: tuple[Condition, ...] = attrs.field(converter=_all_of)
 
-    def describe(self) -> str:
-        """The condition as text.
-
-        Returns
-        -------
-        str
-
-        Examples
-        --------
-        >>> ((count("purchase") >= 1) & (count("review") >= 1)).describe()
-        'count(purchase, ever) ≥ 1 and count(review, ever) ≥ 1'
-        """
+    def _text(self) -> str:
         return " and ".join(
             f"({c.describe()})" if isinstance(c, AnyOf) else c.describe() for c in self.items
         )
@@ -512,18 +472,7 @@ class AnyOf(_ConditionOps):
 
     items: tuple[Condition, ...] = attrs.field(converter=_any_of)
 
-    def describe(self) -> str:
-        """The condition as text.
-
-        Returns
-        -------
-        str
-
-        Examples
-        --------
-        >>> ((count("purchase") >= 1) | (count("review") >= 1)).describe()
-        'count(purchase, ever) ≥ 1 or count(review, ever) ≥ 1'
-        """
+    def _text(self) -> str:
         return " or ".join(c.describe() for c in self.items)
 
 
@@ -539,18 +488,7 @@ class Ever(_ConditionOps):
 
     condition: Condition
 
-    def describe(self) -> str:
-        """The condition as text.
-
-        Returns
-        -------
-        str
-
-        Examples
-        --------
-        >>> ever(count("purchase") >= 1).describe()
-        'ever(count(purchase, ever) ≥ 1)'
-        """
+    def _text(self) -> str:
         return f"ever({self.condition.describe()})"
 
 

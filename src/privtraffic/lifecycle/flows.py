@@ -203,7 +203,7 @@ class TransitionMatrix(ColumnarTable):
         Returns
         -------
         numpy.ndarray
-            Shares, one per state, summing to 1.
+            Shares, one per state, summing to 1; transient states get 0.
 
         Examples
         --------

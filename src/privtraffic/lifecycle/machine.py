@@ -468,11 +468,14 @@ class Machine:
         Parameters
         ----------
         state : TierState
+            The user's state before the event (from :meth:`new_state` or a previous step).
         event : Event
+            The next event of that user.
 
         Returns
         -------
         TierState
+            The state after the event; ``.transitions`` lists the tier changes it made.
 
         Raises
         ------

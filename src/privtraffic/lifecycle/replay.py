@@ -382,6 +382,7 @@ class TierState:
         Returns
         -------
         TierState
+            Equal to the state that wrote ``text``.
 
         Raises
         ------

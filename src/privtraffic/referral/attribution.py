@@ -278,6 +278,7 @@ class RejectedClaims(ColumnarTable):
         Returns
         -------
         dict of str to int
+            Each reason that occurs, in sorted order, and its number of claims.
 
         Examples
         --------

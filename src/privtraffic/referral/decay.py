@@ -52,7 +52,8 @@ def network_value(
     Returns
     -------
     numpy.ndarray
-        ``float64`` per user.
+        The decayed downline value of each user of ``graph.users`` (``float64``; 0 for users
+        who referred nobody).
 
     Raises
     ------

@@ -115,13 +115,8 @@ def _jump(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool
 
 def reach(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Depths by pointer jumping, and which users reach a root (the others sit on or below a
-    cycle; their depth is meaningless). One call answers both :func:`depths` and
-    :func:`cyclic_users`.
-
-    Parameters
-    ----------
-    parent : numpy.ndarray
-        ``int64`` parent index per user, ``-1`` for roots.
+    cycle; their depth is meaningless) in the parent pointers ``parent`` (the module notes'
+    forest, or not quite one). One call answers both :func:`depths` and :func:`cyclic_users`.
 
     Returns
     -------
@@ -140,12 +135,8 @@ def reach(parent: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool
 
 
 def cyclic_users(parent: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Indices of users on a cycle of parent pointers or below one (never reaching a root).
-
-    Parameters
-    ----------
-    parent : numpy.ndarray
-        ``int64`` parent index per user, ``-1`` for roots.
+    """Indices of users on a cycle of the parent pointers ``parent`` or below one (never
+    reaching a root).
 
     Returns
     -------
@@ -166,12 +157,8 @@ def depths(parent: NDArray[np.int64]) -> NDArray[np.int64]:
     """Depth of every user: 0 for roots, 1 for users they referred, and so on.
 
     Computed by pointer jumping: ``ceil(log2(max depth))`` vectorised rounds, so even a single
-    chain of a million users takes about twenty passes over the array.
-
-    Parameters
-    ----------
-    parent : numpy.ndarray
-        ``int64`` parent index per user, ``-1`` for roots.
+    chain of a million users takes about twenty passes over the array. ``parent`` is the forest
+    of the module notes.
 
     Returns
     -------

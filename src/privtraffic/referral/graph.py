@@ -249,6 +249,7 @@ class ReferralGraph:
         Returns
         -------
         ReferralGraph
+            The forest of the applied claims; the others are listed in :attr:`rejected`.
 
         Raises
         ------
@@ -448,6 +449,7 @@ class ReferralGraph:
         Returns
         -------
         ReferralGraph
+            The forest of the graph's edges, its nodes as users.
 
         Raises
         ------
@@ -551,7 +553,8 @@ class ReferralGraph:
         Returns
         -------
         numpy.ndarray
-            ``int64``.
+            ``int64``, one position per id (``-1`` for an id not in the graph, with
+            ``missing="mark"``).
 
         Raises
         ------
@@ -593,6 +596,7 @@ class ReferralGraph:
         Returns
         -------
         int
+            The position (``-1`` for an id not in the graph, with ``missing="mark"``).
 
         Raises
         ------
@@ -641,10 +645,12 @@ class ReferralGraph:
         Parameters
         ----------
         user : int or str
+            A user id of the graph's kind.
 
         Returns
         -------
         numpy.ndarray
+            Their ids (empty for a user who referred nobody).
 
         Raises
         ------

@@ -70,7 +70,8 @@ def influence(
     Returns
     -------
     numpy.ndarray
-        ``float64`` per user.
+        The influence of each user of ``graph.users`` (``float64``): at least the user's own
+        weight ``p(u)``, or, with ``normalize=True``, shares summing to 1.
 
     Raises
     ------

@@ -33,7 +33,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
@@ -225,12 +225,21 @@ class KOCScores(ColumnarTable):
         rows_of = {k: v[rows] for k, v in self.columns().items()}
         return attrs.evolve(self, **rows_of)  # type: ignore[arg-type]  # each column to its field
 
+    def _top(
+        self, flagged: NDArray[np.bool_], by: NDArray[Any], then: NDArray[Any], k: int
+    ) -> KOCScores:
+        """The ``k`` flagged rows with the highest ``by`` (ties by higher ``then``)."""
+        idx = np.flatnonzero(flagged)
+        key = np.lexsort((-then[idx], -by[idx]))
+        return self._take(idx[key][:k])
+
     def leaderboard(self, k: int = 10) -> KOCScores:
         """The ``k`` KOCs with the highest ``score`` (ties by more converted referrals).
 
         Parameters
         ----------
         k : int
+            How many rows at most.
 
         Returns
         -------
@@ -245,21 +254,13 @@ class KOCScores(ColumnarTable):
         >>> t.leaderboard()["user"].tolist()
         [2, 1]
         """
-        idx = np.flatnonzero(self.is_koc)
-        key = np.lexsort((-self.converted_referrals[idx], -self.score[idx]))
-        return self._take(idx[key][:k])
+        return self._top(self.is_koc, self.score, self.converted_referrals, k)
 
     def potential(self, k: int = 10) -> KOCScores:
         """The ``k`` potential KOCs closest to becoming KOCs (ties by higher ``score``).
 
-        Parameters
-        ----------
-        k : int
-
-        Returns
-        -------
-        KOCScores
-            A table of at most ``k`` rows, closest first.
+        As :meth:`leaderboard`, over the ``potential_koc`` rows by ``closeness``: a table of at
+        most ``k`` rows, closest first.
 
         Examples
         --------
@@ -269,9 +270,7 @@ class KOCScores(ColumnarTable):
         >>> t.potential()["user"].tolist(), t.potential()["closeness"].tolist()
         ([1, 2], [0.75, 0.625])
         """
-        idx = np.flatnonzero(self.potential_koc)
-        key = np.lexsort((-self.score[idx], -self.closeness[idx]))
-        return self._take(idx[key][:k])
+        return self._top(self.potential_koc, self.closeness, self.score, k)
 
     def to_records(self) -> np.recarray[tuple[int], np.dtype[np.void]]:
         """The columns as a numpy record array.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -56,6 +56,8 @@ def _as_pair(value: Iterable[float]) -> tuple[float, ...]:
 
 # --- validators (run once every field is set, in field order) ---------------------------------
 
+_Validator = Callable[["SimulationConfig", "attrs.Attribute[float]", float], None]
+
 
 def _number(attribute: attrs.Attribute[float], value: float, rule: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -68,39 +70,26 @@ def _at_least_one(instance: SimulationConfig, attribute: attrs.Attribute[int], v
         raise InvalidInputError(f"'{attribute.name}' must be an integer >= 1 (got {value!r})")
 
 
-def _positive(instance: SimulationConfig, attribute: attrs.Attribute[float], value: float) -> None:
-    v = _number(attribute, value, "> 0")
-    if not (np.isfinite(v) and v > 0):
-        raise InvalidInputError(f"'{attribute.name}' must be > 0 (got {value!r})")
+def _bounded(rule: str, holds: Callable[[float], bool], why: str = "") -> _Validator:
+    """A validator of a finite number for which ``holds`` is true; an error says ``rule``."""
+
+    def check(instance: SimulationConfig, attribute: attrs.Attribute[float], value: float) -> None:
+        v = _number(attribute, value, rule)
+        if not (np.isfinite(v) and holds(v)):
+            raise InvalidInputError(f"'{attribute.name}' must be {rule}{why} (got {value!r})")
+
+    return check
 
 
-def _non_negative(
-    instance: SimulationConfig, attribute: attrs.Attribute[float], value: float
-) -> None:
-    v = _number(attribute, value, ">= 0")
-    if not (np.isfinite(v) and v >= 0):
-        raise InvalidInputError(f"'{attribute.name}' must be >= 0 (got {value!r})")
-
-
-def _above_one(instance: SimulationConfig, attribute: attrs.Attribute[float], value: float) -> None:
-    v = _number(attribute, value, "> 1")
-    if not (np.isfinite(v) and v > 1):
-        raise InvalidInputError(
-            f"'{attribute.name}' must be > 1 for a finite mean order value (got {value!r})"
-        )
+_positive = _bounded("> 0", lambda v: v > 0)
+_non_negative = _bounded(">= 0", lambda v: v >= 0)
+_above_one = _bounded("> 1", lambda v: v > 1, " for a finite mean order value")
+_open_fraction = _bounded("in (0, 1]", lambda v: 0 < v <= 1)
 
 
 def _fraction(instance: SimulationConfig, attribute: attrs.Attribute[float], value: float) -> None:
     _number(attribute, value, "in [0, 1]")
     as_fraction(value, attribute.name)
-
-
-def _open_fraction(
-    instance: SimulationConfig, attribute: attrs.Attribute[float], value: float
-) -> None:
-    v = _number(attribute, value, "in (0, 1]")
-    if not 0 < v <= 1:
-        raise InvalidInputError(f"'{attribute.name}' must be in (0, 1] (got {value!r})")
 
 
 def _step_rates(

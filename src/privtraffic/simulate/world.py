@@ -421,46 +421,24 @@ def simulate_private_domain(
         Number of users, ``>= 1``. Required unless ``config`` is given (it holds ``n_users``).
     config : SimulationConfig, optional
         Every parameter at once; then no other parameter but ``rng`` may be given.
-    days : float
-        Length of the horizon in days, ``> 0``.
     rng : numpy.random.Generator or int, optional
         Source of randomness; the same generator state gives the same domain.
-    start : datetime-like
-        Start of the horizon.
-    r, alpha, a, b : float
-        BG/NBD parameters; ``alpha`` is in days (purchase rates are per day).
-    p, q, v : float
-        Gamma-Gamma parameters of the order value in CNY (mean ``p v / (q - 1)``; ``q > 1``).
+    days, start : float, datetime-like
+        The horizon: its length in days and its start.
+    r, alpha, a, b, p, q, v : float
+        The BG/NBD purchase and dropout heterogeneity and the Gamma-Gamma order value (CNY).
     public_channels, owned_channels : mapping of str to float, optional
-        Channel mixes (weights, normalised); defaults :data:`PUBLIC_CHANNELS`,
-        :data:`OWNED_CHANNELS`.
-    referral_share : float
-        Share of users acquired by referral.
-    koc_share : float
-        Share of users who are KOCs.
-    koc_weight : float
-        A KOC's weight as a referrer relative to other users.
-    distributor_share : float
-        Share of non-KOC users who are distributors (half of the KOCs are).
-    share_conversion : float
-        Share of shares that bring a new user, in (0, 1].
-    join_rate : float
-        Flow A's join rate.
-    guided_join : tuple of float
+        Channel mixes; defaults :data:`PUBLIC_CHANNELS`, :data:`OWNED_CHANNELS`.
+    referral_share, koc_share, koc_weight, distributor_share, share_conversion : float
+        Who refers, who is a KOC or a distributor, and how shares convert.
+    join_rate, variant_b_share : float
+        Flow A's join rate and the share of users shown flow B.
+    guided_join : (float, float)
         Flow B's (guide, join-after-guide) step rates.
-    variant_b_share : float
-        Share of users shown flow B.
-    purchase_rate_joined, purchase_rate_not_joined : float
-        Probability of a first purchase for members and non-members.
-    decision_days : float
-        Mean time from connect to first purchase (exponential), days.
-    interaction_rate : float
-        Interactions per day for members.
-    review_rate, refund_rate : float
-        Probability that an order is reviewed / refunded.
-    attribution_days : float
-        Days after acquisition during which a referred user's orders are attributed to the
-        referrer.
+    purchase_rate_joined, purchase_rate_not_joined, decision_days : float
+        The first purchase.
+    interaction_rate, review_rate, refund_rate, attribution_days : float
+        Interactions, reviews, refunds and the referral attribution window.
 
     Returns
     -------
