@@ -40,7 +40,8 @@ and these static methods (pure functions from the model module):
     exact Hessian in ``log_params``. When given, the fit takes Newton steps with it and the
     standard errors come from it (no finite differences).
 
-and the public methods, each with its own numpydoc docstring and example:
+and the public methods, each with its numpydoc docstring and example (the continuous-time
+repeat-buying models inherit theirs from :class:`RepeatPurchaseModel` and define its hooks):
 
 ``fit(self, <data columns...>, weights=None) -> self``
     Forwards to ``self._fit({name: value, ...}, weights)``.
@@ -124,6 +125,7 @@ from privtraffic.clv._optimize import (
     minimize_negative_log_likelihood,
 )
 from privtraffic.clv._rows import collapse_rows
+from privtraffic.data import RFMSummary
 from privtraffic.errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -142,6 +144,7 @@ __all__ = [
     "ParameterSummary",
     "PreparedData",
     "PurchasePredictions",
+    "RepeatPurchaseModel",
     "as_probability",
     "check_horizon",
     "check_representable",
@@ -1348,3 +1351,383 @@ class BTYDModel(FittedModelView):
             n_iter=0,
         )
         return model
+
+
+class RepeatPurchaseModel(BTYDModel):
+    """Base of the continuous-time repeat-buying models: BG/NBD, MBG/NBD and Pareto/NBD.
+
+    Their public methods are one set, defined here: each checks the fit (and the inputs)
+    and calls its model's pure functions through a hook the model class defines
+    (``_alive``, ``_expected``, ``_predictions``, ``_expected_new``,
+    ``_purchase_probabilities``, ``_simulated``). The data are ``frequency, recency, T``
+    in one time unit, checked by :func:`check_rfm`.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+    >>> all(issubclass(c, RepeatPurchaseModel) for c in (BetaGeo, ModifiedBetaGeo, ParetoNBD))
+    True
+    """
+
+    _data_names = ("frequency", "recency", "T")
+    _check_data = staticmethod(check_rfm)
+
+    def fit(
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
+    ) -> Self:
+        """Fit the model by maximum likelihood (exact gradient, then Newton polishing).
+
+        Parameters
+        ----------
+        frequency : array-like, RFMSummary or pandas.DataFrame
+            Repeat purchases per customer; or a table with ``frequency``, ``recency``, ``T``
+            (and optionally ``weights``) columns, with ``recency`` and ``T`` left out.
+        recency, T : array-like
+            Age at the last purchase and at the end of observation, in one time unit.
+        weights : array-like, optional
+            Customers per row (default 1). Identical rows are merged automatically.
+
+        Returns
+        -------
+        BTYDModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Negative or non-integer frequency, recency > T, recency > 0 with frequency 0,
+            NaN/inf, mismatched lengths, empty data, negative weights or penalizer.
+        ConvergenceError
+            No finite optimum was found.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> truth = BetaGeo.from_params(r=0.25, alpha=4.0, a=0.8, b=2.5)
+        >>> data = truth.simulate(5000, 38.86, rng=np.random.default_rng(0))
+        >>> m = BetaGeo().fit(data.frequency, data.recency, data.T)
+        >>> sorted(m.params_)
+        ['a', 'alpha', 'b', 'r']
+        >>> bool(abs(m.params_["r"] - 0.25) < 3 * m.standard_errors_["r"])
+        True
+
+        A table goes alone, as the first argument:
+
+        >>> truth = ModifiedBetaGeo.from_params(r=0.5, alpha=6.0, a=0.9, b=1.6)
+        >>> data = truth.simulate(4000, 38.86, rng=np.random.default_rng(1))
+        >>> m = ModifiedBetaGeo().fit(data)
+        >>> bool(abs(m.params_["r"] - 0.5) < 3 * m.standard_errors_["r"])
+        True
+        >>> truth = ParetoNBD.from_params(r=0.55, alpha=10.6, s=0.6, beta=11.7)
+        >>> data = truth.simulate(5000, 38.86, rng=np.random.default_rng(0))
+        >>> m = ParetoNBD().fit(data.frequency, data.recency, data.T)
+        >>> sorted(m.params_)
+        ['alpha', 'beta', 'r', 's']
+        >>> bool(abs(m.params_["r"] - 0.55) < 3 * m.standard_errors_["r"])
+        True
+        """
+        self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
+        return self
+
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Probability that each customer is still alive at T.
+
+        Parameters
+        ----------
+        frequency, recency, T : array-like or float
+            The customers' history (scalars broadcast).
+
+        Returns
+        -------
+        numpy.ndarray
+            Values in [0, 1]; under BG/NBD 1 for customers with no repeat purchase (below 1
+            under MBG/NBD, where a customer may also drop out at time 0, and Pareto/NBD).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Data that break the rules listed in :meth:`fit`.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.probability_alive([0, 2], [0, 30.43], 38.86), 4).tolist()
+        [1.0, 0.7266]
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> np.round(m.probability_alive([0, 2], [0, 30.43], 38.86), 4).tolist()
+        [0.3897, 0.7062]
+        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
+        >>> np.round(m.probability_alive([26, 0], [30.86, 0], [31, 38.86]), 4).tolist()
+        [0.9979, 0.2950]
+        """
+        return self._alive(self._fitted_params(), frequency, recency, T)
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
+
+        Parameters
+        ----------
+        t : array-like or float
+            Length of the future period (>= 0).
+        frequency, recency, T : array-like or float
+            The customers' history.
+
+        Returns
+        -------
+        numpy.ndarray
+            Non-negative expectations, finite for any valid history.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative ``t`` or data that break the rules listed in :meth:`fit`.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> round(float(m.expected_purchases(39, 2, 30.43, 38.86)[0]), 4)
+        1.226
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> round(float(m.expected_purchases(39, 2, 30.43, 38.86)[0]), 4)
+        1.263
+        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
+        >>> round(float(m.expected_purchases(52, 26, 30.86, 31)[0]), 2)
+        25.45
+        """
+        return self._expected(self._fitted_params(), t, frequency, recency, T)
+
+    def predict(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> PurchasePredictions:
+        """Expected purchases in the next ``t`` time units and P(alive), in one call.
+
+        The same numbers as :meth:`expected_purchases` and :meth:`probability_alive` (bit for
+        bit). BG/NBD and MBG/NBD take about 70% of the time of both calls: the inputs are
+        checked once and P(alive), which E[X] is made of, is computed once per chunk of
+        customers and kept. Pareto/NBD calls the two one after the other (no work is shared
+        yet).
+
+        Parameters
+        ----------
+        t : array-like or float
+            Length of the future period (>= 0).
+        frequency, recency, T : array-like or float
+            The customers' history (scalars broadcast).
+
+        Returns
+        -------
+        PurchasePredictions
+            Columns ``expected_purchases`` and ``probability_alive``, one row per customer
+            (``probability_alive`` broadcast along ``t`` when ``t`` is the longer input).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative ``t`` or data that break the rules listed in :meth:`fit`.
+        UnrepresentableError
+            An expectation that does not fit in float64, as :meth:`expected_purchases`.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> p = m.predict(39, [0, 2], [0, 30.43], 38.86)
+        >>> np.round(p.expected_purchases, 4).tolist(), np.round(p.probability_alive, 4).tolist()
+        ([0.1951, 1.226], [1.0, 0.7266])
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> p = m.predict(39, [0, 2], [0, 30.43], 38.86)
+        >>> np.round(p.expected_purchases, 4).tolist(), np.round(p.probability_alive, 4).tolist()
+        ([0.154, 1.263], [0.3897, 0.7062])
+        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
+        >>> p = m.predict(39, [26, 0], [30.86, 0], [31, 38.86])
+        >>> np.round(p.expected_purchases, 4).tolist()
+        [20.1146, 0.107]
+        """
+        return self._predictions(self._fitted_params(), t, frequency, recency, T)
+
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
+
+        Parameters
+        ----------
+        t : array-like or float
+            Time since acquisition (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative or non-finite ``t``.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.1967, 1.8605]
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.183, 1.8048]
+        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.213, 1.9094]
+        """
+        params, t_arr = self._horizon(t)
+        expected = self._expected_new(params, t_arr)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
+
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
+        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
+
+        Parameters
+        ----------
+        n : array-like or int
+            Purchase counts (whole numbers >= 0).
+        t : array-like or float
+            Time since acquisition (>= 0). ``n`` and ``t`` broadcast.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1].
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            Negative or non-integer ``n``, negative ``t``.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5738, 0.1994, 0.0854]
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5825, 0.1828, 0.0869]
+        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5935, 0.1656, 0.0825]
+        """
+        params, n_arr, t_arr = self._counts_and_horizon(n, t)
+        return self._purchase_probabilities(params, n_arr, t_arr)
+
+    def simulate(
+        self,
+        n: int,
+        T: ArrayLike,
+        *,
+        rng: np.random.Generator | None = None,
+        unit: str | float = 7.0,
+    ) -> RFMSummary:
+        """Draw ``n`` synthetic customers from the fitted model.
+
+        Parameters
+        ----------
+        n : int
+            Number of customers.
+        T : float or array-like
+            Observation length of each customer (a scalar applies to all).
+        rng : numpy.random.Generator, optional
+            Source of randomness (default: a fresh unseeded generator).
+        unit : {"D", "W", "M"} or float, default 7.0
+            The time unit of ``T`` (a name or days), recorded on the summary as days.
+
+        Returns
+        -------
+        RFMSummary
+            ``customer_id`` 0..n-1 with ``frequency``, ``recency`` and ``T``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        InvalidInputError
+            ``n`` not a whole number >= 1, ``T`` not positive or of the wrong length.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> rng = np.random.default_rng(0)
+        >>> for m in (BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+        ...           ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614),
+        ...           ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)):
+        ...     s = m.simulate(1000, 38.86, rng=rng)
+        ...     print(len(s), bool((s.recency <= s.T).all()))
+        1000 True
+        1000 True
+        1000 True
+        """
+        params, T_arr, rng = self._simulation_inputs(n, T, rng)
+        x, rec = self._simulated(params, T_arr, rng)
+        return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
+
+    # ------------------------------------------------------------------ the model's hooks
+    # Each evaluates one prediction with the model's own functions; ``params`` are the fitted
+    # parameters. ``_alive`` and ``_expected`` get the raw inputs (they check them, with the
+    # scalar fast path for one customer given as numbers).
+    def _alive(
+        self, params: tuple[float, ...], frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+    def _expected(
+        self,
+        params: tuple[float, ...],
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+    def _predictions(
+        self,
+        params: tuple[float, ...],
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+    ) -> PurchasePredictions:
+        """Default: :meth:`expected_purchases` then :meth:`probability_alive` (nothing shared)."""
+        expected = self.expected_purchases(t, frequency, recency, T)
+        alive = self.probability_alive(frequency, recency, T)
+        return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
+
+    def _expected_new(
+        self, params: tuple[float, ...], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+    def _purchase_probabilities(
+        self, params: tuple[float, ...], n: NDArray[np.float64], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+    def _simulated(
+        self, params: tuple[float, ...], T: NDArray[np.float64], rng: np.random.Generator
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - each model
+        raise NotImplementedError
