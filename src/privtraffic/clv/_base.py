@@ -805,12 +805,23 @@ class BTYDModel(FittedModelView):
         for a model built with :meth:`from_params`). A fit with messages also warns once
         (:class:`~privtraffic.errors.ConvergenceWarning`) and its :meth:`summary` shows them.
 
+    Raises
+    ------
+    NotFittedError
+        From every method that uses the estimates (predictions, simulation, :meth:`summary`,
+        :meth:`to_json`), of every model, until :meth:`fit`, :meth:`from_params` or
+        :meth:`from_json` gave them; the methods' own Raises sections list the rest.
+
     Examples
     --------
     >>> from privtraffic.clv import BetaGeo
     >>> isinstance(BetaGeo(), BTYDModel)
     True
-    """
+    >>> BetaGeo().summary()
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.NotFittedError: this BetaGeo is not fitted yet: call fit(...) or BetaGeo.from_json(...) first
+    """  # noqa: E501
 
     _param_names: ClassVar[tuple[str, ...]] = ()
     _data_names: ClassVar[tuple[str, ...]] = ()
@@ -1145,11 +1156,6 @@ class BTYDModel(FittedModelView):
         ParameterSummary
             One row per parameter; ``.to_pandas()`` gives a DataFrame.
 
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-
         Examples
         --------
         >>> from privtraffic.clv import BetaGeo
@@ -1179,11 +1185,6 @@ class BTYDModel(FittedModelView):
         Returns
         -------
         str
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
 
         Examples
         --------
@@ -1451,8 +1452,6 @@ class RepeatPurchaseModel(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Data that break the rules listed in :meth:`fit`.
 
@@ -1490,8 +1489,6 @@ class RepeatPurchaseModel(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative ``t`` or data that break the rules listed in :meth:`fit`.
 
@@ -1536,8 +1533,6 @@ class RepeatPurchaseModel(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative ``t`` or data that break the rules listed in :meth:`fit`.
         UnrepresentableError
@@ -1575,8 +1570,6 @@ class RepeatPurchaseModel(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or non-finite ``t``.
 
@@ -1614,8 +1607,6 @@ class RepeatPurchaseModel(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or non-integer ``n``, negative ``t``.
 
@@ -1663,8 +1654,6 @@ class RepeatPurchaseModel(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``n`` not a whole number >= 1, ``T`` not positive or of the wrong length.
 

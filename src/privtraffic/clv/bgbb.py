@@ -666,8 +666,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Data that break the rules listed in :meth:`fit`.
 
@@ -699,8 +697,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``t`` or data that break the rules listed in :meth:`fit`.
 
@@ -741,8 +737,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             As :meth:`expected_purchases`.
 
@@ -771,8 +765,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative, fractional or non-finite ``t``.
 
@@ -804,8 +796,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``n`` or ``t``.
 
@@ -840,8 +830,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``n`` not a whole number >= 1, ``n_periods`` not whole numbers >= 1 or of the
             wrong length.

@@ -60,7 +60,9 @@ from privtraffic.clv._base import (
     DataInput,
     FittedModelView,
     ParameterSummary,
+    check_horizon,
     prediction_columns,
+    simulation_ages,
 )
 from privtraffic.clv._diagnostics import FitDiagnostics, diagnose, hessian_is_positive_definite
 from privtraffic.clv._optimize import minimize_negative_log_likelihood
@@ -477,6 +479,13 @@ class CovariateModel(FittedModelView):
     fit_diagnostics_ : FitDiagnostics or None
         As for the plain models (for the plain parameters; the Hessian of all of them).
 
+    Raises
+    ------
+    NotFittedError
+        From every method that uses the estimates (predictions, simulation, ``summary``,
+        ``to_json``, ``plain_model``), until ``fit``, ``from_params`` or ``from_json`` gave
+        them; the methods' own Raises sections list the rest.
+
     Examples
     --------
     >>> from privtraffic.clv import ParetoNBDWithCovariates
@@ -812,8 +821,6 @@ class CovariateModel(FittedModelView):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Data as for the plain model; covariates missing or not as at fit.
 
@@ -889,11 +896,6 @@ class CovariateModel(FittedModelView):
         -------
         ParameterSummary
 
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-
         Examples
         --------
         >>> from privtraffic.clv import GammaGammaWithCovariates
@@ -924,11 +926,6 @@ class CovariateModel(FittedModelView):
         Returns
         -------
         str
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
 
         Examples
         --------
@@ -1171,3 +1168,263 @@ def check_prediction_columns(
     k = len(plain._data_names)
     plain._check_data(*arrays[len(arrays) - k :])
     return arrays
+
+
+class RepeatPurchaseCovariateModel(CovariateModel):
+    """Base of the repeat-buying covariate models: Pareto/NBD and BG/NBD with covariates.
+
+    Their public methods are one set, defined here over the plain model ``_plain``
+    (:class:`~privtraffic.clv.ParetoNBD` or :class:`~privtraffic.clv.BetaGeo`): the data are
+    its ``frequency, recency, T``, and the covariates come in two processes,
+    ``purchase_covariates`` and ``attrition_covariates``.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+    >>> issubclass(BetaGeoWithCovariates, RepeatPurchaseCovariateModel)
+    True
+    >>> ParetoNBDWithCovariates._plain.__name__
+    'ParetoNBD'
+    """
+
+    def fit(
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+        reference: dict[str, str] | None = None,
+    ) -> Self:
+        """Fit by maximum likelihood, starting from the plain model's estimates.
+
+        Parameters
+        ----------
+        frequency, recency, T, weights :
+            As :meth:`ParetoNBD.fit <privtraffic.clv.ParetoNBD.fit>` (a table, or columns).
+        purchase_covariates, attrition_covariates : DataFrame, mapping or 2-D array, optional
+            One row per customer; either may be left out (no covariate in that process).
+        reference : dict of str to str, optional
+            Reference levels of categorical columns (see
+            :func:`~privtraffic.clv.covariates.encode_covariates`).
+
+        Returns
+        -------
+        CovariateModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Data as for the plain model; covariates of the wrong length, constant, or with
+            NaN/inf; a penalizer < 0.
+        ConvergenceError
+            No finite optimum.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> from privtraffic.data import load_cdnow
+        >>> s = load_cdnow("summary")
+        >>> z = {"z0": np.zeros(len(s))}
+        >>> ParetoNBDWithCovariates().fit(s, purchase_covariates=z)
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'purchase_covariates' column 'z0' is constant (0.0): its effect is not identified
+        >>> BetaGeoWithCovariates().fit(s, purchase_covariates=z)
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'purchase_covariates' column 'z0' is constant (0.0): its effect is not identified
+        """  # noqa: E501
+        self._fit(
+            {"frequency": frequency, "recency": recency, "T": T},
+            weights,
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+            reference,
+        )
+        return self
+
+    def probability_alive(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+    ) -> NDArray[np.float64]:
+        """P(alive at T | history, covariates) of each customer.
+
+        Covariates are given as at fit (one row per customer, or one row for all).
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        InvalidInputError
+            Data as for the plain model; covariates missing or not as at fit.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> m = ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...     "beta": 11.7, "attrition:wecom": -1.0}, attrition_covariates=["wecom"])
+        >>> p = m.probability_alive(0, 0, 38.0, attrition_covariates={"wecom": [0, 1]})
+        >>> bool(p[1] > p[0])  # WeCom members drop out less
+        True
+        >>> m = BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...     "b": 2.4, "attrition:wecom": -1.0}, attrition_covariates=["wecom"])
+        >>> p = m.probability_alive(3, 20.0, 38.0, attrition_covariates={"wecom": [0, 1]})
+        >>> plain = BetaGeo.from_params(r=0.25, alpha=4.4, a=0.8 / np.e, b=2.4 / np.e)
+        >>> bool(np.isclose(p[1], plain.probability_alive(3, 20.0, 38.0)[0]))
+        True
+        """
+        columns = check_prediction_columns(self._plain, frequency=frequency, recency=recency, T=T)
+        return self._by_group(
+            lambda m, *c: m.probability_alive(*c),
+            columns,
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+        )
+
+    def expected_purchases(
+        self,
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+    ) -> NDArray[np.float64]:
+        """Expected purchases in (T, T + t] given history and covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        InvalidInputError
+            As :meth:`probability_alive`, or a negative ``t``.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> m = ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...     "beta": 11.7, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases(52, 2, 30.0, 38.0, purchase_covariates={"coupon": [0, 1]})
+        >>> bool(e[1] > e[0])
+        True
+        >>> m = BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...     "b": 2.4, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases(52, 2, 30.0, 38.0, purchase_covariates={"coupon": [0, 1]})
+        >>> bool(e[1] > e[0])
+        True
+        """
+        columns = check_prediction_columns(
+            self._plain, t=t, frequency=frequency, recency=recency, T=T
+        )
+        check_horizon(columns[0])
+        return self._by_group(
+            lambda m, *c: m.expected_purchases(*c),
+            columns,
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+        )
+
+    def expected_purchases_new(
+        self,
+        t: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+    ) -> NDArray[np.float64]:
+        """E[X(t)] of a customer just acquired with the given covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        InvalidInputError
+            A negative ``t``; covariates missing or not as at fit.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> m = ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...     "beta": 11.7, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases_new(52, purchase_covariates={"coupon": [0, 1]})
+        >>> round(float(e[1] / e[0]), 4) == round(float(np.exp(0.5)), 4)  # rate x exp(0.5)
+        True
+        >>> m = BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...     "b": 2.4, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases_new(52, purchase_covariates={"coupon": [0, 1]})
+        >>> bool(e[1] > e[0])  # a higher purchase rate
+        True
+        """
+        (t_arr,) = prediction_columns(t=t)
+        check_horizon(t_arr)
+        return self._by_group(
+            lambda m, tt: m.expected_purchases_new(tt),
+            (t_arr,),
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+        )
+
+    def simulate(
+        self,
+        n: int,
+        T: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+        rng: np.random.Generator | None = None,
+        unit: str | float = 7.0,
+    ) -> RFMSummary:
+        """Draw ``n`` customers with the given covariates (one row each, or one for all).
+
+        Returns
+        -------
+        RFMSummary
+
+        Raises
+        ------
+        InvalidInputError
+            As :meth:`ParetoNBD.simulate <privtraffic.clv.ParetoNBD.simulate>`; covariates
+            not as at fit.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> for m in (ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...         "beta": 11.7, "purchase:coupon": 0.5}, purchase_covariates=["coupon"]),
+        ...     BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...         "b": 2.4, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])):
+        ...     s = m.simulate(10, 38.0, purchase_covariates={"coupon": [1]},
+        ...         rng=np.random.default_rng(0))
+        ...     print(len(s))
+        10
+        10
+        """
+        return _simulate_rfm(
+            self,
+            n,
+            simulation_ages(n, T),
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+            rng,
+            unit,
+        )

@@ -327,8 +327,6 @@ class GammaGamma(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or non-integer frequency, monetary value <= 0 with frequency > 0.
         UnrepresentableError

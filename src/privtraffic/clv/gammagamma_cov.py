@@ -127,8 +127,6 @@ class GammaGammaWithCovariates(CovariateModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Data as for the plain model; covariates missing or not as at fit.
 
@@ -169,8 +167,6 @@ class GammaGammaWithCovariates(CovariateModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Frequencies < 1; covariates not as at fit.
 

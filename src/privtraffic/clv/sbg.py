@@ -580,8 +580,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``t``.
 
@@ -608,8 +606,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``t`` below 1 or fractional.
 
@@ -637,8 +633,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``t`` below 1 or fractional.
 
@@ -666,8 +660,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``horizon`` not a whole number >= 1.
 
@@ -701,8 +693,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             A negative or non-finite rate.
 
@@ -739,8 +729,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``periods_survived``, a negative or non-finite rate.
 
@@ -777,8 +765,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``n`` not a whole number >= 1, ``n_periods`` not whole numbers >= 1 or of the
             wrong length.
