@@ -104,7 +104,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import attrs
 import numpy as np
@@ -700,6 +700,28 @@ def _pass_through(*columns: NDArray[np.float64]) -> PreparedData:
     return columns
 
 
+def finite_or_none(x: float) -> float | None:
+    """A float for JSON: ``None`` for NaN and infinities (JSON has no such numbers)."""
+    return None if not math.isfinite(x) else float(x)
+
+
+def json_payload(text: str, model_name: str, *required: str) -> dict[str, Any]:
+    """``from_json``: the JSON object of ``text``, checked to be a ``model_name`` model.
+
+    Raises InvalidInputError when ``text`` is not JSON, not an object with a ``"model"`` entry
+    (and the ``required`` ones), or holds another model.
+    """
+    try:
+        payload = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"'text' must be JSON written by to_json ({exc})") from None
+    if not isinstance(payload, dict) or any(k not in payload for k in ("model", *required)):
+        raise InvalidInputError("'text' must be a JSON object written by to_json")
+    if payload["model"] != model_name:
+        raise InvalidInputError(f"'text' holds a {payload['model']!r} model, not {model_name!r}")
+    return payload
+
+
 class FittedModelView:
     """What every estimator shell shows of itself: its name, a one-line ``repr``, the summary
     table of its estimates and the notebook view of that table.
@@ -750,6 +772,49 @@ class FittedModelView:
     def summary(self) -> ParameterSummary:  # pragma: no cover - each shell defines it
         """The estimates with standard errors and 95% intervals."""
         raise NotImplementedError
+
+    def _checked_penalizer(self) -> float:
+        """The penalizer as a float; ``fit`` refuses one that is not a finite number >= 0."""
+        penalizer = self.penalizer
+        if (
+            isinstance(penalizer, bool)
+            or not isinstance(penalizer, (int, float, np.number))
+            or not np.isfinite(penalizer)
+            or penalizer < 0
+        ):
+            got = float(penalizer) if isinstance(penalizer, np.floating) else penalizer
+            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {got!r})")
+        return float(penalizer)
+
+    def _warn_if_untrusted(self) -> None:
+        """Warn once, at the caller of ``fit``, when the fit diagnostics found problems."""
+        assert self.fit_diagnostics_ is not None
+        if self.fit_diagnostics_.messages:
+            warnings.warn(
+                f"{self._model_name()}: this fit cannot be trusted as it stands: "
+                + "; ".join(self.fit_diagnostics_.messages)
+                + " (see fit_diagnostics_)",
+                ConvergenceWarning,
+                stacklevel=4,  # fit -> _fit -> here
+            )
+
+    def _json_text(self, payload: dict[str, object]) -> str:
+        """``to_json``'s text: the payload, with the fit diagnostics when there are some."""
+        diagnostics = getattr(self, "fit_diagnostics_", None)
+        if diagnostics is not None:
+            payload["fit_diagnostics"] = diagnostics.to_dict()
+        return json.dumps(payload, indent=2)
+
+    def _read_diagnostics(self, payload: Mapping[str, object]) -> None:
+        """``from_json``: take the fit diagnostics of the payload, when it has them."""
+        found = payload.get("fit_diagnostics")
+        if isinstance(found, dict):
+            try:
+                self.fit_diagnostics_ = FitDiagnostics.from_dict(found)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidInputError(
+                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
+                ) from None
 
     def __repr__(self) -> str:
         name = self._model_name()
@@ -899,15 +964,7 @@ class BTYDModel(FittedModelView):
     def _fit(
         self, values: Mapping[str, DataInput | None], weights: ArrayLike | None = None
     ) -> None:
-        penalizer = self.penalizer
-        if (
-            isinstance(penalizer, bool)
-            or not isinstance(penalizer, (int, float, np.number))
-            or not np.isfinite(penalizer)
-            or penalizer < 0
-        ):
-            got = float(penalizer) if isinstance(penalizer, np.floating) else penalizer
-            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {got!r})")
+        penalizer = self._checked_penalizer()
         columns, w = self._coerce_fit_data(values, weights)
         rows, row_weights = collapse_rows(columns, w)
         starts = type(self)._initial_log_params(*rows, weights=row_weights)
@@ -923,7 +980,7 @@ class BTYDModel(FittedModelView):
                     type(self)._prepare_data(*(r[::every] for r in rows)),
                     row_weights[::every],
                     starts,
-                    penalizer=float(penalizer),
+                    penalizer=penalizer,
                     param_names=self._param_names,
                     model_name=self._model_name(),
                     gtol=1e-6,
@@ -940,7 +997,7 @@ class BTYDModel(FittedModelView):
             data,
             row_weights,
             starts,
-            penalizer=float(penalizer),
+            penalizer=penalizer,
             param_names=self._param_names,
             model_name=self._model_name(),
             warm_start=warm_start,
@@ -948,15 +1005,7 @@ class BTYDModel(FittedModelView):
             hessian=type(self)._negative_log_likelihood_hessian,
         )
         self._adopt(result, n_customers=float(row_weights.sum()), n_rows=len(row_weights))
-        assert self.fit_diagnostics_ is not None
-        if self.fit_diagnostics_.messages:
-            warnings.warn(
-                f"{self._model_name()}: this fit cannot be trusted as it stands: "
-                + "; ".join(self.fit_diagnostics_.messages)
-                + " (see fit_diagnostics_)",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        self._warn_if_untrusted()
 
     def _adopt(self, result: FitResult, *, n_customers: float, n_rows: int) -> None:
         """Set the fitted attributes and ``fit_diagnostics_`` from an optimiser's result."""
@@ -1197,10 +1246,7 @@ class BTYDModel(FittedModelView):
         from privtraffic import __version__
 
         self._fitted_params()
-
-        def clean(x: float) -> float | None:
-            return None if not math.isfinite(x) else float(x)
-
+        clean = finite_or_none
         payload: dict[str, object] = {
             "model": self._model_name(),
             "privtraffic_version": __version__,
@@ -1212,10 +1258,7 @@ class BTYDModel(FittedModelView):
             "n_rows": self.n_rows_,
             "penalizer": float(self.penalizer),
         }
-        diagnostics = getattr(self, "fit_diagnostics_", None)
-        if diagnostics is not None:
-            payload["fit_diagnostics"] = diagnostics.to_dict()
-        return json.dumps(payload, indent=2)
+        return self._json_text(payload)
 
     @classmethod
     def from_json(cls, text: str) -> Self:
@@ -1246,16 +1289,7 @@ class BTYDModel(FittedModelView):
         ...
         privtraffic.errors.InvalidInputError: 'text' holds a 'ParetoNBD' model, not 'BetaGeo'
         """
-        try:
-            payload = json.loads(text)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"'text' must be JSON written by to_json ({exc})") from None
-        if not isinstance(payload, dict) or "model" not in payload or "params" not in payload:
-            raise InvalidInputError("'text' must be a JSON object written by to_json")
-        if payload["model"] != cls._model_name():
-            raise InvalidInputError(
-                f"'text' holds a {payload['model']!r} model, not {cls._model_name()!r}"
-            )
+        payload = json_payload(text, cls._model_name(), "params")
         model = cls.from_params(payload["params"], penalizer=float(payload.get("penalizer", 0.0)))
         k = len(cls._param_names)
         cov = payload.get("covariance")
@@ -1272,14 +1306,7 @@ class BTYDModel(FittedModelView):
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = float(payload.get("n_customers", 0.0))
         model.n_rows_ = int(payload.get("n_rows", 0))
-        found = payload.get("fit_diagnostics")
-        if isinstance(found, dict):
-            try:
-                model.fit_diagnostics_ = FitDiagnostics.from_dict(found)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidInputError(
-                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
-                ) from None
+        model._read_diagnostics(payload)
         return model
 
     @classmethod

@@ -45,7 +45,6 @@ model's JSON.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -61,6 +60,8 @@ from privtraffic.clv._base import (
     FittedModelView,
     ParameterSummary,
     check_horizon,
+    finite_or_none,
+    json_payload,
     prediction_columns,
     simulation_ages,
 )
@@ -521,14 +522,7 @@ class CovariateModel(FittedModelView):
         covariates: Mapping[str, CovariateInput],
         reference: Mapping[str, str] | None,
     ) -> None:
-        penalizer = self.penalizer
-        if (
-            isinstance(penalizer, bool)
-            or not isinstance(penalizer, (int, float, np.number))
-            or not np.isfinite(penalizer)
-            or penalizer < 0
-        ):
-            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {penalizer!r})")
+        penalizer = self._checked_penalizer()
         plain = self._plain()
         columns, w = plain._coerce_fit_data(values, weights)
         n = columns[0].shape[0]
@@ -666,18 +660,7 @@ class CovariateModel(FittedModelView):
             param_names=plain._param_names,
             pairs=type(plain)._parameter_pairs,
         )
-        if self.fit_diagnostics_.messages:
-            import warnings
-
-            from privtraffic.errors import ConvergenceWarning
-
-            warnings.warn(
-                f"{self._model_name()}: this fit cannot be trusted as it stands: "
-                + "; ".join(self.fit_diagnostics_.messages)
-                + " (see fit_diagnostics_)",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        self._warn_if_untrusted()
 
     def _shift_matrix(self, encodings: Mapping[str, CovariateEncoding]) -> NDArray[np.float64]:
         names = self._plain._param_names
@@ -939,10 +922,8 @@ class CovariateModel(FittedModelView):
 
         self._check_fitted()
 
-        def clean(x: float) -> float | None:
-            return None if not math.isfinite(x) else float(x)
-
-        payload = {
+        clean = finite_or_none
+        payload: dict[str, object] = {
             "model": self._model_name(),
             "privtraffic_version": __version__,
             "params": self.params_,
@@ -952,10 +933,7 @@ class CovariateModel(FittedModelView):
             "n_customers": self.n_customers_,
             "penalizer": float(self.penalizer),
         }
-        diagnostics = getattr(self, "fit_diagnostics_", None)
-        if diagnostics is not None:
-            payload["fit_diagnostics"] = diagnostics.to_dict()
-        return json.dumps(payload, indent=2)
+        return self._json_text(payload)
 
     @classmethod
     def from_json(cls, text: str) -> Self:
@@ -974,16 +952,7 @@ class CovariateModel(FittedModelView):
         ...
         privtraffic.errors.InvalidInputError: 'text' holds a 'ParetoNBDWithCovariates' model, not 'BetaGeoWithCovariates'
         """  # noqa: E501
-        try:
-            payload = json.loads(text)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"'text' must be JSON written by to_json ({exc})") from None
-        if not isinstance(payload, dict) or "model" not in payload:
-            raise InvalidInputError("'text' must be a JSON object written by to_json")
-        if payload["model"] != cls._model_name():
-            raise InvalidInputError(
-                f"'text' holds a {payload['model']!r} model, not {cls._model_name()!r}"
-            )
+        payload = json_payload(text, cls._model_name())
         try:
             encodings = {
                 k: CovariateEncoding.from_dict(v) for k, v in dict(payload["encodings"]).items()
@@ -1007,14 +976,7 @@ class CovariateModel(FittedModelView):
         ll = payload.get("log_likelihood")
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = float(payload.get("n_customers", 0.0))
-        found = payload.get("fit_diagnostics")
-        if isinstance(found, dict):
-            try:
-                model.fit_diagnostics_ = FitDiagnostics.from_dict(found)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidInputError(
-                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
-                ) from None
+        model._read_diagnostics(payload)
         return model
 
     @classmethod
