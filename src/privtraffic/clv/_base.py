@@ -123,6 +123,7 @@ from privtraffic.clv._optimize import (
     NegativeLogLikelihoodHessian,
     PreparedData,
     minimize_negative_log_likelihood,
+    weighted_sum,
 )
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.data import RFMSummary
@@ -142,6 +143,7 @@ __all__ = [
     "BTYDModel",
     "DataInput",
     "ParameterSummary",
+    "Params",
     "PreparedData",
     "PurchasePredictions",
     "RepeatPurchaseModel",
@@ -158,6 +160,8 @@ __all__ = [
 
 #: The first argument of ``fit``: one column, or a table holding every data column.
 DataInput = ArrayLike | ColumnarTable | Mapping[str, ArrayLike]
+#: A model's parameters in its ``_param_names`` order, as its pure functions take them.
+Params = tuple[float, ...]
 
 _Z95 = 1.959963984540054
 _SUBSAMPLE_ROWS = 20_000  # above this many distinct rows, warm-start from a subsample fit
@@ -1399,6 +1403,28 @@ class RepeatPurchaseModel(BTYDModel):
 
     _data_names = ("frequency", "recency", "T")
     _check_data = staticmethod(check_rfm)
+    #: The starting points of the fit, best first, as ``(r, alpha, third, fourth)`` with
+    #: ``alpha`` in units of the data's guess of ``1 / purchase rate`` (mean T over mean
+    #: frequency) and ``fourth`` in units of the mean T where ``_fourth_per_age`` (Pareto/NBD's
+    #: dropout scale ``beta``); each start costs a full quasi-Newton run at most.
+    _starts: ClassVar[tuple[tuple[float, float, float, float], ...]] = ()
+    _fourth_per_age: ClassVar[bool] = False
+
+    @classmethod
+    def _initial_log_params(
+        cls,
+        frequency: NDArray[np.float64],
+        recency: NDArray[np.float64],
+        T: NDArray[np.float64],
+        *,
+        weights: NDArray[np.float64],
+    ) -> list[NDArray[np.float64]]:
+        w = weights / weights.sum()
+        mean_t = weighted_sum(w, T)
+        rate = weighted_sum(w, frequency) / max(mean_t, 1e-300)
+        alpha_guess = 1.0 / rate if rate > 0 else mean_t
+        fourth_unit = mean_t if cls._fourth_per_age else 1.0
+        return [np.log([r, k * alpha_guess, c, d * fourth_unit]) for r, k, c, d in cls._starts]
 
     def fit(
         self,

@@ -28,6 +28,7 @@ from privtraffic._validation import first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    Params,
     PurchasePredictions,
     as_probability,
     check_at_most,
@@ -55,7 +56,6 @@ __all__ = [
     "simulate",
 ]
 
-Params = tuple[float, ...]
 
 #: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(x, recency, n, row, m, j, counts)``, all integer arrays.
@@ -280,7 +280,8 @@ def negative_log_likelihood(
     Returns
     -------
     (float, numpy.ndarray)
-        ``-sum(weights * loglik)`` and its gradient.
+        The BG/BB total ``-sum(weights * log_likelihood(params, ...))`` and its
+        gradient in ``log_params``.
 
     Examples
     --------
@@ -526,7 +527,7 @@ def simulate(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``frequency`` and ``recency``.
+        ``frequency`` and ``recency`` of each customer, in opportunities.
 
     Examples
     --------

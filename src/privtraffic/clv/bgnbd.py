@@ -28,6 +28,7 @@ from scipy import special
 
 from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
+    Params,
     PurchasePredictions,
     RepeatPurchaseModel,
     as_probability,
@@ -58,7 +59,6 @@ __all__ = [
     "simulate",
 ]
 
-Params = tuple[float, ...]
 
 #: What :func:`index_data` returns: ``(xs, xi, ts, ti, rs, ri, active)``.
 IndexedData = tuple[
@@ -217,7 +217,8 @@ def negative_log_likelihood(
     Returns
     -------
     (float, numpy.ndarray)
-        ``-sum(weights * loglik)`` and its gradient.
+        The BG/NBD total ``-sum(weights * log_likelihood(params, ...))`` and its
+        gradient in ``log_params``.
 
     Examples
     --------
@@ -375,24 +376,6 @@ def _nll_terms(
         h = np.triu(h) + np.triu(h, 1).T
         h = -(h * np.outer(theta, theta)) + np.diag(grad)
     return -float(ll), grad, h
-
-
-def _initial_log_params(
-    frequency: NDArray[np.float64],
-    recency: NDArray[np.float64],
-    T: NDArray[np.float64],
-    *,
-    weights: NDArray[np.float64],
-) -> list[NDArray[np.float64]]:
-    w = weights / weights.sum()
-    mean_t = _dot(w, T)
-    rate = _dot(w, frequency) / max(mean_t, 1e-300)
-    alpha_guess = 1.0 / rate if rate > 0 else mean_t
-    return [
-        np.log([1.0, alpha_guess, 1.0, 3.0]),
-        np.log([0.3, 0.3 * alpha_guess, 0.7, 2.0]),
-        np.log([3.0, 3.0 * alpha_guess, 2.0, 10.0]),
-    ]
 
 
 # ---------------------------------------------------------------------------------- predictions
@@ -669,7 +652,7 @@ def simulate(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``frequency`` and ``recency``.
+        ``frequency`` and ``recency`` of each customer, in the unit of ``T``.
 
     Examples
     --------
@@ -728,7 +711,7 @@ class BetaGeo(RepeatPurchaseModel):
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _negative_log_likelihood_hessian = staticmethod(negative_log_likelihood_hessian)
     _prepare_data = staticmethod(_prepare_data)
-    _initial_log_params = staticmethod(_initial_log_params)
+    _starts = ((1.0, 1.0, 1.0, 3.0), (0.3, 0.3, 0.7, 2.0), (3.0, 3.0, 2.0, 10.0))
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
         ParameterPair("a", "b", "beta", "dropout probability after a purchase", "drops out"),

@@ -25,6 +25,7 @@ from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    Params,
     check_representable,
     check_whole,
     prediction_columns,
@@ -41,8 +42,6 @@ __all__ = [
     "negative_log_likelihood",
     "simulate",
 ]
-
-Params = tuple[float, ...]
 
 
 def log_likelihood(

@@ -23,7 +23,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from privtraffic.clv import bgnbd
-from privtraffic.clv.bgnbd import BetaGeo, IndexedData, Params
+from privtraffic.clv._base import Params
+from privtraffic.clv.bgnbd import BetaGeo, IndexedData
 
 __all__ = [
     "ModifiedBetaGeo",
@@ -38,16 +39,8 @@ def log_likelihood(
 ) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (frequency, recency, T) under MBG/NBD.
 
-    Parameters
-    ----------
-    params : tuple of float
-        ``(r, alpha, a, b)``.
-    frequency, recency, T : numpy.ndarray
-        The customers' data.
-
-    Returns
-    -------
-    numpy.ndarray
+    The parameters, data and result of :func:`privtraffic.clv.bgnbd.log_likelihood`, with the
+    beta-geometric terms shifted by one purchase.
 
     Examples
     --------

@@ -52,6 +52,7 @@ from scipy import special
 
 from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
+    Params,
     RepeatPurchaseModel,
     as_probability,
     check_horizon,
@@ -73,7 +74,6 @@ __all__ = [
     "simulate",
 ]
 
-Params = tuple[float, ...]
 
 #: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``.
@@ -315,7 +315,8 @@ def negative_log_likelihood(
     Returns
     -------
     (float, numpy.ndarray)
-        ``-sum(weights * loglik)`` and its gradient.
+        The Pareto/NBD total ``-sum(weights * log_likelihood(params, ...))`` and its
+        gradient in ``log_params``.
 
     Examples
     --------
@@ -373,24 +374,6 @@ def negative_log_likelihood(
     g_beta = w_total * s / beta - s * _dot(w1t, 1.0 / (beta + ts)) + g2[3]
     grad = -np.array([g_r * r, g_alpha * alpha, g_s * s, g_beta * beta])
     return -float(ll), grad
-
-
-def _initial_log_params(
-    frequency: NDArray[np.float64],
-    recency: NDArray[np.float64],
-    T: NDArray[np.float64],
-    *,
-    weights: NDArray[np.float64],
-) -> list[NDArray[np.float64]]:
-    w = weights / weights.sum()
-    mean_t = float(w @ T)
-    rate = float(w @ frequency) / max(mean_t, 1e-300)
-    alpha_guess = 1.0 / rate if rate > 0 else mean_t
-    # Two starts: each costs a full quasi-Newton run on the (expensive) likelihood.
-    return [
-        np.log([1.0, alpha_guess, 1.0, mean_t]),
-        np.log([0.5, 0.5 * alpha_guess, 0.5, 2.0 * mean_t]),
-    ]
 
 
 # ---------------------------------------------------------------------------------- predictions
@@ -587,7 +570,7 @@ def simulate(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``frequency`` and ``recency``.
+        ``frequency`` and ``recency`` of each customer (purchases until death or ``T``).
 
     Examples
     --------
@@ -651,7 +634,8 @@ class ParetoNBD(RepeatPurchaseModel):
     _param_names = ("r", "alpha", "s", "beta")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _prepare_data = staticmethod(index_data)
-    _initial_log_params = staticmethod(_initial_log_params)
+    _starts = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 2.0))
+    _fourth_per_age = True  # beta, the dropout scale, is in the data's time unit
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
         ParameterPair("s", "beta", "gamma", "dropout rate", "drops out"),
