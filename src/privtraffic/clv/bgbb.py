@@ -564,18 +564,13 @@ def _log_choose(k: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.fl
 class BetaGeoBetaBinom(BTYDModel):
     """BG/BB ("beta-geometric / beta-binomial") model of discrete-time repeat transactions.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"alpha", "beta", "gamma", "delta"}``: transaction probability ``~ Beta(alpha, beta)``,
         dropout probability ``~ Beta(gamma, delta)``.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------

@@ -679,17 +679,12 @@ def simulate(
 class BetaGeo(RepeatPurchaseModel):
     """BG/NBD ("beta-geometric / negative binomial") model of repeat buying.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"r", "alpha", "a", "b"}``; ``alpha`` is in the data's time unit.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------

@@ -232,17 +232,12 @@ class GammaGamma(BTYDModel):
     Fit it on repeat buyers only (``frequency >= 1``, ``monetary_value > 0``); predict for
     anyone: a customer with no repeat purchase gets the population mean.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"p", "q", "v"}``; ``v`` is in the currency of ``monetary_value``.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------

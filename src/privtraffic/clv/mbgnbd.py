@@ -128,10 +128,7 @@ class ModifiedBetaGeo(BetaGeo):
     BG/NBD functions with the beta-geometric terms shifted by one purchase); unlike BG/NBD,
     ``probability_alive`` is below 1 for customers with no repeat purchase.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
+    The penalizer, fitted attributes and persistence are :class:`BTYDModel`'s.
 
     References
     ----------

@@ -601,17 +601,12 @@ class ParetoNBD(RepeatPurchaseModel):
     term (see the module notes), so they stay finite for heavy buyers, ``recency == T`` and
     tiny or huge time scales; standard errors come from the Hessian at the optimum.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"r", "alpha", "s", "beta"}``; ``alpha`` and ``beta`` are in the data's time unit.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------

@@ -485,17 +485,12 @@ class ShiftedBetaGeo(BTYDModel):
     renewal decisions each member was observed for and whether they left; it projects survival
     and retention and values members by their discounted expected (residual) lifetime.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"alpha", "beta"}`` of the Beta distribution of churn probabilities.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel` (``n_customers_`` counts members).
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty; ``n_customers_`` counts members).
 
     References
     ----------
