@@ -145,6 +145,7 @@ __all__ = [
     "ParameterSummary",
     "Params",
     "PreparedData",
+    "PurchaseModel",
     "PurchasePredictions",
     "RepeatPurchaseModel",
     "as_probability",
@@ -339,7 +340,8 @@ def check_rfm(
     Raises
     ------
     InvalidInputError
-        Naming the argument, the rule, the value and the row.
+        At the first row that breaks one of these rules, naming the argument, the rule, the
+        value and the row.
 
     Examples
     --------
@@ -549,7 +551,8 @@ def check_whole(values: NDArray[np.float64], name: str, minimum: int = 0) -> Non
     Raises
     ------
     InvalidInputError
-        Naming the argument, the rule, the value and the row.
+        At the first value that is not a whole number >= ``minimum``, naming the argument, the
+        value and its index.
 
     Examples
     --------
@@ -1385,7 +1388,118 @@ class BTYDModel(FittedModelView):
         return model
 
 
-class RepeatPurchaseModel(BTYDModel):
+class PurchaseModel(BTYDModel):
+    """Base of the transaction models: what they predict for a customer just acquired.
+
+    :meth:`expected_purchases_new` and :meth:`probability_of_purchases` are one pair of
+    methods for BG/NBD, MBG/NBD, Pareto/NBD and BG/BB, each calling its model's functions
+    through the hooks ``_expected_new`` and ``_purchase_probabilities``; BG/BB counts time in
+    whole opportunities (``_whole_periods``).
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeoBetaBinom, ParetoNBD
+    >>> issubclass(BetaGeoBetaBinom, PurchaseModel), issubclass(ParetoNBD, PurchaseModel)
+    (True, True)
+    """
+
+    #: Whether horizons are whole periods (opportunities), not continuous time.
+    _whole_periods: ClassVar[bool] = False
+
+    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
+
+        Parameters
+        ----------
+        t : array-like or float
+            Time since acquisition (>= 0); for BG/BB, opportunities (whole numbers).
+
+        Returns
+        -------
+        numpy.ndarray
+            One expectation per ``t``, non-negative and finite.
+
+        Raises
+        ------
+        InvalidInputError
+            Negative or non-finite ``t`` (for BG/BB also a fractional one).
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.1967, 1.8605]
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.183, 1.8048]
+        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
+        [1.213, 1.9094]
+        >>> from privtraffic.clv import BetaGeoBetaBinom
+        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> np.round(m.expected_purchases_new([1, 6]), 4).tolist()
+        [0.4985, 2.2196]
+        """
+        params, t_arr = self._horizon(t, whole=self._whole_periods)
+        expected = self._expected_new(params, t_arr)
+        return check_representable(expected, "expected_purchases_new", t=t_arr)
+
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
+        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
+
+        Parameters
+        ----------
+        n : array-like or int
+            Purchase counts (whole numbers >= 0).
+        t : array-like or float
+            Time since acquisition (>= 0); for BG/BB, opportunities (whole numbers). ``n`` and
+            ``t`` broadcast.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1] (0 when ``n > t`` under BG/BB).
+
+        Raises
+        ------
+        InvalidInputError
+            Negative or non-integer ``n``, negative ``t`` (for BG/BB also a fractional one).
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5738, 0.1994, 0.0854]
+        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5825, 0.1828, 0.0869]
+        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
+        [0.5935, 0.1656, 0.0825]
+        >>> from privtraffic.clv import BetaGeoBetaBinom
+        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> p = m.probability_of_purchases(range(7), 6)
+        >>> round(float(p.sum()), 6), round(float(p[0]), 4)
+        (1.0, 0.3112)
+        """
+        params, n_arr, t_arr = self._counts_and_horizon(n, t, whole=self._whole_periods)
+        return self._purchase_probabilities(params, n_arr, t_arr)
+
+    # ------------------------------------------------------------------ the model's hooks
+    def _expected_new(
+        self, params: tuple[float, ...], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+    def _purchase_probabilities(
+        self, params: tuple[float, ...], n: NDArray[np.float64], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+
+class RepeatPurchaseModel(PurchaseModel):
     """Base of the continuous-time repeat-buying models: BG/NBD, MBG/NBD and Pareto/NBD.
 
     Their public methods are one set, defined here: each checks the fit (and the inputs)
@@ -1609,76 +1723,6 @@ class RepeatPurchaseModel(BTYDModel):
         """
         return self._predictions(self._fitted_params(), t, frequency, recency, T)
 
-    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
-
-        Parameters
-        ----------
-        t : array-like or float
-            Time since acquisition (>= 0).
-
-        Returns
-        -------
-        numpy.ndarray
-
-        Raises
-        ------
-        InvalidInputError
-            Negative or non-finite ``t``.
-
-        Examples
-        --------
-        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
-        [1.1967, 1.8605]
-        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
-        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
-        [1.183, 1.8048]
-        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
-        [1.213, 1.9094]
-        """
-        params, t_arr = self._horizon(t)
-        expected = self._expected_new(params, t_arr)
-        return check_representable(expected, "expected_purchases_new", t=t_arr)
-
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
-        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
-
-        Parameters
-        ----------
-        n : array-like or int
-            Purchase counts (whole numbers >= 0).
-        t : array-like or float
-            Time since acquisition (>= 0). ``n`` and ``t`` broadcast.
-
-        Returns
-        -------
-        numpy.ndarray
-            Probabilities in [0, 1].
-
-        Raises
-        ------
-        InvalidInputError
-            Negative or non-integer ``n``, negative ``t``.
-
-        Examples
-        --------
-        >>> from privtraffic.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
-        [0.5738, 0.1994, 0.0854]
-        >>> m = ModifiedBetaGeo.from_params(r=0.525, alpha=6.183, a=0.891, b=1.614)
-        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
-        [0.5825, 0.1828, 0.0869]
-        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
-        [0.5935, 0.1656, 0.0825]
-        """
-        params, n_arr, t_arr = self._counts_and_horizon(n, t)
-        return self._purchase_probabilities(params, n_arr, t_arr)
-
     def simulate(
         self,
         n: int,
@@ -1758,16 +1802,6 @@ class RepeatPurchaseModel(BTYDModel):
         expected = self.expected_purchases(t, frequency, recency, T)
         alive = self.probability_alive(frequency, recency, T)
         return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
-
-    def _expected_new(
-        self, params: tuple[float, ...], t: NDArray[np.float64]
-    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
-        raise NotImplementedError
-
-    def _purchase_probabilities(
-        self, params: tuple[float, ...], n: NDArray[np.float64], t: NDArray[np.float64]
-    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
-        raise NotImplementedError
 
     def _simulated(
         self, params: tuple[float, ...], T: NDArray[np.float64], rng: np.random.Generator

@@ -26,9 +26,9 @@ from scipy import special
 
 from privtraffic._validation import first_index
 from privtraffic.clv._base import (
-    BTYDModel,
     DataInput,
     Params,
+    PurchaseModel,
     PurchasePredictions,
     as_probability,
     check_at_most,
@@ -91,7 +91,8 @@ def check_discrete_rfm(
     Raises
     ------
     InvalidInputError
-        Naming the argument, the rule, the value and the row.
+        At the first row that breaks one of these rules (the discrete-time ones), naming the
+        argument, the rule, the value and the row.
 
     Examples
     --------
@@ -561,7 +562,7 @@ def _log_choose(k: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.fl
 
 
 # ---------------------------------------------------------------------------------- the model
-class BetaGeoBetaBinom(BTYDModel):
+class BetaGeoBetaBinom(PurchaseModel):
     """BG/BB ("beta-geometric / beta-binomial") model of discrete-time repeat transactions.
 
     Attributes
@@ -597,6 +598,17 @@ class BetaGeoBetaBinom(BTYDModel):
         ParameterPair("alpha", "beta", "beta", "transaction probability"),
         ParameterPair("gamma", "delta", "beta", "dropout probability", "drops out"),
     )
+    _whole_periods = True  # time in opportunities: ``expected_purchases_new`` and
+    # ``probability_of_purchases`` are PurchaseModel's, over these hooks
+
+    def _expected_new(self, params: Params, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        with np.errstate(over="ignore"):
+            return expected_purchases_new(params, t)
+
+    def _purchase_probabilities(
+        self, params: Params, n: NDArray[np.float64], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        return probability_of_purchases(params, n, t)
 
     def fit(
         self,
@@ -746,64 +758,6 @@ class BetaGeoBetaBinom(BTYDModel):
         expected = self.expected_purchases(t, frequency, recency, n_periods)
         alive = self.probability_alive(frequency, recency, n_periods)
         return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
-
-    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)].
-
-        Parameters
-        ----------
-        t : array-like or int
-            Opportunities (whole numbers >= 0).
-
-        Returns
-        -------
-        numpy.ndarray
-
-        Raises
-        ------
-        InvalidInputError
-            Negative, fractional or non-finite ``t``.
-
-        Examples
-        --------
-        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-        >>> np.round(m.expected_purchases_new([1, 6]), 4).tolist()
-        [0.4985, 2.2196]
-        """
-        params, t_arr = self._horizon(t, whole=True)
-        with np.errstate(over="ignore"):
-            expected = expected_purchases_new(params, t_arr)
-        return check_representable(expected, "expected_purchases_new", t=t_arr)
-
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
-        """P(X(t) = n): probability of ``n`` transactions in a new customer's first ``t`` chances.
-
-        Parameters
-        ----------
-        n : array-like or int
-            Transaction counts (whole numbers >= 0).
-        t : array-like or int
-            Opportunities (whole numbers >= 0). ``n`` and ``t`` broadcast.
-
-        Returns
-        -------
-        numpy.ndarray
-            Probabilities in [0, 1] (0 when ``n > t``).
-
-        Raises
-        ------
-        InvalidInputError
-            Negative or fractional ``n`` or ``t``.
-
-        Examples
-        --------
-        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-        >>> p = m.probability_of_purchases(range(7), 6)
-        >>> round(float(p.sum()), 6), round(float(p[0]), 4)
-        (1.0, 0.3112)
-        """
-        params, n_arr, t_arr = self._counts_and_horizon(n, t, whole=True)
-        return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
         self, n: int, n_periods: ArrayLike, *, rng: np.random.Generator | None = None

@@ -84,7 +84,8 @@ def check_durations(periods: NDArray[np.float64], churned: NDArray[np.float64]) 
     Raises
     ------
     InvalidInputError
-        Naming the argument, the rule, the value and the row.
+        At the first member whose duration breaks one of these rules, naming the argument, the
+        rule, the value and the row.
 
     Examples
     --------
