@@ -1226,6 +1226,7 @@ class RepeatPurchaseCovariateModel(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            Values in [0, 1], one per customer.
 
         Raises
         ------
@@ -1271,6 +1272,7 @@ class RepeatPurchaseCovariateModel(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            Non-negative expectations, one per customer.
 
         Raises
         ------
@@ -1315,6 +1317,7 @@ class RepeatPurchaseCovariateModel(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            One expectation per customer (or per ``t``).
 
         Raises
         ------

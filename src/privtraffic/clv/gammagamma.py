@@ -62,6 +62,7 @@ def log_likelihood(
     Returns
     -------
     numpy.ndarray
+        One log-likelihood per customer, of their mean spend given their transactions.
 
     Examples
     --------

@@ -124,6 +124,7 @@ class GammaGammaWithCovariates(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            One mean per customer, in the currency of ``monetary_value``.
 
         Raises
         ------
@@ -164,6 +165,7 @@ class GammaGammaWithCovariates(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            Each customer's drawn mean spend per transaction.
 
         Raises
         ------

@@ -222,6 +222,7 @@ def log_likelihood(params: Params, periods: ArrayLike, churned: ArrayLike) -> ND
     Returns
     -------
     numpy.ndarray
+        One log-likelihood per member.
 
     Examples
     --------
@@ -594,11 +595,12 @@ class ShiftedBetaGeo(BTYDModel):
         Parameters
         ----------
         t : array-like or int
-            Periods (whole numbers >= 1).
+            Periods (whole numbers >= 1): every member pays for period 1.
 
         Returns
         -------
         numpy.ndarray
+            In [0, 1]; over ``t = 1, 2, ...`` they sum to 1.
 
         Raises
         ------
@@ -721,7 +723,7 @@ class ShiftedBetaGeo(BTYDModel):
         Returns
         -------
         numpy.ndarray
-            ``inf`` at ``discount_rate == 0`` when ``alpha <= 1``.
+            One DERL per member, ``inf`` at ``discount_rate == 0`` when ``alpha <= 1``.
 
         Raises
         ------
