@@ -149,10 +149,12 @@ __all__ = [
     "PurchasePredictions",
     "RepeatPurchaseModel",
     "as_probability",
+    "check_finite_nonnegative",
     "check_horizon",
     "check_representable",
     "check_rfm",
     "check_whole",
+    "history_and_unit",
     "prediction_columns",
     "simulation_ages",
     "simulation_column",
@@ -698,6 +700,82 @@ def table_columns(
     return out
 
 
+def history_and_unit(
+    frequency: DataInput,
+    rest: Sequence[ArrayLike | None],
+    names: Sequence[str],
+    unit: str | float | None,
+) -> tuple[ArrayLike, list[ArrayLike | None], str | float]:
+    """The customers' columns ``names`` (the first, then the others) and their time unit.
+
+    For the functions that take a model and the customers' history
+    (``customer_lifetime_value``, DERT).
+
+    The columns come from a table given alone as ``frequency`` (whose ``unit``, as an
+    ``RFMSummary`` records it, is used when ``unit`` is None) or from ``frequency`` and
+    ``rest``; a column left out stays None, for the caller to name.
+
+    Raises
+    ------
+    InvalidInputError
+        A table given with other columns, or no time unit.
+
+    Examples
+    --------
+    >>> from privtraffic.data import load_cdnow
+    >>> x, others, unit = history_and_unit(load_cdnow("summary"), [None, None], ("frequency",
+    ...     "recency", "T"), None)
+    >>> len(x), len(others), unit
+    (2357, 2, 7.0)
+    """
+    table = table_columns(frequency, names) if all(c is None for c in rest) else None
+    first: ArrayLike
+    columns: list[ArrayLike | None]
+    if table is not None:
+        if unit is None and isinstance(frequency, ColumnarTable):
+            unit = getattr(frequency, "unit", None)  # an RFMSummary knows its unit
+        first, columns = table[names[0]], [table[c] for c in names[1:]]
+    elif isinstance(frequency, (ColumnarTable, Mapping)):
+        raise InvalidInputError(
+            "'frequency' must be a column, not a table (a table goes alone, as the first argument)"
+        )
+    else:
+        first, columns = cast(ArrayLike, frequency), list(rest)
+    if unit is None:
+        raise InvalidInputError(
+            "'unit' is required: the time unit of recency and T ('D', 'W', 'M' or days)"
+        )
+    return first, columns, unit
+
+
+def check_finite_nonnegative(value: object, name: str, what: str = "number") -> float:
+    """``value`` as a float, checked to be a finite real number >= 0 (a rate, a penalty, ...).
+
+    Raises
+    ------
+    InvalidInputError
+        ``'<name>' must be a finite <what> >= 0 (got <value>)``.
+
+    Examples
+    --------
+    >>> check_finite_nonnegative(0.1, "discount_rate")
+    0.1
+    >>> check_finite_nonnegative(-1, "margin")
+    Traceback (most recent call last):
+    ...
+    privtraffic.errors.InvalidInputError: 'margin' must be a finite number >= 0 (got -1)
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.number))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        got = float(value) if isinstance(value, np.floating) else value
+        raise InvalidInputError(f"'{name}' must be a finite {what} >= 0 (got {got!r})")
+    return float(value)
+
+
 def _accept_data(*columns: NDArray[np.float64]) -> None:
     """Default ``_check_data``: no model-specific rule."""
 
@@ -782,16 +860,7 @@ class FittedModelView:
 
     def _checked_penalizer(self) -> float:
         """The penalizer as a float; ``fit`` refuses one that is not a finite number >= 0."""
-        penalizer = self.penalizer
-        if (
-            isinstance(penalizer, bool)
-            or not isinstance(penalizer, (int, float, np.number))
-            or not np.isfinite(penalizer)
-            or penalizer < 0
-        ):
-            got = float(penalizer) if isinstance(penalizer, np.floating) else penalizer
-            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {got!r})")
-        return float(penalizer)
+        return check_finite_nonnegative(self.penalizer, "penalizer")
 
     def _warn_if_untrusted(self) -> None:
         """Warn once, at the caller of ``fit``, when the fit diagnostics found problems."""
