@@ -1147,7 +1147,7 @@ class BTYDModel(FittedModelView):
         Returns
         -------
         BTYDModel
-            ``self``, fitted.
+            ``self``, in the state ``fit`` leaves.
 
         Raises
         ------
@@ -1511,7 +1511,8 @@ class PurchaseModel(BTYDModel):
         [0.4985, 2.2196]
         """
         params, t_arr = self._horizon(t, whole=self._whole_periods)
-        expected = self._expected_new(params, t_arr)
+        with np.errstate(over="ignore"):  # an overflow to inf is refused just below
+            expected = self._expected_new(params, t_arr)
         return check_representable(expected, "expected_purchases_new", t=t_arr)
 
     def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
@@ -1557,15 +1558,19 @@ class PurchaseModel(BTYDModel):
         return self._purchase_probabilities(params, n_arr, t_arr)
 
     # ------------------------------------------------------------------ the model's hooks
-    def _expected_new(
-        self, params: tuple[float, ...], t: NDArray[np.float64]
-    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
-        raise NotImplementedError
+    #: The model module's ``expected_purchases_new(params, t)`` and
+    #: ``probability_of_purchases(params, n, t)``, called by the hooks below (BG/NBD overrides
+    #: the hooks: its functions also take the MBG/NBD shift).
+    _expected_purchases_new: ClassVar[Callable[..., NDArray[np.float64]]]
+    _probability_of_purchases: ClassVar[Callable[..., NDArray[np.float64]]]
+
+    def _expected_new(self, params: Params, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        return type(self)._expected_purchases_new(params, t)
 
     def _purchase_probabilities(
-        self, params: tuple[float, ...], n: NDArray[np.float64], t: NDArray[np.float64]
-    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
-        raise NotImplementedError
+        self, params: Params, n: NDArray[np.float64], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        return type(self)._probability_of_purchases(params, n, t)
 
 
 class RepeatPurchaseModel(PurchaseModel):
@@ -1841,38 +1846,18 @@ class RepeatPurchaseModel(PurchaseModel):
         return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
 
     # ------------------------------------------------------------------ the model's hooks
-    # Each evaluates one prediction with the model's own functions; ``params`` are the fitted
-    # parameters. ``_alive`` and ``_expected`` get the raw inputs (they check them, with the
-    # scalar fast path for one customer given as numbers).
-    def _alive(
-        self, params: tuple[float, ...], frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
-        raise NotImplementedError
-
-    def _expected(
-        self,
-        params: tuple[float, ...],
-        t: ArrayLike,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-    ) -> NDArray[np.float64]:  # pragma: no cover - each model defines it
-        raise NotImplementedError
+    # Each evaluates one prediction with the model's own functions, given the fitted
+    # parameters: ``_alive(params, frequency, recency, T)`` and ``_expected(params, t,
+    # frequency, recency, T)`` take the raw inputs (they check them, with the scalar fast path
+    # for one customer given as numbers); ``_simulated(params, T, rng)`` returns the simulated
+    # ``(frequency, recency)``; ``_predictions`` defaults to the two calls one after the other.
+    _alive: Callable[..., NDArray[np.float64]]
+    _expected: Callable[..., NDArray[np.float64]]
+    _simulated: Callable[..., tuple[NDArray[np.float64], NDArray[np.float64]]]
 
     def _predictions(
-        self,
-        params: tuple[float, ...],
-        t: ArrayLike,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
+        self, params: Params, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> PurchasePredictions:
-        """Default: :meth:`expected_purchases` then :meth:`probability_alive` (nothing shared)."""
         expected = self.expected_purchases(t, frequency, recency, T)
         alive = self.probability_alive(frequency, recency, T)
         return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
-
-    def _simulated(
-        self, params: tuple[float, ...], T: NDArray[np.float64], rng: np.random.Generator
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover - each model
-        raise NotImplementedError

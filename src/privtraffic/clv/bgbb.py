@@ -195,7 +195,7 @@ def log_likelihood(
     params : tuple of float
         ``(alpha, beta, gamma, delta)``.
     frequency, recency, n_periods : numpy.ndarray
-        The customers' data.
+        The customers' data, in opportunities.
 
     Returns
     -------
@@ -268,6 +268,8 @@ def negative_log_likelihood(
     weights: NDArray[np.float64],
 ) -> tuple[float, NDArray[np.float64]]:
     """Total weighted BG/BB negative log-likelihood and its analytic gradient in ``log(params)``.
+
+    The death terms of each row are summed over its ragged range of opportunities.
 
     Parameters
     ----------
@@ -598,17 +600,9 @@ class BetaGeoBetaBinom(PurchaseModel):
         ParameterPair("alpha", "beta", "beta", "transaction probability"),
         ParameterPair("gamma", "delta", "beta", "dropout probability", "drops out"),
     )
-    _whole_periods = True  # time in opportunities: ``expected_purchases_new`` and
-    # ``probability_of_purchases`` are PurchaseModel's, over these hooks
-
-    def _expected_new(self, params: Params, t: NDArray[np.float64]) -> NDArray[np.float64]:
-        with np.errstate(over="ignore"):
-            return expected_purchases_new(params, t)
-
-    def _purchase_probabilities(
-        self, params: Params, n: NDArray[np.float64], t: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        return probability_of_purchases(params, n, t)
+    _whole_periods = True  # time in opportunities
+    _expected_purchases_new = staticmethod(expected_purchases_new)
+    _probability_of_purchases = staticmethod(probability_of_purchases)
 
     def fit(
         self,
@@ -675,7 +669,7 @@ class BetaGeoBetaBinom(PurchaseModel):
         Raises
         ------
         InvalidInputError
-            Data that break the rules listed in :meth:`fit`.
+            Data that break the BG/BB rules listed in :meth:`fit`.
 
         Examples
         --------

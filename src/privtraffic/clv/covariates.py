@@ -1231,7 +1231,8 @@ class RepeatPurchaseCovariateModel(CovariateModel):
         Raises
         ------
         InvalidInputError
-            Data as for the plain model; covariates missing or not as at fit.
+            Data the plain model's ``probability_alive`` refuses; covariates missing or not as
+            at fit.
 
         Examples
         --------

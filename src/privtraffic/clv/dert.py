@@ -190,7 +190,8 @@ def discounted_residual_transactions(
     References
     ----------
     Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: Using Iso-Value Curves
-    for Customer Base Analysis. *Journal of Marketing Research* 42(4), 415-430.
+    for Customer Base Analysis. *Journal of Marketing Research* 42(4), 415-430. DERT of
+    Pareto/NBD is their eq. 2.
 
     Examples
     --------

@@ -129,7 +129,8 @@ class GammaGammaWithCovariates(CovariateModel):
         Raises
         ------
         InvalidInputError
-            Data as for the plain model; covariates missing or not as at fit.
+            Data :meth:`GammaGamma.expected_spend <privtraffic.clv.GammaGamma.expected_spend>`
+            refuses; covariates missing or not as at fit.
 
         Examples
         --------

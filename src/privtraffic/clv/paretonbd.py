@@ -631,6 +631,8 @@ class ParetoNBD(RepeatPurchaseModel):
     _prepare_data = staticmethod(index_data)
     _starts = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 2.0))
     _fourth_per_age = True  # beta, the dropout scale, is in the data's time unit
+    _expected_purchases_new = staticmethod(expected_purchases_new)
+    _probability_of_purchases = staticmethod(probability_of_purchases)
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
         ParameterPair("s", "beta", "gamma", "dropout rate", "drops out"),
@@ -659,15 +661,6 @@ class ParetoNBD(RepeatPurchaseModel):
         with np.errstate(over="ignore"):
             expected = conditional_expected_purchases(params, t_arr, x, rec, T_arr)
         return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
-
-    def _expected_new(self, params: Params, t: NDArray[np.float64]) -> NDArray[np.float64]:
-        with np.errstate(over="ignore"):
-            return expected_purchases_new(params, t)
-
-    def _purchase_probabilities(
-        self, params: Params, n: NDArray[np.float64], t: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        return probability_of_purchases(params, n, t)
 
     def _simulated(
         self, params: Params, T: NDArray[np.float64], rng: np.random.Generator

@@ -632,7 +632,7 @@ class ShiftedBetaGeo(BTYDModel):
         Raises
         ------
         InvalidInputError
-            ``t`` below 1 or fractional.
+            ``t`` below 1 (the first renewal is at the end of period 1) or fractional.
 
         Examples
         --------
@@ -764,8 +764,8 @@ class ShiftedBetaGeo(BTYDModel):
         Raises
         ------
         InvalidInputError
-            ``n`` not a whole number >= 1, ``n_periods`` not whole numbers >= 1 or of the
-            wrong length.
+            ``n`` not a whole number >= 1; ``n_periods`` not whole numbers >= 1, or not one
+            per member.
 
         Examples
         --------
