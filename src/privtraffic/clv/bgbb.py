@@ -200,7 +200,7 @@ def log_likelihood(
     Returns
     -------
     numpy.ndarray
-        One log-likelihood per customer.
+        One log-likelihood per customer, of their history over ``n_periods`` opportunities.
 
     Examples
     --------

@@ -80,10 +80,7 @@ _CHUNK = 16384
 
 # ---------------------------------------------------------------------------------- likelihood
 def log_likelihood(
-    params: Params,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
+    params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (frequency, recency, T) under BG/NBD (FHL 2005, eq. 6).
 

@@ -1138,7 +1138,11 @@ class RepeatPurchaseCovariateModel(CovariateModel):
     Their public methods are one set, defined here over the plain model ``_plain``
     (:class:`~privtraffic.clv.ParetoNBD` or :class:`~privtraffic.clv.BetaGeo`): the data are
     its ``frequency, recency, T``, and the covariates come in two processes,
-    ``purchase_covariates`` and ``attrition_covariates``.
+    ``purchase_covariates`` and ``attrition_covariates``. ``params_`` holds the plain model's
+    parameters (the values at ``z = 0``, i.e. at every categorical column's reference level)
+    and the ``"purchase:<covariate>"`` and ``"attrition:<covariate>"`` gammas, also in
+    ``covariate_effects_["purchase"]`` and ``covariate_effects_["attrition"]``; the penalizer
+    is on the gammas (CLVTools' ``reg.lambdas``), as :class:`CovariateModel` says.
 
     Examples
     --------

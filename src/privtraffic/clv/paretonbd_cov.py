@@ -38,11 +38,9 @@ __all__ = ["ParetoNBDWithCovariates"]
 class ParetoNBDWithCovariates(RepeatPurchaseCovariateModel):
     """Pareto/NBD whose purchase and dropout rates depend on each customer's covariates.
 
-    The penalizer (on the gammas, CLVTools' ``reg.lambdas``), the fitted attributes and the
-    methods are :class:`~privtraffic.clv.covariates.CovariateModel`'s; ``params_`` holds
-    ``r, alpha, s, beta`` (the values at ``z = 0``, i.e. at every categorical column's reference
-    level) and the ``"purchase:<covariate>"`` and ``"attrition:<covariate>"`` gammas, also in
-    ``covariate_effects_["purchase"]`` and ``covariate_effects_["attrition"]``.
+    ``params_`` holds ``r, alpha, s, beta`` and the purchase and attrition gammas; the
+    penalizer, the fitted attributes and the methods are those of
+    :class:`~privtraffic.clv.covariates.RepeatPurchaseCovariateModel`.
 
     Examples
     --------

@@ -97,6 +97,7 @@ def days_per_unit(unit: str | float) -> float:
     Returns
     -------
     float
+        The length of one ``unit`` in days.
 
     Raises
     ------
