@@ -149,15 +149,19 @@ __all__ = [
     "PurchasePredictions",
     "RepeatPurchaseModel",
     "as_probability",
+    "bool_column",
     "check_finite_nonnegative",
     "check_horizon",
     "check_representable",
     "check_rfm",
     "check_whole",
+    "float_column",
     "history_and_unit",
+    "int_column",
     "prediction_columns",
     "simulation_ages",
     "simulation_column",
+    "str_column",
     "table_columns",
 ]
 
@@ -286,8 +290,29 @@ class ParameterSummary(ColumnarTable):
         return box + table
 
 
-def _float_column(values: ArrayLike) -> NDArray[np.float64]:
-    out: NDArray[np.float64] = np.asarray(values, dtype=np.float64)  # no copy of float64 arrays
+# The converters of the clv tables' columns (attrs fields): arrays of one dtype, without a copy
+# when the values already are one.
+def float_column(values: ArrayLike) -> NDArray[np.float64]:
+    """A table column as float64 (no copy of a float64 array)."""
+    out: NDArray[np.float64] = np.asarray(values, dtype=np.float64)
+    return out
+
+
+def int_column(values: ArrayLike) -> NDArray[np.int64]:
+    """A table column as int64."""
+    out: NDArray[np.int64] = np.asarray(values, dtype=np.int64)
+    return out
+
+
+def str_column(values: ArrayLike) -> NDArray[np.str_]:
+    """A table column as strings (labels such as group names)."""
+    out: NDArray[np.str_] = np.asarray(values).astype(str)
+    return out
+
+
+def bool_column(values: ArrayLike) -> NDArray[np.bool_]:
+    """A table column as booleans."""
+    out: NDArray[np.bool_] = np.asarray(values, dtype=bool)
     return out
 
 
@@ -313,8 +338,8 @@ class PurchasePredictions(ColumnarTable):
     (2, [0.75, 1.0])
     """
 
-    expected_purchases: NDArray[np.float64] = attrs.field(converter=_float_column)
-    probability_alive: NDArray[np.float64] = attrs.field(converter=_float_column)
+    expected_purchases: NDArray[np.float64] = attrs.field(converter=float_column)
+    probability_alive: NDArray[np.float64] = attrs.field(converter=float_column)
 
     def __repr__(self) -> str:
         n = len(self.expected_purchases)

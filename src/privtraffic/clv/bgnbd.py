@@ -84,6 +84,9 @@ def log_likelihood(
 ) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (frequency, recency, T) under BG/NBD (FHL 2005, eq. 6).
 
+    The purchase-process term plus the log-sum-exp of the two branches (alive at T, or dropped
+    out after the last purchase), so it stays finite for heavy buyers.
+
     Parameters
     ----------
     params : tuple of float

@@ -45,7 +45,9 @@ from privtraffic._validation import as_float_array, first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    bool_column,
     check_whole,
+    float_column,
     prediction_columns,
     simulation_column,
 )
@@ -108,14 +110,6 @@ def check_durations(periods: NDArray[np.float64], churned: NDArray[np.float64]) 
         )
 
 
-def _floats(values: ArrayLike) -> NDArray[np.float64]:
-    return np.asarray(values, dtype=np.float64)
-
-
-def _booleans(values: ArrayLike) -> NDArray[np.bool_]:
-    return np.asarray(values, dtype=bool)
-
-
 @attrs.frozen(eq=False, repr=False)
 class ContractDurations(ColumnarTable):
     """Contract durations of a cohort, one row per distinct (periods, churned) with its count.
@@ -140,9 +134,9 @@ class ContractDurations(ColumnarTable):
     (3, 10.0)
     """
 
-    periods: NDArray[np.float64] = attrs.field(converter=_floats)
-    churned: NDArray[np.bool_] = attrs.field(converter=_booleans)
-    weights: NDArray[np.float64] = attrs.field(converter=_floats)
+    periods: NDArray[np.float64] = attrs.field(converter=float_column)
+    churned: NDArray[np.bool_] = attrs.field(converter=bool_column)
+    weights: NDArray[np.float64] = attrs.field(converter=float_column)
 
     def __attrs_post_init__(self) -> None:
         n = self.periods.shape
