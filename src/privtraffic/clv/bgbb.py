@@ -578,7 +578,8 @@ class BetaGeoBetaBinom(PurchaseModel):
     References
     ----------
     Fader, P. S., Hardie, B. G. S. and Shang, J. (2010). Customer-Base Analysis in a
-    Discrete-Time Noncontractual Setting. *Marketing Science* 29(6), 1086-1108.
+    Discrete-Time Noncontractual Setting. *Marketing Science* 29(6), 1086-1108. The model, and
+    its fit to the donations data of :func:`~privtraffic.data.load_donations` (below).
 
     Examples
     --------

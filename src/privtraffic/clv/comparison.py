@@ -135,6 +135,7 @@ class ModelComparison(ColumnarTable):
         Returns
         -------
         str
+            The best model's name, as the ``model`` column gives it.
 
         Raises
         ------
