@@ -1622,6 +1622,10 @@ class RepeatPurchaseModel(PurchaseModel):
     #: dropout scale ``beta``); each start costs a full quasi-Newton run at most.
     _starts: ClassVar[tuple[tuple[float, float, float, float], ...]] = ()
     _fourth_per_age: ClassVar[bool] = False
+    #: How the guess's weighted sums are added up: BG/NBD's with ``weighted_sum``, Pareto/NBD's
+    #: with a BLAS dot product. They differ in the last bits, and on a flat likelihood ridge
+    #: the optimum a fit finds depends on those bits, so each model keeps its own.
+    _weighted_sum: ClassVar[Callable[..., float]] = staticmethod(weighted_sum)
 
     @classmethod
     def _initial_log_params(
@@ -1633,8 +1637,8 @@ class RepeatPurchaseModel(PurchaseModel):
         weights: NDArray[np.float64],
     ) -> list[NDArray[np.float64]]:
         w = weights / weights.sum()
-        mean_t = weighted_sum(w, T)
-        rate = weighted_sum(w, frequency) / max(mean_t, 1e-300)
+        mean_t = cls._weighted_sum(w, T)
+        rate = cls._weighted_sum(w, frequency) / max(mean_t, 1e-300)
         alpha_guess = 1.0 / rate if rate > 0 else mean_t
         fourth_unit = mean_t if cls._fourth_per_age else 1.0
         return [np.log([r, k * alpha_guess, c, d * fourth_unit]) for r, k, c, d in cls._starts]

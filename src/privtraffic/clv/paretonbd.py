@@ -591,6 +591,11 @@ def simulate(
     return x.astype(np.float64), recency
 
 
+def _blas_weighted_sum(w: NDArray[np.float64], v: NDArray[np.float64]) -> float:
+    """``w @ v`` (how Pareto/NBD's starting point has always summed)."""
+    return float(w @ v)
+
+
 # ---------------------------------------------------------------------------------- the model
 class ParetoNBD(RepeatPurchaseModel):
     """Pareto/NBD model of repeat buying (Schmittlein, Morrison & Colombo 1987).
@@ -631,6 +636,7 @@ class ParetoNBD(RepeatPurchaseModel):
     _prepare_data = staticmethod(index_data)
     _starts = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 2.0))
     _fourth_per_age = True  # beta, the dropout scale, is in the data's time unit
+    _weighted_sum = staticmethod(_blas_weighted_sum)
     _expected_purchases_new = staticmethod(expected_purchases_new)
     _probability_of_purchases = staticmethod(probability_of_purchases)
     _parameter_pairs = (
