@@ -32,6 +32,7 @@ and these static methods (pure functions from the model module):
     value and the row, e.g. with :func:`check_rfm` for continuous-time data.
 ``_initial_log_params(*columns, weights) -> list[numpy.ndarray]``
     Starting points on the log scale, best first (data-driven guesses; two or three starts).
+    :class:`RepeatPurchaseModel` gives it from a table of starts (``_starts``).
 ``_prepare_data(*columns) -> tuple`` (optional)
     Turns the collapsed columns into whatever ``_negative_log_likelihood`` wants (for example
     precomputed per-frequency tables). The default passes the columns through.
@@ -40,8 +41,10 @@ and these static methods (pure functions from the model module):
     exact Hessian in ``log_params``. When given, the fit takes Newton steps with it and the
     standard errors come from it (no finite differences).
 
-and the public methods, each with its numpydoc docstring and example (the continuous-time
-repeat-buying models inherit theirs from :class:`RepeatPurchaseModel` and define its hooks):
+and the public methods, each with its numpydoc docstring and example. Where models share a
+method it is written once on a base with hooks the model defines: :class:`PurchaseModel`
+(``expected_purchases_new``, ``probability_of_purchases``: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB)
+and :class:`RepeatPurchaseModel` (the rest of BG/NBD's, MBG/NBD's and Pareto/NBD's methods):
 
 ``fit(self, <data columns...>, weights=None) -> self``
     Forwards to ``self._fit({name: value, ...}, weights)``.
