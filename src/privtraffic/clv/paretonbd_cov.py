@@ -38,9 +38,10 @@ __all__ = ["ParetoNBDWithCovariates"]
 class ParetoNBDWithCovariates(RepeatPurchaseCovariateModel):
     """Pareto/NBD whose purchase and dropout rates depend on each customer's covariates.
 
-    ``params_`` holds ``r, alpha, s, beta`` and the purchase and attrition gammas; the
-    penalizer, the fitted attributes and the methods are those of
-    :class:`~privtraffic.clv.covariates.RepeatPurchaseCovariateModel`.
+    ``params_`` holds ``r, alpha, s, beta`` (at ``z = 0``) and the purchase and attrition gammas.
+    The penalizer and the other fitted attributes are those of
+    :class:`~privtraffic.clv.covariates.CovariateModel`; the methods (below) are shared with
+    :class:`~privtraffic.clv.BetaGeoWithCovariates`.
 
     Examples
     --------
