@@ -1890,6 +1890,6 @@ class RepeatPurchaseModel(PurchaseModel):
     def _predictions(
         self, params: Params, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> PurchasePredictions:
-        expected = self.expected_purchases(t, frequency, recency, T)
-        alive = self.probability_alive(frequency, recency, T)
+        expected = self._expected(params, t, frequency, recency, T)
+        alive = self._alive(params, frequency, recency, T)
         return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
