@@ -43,9 +43,9 @@ __all__ = ["BetaGeoWithCovariates"]
 class BetaGeoWithCovariates(RepeatPurchaseCovariateModel):
     """BG/NBD whose purchase and dropout rates depend on each customer's covariates.
 
-    ``params_`` holds ``r, alpha, a, b`` (at ``z = 0``) and the purchase and attrition gammas.
-    The penalizer and the other fitted attributes are those of
-    :class:`~privtraffic.clv.covariates.CovariateModel`; the methods (below) are shared with
+    ``params_`` holds ``r, alpha, a, b`` (at ``z = 0``) and the purchase and attrition gammas;
+    the penalizer and the other attributes are as for
+    :class:`~privtraffic.clv.covariates.CovariateModel`, the methods as for
     :class:`~privtraffic.clv.ParetoNBDWithCovariates`.
 
     Examples

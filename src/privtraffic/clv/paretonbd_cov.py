@@ -38,9 +38,9 @@ __all__ = ["ParetoNBDWithCovariates"]
 class ParetoNBDWithCovariates(RepeatPurchaseCovariateModel):
     """Pareto/NBD whose purchase and dropout rates depend on each customer's covariates.
 
-    ``params_`` holds ``r, alpha, s, beta`` (at ``z = 0``) and the purchase and attrition gammas.
-    The penalizer and the other fitted attributes are those of
-    :class:`~privtraffic.clv.covariates.CovariateModel`; the methods (below) are shared with
+    ``params_`` holds ``r, alpha, s, beta`` (at ``z = 0``) and the purchase and attrition gammas;
+    the penalizer and the other attributes are as for
+    :class:`~privtraffic.clv.covariates.CovariateModel`, the methods as for
     :class:`~privtraffic.clv.BetaGeoWithCovariates`.
 
     Examples
