@@ -71,7 +71,13 @@ def _public_members():
     for qualname, obj in PUBLIC:
         if not inspect.isclass(obj):
             continue
-        for name, member in vars(obj).items():
+        # Own members, and those a class inherits from privtraffic's (possibly private) bases,
+        # such as the models' shared methods on clv._base.RepeatPurchaseModel.
+        own: dict[str, object] = {}
+        for base in reversed(inspect.getmro(obj)):
+            if base.__module__.startswith("privtraffic"):
+                own.update(vars(base))
+        for name, member in own.items():
             if name.startswith("_"):
                 continue
             func = member.fget if isinstance(member, property) else member

@@ -35,7 +35,8 @@ and the machinery they share, in private modules:
 
 - ``_base``: the estimator shell :class:`BTYDModel` (input checks, fitting, standard errors,
   :class:`ParameterSummary`, the predictions table :class:`PurchasePredictions`, JSON
-  persistence), the contract a model module satisfies, and
+  persistence), the bases whose methods several models share (``PurchaseModel``,
+  ``RepeatPurchaseModel``), the contract a model module satisfies, and
   the one reader of data tables (``table_columns``).
 - ``_optimize``: the optimiser (BFGS from several starts, Newton polishing, finite-difference
   Hessians) and its frozen ``FitResult``.

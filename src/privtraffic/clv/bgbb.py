@@ -26,8 +26,9 @@ from scipy import special
 
 from privtraffic._validation import first_index
 from privtraffic.clv._base import (
-    BTYDModel,
     DataInput,
+    Params,
+    PurchaseModel,
     PurchasePredictions,
     as_probability,
     check_at_most,
@@ -55,7 +56,6 @@ __all__ = [
     "simulate",
 ]
 
-Params = tuple[float, ...]
 
 #: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(x, recency, n, row, m, j, counts)``, all integer arrays.
@@ -91,7 +91,8 @@ def check_discrete_rfm(
     Raises
     ------
     InvalidInputError
-        Naming the argument, the rule, the value and the row.
+        At the first row that breaks one of these rules (the discrete-time ones), naming the
+        argument, the rule, the value and the row.
 
     Examples
     --------
@@ -194,12 +195,12 @@ def log_likelihood(
     params : tuple of float
         ``(alpha, beta, gamma, delta)``.
     frequency, recency, n_periods : numpy.ndarray
-        The customers' data.
+        The customers' data, in opportunities.
 
     Returns
     -------
     numpy.ndarray
-        One log-likelihood per customer.
+        One log-likelihood per customer, of their history over ``n_periods`` opportunities.
 
     Examples
     --------
@@ -268,6 +269,8 @@ def negative_log_likelihood(
 ) -> tuple[float, NDArray[np.float64]]:
     """Total weighted BG/BB negative log-likelihood and its analytic gradient in ``log(params)``.
 
+    The death terms of each row are summed over its ragged range of opportunities.
+
     Parameters
     ----------
     log_params : numpy.ndarray
@@ -280,7 +283,8 @@ def negative_log_likelihood(
     Returns
     -------
     (float, numpy.ndarray)
-        ``-sum(weights * loglik)`` and its gradient.
+        The BG/BB total ``-sum(weights * log_likelihood(params, ...))`` and its
+        gradient in ``log_params``.
 
     Examples
     --------
@@ -526,7 +530,7 @@ def simulate(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``frequency`` and ``recency``.
+        ``frequency`` and ``recency`` of each customer, in opportunities.
 
     Examples
     --------
@@ -560,26 +564,22 @@ def _log_choose(k: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.fl
 
 
 # ---------------------------------------------------------------------------------- the model
-class BetaGeoBetaBinom(BTYDModel):
+class BetaGeoBetaBinom(PurchaseModel):
     """BG/BB ("beta-geometric / beta-binomial") model of discrete-time repeat transactions.
-
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
 
     Attributes
     ----------
     params_ : dict
         ``{"alpha", "beta", "gamma", "delta"}``: transaction probability ``~ Beta(alpha, beta)``,
         dropout probability ``~ Beta(gamma, delta)``.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------
     Fader, P. S., Hardie, B. G. S. and Shang, J. (2010). Customer-Base Analysis in a
-    Discrete-Time Noncontractual Setting. *Marketing Science* 29(6), 1086-1108.
+    Discrete-Time Noncontractual Setting. *Marketing Science* 29(6), 1086-1108. The model, and
+    its fit to the donations data of :func:`~privtraffic.data.load_donations` (below).
 
     Examples
     --------
@@ -601,6 +601,9 @@ class BetaGeoBetaBinom(BTYDModel):
         ParameterPair("alpha", "beta", "beta", "transaction probability"),
         ParameterPair("gamma", "delta", "beta", "dropout probability", "drops out"),
     )
+    _whole_periods = True  # time in opportunities
+    _expected_purchases_new = staticmethod(expected_purchases_new)
+    _probability_of_purchases = staticmethod(probability_of_purchases)
 
     def fit(
         self,
@@ -666,10 +669,8 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
-            Data that break the rules listed in :meth:`fit`.
+            Data that break the BG/BB rules listed in :meth:`fit`.
 
         Examples
         --------
@@ -699,8 +700,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``t`` or data that break the rules listed in :meth:`fit`.
 
@@ -741,8 +740,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             As :meth:`expected_purchases`.
 
@@ -756,68 +753,6 @@ class BetaGeoBetaBinom(BTYDModel):
         expected = self.expected_purchases(t, frequency, recency, n_periods)
         alive = self.probability_alive(frequency, recency, n_periods)
         return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
-
-    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Expected transactions in the first ``t`` opportunities of a new customer, E[X(t)].
-
-        Parameters
-        ----------
-        t : array-like or int
-            Opportunities (whole numbers >= 0).
-
-        Returns
-        -------
-        numpy.ndarray
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative, fractional or non-finite ``t``.
-
-        Examples
-        --------
-        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-        >>> np.round(m.expected_purchases_new([1, 6]), 4).tolist()
-        [0.4985, 2.2196]
-        """
-        params, t_arr = self._horizon(t, whole=True)
-        with np.errstate(over="ignore"):
-            expected = expected_purchases_new(params, t_arr)
-        return check_representable(expected, "expected_purchases_new", t=t_arr)
-
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
-        """P(X(t) = n): probability of ``n`` transactions in a new customer's first ``t`` chances.
-
-        Parameters
-        ----------
-        n : array-like or int
-            Transaction counts (whole numbers >= 0).
-        t : array-like or int
-            Opportunities (whole numbers >= 0). ``n`` and ``t`` broadcast.
-
-        Returns
-        -------
-        numpy.ndarray
-            Probabilities in [0, 1] (0 when ``n > t``).
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative or fractional ``n`` or ``t``.
-
-        Examples
-        --------
-        >>> m = BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-        >>> p = m.probability_of_purchases(range(7), 6)
-        >>> round(float(p.sum()), 6), round(float(p[0]), 4)
-        (1.0, 0.3112)
-        """
-        params, n_arr, t_arr = self._counts_and_horizon(n, t, whole=True)
-        return probability_of_purchases(params, n_arr, t_arr)
 
     def simulate(
         self, n: int, n_periods: ArrayLike, *, rng: np.random.Generator | None = None
@@ -840,8 +775,6 @@ class BetaGeoBetaBinom(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``n`` not a whole number >= 1, ``n_periods`` not whole numbers >= 1 or of the
             wrong length.

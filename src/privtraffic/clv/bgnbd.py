@@ -28,13 +28,12 @@ from scipy import special
 
 from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
-    BTYDModel,
-    DataInput,
+    Params,
     PurchasePredictions,
+    RepeatPurchaseModel,
     as_probability,
     check_horizon,
     check_representable,
-    check_rfm,
     prediction_columns,
 )
 from privtraffic.clv._diagnostics import ParameterPair
@@ -45,7 +44,6 @@ from privtraffic.clv._hypergeometric import (
 )
 from privtraffic.clv._optimize import weighted_sum as _dot
 from privtraffic.clv._rows import cell_values, factorize, row_cells
-from privtraffic.data import RFMSummary
 
 __all__ = [
     "BetaGeo",
@@ -61,7 +59,6 @@ __all__ = [
     "simulate",
 ]
 
-Params = tuple[float, ...]
 
 #: What :func:`index_data` returns: ``(xs, xi, ts, ti, rs, ri, active)``.
 IndexedData = tuple[
@@ -83,12 +80,12 @@ _CHUNK = 16384
 
 # ---------------------------------------------------------------------------------- likelihood
 def log_likelihood(
-    params: Params,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
+    params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> NDArray[np.float64]:
     """Log-likelihood of each customer's (frequency, recency, T) under BG/NBD (FHL 2005, eq. 6).
+
+    The purchase-process term plus the log-sum-exp of the two branches (alive at T, or dropped
+    out after the last purchase), so it stays finite for heavy buyers.
 
     Parameters
     ----------
@@ -220,7 +217,8 @@ def negative_log_likelihood(
     Returns
     -------
     (float, numpy.ndarray)
-        ``-sum(weights * loglik)`` and its gradient.
+        The BG/NBD total ``-sum(weights * log_likelihood(params, ...))`` and its
+        gradient in ``log_params``.
 
     Examples
     --------
@@ -378,24 +376,6 @@ def _nll_terms(
         h = np.triu(h) + np.triu(h, 1).T
         h = -(h * np.outer(theta, theta)) + np.diag(grad)
     return -float(ll), grad, h
-
-
-def _initial_log_params(
-    frequency: NDArray[np.float64],
-    recency: NDArray[np.float64],
-    T: NDArray[np.float64],
-    *,
-    weights: NDArray[np.float64],
-) -> list[NDArray[np.float64]]:
-    w = weights / weights.sum()
-    mean_t = _dot(w, T)
-    rate = _dot(w, frequency) / max(mean_t, 1e-300)
-    alpha_guess = 1.0 / rate if rate > 0 else mean_t
-    return [
-        np.log([1.0, alpha_guess, 1.0, 3.0]),
-        np.log([0.3, 0.3 * alpha_guess, 0.7, 2.0]),
-        np.log([3.0, 3.0 * alpha_guess, 2.0, 10.0]),
-    ]
 
 
 # ---------------------------------------------------------------------------------- predictions
@@ -672,7 +652,7 @@ def simulate(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``frequency`` and ``recency``.
+        ``frequency`` and ``recency`` of each customer, in the unit of ``T``.
 
     Examples
     --------
@@ -696,20 +676,15 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------------- the model
-class BetaGeo(BTYDModel):
+class BetaGeo(RepeatPurchaseModel):
     """BG/NBD ("beta-geometric / negative binomial") model of repeat buying.
-
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
 
     Attributes
     ----------
     params_ : dict
         ``{"r", "alpha", "a", "b"}``; ``alpha`` is in the data's time unit.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------
@@ -727,290 +702,71 @@ class BetaGeo(BTYDModel):
     """
 
     _param_names = ("r", "alpha", "a", "b")
-    _data_names = ("frequency", "recency", "T")
     _shift: ClassVar[int] = 0  # 1 in MBG/NBD: a customer may also drop out at time 0
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
     _negative_log_likelihood_hessian = staticmethod(negative_log_likelihood_hessian)
-    _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(_prepare_data)
-    _initial_log_params = staticmethod(_initial_log_params)
+    _starts = ((1.0, 1.0, 1.0, 3.0), (0.3, 0.3, 0.7, 2.0), (3.0, 3.0, 2.0, 10.0))
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
         ParameterPair("a", "b", "beta", "dropout probability after a purchase", "drops out"),
     )
 
-    def fit(
-        self,
-        frequency: DataInput,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
-        weights: ArrayLike | None = None,
-    ) -> BetaGeo:
-        """Fit the model by maximum likelihood.
-
-        Parameters
-        ----------
-        frequency : array-like, RFMSummary or pandas.DataFrame
-            Repeat purchases per customer; or a table with ``frequency``, ``recency``, ``T``
-            (and optionally ``weights``) columns, with ``recency`` and ``T`` left out.
-        recency, T : array-like
-            Age at the last purchase and at the end of observation, in one time unit.
-        weights : array-like, optional
-            Customers per row (default 1). Identical rows are merged automatically.
-
-        Returns
-        -------
-        BetaGeo
-            ``self``, fitted.
-
-        Raises
-        ------
-        InvalidInputError
-            Negative or non-integer frequency, recency > T, recency > 0 with frequency 0,
-            NaN/inf, mismatched lengths, empty data, negative weights or penalizer.
-        ConvergenceError
-            No finite optimum was found.
-
-        Examples
-        --------
-        >>> truth = BetaGeo.from_params(r=0.25, alpha=4.0, a=0.8, b=2.5)
-        >>> data = truth.simulate(5000, 38.86, rng=np.random.default_rng(0))
-        >>> m = BetaGeo().fit(data.frequency, data.recency, data.T)
-        >>> sorted(m.params_)
-        ['a', 'alpha', 'b', 'r']
-        >>> bool(abs(m.params_["r"] - 0.25) < 3 * m.standard_errors_["r"])
-        True
-        """
-        self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
-        return self
-
-    def probability_alive(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    # The public methods are RepeatPurchaseModel's; these hooks evaluate BG/NBD (and, with
+    # ``_shift``, MBG/NBD).
+    def _alive(
+        self, params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> NDArray[np.float64]:
-        """Probability that each customer is still alive at T.
-
-        Parameters
-        ----------
-        frequency, recency, T : array-like or float
-            The customers' history (scalars broadcast).
-
-        Returns
-        -------
-        numpy.ndarray
-            Values in [0, 1]; 1 for customers with no repeat purchase.
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Data that break the rules listed in :meth:`fit`.
-
-        Examples
-        --------
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> np.round(m.probability_alive([0, 2], [0, 30.43], 38.86), 4).tolist()
-        [1.0, 0.7266]
-        """
-        params = self._fitted_params()
         one = _scalar.rfm(frequency, recency, T)
         if one is not None:  # one customer as numbers: Python floats, the same formula
             return np.array([_scalar.bgnbd_probability_alive(params, *one, self._shift)])
         x, rec, T_arr = self._history(frequency, recency, T)
         return _probability_alive(params, x, rec, T_arr, self._shift)
 
-    def expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    def _expected(
+        self, params: Params, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> NDArray[np.float64]:
-        """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
-
-        Parameters
-        ----------
-        t : array-like or float
-            Length of the future period (>= 0).
-        frequency, recency, T : array-like or float
-            The customers' history.
-
-        Returns
-        -------
-        numpy.ndarray
-            Non-negative expectations, finite for any valid history.
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative ``t`` or data that break the rules listed in :meth:`fit`.
-
-        Examples
-        --------
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> round(float(m.expected_purchases(39, 2, 30.43, 38.86)[0]), 4)
-        1.226
-        """
-        params = self._fitted_params()
         one, horizon = _scalar.rfm(frequency, recency, T), _scalar.horizon(t)
         if one is not None and horizon is not None:  # one customer as numbers
             value = _scalar.bgnbd_expected_purchases(params, horizon, *one, self._shift)
             if math.isfinite(value):  # else the batch path below raises, naming the inputs
                 return np.array([value])
-        if np.ndim(t) == 0:  # one horizon for everyone: keep it a scalar
-            (t_arr,) = prediction_columns(t=t)
-            x, rec, T_arr = self._history(frequency, recency, T)
-        else:
-            t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
-        check_horizon(t_arr)
+        t_arr, x, rec, T_arr = self._checked_history(t, frequency, recency, T)
         expected = _conditional_expected_purchases(params, t_arr, x, rec, T_arr, self._shift)
         return check_representable(expected, "expected_purchases", t=t_arr, frequency=x, T=T_arr)
 
-    def predict(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    def _predictions(
+        self, params: Params, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> PurchasePredictions:
-        """Expected purchases in the next ``t`` time units and P(alive), in one call.
-
-        The same numbers as :meth:`expected_purchases` and :meth:`probability_alive` (bit for
-        bit), in about 70% of the time of both calls: the inputs are checked once and
-        P(alive), which E[X] is made of, is computed once per chunk of customers and kept.
-
-        Parameters
-        ----------
-        t : array-like or float
-            Length of the future period (>= 0).
-        frequency, recency, T : array-like or float
-            The customers' history (scalars broadcast).
-
-        Returns
-        -------
-        PurchasePredictions
-            Columns ``expected_purchases`` and ``probability_alive``, one row per customer
-            (``probability_alive`` broadcast along ``t`` when ``t`` is the longer input).
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative ``t`` or data that break the rules listed in :meth:`fit`.
-        UnrepresentableError
-            An expectation that does not fit in float64, as :meth:`expected_purchases`.
-
-        Examples
-        --------
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> p = m.predict(39, [0, 2], [0, 30.43], 38.86)
-        >>> np.round(p.expected_purchases, 4).tolist(), np.round(p.probability_alive, 4).tolist()
-        ([0.1951, 1.226], [1.0, 0.7266])
-        """
-        params = self._fitted_params()
         if _scalar.rfm(frequency, recency, T) is not None:  # one customer: the scalar paths
-            expected = self.expected_purchases(t, frequency, recency, T)
-            alive = self.probability_alive(frequency, recency, T)
-            return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
-        if np.ndim(t) == 0:  # one horizon for everyone: keep it a scalar
-            (t_arr,) = prediction_columns(t=t)
-            x, rec, T_arr = self._history(frequency, recency, T)
-        else:
-            t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
-        check_horizon(t_arr)
+            return super()._predictions(params, t, frequency, recency, T)
+        t_arr, x, rec, T_arr = self._checked_history(t, frequency, recency, T)
         both = _expected_and_alive(params, t_arr, x, rec, T_arr, self._shift, alive=True)
         expected, kept = both[0], cast(NDArray[np.float64], both[1])  # kept: alive=True
         check_representable(expected, "expected_purchases", t=t_arr, frequency=x, T=T_arr)
         return PurchasePredictions(expected, np.broadcast_to(kept, expected.shape))
 
-    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
+    def _checked_history(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> tuple[NDArray[np.float64], ...]:
+        """The horizon and the history, checked; one horizon for everyone stays a scalar."""
+        if np.ndim(t) == 0:
+            (t_arr,) = prediction_columns(t=t)
+            x, rec, T_arr = self._history(frequency, recency, T)
+        else:
+            t_arr, x, rec, T_arr = self._history(frequency, recency, T, t=t)
+        check_horizon(t_arr)
+        return t_arr, x, rec, T_arr
 
-        Parameters
-        ----------
-        t : array-like or float
-            Time since acquisition (>= 0).
+    def _expected_new(self, params: Params, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        return _expected_purchases_new(params, t, self._shift)
 
-        Returns
-        -------
-        numpy.ndarray
+    def _purchase_probabilities(
+        self, params: Params, n: NDArray[np.float64], t: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        return _probability_of_purchases(params, n, t, self._shift)
 
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative or non-finite ``t``.
-
-        Examples
-        --------
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
-        [1.1967, 1.8605]
-        """
-        params, t_arr = self._horizon(t)
-        expected = _expected_purchases_new(params, t_arr, self._shift)
-        return check_representable(expected, "expected_purchases_new", t=t_arr)
-
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
-        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
-
-        Parameters
-        ----------
-        n : array-like or int
-            Purchase counts (whole numbers >= 0).
-        t : array-like or float
-            Time since acquisition (>= 0). ``n`` and ``t`` broadcast.
-
-        Returns
-        -------
-        numpy.ndarray
-            Probabilities in [0, 1].
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative or non-integer ``n``, negative ``t``.
-
-        Examples
-        --------
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
-        [0.5738, 0.1994, 0.0854]
-        """
-        params, n_arr, t_arr = self._counts_and_horizon(n, t)
-        return _probability_of_purchases(params, n_arr, t_arr, self._shift)
-
-    def simulate(
-        self,
-        n: int,
-        T: ArrayLike,
-        *,
-        rng: np.random.Generator | None = None,
-        unit: str | float = 7.0,
-    ) -> RFMSummary:
-        """Draw ``n`` synthetic customers from the fitted model.
-
-        Parameters
-        ----------
-        n : int
-            Number of customers.
-        T : float or array-like
-            Observation length of each customer (a scalar applies to all).
-        rng : numpy.random.Generator, optional
-            Source of randomness (default: a fresh unseeded generator).
-        unit : {"D", "W", "M"} or float, default 7.0
-            The time unit of ``T`` (a name or days), recorded on the summary as days.
-
-        Returns
-        -------
-        RFMSummary
-            ``customer_id`` 0..n-1 with ``frequency``, ``recency`` and ``T``.
-
-        Examples
-        --------
-        >>> m = BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> s = m.simulate(1000, 38.86, rng=np.random.default_rng(0))
-        >>> len(s), bool((s.recency <= s.T).all())
-        (1000, True)
-        """
-        params, T_arr, rng = self._simulation_inputs(n, T, rng)
-        x, rec = simulate(params, T_arr, rng, dropout_at_start=bool(self._shift))
-        return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
+    def _simulated(
+        self, params: Params, T: NDArray[np.float64], rng: np.random.Generator
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return simulate(params, T, rng, dropout_at_start=bool(self._shift))

@@ -30,7 +30,7 @@ from scipy import special
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, check_same_length
-from privtraffic.clv._base import BTYDModel, DataInput, table_columns
+from privtraffic.clv._base import BTYDModel, DataInput, float_column, int_column, table_columns
 from privtraffic.errors import InvalidInputError, NotFittedError
 
 __all__ = [
@@ -64,14 +64,6 @@ class FittedModel(Protocol):
 
 def _to_str_array(values: ArrayLike) -> NDArray[np.str_]:
     return np.asarray(values, dtype=str)
-
-
-def _to_float_array(values: ArrayLike) -> NDArray[np.float64]:
-    return np.asarray(values, dtype=np.float64)
-
-
-def _to_int_array(values: ArrayLike) -> NDArray[np.int64]:
-    return np.asarray(values, dtype=np.int64)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -117,15 +109,15 @@ class ModelComparison(ColumnarTable):
     """
 
     model: NDArray[np.str_] = attrs.field(converter=_to_str_array)
-    n_params: NDArray[np.int64] = attrs.field(converter=_to_int_array)
-    log_likelihood: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    aic: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    bic: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    holdout_mae: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    holdout_rmse: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    total_predicted: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    total_bias: NDArray[np.float64] = attrs.field(converter=_to_float_array)
-    conditional_mae: NDArray[np.float64] = attrs.field(converter=_to_float_array)
+    n_params: NDArray[np.int64] = attrs.field(converter=int_column)
+    log_likelihood: NDArray[np.float64] = attrs.field(converter=float_column)
+    aic: NDArray[np.float64] = attrs.field(converter=float_column)
+    bic: NDArray[np.float64] = attrs.field(converter=float_column)
+    holdout_mae: NDArray[np.float64] = attrs.field(converter=float_column)
+    holdout_rmse: NDArray[np.float64] = attrs.field(converter=float_column)
+    total_predicted: NDArray[np.float64] = attrs.field(converter=float_column)
+    total_bias: NDArray[np.float64] = attrs.field(converter=float_column)
+    conditional_mae: NDArray[np.float64] = attrs.field(converter=float_column)
     total_actual: float = 0.0
     n_customers: float = 0.0
     max_frequency: int = 7
@@ -143,6 +135,7 @@ class ModelComparison(ColumnarTable):
         Returns
         -------
         str
+            The best model's name, as the ``model`` column gives it.
 
         Raises
         ------

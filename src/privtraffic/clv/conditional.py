@@ -36,7 +36,13 @@ from numpy.typing import ArrayLike, NDArray
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_float_array, first_index
 from privtraffic.clv import bgnbd, paretonbd
-from privtraffic.clv._base import BTYDModel, as_probability, check_horizon, check_whole
+from privtraffic.clv._base import (
+    BTYDModel,
+    as_probability,
+    check_horizon,
+    check_whole,
+    float_column,
+)
 from privtraffic.clv.bgnbd import BetaGeo
 from privtraffic.clv.covariates import CovariateModel, check_prediction_columns
 from privtraffic.clv.paretonbd import ParetoNBD
@@ -159,10 +165,6 @@ def conditional_probability_of_purchases(
     return _conditional_pmf(model, n_arr, t_arr, x, rec, T_arr)
 
 
-def _floats(values: ArrayLike) -> NDArray[np.float64]:
-    return np.asarray(values, dtype=np.float64)
-
-
 @attrs.frozen(eq=False)
 class AliveHistory(ColumnarTable):
     """P(alive) along one customer's timeline (what :func:`probability_alive_history` returns).
@@ -186,11 +188,11 @@ class AliveHistory(ColumnarTable):
     ['age', 'frequency', 'probability_alive', 'recency']
     """
 
-    age: NDArray[np.float64] = attrs.field(converter=_floats)
-    probability_alive: NDArray[np.float64] = attrs.field(converter=_floats)
-    frequency: NDArray[np.float64] = attrs.field(converter=_floats)
-    recency: NDArray[np.float64] = attrs.field(converter=_floats)
-    purchases: NDArray[np.float64] = attrs.field(converter=_floats)
+    age: NDArray[np.float64] = attrs.field(converter=float_column)
+    probability_alive: NDArray[np.float64] = attrs.field(converter=float_column)
+    frequency: NDArray[np.float64] = attrs.field(converter=float_column)
+    recency: NDArray[np.float64] = attrs.field(converter=float_column)
+    purchases: NDArray[np.float64] = attrs.field(converter=float_column)
 
     def columns(self) -> dict[str, NDArray[Any]]:
         """The per-age columns (not ``purchases``).

@@ -45,7 +45,6 @@ model's JSON.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -60,7 +59,11 @@ from privtraffic.clv._base import (
     DataInput,
     FittedModelView,
     ParameterSummary,
+    check_horizon,
+    finite_or_none,
+    json_payload,
     prediction_columns,
+    simulation_ages,
 )
 from privtraffic.clv._diagnostics import FitDiagnostics, diagnose, hessian_is_positive_definite
 from privtraffic.clv._optimize import minimize_negative_log_likelihood
@@ -477,6 +480,13 @@ class CovariateModel(FittedModelView):
     fit_diagnostics_ : FitDiagnostics or None
         As for the plain models (for the plain parameters; the Hessian of all of them).
 
+    Raises
+    ------
+    NotFittedError
+        From every method that uses the estimates (predictions, simulation, ``summary``,
+        ``to_json``, ``plain_model``), until ``fit``, ``from_params`` or ``from_json`` gave
+        them; the methods' own Raises sections list the rest.
+
     Examples
     --------
     >>> from privtraffic.clv import ParetoNBDWithCovariates
@@ -512,14 +522,7 @@ class CovariateModel(FittedModelView):
         covariates: Mapping[str, CovariateInput],
         reference: Mapping[str, str] | None,
     ) -> None:
-        penalizer = self.penalizer
-        if (
-            isinstance(penalizer, bool)
-            or not isinstance(penalizer, (int, float, np.number))
-            or not np.isfinite(penalizer)
-            or penalizer < 0
-        ):
-            raise InvalidInputError(f"'penalizer' must be a finite number >= 0 (got {penalizer!r})")
+        penalizer = self._checked_penalizer()
         plain = self._plain()
         columns, w = plain._coerce_fit_data(values, weights)
         n = columns[0].shape[0]
@@ -657,18 +660,7 @@ class CovariateModel(FittedModelView):
             param_names=plain._param_names,
             pairs=type(plain)._parameter_pairs,
         )
-        if self.fit_diagnostics_.messages:
-            import warnings
-
-            from privtraffic.errors import ConvergenceWarning
-
-            warnings.warn(
-                f"{self._model_name()}: this fit cannot be trusted as it stands: "
-                + "; ".join(self.fit_diagnostics_.messages)
-                + " (see fit_diagnostics_)",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        self._warn_if_untrusted()
 
     def _shift_matrix(self, encodings: Mapping[str, CovariateEncoding]) -> NDArray[np.float64]:
         names = self._plain._param_names
@@ -812,8 +804,6 @@ class CovariateModel(FittedModelView):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Data as for the plain model; covariates missing or not as at fit.
 
@@ -889,11 +879,6 @@ class CovariateModel(FittedModelView):
         -------
         ParameterSummary
 
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-
         Examples
         --------
         >>> from privtraffic.clv import GammaGammaWithCovariates
@@ -925,11 +910,6 @@ class CovariateModel(FittedModelView):
         -------
         str
 
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-
         Examples
         --------
         >>> from privtraffic.clv import GammaGammaWithCovariates
@@ -942,10 +922,8 @@ class CovariateModel(FittedModelView):
 
         self._check_fitted()
 
-        def clean(x: float) -> float | None:
-            return None if not math.isfinite(x) else float(x)
-
-        payload = {
+        clean = finite_or_none
+        payload: dict[str, object] = {
             "model": self._model_name(),
             "privtraffic_version": __version__,
             "params": self.params_,
@@ -955,10 +933,7 @@ class CovariateModel(FittedModelView):
             "n_customers": self.n_customers_,
             "penalizer": float(self.penalizer),
         }
-        diagnostics = getattr(self, "fit_diagnostics_", None)
-        if diagnostics is not None:
-            payload["fit_diagnostics"] = diagnostics.to_dict()
-        return json.dumps(payload, indent=2)
+        return self._json_text(payload)
 
     @classmethod
     def from_json(cls, text: str) -> Self:
@@ -977,16 +952,7 @@ class CovariateModel(FittedModelView):
         ...
         privtraffic.errors.InvalidInputError: 'text' holds a 'ParetoNBDWithCovariates' model, not 'BetaGeoWithCovariates'
         """  # noqa: E501
-        try:
-            payload = json.loads(text)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"'text' must be JSON written by to_json ({exc})") from None
-        if not isinstance(payload, dict) or "model" not in payload:
-            raise InvalidInputError("'text' must be a JSON object written by to_json")
-        if payload["model"] != cls._model_name():
-            raise InvalidInputError(
-                f"'text' holds a {payload['model']!r} model, not {cls._model_name()!r}"
-            )
+        payload = json_payload(text, cls._model_name())
         try:
             encodings = {
                 k: CovariateEncoding.from_dict(v) for k, v in dict(payload["encodings"]).items()
@@ -1010,14 +976,7 @@ class CovariateModel(FittedModelView):
         ll = payload.get("log_likelihood")
         model.log_likelihood_ = math.nan if ll is None else float(ll)
         model.n_customers_ = float(payload.get("n_customers", 0.0))
-        found = payload.get("fit_diagnostics")
-        if isinstance(found, dict):
-            try:
-                model.fit_diagnostics_ = FitDiagnostics.from_dict(found)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidInputError(
-                    f"'text' has a malformed 'fit_diagnostics' entry ({exc!r})"
-                ) from None
+        model._read_diagnostics(payload)
         return model
 
     @classmethod
@@ -1171,3 +1130,271 @@ def check_prediction_columns(
     k = len(plain._data_names)
     plain._check_data(*arrays[len(arrays) - k :])
     return arrays
+
+
+class RepeatPurchaseCovariateModel(CovariateModel):
+    """Base of the repeat-buying covariate models: Pareto/NBD and BG/NBD with covariates.
+
+    Their public methods are one set, defined here over the plain model ``_plain``
+    (:class:`~privtraffic.clv.ParetoNBD` or :class:`~privtraffic.clv.BetaGeo`): the data are
+    its ``frequency, recency, T``, and the covariates come in two processes,
+    ``purchase_covariates`` and ``attrition_covariates``. ``params_`` holds the plain model's
+    parameters (the values at ``z = 0``, i.e. at every categorical column's reference level)
+    and the ``"purchase:<covariate>"`` and ``"attrition:<covariate>"`` gammas, also in
+    ``covariate_effects_["purchase"]`` and ``covariate_effects_["attrition"]``; the penalizer
+    is on the gammas (CLVTools' ``reg.lambdas``), as :class:`CovariateModel` says.
+
+    Examples
+    --------
+    >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+    >>> issubclass(BetaGeoWithCovariates, RepeatPurchaseCovariateModel)
+    True
+    >>> ParetoNBDWithCovariates._plain.__name__
+    'ParetoNBD'
+    """
+
+    def fit(
+        self,
+        frequency: DataInput,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+        reference: dict[str, str] | None = None,
+    ) -> Self:
+        """Fit by maximum likelihood, starting from the plain model's estimates.
+
+        Parameters
+        ----------
+        frequency, recency, T, weights :
+            As :meth:`ParetoNBD.fit <privtraffic.clv.ParetoNBD.fit>` (a table, or columns).
+        purchase_covariates, attrition_covariates : DataFrame, mapping or 2-D array, optional
+            One row per customer; either may be left out (no covariate in that process).
+        reference : dict of str to str, optional
+            Reference levels of categorical columns (see
+            :func:`~privtraffic.clv.covariates.encode_covariates`).
+
+        Returns
+        -------
+        CovariateModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Data as for the plain model; covariates of the wrong length, constant, or with
+            NaN/inf; a penalizer < 0.
+        ConvergenceError
+            No finite optimum.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> from privtraffic.data import load_cdnow
+        >>> s = load_cdnow("summary")
+        >>> z = {"z0": np.zeros(len(s))}
+        >>> ParetoNBDWithCovariates().fit(s, purchase_covariates=z)
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'purchase_covariates' column 'z0' is constant (0.0): its effect is not identified
+        >>> BetaGeoWithCovariates().fit(s, purchase_covariates=z)
+        Traceback (most recent call last):
+        ...
+        privtraffic.errors.InvalidInputError: 'purchase_covariates' column 'z0' is constant (0.0): its effect is not identified
+        """  # noqa: E501
+        self._fit(
+            {"frequency": frequency, "recency": recency, "T": T},
+            weights,
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+            reference,
+        )
+        return self
+
+    def probability_alive(
+        self,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+    ) -> NDArray[np.float64]:
+        """P(alive at T | history, covariates) of each customer.
+
+        Covariates are given as at fit (one row per customer, or one row for all).
+
+        Returns
+        -------
+        numpy.ndarray
+            Values in [0, 1], one per customer.
+
+        Raises
+        ------
+        InvalidInputError
+            Data the plain model's ``probability_alive`` refuses; covariates missing or not as
+            at fit.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeo, BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> m = ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...     "beta": 11.7, "attrition:wecom": -1.0}, attrition_covariates=["wecom"])
+        >>> p = m.probability_alive(0, 0, 38.0, attrition_covariates={"wecom": [0, 1]})
+        >>> bool(p[1] > p[0])  # WeCom members drop out less
+        True
+        >>> m = BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...     "b": 2.4, "attrition:wecom": -1.0}, attrition_covariates=["wecom"])
+        >>> p = m.probability_alive(3, 20.0, 38.0, attrition_covariates={"wecom": [0, 1]})
+        >>> plain = BetaGeo.from_params(r=0.25, alpha=4.4, a=0.8 / np.e, b=2.4 / np.e)
+        >>> bool(np.isclose(p[1], plain.probability_alive(3, 20.0, 38.0)[0]))
+        True
+        """
+        columns = check_prediction_columns(self._plain, frequency=frequency, recency=recency, T=T)
+        return self._by_group(
+            lambda m, *c: m.probability_alive(*c),
+            columns,
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+        )
+
+    def expected_purchases(
+        self,
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+    ) -> NDArray[np.float64]:
+        """Expected purchases in (T, T + t] given history and covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+            Non-negative expectations, one per customer.
+
+        Raises
+        ------
+        InvalidInputError
+            As :meth:`probability_alive`, or a negative ``t``.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> m = ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...     "beta": 11.7, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases(52, 2, 30.0, 38.0, purchase_covariates={"coupon": [0, 1]})
+        >>> bool(e[1] > e[0])
+        True
+        >>> m = BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...     "b": 2.4, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases(52, 2, 30.0, 38.0, purchase_covariates={"coupon": [0, 1]})
+        >>> bool(e[1] > e[0])
+        True
+        """
+        columns = check_prediction_columns(
+            self._plain, t=t, frequency=frequency, recency=recency, T=T
+        )
+        check_horizon(columns[0])
+        return self._by_group(
+            lambda m, *c: m.expected_purchases(*c),
+            columns,
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+        )
+
+    def expected_purchases_new(
+        self,
+        t: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+    ) -> NDArray[np.float64]:
+        """E[X(t)] of a customer just acquired with the given covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+            One expectation per customer (or per ``t``).
+
+        Raises
+        ------
+        InvalidInputError
+            A negative ``t``; covariates missing or not as at fit.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> m = ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...     "beta": 11.7, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases_new(52, purchase_covariates={"coupon": [0, 1]})
+        >>> round(float(e[1] / e[0]), 4) == round(float(np.exp(0.5)), 4)  # rate x exp(0.5)
+        True
+        >>> m = BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...     "b": 2.4, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])
+        >>> e = m.expected_purchases_new(52, purchase_covariates={"coupon": [0, 1]})
+        >>> bool(e[1] > e[0])  # a higher purchase rate
+        True
+        """
+        (t_arr,) = prediction_columns(t=t)
+        check_horizon(t_arr)
+        return self._by_group(
+            lambda m, tt: m.expected_purchases_new(tt),
+            (t_arr,),
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+        )
+
+    def simulate(
+        self,
+        n: int,
+        T: ArrayLike,
+        *,
+        purchase_covariates: CovariateInput = None,
+        attrition_covariates: CovariateInput = None,
+        rng: np.random.Generator | None = None,
+        unit: str | float = 7.0,
+    ) -> RFMSummary:
+        """Draw ``n`` customers with the given covariates (one row each, or one for all).
+
+        Returns
+        -------
+        RFMSummary
+
+        Raises
+        ------
+        InvalidInputError
+            As :meth:`ParetoNBD.simulate <privtraffic.clv.ParetoNBD.simulate>`; covariates
+            not as at fit.
+
+        Examples
+        --------
+        >>> from privtraffic.clv import BetaGeoWithCovariates, ParetoNBDWithCovariates
+        >>> for m in (ParetoNBDWithCovariates.from_params({"r": 0.55, "alpha": 10.6, "s": 0.6,
+        ...         "beta": 11.7, "purchase:coupon": 0.5}, purchase_covariates=["coupon"]),
+        ...     BetaGeoWithCovariates.from_params({"r": 0.25, "alpha": 4.4, "a": 0.8,
+        ...         "b": 2.4, "purchase:coupon": 0.5}, purchase_covariates=["coupon"])):
+        ...     s = m.simulate(10, 38.0, purchase_covariates={"coupon": [1]},
+        ...         rng=np.random.default_rng(0))
+        ...     print(len(s))
+        10
+        10
+        """
+        return _simulate_rfm(
+            self,
+            n,
+            simulation_ages(n, T),
+            _given(
+                purchase_covariates=purchase_covariates, attrition_covariates=attrition_covariates
+            ),
+            rng,
+            unit,
+        )

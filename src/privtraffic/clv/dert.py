@@ -46,14 +46,18 @@ models for customer base analysis. *International Journal of Research in Marketi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from privtraffic._tables import ColumnarTable
 from privtraffic._validation import unit_days
-from privtraffic.clv._base import DataInput, check_rfm, prediction_columns, table_columns
+from privtraffic.clv._base import (
+    DataInput,
+    check_finite_nonnegative,
+    check_rfm,
+    history_and_unit,
+    prediction_columns,
+)
 from privtraffic.clv._special import beta_expectation, scaled_expint
 from privtraffic.clv.bgnbd import BetaGeo
 from privtraffic.clv.mbgnbd import ModifiedBetaGeo
@@ -186,7 +190,8 @@ def discounted_residual_transactions(
     References
     ----------
     Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: Using Iso-Value Curves
-    for Customer Base Analysis. *Journal of Marketing Research* 42(4), 415-430.
+    for Customer Base Analysis. *Journal of Marketing Research* 42(4), 415-430. DERT of
+    Pareto/NBD is their eq. 2.
 
     Examples
     --------
@@ -202,34 +207,11 @@ def discounted_residual_transactions(
     ...     discount_rate=0.2, unit="W")[0])
     True
     """
-    table = table_columns(frequency, _COLUMNS) if recency is None and T is None else None
-    x_in: ArrayLike
-    if table is not None:
-        if unit is None and isinstance(frequency, ColumnarTable):
-            unit = getattr(frequency, "unit", None)  # an RFMSummary knows its unit
-        x_in, recency, T = (table[c] for c in _COLUMNS)
-    elif isinstance(frequency, (ColumnarTable, Mapping)):
-        raise InvalidInputError(
-            "'frequency' must be a column, not a table (a table goes alone, as the first argument)"
-        )
-    else:
-        x_in = frequency
+    x_in, (recency, T), unit = history_and_unit(frequency, (recency, T), _COLUMNS, unit)
     if recency is None or T is None:
         raise InvalidInputError(f"'{'recency' if recency is None else 'T'}' is required")
-    if unit is None:
-        raise InvalidInputError(
-            "'unit' is required: the time unit of recency and T ('D', 'W', 'M' or days)"
-        )
     days = unit_days(unit)
-    if (
-        isinstance(discount_rate, bool)
-        or not isinstance(discount_rate, (int, float, np.number))
-        or not math.isfinite(discount_rate)
-        or discount_rate < 0
-    ):
-        raise InvalidInputError(
-            f"'discount_rate' must be a finite annual rate >= 0 (got {discount_rate!r})"
-        )
+    check_finite_nonnegative(discount_rate, "discount_rate", "annual rate")
     if not isinstance(model, (ParetoNBD, BetaGeo)):
         raise InvalidInputError(
             f"'model' must be a ParetoNBD, BetaGeo or ModifiedBetaGeo (got {type(model).__name__})"

@@ -25,6 +25,7 @@ from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    Params,
     check_representable,
     check_whole,
     prediction_columns,
@@ -41,8 +42,6 @@ __all__ = [
     "negative_log_likelihood",
     "simulate",
 ]
-
-Params = tuple[float, ...]
 
 
 def log_likelihood(
@@ -63,6 +62,7 @@ def log_likelihood(
     Returns
     -------
     numpy.ndarray
+        One log-likelihood per customer, of their mean spend given their transactions.
 
     Examples
     --------
@@ -233,17 +233,12 @@ class GammaGamma(BTYDModel):
     Fit it on repeat buyers only (``frequency >= 1``, ``monetary_value > 0``); predict for
     anyone: a customer with no repeat purchase gets the population mean.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"p", "q", "v"}``; ``v`` is in the currency of ``monetary_value``.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------
@@ -327,8 +322,6 @@ class GammaGamma(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or non-integer frequency, monetary value <= 0 with frequency > 0.
         UnrepresentableError

@@ -124,13 +124,13 @@ class GammaGammaWithCovariates(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            One mean per customer, in the currency of ``monetary_value``.
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
-            Data as for the plain model; covariates missing or not as at fit.
+            Data :meth:`GammaGamma.expected_spend <privtraffic.clv.GammaGamma.expected_spend>`
+            refuses; covariates missing or not as at fit.
 
         Examples
         --------
@@ -166,11 +166,10 @@ class GammaGammaWithCovariates(CovariateModel):
         Returns
         -------
         numpy.ndarray
+            Each customer's drawn mean spend per transaction.
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Frequencies < 1; covariates not as at fit.
 

@@ -17,18 +17,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from privtraffic._tables import ColumnarTable
 from privtraffic._validation import as_ids
-from privtraffic.clv._base import BTYDModel, DataInput, table_columns
+from privtraffic.clv._base import BTYDModel, DataInput, float_column, str_column, table_columns
 from privtraffic.errors import InvalidInputError
 
 __all__ = ["GroupFits", "fit_by_group"]
-
-
-def _strings(values: ArrayLike) -> NDArray[np.str_]:
-    return np.asarray(values).astype(str)
-
-
-def _floats(values: ArrayLike) -> NDArray[np.float64]:
-    return np.asarray(values, dtype=np.float64)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -56,9 +48,9 @@ class GroupFits(ColumnarTable):
     [0.5]
     """
 
-    group: NDArray[np.str_] = attrs.field(converter=_strings)
-    n_customers: NDArray[np.float64] = attrs.field(converter=_floats)
-    log_likelihood: NDArray[np.float64] = attrs.field(converter=_floats)
+    group: NDArray[np.str_] = attrs.field(converter=str_column)
+    n_customers: NDArray[np.float64] = attrs.field(converter=float_column)
+    log_likelihood: NDArray[np.float64] = attrs.field(converter=float_column)
     params: dict[str, NDArray[np.float64]]
     standard_errors: dict[str, NDArray[np.float64]]
     models: dict[str, Any]

@@ -52,18 +52,15 @@ from scipy import special
 
 from privtraffic.clv import _scalar
 from privtraffic.clv._base import (
-    BTYDModel,
-    DataInput,
-    PurchasePredictions,
+    Params,
+    RepeatPurchaseModel,
     as_probability,
     check_horizon,
     check_representable,
-    check_rfm,
 )
 from privtraffic.clv._diagnostics import ParameterPair
 from privtraffic.clv._hypergeometric import panel_quadrature
 from privtraffic.clv._optimize import weighted_sum as _dot
-from privtraffic.data import RFMSummary
 
 __all__ = [
     "ParetoNBD",
@@ -77,7 +74,6 @@ __all__ = [
     "simulate",
 ]
 
-Params = tuple[float, ...]
 
 #: What :func:`index_data` returns and :func:`negative_log_likelihood` takes:
 #: ``(pair_x, pair_t, index_recency, index_T, xs, xi, ts, ti, open_)``.
@@ -319,7 +315,8 @@ def negative_log_likelihood(
     Returns
     -------
     (float, numpy.ndarray)
-        ``-sum(weights * loglik)`` and its gradient.
+        The Pareto/NBD total ``-sum(weights * log_likelihood(params, ...))`` and its
+        gradient in ``log_params``.
 
     Examples
     --------
@@ -377,24 +374,6 @@ def negative_log_likelihood(
     g_beta = w_total * s / beta - s * _dot(w1t, 1.0 / (beta + ts)) + g2[3]
     grad = -np.array([g_r * r, g_alpha * alpha, g_s * s, g_beta * beta])
     return -float(ll), grad
-
-
-def _initial_log_params(
-    frequency: NDArray[np.float64],
-    recency: NDArray[np.float64],
-    T: NDArray[np.float64],
-    *,
-    weights: NDArray[np.float64],
-) -> list[NDArray[np.float64]]:
-    w = weights / weights.sum()
-    mean_t = float(w @ T)
-    rate = float(w @ frequency) / max(mean_t, 1e-300)
-    alpha_guess = 1.0 / rate if rate > 0 else mean_t
-    # Two starts: each costs a full quasi-Newton run on the (expensive) likelihood.
-    return [
-        np.log([1.0, alpha_guess, 1.0, mean_t]),
-        np.log([0.5, 0.5 * alpha_guess, 0.5, 2.0 * mean_t]),
-    ]
 
 
 # ---------------------------------------------------------------------------------- predictions
@@ -591,7 +570,7 @@ def simulate(
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        ``frequency`` and ``recency``.
+        ``frequency`` and ``recency`` of each customer (purchases until death or ``T``).
 
     Examples
     --------
@@ -612,8 +591,13 @@ def simulate(
     return x.astype(np.float64), recency
 
 
+def _blas_weighted_sum(w: NDArray[np.float64], v: NDArray[np.float64]) -> float:
+    """``w @ v`` (how Pareto/NBD's starting point has always summed)."""
+    return float(w @ v)
+
+
 # ---------------------------------------------------------------------------------- the model
-class ParetoNBD(BTYDModel):
+class ParetoNBD(RepeatPurchaseModel):
     """Pareto/NBD model of repeat buying (Schmittlein, Morrison & Colombo 1987).
 
     Purchases while alive follow a Poisson process with rate ``lambda ~ Gamma(r, alpha)``;
@@ -622,17 +606,12 @@ class ParetoNBD(BTYDModel):
     term (see the module notes), so they stay finite for heavy buyers, ``recency == T`` and
     tiny or huge time scales; standard errors come from the Hessian at the optimum.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"r", "alpha", "s", "beta"}``; ``alpha`` and ``beta`` are in the data's time unit.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel`.
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty).
 
     References
     ----------
@@ -653,126 +632,30 @@ class ParetoNBD(BTYDModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
-    _data_names = ("frequency", "recency", "T")
     _negative_log_likelihood = staticmethod(negative_log_likelihood)
-    _check_data = staticmethod(check_rfm)
     _prepare_data = staticmethod(index_data)
-    _initial_log_params = staticmethod(_initial_log_params)
+    _starts = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.5, 2.0))
+    _fourth_per_age = True  # beta, the dropout scale, is in the data's time unit
+    _weighted_sum = staticmethod(_blas_weighted_sum)
+    _expected_purchases_new = staticmethod(expected_purchases_new)
+    _probability_of_purchases = staticmethod(probability_of_purchases)
     _parameter_pairs = (
         ParameterPair("r", "alpha", "gamma", "purchase rate"),
         ParameterPair("s", "beta", "gamma", "dropout rate", "drops out"),
     )
 
-    def fit(
-        self,
-        frequency: DataInput,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
-        weights: ArrayLike | None = None,
-    ) -> ParetoNBD:
-        """Fit the model by maximum likelihood (exact gradient, then Newton polishing).
-
-        Parameters
-        ----------
-        frequency : array-like, RFMSummary or pandas.DataFrame
-            Repeat purchases per customer; or a table with ``frequency``, ``recency``, ``T``
-            (and optionally ``weights``) columns, with ``recency`` and ``T`` left out.
-        recency, T : array-like
-            Age at the last purchase and at the end of observation, in one time unit.
-        weights : array-like, optional
-            Customers per row (default 1). Identical rows are merged automatically.
-
-        Returns
-        -------
-        ParetoNBD
-            ``self``, fitted.
-
-        Raises
-        ------
-        InvalidInputError
-            Negative or non-integer frequency, recency > T, recency > 0 with frequency 0,
-            NaN/inf, mismatched lengths, empty data, negative weights or penalizer.
-        ConvergenceError
-            No finite optimum was found.
-
-        Examples
-        --------
-        >>> truth = ParetoNBD.from_params(r=0.55, alpha=10.6, s=0.6, beta=11.7)
-        >>> data = truth.simulate(5000, 38.86, rng=np.random.default_rng(0))
-        >>> m = ParetoNBD().fit(data.frequency, data.recency, data.T)
-        >>> sorted(m.params_)
-        ['alpha', 'beta', 'r', 's']
-        >>> bool(abs(m.params_["r"] - 0.55) < 3 * m.standard_errors_["r"])
-        True
-        """
-        self._fit({"frequency": frequency, "recency": recency, "T": T}, weights)
-        return self
-
-    def probability_alive(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    # The public methods are RepeatPurchaseModel's; these hooks evaluate Pareto/NBD.
+    def _alive(
+        self, params: Params, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> NDArray[np.float64]:
-        """Probability that each customer is still alive at T.
-
-        Parameters
-        ----------
-        frequency, recency, T : array-like or float
-            The customers' history (scalars broadcast).
-
-        Returns
-        -------
-        numpy.ndarray
-            Values in [0, 1].
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Data that break the rules listed in :meth:`fit`.
-
-        Examples
-        --------
-        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
-        >>> np.round(m.probability_alive([26, 0], [30.86, 0], [31, 38.86]), 4).tolist()
-        [0.9979, 0.2950]
-        """
-        params = self._fitted_params()
         one = _scalar.rfm(frequency, recency, T)
         if one is not None:  # one customer as numbers: scalar checks, the same evaluator
             return probability_alive(params, *_scalar.columns(*one))
         return probability_alive(params, *self._history(frequency, recency, T))
 
-    def expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    def _expected(
+        self, params: Params, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> NDArray[np.float64]:
-        """Expected purchases in the next ``t`` time units, E[X(T, T + t] | history].
-
-        Parameters
-        ----------
-        t : array-like or float
-            Length of the future period (>= 0).
-        frequency, recency, T : array-like or float
-            The customers' history.
-
-        Returns
-        -------
-        numpy.ndarray
-            Non-negative expectations, finite for any valid history.
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative ``t`` or data that break the rules listed in :meth:`fit`.
-
-        Examples
-        --------
-        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
-        >>> round(float(m.expected_purchases(52, 26, 30.86, 31)[0]), 2)
-        25.45
-        """
-        params = self._fitted_params()
         one, horizon = _scalar.rfm(frequency, recency, T), _scalar.horizon(t)
         if one is not None and horizon is not None:  # one customer as numbers
             with np.errstate(over="ignore"):
@@ -785,147 +668,7 @@ class ParetoNBD(BTYDModel):
             expected = conditional_expected_purchases(params, t_arr, x, rec, T_arr)
         return check_representable(expected, "expected_purchases", t=t_arr, frequency=x)
 
-    def predict(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-    ) -> PurchasePredictions:
-        """Expected purchases in the next ``t`` time units and P(alive), in one call.
-
-        For Pareto/NBD this is :meth:`expected_purchases` and :meth:`probability_alive` called one
-        after the other (the same numbers; no work is shared yet). BG/NBD and MBG/NBD share
-        it: see :meth:`privtraffic.clv.BetaGeo.predict`.
-
-        Parameters
-        ----------
-        t : array-like or float
-            Length of the future period (>= 0).
-        frequency, recency, T : array-like or float
-            The customers' history (scalars broadcast).
-
-        Returns
-        -------
-        PurchasePredictions
-            Columns ``expected_purchases`` and ``probability_alive`` (broadcast along ``t``
-            when ``t`` is the longer input).
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            As :meth:`expected_purchases`.
-
-        Examples
-        --------
-        >>> m = ParetoNBD.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
-        >>> p = m.predict(39, [26, 0], [30.86, 0], [31, 38.86])
-        >>> np.round(p.expected_purchases, 4).tolist()
-        [20.1146, 0.107]
-        """
-        expected = self.expected_purchases(t, frequency, recency, T)
-        alive = self.probability_alive(frequency, recency, T)
-        return PurchasePredictions(expected, np.broadcast_to(alive, expected.shape))
-
-    def expected_purchases_new(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Expected repeat purchases in (0, t] of a customer just acquired, E[X(t)].
-
-        Parameters
-        ----------
-        t : array-like or float
-            Time since acquisition (>= 0).
-
-        Returns
-        -------
-        numpy.ndarray
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative or non-finite ``t``.
-
-        Examples
-        --------
-        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-        >>> np.round(m.expected_purchases_new([39, 78]), 4).tolist()
-        [1.213, 1.9094]
-        """
-        params, t_arr = self._horizon(t)
-        with np.errstate(over="ignore"):
-            expected = expected_purchases_new(params, t_arr)
-        return check_representable(expected, "expected_purchases_new", t=t_arr)
-
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
-        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
-
-        Parameters
-        ----------
-        n : array-like or int
-            Purchase counts (whole numbers >= 0).
-        t : array-like or float
-            Time since acquisition (>= 0). ``n`` and ``t`` broadcast.
-
-        Returns
-        -------
-        numpy.ndarray
-            Probabilities in [0, 1].
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            Negative or non-integer ``n``, negative ``t``.
-
-        Examples
-        --------
-        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-        >>> np.round(m.probability_of_purchases([0, 1, 2], 39), 4).tolist()
-        [0.5935, 0.1656, 0.0825]
-        """
-        params, n_arr, t_arr = self._counts_and_horizon(n, t)
-        return probability_of_purchases(params, n_arr, t_arr)
-
-    def simulate(
-        self,
-        n: int,
-        T: ArrayLike,
-        *,
-        rng: np.random.Generator | None = None,
-        unit: str | float = 7.0,
-    ) -> RFMSummary:
-        """Draw ``n`` synthetic customers from the fitted model.
-
-        Parameters
-        ----------
-        n : int
-            Number of customers.
-        T : float or array-like
-            Observation length of each customer (a scalar applies to all).
-        rng : numpy.random.Generator, optional
-            Source of randomness (default: a fresh unseeded generator).
-        unit : {"D", "W", "M"} or float, default 7.0
-            The time unit of ``T`` (a name or days), recorded on the summary as days.
-
-        Returns
-        -------
-        RFMSummary
-            ``customer_id`` 0..n-1 with ``frequency``, ``recency`` and ``T``.
-
-        Raises
-        ------
-        NotFittedError
-            Before ``fit``.
-        InvalidInputError
-            ``n`` not a whole number >= 1, ``T`` not positive or of the wrong length.
-
-        Examples
-        --------
-        >>> m = ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-        >>> s = m.simulate(1000, 38.86, rng=np.random.default_rng(0))
-        >>> len(s), bool((s.recency <= s.T).all())
-        (1000, True)
-        """
-        params, T_arr, rng = self._simulation_inputs(n, T, rng)
-        x, rec = simulate(params, T_arr, rng)
-        return RFMSummary(customer_id=np.arange(n), frequency=x, recency=rec, T=T_arr, unit=unit)
+    def _simulated(
+        self, params: Params, T: NDArray[np.float64], rng: np.random.Generator
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return simulate(params, T, rng)

@@ -45,7 +45,9 @@ from privtraffic._validation import as_float_array, first_index
 from privtraffic.clv._base import (
     BTYDModel,
     DataInput,
+    bool_column,
     check_whole,
+    float_column,
     prediction_columns,
     simulation_column,
 )
@@ -84,7 +86,8 @@ def check_durations(periods: NDArray[np.float64], churned: NDArray[np.float64]) 
     Raises
     ------
     InvalidInputError
-        Naming the argument, the rule, the value and the row.
+        At the first member whose duration breaks one of these rules, naming the argument, the
+        rule, the value and the row.
 
     Examples
     --------
@@ -105,14 +108,6 @@ def check_durations(periods: NDArray[np.float64], churned: NDArray[np.float64]) 
             "'periods' must be >= 1 for a member who churned "
             f"(got {float(periods[i])!r} at index {i})"
         )
-
-
-def _floats(values: ArrayLike) -> NDArray[np.float64]:
-    return np.asarray(values, dtype=np.float64)
-
-
-def _booleans(values: ArrayLike) -> NDArray[np.bool_]:
-    return np.asarray(values, dtype=bool)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -139,9 +134,9 @@ class ContractDurations(ColumnarTable):
     (3, 10.0)
     """
 
-    periods: NDArray[np.float64] = attrs.field(converter=_floats)
-    churned: NDArray[np.bool_] = attrs.field(converter=_booleans)
-    weights: NDArray[np.float64] = attrs.field(converter=_floats)
+    periods: NDArray[np.float64] = attrs.field(converter=float_column)
+    churned: NDArray[np.bool_] = attrs.field(converter=bool_column)
+    weights: NDArray[np.float64] = attrs.field(converter=float_column)
 
     def __attrs_post_init__(self) -> None:
         n = self.periods.shape
@@ -221,6 +216,7 @@ def log_likelihood(params: Params, periods: ArrayLike, churned: ArrayLike) -> ND
     Returns
     -------
     numpy.ndarray
+        One log-likelihood per member.
 
     Examples
     --------
@@ -485,17 +481,12 @@ class ShiftedBetaGeo(BTYDModel):
     renewal decisions each member was observed for and whether they left; it projects survival
     and retention and values members by their discounted expected (residual) lifetime.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty coefficient on the parameters (see :class:`BTYDModel`).
-
     Attributes
     ----------
     params_ : dict
         ``{"alpha", "beta"}`` of the Beta distribution of churn probabilities.
-    standard_errors_, covariance_, log_likelihood_, n_customers_ :
-        See :class:`BTYDModel` (``n_customers_`` counts members).
+    penalizer, standard_errors_, covariance_, log_likelihood_, n_customers_ :
+        As :class:`BTYDModel` (``penalizer``: its L2 penalty; ``n_customers_`` counts members).
 
     References
     ----------
@@ -580,8 +571,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``t``.
 
@@ -600,16 +589,15 @@ class ShiftedBetaGeo(BTYDModel):
         Parameters
         ----------
         t : array-like or int
-            Periods (whole numbers >= 1).
+            Periods (whole numbers >= 1): every member pays for period 1.
 
         Returns
         -------
         numpy.ndarray
+            In [0, 1]; over ``t = 1, 2, ...`` they sum to 1.
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``t`` below 1 or fractional.
 
@@ -637,10 +625,8 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
-            ``t`` below 1 or fractional.
+            ``t`` below 1 (the first renewal is at the end of period 1) or fractional.
 
         Examples
         --------
@@ -666,8 +652,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             ``horizon`` not a whole number >= 1.
 
@@ -701,8 +685,6 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             A negative or non-finite rate.
 
@@ -735,12 +717,10 @@ class ShiftedBetaGeo(BTYDModel):
         Returns
         -------
         numpy.ndarray
-            ``inf`` at ``discount_rate == 0`` when ``alpha <= 1``.
+            One DERL per member, ``inf`` at ``discount_rate == 0`` when ``alpha <= 1``.
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
             Negative or fractional ``periods_survived``, a negative or non-finite rate.
 
@@ -777,11 +757,9 @@ class ShiftedBetaGeo(BTYDModel):
 
         Raises
         ------
-        NotFittedError
-            Before ``fit``.
         InvalidInputError
-            ``n`` not a whole number >= 1, ``n_periods`` not whole numbers >= 1 or of the
-            wrong length.
+            ``n`` not a whole number >= 1; ``n_periods`` not whole numbers >= 1, or not one
+            per member.
 
         Examples
         --------

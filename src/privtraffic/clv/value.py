@@ -17,16 +17,19 @@ exact month (365.25 / 12 days) where lifetimes uses 4.345 weeks or 30 days.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from privtraffic._tables import ColumnarTable
 from privtraffic._validation import DAYS_PER_MONTH, unit_days
 from privtraffic.clv import _scalar
-from privtraffic.clv._base import DataInput, check_representable, table_columns
+from privtraffic.clv._base import (
+    DataInput,
+    check_finite_nonnegative,
+    check_representable,
+    history_and_unit,
+)
 from privtraffic.errors import InvalidInputError
 
 __all__ = [
@@ -94,6 +97,7 @@ def days_per_unit(unit: str | float) -> float:
     Returns
     -------
     float
+        The length of one ``unit`` in days.
 
     Raises
     ------
@@ -180,24 +184,9 @@ def customer_lifetime_value(
     >>> np.round(clv, 2).tolist()
     [8.37, 51.59]
     """
-    table = None
-    if recency is None and T is None and monetary_value is None:
-        table = table_columns(frequency, _COLUMNS)
-    x: ArrayLike
-    if table is not None:
-        if unit is None and isinstance(frequency, ColumnarTable):
-            unit = getattr(frequency, "unit", None)  # an RFMSummary knows its unit
-        x, recency, T, monetary_value = (table[c] for c in _COLUMNS)
-    elif isinstance(frequency, (ColumnarTable, Mapping)):
-        raise InvalidInputError(
-            "'frequency' must be a column, not a table (a table goes alone, as the first argument)"
-        )
-    else:
-        x = frequency
-    if unit is None:
-        raise InvalidInputError(
-            "'unit' is required: the time unit of recency and T ('D', 'W', 'M' or days)"
-        )
+    x, (recency, T, monetary_value), unit = history_and_unit(
+        frequency, (recency, T, monetary_value), _COLUMNS, unit
+    )
     days = days_per_unit(unit)
     if method not in ("monthly", "dert"):
         raise InvalidInputError(f"'method' must be 'monthly' or 'dert' (got {method!r})")
@@ -207,22 +196,8 @@ def customer_lifetime_value(
         raise InvalidInputError(
             f"'horizon' must be a whole number of months >= 1 (got {horizon!r})"
         )
-    if (
-        isinstance(discount_rate, bool)
-        or not isinstance(discount_rate, (int, float, np.number))
-        or not math.isfinite(discount_rate)
-        or discount_rate < 0
-    ):
-        raise InvalidInputError(
-            f"'discount_rate' must be a finite number >= 0 (got {discount_rate!r})"
-        )
-    if (
-        isinstance(margin, bool)
-        or not isinstance(margin, (int, float, np.number))
-        or not math.isfinite(margin)
-        or margin < 0
-    ):
-        raise InvalidInputError(f"'margin' must be a finite number >= 0 (got {margin!r})")
+    check_finite_nonnegative(discount_rate, "discount_rate")
+    check_finite_nonnegative(margin, "margin")
     if recency is None or T is None or monetary_value is None:
         missing = "recency" if recency is None else "T" if T is None else "monetary_value"
         raise InvalidInputError(f"'{missing}' is required")
