@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "_tables": 0,
     "_ids": 0,
     "_html": 0,
+    "_numerics": 0,
     # 1 - data
     "data": 1,
     # 2 - the domain packages: never import each other

@@ -23,6 +23,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from privtraffic._numerics import gradient_hessian, weighted_sum
 from privtraffic._validation import first_index
 from privtraffic.errors import InvalidInputError
 
@@ -248,24 +249,8 @@ def partition_terms(
                     likelihood.hessian(x, *data, weights=part.weights), dtype=np.float64
                 )
             else:
-                hessian = _forward_hessian(gradient, x, grad)
+                hessian = gradient_hessian(gradient, x, _HESSIAN_STEP, at=grad)
     return PartitionTerms(float(value), grad, hessian)
-
-
-def _forward_hessian(
-    gradient: Callable[[NDArray[np.float64]], NDArray[np.float64]],
-    x: NDArray[np.float64],
-    at: NDArray[np.float64],
-) -> NDArray[np.float64]:
-    """Forward differences of the gradient, symmetrised (the in-memory fit's scheme)."""
-    k = x.shape[0]
-    h = np.empty((k, k))
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = _HESSIAN_STEP * max(1.0, abs(float(x[i])))
-        h[i] = (gradient(x + e) - at) / e[i]
-    symmetric: NDArray[np.float64] = 0.5 * (h + h.T)
-    return symmetric
 
 
 def _finite_difference_terms(
@@ -287,7 +272,7 @@ def _finite_difference_terms(
         return np.asarray(likelihood.log_likelihood(params, *part.columns), dtype=np.float64)
 
     def dot(values: NDArray[np.float64]) -> float:
-        return float(np.einsum("i,i->", w, values))
+        return weighted_sum(w, values)
 
     center = rows(x)
     steps = [_GRADIENT_STEP * max(1.0, abs(float(v))) for v in x]
