@@ -852,6 +852,7 @@ class FittedModelView:
     params_: dict[str, float]
     log_likelihood_: float
     n_customers_: float
+    covariance_: NDArray[np.float64]
     fit_diagnostics_: FitDiagnostics | None
 
     @classmethod
@@ -900,8 +901,22 @@ class FittedModelView:
                 stacklevel=4,  # fit -> _fit -> here
             )
 
-    def _json_text(self, payload: dict[str, object]) -> str:
-        """``to_json``'s text: the payload, with the fit diagnostics when there are some."""
+    def _json_text(self, **specific: object) -> str:
+        """``to_json``'s text: what every fitted model writes, its ``specific`` entries, the fit
+        statistics, and the fit diagnostics when there are some."""
+        from privtraffic import __version__
+
+        clean = finite_or_none
+        payload: dict[str, object] = {
+            "model": self._model_name(),
+            "privtraffic_version": __version__,
+            "params": self.params_,
+            "covariance": [[clean(v) for v in row] for row in self.covariance_.tolist()],
+            **specific,
+            "log_likelihood": clean(self.log_likelihood_),
+            "n_customers": self.n_customers_,
+            "penalizer": float(self.penalizer),
+        }
         diagnostics = getattr(self, "fit_diagnostics_", None)
         if diagnostics is not None:
             payload["fit_diagnostics"] = diagnostics.to_dict()
@@ -1345,22 +1360,11 @@ class BTYDModel(FittedModelView):
         >>> BetaGeo.from_json(text).params_ == m.params_
         True
         """
-        from privtraffic import __version__
-
         self._fitted_params()
-        clean = finite_or_none
-        payload: dict[str, object] = {
-            "model": self._model_name(),
-            "privtraffic_version": __version__,
-            "params": self.params_,
-            "standard_errors": {k: clean(v) for k, v in self.standard_errors_.items()},
-            "covariance": [[clean(v) for v in row] for row in self.covariance_.tolist()],
-            "log_likelihood": clean(self.log_likelihood_),
-            "n_customers": self.n_customers_,
-            "n_rows": self.n_rows_,
-            "penalizer": float(self.penalizer),
-        }
-        return self._json_text(payload)
+        return self._json_text(
+            standard_errors={k: finite_or_none(v) for k, v in self.standard_errors_.items()},
+            n_rows=self.n_rows_,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Self:

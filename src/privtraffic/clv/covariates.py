@@ -60,7 +60,6 @@ from privtraffic.clv._base import (
     FittedModelView,
     ParameterSummary,
     check_horizon,
-    finite_or_none,
     json_payload,
     prediction_columns,
     simulation_ages,
@@ -918,22 +917,8 @@ class CovariateModel(FittedModelView):
         >>> GammaGammaWithCovariates.from_json(m.to_json()).params_ == m.params_
         True
         """
-        from privtraffic import __version__
-
         self._check_fitted()
-
-        clean = finite_or_none
-        payload: dict[str, object] = {
-            "model": self._model_name(),
-            "privtraffic_version": __version__,
-            "params": self.params_,
-            "covariance": [[clean(v) for v in row] for row in self.covariance_.tolist()],
-            "encodings": {k: v.to_dict() for k, v in self.encodings_.items()},
-            "log_likelihood": clean(self.log_likelihood_),
-            "n_customers": self.n_customers_,
-            "penalizer": float(self.penalizer),
-        }
-        return self._json_text(payload)
+        return self._json_text(encodings={k: v.to_dict() for k, v in self.encodings_.items()})
 
     @classmethod
     def from_json(cls, text: str) -> Self:
