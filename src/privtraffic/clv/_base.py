@@ -838,8 +838,9 @@ class FittedModelView:
     table of its estimates and the notebook view of that table.
 
     Mixed into :class:`BTYDModel` and the covariate models
-    (:class:`~privtraffic.clv.covariates.CovariateModel`); a class using it sets the
-    attributes below when it is fitted.
+    (:class:`~privtraffic.clv.covariates.CovariateModel`): the one hyper-parameter they share,
+    ``penalizer``, is set by ``__init__`` here, and a class using it sets the fitted attributes
+    below (and its own) when it is fitted.
 
     Examples
     --------
@@ -850,10 +851,16 @@ class FittedModelView:
 
     penalizer: float
     params_: dict[str, float]
+    standard_errors_: dict[str, float]
+    covariance_: NDArray[np.float64]
     log_likelihood_: float
     n_customers_: float
-    covariance_: NDArray[np.float64]
+    n_rows_: int
+    n_iter_: int
     fit_diagnostics_: FitDiagnostics | None
+
+    def __init__(self, penalizer: float = 0.0) -> None:
+        self.penalizer = penalizer
 
     @classmethod
     def _model_name(cls) -> str:
@@ -1007,18 +1014,6 @@ class BTYDModel(FittedModelView):
 
     _param_names: ClassVar[tuple[str, ...]] = ()
     _data_names: ClassVar[tuple[str, ...]] = ()
-
-    params_: dict[str, float]
-    standard_errors_: dict[str, float]
-    covariance_: NDArray[np.float64]
-    log_likelihood_: float
-    n_customers_: float
-    n_rows_: int
-    n_iter_: int
-    fit_diagnostics_: FitDiagnostics | None
-
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
 
     # Model hooks (see the module docstring); plain functions stored as staticmethods.
     _negative_log_likelihood: ClassVar[Callable[..., tuple[float, NDArray[np.float64]]]]

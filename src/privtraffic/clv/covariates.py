@@ -64,7 +64,7 @@ from privtraffic.clv._base import (
     prediction_columns,
     simulation_ages,
 )
-from privtraffic.clv._diagnostics import FitDiagnostics, diagnose, hessian_is_positive_definite
+from privtraffic.clv._diagnostics import diagnose, hessian_is_positive_definite
 from privtraffic.clv._optimize import minimize_negative_log_likelihood
 from privtraffic.clv._rows import collapse_rows
 from privtraffic.data import RFMSummary
@@ -498,20 +498,10 @@ class CovariateModel(FittedModelView):
     _plain_log_likelihood: ClassVar[Callable[..., NDArray[np.float64]]]
     _processes: ClassVar[tuple[_Process, ...]]
 
-    params_: dict[str, float]
+    # fitted, beside FittedModelView's
     covariate_effects_: dict[str, dict[str, float]]
-    standard_errors_: dict[str, float]
-    covariance_: NDArray[np.float64]
     encodings_: dict[str, CovariateEncoding]
-    log_likelihood_: float
-    n_customers_: float
-    n_rows_: int
     n_groups_: int
-    n_iter_: int
-    fit_diagnostics_: FitDiagnostics | None
-
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
 
     # ------------------------------------------------------------------ fitting
     def _fit(
