@@ -22,7 +22,8 @@ subtracting anything large and without scipy's ``hyp2f1``, by one of two methods
 
    ``H = C * E1 - (1 - z)**(a - 1) * sum_{n >= 1} tau_n``,
    ``E1 = (1 - (1 - z)**(a - 1)) / (a - 1) = log1p(u) * exprel(-(a - 1) log1p(u))``,
-   ``tau_1 = A z``, ``tau_{n+1} = tau_n (A + n)(a + n - 1) z / ((C + n)(n + 1))``.
+   ``tau_1 = A z``, ``tau_{n+1} = tau_n rho_n z`` with
+   ``rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1))``.
 
    Every ``tau_n >= 0``, ``a == 1`` and ``C == 0`` are no longer special, and the terms
    eventually shrink by the factor ``z`` each; the sum stops when the geometric bound on what
@@ -194,15 +195,16 @@ def _positive_series(
     ratio = np.empty_like(term)
     scratch = np.empty_like(term)
     for n in range(1, _SERIES_TERMS):
-        # ratio = (A + n)(a + n - 1) z / ((C + n)(n + 1)), in place (this loop is the hot path
-        # of predictions for millions of customers)
+        # ratio = rho_n z, rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1)), in place (this loop is
+        # the hot path of predictions for millions of customers). rho_n does not depend on z,
+        # so one customer's path keeps it per (A, a, C) and repeats these operations exactly.
         np.add(big_a, n, out=ratio)
         np.add(aa, n - 1.0, out=scratch)
         ratio *= scratch
-        ratio *= z
         np.add(c, n, out=scratch)
         scratch *= n + 1.0
         ratio /= scratch
+        ratio *= z
         term *= ratio
         total += term
         if n % 8 == 0 or n == _SERIES_TERMS - 1:

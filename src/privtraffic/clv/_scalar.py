@@ -22,6 +22,7 @@ evaluator with one row: the same code as the batch path.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,12 +48,6 @@ __all__ = [
 ]
 
 _PLAIN = (float, int, np.float64, np.int64)
-#: The series' term numbers n as floats, n - 1, n + 1, and whether the batch loop tests for
-#: convergence after term n (every 8th and the last).
-_STEPS = tuple(
-    (float(n), n - 1.0, n + 1.0, n % 8 == 0 or n == _SERIES_TERMS - 1)
-    for n in range(1, _SERIES_TERMS)
-)
 _INT_LIMIT = 2**63
 
 
@@ -179,8 +174,9 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
     """``E[(1 - (1 + p u)**-k) / p]``, ``p ~ Beta(a, b)``: one value of
     :func:`~privtraffic.clv._hypergeometric.beta_mixture_expectation`.
 
-    Its positive series (method 1) in Python floats, term by term and with the stopping test
-    at the same terms as the batch loop; where the series does not apply, that function itself.
+    Its positive series (method 1) in Python floats, with the batch loop's operations term by
+    term and its stopping test at the same terms (:func:`_series_sum`); where the series does
+    not apply or has not converged after :data:`_SCALAR_BLOCKS` blocks, that function itself.
 
     Examples
     --------
@@ -193,25 +189,104 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
     big_a = c - k
     z = u / (1.0 + u)
     if big_a >= 0.0 and z <= _SERIES_Z and a * u <= _SERIES_AU:
-        log1p_u = math.log1p(u)
-        e1 = log1p_u * _exprel(-(a - 1.0) * log1p_u)
-        term = big_a * z
-        total = term
-        converged = term == 0.0
-        for n, n_less, n_more, check in _STEPS:
-            ratio = (big_a + n) * (a + n_less) * z / ((c + n) * n_more)
+        total = _series_sum(big_a, a, c, z)
+        if total is not None:
+            log1p_u = math.log1p(u)
+            e1 = log1p_u * _exprel(-(a - 1.0) * log1p_u)
+            first = c * e1
+            value = first - _exp(-(a - 1.0) * log1p_u) * total
+            if math.isfinite(value) and value > 0.0 and first <= _CANCELLATION * value:
+                return value
+    return float(beta_mixture_expectation(k, a, b, u))
+
+
+#: The series' ratios ``rho_n`` (they do not depend on ``z``) by ``(A, a, C)``, in blocks of
+#: eight: ``rho_{8j+1} .. rho_{8j+8}``, the batch loop's stopping test after each block.
+_RATIOS: dict[tuple[float, float, float], tuple[tuple[float, ...], ...]] = {}
+_RATIOS_KEPT = 256  # (A, a, C) triples kept: a model's few hundred distinct frequencies
+_RATIOS_LOCK = threading.Lock()
+#: Blocks the scalar path sums at most (792 terms); a series still going after them is left
+#: to the batch evaluator, which goes on to its 800th term.
+_SCALAR_BLOCKS = (_SERIES_TERMS - 1) // 8
+
+
+def _ratio_blocks(
+    key: tuple[float, float, float], have: tuple[tuple[float, ...], ...]
+) -> tuple[tuple[float, ...], ...]:
+    """``have`` and the next blocks of ratios for ``key`` (twice as many, at least 4 in all).
+
+    Each ``rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1))`` with the batch loop's operations in
+    its order. The blocks are kept (at most :data:`_RATIOS_KEPT` keys, the oldest dropped
+    first); two threads extending the same key compute the same tuple.
+    """
+    big_a, a, c = key
+    start = len(have)
+    stop = min(_SCALAR_BLOCKS, max(4, 2 * start))
+    more = tuple(
+        tuple(
+            (big_a + n) * (a + (n - 1.0)) / ((c + n) * (n + 1.0))
+            for n in map(float, range(8 * j + 1, 8 * j + 9))
+        )
+        for j in range(start, stop)
+    )
+    blocks = have + more
+    with _RATIOS_LOCK:
+        if key not in _RATIOS and len(_RATIOS) >= _RATIOS_KEPT:
+            del _RATIOS[next(iter(_RATIOS))]
+        _RATIOS[key] = blocks
+    return blocks
+
+
+def _series_sum(big_a: float, a: float, c: float, z: float) -> float | None:
+    """``sum_{n >= 1} tau_n`` of method 1 as the batch loop forms it, or ``None`` when it has
+    not converged after :data:`_SCALAR_BLOCKS` blocks.
+
+    ``tau_1 = A z``, ``tau_{n+1} = tau_n (rho_n z)``, added one by one; after every eighth
+    ratio the batch loop's test: what is left, at most ``tau q / (1 - q)`` with ``q =
+    max(rho_n z, z)``, is below ``1e-17`` of the sum. The ratios come from
+    :func:`_ratio_blocks`, so a customer of a known frequency costs three float operations a
+    term.
+
+    Examples
+    --------
+    >>> # A = 1, a = 1, C = 2: rho_n = n / (n + 2), tau_n = 2 z**n / (n (n + 1)), whose sum is
+    >>> # 2 (1 - log 2) at z = 1/2
+    >>> round(_series_sum(1.0, 1.0, 2.0, 0.5) - 2.0 * (1.0 - math.log(2.0)), 15)
+    0.0
+    """
+    term = big_a * z
+    total = term
+    if term == 0.0:
+        return total
+    key = (big_a, a, c)
+    blocks = _RATIOS.get(key) or _ratio_blocks(key, ())
+    done = 0
+    while True:
+        for r1, r2, r3, r4, r5, r6, r7, r8 in blocks[done:] if done else blocks:
+            term *= r1 * z
+            total += term
+            term *= r2 * z
+            total += term
+            term *= r3 * z
+            total += term
+            term *= r4 * z
+            total += term
+            term *= r5 * z
+            total += term
+            term *= r6 * z
+            total += term
+            term *= r7 * z
+            total += term
+            ratio = r8 * z
             term *= ratio
             total += term
-            if check:
-                q = max(ratio, z)
-                converged = converged or (q < 1.0 and term * q <= 1e-17 * (1.0 - q) * total)
-                if converged:
-                    break
-        first = c * e1
-        value = first - _exp(-(a - 1.0) * log1p_u) * total
-        if converged and math.isfinite(value) and value > 0.0 and first <= _CANCELLATION * value:
-            return value
-    return float(beta_mixture_expectation(k, a, b, u))
+            q = ratio if ratio > z else z
+            if q < 1.0 and term * q <= 1e-17 * (1.0 - q) * total:
+                return total
+        done = len(blocks)
+        if done >= _SCALAR_BLOCKS:
+            return None
+        blocks = _ratio_blocks(key, blocks)
 
 
 def bgnbd_expected_purchases(

@@ -160,7 +160,7 @@ def _rate_of_units(units: int, places: int) -> Decimal:
 
 
 @attrs.frozen(eq=False)
-class SplitForm:
+class _PlanUnits:
     """A plan as the split of one order uses it: its numbers in integer units, made once.
 
     Attributes
@@ -177,7 +177,7 @@ class SplitForm:
     Examples
     --------
     >>> from privtraffic.commission import CommissionPlan
-    >>> form = split_form(CommissionPlan(level_rates=("0.125",), total_cap="0.2"))
+    >>> form = _plan_units(CommissionPlan(level_rates=("0.125",), total_cap="0.2"))
     >>> form.denominator, form.cap_units, form.exponent, form.unit
     (1000, 200, 2, Decimal('0.01'))
     """
@@ -188,8 +188,8 @@ class SplitForm:
     unit: Decimal
 
 
-def split_form(plan: CommissionPlan) -> SplitForm:
-    """The plan's :class:`SplitForm`, made on the first call and kept on the (frozen) plan.
+def _plan_units(plan: CommissionPlan) -> _PlanUnits:
+    """The plan's ``_PlanUnits``, made on the first call and kept on the (frozen) plan.
 
     Two threads making it at once make equal forms; either one is kept.
 
@@ -197,13 +197,13 @@ def split_form(plan: CommissionPlan) -> SplitForm:
     --------
     >>> from privtraffic.commission import CommissionPlan
     >>> plan = CommissionPlan(level_rates=("0.10",))
-    >>> split_form(plan) is split_form(plan)
+    >>> _plan_units(plan) is _plan_units(plan)
     True
     """
-    form: SplitForm | None = plan._split_form  # type: ignore[assignment]
+    form: _PlanUnits | None = plan._split_form  # type: ignore[assignment]
     if form is None:
         places, exponent = plan.rate_places, minor_exponent(plan.currency)
-        form = SplitForm(
+        form = _PlanUnits(
             denominator=10**places,
             cap_units=_rate_units(plan.total_cap, places),
             exponent=exponent,
@@ -261,7 +261,7 @@ def order_total_minor(
     >>> order_total_minor(np.array([1, 3]), np.array([5, 5]), plan).tolist()  # 0.005 -> 0, not 1
     [0, 1]
     """
-    form = split_form(plan)
+    form = _plan_units(plan)
     den = form.denominator
     total = round_ratio(base_minor * rate_units, den, plan.rounding)
     ceiling = round_ratio(base_minor * form.cap_units, den, "down")
@@ -416,7 +416,7 @@ def _split(
     category, buyer), so an order from a sharer seen before costs steps 3 and 4 alone.
     """
     currency = plan.currency
-    form = split_form(plan)
+    form = _plan_units(plan)
     base = _plain_amount(amount, form.unit)
     if base is None:  # anything but a plain valid amount: the checked path, which may raise
         base = _amount_of(f"order {order_id!r}", amount, currency)
