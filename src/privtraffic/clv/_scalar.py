@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from privtraffic.clv._hypergeometric import (
+    _BLOCK,
     _CANCELLATION,
     _SERIES_AU,
     _SERIES_TERMS,
@@ -174,9 +175,9 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
     """``E[(1 - (1 + p u)**-k) / p]``, ``p ~ Beta(a, b)``: one value of
     :func:`~privtraffic.clv._hypergeometric.beta_mixture_expectation`.
 
-    Its positive series (method 1) in Python floats, with the batch loop's operations term by
-    term and its stopping test at the same terms (:func:`_series_sum`); where the series does
-    not apply or has not converged after :data:`_SCALAR_BLOCKS` blocks, that function itself.
+    Its positive series (method 1) in Python floats, with the batch loop's operations in their
+    order and its stopping test at the same terms (:func:`_series_sum`); where the series does
+    not apply or has not converged, that function itself.
 
     Examples
     --------
@@ -200,51 +201,49 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
     return float(beta_mixture_expectation(k, a, b, u))
 
 
-#: The series' ratios ``rho_n`` (they do not depend on ``z``) by ``(A, a, C)``, in blocks of
-#: eight: ``rho_{8j+1} .. rho_{8j+8}``, the batch loop's stopping test after each block.
-_RATIOS: dict[tuple[float, float, float], tuple[tuple[float, ...], ...]] = {}
-_RATIOS_KEPT = 256  # (A, a, C) triples kept: a model's few hundred distinct frequencies
-_RATIOS_LOCK = threading.Lock()
-#: Blocks the scalar path sums at most (792 terms); a series still going after them is left
-#: to the batch evaluator, which goes on to its 800th term.
-_SCALAR_BLOCKS = (_SERIES_TERMS - 1) // 8
+#: The series' blocks by ``(A, a, C)``: for ratios ``rho_{8j+1} .. rho_{8j+8}`` (which do not
+#: depend on ``z``) their running products ``P_1 .. P_8`` and the last ratio, as the batch loop
+#: of :mod:`privtraffic.clv._hypergeometric` forms them.
+_BLOCKS: dict[tuple[float, float, float], tuple[tuple[float, ...], ...]] = {}
+_BLOCKS_KEPT = 256  # (A, a, C) triples kept: a model's few hundred distinct frequencies
+_BLOCKS_LOCK = threading.Lock()
+_SERIES_BLOCKS = _SERIES_TERMS // _BLOCK
 
 
-def _ratio_blocks(
+def _series_blocks(
     key: tuple[float, float, float], have: tuple[tuple[float, ...], ...]
 ) -> tuple[tuple[float, ...], ...]:
-    """``have`` and the next blocks of ratios for ``key`` (twice as many, at least 4 in all).
+    """``have`` and the next blocks for ``key`` (twice as many, at least 4 in all).
 
-    Each ``rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1))`` with the batch loop's operations in
-    its order. The blocks are kept (at most :data:`_RATIOS_KEPT` keys, the oldest dropped
-    first); two threads extending the same key compute the same tuple.
+    Each ``rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1))`` and each running product with the
+    batch loop's operations in its order. The blocks are kept (at most :data:`_BLOCKS_KEPT`
+    keys, the oldest dropped first); two threads extending the same key make equal tuples.
     """
     big_a, a, c = key
-    start = len(have)
-    stop = min(_SCALAR_BLOCKS, max(4, 2 * start))
-    more = tuple(
-        tuple(
-            (big_a + n) * (a + (n - 1.0)) / ((c + n) * (n + 1.0))
-            for n in map(float, range(8 * j + 1, 8 * j + 9))
-        )
-        for j in range(start, stop)
-    )
-    blocks = have + more
-    with _RATIOS_LOCK:
-        if key not in _RATIOS and len(_RATIOS) >= _RATIOS_KEPT:
-            del _RATIOS[next(iter(_RATIOS))]
-        _RATIOS[key] = blocks
+    more = []
+    for j in range(len(have), min(_SERIES_BLOCKS, max(4, 2 * len(have)))):
+        products: list[float] = []
+        for n in map(float, range(_BLOCK * j + 1, _BLOCK * j + _BLOCK + 1)):
+            rho = (big_a + n) * (a + (n - 1.0)) / ((c + n) * (n + 1.0))
+            products.append(products[-1] * rho if products else rho)
+        more.append((*products, rho))
+    blocks = have + tuple(more)
+    with _BLOCKS_LOCK:
+        if key not in _BLOCKS and len(_BLOCKS) >= _BLOCKS_KEPT:
+            del _BLOCKS[next(iter(_BLOCKS))]
+        _BLOCKS[key] = blocks
     return blocks
 
 
 def _series_sum(big_a: float, a: float, c: float, z: float) -> float | None:
     """``sum_{n >= 1} tau_n`` of method 1 as the batch loop forms it, or ``None`` when it has
-    not converged after :data:`_SCALAR_BLOCKS` blocks.
+    not converged after its last block.
 
-    ``tau_1 = A z``, ``tau_{n+1} = tau_n (rho_n z)``, added one by one; after every eighth
-    ratio the batch loop's test: what is left, at most ``tau q / (1 - q)`` with ``q =
-    max(rho_n z, z)``, is below ``1e-17`` of the sum. The ratios come from
-    :func:`_ratio_blocks`, so a customer of a known frequency costs three float operations a
+    ``tau_1 = A z``, ``tau_{n+1} = tau_n rho_n z``, eight terms at a time: with ``T`` the term
+    before a block, the block adds ``T z (P_1 + z (P_2 + ... + z P_8))`` and the next ``T`` is
+    ``T P_8 z**8``; after each block the batch loop's test: what is left, at most ``tau q / (1
+    - q)`` with ``q = max(rho_n z, z)``, is below ``1e-17`` of the sum. The blocks come from
+    :func:`_series_blocks`, so a customer of a known frequency costs two float operations a
     term.
 
     Examples
@@ -258,35 +257,26 @@ def _series_sum(big_a: float, a: float, c: float, z: float) -> float | None:
     total = term
     if term == 0.0:
         return total
+    z2 = z * z
+    z4 = z2 * z2
+    z8 = z4 * z4
     key = (big_a, a, c)
-    blocks = _RATIOS.get(key) or _ratio_blocks(key, ())
+    blocks = _BLOCKS.get(key) or _series_blocks(key, ())
     done = 0
     while True:
-        for r1, r2, r3, r4, r5, r6, r7, r8 in blocks[done:] if done else blocks:
-            term *= r1 * z
-            total += term
-            term *= r2 * z
-            total += term
-            term *= r3 * z
-            total += term
-            term *= r4 * z
-            total += term
-            term *= r5 * z
-            total += term
-            term *= r6 * z
-            total += term
-            term *= r7 * z
-            total += term
-            ratio = r8 * z
-            term *= ratio
-            total += term
+        for p1, p2, p3, p4, p5, p6, p7, p8, rho in blocks[done:] if done else blocks:
+            total += term * (
+                z * (p1 + z * (p2 + z * (p3 + z * (p4 + z * (p5 + z * (p6 + z * (p7 + z * p8)))))))
+            )
+            term = term * p8 * z8
+            ratio = rho * z
             q = ratio if ratio > z else z
             if q < 1.0 and term * q <= 1e-17 * (1.0 - q) * total:
                 return total
         done = len(blocks)
-        if done >= _SCALAR_BLOCKS:
+        if done >= _SERIES_BLOCKS:
             return None
-        blocks = _ratio_blocks(key, blocks)
+        blocks = _series_blocks(key, blocks)
 
 
 def bgnbd_expected_purchases(
