@@ -193,9 +193,9 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
         total = _series_sum(big_a, a, c, z)
         if total is not None:
             log1p_u = math.log1p(u)
-            e1 = log1p_u * _exprel(-(a - 1.0) * log1p_u)
-            first = c * e1
-            value = first - _exp(-(a - 1.0) * log1p_u) * total
+            power = -(a - 1.0) * log1p_u  # log((1 - z) ** (a - 1))
+            first = c * (log1p_u * _exprel(power))  # C E1
+            value = first - _exp(power) * total
             if math.isfinite(value) and value > 0.0 and first <= _CANCELLATION * value:
                 return value
     return float(beta_mixture_expectation(k, a, b, u))
