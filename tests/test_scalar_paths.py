@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -301,17 +302,8 @@ def test_orders_on_one_plan_and_network_equal_the_batch(setup, cents, kept):
     filled, read and emptied again, give the batch's entries order by order."""
     from privtraffic.commission import split as split_module
 
-    plan, _, _, _, _ = setup
-    plan = CommissionPlan(
-        level_rates=plan.level_rates,
-        total_cap=plan.total_cap,
-        rounding=plan.rounding,
-        rank_uplifts=plan.rank_uplifts,
-        self_purchase_earns=plan.self_purchase_earns,
-        ineligible_upline=plan.ineligible_upline,
-        category_rates={"food": [plan.level_rates[0]]},
-    )
-    net = setup[1]
+    plan, net, _, _, _ = setup
+    plan = attrs.evolve(plan, category_rates={"food": [plan.level_rates[0]]})
     users = net.users.tolist()
     orders = []
     for i in range(3 * len(users)):
