@@ -605,7 +605,7 @@ def main() -> None:
     bench = Bench("one-call latency (issue 13)", repeats=rounds)
     bench.header()
     print("# p99 on a small shared machine mostly measures the scheduler, not the code")
-    for name in ("transitions", "pandas", "lifetimes"):
+    for name in ("transitions", "pandas", "lifetimes", "networkx", "igraph", "polars"):
         spec = importlib.util.find_spec(name)
         if spec is not None:
             from importlib.metadata import version
