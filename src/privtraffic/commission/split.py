@@ -23,7 +23,6 @@ Decimal('15.00')
 
 from __future__ import annotations
 
-import decimal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -59,10 +58,6 @@ __all__ = [
 
 #: A beneficiary as a split sees them: a position in a network, or an id.
 K = TypeVar("K")
-
-#: The exact context of :func:`privtraffic.money.as_amount`: quantizing an amount to the minor
-#: unit raises instead of rounding.
-_EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
 
 
 @attrs.frozen(repr=False)
@@ -507,7 +502,7 @@ def _entries(
 def _plain_amount(value: object, unit: Decimal) -> Decimal | None:
     """A plain valid order amount (a ``str``, ``int`` or ``Decimal`` >= 0, exact at ``unit``)
     as :func:`privtraffic.money.as_amount` gives it; ``None`` for anything else, which that
-    function then checks (and refuses with its message)."""
+    function (the one definition of the rule) then reads, or refuses with its message."""
     kind = type(value)
     if kind is str:
         try:
@@ -523,9 +518,10 @@ def _plain_amount(value: object, unit: Decimal) -> Decimal | None:
     if not out.is_finite() or out < 0:
         return None
     try:
-        return out.quantize(unit, context=_EXACT)
+        exact = out.quantize(unit)  # in any context: kept only when nothing was rounded
     except ArithmeticError:
         return None
+    return exact if exact == out else None
 
 
 def _array_path(network: DistributorNetwork, node: int) -> Iterator[tuple[int, bool, int]]:
