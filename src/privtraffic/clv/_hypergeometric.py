@@ -26,8 +26,10 @@ subtracting anything large and without scipy's ``hyp2f1``, by one of two methods
    ``rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1))``.
 
    Every ``tau_n >= 0``, ``a == 1`` and ``C == 0`` are no longer special, and the terms
-   eventually shrink by the factor ``z`` each; the sum stops when the geometric bound on what
-   is left, ``tau_n q / (1 - q)`` with ``q = max(ratio, z)``, is below ``1e-17`` of the sum. It
+   eventually shrink by the factor ``z`` each. They are summed eight at a time (Horner's rule
+   over the running products of the block's ``rho_n``, which do not depend on ``z``); after
+   each block the sum stops when the geometric bound on what is left, ``tau_n q / (1 - q)``
+   with ``q = max(rho_n z, z)``, is below ``1e-17`` of the sum. It
    is used where ``A >= 0``, ``z <= 0.8`` and ``a u <= 100`` (at most a few hundred terms, a
    few dozen on ordinary data) and where the subtraction loses fewer than 3 of the 16 digits.
 
