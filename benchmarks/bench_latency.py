@@ -11,12 +11,18 @@ hundred prepared ones, so no side answers the same question twice in a row.
   (``add_model``), the event applied and the tier read, the model removed again. A second
   peer line keeps one live ``transitions`` model per user in memory (a process that never
   restarts and never shares users with another): no restore at all.
-- ``split_commission`` (two levels, rounding once, largest remainder) against a plain
-  ``Decimal`` function written by hand for this plan only, doing the same checks (no float, two
-  decimals, a known sharer) and returning the same amounts.
+- ``split_commission`` (two levels, rounding once, largest remainder) against two plain
+  ``Decimal`` functions doing the same checks (no float, two decimals, not negative, a known
+  sharer) and returning the same amounts (checked on every order before timing): a general one
+  as a user would write it (the plan as data, the upline map walked per order, each share
+  quantized, largest remainder; the issue's "plain Decimal function", the target's peer), and
+  one written for this plan only (rates fixed, integer cents: a floor).
 - A KOC score by user id on a graph of ``--users`` users (1,000,000 by default):
-  ``KOCScores.score_of`` against a plain ``dict`` of user -> score, pandas ``Series.loc``,
-  and the array lookup ``t["score"][g.index_of([u])[0]]`` the issue measured.
+  ``KOCScores.score_of`` against a plain ``dict`` of user -> score (the floor of any Python
+  call), pandas ``Series.loc`` and ``Series.at``, networkx's node attribute
+  ``G.nodes[u]["score"]``, igraph's ``g.vs.find(str(u))["score"]`` (its name index, which
+  takes string names), and, in a second table with fewer calls, a polars ``filter`` and the
+  array lookup ``t["score"][g.index_of([u])[0]]`` the issue measured.
 - P(alive), expected purchases and CLV of one customer from a BG/NBD (+ Gamma-Gamma) model
   loaded from JSON, given as numbers (the scalar path of ``privtraffic.clv._scalar``), against
   lifetimes 0.11.3 (``compat.to_lifetimes``) answering the same customer; and Pareto/NBD's
@@ -32,7 +38,8 @@ Targets (issue 13): p50 <= 20 us for step, a score lookup, P(alive) and expected
 <= 30 us for split_commission; each >= 2.5x faster than its peer in the same run. On a small
 shared machine the p99 mostly measures the scheduler (a time slice lost to another process is
 milliseconds), not the code. Run: ``python benchmarks/bench_latency.py`` (``--quick``: fewer
-rounds and calls, a 100,000-user graph). Needs ``pip install transitions pandas lifetimes``.
+rounds and calls, a 100,000-user graph). Needs ``pip install transitions pandas lifetimes``;
+igraph and polars are timed when installed (``nox -s bench`` installs them).
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -288,12 +295,67 @@ def plain_split_for(rates: tuple[Decimal, ...], cap: Decimal, upline: dict[str, 
     return plain_split
 
 
+ROUNDINGS = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+def plain_split(
+    plan: Mapping[str, Any], upline: Mapping[str, str | None], order_id: str, amount: str,
+    sharer: str,
+) -> list[PlainEntry]:  # fmt: skip
+    """A general split as a user would write it with ``Decimal``: the plan given as data (level
+    rates as Decimal, ``levels`` defaulting to one per rate, the cap, the rounding mode's name),
+    the upline map walked per order, the same checks (no float, no more than two decimals, not
+    negative, a known sharer), the total rounded once and split in proportion to the rates,
+    each share quantized down and the cents left over given by largest remainder."""
+    if isinstance(amount, float):
+        raise TypeError(f"order {order_id!r}: the amount must not be a float")
+    base = Decimal(amount)
+    if not base.is_finite() or base < 0:
+        raise ValueError(f"order {order_id!r}: bad amount {amount!r}")
+    if base != base.quantize(CENT):
+        raise ValueError(f"order {order_id!r}: more than two decimals in {amount!r}")
+    if sharer not in upline:
+        raise KeyError(f"order {order_id!r}: unknown sharer {sharer!r}")
+    rates = plan["level_rates"]
+    levels = plan.get("levels") or len(rates)
+    cap = plan["total_cap"]
+    paid, who, left = [], sharer, cap
+    for level in range(1, levels + 1):
+        if who is None:
+            break
+        rate = min(rates[level - 1], left)
+        left -= rate
+        if rate > 0:
+            paid.append((level, who, rate))
+        who = upline[who]
+    if not paid:
+        return []
+    total_rate = sum(rate for _, _, rate in paid)
+    total = min(
+        (base * total_rate).quantize(CENT, ROUNDINGS[plan["rounding"]]),
+        (base * cap).quantize(CENT, ROUND_DOWN),
+    )
+    exact = [total * rate / total_rate for _, _, rate in paid]
+    parts = [share.quantize(CENT, ROUND_DOWN) for share in exact]
+    leftover = int((total - sum(parts)) / CENT)
+    if leftover:
+        order = sorted(range(len(paid)), key=lambda j: exact[j] - parts[j], reverse=True)
+        for j in order[:leftover]:
+            parts[j] += CENT
+    return [
+        PlainEntry(order_id, who, level, rate, part)
+        for (level, who, rate), part in zip(paid, parts, strict=True)
+    ]
+
+
 def split_sides(n_orders: int = 500) -> dict[str, Callable[[], Any]]:
     plan = CommissionPlan(level_rates=("0.10", "0.05"), total_cap="0.20", rounding="half_up")
     users = [f"d{i}" for i in range(200)]
     upline = {u: (None if i == 0 else users[(i - 1) // 2]) for i, u in enumerate(users)}
     net = DistributorNetwork.from_edges([upline[u] for u in users[1:]], users[1:], users=users)
-    plain = plain_split_for(plan.level_rates, plan.total_cap, upline)
+    floor = plain_split_for(plan.level_rates, plan.total_cap, upline)
+    data = {"level_rates": list(plan.level_rates), "total_cap": plan.total_cap,
+            "rounding": plan.rounding}  # fmt: skip
     rnd = random.Random(1)
     orders = []
     for k in range(n_orders):
@@ -304,12 +366,14 @@ def split_sides(n_orders: int = 500) -> dict[str, Callable[[], Any]]:
             (e.beneficiary, e.level, e.amount)
             for e in split_commission(plan, net, oid, amount, sharer)
         ]
-        peer = [(e.beneficiary, e.level, e.amount) for e in plain(oid, amount, sharer)]
-        assert ours == peer, (oid, amount, sharer, ours, peer)
-    a, b = itertools.cycle(orders), itertools.cycle(orders)
+        for peer in (floor(oid, amount, sharer), plain_split(data, upline, oid, amount, sharer)):
+            theirs = [(e.beneficiary, e.level, e.amount) for e in peer]
+            assert ours == theirs, (oid, amount, sharer, ours, theirs)
+    a, b, c = (itertools.cycle(orders) for _ in range(3))
     return {
         "privtraffic split_commission": lambda: split_commission(plan, net, *next(a)),
-        "plain Decimal function": lambda: plain(*next(b)),
+        "plain Decimal function, plan as data": lambda: plain_split(data, upline, *next(b)),
+        "plain Decimal function, this plan only (floor)": lambda: floor(*next(c)),
     }
 
 
@@ -341,10 +405,50 @@ def score_sides(n_users: int) -> dict[str, Callable[[], Any]]:
 
         series = pd.Series(table.score, index=table.user)
         sides["pandas Series.loc"] = lambda: float(series.loc[next(c)])
+        e = itertools.cycle(probe)
+        sides["pandas Series.at"] = lambda: float(series.at[next(e)])
+    sides.update(library_score_sides(table, referrers, referees, probe))
     score = table.score
     sides["ReferralGraph.index_of + array read"] = lambda: float(
         score[graph.index_of([next(d)])[0]]
     )
+    return sides
+
+
+def library_score_sides(
+    table: Any, referrers: np.ndarray, referees: np.ndarray, probe: list[int]
+) -> dict[str, Callable[[], Any]]:
+    """The lookups a user of a graph or frame library would write: networkx's node attribute,
+    igraph's name index and vertex attribute, and a polars filter (each checked equal first)."""
+    sides: dict[str, Callable[[], Any]] = {}
+    users, scores = table.user.tolist(), table.score.tolist()
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from((u, {"score": v}) for u, v in zip(users, scores, strict=True))
+    g.add_edges_from(zip(referrers.tolist(), referees.tolist(), strict=True))
+    for u in probe[:200]:
+        assert g.nodes[u]["score"] == table.score_of(u)
+    a = itertools.cycle(probe)
+    sides["networkx G.nodes[u]['score']"] = lambda: g.nodes[next(a)]["score"]
+    if importlib.util.find_spec("igraph") is not None:
+        import igraph as ig
+
+        # igraph's name index takes string names (find(name=u) with an int scans every vertex)
+        h = ig.Graph(directed=True)
+        h.add_vertices(len(users), attributes={"name": [str(u) for u in users], "score": scores})
+        for u in probe[:200]:
+            assert h.vs.find(str(u))["score"] == table.score_of(u)
+        b = itertools.cycle(probe)
+        sides["igraph g.vs.find(str(u))['score']"] = lambda: h.vs.find(str(next(b)))["score"]
+    if importlib.util.find_spec("polars") is not None:
+        import polars as pl
+
+        frame = pl.DataFrame({"user": table.user, "score": table.score})
+        for u in probe[:20]:
+            assert frame.filter(pl.col("user") == u)["score"].item() == table.score_of(u)
+        c = itertools.cycle(probe)
+        sides["polars filter"] = lambda: frame.filter(pl.col("user") == next(c))["score"].item()
     return sides
 
 
@@ -501,7 +605,7 @@ def main() -> None:
     bench = Bench("one-call latency (issue 13)", repeats=rounds)
     bench.header()
     print("# p99 on a small shared machine mostly measures the scheduler, not the code")
-    for name in ("transitions", "pandas", "lifetimes"):
+    for name in ("transitions", "pandas", "lifetimes", "networkx", "igraph", "polars"):
         spec = importlib.util.find_spec(name)
         if spec is not None:
             from importlib.metadata import version
@@ -523,14 +627,16 @@ def main() -> None:
         rounds=rounds,
         calls=calls,
         target_us=30,
-        target_ratio={"plain Decimal function": 2.5},
+        target_ratio={"plain Decimal function, plan as data": 2.5},
     )
     t0 = time.perf_counter()
     sides = score_sides(n_users)
     print(
         f"# graph of {n_users:,} users and its KOC scores built in {time.perf_counter() - t0:.1f} s"
     )
-    slow = sides.pop("ReferralGraph.index_of + array read")
+    slow = {"ReferralGraph.index_of + array read": sides.pop("ReferralGraph.index_of + array read")}
+    if "polars filter" in sides:
+        slow["polars filter"] = sides.pop("polars filter")
     latency(
         f"KOC score of one user, {n_users:,}-user graph",
         sides,
@@ -540,12 +646,9 @@ def main() -> None:
         target_us=20,
         target_ratio={"plain dict lookup": 2.5},
     )
-    before = {
-        "privtraffic KOCScores.score_of": sides["privtraffic KOCScores.score_of"],
-        "ReferralGraph.index_of + array read": slow,
-    }
+    before = {"privtraffic KOCScores.score_of": sides["privtraffic KOCScores.score_of"], **slow}
     latency(
-        f"KOC score of one user, {n_users:,}-user graph: the array lookup index_of",
+        f"KOC score of one user, {n_users:,}-user graph: lookups that scan or set up arrays",
         before,
         baseline="privtraffic KOCScores.score_of",
         rounds=min(rounds, 5),

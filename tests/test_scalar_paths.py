@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -293,6 +294,53 @@ def test_one_order_equals_the_batch(setup):
     assert sum(e.amount for e in one) <= Decimal(amount) * plan.total_cap
 
 
+@examples(40)
+@given(order_setups(), st.integers(0, 10**7), st.integers(1, 3))
+def test_orders_on_one_plan_and_network_equal_the_batch(setup, cents, kept):
+    """split_commission keeps each sharer's levels on the network (per plan, category and
+    buyer); many orders on the same objects, with that memo held to ``kept`` sharers so it is
+    filled, read and emptied again, give the batch's entries order by order."""
+    from privtraffic.commission import split as split_module
+
+    plan, net, _, _, _ = setup
+    plan = attrs.evolve(plan, category_rates={"food": [plan.level_rates[0]]})
+    users = net.users.tolist()
+    orders = []
+    for i in range(3 * len(users)):
+        sharer, buyer = users[i % len(users)], users[(i * 7) % len(users)]
+        amount = f"{(cents + 37 * i) // 100}.{(cents + 37 * i) % 100:02d}"
+        orders.append((f"o{i}", amount, sharer, buyer, ["food", "toys"][i % 2]))
+    original = split_module._MEMO_KEPT
+    split_module._MEMO_KEPT = kept
+    try:
+        ones = [
+            split_commission(plan, net, oid, amount, sharer, buyer=buyer, category=category)
+            for oid, amount, sharer, buyer, category in orders * 2
+        ]
+    finally:
+        split_module._MEMO_KEPT = original
+    assert len(net._split_memo) <= kept
+    names = ["order_id", "amount", "sharer", "buyer", "category"]
+    columns = {k: list(v) for k, v in zip(names, zip(*orders, strict=True), strict=True)}
+    batch = compute_commissions(plan, net, columns).to_entries()
+    assert [e for one in ones[: len(orders)] for e in one] == list(batch)
+    assert ones[len(orders) :] == ones[: len(orders)]
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["12.5", " 12.50\n", Decimal("12.500"), 12, "-0.00", "1_000.5", Decimal("1E+2"), "0"],
+)
+def test_one_order_reads_an_amount_as_money_as_amount_does(amount):
+    from privtraffic.money import as_amount
+
+    plan = CommissionPlan(level_rates=("0.1",))
+    net = DistributorNetwork.from_edges([], [], users=["d0"])
+    (entry,) = split_commission(plan, net, "o1", amount, "d0")
+    expected = as_amount(amount, "amount", currency=plan.currency)
+    assert (entry.base, str(entry.base)) == (expected, str(expected))
+
+
 @pytest.mark.parametrize(
     ("amount", "sharer", "message"),
     [
@@ -378,3 +426,14 @@ def test_score_table_shares_the_graphs_index():
     assert table._rows[0] is graph._ids  # one hash table per graph, not one per table
     with pytest.raises(InvalidInputError, match="'missing' must be 'raise' or 'mark'"):
         graph.position("a", missing="ignore")  # type: ignore[arg-type]
+
+
+def test_score_lookup_in_a_table_that_repeats_a_user_raises():
+    graph = ReferralGraph.from_edges(["a"], ["b"])
+    table = graph.koc_scores(["a", "b"], [5.0, 1.0])
+    twice = table._take(np.array([1, 0, 1]))  # 'b' twice: no one row to read its score from
+    with pytest.raises(InvalidInputError, match="'user' repeats 'b'"):
+        twice.score_of("b")
+    with pytest.raises(InvalidInputError, match="'user' repeats 'b'"):
+        twice.score_of("a")
+    assert table.score_of("a") == float(table.score[0])

@@ -88,6 +88,9 @@ CURRENCY_EXPONENTS: Mapping[str, int] = {
     "KWD": 3,
 }
 
+#: The minor unit of each exponent (``Decimal('0.01')`` for 2).
+_MINOR_UNITS = {e: Decimal(1).scaleb(-e) for e in set(CURRENCY_EXPONENTS.values())}
+
 #: The currency used when none is given.
 DEFAULT_CURRENCY = "CNY"
 
@@ -801,10 +804,14 @@ def from_minor_units(units: int | np.integer, currency: str = DEFAULT_CURRENCY) 
     >>> from_minor_units(129900), from_minor_units(100, "JPY"), from_minor_units(-5, "KWD")
     (Decimal('1299.00'), Decimal('100'), Decimal('-0.005'))
     """
-    if isinstance(units, (bool, np.bool_)) or not isinstance(units, (int, np.integer)):
-        raise InvalidInputError(f"'units' must be an integer (got {units!r})")
-    exponent = minor_exponent(currency)
-    return Decimal(int(units)).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+    if type(units) is not int:  # a plain int (the one-order path's) needs no check
+        if isinstance(units, (bool, np.bool_)) or not isinstance(units, (int, np.integer)):
+            raise InvalidInputError(f"'units' must be an integer (got {units!r})")
+        units = int(units)
+    exponent = CURRENCY_EXPONENTS.get(currency) if type(currency) is str else None
+    if exponent is None:
+        exponent = minor_exponent(currency)  # raises
+    return Decimal(units).scaleb(-exponent).quantize(_MINOR_UNITS[exponent])
 
 
 #: Currency symbols by locale (CLDR's short symbols): where one sign stands for two currencies

@@ -22,11 +22,13 @@ evaluator with one row: the same code as the batch path.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from numpy.typing import NDArray
 
 from privtraffic.clv._hypergeometric import (
+    _BLOCK,
     _CANCELLATION,
     _SERIES_AU,
     _SERIES_TERMS,
@@ -47,12 +49,6 @@ __all__ = [
 ]
 
 _PLAIN = (float, int, np.float64, np.int64)
-#: The series' term numbers n as floats, n - 1, n + 1, and whether the batch loop tests for
-#: convergence after term n (every 8th and the last).
-_STEPS = tuple(
-    (float(n), n - 1.0, n + 1.0, n % 8 == 0 or n == _SERIES_TERMS - 1)
-    for n in range(1, _SERIES_TERMS)
-)
 _INT_LIMIT = 2**63
 
 
@@ -179,8 +175,9 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
     """``E[(1 - (1 + p u)**-k) / p]``, ``p ~ Beta(a, b)``: one value of
     :func:`~privtraffic.clv._hypergeometric.beta_mixture_expectation`.
 
-    Its positive series (method 1) in Python floats, term by term and with the stopping test
-    at the same terms as the batch loop; where the series does not apply, that function itself.
+    Its positive series (method 1) in Python floats, with the batch loop's operations in their
+    order and its stopping test at the same terms (:func:`_series_sum`); where the series does
+    not apply or has not converged, that function itself.
 
     Examples
     --------
@@ -193,25 +190,93 @@ def mixture_expectation(k: float, a: float, b: float, u: float) -> float:
     big_a = c - k
     z = u / (1.0 + u)
     if big_a >= 0.0 and z <= _SERIES_Z and a * u <= _SERIES_AU:
-        log1p_u = math.log1p(u)
-        e1 = log1p_u * _exprel(-(a - 1.0) * log1p_u)
-        term = big_a * z
-        total = term
-        converged = term == 0.0
-        for n, n_less, n_more, check in _STEPS:
-            ratio = (big_a + n) * (a + n_less) * z / ((c + n) * n_more)
-            term *= ratio
-            total += term
-            if check:
-                q = max(ratio, z)
-                converged = converged or (q < 1.0 and term * q <= 1e-17 * (1.0 - q) * total)
-                if converged:
-                    break
-        first = c * e1
-        value = first - _exp(-(a - 1.0) * log1p_u) * total
-        if converged and math.isfinite(value) and value > 0.0 and first <= _CANCELLATION * value:
-            return value
+        total = _series_sum(big_a, a, c, z)
+        if total is not None:
+            log1p_u = math.log1p(u)
+            power = -(a - 1.0) * log1p_u  # log((1 - z) ** (a - 1))
+            first = c * (log1p_u * _exprel(power))  # C E1
+            value = first - _exp(power) * total
+            if math.isfinite(value) and value > 0.0 and first <= _CANCELLATION * value:
+                return value
     return float(beta_mixture_expectation(k, a, b, u))
+
+
+#: The series' blocks by ``(A, a, C)``: for ratios ``rho_{8j+1} .. rho_{8j+8}`` (which do not
+#: depend on ``z``) their running products ``P_1 .. P_8`` and the last ratio, as the batch loop
+#: of :mod:`privtraffic.clv._hypergeometric` forms them.
+_BLOCKS: dict[tuple[float, float, float], tuple[tuple[float, ...], ...]] = {}
+_BLOCKS_KEPT = 256  # (A, a, C) triples kept: a model's few hundred distinct frequencies
+_BLOCKS_LOCK = threading.Lock()
+_SERIES_BLOCKS = _SERIES_TERMS // _BLOCK
+
+
+def _series_blocks(
+    key: tuple[float, float, float], have: tuple[tuple[float, ...], ...]
+) -> tuple[tuple[float, ...], ...]:
+    """``have`` and the next blocks for ``key`` (twice as many, at least 4 in all).
+
+    Each ``rho_n = (A + n)(a + n - 1) / ((C + n)(n + 1))`` and each running product with the
+    batch loop's operations in its order. The blocks are kept (at most :data:`_BLOCKS_KEPT`
+    keys, the oldest dropped first); two threads extending the same key make equal tuples.
+    """
+    big_a, a, c = key
+    more = []
+    for j in range(len(have), min(_SERIES_BLOCKS, max(4, 2 * len(have)))):
+        products: list[float] = []
+        for n in map(float, range(_BLOCK * j + 1, _BLOCK * j + _BLOCK + 1)):
+            rho = (big_a + n) * (a + (n - 1.0)) / ((c + n) * (n + 1.0))
+            products.append(products[-1] * rho if products else rho)
+        more.append((*products, rho))
+    blocks = have + tuple(more)
+    with _BLOCKS_LOCK:
+        if key not in _BLOCKS and len(_BLOCKS) >= _BLOCKS_KEPT:
+            del _BLOCKS[next(iter(_BLOCKS))]
+        _BLOCKS[key] = blocks
+    return blocks
+
+
+def _series_sum(big_a: float, a: float, c: float, z: float) -> float | None:
+    """``sum_{n >= 1} tau_n`` of method 1 as the batch loop forms it, or ``None`` when it has
+    not converged after its last block.
+
+    ``tau_1 = A z``, ``tau_{n+1} = tau_n rho_n z``, eight terms at a time: with ``T`` the term
+    before a block, the block adds ``T z (P_1 + z (P_2 + ... + z P_8))`` and the next ``T`` is
+    ``T P_8 z**8``; after each block the batch loop's test: what is left, at most ``tau q / (1
+    - q)`` with ``q = max(rho_n z, z)``, is below ``1e-17`` of the sum. The blocks come from
+    :func:`_series_blocks`, so a customer of a known frequency costs two float operations a
+    term.
+
+    Examples
+    --------
+    >>> # A = 1, a = 1, C = 2: rho_n = n / (n + 2), tau_n = 2 z**n / (n (n + 1)), whose sum is
+    >>> # 2 (1 - log 2) at z = 1/2
+    >>> round(_series_sum(1.0, 1.0, 2.0, 0.5) - 2.0 * (1.0 - math.log(2.0)), 15)
+    0.0
+    """
+    term = big_a * z
+    total = term
+    if term == 0.0:
+        return total
+    z2 = z * z
+    z4 = z2 * z2
+    z8 = z4 * z4
+    key = (big_a, a, c)
+    blocks = _BLOCKS.get(key) or _series_blocks(key, ())
+    done = 0
+    while True:
+        for p1, p2, p3, p4, p5, p6, p7, p8, rho in blocks[done:] if done else blocks:
+            total += term * (
+                z * (p1 + z * (p2 + z * (p3 + z * (p4 + z * (p5 + z * (p6 + z * (p7 + z * p8)))))))
+            )
+            term = term * p8 * z8
+            ratio = rho * z
+            q = ratio if ratio > z else z
+            if q < 1.0 and term * q <= 1e-17 * (1.0 - q) * total:
+                return total
+        done = len(blocks)
+        if done >= _SERIES_BLOCKS:
+            return None
+        blocks = _series_blocks(key, blocks)
 
 
 def bgnbd_expected_purchases(

@@ -118,6 +118,9 @@ class DistributorNetwork:
     has_rights: NDArray[np.bool_] = attrs.field(converter=_read_only)
     rank: NDArray[np.int64] = attrs.field(converter=_read_only)
     _index: IdIndex = attrs.field(init=False, repr=False)
+    #: What the split of one order derives from the (frozen) network and a plan, by sharer,
+    #: kept by :func:`~privtraffic.commission.split_commission` (bounded there).
+    _split_memo: dict[object, object] = attrs.field(init=False, factory=dict, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_index", IdIndex(self.users, noun="in the distributor network"))

@@ -357,6 +357,9 @@ class CommissionPlan:
     rank_basis: str = "sales"
     entry_fee: Decimal = attrs.field(default=Decimal(0), converter=_convert_entry_fee)
     _places: int = attrs.field(init=False, default=0, eq=False, repr=False)
+    #: The plan in integer rate units as a split uses it, made on first use by
+    #: :func:`~privtraffic.commission.split_commission` (the plan is frozen: it never changes).
+    _split_form: object = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         try:

@@ -23,9 +23,10 @@ Decimal('15.00')
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import TypeVar, cast, overload
+from typing import TypeAlias, TypeVar, cast, overload
 
 import attrs
 import numpy as np
@@ -153,6 +154,60 @@ def _rate_of_units(units: int, places: int) -> Decimal:
     return Decimal(units).scaleb(-places)  # an integer's exponent 0 becomes exactly -places
 
 
+@attrs.frozen(eq=False)
+class _PlanUnits:
+    """A plan as the split of one order uses it: its numbers in integer units, made once.
+
+    Attributes
+    ----------
+    denominator : int
+        ``10 ** plan.rate_places``: a rate of ``u`` units is ``u / denominator``.
+    cap_units : int
+        ``total_cap`` in rate units.
+    exponent : int
+        The currency's minor-unit exponent (2 for CNY: an amount is ``fen / 100``).
+    unit : decimal.Decimal
+        The currency's minor unit (``Decimal('0.01')``), the exponent amounts are given at.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan
+    >>> form = _plan_units(CommissionPlan(level_rates=("0.125",), total_cap="0.2"))
+    >>> form.denominator, form.cap_units, form.exponent, form.unit
+    (1000, 200, 2, Decimal('0.01'))
+    """
+
+    denominator: int
+    cap_units: int
+    exponent: int
+    unit: Decimal
+
+
+def _plan_units(plan: CommissionPlan) -> _PlanUnits:
+    """The plan's ``_PlanUnits``, made on the first call and kept on the (frozen) plan.
+
+    Two threads making it at once make equal forms; either one is kept.
+
+    Examples
+    --------
+    >>> from privtraffic.commission import CommissionPlan
+    >>> plan = CommissionPlan(level_rates=("0.10",))
+    >>> _plan_units(plan) is _plan_units(plan)
+    True
+    """
+    form: _PlanUnits | None = plan._split_form  # type: ignore[assignment]
+    if form is None:
+        places, exponent = plan.rate_places, minor_exponent(plan.currency)
+        form = _PlanUnits(
+            denominator=10**places,
+            cap_units=_rate_units(plan.total_cap, places),
+            exponent=exponent,
+            unit=Decimal(1).scaleb(-exponent),
+        )
+        object.__setattr__(plan, "_split_form", form)
+    return form
+
+
 @overload
 def order_total_minor(
     base_minor: int, rate_units: int, plan: CommissionPlan
@@ -201,10 +256,10 @@ def order_total_minor(
     >>> order_total_minor(np.array([1, 3]), np.array([5, 5]), plan).tolist()  # 0.005 -> 0, not 1
     [0, 1]
     """
-    den = 10**plan.rate_places
-    cap = _rate_units(plan.total_cap, plan.rate_places)
+    form = _plan_units(plan)
+    den = form.denominator
     total = round_ratio(base_minor * rate_units, den, plan.rounding)
-    ceiling = round_ratio(base_minor * cap, den, "down")
+    ceiling = round_ratio(base_minor * form.cap_units, den, "down")
     if isinstance(total, np.ndarray):
         capped: NDArray[np.int64] | NDArray[np.object_] = np.minimum(total, ceiling)
         return capped
@@ -317,7 +372,7 @@ def split_commission(
     privtraffic.errors.InvalidInputError: 'amount' of order 'o2' must not be a float (got 99.99)...
     """
     if isinstance(network, DistributorNetwork):
-        return _split(plan, network, cast(Id, order_id), amount, cast(Id, sharer), buyer, category)
+        return _split(plan, network, order_id, amount, sharer, buyer, category)  # type: ignore[arg-type]
     _network_last("split_commission", "order_id, amount, sharer", network, sharer)
     # the old order: (plan, order_id, amount, sharer, network)
     last = cast(DistributorNetwork, sharer)
@@ -349,9 +404,17 @@ def _split(
     buyer: Id | None,
     category: Id | None,
 ) -> tuple[CommissionEntry, ...]:
-    """:func:`split_commission` once the arguments are in order."""
+    """:func:`split_commission` once the arguments are in order.
+
+    Steps 1 and 2 depend on the plan, the network, the sharer, the category and the buyer
+    only: their outcome (:func:`_levels_of`) is kept on the network per (plan, sharer,
+    category, buyer), so an order from a sharer seen before costs steps 3 and 4 alone.
+    """
     currency = plan.currency
-    base = _amount_of(f"order {order_id!r}", amount, currency)
+    form = _plan_units(plan)
+    base = _plain_amount(amount, form.unit)
+    if base is None:  # anything but a plain valid amount: the checked path, which may raise
+        base = _amount_of(f"order {order_id!r}", amount, currency)
     node = network.position(sharer)
     if node < 0:
         network.index_of([sharer], "sharer", labels=[order_id])  # raises, naming the order
@@ -360,12 +423,105 @@ def _split(
         buyer_node = network.position(buyer)
         if buyer_node < 0:  # the one rule for unknown ids: another kind of id raises
             network.index_of([buyer], "buyer", missing="mark", labels=[order_id])
-    served = served_levels(plan, category, _array_path(network, node), buyer_node)
-    if not served:
+    memo = network._split_memo
+    key: tuple[object, ...] | None = (form, node, category, buyer_node)
+    try:
+        levels: _Levels | None = memo.get(key)  # type: ignore[assignment]
+    except TypeError:  # a category that cannot be a key: work it out for this order only
+        key, levels = None, None
+    if levels is None:
+        levels = _levels_of(plan, network, node, category, buyer_node)
+        if key is not None:
+            _keep(memo, key, levels)
+    rate_sum, weights, paid = levels
+    if not paid:
         return ()
-    nodes = [s[1] for s in served]
-    ids = dict(zip(nodes, network.users[nodes].tolist(), strict=True))  # one array read
-    return level_entries(plan, order_id, base, served, ids.__getitem__)
+    # 3. and 4.: round the order's total once, split it by largest remainder
+    total = order_total_minor(int(base.scaleb(form.exponent)), rate_sum, plan)
+    return _entries(order_id, base, paid, allocate_minor_ints(total, weights), currency)
+
+
+#: One paid level as an entry shows it: (level, beneficiary id, rate, reason).
+_Level: TypeAlias = "tuple[int, Id, Decimal, str]"
+#: Steps 1 and 2 for one sharer: (sum of the rate units, each level's rate units, the levels).
+_Levels: TypeAlias = "tuple[int, list[int], tuple[_Level, ...]]"
+
+#: Sharers (per plan, category and buyer) whose levels a network keeps; the oldest go first.
+_MEMO_KEPT = 16_384
+_MEMO_LOCK = threading.Lock()
+
+
+def _keep(memo: dict[object, object], key: object, value: object) -> None:
+    """Keep ``value`` under ``key`` in a network's memo, dropping the oldest key when full."""
+    with _MEMO_LOCK:
+        if len(memo) >= _MEMO_KEPT:
+            del memo[next(iter(memo))]
+        memo[key] = value
+
+
+def _levels_of(
+    plan: CommissionPlan,
+    network: DistributorNetwork,
+    node: int,
+    category: Id | None,
+    buyer_node: int,
+) -> _Levels:
+    """Steps 1 and 2 for a sharer at ``node``: the sum of the served rates (rate units), each
+    level's rate units (the weights of step 4) and each paid level as its entry shows it."""
+    served = served_levels(plan, category, _array_path(network, node), buyer_node)
+    ids = network.users[[s[1] for s in served]].tolist()  # one array read
+    weights = [s[2] for s in served]
+    return sum(weights), weights, _paid_levels(plan, served, ids)
+
+
+def _paid_levels(
+    plan: CommissionPlan,
+    served: Sequence[tuple[int, K, int, Decimal, bool, int]],
+    ids: Sequence[Id],
+) -> tuple[_Level, ...]:
+    """Each served level as ``(level, beneficiary, rate, reason)``, ``ids`` aligned with it."""
+    places = plan.rate_places
+    return tuple(
+        (level, who, _rate_of_units(rate, places),
+         entry_reason(level, rank, uplift, capped, plan.total_cap))
+        for (level, _, rate, uplift, capped, rank), who in zip(served, ids, strict=True)
+    )  # fmt: skip
+
+
+def _entries(
+    order_id: Id, base: Decimal, paid: Sequence[_Level], parts: Sequence[int], currency: str
+) -> tuple[CommissionEntry, ...]:
+    """The entries of an order on ``base`` whose levels ``paid`` get ``parts`` minor units."""
+    return tuple([
+        CommissionEntry(order_id, who, level, base, rate, from_minor_units(part, currency),
+                        reason, currency)
+        for (level, who, rate, reason), part in zip(paid, parts, strict=True)
+    ])  # fmt: skip
+
+
+def _plain_amount(value: object, unit: Decimal) -> Decimal | None:
+    """A plain valid order amount (a ``str``, ``int`` or ``Decimal`` >= 0, exact at ``unit``)
+    as :func:`privtraffic.money.as_amount` gives it; ``None`` for anything else, which that
+    function (the one definition of the rule) then reads, or refuses with its message."""
+    kind = type(value)
+    if kind is str:
+        try:
+            out = Decimal(value.strip())  # type: ignore[attr-defined]
+        except ArithmeticError:
+            return None
+    elif kind is Decimal:
+        out = value  # type: ignore[assignment]
+    elif kind is int:
+        out = Decimal(value)  # type: ignore[arg-type]
+    else:
+        return None
+    if not out.is_finite() or out < 0:
+        return None
+    try:
+        exact = out.quantize(unit)  # in any context: kept only when nothing was rounded
+    except ArithmeticError:
+        return None
+    return exact if exact == out else None
 
 
 def _array_path(network: DistributorNetwork, node: int) -> Iterator[tuple[int, bool, int]]:
@@ -461,19 +617,7 @@ def level_entries(
     (CommissionEntry('o1' -> 'bob', level 1, 1.00 = 0.1 x 10.00),)
     """
     currency = plan.currency
-    places = plan.rate_places
     # 3. and 4.: round the order's total once, split it by largest remainder
     parts = level_amounts_minor(plan, _minor_units(base, currency), served)
-    return tuple(
-        CommissionEntry(
-            order_id=order_id,
-            beneficiary=user_of(who),
-            level=level,
-            base=base,
-            rate=_rate_of_units(rate, places),
-            amount=from_minor_units(part, currency),
-            reason=entry_reason(level, rank, uplift, capped, plan.total_cap),
-            currency=currency,
-        )
-        for (level, who, rate, uplift, capped, rank), part in zip(served, parts, strict=True)
-    )
+    paid = _paid_levels(plan, served, [user_of(s[1]) for s in served])
+    return _entries(order_id, base, paid, parts, currency)

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -62,6 +63,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from privtraffic.referral.graph import ReferralGraph, UserIds
 
 __all__ = ["KOCScores", "koc_scores"]
+
+#: Held while a table builds its user -> score map (once per table).
+_SCORES_LOCK = threading.Lock()
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -137,6 +141,26 @@ class KOCScores(ColumnarTable):
     _rows: tuple[IdIndex, NDArray[np.int64] | None] | None = attrs.field(
         init=False, default=None, eq=False, repr=False
     )
+    # user id -> score as Python objects, built on the first score_of (about 100 bytes a user)
+    _scores: dict[int | str, float] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+
+    def _score_map(self) -> dict[int | str, float]:
+        """The user -> score map of :meth:`score_of`, built once (one thread builds it).
+
+        Empty when the table repeats a user: every lookup then takes the checked path, which
+        says so.
+        """
+        with _SCORES_LOCK:
+            scores = self._scores
+            if scores is None:
+                users = self.user.tolist()
+                scores = dict(zip(users, self.score.tolist(), strict=True))
+                if len(scores) < len(users):
+                    scores = {}
+                object.__setattr__(self, "_scores", scores)
+        return scores
 
     def _row_of(self, user: int | str) -> int:
         """The row of one user (O(1) after the first lookup), by the one rule for ids."""
@@ -159,11 +183,12 @@ class KOCScores(ColumnarTable):
         return i if order is None else int(order[i])
 
     def score_of(self, user: int | str) -> float:
-        """The ``score`` of one user, in O(1): a hash lookup, no array set-up.
+        """The ``score`` of one user, in O(1): one hash lookup, no array set-up.
 
-        The index is the graph's own when the table came from
-        :func:`koc_scores` (built once, shared by every thread), else built on the first call.
-        Unknown ids follow the library's one rule (:meth:`ReferralGraph.index_of
+        A ``str`` or ``int`` id is looked up in a map of user -> score (Python objects) built
+        on the first call, once, whichever thread makes it; any other id, and an id not in the
+        map, takes the checked path (the table's id index), where unknown ids follow the
+        library's one rule (:meth:`ReferralGraph.index_of
         <privtraffic.referral.ReferralGraph.index_of>`): an id of the other kind or an id not
         in the table raises.
 
@@ -191,6 +216,14 @@ class KOCScores(ColumnarTable):
         ...
         privtraffic.errors.InvalidInputError: 'user' 3 is not in the graph
         """
+        scores = self._scores
+        if scores is None:
+            scores = self._score_map()
+        kind = type(user)
+        if kind is str or kind is int:  # not bool, numpy or float ids: the checked path
+            score = scores.get(user)
+            if score is not None:
+                return score
         return float(self.score[self._row_of(user)])
 
     def row(self, user: int | str) -> dict[str, int | float | bool | str]:
