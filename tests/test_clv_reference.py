@@ -384,6 +384,19 @@ def test_pmf_sums_to_one_with_the_right_mean(model, p1, p2, p3, p4, mean, scale)
     t=139,
     n=0,
 )
+# found by `nox -s deep` (2026-12-01, second session): delta = 9996, E[X(1)] 1.4e-7 from the
+# pmf's mean, digits lost to a difference of log-gammas near 1e4 (now the digamma mean)
+@example(
+    alpha=1.0,
+    beta=1.0,
+    gamma=2.25,
+    delta=9996.0,
+    n_periods=1,
+    x_share=0.0,
+    rec_share=0.0,
+    t=1,
+    n=0,
+)
 def test_bgbb_matches_mpmath(alpha, beta, gamma, delta, n_periods, x_share, rec_share, t, n):
     params = (alpha, beta, gamma, delta)
     m = BetaGeoBetaBinom.from_params(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
