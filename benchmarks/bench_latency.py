@@ -52,7 +52,6 @@ import json
 import random
 import statistics
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -60,6 +59,7 @@ from typing import Any
 
 import numpy as np
 from _harness import Bench, Comparison
+from _ladder_peer import TIERS, LadderFacts, transitions_spec
 
 from privtraffic.clv import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
 from privtraffic.commission import CommissionPlan, DistributorNetwork, split_commission
@@ -121,64 +121,13 @@ def latency(
 
 # --- Machine.step against transitions -------------------------------------------------------
 
-WINDOW = 90 * DAY
-
-
-class LadderFacts:
-    """The relationship ladder's facts for one user, as a transitions model keeps them."""
-
-    def __init__(self, purchases=(), active=(), propagated=(), joined=False, bought=False):
-        self.purchases: deque[int] = deque(purchases)
-        self.active: deque[int] = deque(active)  # interact, review, referral_purchase
-        self.propagated: deque[int] = deque(propagated)  # review, referral_purchase
-        self.joined = joined
-        self.ever_bought = bought
-
-    def observe(self, t: int) -> None:
-        edge = t - WINDOW
-        for q in (self.purchases, self.active, self.propagated):
-            while q and q[0] <= edge:
-                q.popleft()
-
-    def apply(self, kind: str, t: int) -> None:
-        if kind == "purchase":
-            self.purchases.append(t)
-            self.ever_bought = True
-        elif kind == "join":
-            self.joined = True
-        if kind in ("interact", "review", "referral_purchase"):
-            self.active.append(t)
-        if kind in ("review", "referral_purchase"):
-            self.propagated.append(t)
-
-    def is_koc(self) -> bool:
-        return len(self.purchases) >= 2 and len(self.propagated) >= 1
-
-    def is_repeat_buyer(self) -> bool:
-        return len(self.purchases) >= 2
-
-    def is_buyer(self) -> bool:
-        return len(self.purchases) >= 1
-
-    def is_member(self) -> bool:
-        return self.joined or self.ever_bought or len(self.active) >= 1
-
-
-TIERS = ("basic", "member", "buyer", "repeat_buyer", "koc")
-GUARDS = (
-    ("koc", "is_koc"),
-    ("repeat_buyer", "is_repeat_buyer"),
-    ("buyer", "is_buyer"),
-    ("member", "is_member"),
-)
 KINDS = ("connect", "interact", "join", "purchase", "review", "referral_purchase")
 
 
 def step_sides(n_users: int = 300) -> dict[str, Callable[[], Any]]:
     from transitions import Machine as TMachine
 
-    spec = [{"trigger": "update", "source": "*", "dest": d, "conditions": c} for d, c in GUARDS]
-    spec.append({"trigger": "update", "source": "*", "dest": "basic"})
+    spec = transitions_spec()
     shared = TMachine(
         model=None, states=list(TIERS), transitions=spec, initial="basic", auto_transitions=False
     )

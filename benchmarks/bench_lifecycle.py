@@ -25,17 +25,17 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import time
-from collections import deque
 
 import numpy as np
 from _harness import Bench, traced_peak
+from _ladder_peer import GUARDS, TIERS, WINDOW_DAYS, LadderFacts, transitions_spec
 
 from privtraffic.lifecycle import aipl, membership_lifecycle, relationship_ladder
 from privtraffic.lifecycle.presets.aipl import AWARENESS_KINDS, INTEREST_KINDS, LOYALTY_KINDS
 from privtraffic.lifecycle.presets.ladder import LADDER_KINDS
 
 DAY = 86_400
-WINDOW_DAYS = 90
+
 REPEAT_SHARE = 0.005  # exact repeats in the log (an event recorded twice)
 
 #: Share of each event kind in the synthetic log of each preset.
@@ -244,61 +244,11 @@ def same_tiers(table, users: np.ndarray, tiers: np.ndarray) -> tuple[bool, int]:
 # --- issue 3's peers: one state machine per user (the ladder only, with --state-machines) ------
 
 
-class LadderFacts:
-    """The ladder's facts for one user, kept the way a per-user state machine would."""
-
-    def __init__(self) -> None:
-        self.purchases: deque[int] = deque()
-        self.active: deque[int] = deque()  # interact, review, referral_purchase
-        self.propagated: deque[int] = deque()  # review, referral_purchase
-        self.joined = False
-        self.ever_bought = False
-
-    def observe(self, t: int) -> None:
-        edge = t - WINDOW_DAYS * DAY  # the window is (t - 90 d, t]
-        for q in (self.purchases, self.active, self.propagated):
-            while q and q[0] <= edge:
-                q.popleft()
-
-    def apply(self, kind: str, t: int) -> None:
-        if kind == "purchase":
-            self.purchases.append(t)
-            self.ever_bought = True
-        elif kind == "join":
-            self.joined = True
-        if kind in ("interact", "review", "referral_purchase"):
-            self.active.append(t)
-        if kind in ("review", "referral_purchase"):
-            self.propagated.append(t)
-
-    def is_koc(self) -> bool:
-        return len(self.purchases) >= 2 and len(self.propagated) >= 1
-
-    def is_repeat_buyer(self) -> bool:
-        return len(self.purchases) >= 2
-
-    def is_buyer(self) -> bool:
-        return len(self.purchases) >= 1
-
-    def is_member(self) -> bool:
-        return self.joined or self.ever_bought or len(self.active) >= 1
-
-
-GUARDS = (
-    ("koc", "is_koc"),
-    ("repeat_buyer", "is_repeat_buyer"),
-    ("buyer", "is_buyer"),
-    ("member", "is_member"),
-)
-TIERS = ("basic", "member", "buyer", "repeat_buyer", "koc")
-
-
 def transitions_peer(groups, as_of: int) -> dict[int, str]:
     """One ``transitions.Machine`` per user; an ``update`` trigger after every event."""
     from transitions import Machine
 
-    spec = [{"trigger": "update", "source": "*", "dest": d, "conditions": c} for d, c in GUARDS]
-    spec.append({"trigger": "update", "source": "*", "dest": "basic"})
+    spec = transitions_spec()
     out = {}
     for user, kinds, times in groups:
         facts = LadderFacts()
