@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hypothesis import settings
@@ -17,3 +19,22 @@ def examples(n: int, **kwargs: Any) -> settings:
     The rest (derandomisation, deadline, health checks) comes from the loaded profile.
     """
     return settings(max_examples=n * DEEP_FACTOR, **kwargs)
+
+
+@contextmanager
+def local_dask_client() -> Iterator[Any]:
+    """A ``distributed.Client`` on a throw-away local cluster of two worker processes (one
+    thread, 1 GiB each, no dashboard), closed on exit: the tests' real Dask scheduler."""
+    import distributed
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit="1GiB",
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c

@@ -35,22 +35,14 @@ from privtraffic.clv import (  # noqa: E402
 from privtraffic.data import load_donations  # noqa: E402
 from privtraffic.errors import InvalidInputError  # noqa: E402
 from privtraffic.integrations import dask as pdask  # noqa: E402
+from support import local_dask_client  # noqa: E402
 
 N_CUSTOMERS = 40_000
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit="1GiB",
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_dask_client() as c:
         yield c
 
 

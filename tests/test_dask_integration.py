@@ -22,20 +22,12 @@ from privtraffic.clv import BetaGeo, GammaGamma, customer_lifetime_value  # noqa
 from privtraffic.data import load_cdnow, summarize_transactions  # noqa: E402
 from privtraffic.errors import InvalidInputError, NotFittedError  # noqa: E402
 from privtraffic.integrations import dask as pdask  # noqa: E402
+from support import local_dask_client  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            memory_limit="1GiB",
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_dask_client() as c:
         yield c
 
 
