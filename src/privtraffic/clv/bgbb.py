@@ -413,10 +413,11 @@ def _log_alive_sum(gamma: float, delta: float, n: ArrayLike, t: ArrayLike) -> ND
 
     # half the interval [1, gamma] over the distance of its centre from the pole at -(delta+n)
     by_quadrature = 0.5 * abs(g1) <= 0.2 * (1.0 + 0.5 * g1 + delta + n)
+    log_d_n = log_d(n)
     ratio = np.empty(n.shape)
     near, far = by_quadrature, ~by_quadrature
     if np.any(far):
-        ratio[far] = (log_d(n[far] + t[far]) - log_d(n[far])) / g1
+        ratio[far] = (log_d(n[far] + t[far]) - log_d_n[far]) / g1
     if np.any(near):
         g = 1.0 + g1 * _GL_X  # nodes on [1, gamma]
         m_near = n[near][..., None]
@@ -428,7 +429,7 @@ def _log_alive_sum(gamma: float, delta: float, n: ArrayLike, t: ArrayLike) -> ND
     factor = -ratio * special.exprel(log_ratio_d)  # (1 - D(n+t)/D(n)) / (gamma - 1) >= 0
     with np.errstate(divide="ignore"):
         return np.asarray(
-            special.gammaln(gamma + delta) - special.gammaln(delta) + log_d(n) + np.log(factor)
+            special.gammaln(gamma + delta) - special.gammaln(delta) + log_d_n + np.log(factor)
         )
 
 
